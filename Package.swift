@@ -1,0 +1,92 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Every target is compiled with the same upcoming features, so that a file states
+/// its public imports and existentials explicitly (the style Hummingbird uses).
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "openkcm",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "OpenKCMCore", targets: ["OpenKCMCore"]),
+        .library(name: "OpenKCMSQLite", targets: ["OpenKCMSQLite"]),
+        .executable(name: "openkcm", targets: ["openkcm"]),
+        .executable(name: "openkcm-bench", targets: ["openkcm-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
+    ],
+    targets: [
+        // The pure core: key chain, envelope format, Shamir, barrier, and the
+        // Keystore/Storage protocols. No NIO, no Hummingbird, no SQL (checked by
+        // scripts/check-layering and LayeringTests).
+        .target(
+            name: "OpenKCMCore",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The embedded default store.
+        .target(
+            name: "OpenKCMSQLite",
+            dependencies: [
+                "OpenKCMCore",
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "openkcm",
+            dependencies: [
+                "OpenKCMCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "openkcm-bench",
+            dependencies: [
+                "OpenKCMCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Shared by the test targets: the storage conformance suite and fixtures.
+        .target(
+            name: "OpenKCMTestSupport",
+            dependencies: ["OpenKCMCore"],
+            path: "Tests/OpenKCMTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "OpenKCMCoreTests",
+            dependencies: [
+                "OpenKCMCore",
+                "OpenKCMTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            resources: [.copy("Resources")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "OpenKCMSQLiteTests",
+            dependencies: [
+                "OpenKCMCore",
+                "OpenKCMSQLite",
+                "OpenKCMTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

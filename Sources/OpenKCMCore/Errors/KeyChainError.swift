@@ -1,0 +1,74 @@
+/// Why the key chain refused an operation.
+public enum KeyChainError: OpenKCMError, Equatable {
+    case invalidIdentifier(kind: String, reason: String)
+    case tenantNotFound(TenantID)
+    case tenantAlreadyExists(TenantID)
+    case serviceNotFound(TenantID, ServiceID)
+    case serviceAlreadyExists(TenantID, ServiceID)
+    /// The tenant is locked (kill switch); nothing opens until it is unlocked.
+    case tenantLocked(TenantID, reason: String)
+    case versionNotFound(layer: EnvelopeLayer, version: UInt32)
+    /// The version is older than the ring's minimum decryption version.
+    case belowMinimumDecryptionVersion(layer: EnvelopeLayer, version: UInt32, minimum: UInt32)
+    /// The key's state does not allow the operation (e.g. wrap with a deactivated key).
+    case keyStateForbids(layer: EnvelopeLayer, version: UInt32, state: KeyState, operation: String)
+    case invalidStateTransition(layer: EnvelopeLayer, version: UInt32, from: KeyState, to: KeyState)
+    case invalidRollback(layer: EnvelopeLayer, version: UInt32, reason: String)
+    case invalidMinimumDecryptionVersion(layer: EnvelopeLayer, requested: UInt32, reason: String)
+    /// The current version cannot be deactivated or destroyed while it is current.
+    case currentVersionProtected(layer: EnvelopeLayer, version: UInt32)
+    /// The blob was wrapped by a key that is not this tenant's or service's.
+    case foreignKey(layer: EnvelopeLayer)
+
+    public var code: String {
+        switch self {
+        case .invalidIdentifier: "keychain.invalid_identifier"
+        case .tenantNotFound: "keychain.tenant_not_found"
+        case .tenantAlreadyExists: "keychain.tenant_exists"
+        case .serviceNotFound: "keychain.service_not_found"
+        case .serviceAlreadyExists: "keychain.service_exists"
+        case .tenantLocked: "keychain.tenant_locked"
+        case .versionNotFound: "keychain.version_not_found"
+        case .belowMinimumDecryptionVersion: "keychain.below_min_decryption_version"
+        case .keyStateForbids: "keychain.key_state_forbids"
+        case .invalidStateTransition: "keychain.invalid_state_transition"
+        case .invalidRollback: "keychain.invalid_rollback"
+        case .invalidMinimumDecryptionVersion: "keychain.invalid_min_decryption_version"
+        case .currentVersionProtected: "keychain.current_version_protected"
+        case .foreignKey: "keychain.foreign_key"
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .invalidIdentifier(let kind, let reason):
+            "invalid \(kind) id: \(reason)"
+        case .tenantNotFound(let tenant):
+            "tenant '\(tenant)' does not exist"
+        case .tenantAlreadyExists(let tenant):
+            "tenant '\(tenant)' already exists"
+        case .serviceNotFound(let tenant, let service):
+            "service '\(service)' does not exist in tenant '\(tenant)'"
+        case .serviceAlreadyExists(let tenant, let service):
+            "service '\(service)' already exists in tenant '\(tenant)'"
+        case .tenantLocked(let tenant, let reason):
+            "tenant '\(tenant)' is locked: \(reason)"
+        case .versionNotFound(let layer, let version):
+            "\(layer) version \(version) does not exist"
+        case .belowMinimumDecryptionVersion(let layer, let version, let minimum):
+            "\(layer) version \(version) is below the minimum decryption version \(minimum)"
+        case .keyStateForbids(let layer, let version, let state, let operation):
+            "\(layer) version \(version) is \(state) and cannot \(operation)"
+        case .invalidStateTransition(let layer, let version, let from, let to):
+            "\(layer) version \(version) cannot go from \(from) to \(to)"
+        case .invalidRollback(let layer, let version, let reason):
+            "cannot roll \(layer) back to version \(version): \(reason)"
+        case .invalidMinimumDecryptionVersion(let layer, let requested, let reason):
+            "cannot set the \(layer) minimum decryption version to \(requested): \(reason)"
+        case .currentVersionProtected(let layer, let version):
+            "\(layer) version \(version) is current; rotate or roll back first"
+        case .foreignKey(let layer):
+            "the blob was not wrapped by this \(layer) key"
+        }
+    }
+}

@@ -1,0 +1,35 @@
+/// Why a keystore refused or failed a call.
+public enum KeystoreError: OpenKCMError, Equatable {
+    case unknownKeystore(KeystoreReference)
+    case accessDenied(KeystoreReference, reason: String)
+    case disabled(KeystoreReference)
+    case notFound(KeystoreReference)
+    case throttled(KeystoreReference)
+    case unreachable(KeystoreReference, reason: String)
+    /// The provider refused the ciphertext: wrong key, wrong context, or tampered.
+    case badCiphertext(KeystoreReference)
+
+    public var code: String {
+        switch self {
+        case .unknownKeystore: "keystore.unknown"
+        case .accessDenied: "keystore.access_denied"
+        case .disabled: "keystore.disabled"
+        case .notFound: "keystore.not_found"
+        case .throttled: "keystore.throttled"
+        case .unreachable: "keystore.unreachable"
+        case .badCiphertext: "keystore.bad_ciphertext"
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .unknownKeystore(let ref): "no keystore is configured for \(ref)"
+        case .accessDenied(let ref, let reason): "keystore \(ref) denied access: \(reason)"
+        case .disabled(let ref): "keystore key \(ref) is disabled by its owner"
+        case .notFound(let ref): "keystore key \(ref) does not exist"
+        case .throttled(let ref): "keystore \(ref) is throttling requests"
+        case .unreachable(let ref, let reason): "keystore \(ref) is unreachable: \(reason)"
+        case .badCiphertext(let ref): "keystore \(ref) refused the wrapped key (wrong key, wrong context, or tampered)"
+        }
+    }
+}

@@ -1,0 +1,25 @@
+/// Why the storage layer refused or failed an operation.
+public enum StorageError: OpenKCMError, Equatable {
+    /// The key breaks ``StoragePath`` rules.
+    case invalidKey(String)
+    /// The backing store failed (I/O, database error). The message holds no record contents.
+    case backendFailure(String)
+    /// The store has been closed.
+    case closed
+
+    public var code: String {
+        switch self {
+        case .invalidKey: "storage.invalid_key"
+        case .backendFailure: "storage.backend_failure"
+        case .closed: "storage.closed"
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .invalidKey(let reason): "invalid storage key: \(reason)"
+        case .backendFailure(let reason): "storage failure: \(reason)"
+        case .closed: "storage is closed"
+        }
+    }
+}

@@ -1,0 +1,468 @@
+public import Crypto
+public import Foundation
+import Synchronization
+
+/// The tenant key chain L2 -> L2.1 -> L3 -> L4 over sealed storage and the
+/// L1 keystores.
+///
+/// Stored records are the source of truth; memory holds unwrapped L2, L2.1 and
+/// L3 keys of the tenants in use. Changes to one tenant are serialised, written,
+/// then reflected in memory. L4 operations take the lock-free-of-I/O fast path
+/// once a service is loaded: one dictionary lookup under a mutex, then AES-GCM.
+public final class KeyChain: Sendable {
+    private let storage: SealedStorage
+    private let keystores: any KeystoreResolver
+    private let now: @Sendable () -> Date
+    private let tenantLocks = KeyedAsyncLock<TenantID>()
+    let slots = Mutex<[TenantID: TenantSlot]>([:])
+
+    /// - Parameters:
+    ///   - storage: the unsealed barrier the key chain persists through.
+    ///   - keystores: resolves each tenant's L1 reference.
+    ///   - clock: the time stamped on new versions.
+    public init(storage: SealedStorage, keystores: any KeystoreResolver, clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.storage = storage
+        self.keystores = keystores
+        self.now = clock
+    }
+
+    // MARK: Tenants
+
+    /// Creates a tenant: a random L2 wrapped by `l1`, and L2.1 version 1 wrapped by the L2.
+    @discardableResult
+    public func createTenant(_ tenant: TenantID, l1: KeystoreReference) async throws -> TenantKeyRing {
+        try await tenantLocks.withLock(tenant) {
+            guard try await storage.get(TenantKeyRing.storageKey(tenant)) == nil else {
+                throw KeyChainError.tenantAlreadyExists(tenant)
+            }
+            let keystore = try keystores.keystore(for: l1)
+            let root = SymmetricKey(size: .bits256)
+            let wrappedRoot = try await keystore.wrap(root, context: KeystoreContext(tenant: tenant.rawValue, purpose: .l2))
+            let rootKeyID = KeyID()
+            let firstKey = SymmetricKey(size: .bits256)
+            let wrappedFirst = try EnvelopeCipher.wrap(
+                firstKey,
+                header: EnvelopeHeader(layer: .l2_1, keyID: rootKeyID, keyVersion: 1),
+                binding: KeyChainBindings.tenantKey(tenant, version: 1),
+                wrappingKey: root
+            )
+            let date = now()
+            let ring = TenantKeyRing(
+                tenant: tenant,
+                l1: l1,
+                rootKeyID: rootKeyID,
+                rootVersion: 1,
+                wrappedRoot: wrappedRoot,
+                tenantKeys: KeyRing(layer: .l2_1, keyID: KeyID(), firstVersion: Data(wrappedFirst), parentVersion: 1, at: date),
+                createdAt: date
+            )
+            try await storage.put(TenantKeyRing.storageKey(tenant), value: RecordCoder.encode(ring))
+            var unsealed = try UnsealedTenant(ring: ring, root: root)
+            unsealed.tenantKeys[1] = firstKey
+            slots.withLock { $0[tenant] = .unsealed(unsealed) }
+            return ring
+        }
+    }
+
+    /// The stored state of a tenant (no key material).
+    public func tenantKeyRing(_ tenant: TenantID) async throws -> TenantKeyRing {
+        try await readTenant(tenant)
+    }
+
+    /// Every tenant id, sorted.
+    public func tenants() async throws -> [TenantID] {
+        let prefix = "tenants/"
+        return try await storage.list(prefix: prefix).compactMap { try? TenantID(String($0.dropFirst(prefix.count))) }
+    }
+
+    /// Crypto-shreds a tenant: deletes its wrapped L2, L2.1 and L3 records in
+    /// one atomic write and drops its keys from memory. Nothing it protected
+    /// can be opened afterwards.
+    public func destroyTenant(_ tenant: TenantID) async throws {
+        try await tenantLocks.withLock(tenant) {
+            _ = try await readTenant(tenant)
+            let services = try await storage.list(prefix: ServiceKeyRing.storagePrefix(tenant))
+            let deletes = services.map { StorageMutation.delete(key: $0) } + [.delete(key: TenantKeyRing.storageKey(tenant))]
+            try await storage.write(deletes)
+            _ = slots.withLock { $0.removeValue(forKey: tenant) }
+        }
+    }
+
+    /// Adds an L2.1 version wrapped by the L2 and makes it current; returns its number.
+    @discardableResult
+    public func rotateTenantKey(_ tenant: TenantID) async throws -> UInt32 {
+        try await tenantLocks.withLock(tenant) {
+            var ring = try await readTenant(tenant)
+            let unsealed = try await unsealTenantLocked(tenant)
+            let number = ring.tenantKeys.nextVersion
+            let key = SymmetricKey(size: .bits256)
+            let wrapped = try EnvelopeCipher.wrap(
+                key,
+                header: EnvelopeHeader(layer: .l2_1, keyID: ring.rootKeyID, keyVersion: ring.rootVersion),
+                binding: KeyChainBindings.tenantKey(tenant, version: number),
+                wrappingKey: unsealed.root
+            )
+            ring.tenantKeys.rotate(wrapped: Data(wrapped), parentVersion: ring.rootVersion, at: now())
+            try await storage.put(TenantKeyRing.storageKey(tenant), value: RecordCoder.encode(ring))
+            reflect(ring, newTenantKey: (number, key))
+            return number
+        }
+    }
+
+    /// Makes an earlier active L2.1 version current again; new L3 versions are wrapped by it.
+    public func rollbackTenantKey(_ tenant: TenantID, to version: UInt32) async throws {
+        try await updateTenant(tenant) { ring throws(KeyChainError) in try ring.tenantKeys.rollback(to: version) }
+    }
+
+    /// Refuses every L2.1 version below `version`, and so every L3 version they wrap.
+    public func setTenantMinimumDecryptionVersion(_ tenant: TenantID, _ version: UInt32) async throws {
+        try await updateTenant(tenant) { ring throws(KeyChainError) in try ring.tenantKeys.setMinimumDecryptionVersion(version) }
+    }
+
+    /// Moves one L2.1 version to `state` (KMIP transitions); destroying deletes its wrapped bytes.
+    public func transitionTenantKey(_ tenant: TenantID, version: UInt32, to state: KeyState) async throws {
+        try await updateTenant(tenant) { ring throws(KeyChainError) in try ring.tenantKeys.transition(version, to: state) }
+    }
+
+    /// Re-encrypts every L3 version of the tenant under the current L2.1
+    /// version, so older L2.1 versions can then be retired without losing data.
+    /// L3 versions that can no longer be opened are left as they are.
+    /// - Returns: how many L3 versions were rewrapped, and how many could not be.
+    public func rewrapServiceKeys(_ tenant: TenantID) async throws -> (rewrapped: Int, skipped: Int) {
+        try await tenantLocks.withLock(tenant) {
+            let unsealed = try await unsealTenantLocked(tenant)
+            let (currentVersion, currentKey) = try unsealed.wrappingTenantKey()
+            var rewrapped = 0
+            var skipped = 0
+            var writes: [StorageMutation] = []
+            for key in try await storage.list(prefix: ServiceKeyRing.storagePrefix(tenant)) {
+                var ring = try await readRecord(ServiceKeyRing.self, at: key)
+                let loaded = UnsealedService(ring: ring, tenant: unsealed)
+                for entry in ring.serviceKeys.versions where entry.wrapped != nil && entry.parentVersion != currentVersion {
+                    guard let l3 = try? loaded.unwrappingKey(entry.version) else {
+                        skipped += 1
+                        continue
+                    }
+                    let wrapped = try EnvelopeCipher.wrap(
+                        l3,
+                        header: EnvelopeHeader(layer: .l3, keyID: unsealed.ring.tenantKeys.keyID, keyVersion: currentVersion),
+                        binding: KeyChainBindings.serviceKey(tenant, ring.service, version: entry.version),
+                        wrappingKey: currentKey
+                    )
+                    ring.serviceKeys.replaceWrapped(entry.version, with: Data(wrapped), parentVersion: currentVersion)
+                    rewrapped += 1
+                }
+                writes.append(.put(key: key, value: try RecordCoder.encode(ring)))
+            }
+            try await storage.write(writes)
+            reflect(unsealed.ring, newTenantKey: nil)
+            return (rewrapped, skipped)
+        }
+    }
+
+    // MARK: Services
+
+    /// Creates a service's L3, version 1 wrapped by the tenant's current L2.1 version.
+    @discardableResult
+    public func createService(_ service: ServiceID, tenant: TenantID) async throws -> ServiceKeyRing {
+        try await tenantLocks.withLock(tenant) {
+            let unsealed = try await unsealTenantLocked(tenant)
+            let key = ServiceKeyRing.storageKey(tenant, service)
+            guard try await storage.get(key) == nil else { throw KeyChainError.serviceAlreadyExists(tenant, service) }
+            let (parentVersion, parentKey) = try unsealed.wrappingTenantKey()
+            let wrapped = try EnvelopeCipher.wrap(
+                SymmetricKey(size: .bits256),
+                header: EnvelopeHeader(layer: .l3, keyID: unsealed.ring.tenantKeys.keyID, keyVersion: parentVersion),
+                binding: KeyChainBindings.serviceKey(tenant, service, version: 1),
+                wrappingKey: parentKey
+            )
+            let date = now()
+            let ring = ServiceKeyRing(
+                tenant: tenant,
+                service: service,
+                serviceKeys: KeyRing(layer: .l3, keyID: KeyID(), firstVersion: Data(wrapped), parentVersion: parentVersion, at: date),
+                createdAt: date
+            )
+            try await storage.put(key, value: RecordCoder.encode(ring))
+            forgetService(tenant, service)
+            return ring
+        }
+    }
+
+    public func serviceKeyRing(_ service: ServiceID, tenant: TenantID) async throws -> ServiceKeyRing {
+        try await readService(tenant, service)
+    }
+
+    /// Every service of a tenant, sorted.
+    public func services(of tenant: TenantID) async throws -> [ServiceID] {
+        let prefix = ServiceKeyRing.storagePrefix(tenant)
+        return try await storage.list(prefix: prefix).compactMap { try? ServiceID(String($0.dropFirst(prefix.count))) }
+    }
+
+    /// Adds an L3 version wrapped by the tenant's current L2.1 version and makes it current.
+    @discardableResult
+    public func rotateServiceKey(_ service: ServiceID, tenant: TenantID) async throws -> UInt32 {
+        try await tenantLocks.withLock(tenant) {
+            let unsealed = try await unsealTenantLocked(tenant)
+            var ring = try await readService(tenant, service)
+            let (parentVersion, parentKey) = try unsealed.wrappingTenantKey()
+            let number = ring.serviceKeys.nextVersion
+            let wrapped = try EnvelopeCipher.wrap(
+                SymmetricKey(size: .bits256),
+                header: EnvelopeHeader(layer: .l3, keyID: unsealed.ring.tenantKeys.keyID, keyVersion: parentVersion),
+                binding: KeyChainBindings.serviceKey(tenant, service, version: number),
+                wrappingKey: parentKey
+            )
+            ring.serviceKeys.rotate(wrapped: Data(wrapped), parentVersion: parentVersion, at: now())
+            try await storage.put(ServiceKeyRing.storageKey(tenant, service), value: RecordCoder.encode(ring))
+            forgetService(tenant, service)
+            return number
+        }
+    }
+
+    public func rollbackServiceKey(_ service: ServiceID, tenant: TenantID, to version: UInt32) async throws {
+        try await updateService(tenant, service) { ring throws(KeyChainError) in try ring.serviceKeys.rollback(to: version) }
+    }
+
+    public func setServiceMinimumDecryptionVersion(_ service: ServiceID, tenant: TenantID, _ version: UInt32) async throws {
+        try await updateService(tenant, service) { ring throws(KeyChainError) in
+            try ring.serviceKeys.setMinimumDecryptionVersion(version)
+        }
+    }
+
+    public func transitionServiceKey(_ service: ServiceID, tenant: TenantID, version: UInt32, to state: KeyState) async throws {
+        try await updateService(tenant, service) { ring throws(KeyChainError) in try ring.serviceKeys.transition(version, to: state) }
+    }
+
+    /// Retires a service: every version becomes Deactivated, so existing L4s
+    /// still unwrap but nothing new is wrapped.
+    public func deactivateService(_ service: ServiceID, tenant: TenantID) async throws {
+        try await updateService(tenant, service) { ring throws(KeyChainError) in ring.serviceKeys.deactivateAll() }
+    }
+
+    /// Crypto-shreds a service: deletes its wrapped L3 versions. Every L4 they wrapped is unrecoverable.
+    public func destroyService(_ service: ServiceID, tenant: TenantID) async throws {
+        try await tenantLocks.withLock(tenant) {
+            _ = try await readService(tenant, service)
+            try await storage.delete(ServiceKeyRing.storageKey(tenant, service))
+            forgetService(tenant, service)
+        }
+    }
+
+    // MARK: Data keys (L4)
+
+    /// Makes a random 256-bit L4 and wraps it under the service's current L3 version.
+    public func generateDataKey(tenant: TenantID, service: ServiceID, context: EncryptionContext = .empty) async throws -> DataKey {
+        let key = SymmetricKey(size: .bits256)
+        let loaded = try await unsealedService(tenant, service)
+        let (version, l3) = try loaded.wrappingKey()
+        let wrapped = try EnvelopeCipher.wrap(
+            key,
+            header: EnvelopeHeader(layer: .l4, keyID: loaded.ring.serviceKeys.keyID, keyVersion: version),
+            binding: KeyChainBindings.dataKey(tenant, service, context: context),
+            wrappingKey: l3
+        )
+        return DataKey(key: key, wrapped: Data(wrapped), serviceKeyVersion: version)
+    }
+
+    /// Wraps a caller-made 256-bit L4 (made at the edge) under the service's current L3 version.
+    public func wrapDataKey(_ key: SymmetricKey, tenant: TenantID, service: ServiceID, context: EncryptionContext = .empty) async throws -> Data {
+        guard key.bitCount == 256 else { throw EnvelopeError.invalidKeyLength(length: key.bitCount / 8, expected: 32) }
+        let loaded = try await unsealedService(tenant, service)
+        let (version, l3) = try loaded.wrappingKey()
+        return Data(try EnvelopeCipher.wrap(
+            key,
+            header: EnvelopeHeader(layer: .l4, keyID: loaded.ring.serviceKeys.keyID, keyVersion: version),
+            binding: KeyChainBindings.dataKey(tenant, service, context: context),
+            wrappingKey: l3
+        ))
+    }
+
+    /// Opens an L4 blob. It must have been wrapped for this tenant, service and context.
+    public func unwrapDataKey<Blob: Collection<UInt8>>(
+        _ blob: Blob, tenant: TenantID, service: ServiceID, context: EncryptionContext = .empty
+    ) async throws -> SymmetricKey {
+        let envelope = try WrappedKey(parsing: blob)
+        guard envelope.header.layer == .l4 else { throw EnvelopeError.wrongLayer(expected: .l4, found: envelope.header.layer) }
+        let loaded = try await unsealedService(tenant, service)
+        guard envelope.header.keyID == loaded.ring.serviceKeys.keyID else { throw KeyChainError.foreignKey(layer: .l3) }
+        let l3 = try loaded.unwrappingKey(envelope.header.keyVersion)
+        return try EnvelopeCipher.unwrap(
+            envelope, expecting: .l4, binding: KeyChainBindings.dataKey(tenant, service, context: context), wrappingKey: l3)
+    }
+
+    /// Opens an L4 blob and wraps it again under the current L3 version.
+    public func rewrapDataKey<Blob: Collection<UInt8>>(
+        _ blob: Blob, tenant: TenantID, service: ServiceID, context: EncryptionContext = .empty
+    ) async throws -> Data {
+        let key = try await unwrapDataKey(blob, tenant: tenant, service: service, context: context)
+        return try await wrapDataKey(key, tenant: tenant, service: service, context: context)
+    }
+
+    // MARK: Memory and the kill switch
+
+    /// Locks a tenant: drops its keys from memory and refuses every operation
+    /// on it, naming `reason`, until ``unlockTenant(_:)``.
+    public func lockTenant(_ tenant: TenantID, reason: String) {
+        slots.withLock { $0[tenant] = .locked(reason: reason) }
+    }
+
+    /// Lifts a lock; the next operation unwraps the L2 through the L1 again.
+    public func unlockTenant(_ tenant: TenantID) {
+        slots.withLock { slots in
+            if case .locked = slots[tenant] { slots.removeValue(forKey: tenant) }
+        }
+    }
+
+    /// Drops a tenant's keys from memory without locking it (eviction).
+    public func evictTenant(_ tenant: TenantID) {
+        slots.withLock { slots in
+            if case .unsealed = slots[tenant] { slots.removeValue(forKey: tenant) }
+        }
+    }
+
+    /// Drops every tenant's keys (the server is sealing). Locks are kept.
+    public func evictAll() {
+        slots.withLock { slots in
+            slots = slots.filter { if case .locked = $0.value { true } else { false } }
+        }
+    }
+
+    /// Whether a tenant's keys are in memory now.
+    public func isUnsealed(_ tenant: TenantID) -> Bool {
+        slots.withLock { if case .unsealed = $0[tenant] { true } else { false } }
+    }
+
+    // MARK: Internals
+
+    /// The loaded service, from memory or loaded under the tenant's lock.
+    private func unsealedService(_ tenant: TenantID, _ service: ServiceID) async throws -> UnsealedService {
+        if let loaded = try cachedService(tenant, service) { return loaded }
+        return try await tenantLocks.withLock(tenant) {
+            if let loaded = try cachedService(tenant, service) { return loaded }
+            let unsealed = try await unsealTenantLocked(tenant)
+            let loaded = UnsealedService(ring: try await readService(tenant, service), tenant: unsealed)
+            try slots.withLock { slots throws(KeyChainError) in
+                switch slots[tenant] {
+                case .unsealed(var current):
+                    current.services[service] = loaded
+                    slots[tenant] = .unsealed(current)
+                case .locked(let reason):
+                    throw .tenantLocked(tenant, reason: reason)
+                case nil:
+                    break
+                }
+            }
+            return loaded
+        }
+    }
+
+    private func cachedService(_ tenant: TenantID, _ service: ServiceID) throws(KeyChainError) -> UnsealedService? {
+        try slots.withLock { slots throws(KeyChainError) -> UnsealedService? in
+            switch slots[tenant] {
+            case .unsealed(let unsealed): return unsealed.services[service]
+            case .locked(let reason): throw .tenantLocked(tenant, reason: reason)
+            case nil: return nil
+            }
+        }
+    }
+
+    /// The tenant's unwrapped keys; unwraps the L2 through its L1 when absent.
+    /// Call only while holding the tenant's lock.
+    private func unsealTenantLocked(_ tenant: TenantID) async throws -> UnsealedTenant {
+        let existing = try slots.withLock { slots throws(KeyChainError) -> UnsealedTenant? in
+            switch slots[tenant] {
+            case .unsealed(let unsealed): return unsealed
+            case .locked(let reason): throw .tenantLocked(tenant, reason: reason)
+            case nil: return nil
+            }
+        }
+        if let existing { return existing }
+        let ring = try await readTenant(tenant)
+        let keystore = try keystores.keystore(for: ring.l1)
+        let root = try await keystore.unwrap(ring.wrappedRoot, context: KeystoreContext(tenant: tenant.rawValue, purpose: .l2))
+        let unsealed = try UnsealedTenant(ring: ring, root: root)
+        // A lock that landed while the L1 call was in flight wins.
+        try slots.withLock { slots throws(KeyChainError) in
+            if case .locked(let reason) = slots[tenant] { throw .tenantLocked(tenant, reason: reason) }
+            slots[tenant] = .unsealed(unsealed)
+        }
+        return unsealed
+    }
+
+    /// Applies a rule change to the tenant record, stores it and reflects it in memory.
+    private func updateTenant(_ tenant: TenantID, _ change: @Sendable (inout TenantKeyRing) throws(KeyChainError) -> Void) async throws {
+        try await tenantLocks.withLock(tenant) {
+            var ring = try await readTenant(tenant)
+            try change(&ring)
+            try await storage.put(TenantKeyRing.storageKey(tenant), value: RecordCoder.encode(ring))
+            reflect(ring, newTenantKey: nil)
+        }
+    }
+
+    private func updateService(
+        _ tenant: TenantID, _ service: ServiceID, _ change: @Sendable (inout ServiceKeyRing) throws(KeyChainError) -> Void
+    ) async throws {
+        try await tenantLocks.withLock(tenant) {
+            var ring = try await readService(tenant, service)
+            try change(&ring)
+            try await storage.put(ServiceKeyRing.storageKey(tenant, service), value: RecordCoder.encode(ring))
+            forgetService(tenant, service)
+        }
+    }
+
+    /// Puts a changed tenant record into memory. Loaded services are dropped,
+    /// since which L3 versions may open depends on the L2.1 rules; they reload on use.
+    private func reflect(_ ring: TenantKeyRing, newTenantKey: (UInt32, SymmetricKey)?) {
+        slots.withLock { slots in
+            guard case .unsealed(var unsealed) = slots[ring.tenant] else { return }
+            unsealed.ring = ring
+            if let (version, key) = newTenantKey { unsealed.tenantKeys[version] = key }
+            for entry in ring.tenantKeys.versions where entry.state.isDestroyed {
+                unsealed.tenantKeys.removeValue(forKey: entry.version)
+            }
+            unsealed.services = [:]
+            slots[ring.tenant] = .unsealed(unsealed)
+        }
+    }
+
+    private func forgetService(_ tenant: TenantID, _ service: ServiceID) {
+        slots.withLock { slots in
+            guard case .unsealed(var unsealed) = slots[tenant] else { return }
+            unsealed.services.removeValue(forKey: service)
+            slots[tenant] = .unsealed(unsealed)
+        }
+    }
+
+    private func readTenant(_ tenant: TenantID) async throws -> TenantKeyRing {
+        let key = TenantKeyRing.storageKey(tenant)
+        guard let data = try await storage.get(key) else { throw KeyChainError.tenantNotFound(tenant) }
+        return try RecordCoder.decode(TenantKeyRing.self, from: data, at: key)
+    }
+
+    private func readService(_ tenant: TenantID, _ service: ServiceID) async throws -> ServiceKeyRing {
+        let key = ServiceKeyRing.storageKey(tenant, service)
+        guard let data = try await storage.get(key) else { throw KeyChainError.serviceNotFound(tenant, service) }
+        return try RecordCoder.decode(ServiceKeyRing.self, from: data, at: key)
+    }
+
+    private func readRecord<Record: Decodable>(_ type: Record.Type, at key: String) async throws -> Record {
+        guard let data = try await storage.get(key) else { throw BarrierError.recordCorrupted(key: key) }
+        return try RecordCoder.decode(type, from: data, at: key)
+    }
+}
+
+extension KeyChain {
+    /// The unwrapped L2, L2.1 and L3 keys held for a tenant. Internal, for the
+    /// tests that prove these bytes never reach storage.
+    func unsealedKeyMaterial(for tenant: TenantID) -> [SymmetricKey] {
+        slots.withLock { slots in
+            guard case .unsealed(let unsealed) = slots[tenant] else { return [] }
+            var keys = [unsealed.root] + unsealed.tenantKeys.sorted { $0.key < $1.key }.map(\.value)
+            for service in unsealed.services.values {
+                keys += service.ring.serviceKeys.versions.compactMap { try? service.unwrappingKey($0.version) }
+            }
+            return keys
+        }
+    }
+}

@@ -1,0 +1,14 @@
+public import Foundation
+
+/// One version of a versioned key (L2.1 or L3) as stored: its state and its
+/// wrapped bytes, never the key itself.
+public struct KeyVersion: Sendable, Hashable, Codable {
+    public let version: UInt32
+    public internal(set) var state: KeyState
+    /// The envelope holding this version, wrapped by version ``parentVersion``
+    /// of the layer above. Nil once destroyed: the bytes are gone.
+    public internal(set) var wrapped: Data?
+    /// The version of the wrapping key (L2 generation for L2.1, L2.1 version for L3).
+    public let parentVersion: UInt32
+    public let createdAt: Date
+}

@@ -1,0 +1,34 @@
+public import Foundation
+
+/// A tenant's stored key chain head: its L1 link, its L2 wrapped by that L1,
+/// and its L2.1 versions wrapped by the L2. Stored at `tenants/<id>` through the barrier.
+public struct TenantKeyRing: Sendable, Hashable, Codable {
+    public let tenant: TenantID
+    /// The customer's L1: the keystore key that wraps this tenant's L2.
+    public internal(set) var l1: KeystoreReference
+    /// The L2's id, written into every L2.1 envelope header.
+    public let rootKeyID: KeyID
+    /// The L2 generation; L2.1 envelopes name it as their wrapping key version.
+    public let rootVersion: UInt32
+    /// The L2 as the L1 keystore wrapped it (provider ciphertext).
+    public internal(set) var wrappedRoot: Data
+    /// The L2.1 versions.
+    public internal(set) var tenantKeys: KeyRing
+    public let createdAt: Date
+
+    static func storageKey(_ tenant: TenantID) -> String { "tenants/\(tenant.rawValue)" }
+}
+
+/// A service's stored L3 versions, each wrapped by one L2.1 version.
+/// Stored at `services/<tenant>/<service>` through the barrier.
+public struct ServiceKeyRing: Sendable, Hashable, Codable {
+    public let tenant: TenantID
+    public let service: ServiceID
+    public internal(set) var serviceKeys: KeyRing
+    public let createdAt: Date
+
+    static func storagePrefix(_ tenant: TenantID) -> String { "services/\(tenant.rawValue)/" }
+    static func storageKey(_ tenant: TenantID, _ service: ServiceID) -> String {
+        "services/\(tenant.rawValue)/\(service.rawValue)"
+    }
+}

@@ -1,0 +1,124 @@
+import Crypto
+import Foundation
+
+/// What the key chain holds in memory for one tenant.
+enum TenantSlot: Sendable {
+    /// The tenant's L2 and usable L2.1 keys are in memory.
+    case unsealed(UnsealedTenant)
+    /// Kill switch: nothing for this tenant opens until it is unlocked.
+    case locked(reason: String)
+}
+
+/// A tenant's unwrapped L2 and L2.1 keys, and the services loaded so far.
+/// Key bytes live in `SymmetricKey` storage, zeroed when the last copy goes.
+struct UnsealedTenant: Sendable {
+    var ring: TenantKeyRing
+    let root: SymmetricKey
+    /// Unwrapped L2.1 versions that may still unwrap.
+    var tenantKeys: [UInt32: SymmetricKey]
+    var services: [ServiceID: UnsealedService] = [:]
+
+    init(ring: TenantKeyRing, root: SymmetricKey) throws {
+        self.ring = ring
+        self.root = root
+        self.tenantKeys = [:]
+        for entry in ring.tenantKeys.versions {
+            guard (try? ring.tenantKeys.checkUnwrap(entry.version)) != nil, let wrapped = entry.wrapped else { continue }
+            tenantKeys[entry.version] = try EnvelopeCipher.unwrap(
+                WrappedKey(parsing: wrapped),
+                expecting: .l2_1,
+                binding: KeyChainBindings.tenantKey(ring.tenant, version: entry.version),
+                wrappingKey: root
+            )
+        }
+    }
+
+    /// The current L2.1 version and key, for wrapping a new L3 version.
+    func wrappingTenantKey() throws(KeyChainError) -> (version: UInt32, key: SymmetricKey) {
+        let current = try ring.tenantKeys.wrappingVersion()
+        guard let key = tenantKeys[current.version] else {
+            throw .versionNotFound(layer: .l2_1, version: current.version)
+        }
+        return (current.version, key)
+    }
+
+    /// The L2.1 key that may open an L3 version wrapped under `version`.
+    func unwrappingTenantKey(_ version: UInt32) throws(KeyChainError) -> SymmetricKey {
+        try ring.tenantKeys.checkUnwrap(version)
+        guard let key = tenantKeys[version] else { throw .versionNotFound(layer: .l2_1, version: version) }
+        return key
+    }
+}
+
+/// A service's L3 versions, unwrapped once when the service is first used.
+/// A version that may not open keeps the reason, so the hot path only looks up.
+struct UnsealedService: Sendable {
+    let ring: ServiceKeyRing
+    private let keys: [UInt32: Result<SymmetricKey, any Error>]
+    private let wrapping: Result<(version: UInt32, key: SymmetricKey), any Error>
+
+    init(ring: ServiceKeyRing, tenant: UnsealedTenant) {
+        self.ring = ring
+        var keys: [UInt32: Result<SymmetricKey, any Error>] = [:]
+        for entry in ring.serviceKeys.versions {
+            keys[entry.version] = Result {
+                try ring.serviceKeys.checkUnwrap(entry.version)
+                guard let wrapped = entry.wrapped else {
+                    throw KeyChainError.keyStateForbids(layer: .l3, version: entry.version, state: entry.state, operation: "unwrap")
+                }
+                let parentKey = try tenant.unwrappingTenantKey(entry.parentVersion)
+                let envelope = try WrappedKey(parsing: wrapped)
+                guard envelope.header.keyID == tenant.ring.tenantKeys.keyID,
+                    envelope.header.keyVersion == entry.parentVersion
+                else { throw KeyChainError.foreignKey(layer: .l2_1) }
+                return try EnvelopeCipher.unwrap(
+                    envelope,
+                    expecting: .l3,
+                    binding: KeyChainBindings.serviceKey(ring.tenant, ring.service, version: entry.version),
+                    wrappingKey: parentKey
+                )
+            }
+        }
+        self.keys = keys
+        self.wrapping = Result {
+            let current = try ring.serviceKeys.wrappingVersion()
+            guard let result = keys[current.version] else {
+                throw KeyChainError.versionNotFound(layer: .l3, version: current.version)
+            }
+            return (current.version, try result.get())
+        }
+    }
+
+    func wrappingKey() throws -> (version: UInt32, key: SymmetricKey) {
+        try wrapping.get()
+    }
+
+    func unwrappingKey(_ version: UInt32) throws -> SymmetricKey {
+        guard let result = keys[version] else { throw KeyChainError.versionNotFound(layer: .l3, version: version) }
+        return try result.get()
+    }
+}
+
+/// The associated-data bindings of each layer, in one place.
+enum KeyChainBindings {
+    /// An L2.1 envelope: bound to its tenant and to its own version, so two
+    /// stored versions cannot be swapped.
+    static func tenantKey(_ tenant: TenantID, version: UInt32) -> EnvelopeBinding {
+        EnvelopeBinding(tenant: tenant.rawValue, context: ownVersion(version))
+    }
+
+    /// An L3 envelope: bound to tenant, service and its own version.
+    static func serviceKey(_ tenant: TenantID, _ service: ServiceID, version: UInt32) -> EnvelopeBinding {
+        EnvelopeBinding(tenant: tenant.rawValue, service: service.rawValue, context: ownVersion(version))
+    }
+
+    /// An L4 envelope: bound to tenant, service and the caller's context.
+    static func dataKey(_ tenant: TenantID, _ service: ServiceID, context: EncryptionContext) -> EnvelopeBinding {
+        EnvelopeBinding(tenant: tenant.rawValue, service: service.rawValue, context: context)
+    }
+
+    private static func ownVersion(_ version: UInt32) -> EncryptionContext {
+        // safe: one short pair is always within the context limits.
+        try! EncryptionContext(["key-version": String(version)])
+    }
+}

@@ -1,0 +1,42 @@
+public import Foundation
+import Synchronization
+
+/// A ``Storage`` held in process memory: for tests and the throwaway dev server.
+public final class InMemoryStorage: Storage {
+    private let records = Mutex<[String: Data]>([:])
+
+    public init() {}
+
+    public func get(_ key: String) async throws -> Data? {
+        try StoragePath.validate(key)
+        return records.withLock { $0[key] }
+    }
+
+    public func put(_ key: String, value: Data) async throws {
+        try StoragePath.validate(key)
+        records.withLock { $0[key] = value }
+    }
+
+    public func delete(_ key: String) async throws {
+        try StoragePath.validate(key)
+        _ = records.withLock { $0.removeValue(forKey: key) }
+    }
+
+    public func list(prefix: String) async throws -> [String] {
+        records.withLock { records in
+            records.keys.filter { $0.hasPrefix(prefix) }
+        }.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    }
+
+    public func write(_ mutations: [StorageMutation]) async throws {
+        for mutation in mutations { try StoragePath.validate(mutation.key) }
+        records.withLock { records in
+            for mutation in mutations {
+                switch mutation {
+                case .put(let key, let value): records[key] = value
+                case .delete(let key): records.removeValue(forKey: key)
+                }
+            }
+        }
+    }
+}

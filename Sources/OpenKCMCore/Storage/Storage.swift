@@ -1,0 +1,32 @@
+public import Foundation
+
+/// A key/value store for opaque records. Everything OpenKCM persists goes
+/// through ``SealedStorage`` first, so implementations only ever see ciphertext.
+///
+/// Keys are `/`-separated paths (``StoragePath``). Implementations must make
+/// ``write(_:)`` atomic: all mutations apply, or none.
+public protocol Storage: Sendable {
+    /// The value at `key`, or nil.
+    func get(_ key: String) async throws -> Data?
+    /// Stores `value` at `key`, replacing any previous value.
+    func put(_ key: String, value: Data) async throws
+    /// Removes `key`; removing a missing key is not an error.
+    func delete(_ key: String) async throws
+    /// Every key that starts with `prefix`, in ascending byte order.
+    func list(prefix: String) async throws -> [String]
+    /// Applies all `mutations` atomically, in order.
+    func write(_ mutations: [StorageMutation]) async throws
+}
+
+/// One change in an atomic ``Storage/write(_:)``.
+public enum StorageMutation: Sendable, Equatable {
+    case put(key: String, value: Data)
+    case delete(key: String)
+
+    /// The key this mutation touches.
+    public var key: String {
+        switch self {
+        case .put(let key, _), .delete(let key): key
+        }
+    }
+}

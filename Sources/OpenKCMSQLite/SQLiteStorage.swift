@@ -1,0 +1,165 @@
+public import Foundation
+public import OpenKCMCore
+public import Logging
+import NIOCore
+import SQLiteNIO
+
+/// The embedded default ``Storage``: one SQLite file in WAL mode with
+/// `synchronous=FULL`, so an acknowledged write survives power loss.
+///
+/// All statements go through one connection, serialised, so that a
+/// multi-record ``write(_:)`` runs as one `BEGIN IMMEDIATE ... COMMIT`
+/// transaction that no other statement can interleave with.
+public final class SQLiteStorage: Storage {
+    private let connection: SQLiteConnection
+    private let serial = StatementQueue()
+
+    private init(connection: SQLiteConnection) {
+        self.connection = connection
+    }
+
+    /// Opens (creating if needed) the database at `path`.
+    public static func open(path: String, logger: Logger = Logger(label: "openkcm.sqlite")) async throws -> SQLiteStorage {
+        let connection: SQLiteConnection
+        do {
+            connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        } catch {
+            throw StorageError.backendFailure("cannot open SQLite database at \(path): \(error)")
+        }
+        let storage = SQLiteStorage(connection: connection)
+        do {
+            try await storage.execute("PRAGMA journal_mode=WAL")
+            try await storage.execute("PRAGMA synchronous=FULL")
+            // Deleted records are overwritten in the file, not just unlinked: crypto-shredding.
+            try await storage.execute("PRAGMA secure_delete=ON")
+            try await storage.execute(
+                "CREATE TABLE IF NOT EXISTS records (key TEXT PRIMARY KEY NOT NULL, value BLOB NOT NULL) WITHOUT ROWID")
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+        return storage
+    }
+
+    /// Closes the connection; later calls fail with ``StorageError/closed``.
+    public func close() async throws {
+        try await serial.run { try await self.connection.close() }
+    }
+
+    /// Folds the WAL back into the database file and truncates it, so deleted
+    /// pages do not linger in the log.
+    public func checkpoint() async throws {
+        try await execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    }
+
+    public func get(_ key: String) async throws -> Data? {
+        try StoragePath.validate(key)
+        let rows = try await query("SELECT value FROM records WHERE key = ?1", [.text(key)])
+        guard let row = rows.first else { return nil }
+        return Self.blob(row.column("value"))
+    }
+
+    public func put(_ key: String, value: Data) async throws {
+        try StoragePath.validate(key)
+        _ = try await query(
+            "INSERT INTO records (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [.text(key), .blob(ByteBuffer(bytes: value))])
+    }
+
+    public func delete(_ key: String) async throws {
+        try StoragePath.validate(key)
+        _ = try await query("DELETE FROM records WHERE key = ?1", [.text(key)])
+    }
+
+    public func list(prefix: String) async throws -> [String] {
+        // A range scan instead of LIKE: no escaping, and it uses the primary key.
+        let rows: [SQLiteRow]
+        if let upper = Self.successor(of: prefix) {
+            rows = try await query(
+                "SELECT key FROM records WHERE key >= ?1 AND key < ?2 ORDER BY key", [.text(prefix), .text(upper)])
+        } else {
+            rows = try await query("SELECT key FROM records WHERE key >= ?1 ORDER BY key", [.text(prefix)])
+        }
+        return rows.compactMap { $0.column("key")?.string }
+    }
+
+    public func write(_ mutations: [StorageMutation]) async throws {
+        for mutation in mutations { try StoragePath.validate(mutation.key) }
+        try await serial.run {
+            try await self.raw("BEGIN IMMEDIATE")
+            do {
+                for mutation in mutations {
+                    switch mutation {
+                    case .put(let key, let value):
+                        try await self.raw(
+                            "INSERT INTO records (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                            [.text(key), .blob(ByteBuffer(bytes: value))])
+                    case .delete(let key):
+                        try await self.raw("DELETE FROM records WHERE key = ?1", [.text(key)])
+                    }
+                }
+                try await self.raw("COMMIT")
+            } catch {
+                _ = try? await self.raw("ROLLBACK")
+                throw error
+            }
+        }
+    }
+
+    // MARK: Statements
+
+    private func execute(_ sql: String) async throws {
+        _ = try await query(sql, [])
+    }
+
+    fileprivate func query(_ sql: String, _ binds: [SQLiteData]) async throws -> [SQLiteRow] {
+        try await serial.run { try await self.rawRows(sql, binds) }
+    }
+
+    /// Runs one statement; the caller holds the queue.
+    @discardableResult
+    private func raw(_ sql: String, _ binds: [SQLiteData] = []) async throws -> [SQLiteRow] {
+        try await rawRows(sql, binds)
+    }
+
+    private func rawRows(_ sql: String, _ binds: [SQLiteData]) async throws -> [SQLiteRow] {
+        guard !connection.isClosed else { throw StorageError.closed }
+        do {
+            return try await connection.query(sql, binds)
+        } catch {
+            // SQLite's message names the failing statement, never bound values.
+            throw StorageError.backendFailure("\(error)")
+        }
+    }
+
+    private static func blob(_ data: SQLiteData?) -> Data? {
+        guard case .blob(let buffer) = data else { return nil }
+        return Data(buffer.readableBytesView)
+    }
+
+    /// The smallest string greater than every string starting with `prefix`.
+    private static func successor(of prefix: String) -> String? {
+        var bytes = Array(prefix.utf8)
+        while let last = bytes.last {
+            if last < 0x7F {
+                bytes[bytes.count - 1] = last + 1
+                return String(decoding: bytes, as: UTF8.self)
+            }
+            bytes.removeLast()
+        }
+        return nil
+    }
+}
+
+extension SQLiteStorage {
+    /// The value of a PRAGMA, for diagnostics and tests.
+    public func pragma(_ name: String) async throws -> String? {
+        guard name.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x5F }) else {
+            throw StorageError.invalidKey("not a pragma name")
+        }
+        let rows = try await query("PRAGMA \(name)", [])
+        return rows.first.flatMap { row in
+            row.columns.first.flatMap { $0.data.string ?? $0.data.integer.map(String.init) }
+        }
+    }
+}
