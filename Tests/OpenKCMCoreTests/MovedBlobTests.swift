@@ -54,7 +54,7 @@ import OpenKCMTestSupport
 
         // Every original opens where it belongs.
         for original in originals {
-            _ = try await chain.unwrapDataKey(original.blob, tenant: original.place.tenant, service: original.place.service, context: original.place.context)
+            _ = try await chain.unwrapDataKey(Data(original.blob), tenant: original.place.tenant, service: original.place.service, context: original.place.context)
         }
 
         var generator = SystemRandomNumberGenerator()
@@ -75,7 +75,7 @@ import OpenKCMTestSupport
         func tryOpen(_ blob: [UInt8], at place: Place, kind: String) async {
             attempts += 1
             kinds[kind, default: 0] += 1
-            if (try? await chain.unwrapDataKey(blob, tenant: place.tenant, service: place.service, context: place.context)) != nil {
+            if (try? await chain.unwrapDataKey(Data(blob), tenant: place.tenant, service: place.service, context: place.context)) != nil {
                 opened += 1
             }
         }

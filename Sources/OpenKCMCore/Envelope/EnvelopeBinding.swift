@@ -20,6 +20,14 @@ public struct EnvelopeBinding: Sendable, Hashable {
     /// The associated data for `header`: header bytes, u16-length tenant,
     /// u16-length service, then the canonical context (docs/envelope-format.md).
     package func associatedData(header: EnvelopeHeader) throws(EnvelopeError) -> [UInt8] {
+        var headerBytes: [UInt8] = []
+        headerBytes.reserveCapacity(EnvelopeHeader.size)
+        header.write(into: &headerBytes)
+        return try associatedData(headerBytes: headerBytes)
+    }
+
+    /// The associated data over header bytes already serialized (a parsed blob's).
+    package func associatedData<Header: Collection<UInt8>>(headerBytes: Header) throws(EnvelopeError) -> [UInt8] {
         let tenantLength = tenant.utf8.count
         let serviceLength = service.utf8.count
         guard tenantLength <= 255, serviceLength <= 255 else {
@@ -27,7 +35,7 @@ public struct EnvelopeBinding: Sendable, Hashable {
         }
         var aad: [UInt8] = []
         aad.reserveCapacity(EnvelopeHeader.size + 4 + tenantLength + serviceLength + context.encoded.count)
-        header.write(into: &aad)
+        aad.append(contentsOf: headerBytes)
         aad.appendUInt16(UInt16(tenantLength))
         aad.append(contentsOf: tenant.utf8)
         aad.appendUInt16(UInt16(serviceLength))

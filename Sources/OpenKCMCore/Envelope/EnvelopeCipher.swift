@@ -81,15 +81,9 @@ public enum EnvelopeCipher {
 
     /// Opens a blob; the plaintext is the caller's to zero.
     public static func open(_ wrapped: WrappedKey, binding: EnvelopeBinding, key: SymmetricKey) throws(EnvelopeError) -> Data {
-        let aad = try binding.associatedData(header: wrapped.header)
+        let aad = try binding.associatedData(headerBytes: wrapped.headerBytes)
         do {
-            let nonce = try AES.GCM.Nonce(data: wrapped.nonce)
-            let sealed = wrapped.sealed
-            let box = try AES.GCM.SealedBox(
-                nonce: nonce,
-                ciphertext: sealed[..<(sealed.count - WrappedKey.tagSize)],
-                tag: sealed[(sealed.count - WrappedKey.tagSize)...]
-            )
+            let box = try AES.GCM.SealedBox(combined: wrapped.combined)
             return try AES.GCM.open(box, using: key, authenticating: aad)
         } catch {
             throw .authenticationFailed

@@ -26,7 +26,7 @@ public struct EnvelopeHeader: Sendable, Hashable {
         bytes.append(Self.formatVersion)
         bytes.append(algorithm.rawValue)
         bytes.append(layer.rawValue)
-        bytes.append(contentsOf: keyID.bytes)
+        keyID.write(into: &bytes)
         bytes.appendUInt32(keyVersion)
     }
 }

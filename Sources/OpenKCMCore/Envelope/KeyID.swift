@@ -5,29 +5,47 @@ import Foundation
 /// Ids are random rather than derived from names so that a blob never reveals
 /// anything about its tenant or service, and two keys never collide.
 public struct KeyID: Sendable, Hashable, Codable, CustomStringConvertible {
+    // Two words rather than an array: ids are parsed and compared on every
+    // unwrap, and this keeps that free of allocation.
+    private let high: UInt64
+    private let low: UInt64
+
     /// The 16 raw bytes, as written in the envelope.
-    public let bytes: [UInt8]
+    public var bytes: [UInt8] {
+        (0..<8).map { UInt8(truncatingIfNeeded: high >> (56 - 8 * $0)) }
+            + (0..<8).map { UInt8(truncatingIfNeeded: low >> (56 - 8 * $0)) }
+    }
 
     /// Makes a fresh random id.
     public init() {
-        let uuid = UUID().uuid
-        self.bytes = [
-            uuid.0, uuid.1, uuid.2, uuid.3, uuid.4, uuid.5, uuid.6, uuid.7,
-            uuid.8, uuid.9, uuid.10, uuid.11, uuid.12, uuid.13, uuid.14, uuid.15,
-        ]
+        var generator = SystemRandomNumberGenerator()
+        self.high = generator.next()
+        self.low = generator.next()
     }
 
     /// Wraps 16 raw bytes; returns nil for any other length.
     public init?<Bytes: Collection<UInt8>>(bytes: Bytes) {
         guard bytes.count == 16 else { return nil }
-        self.bytes = Array(bytes)
+        var high: UInt64 = 0
+        var low: UInt64 = 0
+        for (offset, byte) in bytes.enumerated() {
+            if offset < 8 { high = high << 8 | UInt64(byte) } else { low = low << 8 | UInt64(byte) }
+        }
+        self.high = high
+        self.low = low
     }
 
     /// Parses the UUID text form.
     public init?(_ text: String) {
         guard let uuid = UUID(uuidString: text) else { return nil }
         let u = uuid.uuid
-        self.bytes = [u.0, u.1, u.2, u.3, u.4, u.5, u.6, u.7, u.8, u.9, u.10, u.11, u.12, u.13, u.14, u.15]
+        self.init(bytes: [u.0, u.1, u.2, u.3, u.4, u.5, u.6, u.7, u.8, u.9, u.10, u.11, u.12, u.13, u.14, u.15])
+    }
+
+    /// Appends the 16 raw bytes.
+    package func write(into buffer: inout [UInt8]) {
+        for shift in stride(from: 56, through: 0, by: -8) { buffer.append(UInt8(truncatingIfNeeded: high >> UInt64(shift))) }
+        for shift in stride(from: 56, through: 0, by: -8) { buffer.append(UInt8(truncatingIfNeeded: low >> UInt64(shift))) }
     }
 
     public var description: String {

@@ -1,3 +1,5 @@
+public import Foundation
+
 /// A parsed envelope: a self-describing wrapped blob (docs/envelope-format.md).
 ///
 /// ```
@@ -14,33 +16,31 @@ public struct WrappedKey: Sendable, Hashable {
     public static let defaultMaximumSize = 64 * 1024
 
     public let header: EnvelopeHeader
-    public let nonce: [UInt8]
-    /// Ciphertext followed by the 16-byte tag.
-    public let sealed: [UInt8]
+    /// The serialized blob, exactly as parsed.
+    public let bytes: [UInt8]
 
-    /// The serialized blob.
-    public var bytes: [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(EnvelopeHeader.size + nonce.count + sealed.count)
-        header.write(into: &out)
-        out.append(contentsOf: nonce)
-        out.append(contentsOf: sealed)
-        return out
-    }
+    /// The header's 25 bytes, as written.
+    public var headerBytes: ArraySlice<UInt8> { bytes[..<EnvelopeHeader.size] }
+    /// The 12-byte nonce.
+    public var nonce: ArraySlice<UInt8> { bytes[EnvelopeHeader.size..<(EnvelopeHeader.size + Self.nonceSize)] }
+    /// Nonce, ciphertext and tag: GCM's "combined" form.
+    public var combined: ArraySlice<UInt8> { bytes[EnvelopeHeader.size...] }
 
-    package init(header: EnvelopeHeader, nonce: [UInt8], sealed: [UInt8]) {
-        self.header = header
-        self.nonce = nonce
-        self.sealed = sealed
+    /// Parses a blob, refusing anything malformed with a typed error.
+    /// - Parameter maximumSize: blobs longer than this are refused before any other work.
+    public init(parsing blob: Data, maximumSize: Int = Self.defaultMaximumSize) throws(EnvelopeError) {
+        guard blob.count <= maximumSize else { throw .tooLarge(length: blob.count, maximum: maximumSize) }
+        try self.init(validating: [UInt8](blob))
     }
 
     /// Parses a blob, refusing anything malformed with a typed error.
     /// - Parameter maximumSize: blobs longer than this are refused before any other work.
-    public init<Bytes: Collection<UInt8>>(parsing blob: Bytes, maximumSize: Int = Self.defaultMaximumSize) throws(EnvelopeError) {
-        let bytes = Array(blob.prefix(maximumSize + 1))
-        guard bytes.count <= maximumSize else {
-            throw .tooLarge(length: blob.count, maximum: maximumSize)
-        }
+    public init(parsing blob: [UInt8], maximumSize: Int = Self.defaultMaximumSize) throws(EnvelopeError) {
+        guard blob.count <= maximumSize else { throw .tooLarge(length: blob.count, maximum: maximumSize) }
+        try self.init(validating: blob)
+    }
+
+    private init(validating bytes: [UInt8]) throws(EnvelopeError) {
         guard bytes.count >= 2 else { throw .truncated(length: bytes.count, minimum: Self.overhead) }
         guard bytes[0] == EnvelopeHeader.magic.0, bytes[1] == EnvelopeHeader.magic.1 else { throw .badMagic }
         guard bytes.count >= 3 else { throw .truncated(length: bytes.count, minimum: Self.overhead) }
@@ -53,7 +53,6 @@ public struct WrappedKey: Sendable, Hashable {
         let version = UInt32(bytes[21]) << 24 | UInt32(bytes[22]) << 16 | UInt32(bytes[23]) << 8 | UInt32(bytes[24])
         guard version != 0 else { throw .invalidKeyVersion }
         self.header = EnvelopeHeader(algorithm: algorithm, layer: layer, keyID: keyID, keyVersion: version)
-        self.nonce = Array(bytes[25..<37])
-        self.sealed = Array(bytes[37...])
+        self.bytes = bytes
     }
 }

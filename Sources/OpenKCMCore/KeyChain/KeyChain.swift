@@ -14,7 +14,7 @@ public final class KeyChain: Sendable {
     private let keystores: any KeystoreResolver
     private let now: @Sendable () -> Date
     private let tenantLocks = KeyedAsyncLock<TenantID>()
-    let slots = Mutex<[TenantID: TenantSlot]>([:])
+    let memory = Mutex(KeyChainMemory())
 
     /// - Parameters:
     ///   - storage: the unsealed barrier the key chain persists through.
@@ -59,7 +59,10 @@ public final class KeyChain: Sendable {
             try await storage.put(TenantKeyRing.storageKey(tenant), value: RecordCoder.encode(ring))
             var unsealed = try UnsealedTenant(ring: ring, root: root)
             unsealed.tenantKeys[1] = firstKey
-            slots.withLock { $0[tenant] = .unsealed(unsealed) }
+            memory.withLock { memory in
+                memory.tenants[tenant] = .unsealed(unsealed)
+                memory.services.removeValue(forKey: tenant)
+            }
             return ring
         }
     }
@@ -84,7 +87,10 @@ public final class KeyChain: Sendable {
             let services = try await storage.list(prefix: ServiceKeyRing.storagePrefix(tenant))
             let deletes = services.map { StorageMutation.delete(key: $0) } + [.delete(key: TenantKeyRing.storageKey(tenant))]
             try await storage.write(deletes)
-            _ = slots.withLock { $0.removeValue(forKey: tenant) }
+            memory.withLock { memory in
+                memory.tenants.removeValue(forKey: tenant)
+                memory.services.removeValue(forKey: tenant)
+            }
         }
     }
 
@@ -279,8 +285,8 @@ public final class KeyChain: Sendable {
     }
 
     /// Opens an L4 blob. It must have been wrapped for this tenant, service and context.
-    public func unwrapDataKey<Blob: Collection<UInt8>>(
-        _ blob: Blob, tenant: TenantID, service: ServiceID, context: EncryptionContext = .empty
+    public func unwrapDataKey(
+        _ blob: Data, tenant: TenantID, service: ServiceID, context: EncryptionContext = .empty
     ) async throws -> SymmetricKey {
         let envelope = try WrappedKey(parsing: blob)
         guard envelope.header.layer == .l4 else { throw EnvelopeError.wrongLayer(expected: .l4, found: envelope.header.layer) }
@@ -292,8 +298,8 @@ public final class KeyChain: Sendable {
     }
 
     /// Opens an L4 blob and wraps it again under the current L3 version.
-    public func rewrapDataKey<Blob: Collection<UInt8>>(
-        _ blob: Blob, tenant: TenantID, service: ServiceID, context: EncryptionContext = .empty
+    public func rewrapDataKey(
+        _ blob: Data, tenant: TenantID, service: ServiceID, context: EncryptionContext = .empty
     ) async throws -> Data {
         let key = try await unwrapDataKey(blob, tenant: tenant, service: service, context: context)
         return try await wrapDataKey(key, tenant: tenant, service: service, context: context)
@@ -304,33 +310,34 @@ public final class KeyChain: Sendable {
     /// Locks a tenant: drops its keys from memory and refuses every operation
     /// on it, naming `reason`, until ``unlockTenant(_:)``.
     public func lockTenant(_ tenant: TenantID, reason: String) {
-        slots.withLock { $0[tenant] = .locked(reason: reason) }
+        memory.withLock { memory in
+            memory.tenants[tenant] = .locked(reason: reason)
+            memory.services.removeValue(forKey: tenant)
+        }
     }
 
     /// Lifts a lock; the next operation unwraps the L2 through the L1 again.
     public func unlockTenant(_ tenant: TenantID) {
-        slots.withLock { slots in
-            if case .locked = slots[tenant] { slots.removeValue(forKey: tenant) }
+        memory.withLock { memory in
+            if case .locked = memory.tenants[tenant] { memory.tenants.removeValue(forKey: tenant) }
         }
     }
 
     /// Drops a tenant's keys from memory without locking it (eviction).
     public func evictTenant(_ tenant: TenantID) {
-        slots.withLock { slots in
-            if case .unsealed = slots[tenant] { slots.removeValue(forKey: tenant) }
-        }
+        memory.withLock { $0.evict(tenant) }
     }
 
     /// Drops every tenant's keys (the server is sealing). Locks are kept.
     public func evictAll() {
-        slots.withLock { slots in
-            slots = slots.filter { if case .locked = $0.value { true } else { false } }
+        memory.withLock { memory in
+            for tenant in Array(memory.tenants.keys) { memory.evict(tenant) }
         }
     }
 
     /// Whether a tenant's keys are in memory now.
     public func isUnsealed(_ tenant: TenantID) -> Bool {
-        slots.withLock { if case .unsealed = $0[tenant] { true } else { false } }
+        memory.withLock { if case .unsealed = $0.tenants[tenant] { true } else { false } }
     }
 
     // MARK: Internals
@@ -342,36 +349,31 @@ public final class KeyChain: Sendable {
             if let loaded = try cachedService(tenant, service) { return loaded }
             let unsealed = try await unsealTenantLocked(tenant)
             let loaded = UnsealedService(ring: try await readService(tenant, service), tenant: unsealed)
-            try slots.withLock { slots throws(KeyChainError) in
-                switch slots[tenant] {
-                case .unsealed(var current):
-                    current.services[service] = loaded
-                    slots[tenant] = .unsealed(current)
-                case .locked(let reason):
-                    throw .tenantLocked(tenant, reason: reason)
-                case nil:
-                    break
+            try memory.withLock { memory throws(KeyChainError) in
+                switch memory.tenants[tenant] {
+                case .unsealed: memory.services[tenant, default: [:]][service] = loaded
+                case .locked(let reason): throw .tenantLocked(tenant, reason: reason)
+                case nil: break
                 }
             }
             return loaded
         }
     }
 
+    /// The hot path: one lookup under the mutex, no copies of tenant state.
     private func cachedService(_ tenant: TenantID, _ service: ServiceID) throws(KeyChainError) -> UnsealedService? {
-        try slots.withLock { slots throws(KeyChainError) -> UnsealedService? in
-            switch slots[tenant] {
-            case .unsealed(let unsealed): return unsealed.services[service]
-            case .locked(let reason): throw .tenantLocked(tenant, reason: reason)
-            case nil: return nil
-            }
+        try memory.withLock { memory throws(KeyChainError) -> UnsealedService? in
+            if let loaded = memory.services[tenant]?[service] { return loaded }
+            if case .locked(let reason) = memory.tenants[tenant] { throw .tenantLocked(tenant, reason: reason) }
+            return nil
         }
     }
 
     /// The tenant's unwrapped keys; unwraps the L2 through its L1 when absent.
     /// Call only while holding the tenant's lock.
     private func unsealTenantLocked(_ tenant: TenantID) async throws -> UnsealedTenant {
-        let existing = try slots.withLock { slots throws(KeyChainError) -> UnsealedTenant? in
-            switch slots[tenant] {
+        let existing = try memory.withLock { memory throws(KeyChainError) -> UnsealedTenant? in
+            switch memory.tenants[tenant] {
             case .unsealed(let unsealed): return unsealed
             case .locked(let reason): throw .tenantLocked(tenant, reason: reason)
             case nil: return nil
@@ -383,9 +385,9 @@ public final class KeyChain: Sendable {
         let root = try await keystore.unwrap(ring.wrappedRoot, context: KeystoreContext(tenant: tenant.rawValue, purpose: .l2))
         let unsealed = try UnsealedTenant(ring: ring, root: root)
         // A lock that landed while the L1 call was in flight wins.
-        try slots.withLock { slots throws(KeyChainError) in
-            if case .locked(let reason) = slots[tenant] { throw .tenantLocked(tenant, reason: reason) }
-            slots[tenant] = .unsealed(unsealed)
+        try memory.withLock { memory throws(KeyChainError) in
+            if case .locked(let reason) = memory.tenants[tenant] { throw .tenantLocked(tenant, reason: reason) }
+            memory.tenants[tenant] = .unsealed(unsealed)
         }
         return unsealed
     }
@@ -414,24 +416,20 @@ public final class KeyChain: Sendable {
     /// Puts a changed tenant record into memory. Loaded services are dropped,
     /// since which L3 versions may open depends on the L2.1 rules; they reload on use.
     private func reflect(_ ring: TenantKeyRing, newTenantKey: (UInt32, SymmetricKey)?) {
-        slots.withLock { slots in
-            guard case .unsealed(var unsealed) = slots[ring.tenant] else { return }
+        memory.withLock { memory in
+            guard case .unsealed(var unsealed) = memory.tenants[ring.tenant] else { return }
             unsealed.ring = ring
             if let (version, key) = newTenantKey { unsealed.tenantKeys[version] = key }
             for entry in ring.tenantKeys.versions where entry.state.isDestroyed {
                 unsealed.tenantKeys.removeValue(forKey: entry.version)
             }
-            unsealed.services = [:]
-            slots[ring.tenant] = .unsealed(unsealed)
+            memory.tenants[ring.tenant] = .unsealed(unsealed)
+            memory.services.removeValue(forKey: ring.tenant)
         }
     }
 
     private func forgetService(_ tenant: TenantID, _ service: ServiceID) {
-        slots.withLock { slots in
-            guard case .unsealed(var unsealed) = slots[tenant] else { return }
-            unsealed.services.removeValue(forKey: service)
-            slots[tenant] = .unsealed(unsealed)
-        }
+        _ = memory.withLock { $0.services[tenant]?.removeValue(forKey: service) }
     }
 
     private func readTenant(_ tenant: TenantID) async throws -> TenantKeyRing {
@@ -456,10 +454,10 @@ extension KeyChain {
     /// The unwrapped L2, L2.1 and L3 keys held for a tenant. Internal, for the
     /// tests that prove these bytes never reach storage.
     func unsealedKeyMaterial(for tenant: TenantID) -> [SymmetricKey] {
-        slots.withLock { slots in
-            guard case .unsealed(let unsealed) = slots[tenant] else { return [] }
+        memory.withLock { memory in
+            guard case .unsealed(let unsealed) = memory.tenants[tenant] else { return [] }
             var keys = [unsealed.root] + unsealed.tenantKeys.sorted { $0.key < $1.key }.map(\.value)
-            for service in unsealed.services.values {
+            for service in (memory.services[tenant] ?? [:]).values {
                 keys += service.ring.serviceKeys.versions.compactMap { try? service.unwrappingKey($0.version) }
             }
             return keys

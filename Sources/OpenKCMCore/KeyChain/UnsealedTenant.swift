@@ -9,6 +9,20 @@ enum TenantSlot: Sendable {
     case locked(reason: String)
 }
 
+/// Everything in memory, behind one mutex. Loaded services are kept apart
+/// from their tenant so the L4 hot path looks one up without copying the
+/// tenant; an entry exists only while its tenant is unsealed.
+struct KeyChainMemory: Sendable {
+    var tenants: [TenantID: TenantSlot] = [:]
+    var services: [TenantID: [ServiceID: UnsealedService]] = [:]
+
+    /// Drops a tenant's keys and loaded services, leaving any lock in place.
+    mutating func evict(_ tenant: TenantID) {
+        if case .unsealed = tenants[tenant] { tenants.removeValue(forKey: tenant) }
+        services.removeValue(forKey: tenant)
+    }
+}
+
 /// A tenant's unwrapped L2 and L2.1 keys, and the services loaded so far.
 /// Key bytes live in `SymmetricKey` storage, zeroed when the last copy goes.
 struct UnsealedTenant: Sendable {
@@ -16,7 +30,6 @@ struct UnsealedTenant: Sendable {
     let root: SymmetricKey
     /// Unwrapped L2.1 versions that may still unwrap.
     var tenantKeys: [UInt32: SymmetricKey]
-    var services: [ServiceID: UnsealedService] = [:]
 
     init(ring: TenantKeyRing, root: SymmetricKey) throws {
         self.ring = ring
@@ -52,7 +65,8 @@ struct UnsealedTenant: Sendable {
 
 /// A service's L3 versions, unwrapped once when the service is first used.
 /// A version that may not open keeps the reason, so the hot path only looks up.
-struct UnsealedService: Sendable {
+/// Immutable: a change to the service replaces the whole object.
+final class UnsealedService: Sendable {
     let ring: ServiceKeyRing
     private let keys: [UInt32: Result<SymmetricKey, any Error>]
     private let wrapping: Result<(version: UInt32, key: SymmetricKey), any Error>
