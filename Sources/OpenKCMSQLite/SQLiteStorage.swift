@@ -46,9 +46,10 @@ public final class SQLiteStorage: Storage {
         try await serial.run { try await self.connection.close() }
     }
 
-    /// Folds the WAL back into the database file and truncates it, so deleted
-    /// pages do not linger in the log.
-    public func checkpoint() async throws {
+    /// Folds the WAL back into the database file and truncates it. With
+    /// `secure_delete` on, a deleted record's bytes are then gone from both
+    /// files, not just unlinked: this is what makes crypto-shredding final.
+    public func purgeDeleted() async throws {
         try await execute("PRAGMA wal_checkpoint(TRUNCATE)")
     }
 

@@ -45,15 +45,15 @@ struct Bench {
             _ = try await chain.unwrapDataKey(wrapped, tenant: tenant, service: service)
         }))
 
-        print("openkcm-bench: \(iterations) operations per round, best of \(rounds) rounds, 1 thread")
-        print("")
-        print("| operation | ops/s | vs raw |")
-        print("|---|---:|---:|")
+        emit("openkcm-bench: \(iterations) operations per round, best of \(rounds) rounds, 1 thread")
+        emit("")
+        emit("| operation | ops/s | vs raw |")
+        emit("|---|---:|---:|")
         let rawSeal = results[0].1
         let rawOpen = results[3].1
         for (index, (name, rate)) in results.enumerated() {
             let base = index < 3 ? rawSeal : rawOpen
-            print("| \(name) | \(Int(rate)) | \(String(format: "%.0f%%", rate / base * 100)) |")
+            emit("| \(name) | \(Int(rate)) | \(String(format: "%.0f%%", rate / base * 100)) |")
         }
     }
 
@@ -75,6 +75,11 @@ struct Bench {
             bestRate = max(bestRate, Double(iterations) / seconds(ContinuousClock.now - start))
         }
         return bestRate
+    }
+
+    /// Results go to standard output: printing them is this tool's job.
+    static func emit(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 
     static func seconds(_ duration: Duration) -> Double {

@@ -46,7 +46,7 @@ import OpenKCMTestSupport
             files[path + suffix] = Array(try Data(contentsOf: URL(fileURLWithPath: path + suffix)))
         }
         #expect((files[path + "-wal"]?.count ?? 0) > 0, "the WAL should hold the recent writes")
-        try await storage.checkpoint()
+        try await storage.purgeDeleted()
         files[path + ".after-checkpoint"] = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
         try await storage.close()
 
@@ -66,6 +66,50 @@ import OpenKCMTestSupport
             }
         }
         #expect(found.isEmpty, "\(found)")
+    }
+
+    /// Crypto-shredding is final on disk: once a service or tenant is
+    /// destroyed, its stored (encrypted) records are in neither the database
+    /// file nor the WAL, so not even the MasterKey and the L1 together could
+    /// bring them back.
+    @Test func destroyedRecordsLeaveNoBytesOnDisk() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("openkcm.sqlite").path
+        let storage = try await SQLiteStorage.open(path: path)
+        let fixture = KeyChainFixture(storage: storage)
+        let chain = fixture.chain
+        try await chain.createTenant(tenant("acme"), l1: fixture.l1.reference)
+        try await chain.createTenant(tenant("globex"), l1: fixture.l1.reference)
+        try await chain.createService(service("audit"), tenant: tenant("acme"))
+        try await chain.createService(service("payments"), tenant: tenant("acme"))
+        try await chain.createService(service("payments"), tenant: tenant("globex"))
+
+        func stored(_ key: String) async throws -> [UInt8] {
+            Array(try #require(try await storage.get(key)))
+        }
+        let audit = try await stored("services/acme/audit")
+        let acmeRecords = [try await stored("tenants/acme"), try await stored("services/acme/payments")]
+        let globex = try await stored("tenants/globex")
+
+        try await chain.destroyService(service("audit"), tenant: tenant("acme"))
+        var files = try Self.read(path)
+        #expect(!files.contains { Self.contains($0, Array(audit.suffix(48))) }, "destroyed service record still on disk")
+        #expect(files.contains { Self.contains($0, Array(globex.suffix(48))) }, "the scan should find live records")
+
+        try await chain.destroyTenant(tenant("acme"))
+        files = try Self.read(path)
+        for record in acmeRecords {
+            #expect(!files.contains { Self.contains($0, Array(record.suffix(48))) }, "destroyed tenant record still on disk")
+        }
+        try await storage.close()
+    }
+
+    static func read(_ path: String) throws -> [[UInt8]] {
+        try ["", "-wal"].compactMap { suffix in
+            let url = URL(fileURLWithPath: path + suffix)
+            return FileManager.default.fileExists(atPath: url.path) ? Array(try Data(contentsOf: url)) : nil
+        }
     }
 
     static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {

@@ -14,10 +14,13 @@ public struct MasterKey: Sendable {
         self.key = key
     }
 
+    private init(checked key: SymmetricKey) {
+        self.key = key
+    }
+
     /// A fresh random MasterKey.
     public static func generate() -> MasterKey {
-        // safe: a 256-bit key always passes the size check.
-        try! MasterKey(SymmetricKey(size: .bits256))
+        MasterKey(checked: SymmetricKey(size: .bits256))
     }
 
     /// The check value kept at init so a wrong reconstruction is never used.
@@ -31,7 +34,7 @@ public struct MasterKey: Sendable {
     /// Rebuilds a MasterKey from shares, refusing a result that fails `check`.
     public static func combine(_ shares: [ShamirShare], checkingWith check: KeyCheckValue) throws(ShamirError) -> MasterKey {
         let key = try ShamirSplitter.combine(shares, checkingWith: check)
-        // safe: shares of a MasterKey carry 32 bytes, and the check value matched.
-        return try! MasterKey(key)
+        guard key.bitCount == 256 else { throw .invalidSecretLength(key.bitCount / 8) }
+        return MasterKey(checked: key)
     }
 }

@@ -95,13 +95,12 @@ struct BarrierKey: Sendable {
             outputByteCount: 32
         )
         let idMac = HMAC<SHA256>.authenticationCode(for: Array("OpenKCM barrier key id v1".utf8), using: masterKey.key)
-        // safe: a SHA-256 MAC has 32 bytes, so the prefix has 16.
-        self.id = KeyID(bytes: Array(idMac).prefix(16))!
+        self.id = KeyID(prefixOf: idMac)
     }
 
     private func binding(for path: String) -> EnvelopeBinding {
-        // safe: one pair with a short key; the value is a storage path of at most 512 bytes.
-        EnvelopeBinding(context: try! EncryptionContext(["path": path]))
+        // One short pair; a storage path is at most 512 bytes, within the value limit.
+        EnvelopeBinding(context: EncryptionContext(trustedPairs: [(key: "path", value: path)]))
     }
 
     func seal(_ value: Data, at path: String) throws -> Data {

@@ -45,6 +45,11 @@ public struct EncryptionContext: Sendable, Hashable {
         self.init(validatedPairs: sorted)
     }
 
+    /// A context the core builds from constants, within the limits by construction.
+    package init(trustedPairs: [(key: String, value: String)]) {
+        self.init(validatedPairs: trustedPairs.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) })
+    }
+
     private init(validatedPairs: [(key: String, value: String)]) {
         self.pairs = validatedPairs
         var bytes: [UInt8] = []

@@ -67,8 +67,8 @@ public enum EnvelopeCipher {
         do {
             box = try AES.GCM.seal(plaintext, using: key, nonce: nonce, authenticating: aad)
         } catch {
-            // Only a key of the wrong size gets here; callers pass 256-bit keys.
-            throw .authenticationFailed
+            // AES-GCM sealing fails only for a key of the wrong size.
+            throw .invalidKeyLength(length: key.bitCount / 8, expected: keyByteCount)
         }
         var out = aad  // reuse: the header is the first 25 bytes of the AAD
         out.removeSubrange(EnvelopeHeader.size...)

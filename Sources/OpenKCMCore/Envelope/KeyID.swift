@@ -35,6 +35,18 @@ public struct KeyID: Sendable, Hashable, Codable, CustomStringConvertible {
         self.low = low
     }
 
+    /// The first 16 bytes of `bytes` (a digest or MAC), zero-padded if shorter.
+    package init<Bytes: Sequence<UInt8>>(prefixOf bytes: Bytes) {
+        var padded = Array(bytes.prefix(16))
+        padded += [UInt8](repeating: 0, count: 16 - padded.count)
+        var high: UInt64 = 0
+        var low: UInt64 = 0
+        for byte in padded[0..<8] { high = high << 8 | UInt64(byte) }
+        for byte in padded[8..<16] { low = low << 8 | UInt64(byte) }
+        self.high = high
+        self.low = low
+    }
+
     /// Parses the UUID text form.
     public init?(_ text: String) {
         guard let uuid = UUID(uuidString: text) else { return nil }

@@ -48,8 +48,7 @@ public struct WrappedKey: Sendable, Hashable {
         guard bytes.count >= Self.overhead else { throw .truncated(length: bytes.count, minimum: Self.overhead) }
         guard let algorithm = EnvelopeAlgorithm(rawValue: bytes[3]) else { throw .unsupportedAlgorithm(bytes[3]) }
         guard let layer = EnvelopeLayer(rawValue: bytes[4]) else { throw .unknownLayer(bytes[4]) }
-        // safe: the slice is exactly 16 bytes, checked by the length guard above.
-        let keyID = KeyID(bytes: bytes[5..<21])!
+        let keyID = KeyID(prefixOf: bytes[5..<21])
         let version = UInt32(bytes[21]) << 24 | UInt32(bytes[22]) << 16 | UInt32(bytes[23]) << 8 | UInt32(bytes[24])
         guard version != 0 else { throw .invalidKeyVersion }
         self.header = EnvelopeHeader(algorithm: algorithm, layer: layer, keyID: keyID, keyVersion: version)

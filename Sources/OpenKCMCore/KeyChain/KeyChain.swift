@@ -91,6 +91,7 @@ public final class KeyChain: Sendable {
                 memory.tenants.removeValue(forKey: tenant)
                 memory.services.removeValue(forKey: tenant)
             }
+            try await storage.backend.purgeDeleted()
         }
     }
 
@@ -128,6 +129,7 @@ public final class KeyChain: Sendable {
     /// Moves one L2.1 version to `state` (KMIP transitions); destroying deletes its wrapped bytes.
     public func transitionTenantKey(_ tenant: TenantID, version: UInt32, to state: KeyState) async throws {
         try await updateTenant(tenant) { ring throws(KeyChainError) in try ring.tenantKeys.transition(version, to: state) }
+        if state.isDestroyed { try await storage.backend.purgeDeleted() }
     }
 
     /// Re-encrypts every L3 version of the tenant under the current L2.1
@@ -143,6 +145,7 @@ public final class KeyChain: Sendable {
             var writes: [StorageMutation] = []
             for key in try await storage.list(prefix: ServiceKeyRing.storagePrefix(tenant)) {
                 var ring = try await readRecord(ServiceKeyRing.self, at: key)
+                let before = ring
                 let loaded = UnsealedService(ring: ring, tenant: unsealed)
                 for entry in ring.serviceKeys.versions where entry.wrapped != nil && entry.parentVersion != currentVersion {
                     guard let l3 = try? loaded.unwrappingKey(entry.version) else {
@@ -158,7 +161,7 @@ public final class KeyChain: Sendable {
                     ring.serviceKeys.replaceWrapped(entry.version, with: Data(wrapped), parentVersion: currentVersion)
                     rewrapped += 1
                 }
-                writes.append(.put(key: key, value: try RecordCoder.encode(ring)))
+                if ring != before { writes.append(.put(key: key, value: try RecordCoder.encode(ring))) }
             }
             try await storage.write(writes)
             reflect(unsealed.ring, newTenantKey: nil)
@@ -238,6 +241,7 @@ public final class KeyChain: Sendable {
 
     public func transitionServiceKey(_ service: ServiceID, tenant: TenantID, version: UInt32, to state: KeyState) async throws {
         try await updateService(tenant, service) { ring throws(KeyChainError) in try ring.serviceKeys.transition(version, to: state) }
+        if state.isDestroyed { try await storage.backend.purgeDeleted() }
     }
 
     /// Retires a service: every version becomes Deactivated, so existing L4s
@@ -252,6 +256,7 @@ public final class KeyChain: Sendable {
             _ = try await readService(tenant, service)
             try await storage.delete(ServiceKeyRing.storageKey(tenant, service))
             forgetService(tenant, service)
+            try await storage.backend.purgeDeleted()
         }
     }
 

@@ -132,7 +132,6 @@ enum KeyChainBindings {
     }
 
     private static func ownVersion(_ version: UInt32) -> EncryptionContext {
-        // safe: one short pair is always within the context limits.
-        try! EncryptionContext(["key-version": String(version)])
+        EncryptionContext(trustedPairs: [(key: "key-version", value: String(version))])
     }
 }

@@ -18,8 +18,7 @@ public final class SoftwareKeystore: Keystore {
         self.reference = KeystoreReference(provider: "software", key: name)
         self.key = key
         let mac = HMAC<SHA256>.authenticationCode(for: Array("OpenKCM software keystore key id v1".utf8), using: key)
-        // safe: a SHA-256 MAC has 32 bytes, so the prefix has 16.
-        self.keyID = KeyID(bytes: Array(mac).prefix(16))!
+        self.keyID = KeyID(prefixOf: mac)
     }
 
     /// Simulates the owner disabling or deleting the key (dev and tests).

@@ -16,6 +16,14 @@ public protocol Storage: Sendable {
     func list(prefix: String) async throws -> [String]
     /// Applies all `mutations` atomically, in order.
     func write(_ mutations: [StorageMutation]) async throws
+    /// Makes earlier deletes final: no copy of a deleted value may stay in a
+    /// log or journal. Called after crypto-shredding.
+    func purgeDeleted() async throws
+}
+
+extension Storage {
+    /// Stores without a log have nothing to purge.
+    public func purgeDeleted() async throws {}
 }
 
 /// One change in an atomic ``Storage/write(_:)``.
