@@ -12,7 +12,8 @@ import SQLiteNIO
 /// transaction that no other statement can interleave with.
 public final class SQLiteStorage: Storage {
     private let connection: SQLiteConnection
-    private let serial = StatementQueue()
+    /// One connection, one statement or transaction at a time.
+    private let serial = KeyedAsyncLock<Int>()
 
     private init(connection: SQLiteConnection) {
         self.connection = connection
@@ -43,7 +44,7 @@ public final class SQLiteStorage: Storage {
 
     /// Closes the connection; later calls fail with ``StorageError/closed``.
     public func close() async throws {
-        try await serial.run { try await self.connection.close() }
+        try await serial.withLock(0) { try await self.connection.close() }
     }
 
     /// Folds the WAL back into the database file and truncates it. With
@@ -86,7 +87,7 @@ public final class SQLiteStorage: Storage {
 
     public func write(_ mutations: [StorageMutation]) async throws {
         for mutation in mutations { try StoragePath.validate(mutation.key) }
-        try await serial.run {
+        try await serial.withLock(0) {
             try await self.raw("BEGIN IMMEDIATE")
             do {
                 for mutation in mutations {
@@ -114,7 +115,7 @@ public final class SQLiteStorage: Storage {
     }
 
     fileprivate func query(_ sql: String, _ binds: [SQLiteData]) async throws -> [SQLiteRow] {
-        try await serial.run { try await self.rawRows(sql, binds) }
+        try await serial.withLock(0) { try await self.rawRows(sql, binds) }
     }
 
     /// Runs one statement; the caller holds the queue.

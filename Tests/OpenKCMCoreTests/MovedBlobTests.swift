@@ -77,6 +77,7 @@ import OpenKCMTestSupport
             kinds[kind, default: 0] += 1
             if (try? await chain.unwrapDataKey(Data(blob), tenant: place.tenant, service: place.service, context: place.context)) != nil {
                 opened += 1
+                Issue.record("a \(kind) blob opened")
             }
         }
         func forge(_ blob: [UInt8], keyID: KeyID? = nil, version: UInt32? = nil, layer: EnvelopeLayer? = nil) -> [UInt8] {
@@ -117,12 +118,12 @@ import OpenKCMTestSupport
                 let layer = [EnvelopeLayer.l3, .l2_1, .l2, .barrierRecord].randomElement(using: &generator)!
                 await tryOpen(forge(original.blob, layer: layer), at: original.place, kind: "relabelled layer")
             default:
-                // Random bit flips anywhere in the blob.
+                // One to three distinct bits flipped anywhere in the blob.
                 var flipped = original.blob
-                for _ in 0..<Int.random(in: 1...3, using: &generator) {
-                    let bit = Int.random(in: 0..<(flipped.count * 8), using: &generator)
-                    flipped[bit / 8] ^= 1 << (bit % 8)
-                }
+                var bits = Set<Int>()
+                let count = Int.random(in: 1...3, using: &generator)
+                while bits.count < count { bits.insert(Int.random(in: 0..<(flipped.count * 8), using: &generator)) }
+                for bit in bits { flipped[bit / 8] ^= 1 << (bit % 8) }
                 await tryOpen(flipped, at: original.place, kind: "bit flips")
             }
         }

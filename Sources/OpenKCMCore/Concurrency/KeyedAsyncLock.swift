@@ -3,7 +3,7 @@ import Synchronization
 /// Serialises async work per key (a tenant): read-modify-write of one tenant's
 /// records must not interleave, while different tenants proceed in parallel.
 /// Waiters are resumed in FIFO order.
-final class KeyedAsyncLock<Key: Hashable & Sendable>: Sendable {
+package final class KeyedAsyncLock<Key: Hashable & Sendable>: Sendable {
     private struct Entry {
         var held = false
         var waiters: [CheckedContinuation<Void, Never>] = []
@@ -11,9 +11,9 @@ final class KeyedAsyncLock<Key: Hashable & Sendable>: Sendable {
 
     private let entries = Mutex<[Key: Entry]>([:])
 
-    init() {}
+    package init() {}
 
-    func withLock<Result: Sendable>(_ key: Key, _ body: () async throws -> Result) async throws -> Result {
+    package func withLock<Result: Sendable>(_ key: Key, _ body: () async throws -> Result) async throws -> Result {
         await acquire(key)
         defer { release(key) }
         return try await body()
