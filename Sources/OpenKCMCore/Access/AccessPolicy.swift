@@ -1,0 +1,28 @@
+/// Decides whether an identity may perform an operation on a (tenant, service).
+public enum AccessPolicy {
+    /// The planes each role is granted.
+    public static func planes(of role: Role) -> Set<Plane> {
+        switch role {
+        case .root: [.governance, .identities, .audit, .operator]
+        case .governance: [.governance]
+        case .crypto: [.execution]
+        case .auditor: [.audit]
+        }
+    }
+
+    /// Throws unless `identity` may perform `operation` on `tenant`/`service`.
+    /// A crypto identity reaches only its own (tenant, service).
+    public static func authorize(
+        _ identity: Identity, _ operation: Operation, tenant: TenantID? = nil, service: ServiceID? = nil
+    ) throws(AccessError) {
+        guard !identity.revoked else { throw .unauthenticated }
+        guard planes(of: identity.role).contains(operation.plane) else {
+            throw .forbidden(role: identity.role, operation: operation)
+        }
+        if identity.role == .crypto {
+            guard let tenant, let service, identity.tenant == tenant, identity.service == service else {
+                throw .outOfScope(operation: operation)
+            }
+        }
+    }
+}

@@ -1,0 +1,30 @@
+public import Foundation
+
+/// A caller the server knows: a role, a scope for crypto identities, and the
+/// keyed hash of its bearer token (the token itself is shown once and never stored).
+public struct Identity: Sendable, Hashable, Codable {
+    public let id: String
+    public var name: String
+    public var role: Role
+    /// The tenant a crypto identity is bound to.
+    public var tenant: TenantID?
+    /// The service a crypto identity is bound to.
+    public var service: ServiceID?
+    public let createdAt: Date
+    public var revoked: Bool
+    /// Hex HMAC-SHA256 of the token's secret part under a MasterKey-derived key.
+    var tokenHash: String
+
+    package init(id: String, name: String, role: Role, tenant: TenantID?, service: ServiceID?, createdAt: Date, tokenHash: String) {
+        self.id = id
+        self.name = name
+        self.role = role
+        self.tenant = tenant
+        self.service = service
+        self.createdAt = createdAt
+        self.revoked = false
+        self.tokenHash = tokenHash
+    }
+
+    static func storageKey(_ id: String) -> String { "identities/\(id)" }
+}

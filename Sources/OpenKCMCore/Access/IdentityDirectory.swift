@@ -1,0 +1,93 @@
+import Crypto
+public import Foundation
+
+/// Issues bearer tokens and resolves them to identities, over sealed storage.
+///
+/// A token reads `okcm.<identity id>.<secret>`: the id finds the record, and
+/// the secret's HMAC under a MasterKey-derived key is compared with the stored
+/// one in constant time. Storage (and its backups) never hold a usable token.
+public final class IdentityDirectory: Sendable {
+    private let storage: SealedStorage
+    private let hashKey: SymmetricKey
+    private let now: @Sendable () -> Date
+
+    public init(storage: SealedStorage, masterKey: MasterKey, clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.storage = storage
+        self.hashKey = HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: masterKey.key,
+            salt: Array("OpenKCM tokens v1".utf8),
+            info: Array("bearer token hash key".utf8),
+            outputByteCount: 32
+        )
+        self.now = clock
+    }
+
+    /// Creates an identity and returns it with its token. The token is shown
+    /// to the caller this once; only its keyed hash is stored.
+    public func create(name: String, role: Role, tenant: TenantID? = nil, service: ServiceID? = nil) async throws -> (identity: Identity, token: String) {
+        switch (role, tenant, service) {
+        case (.crypto, .some, .some), (.root, nil, nil), (.governance, nil, nil), (.auditor, nil, nil): break
+        case (.crypto, _, _): throw AccessError.invalidScope("a crypto identity needs a tenant and a service")
+        default: throw AccessError.invalidScope("only crypto identities take a tenant and a service")
+        }
+        guard !name.isEmpty, name.utf8.count <= 128 else { throw AccessError.invalidScope("a name is 1 to 128 bytes") }
+        let id = Self.randomToken(bytes: 9)
+        let secret = Self.randomToken(bytes: 32)
+        let identity = Identity(
+            id: id, name: name, role: role, tenant: tenant, service: service, createdAt: now(), tokenHash: hash(secret))
+        try await storage.put(Identity.storageKey(id), value: RecordCoder.encode(identity))
+        return (identity, "okcm.\(id).\(secret)")
+    }
+
+    /// The identity a bearer token belongs to, or ``AccessError/unauthenticated``.
+    public func authenticate(_ token: String) async throws -> Identity {
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0] == "okcm", Self.isTokenText(parts[1]), Self.isTokenText(parts[2]) else {
+            throw AccessError.unauthenticated
+        }
+        let key = Identity.storageKey(String(parts[1]))
+        guard let data = try await storage.get(key) else { throw AccessError.unauthenticated }
+        let identity = try RecordCoder.decode(Identity.self, from: data, at: key)
+        guard ConstantTime.equals(Array(hash(String(parts[2])).utf8), Array(identity.tokenHash.utf8)), !identity.revoked else {
+            throw AccessError.unauthenticated
+        }
+        return identity
+    }
+
+    public func list() async throws -> [Identity] {
+        var identities: [Identity] = []
+        for key in try await storage.list(prefix: "identities/") {
+            guard let data = try await storage.get(key) else { continue }
+            identities.append(try RecordCoder.decode(Identity.self, from: data, at: key))
+        }
+        return identities
+    }
+
+    /// Revokes an identity: its token stops working at once.
+    public func revoke(_ id: String) async throws {
+        guard Self.isTokenText(Substring(id)) else { throw AccessError.unauthenticated }
+        let key = Identity.storageKey(id)
+        guard let data = try await storage.get(key) else { throw AccessError.unauthenticated }
+        var identity = try RecordCoder.decode(Identity.self, from: data, at: key)
+        identity.revoked = true
+        try await storage.put(key, value: RecordCoder.encode(identity))
+    }
+
+    private func hash(_ secret: String) -> String {
+        Array(HMAC<SHA256>.authenticationCode(for: Array(secret.utf8), using: hashKey)).hexString
+    }
+
+    private static func randomToken(bytes count: Int) -> String {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        return Data(bytes).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    private static func isTokenText(_ text: Substring) -> Bool {
+        !text.isEmpty && text.utf8.count <= 64
+            && text.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x2D || $0 == 0x5F }
+    }
+}

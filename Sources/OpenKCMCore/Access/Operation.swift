@@ -1,0 +1,55 @@
+/// Every operation the server answers, named as it appears in the audit log.
+public enum Operation: String, Sendable, Hashable, Codable, CaseIterable, CustomStringConvertible {
+    // Governance plane
+    case tenantCreate = "tenant.create"
+    case tenantList = "tenant.list"
+    case tenantRead = "tenant.read"
+    case tenantDestroy = "tenant.destroy"
+    case l1Link = "l1.link"
+    case l1Read = "l1.read"
+    case l1Unlink = "l1.unlink"
+    case tenantKeyRotate = "tenant-key.rotate"
+    case tenantKeyRollback = "tenant-key.rollback"
+    case tenantKeyMinimumVersion = "tenant-key.min-decryption-version"
+    case serviceCreate = "service.create"
+    case serviceList = "service.list"
+    case serviceRead = "service.read"
+    case serviceKeyRotate = "service-key.rotate"
+    case serviceDeactivate = "service.deactivate"
+    case serviceDestroy = "service.destroy"
+    // Identities
+    case identityCreate = "identity.create"
+    case identityList = "identity.list"
+    case identityRevoke = "identity.revoke"
+    // Execution plane
+    case dataKeyGenerate = "datakey.generate"
+    case dataKeyWrap = "datakey.wrap"
+    case dataKeyUnwrap = "datakey.unwrap"
+    case dataKeyRewrap = "datakey.rewrap"
+    // Audit
+    case auditRead = "audit.read"
+    case auditVerify = "audit.verify"
+    // Operator
+    case seal = "sys.seal"
+
+    public var description: String { rawValue }
+
+    /// The plane an operation belongs to.
+    public var plane: Plane {
+        switch self {
+        case .tenantCreate, .tenantList, .tenantRead, .tenantDestroy, .l1Link, .l1Read, .l1Unlink,
+            .tenantKeyRotate, .tenantKeyRollback, .tenantKeyMinimumVersion,
+            .serviceCreate, .serviceList, .serviceRead, .serviceKeyRotate, .serviceDeactivate, .serviceDestroy:
+            .governance
+        case .identityCreate, .identityList, .identityRevoke: .identities
+        case .dataKeyGenerate, .dataKeyWrap, .dataKeyUnwrap, .dataKeyRewrap: .execution
+        case .auditRead, .auditVerify: .audit
+        case .seal: .operator
+        }
+    }
+}
+
+/// Groups of operations that roles are granted as a whole.
+public enum Plane: String, Sendable, Hashable, CaseIterable {
+    case governance, identities, execution, audit, `operator`
+}

@@ -1,0 +1,63 @@
+import Crypto
+import Foundation
+
+/// Links audit entries into a tamper-evident chain: each entry carries the
+/// hash of the one before it and an HMAC under a key derived from the
+/// MasterKey, so an entry cannot be edited, inserted, deleted or moved
+/// without ``AuditVerifier`` noticing. Not thread-safe: the audit log that
+/// owns it serialises appends.
+public struct AuditChain: Sendable {
+    /// The hash that stands before the first entry.
+    public static let genesisHash = String(repeating: "0", count: 64)
+
+    private let key: SymmetricKey
+    /// The last sealed entry's sequence and hash: the chain's head.
+    public private(set) var head: AuditHead
+
+    /// Continues a chain after `head` (``AuditHead/genesis`` for a new log).
+    public init(masterKey: MasterKey, head: AuditHead = .genesis) {
+        self.key = Self.auditKey(masterKey)
+        self.head = head
+    }
+
+    /// Numbers, links and authenticates `entry`, and makes it the new head.
+    public mutating func seal(_ entry: AuditEntry) -> AuditEntry {
+        var sealed = entry
+        sealed.sequence = head.sequence + 1
+        sealed.previousHash = head.hash
+        sealed.mac = Self.mac(sealed, key: key)
+        head = AuditHead(sequence: sealed.sequence, hash: Self.hash(sealed))
+        return sealed
+    }
+
+    static func auditKey(_ masterKey: MasterKey) -> SymmetricKey {
+        HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: masterKey.key,
+            salt: Array("OpenKCM audit v1".utf8),
+            info: Array("audit entry mac key".utf8),
+            outputByteCount: 32
+        )
+    }
+
+    static func mac(_ entry: AuditEntry, key: SymmetricKey) -> String {
+        Array(HMAC<SHA256>.authenticationCode(for: entry.canonicalBytes, using: key)).hexString
+    }
+
+    static func hash(_ entry: AuditEntry) -> String {
+        Array(SHA256.hash(data: entry.canonicalBytes + Array(entry.mac.utf8))).hexString
+    }
+}
+
+/// The position of the newest entry: kept in sealed storage so that cutting
+/// entries off the end of the log is noticed too.
+public struct AuditHead: Sendable, Hashable, Codable {
+    public var sequence: UInt64
+    public var hash: String
+
+    public static let genesis = AuditHead(sequence: 0, hash: AuditChain.genesisHash)
+
+    public init(sequence: UInt64, hash: String) {
+        self.sequence = sequence
+        self.hash = hash
+    }
+}

@@ -1,0 +1,85 @@
+public import Foundation
+
+/// One audited operation, allowed or refused. Holds ids and outcomes only:
+/// never key material, tokens or request bodies.
+public struct AuditEntry: Sendable, Hashable, Codable {
+    /// 1 for the first entry of a log, then +1 per entry.
+    public var sequence: UInt64
+    public var time: Date
+    /// Taken from the request's `X-Correlation-ID`, or made for it.
+    public var correlationID: String
+    /// The caller's identity id (never its token), or `anonymous`.
+    public var identity: String
+    /// What was asked, e.g. `tenant.create`, `datakey.unwrap`.
+    public var operation: String
+    public var tenant: String?
+    public var service: String?
+    /// A key id and version, where one applies.
+    public var key: String?
+    public var outcome: AuditOutcome
+    /// The stable error code of a refusal or failure.
+    public var errorCode: String?
+    /// Hex SHA-256 of the previous entry's canonical bytes and MAC; 64 zeros for the first.
+    public var previousHash: String
+    /// Hex HMAC-SHA256 of this entry's canonical bytes under the audit key.
+    public var mac: String
+
+    public init(
+        sequence: UInt64 = 0, time: Date, correlationID: String, identity: String, operation: String,
+        tenant: String? = nil, service: String? = nil, key: String? = nil,
+        outcome: AuditOutcome, errorCode: String? = nil
+    ) {
+        self.sequence = sequence
+        self.time = time
+        self.correlationID = correlationID
+        self.identity = identity
+        self.operation = operation
+        self.tenant = tenant
+        self.service = service
+        self.key = key
+        self.outcome = outcome
+        self.errorCode = errorCode
+        self.previousHash = ""
+        self.mac = ""
+    }
+
+    /// The bytes the MAC and the chain hash cover: every field but the MAC,
+    /// each length-prefixed, so no two entries share an encoding.
+    package var canonicalBytes: [UInt8] {
+        var bytes: [UInt8] = Array("OpenKCM audit v1".utf8)
+        func field(_ text: String?) {
+            guard let text else {
+                bytes.appendUInt32(UInt32.max)
+                return
+            }
+            bytes.appendUInt32(UInt32(text.utf8.count))
+            bytes.append(contentsOf: text.utf8)
+        }
+        bytes.appendUInt32(UInt32(truncatingIfNeeded: sequence >> 32))
+        bytes.appendUInt32(UInt32(truncatingIfNeeded: sequence))
+        // Milliseconds: what survives the ISO 8601 round trip of the stored form.
+        let millis = Int64((time.timeIntervalSince1970 * 1000).rounded())
+        bytes.appendUInt32(UInt32(truncatingIfNeeded: UInt64(bitPattern: millis) >> 32))
+        bytes.appendUInt32(UInt32(truncatingIfNeeded: UInt64(bitPattern: millis)))
+        field(correlationID)
+        field(identity)
+        field(operation)
+        field(tenant)
+        field(service)
+        field(key)
+        field(outcome.rawValue)
+        field(errorCode)
+        field(previousHash)
+        return bytes
+    }
+}
+
+/// How an audited operation ended.
+public enum AuditOutcome: String, Sendable, Hashable, Codable {
+    /// Done and answered.
+    case success
+    /// Refused: authentication, authorisation, validation, sealed, locked tenant.
+    case refused
+    /// Tried and failed: storage, keystore or crypto error.
+    case failed
+}

@@ -1,0 +1,29 @@
+/// Why a caller was refused.
+public enum AccessError: OpenKCMError, Equatable {
+    /// No token, a malformed token, an unknown or revoked identity, or a wrong secret.
+    case unauthenticated
+    /// The role does not include the operation.
+    case forbidden(role: Role, operation: Operation)
+    /// A crypto identity asked for another tenant or service than its own.
+    case outOfScope(operation: Operation)
+    /// A crypto identity needs a tenant and a service; other roles take neither.
+    case invalidScope(String)
+
+    public var code: String {
+        switch self {
+        case .unauthenticated: "access.unauthenticated"
+        case .forbidden: "access.forbidden"
+        case .outOfScope: "access.out_of_scope"
+        case .invalidScope: "access.invalid_scope"
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .unauthenticated: "missing, malformed, unknown or revoked token"
+        case .forbidden(let role, let operation): "the \(role) role may not perform \(operation)"
+        case .outOfScope(let operation): "\(operation) is outside this identity's tenant and service"
+        case .invalidScope(let reason): "invalid identity scope: \(reason)"
+        }
+    }
+}

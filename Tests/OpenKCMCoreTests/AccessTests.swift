@@ -1,0 +1,79 @@
+import Foundation
+import Testing
+import OpenKCMCore
+import OpenKCMTestSupport
+
+@Suite struct AccessTests {
+    static func directory() -> (IdentityDirectory, SealedStorage, InMemoryStorage) {
+        let backend = InMemoryStorage()
+        let storage = SealedStorage(backend: backend)
+        let masterKey = MasterKey.generate()
+        storage.unseal(with: masterKey)
+        return (IdentityDirectory(storage: storage, masterKey: masterKey), storage, backend)
+    }
+
+    @Test func theRoleMatrixHoldsForEveryOperation() async throws {
+        let (directory, _, _) = Self.directory()
+        let acme = tenant("acme")
+        let payments = service("payments")
+        let identities: [Role: Identity] = [
+            .root: try await directory.create(name: "root", role: .root).identity,
+            .governance: try await directory.create(name: "gov", role: .governance).identity,
+            .crypto: try await directory.create(name: "svc", role: .crypto, tenant: acme, service: payments).identity,
+            .auditor: try await directory.create(name: "aud", role: .auditor).identity,
+        ]
+        for operation in Operation.allCases {
+            for (role, identity) in identities {
+                let allowed = (try? AccessPolicy.authorize(identity, operation, tenant: acme, service: payments)) != nil
+                let expected: Bool
+                switch operation.plane {
+                case .governance: expected = role == .root || role == .governance
+                case .identities, .operator: expected = role == .root
+                case .execution: expected = role == .crypto
+                case .audit: expected = role == .root || role == .auditor
+                }
+                #expect(allowed == expected, "\(role) \(operation)")
+            }
+        }
+        // A crypto identity reaches only its own tenant and service.
+        let crypto = try #require(identities[.crypto])
+        #expect(throws: AccessError.outOfScope(operation: .dataKeyWrap)) {
+            try AccessPolicy.authorize(crypto, .dataKeyWrap, tenant: tenant("globex"), service: payments)
+        }
+        #expect(throws: AccessError.outOfScope(operation: .dataKeyWrap)) {
+            try AccessPolicy.authorize(crypto, .dataKeyWrap, tenant: acme, service: service("audit"))
+        }
+    }
+
+    @Test func tokensAuthenticateAndNothingUsableIsStored() async throws {
+        let (directory, _, backend) = Self.directory()
+        let (identity, token) = try await directory.create(name: "svc", role: .crypto, tenant: tenant("acme"), service: service("payments"))
+        #expect(try await directory.authenticate(token).id == identity.id)
+
+        // Every stored byte is barrier ciphertext; the token's secret appears nowhere.
+        let secret = String(token.split(separator: ".")[2])
+        for key in try await backend.list(prefix: "") {
+            let value = try #require(try await backend.get(key))
+            #expect(value.range(of: Data(secret.utf8)) == nil)
+            #expect(value.range(of: Data(token.utf8)) == nil)
+        }
+
+        var wrongSecret = Array(token)
+        wrongSecret[wrongSecret.count - 1] = wrongSecret.last == "A" ? "B" : "A"
+        for bad in [String(wrongSecret), "", "okcm", "okcm..", "okcm.\(identity.id)", "Bearer \(token)", "okcm.\(identity.id).x.y",
+                    "okcm.unknown.\(secret)", "okcm.../../etc.\(secret)", String(repeating: "a", count: 10_000)] {
+            await #expect(throws: AccessError.unauthenticated) { _ = try await directory.authenticate(bad) }
+        }
+
+        try await directory.revoke(identity.id)
+        await #expect(throws: AccessError.unauthenticated) { _ = try await directory.authenticate(token) }
+    }
+
+    @Test func scopesMustFitTheRole() async throws {
+        let (directory, _, _) = Self.directory()
+        await #expect(throws: AccessError.self) { _ = try await directory.create(name: "x", role: .crypto) }
+        await #expect(throws: AccessError.self) { _ = try await directory.create(name: "x", role: .crypto, tenant: tenant("a")) }
+        await #expect(throws: AccessError.self) { _ = try await directory.create(name: "x", role: .governance, tenant: tenant("a")) }
+        await #expect(throws: AccessError.self) { _ = try await directory.create(name: "", role: .auditor) }
+    }
+}
