@@ -51,7 +51,12 @@ public final class SQLiteStorage: Storage {
     /// `secure_delete` on, a deleted record's bytes are then gone from both
     /// files, not just unlinked: this is what makes crypto-shredding final.
     public func purgeDeleted() async throws {
-        try await execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        let rows = try await query("PRAGMA wal_checkpoint(TRUNCATE)", [])
+        // The row is (busy, log frames, checkpointed frames); busy means a reader
+        // kept old frames alive, so the shredding is not final yet.
+        guard let busy = rows.first?.columns.first?.data.integer, busy == 0 else {
+            throw StorageError.backendFailure("the WAL could not be checkpointed; deleted records may remain in it")
+        }
     }
 
     public func get(_ key: String) async throws -> Data? {

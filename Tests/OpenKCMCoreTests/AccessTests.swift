@@ -22,7 +22,7 @@ import OpenKCMTestSupport
             .crypto: try await directory.create(name: "svc", role: .crypto, tenant: acme, service: payments).identity,
             .auditor: try await directory.create(name: "aud", role: .auditor).identity,
         ]
-        for operation in Operation.allCases {
+        for operation in OperationKind.allCases {
             for (role, identity) in identities {
                 let allowed = (try? AccessPolicy.authorize(identity, operation, tenant: acme, service: payments)) != nil
                 let expected: Bool

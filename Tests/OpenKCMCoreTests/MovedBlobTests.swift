@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 import Testing
-import OpenKCMCore
+@testable import OpenKCMCore
 import OpenKCMTestSupport
 
 /// A blob moved to another tenant, service, layer, version or context, or
@@ -130,6 +130,48 @@ import OpenKCMTestSupport
         #expect(attempts >= 1_000)
         #expect(opened == 0, "\(opened) of \(attempts) moved or forged blobs opened")
         #expect(kinds.count == 6)
+    }
+
+    /// The binding alone must stop a move: here every blob is sealed under the
+    /// same key, so only the associated data differs between places.
+    @Test func underOneKeyTheBindingAloneRefusesEveryMove() throws {
+        let key = SymmetricKey(size: .bits256)
+        let keyIDs = [KeyID(), KeyID()]
+        let tenants = ["acme", "globex"]
+        let services = ["payments", "audit", ""]
+        let contexts = [EncryptionContext.empty, try EncryptionContext(["record": "1"]), try EncryptionContext(["record": "2"])]
+        let layers: [EnvelopeLayer] = [.l2_1, .l3, .l4]
+        func randomPlace(_ generator: inout SystemRandomNumberGenerator) -> (EnvelopeHeader, EnvelopeBinding) {
+            (EnvelopeHeader(layer: layers.randomElement(using: &generator)!, keyID: keyIDs.randomElement(using: &generator)!,
+                            keyVersion: UInt32.random(in: 1...3, using: &generator)),
+             EnvelopeBinding(tenant: tenants.randomElement(using: &generator)!, service: services.randomElement(using: &generator)!,
+                             context: contexts.randomElement(using: &generator)!))
+        }
+        var generator = SystemRandomNumberGenerator()
+        var opened = 0
+        var attempts = 0
+        while attempts < 2_000 {
+            let (header, binding) = randomPlace(&generator)
+            let (otherHeader, otherBinding) = randomPlace(&generator)
+            guard header != otherHeader || binding != otherBinding else { continue }
+            attempts += 1
+            let blob = try EnvelopeCipher.wrap(SymmetricKey(size: .bits256), header: header, binding: binding, wrappingKey: key)
+            // Moved as is: the stored header stays, the caller's binding differs.
+            if binding != otherBinding,
+               (try? EnvelopeCipher.unwrap(WrappedKey(parsing: blob), expecting: header.layer, binding: otherBinding, wrappingKey: key)) != nil {
+                opened += 1
+            }
+            // Forged: the header rewritten to claim the other place.
+            var forged = blob
+            var otherHeaderBytes: [UInt8] = []
+            otherHeader.write(into: &otherHeaderBytes)
+            forged.replaceSubrange(0..<EnvelopeHeader.size, with: otherHeaderBytes)
+            if header != otherHeader,
+               (try? EnvelopeCipher.unwrap(WrappedKey(parsing: forged), expecting: otherHeader.layer, binding: otherBinding, wrappingKey: key)) != nil {
+                opened += 1
+            }
+        }
+        #expect(opened == 0)
     }
 
     @Test func anL3BlobCopiedIntoAnotherServiceRecordFailsToOpen() async throws {

@@ -3,6 +3,7 @@ import Testing
 import OpenKCMCore
 import OpenKCMSQLite
 import OpenKCMTestSupport
+import SQLiteNIO
 
 func temporaryDirectory() throws -> URL {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("openkcm-tests-\(UUID().uuidString)")
@@ -47,6 +48,34 @@ func temporaryDirectory() throws -> URL {
         #expect(try await storage.pragma("synchronous") == "2")  // FULL
         #expect(try await storage.pragma("secure_delete") == "1")
         #expect(FileManager.default.fileExists(atPath: path + "-wal"))
+        try await storage.close()
+    }
+
+    /// A write that fails half-way leaves nothing behind: a trigger injects
+    /// the failure inside the transaction, after the first put ran.
+    @Test func aWriteThatFailsHalfWayAppliesNothing() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("openkcm.sqlite").path
+        let storage = try await SQLiteStorage.open(path: path)
+        try await storage.put("a/0", value: Data([0]))
+        let saboteur = try await SQLiteConnection.open(storage: .file(path: path))
+        try await saboteur.query(
+            "CREATE TRIGGER fail_insert BEFORE INSERT ON records WHEN NEW.key = 'fail/me' BEGIN SELECT RAISE(ABORT, 'injected'); END", []
+        ) { _ in }
+        try await saboteur.close()
+
+        await #expect(throws: StorageError.self) {
+            try await storage.write([
+                .put(key: "a/1", value: Data([1])), .delete(key: "a/0"), .put(key: "fail/me", value: Data([2])), .put(key: "a/2", value: Data([3])),
+            ])
+        }
+        #expect(try await storage.get("a/1") == nil)
+        #expect(try await storage.get("a/0") == Data([0]))
+        #expect(try await storage.list(prefix: "") == ["a/0"])
+        // The store is still usable afterwards.
+        try await storage.write([.put(key: "a/3", value: Data([3]))])
+        #expect(try await storage.get("a/3") == Data([3]))
         try await storage.close()
     }
 

@@ -13,7 +13,7 @@ public enum AccessPolicy {
     /// Throws unless `identity` may perform `operation` on `tenant`/`service`.
     /// A crypto identity reaches only its own (tenant, service).
     public static func authorize(
-        _ identity: Identity, _ operation: Operation, tenant: TenantID? = nil, service: ServiceID? = nil
+        _ identity: Identity, _ operation: OperationKind, tenant: TenantID? = nil, service: ServiceID? = nil
     ) throws(AccessError) {
         guard !identity.revoked else { throw .unauthenticated }
         guard planes(of: identity.role).contains(operation.plane) else {

@@ -23,6 +23,8 @@ public struct AuditChain: Sendable {
     /// Numbers, links and authenticates `entry`, and makes it the new head.
     public mutating func seal(_ entry: AuditEntry) -> AuditEntry {
         var sealed = entry
+        // Whole milliseconds: what the stored form keeps, so the MAC survives a round trip.
+        sealed.time = Date(timeIntervalSince1970: (entry.time.timeIntervalSince1970 * 1000).rounded() / 1000)
         sealed.sequence = head.sequence + 1
         sealed.previousHash = head.hash
         sealed.mac = Self.mac(sealed, key: key)

@@ -15,6 +15,7 @@ public final class SealedStorage: Sendable {
     /// sealed (the seal configuration) may be used here directly.
     public let backend: any Storage
     private let recordKey = Mutex<BarrierKey?>(nil)
+    private let sealedFlag = Atomic<Bool>(true)
 
     public init(backend: any Storage) {
         self.backend = backend
@@ -24,14 +25,17 @@ public final class SealedStorage: Sendable {
     public func unseal(with masterKey: MasterKey) {
         let key = BarrierKey(masterKey: masterKey)
         recordKey.withLock { $0 = key }
+        sealedFlag.store(false, ordering: .releasing)
     }
 
     /// Forgets the record key; the derived key's bytes are zeroed on release.
     public func seal() {
+        sealedFlag.store(true, ordering: .releasing)
         recordKey.withLock { $0 = nil }
     }
 
-    public var isSealed: Bool { recordKey.withLock { $0 == nil } }
+    /// Cheap enough for every L4 operation to check.
+    public var isSealed: Bool { sealedFlag.load(ordering: .acquiring) }
 
     /// The decrypted record at `key`, or nil.
     public func get(_ key: String) async throws -> Data? {

@@ -3,9 +3,9 @@ public enum AccessError: OpenKCMError, Equatable {
     /// No token, a malformed token, an unknown or revoked identity, or a wrong secret.
     case unauthenticated
     /// The role does not include the operation.
-    case forbidden(role: Role, operation: Operation)
+    case forbidden(role: Role, operation: OperationKind)
     /// A crypto identity asked for another tenant or service than its own.
-    case outOfScope(operation: Operation)
+    case outOfScope(operation: OperationKind)
     /// A crypto identity needs a tenant and a service; other roles take neither.
     case invalidScope(String)
 

@@ -13,6 +13,7 @@ public final class KeyChain: Sendable {
     private let storage: SealedStorage
     private let keystores: any KeystoreResolver
     private let now: @Sendable () -> Date
+    private let nonceLimits: NonceLimits
     private let tenantLocks = KeyedAsyncLock<TenantID>()
     let memory = Mutex(KeyChainMemory())
 
@@ -20,9 +21,15 @@ public final class KeyChain: Sendable {
     ///   - storage: the unsealed barrier the key chain persists through.
     ///   - keystores: resolves each tenant's L1 reference.
     ///   - clock: the time stamped on new versions.
-    public init(storage: SealedStorage, keystores: any KeystoreResolver, clock: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        storage: SealedStorage,
+        keystores: any KeystoreResolver,
+        nonceLimits: NonceLimits = NonceLimits(),
+        clock: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.storage = storage
         self.keystores = keystores
+        self.nonceLimits = nonceLimits
         self.now = clock
     }
 
@@ -50,6 +57,7 @@ public final class KeyChain: Sendable {
             let ring = TenantKeyRing(
                 tenant: tenant,
                 l1: l1,
+                l1UnlinkedAt: nil,
                 rootKeyID: rootKeyID,
                 rootVersion: 1,
                 wrappedRoot: wrappedRoot,
@@ -57,9 +65,10 @@ public final class KeyChain: Sendable {
                 createdAt: date
             )
             try await storage.put(TenantKeyRing.storageKey(tenant), value: RecordCoder.encode(ring))
-            var unsealed = try UnsealedTenant(ring: ring, root: root)
-            unsealed.tenantKeys[1] = firstKey
-            memory.withLock { memory in
+            let unsealed = try UnsealedTenant(ring: ring, root: root)
+            // A lock that landed while the L1 call was in flight wins.
+            try memory.withLock { memory throws(KeyChainError) in
+                if case .locked(let reason) = memory.tenants[tenant] { throw .tenantLocked(tenant, reason: reason) }
                 memory.tenants[tenant] = .unsealed(unsealed)
                 memory.services.removeValue(forKey: tenant)
             }
@@ -95,25 +104,62 @@ public final class KeyChain: Sendable {
         }
     }
 
+    /// The kill switch in the governance plane: records that the tenant's L1
+    /// link is gone and drops its keys from memory at once. Every operation on
+    /// the tenant is refused, here and after a restart, until ``linkL1(_:to:)``.
+    public func unlinkL1(_ tenant: TenantID) async throws {
+        lockTenant(tenant, reason: Self.unlinkedReason)
+        try await tenantLocks.withLock(tenant) {
+            var ring = try await readTenant(tenant)
+            if ring.l1UnlinkedAt == nil { ring.l1UnlinkedAt = now() }
+            try await storage.put(TenantKeyRing.storageKey(tenant), value: RecordCoder.encode(ring))
+            lockTenant(tenant, reason: Self.unlinkedReason)
+        }
+    }
+
+    /// Links the tenant to an L1. The same reference after an unlink restores
+    /// access (the L1 must still unwrap the L2); a new reference rewraps the
+    /// L2 under it (the customer rotated their L1), leaving L2.1 and below untouched.
+    public func linkL1(_ tenant: TenantID, to l1: KeystoreReference) async throws {
+        try await tenantLocks.withLock(tenant) {
+            var ring = try await readTenant(tenant)
+            let context = KeystoreContext(tenant: tenant.rawValue, purpose: .l2)
+            let root = try await keystores.keystore(for: ring.l1).unwrap(ring.wrappedRoot, context: context)
+            if l1 != ring.l1 {
+                ring.wrappedRoot = try await keystores.keystore(for: l1).wrap(root, context: context)
+                ring.l1 = l1
+            }
+            ring.l1UnlinkedAt = nil
+            try await storage.put(TenantKeyRing.storageKey(tenant), value: RecordCoder.encode(ring))
+            memory.withLock { memory in
+                memory.tenants.removeValue(forKey: tenant)
+                memory.services.removeValue(forKey: tenant)
+            }
+        }
+    }
+
+    static let unlinkedReason = "its L1 link was removed"
+
     /// Adds an L2.1 version wrapped by the L2 and makes it current; returns its number.
     @discardableResult
     public func rotateTenantKey(_ tenant: TenantID) async throws -> UInt32 {
-        try await tenantLocks.withLock(tenant) {
-            var ring = try await readTenant(tenant)
-            let unsealed = try await unsealTenantLocked(tenant)
-            let number = ring.tenantKeys.nextVersion
-            let key = SymmetricKey(size: .bits256)
-            let wrapped = try EnvelopeCipher.wrap(
-                key,
-                header: EnvelopeHeader(layer: .l2_1, keyID: ring.rootKeyID, keyVersion: ring.rootVersion),
-                binding: KeyChainBindings.tenantKey(tenant, version: number),
-                wrappingKey: unsealed.root
-            )
-            ring.tenantKeys.rotate(wrapped: Data(wrapped), parentVersion: ring.rootVersion, at: now())
-            try await storage.put(TenantKeyRing.storageKey(tenant), value: RecordCoder.encode(ring))
-            reflect(ring, newTenantKey: (number, key))
-            return number
-        }
+        try await tenantLocks.withLock(tenant) { try await rotateTenantKeyLocked(tenant) }
+    }
+
+    private func rotateTenantKeyLocked(_ tenant: TenantID) async throws -> UInt32 {
+        var ring = try await readTenant(tenant)
+        let unsealed = try await unsealTenantLocked(tenant)
+        let number = ring.tenantKeys.nextVersion
+        let wrapped = try EnvelopeCipher.wrap(
+            SymmetricKey(size: .bits256),
+            header: EnvelopeHeader(layer: .l2_1, keyID: ring.rootKeyID, keyVersion: ring.rootVersion),
+            binding: KeyChainBindings.tenantKey(tenant, version: number),
+            wrappingKey: unsealed.root
+        )
+        ring.tenantKeys.rotate(wrapped: Data(wrapped), parentVersion: ring.rootVersion, at: now())
+        try await storage.put(TenantKeyRing.storageKey(tenant), value: RecordCoder.encode(ring))
+        try reflect(ring)
+        return number
     }
 
     /// Makes an earlier active L2.1 version current again; new L3 versions are wrapped by it.
@@ -126,9 +172,21 @@ public final class KeyChain: Sendable {
         try await updateTenant(tenant) { ring throws(KeyChainError) in try ring.tenantKeys.setMinimumDecryptionVersion(version) }
     }
 
-    /// Moves one L2.1 version to `state` (KMIP transitions); destroying deletes its wrapped bytes.
+    /// Moves one L2.1 version to `state` (KMIP transitions); destroying deletes
+    /// its wrapped bytes. Compromising the current version first rotates, so a
+    /// suspect key stops wrapping at once.
     public func transitionTenantKey(_ tenant: TenantID, version: UInt32, to state: KeyState) async throws {
-        try await updateTenant(tenant) { ring throws(KeyChainError) in try ring.tenantKeys.transition(version, to: state) }
+        try await tenantLocks.withLock(tenant) {
+            let current = try await readTenant(tenant)
+            try refuseIfLocked(current)
+            if state == .compromised, current.tenantKeys.currentVersion == version {
+                _ = try await rotateTenantKeyLocked(tenant)
+            }
+            var ring = try await readTenant(tenant)
+            try ring.tenantKeys.transition(version, to: state)
+            try await storage.put(TenantKeyRing.storageKey(tenant), value: RecordCoder.encode(ring))
+            try reflect(ring)
+        }
         if state.isDestroyed { try await storage.backend.purgeDeleted() }
     }
 
@@ -164,7 +222,7 @@ public final class KeyChain: Sendable {
                 if ring != before { writes.append(.put(key: key, value: try RecordCoder.encode(ring))) }
             }
             try await storage.write(writes)
-            reflect(unsealed.ring, newTenantKey: nil)
+            try reflect(unsealed.ring)
             return (rewrapped, skipped)
         }
     }
@@ -211,22 +269,24 @@ public final class KeyChain: Sendable {
     /// Adds an L3 version wrapped by the tenant's current L2.1 version and makes it current.
     @discardableResult
     public func rotateServiceKey(_ service: ServiceID, tenant: TenantID) async throws -> UInt32 {
-        try await tenantLocks.withLock(tenant) {
-            let unsealed = try await unsealTenantLocked(tenant)
-            var ring = try await readService(tenant, service)
-            let (parentVersion, parentKey) = try unsealed.wrappingTenantKey()
-            let number = ring.serviceKeys.nextVersion
-            let wrapped = try EnvelopeCipher.wrap(
-                SymmetricKey(size: .bits256),
-                header: EnvelopeHeader(layer: .l3, keyID: unsealed.ring.tenantKeys.keyID, keyVersion: parentVersion),
-                binding: KeyChainBindings.serviceKey(tenant, service, version: number),
-                wrappingKey: parentKey
-            )
-            ring.serviceKeys.rotate(wrapped: Data(wrapped), parentVersion: parentVersion, at: now())
-            try await storage.put(ServiceKeyRing.storageKey(tenant, service), value: RecordCoder.encode(ring))
-            forgetService(tenant, service)
-            return number
-        }
+        try await tenantLocks.withLock(tenant) { try await rotateServiceKeyLocked(service, tenant: tenant) }
+    }
+
+    private func rotateServiceKeyLocked(_ service: ServiceID, tenant: TenantID) async throws -> UInt32 {
+        let unsealed = try await unsealTenantLocked(tenant)
+        var ring = try await readService(tenant, service)
+        let (parentVersion, parentKey) = try unsealed.wrappingTenantKey()
+        let number = ring.serviceKeys.nextVersion
+        let wrapped = try EnvelopeCipher.wrap(
+            SymmetricKey(size: .bits256),
+            header: EnvelopeHeader(layer: .l3, keyID: unsealed.ring.tenantKeys.keyID, keyVersion: parentVersion),
+            binding: KeyChainBindings.serviceKey(tenant, service, version: number),
+            wrappingKey: parentKey
+        )
+        ring.serviceKeys.rotate(wrapped: Data(wrapped), parentVersion: parentVersion, at: now())
+        try await storage.put(ServiceKeyRing.storageKey(tenant, service), value: RecordCoder.encode(ring))
+        forgetService(tenant, service)
+        return number
     }
 
     public func rollbackServiceKey(_ service: ServiceID, tenant: TenantID, to version: UInt32) async throws {
@@ -239,8 +299,18 @@ public final class KeyChain: Sendable {
         }
     }
 
+    /// Moves one L3 version to `state`; compromising the current version first rotates.
     public func transitionServiceKey(_ service: ServiceID, tenant: TenantID, version: UInt32, to state: KeyState) async throws {
-        try await updateService(tenant, service) { ring throws(KeyChainError) in try ring.serviceKeys.transition(version, to: state) }
+        try await tenantLocks.withLock(tenant) {
+            try refuseIfLocked(try await readTenant(tenant))
+            if state == .compromised, try await readService(tenant, service).serviceKeys.currentVersion == version {
+                _ = try await rotateServiceKeyLocked(service, tenant: tenant)
+            }
+            var ring = try await readService(tenant, service)
+            try ring.serviceKeys.transition(version, to: state)
+            try await storage.put(ServiceKeyRing.storageKey(tenant, service), value: RecordCoder.encode(ring))
+            forgetService(tenant, service)
+        }
         if state.isDestroyed { try await storage.backend.purgeDeleted() }
     }
 
@@ -253,6 +323,7 @@ public final class KeyChain: Sendable {
     /// Crypto-shreds a service: deletes its wrapped L3 versions. Every L4 they wrapped is unrecoverable.
     public func destroyService(_ service: ServiceID, tenant: TenantID) async throws {
         try await tenantLocks.withLock(tenant) {
+            try refuseIfLocked(try await readTenant(tenant))
             _ = try await readService(tenant, service)
             try await storage.delete(ServiceKeyRing.storageKey(tenant, service))
             forgetService(tenant, service)
@@ -265,8 +336,7 @@ public final class KeyChain: Sendable {
     /// Makes a random 256-bit L4 and wraps it under the service's current L3 version.
     public func generateDataKey(tenant: TenantID, service: ServiceID, context: EncryptionContext = .empty) async throws -> DataKey {
         let key = SymmetricKey(size: .bits256)
-        let loaded = try await unsealedService(tenant, service)
-        let (version, l3) = try loaded.wrappingKey()
+        let (loaded, version, l3) = try await serviceWrappingKey(tenant, service)
         let wrapped = try EnvelopeCipher.wrap(
             key,
             header: EnvelopeHeader(layer: .l4, keyID: loaded.ring.serviceKeys.keyID, keyVersion: version),
@@ -279,8 +349,7 @@ public final class KeyChain: Sendable {
     /// Wraps a caller-made 256-bit L4 (made at the edge) under the service's current L3 version.
     public func wrapDataKey(_ key: SymmetricKey, tenant: TenantID, service: ServiceID, context: EncryptionContext = .empty) async throws -> Data {
         guard key.bitCount == 256 else { throw EnvelopeError.invalidKeyLength(length: key.bitCount / 8, expected: 32) }
-        let loaded = try await unsealedService(tenant, service)
-        let (version, l3) = try loaded.wrappingKey()
+        let (loaded, version, l3) = try await serviceWrappingKey(tenant, service)
         return Data(try EnvelopeCipher.wrap(
             key,
             header: EnvelopeHeader(layer: .l4, keyID: loaded.ring.serviceKeys.keyID, keyVersion: version),
@@ -347,8 +416,50 @@ public final class KeyChain: Sendable {
 
     // MARK: Internals
 
+    /// The current L3 version and key for one more wrap. Random 96-bit GCM
+    /// nonces are safe for 2^32 seals per key (NIST SP 800-38D 8.3), so every
+    /// wrap is counted against a block reserved in the service record; when a
+    /// version has used ``NonceLimits/wrapsPerVersion`` the L3 rotates by itself.
+    private func serviceWrappingKey(
+        _ tenant: TenantID, _ service: ServiceID
+    ) async throws -> (UnsealedService, UInt32, SymmetricKey) {
+        while true {
+            let loaded = try await unsealedService(tenant, service)
+            if let (version, key) = try loaded.wrappingKey() { return (loaded, version, key) }
+            try await reserveWraps(tenant, service, exhausted: loaded)
+        }
+    }
+
+    /// Reserves the next block of wraps for the current L3 version, rotating
+    /// the L3 first when the version's budget is spent.
+    private func reserveWraps(_ tenant: TenantID, _ service: ServiceID, exhausted: UnsealedService) async throws {
+        try await tenantLocks.withLock(tenant) {
+            // Another caller may have reserved already.
+            if let cached = try cachedService(tenant, service), cached !== exhausted { return }
+            let unsealed = try await unsealTenantLocked(tenant)
+            var ring = try await readService(tenant, service)
+            let current = try ring.serviceKeys.wrappingVersion()
+            if (current.reservedWraps ?? 0) + nonceLimits.wrapsPerLease > nonceLimits.wrapsPerVersion {
+                _ = try await rotateServiceKeyLocked(service, tenant: tenant)
+                ring = try await readService(tenant, service)
+            }
+            ring.serviceKeys.reserveWraps(nonceLimits.wrapsPerLease, version: ring.serviceKeys.currentVersion)
+            try await storage.put(ServiceKeyRing.storageKey(tenant, service), value: RecordCoder.encode(ring))
+            let loaded = UnsealedService(ring: ring, tenant: unsealed, leasedWraps: Int(nonceLimits.wrapsPerLease))
+            try memory.withLock { memory throws(KeyChainError) in
+                switch memory.tenants[tenant] {
+                case .unsealed: memory.services[tenant, default: [:]][service] = loaded
+                case .locked(let reason): throw .tenantLocked(tenant, reason: reason)
+                case nil: break
+                }
+            }
+        }
+    }
+
     /// The loaded service, from memory or loaded under the tenant's lock.
     private func unsealedService(_ tenant: TenantID, _ service: ServiceID) async throws -> UnsealedService {
+        // Sealing stops data-key operations at once, even for keys already in memory.
+        guard !storage.isSealed else { throw BarrierError.sealed }
         if let loaded = try cachedService(tenant, service) { return loaded }
         return try await tenantLocks.withLock(tenant) {
             if let loaded = try cachedService(tenant, service) { return loaded }
@@ -386,6 +497,10 @@ public final class KeyChain: Sendable {
         }
         if let existing { return existing }
         let ring = try await readTenant(tenant)
+        guard ring.l1UnlinkedAt == nil else {
+            lockTenant(tenant, reason: Self.unlinkedReason)
+            throw KeyChainError.tenantLocked(tenant, reason: Self.unlinkedReason)
+        }
         let keystore = try keystores.keystore(for: ring.l1)
         let root = try await keystore.unwrap(ring.wrappedRoot, context: KeystoreContext(tenant: tenant.rawValue, purpose: .l2))
         let unsealed = try UnsealedTenant(ring: ring, root: root)
@@ -401,9 +516,10 @@ public final class KeyChain: Sendable {
     private func updateTenant(_ tenant: TenantID, _ change: @Sendable (inout TenantKeyRing) throws(KeyChainError) -> Void) async throws {
         try await tenantLocks.withLock(tenant) {
             var ring = try await readTenant(tenant)
+            try refuseIfLocked(ring)
             try change(&ring)
             try await storage.put(TenantKeyRing.storageKey(tenant), value: RecordCoder.encode(ring))
-            reflect(ring, newTenantKey: nil)
+            try reflect(ring)
         }
     }
 
@@ -411,6 +527,7 @@ public final class KeyChain: Sendable {
         _ tenant: TenantID, _ service: ServiceID, _ change: @Sendable (inout ServiceKeyRing) throws(KeyChainError) -> Void
     ) async throws {
         try await tenantLocks.withLock(tenant) {
+            try refuseIfLocked(try await readTenant(tenant))
             var ring = try await readService(tenant, service)
             try change(&ring)
             try await storage.put(ServiceKeyRing.storageKey(tenant, service), value: RecordCoder.encode(ring))
@@ -418,18 +535,30 @@ public final class KeyChain: Sendable {
         }
     }
 
-    /// Puts a changed tenant record into memory. Loaded services are dropped,
-    /// since which L3 versions may open depends on the L2.1 rules; they reload on use.
-    private func reflect(_ ring: TenantKeyRing, newTenantKey: (UInt32, SymmetricKey)?) {
+    /// Puts a changed tenant record into memory by unwrapping its L2.1
+    /// versions again under the L2 already held, so memory always matches the
+    /// stored rules (a lowered minimum brings old versions back, a destroyed
+    /// version goes). Loaded services are dropped and reload on use.
+    private func reflect(_ ring: TenantKeyRing) throws {
+        let root = memory.withLock { memory -> SymmetricKey? in
+            guard case .unsealed(let unsealed) = memory.tenants[ring.tenant] else { return nil }
+            return unsealed.root
+        }
+        guard let root else { return }
+        let rebuilt = try UnsealedTenant(ring: ring, root: root)
         memory.withLock { memory in
-            guard case .unsealed(var unsealed) = memory.tenants[ring.tenant] else { return }
-            unsealed.ring = ring
-            if let (version, key) = newTenantKey { unsealed.tenantKeys[version] = key }
-            for entry in ring.tenantKeys.versions where entry.state.isDestroyed {
-                unsealed.tenantKeys.removeValue(forKey: entry.version)
-            }
-            memory.tenants[ring.tenant] = .unsealed(unsealed)
+            guard case .unsealed = memory.tenants[ring.tenant] else { return }
+            memory.tenants[ring.tenant] = .unsealed(rebuilt)
             memory.services.removeValue(forKey: ring.tenant)
+        }
+    }
+
+    /// Changes to a locked or unlinked tenant are refused like everything else.
+    /// (Destroying is not: crypto-shredding needs no key.)
+    private func refuseIfLocked(_ ring: TenantKeyRing) throws(KeyChainError) {
+        if ring.l1UnlinkedAt != nil { throw .tenantLocked(ring.tenant, reason: Self.unlinkedReason) }
+        try memory.withLock { memory throws(KeyChainError) in
+            if case .locked(let reason) = memory.tenants[ring.tenant] { throw .tenantLocked(ring.tenant, reason: reason) }
         }
     }
 

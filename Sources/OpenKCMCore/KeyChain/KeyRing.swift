@@ -19,7 +19,7 @@ public struct KeyRing: Sendable, Hashable, Codable {
     init(layer: EnvelopeLayer, keyID: KeyID, firstVersion wrapped: Data, parentVersion: UInt32, at date: Date) {
         self.layer = layer
         self.keyID = keyID
-        self.versions = [KeyVersion(version: 1, state: .active, wrapped: wrapped, parentVersion: parentVersion, createdAt: date)]
+        self.versions = [KeyVersion(version: 1, state: .active, wrapped: wrapped, parentVersion: parentVersion, createdAt: date, reservedWraps: nil)]
         self.currentVersion = 1
         self.minimumDecryptionVersion = 1
     }
@@ -59,7 +59,7 @@ public struct KeyRing: Sendable, Hashable, Codable {
     @discardableResult
     mutating func rotate(wrapped: Data, parentVersion: UInt32, at date: Date) -> UInt32 {
         let number = nextVersion
-        versions.append(KeyVersion(version: number, state: .active, wrapped: wrapped, parentVersion: parentVersion, createdAt: date))
+        versions.append(KeyVersion(version: number, state: .active, wrapped: wrapped, parentVersion: parentVersion, createdAt: date, reservedWraps: nil))
         currentVersion = number
         return number
     }
@@ -111,10 +111,17 @@ public struct KeyRing: Sendable, Hashable, Codable {
         }
     }
 
+    /// Records that `count` more wraps were reserved under `number`.
+    mutating func reserveWraps(_ count: UInt64, version number: UInt32) {
+        guard version(number) != nil else { return }
+        versions[Int(number) - 1].reservedWraps = (versions[Int(number) - 1].reservedWraps ?? 0) + count
+    }
+
     /// Replaces a version's wrapped bytes after it was rewrapped under a newer parent.
     mutating func replaceWrapped(_ number: UInt32, with wrapped: Data, parentVersion: UInt32) {
         guard let entry = version(number), entry.wrapped != nil else { return }
         versions[Int(number) - 1] = KeyVersion(
-            version: number, state: entry.state, wrapped: wrapped, parentVersion: parentVersion, createdAt: entry.createdAt)
+            version: number, state: entry.state, wrapped: wrapped, parentVersion: parentVersion, createdAt: entry.createdAt,
+            reservedWraps: entry.reservedWraps)
     }
 }

@@ -11,4 +11,7 @@ public struct KeyVersion: Sendable, Hashable, Codable {
     /// The version of the wrapping key (L2 generation for L2.1, L2.1 version for L3).
     public let parentVersion: UInt32
     public let createdAt: Date
+    /// How many wraps (random GCM nonces) servers have reserved under this
+    /// version; nil for versions that never wrap data keys.
+    public internal(set) var reservedWraps: UInt64?
 }

@@ -6,6 +6,8 @@ public struct TenantKeyRing: Sendable, Hashable, Codable {
     public let tenant: TenantID
     /// The customer's L1: the keystore key that wraps this tenant's L2.
     public internal(set) var l1: KeystoreReference
+    /// When the L1 link was removed (the kill switch); nil while linked.
+    public internal(set) var l1UnlinkedAt: Date?
     /// The L2's id, written into every L2.1 envelope header.
     public let rootKeyID: KeyID
     /// The L2 generation; L2.1 envelopes name it as their wrapping key version.

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Synchronization
 
 /// What the key chain holds in memory for one tenant.
 enum TenantSlot: Sendable {
@@ -70,9 +71,12 @@ final class UnsealedService: Sendable {
     let ring: ServiceKeyRing
     private let keys: [UInt32: Result<SymmetricKey, any Error>]
     private let wrapping: Result<(version: UInt32, key: SymmetricKey), any Error>
+    /// Wraps left in the block this process reserved for the current version.
+    private let leasedWraps: Atomic<Int>
 
-    init(ring: ServiceKeyRing, tenant: UnsealedTenant) {
+    init(ring: ServiceKeyRing, tenant: UnsealedTenant, leasedWraps: Int = 0) {
         self.ring = ring
+        self.leasedWraps = Atomic(leasedWraps)
         var keys: [UInt32: Result<SymmetricKey, any Error>] = [:]
         for entry in ring.serviceKeys.versions {
             keys[entry.version] = Result {
@@ -103,8 +107,12 @@ final class UnsealedService: Sendable {
         }
     }
 
-    func wrappingKey() throws -> (version: UInt32, key: SymmetricKey) {
-        try wrapping.get()
+    /// The current L3 version and key, if this process still holds a
+    /// reserved wrap for it; nil when the lease is used up.
+    func wrappingKey() throws -> (version: UInt32, key: SymmetricKey)? {
+        let current = try wrapping.get()
+        guard leasedWraps.subtract(1, ordering: .relaxed).newValue >= 0 else { return nil }
+        return current
     }
 
     func unwrappingKey(_ version: UInt32) throws -> SymmetricKey {

@@ -59,7 +59,10 @@ public struct ShamirShare: Sendable {
     /// Hands the encoded share to `body` and zeroes it afterwards. Shares are
     /// secret: show one only where the contract is to hand it to its custodian.
     public func withEncodedBytes<Result>(_ body: ([UInt8]) throws -> Result) rethrows -> Result {
-        var bytes: [UInt8] = [Self.format, threshold, index]
+        var bytes: [UInt8] = []
+        // One allocation: growing would free a copy of the y values unzeroed.
+        bytes.reserveCapacity(Self.headerSize + values.bitCount / 8 + Self.checksumSize)
+        bytes += [Self.format, threshold, index]
         bytes.append(contentsOf: setID)
         values.withUnsafeBytes { bytes.append(contentsOf: $0) }
         bytes.append(contentsOf: SHA256.hash(data: bytes).prefix(Self.checksumSize))

@@ -1,5 +1,5 @@
 /// Every operation the server answers, named as it appears in the audit log.
-public enum Operation: String, Sendable, Hashable, Codable, CaseIterable, CustomStringConvertible {
+public enum OperationKind: String, Sendable, Hashable, Codable, CaseIterable, CustomStringConvertible {
     // Governance plane
     case tenantCreate = "tenant.create"
     case tenantList = "tenant.list"

@@ -1,0 +1,40 @@
+import Foundation
+
+/// The stored form of the audit log: one JSON object per line, times in
+/// ISO 8601 with milliseconds (the precision the MAC covers).
+public enum AuditLogFormat {
+    /// One entry as a line, newline included.
+    public static func line(_ entry: AuditEntry) throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(date.formatted(Self.timeStyle))
+        }
+        return Array(try encoder.encode(entry)) + [0x0A]
+    }
+
+    /// Parses one line (without its newline).
+    public static func entry<Line: Collection<UInt8>>(_ line: Line) throws -> AuditEntry {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let text = try decoder.singleValueContainer().decode(String.self)
+            return try Date(text, strategy: Self.timeStyle)
+        }
+        return try decoder.decode(AuditEntry.self, from: Data(line))
+    }
+
+    /// Splits a log into its complete lines; a trailing partial line (a write
+    /// cut short by a crash, never acknowledged) is left out.
+    public static func lines(_ log: [UInt8]) -> [ArraySlice<UInt8>] {
+        var lines: [ArraySlice<UInt8>] = []
+        var start = 0
+        for index in log.indices where log[index] == 0x0A {
+            lines.append(log[start..<index])
+            start = index + 1
+        }
+        return lines
+    }
+
+    private static let timeStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+}

@@ -1,0 +1,241 @@
+import Foundation
+public import OpenKCMCore
+import NIOPosix
+public import ServiceLifecycle
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The audit log on disk: JSON lines, hash-chained and MACed by ``AuditChain``.
+///
+/// Fail-closed and grouped: ``append(_:sync:)`` returns only once its line is
+/// written out of the process (a `kill -9` then loses no answered entry), and,
+/// when `sync` is set or the mode is ``SyncMode/everyRequest``, fsynced too.
+/// Concurrent appends share one `write` and one `fsync` (group commit): the
+/// first caller writes for everyone queued behind it. Otherwise the file is
+/// fsynced at most ``syncInterval`` after a write, by ``run()``. Once a write
+/// fails the log refuses every later append: the chain must not skip entries.
+public final class AuditLogFile: Service, Sendable {
+    public enum SyncMode: String, Sendable, CaseIterable {
+        /// Answer after `write`; fsync in groups at most every ``syncInterval``, and before any `sync` append returns.
+        case group
+        /// fsync before every answer.
+        case everyRequest = "every-request"
+    }
+
+    public let path: String
+    public let mode: SyncMode
+    public let syncInterval: Duration
+    private let descriptor: Int32
+
+    private struct Waiter {
+        let ticket: UInt64
+        let needsSync: Bool
+        let continuation: CheckedContinuation<Void, any Error>
+    }
+
+    private struct State {
+        var chain: AuditChain?
+        var pending: [UInt8] = []
+        var pendingNeedsSync = false
+        var lastTicket: UInt64 = 0
+        var writtenTicket: UInt64 = 0
+        var syncedTicket: UInt64 = 0
+        var writing = false
+        var waiters: [Waiter] = []
+        var failure: String?
+    }
+
+    private let state = Mutex(State())
+
+    /// Opens (creating with mode 0600) the log at `path`.
+    public init(path: String, mode: SyncMode = .group, syncInterval: Duration = .milliseconds(10)) throws {
+        let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw AuditLogError.unwritable("cannot open \(path): \(String(cString: strerror(errno)))") }
+        self.descriptor = descriptor
+        self.path = path
+        self.mode = mode
+        self.syncInterval = syncInterval
+    }
+
+    deinit {
+        close(descriptor)
+    }
+
+    /// Starts accepting entries: the chain continues after the last complete
+    /// line (a partial last line, never acknowledged, is cut off).
+    public func openChain(masterKey: MasterKey) throws {
+        let contents = try readAll()
+        let lines = AuditLogFormat.lines(contents)
+        let complete = lines.last.map { $0.endIndex + 1 } ?? 0
+        if complete < contents.count { guard ftruncate(descriptor, off_t(complete)) == 0 else {
+            throw AuditLogError.unwritable("cannot cut the partial last line: \(String(cString: strerror(errno)))")
+        } }
+        var head = AuditHead.genesis
+        if let last = lines.last {
+            let entry = try AuditLogFormat.entry(last)
+            var probe = AuditChain(masterKey: masterKey, head: AuditHead(sequence: entry.sequence - 1, hash: entry.previousHash))
+            let resealed = probe.seal(entry)
+            guard resealed.mac == entry.mac else { throw AuditLogError.chainBroken("the last entry does not verify under this MasterKey") }
+            head = probe.head
+        }
+        state.withLock { $0.chain = AuditChain(masterKey: masterKey, head: head) }
+    }
+
+    /// Stops accepting entries (the server seals); the audit key is dropped.
+    public func closeChain() {
+        state.withLock { $0.chain = nil }
+    }
+
+    /// Appends one entry; returns when it is written (and fsynced if `sync`).
+    /// Throws, and the operation must be refused, if it cannot be.
+    public func append(_ entry: AuditEntry, sync: Bool = false) async throws {
+        let needsSync = sync || mode == .everyRequest
+        let (ticket, leader) = try state.withLock { state throws(AuditLogError) -> (UInt64, Bool) in
+            if let failure = state.failure { throw .unwritable(failure) }
+            guard var chain = state.chain else { throw .sealed }
+            let sealed = chain.seal(entry)
+            state.chain = chain
+            let line: [UInt8]
+            do { line = try AuditLogFormat.line(sealed) } catch { throw .unwritable("cannot encode an entry") }
+            state.pending += line
+            state.pendingNeedsSync = state.pendingNeedsSync || needsSync
+            state.lastTicket += 1
+            let leader = !state.writing
+            state.writing = true
+            return (state.lastTicket, leader)
+        }
+        if leader { await flush() }
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            state.withLock { state in
+                if let failure = state.failure, state.writtenTicket < ticket || (needsSync && state.syncedTicket < ticket) {
+                    continuation.resume(throwing: AuditLogError.unwritable(failure))
+                } else if state.writtenTicket >= ticket && (!needsSync || state.syncedTicket >= ticket) {
+                    continuation.resume()
+                } else {
+                    state.waiters.append(Waiter(ticket: ticket, needsSync: needsSync, continuation: continuation))
+                }
+            }
+        }
+    }
+
+    /// Writes everything queued, in batches, until the queue is empty.
+    private func flush() async {
+        while true {
+            let batch = state.withLock { state -> (bytes: [UInt8], ticket: UInt64, sync: Bool)? in
+                guard !state.pending.isEmpty, state.failure == nil else {
+                    state.writing = false
+                    return nil
+                }
+                defer {
+                    state.pending = []
+                    state.pendingNeedsSync = false
+                }
+                return (state.pending, state.lastTicket, state.pendingNeedsSync)
+            }
+            guard let batch else { return }
+            let descriptor = self.descriptor
+            let result: String? = await Self.blocking {
+                if let error = Self.writeAll(descriptor, batch.bytes) { return error }
+                if batch.sync, fsync(descriptor) != 0 { return "fsync failed: \(String(cString: strerror(errno)))" }
+                return nil
+            }
+            let ready = state.withLock { state -> [(CheckedContinuation<Void, any Error>, (any Error)?)] in
+                if let result {
+                    state.failure = result
+                } else {
+                    state.writtenTicket = batch.ticket
+                    if batch.sync { state.syncedTicket = batch.ticket }
+                }
+                var ready: [(CheckedContinuation<Void, any Error>, (any Error)?)] = []
+                state.waiters.removeAll { waiter in
+                    if let failure = state.failure {
+                        ready.append((waiter.continuation, AuditLogError.unwritable(failure)))
+                        return true
+                    }
+                    guard state.writtenTicket >= waiter.ticket, !waiter.needsSync || state.syncedTicket >= waiter.ticket else { return false }
+                    ready.append((waiter.continuation, nil))
+                    return true
+                }
+                return ready
+            }
+            for (continuation, error) in ready {
+                if let error { continuation.resume(throwing: error) } else { continuation.resume() }
+            }
+        }
+    }
+
+    /// fsyncs what was written but not yet synced.
+    public func syncNow() async {
+        let target = state.withLock { $0.writtenTicket > $0.syncedTicket && $0.failure == nil ? $0.writtenTicket : nil }
+        guard let target else { return }
+        let descriptor = self.descriptor
+        let failed = await Self.blocking { fsync(descriptor) != 0 }
+        state.withLock { state in
+            if failed { state.failure = "fsync failed" } else { state.syncedTicket = max(state.syncedTicket, target) }
+        }
+    }
+
+    /// The periodic fsync, run by the service group; a last fsync on shutdown.
+    public func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            try? await Task.sleep(for: syncInterval)
+            await syncNow()
+        }
+        await syncNow()
+    }
+
+    /// The whole log as stored.
+    public func readAll() throws -> [UInt8] {
+        guard let data = FileManager.default.contents(atPath: path) else { return [] }
+        return Array(data)
+    }
+
+    private static func writeAll(_ descriptor: Int32, _ bytes: [UInt8]) -> String? {
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { buffer in
+                write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)  // safe: non-empty, offset < count
+            }
+            if written < 0 {
+                if errno == EINTR { continue }
+                return "write failed: \(String(cString: strerror(errno)))"
+            }
+            offset += written
+        }
+        return nil
+    }
+
+    /// Runs blocking file I/O off the cooperative pool.
+    private static func blocking<Result: Sendable>(_ body: @escaping @Sendable () -> Result) async -> Result {
+        await withCheckedContinuation { continuation in
+            NIOThreadPool.singleton.submit { _ in continuation.resume(returning: body()) }
+        }
+    }
+}
+
+/// Why the audit log refused an entry. Any of these refuses the operation.
+public enum AuditLogError: OpenKCMError, Equatable {
+    case sealed
+    case unwritable(String)
+    case chainBroken(String)
+
+    public var code: String {
+        switch self {
+        case .sealed: "audit.sealed"
+        case .unwritable: "audit.unwritable"
+        case .chainBroken: "audit.chain_broken"
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .sealed: "the audit log is closed while the server is sealed"
+        case .unwritable(let reason): "the audit log cannot be written (\(reason)); operations are refused"
+        case .chainBroken(let reason): "the audit log's chain is broken: \(reason)"
+        }
+    }
+}

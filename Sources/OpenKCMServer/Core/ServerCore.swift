@@ -1,0 +1,181 @@
+import Foundation
+public import OpenKCMCore
+import Synchronization
+
+/// The Krypton core's state: sealed or unsealed, and what exists only while
+/// unsealed (the key chain, the identity directory, the open audit log).
+///
+/// Init and unseal follow `vault operator`: init makes the MasterKey and hands
+/// out the shares once; unseal takes one share per call from any caller until
+/// the threshold, or unwraps the MasterKey with the seal keystore at start.
+public final class ServerCore: Sendable {
+    public let backend: any Storage
+    public let barrier: SealedStorage
+    public let keystores: KeystoreRegistry
+    public let auditLog: AuditLogFile
+
+    /// What is in memory only while unsealed.
+    public struct Unsealed: Sendable {
+        public let keyChain: KeyChain
+        public let identities: IdentityDirectory
+        public let masterKey: MasterKey
+    }
+
+    private enum Phase: Sendable {
+        case uninitialized
+        case sealed(SealConfiguration, Unsealer)
+        case unsealed(SealConfiguration, Unsealed)
+    }
+
+    private let phase: Mutex<Phase>
+
+    /// Reads the seal configuration; the core starts sealed (or uninitialized).
+    public init(backend: any Storage, keystores: KeystoreRegistry, auditLog: AuditLogFile) async throws {
+        self.backend = backend
+        self.barrier = SealedStorage(backend: backend)
+        self.keystores = keystores
+        self.auditLog = auditLog
+        if let data = try await backend.get(SealConfiguration.storageKey) {
+            let configuration = try JSONDecoder().decode(SealConfiguration.self, from: data)
+            phase = Mutex(.sealed(configuration, Unsealer(configuration: configuration)))
+        } else {
+            phase = Mutex(.uninitialized)
+        }
+    }
+
+    // MARK: Status
+
+    public var status: SealStatus {
+        phase.withLock { phase in
+            switch phase {
+            case .uninitialized:
+                SealStatus(initialized: false, sealed: true, kind: nil, threshold: nil, shares: nil, progress: 0)
+            case .sealed(let configuration, let unsealer):
+                SealStatus(initialized: true, sealed: true, kind: configuration.kind.rawValue, threshold: configuration.threshold,
+                           shares: configuration.shares, progress: unsealer.progress)
+            case .unsealed(let configuration, _):
+                SealStatus(initialized: true, sealed: false, kind: configuration.kind.rawValue, threshold: configuration.threshold,
+                           shares: configuration.shares, progress: 0)
+            }
+        }
+    }
+
+    /// The unsealed state, or ``BarrierError/sealed``.
+    public func unsealed() throws(BarrierError) -> Unsealed {
+        try phase.withLock { phase throws(BarrierError) -> Unsealed in
+            guard case .unsealed(_, let unsealed) = phase else { throw .sealed }
+            return unsealed
+        }
+    }
+
+    // MARK: Init
+
+    /// Initializes with M of N Shamir shares and unseals. Returns the shares
+    /// (to be shown once) and a root token.
+    public func initializeShamir(shares: Int, threshold: Int) async throws -> (shares: [ShamirShare], rootToken: String) {
+        let (configuration, masterKey, split) = try SealInitializer.shamir(shares: shares, threshold: threshold)
+        let rootToken = try await commitInitialization(configuration, masterKey: masterKey)
+        return (split, rootToken)
+    }
+
+    /// Initializes with the MasterKey wrapped by one keystore (auto-unseal, or
+    /// the dev seal) and unseals. Returns a root token.
+    public func initializeWithKeystore(_ keystore: any Keystore, kind: SealConfiguration.Kind = .keystore) async throws -> String {
+        let (configuration, masterKey) = try await SealInitializer.keystore(keystore, kind: kind)
+        return try await commitInitialization(configuration, masterKey: masterKey)
+    }
+
+    private func commitInitialization(_ configuration: SealConfiguration, masterKey: MasterKey) async throws -> String {
+        let isNew = phase.withLock { phase -> Bool in
+            guard case .uninitialized = phase else { return false }
+            // Claim the slot so a concurrent init fails.
+            phase = .sealed(configuration, Unsealer(configuration: configuration))
+            return true
+        }
+        guard isNew else { throw SealError.alreadyInitialized }
+        do {
+            try await backend.put(SealConfiguration.storageKey, value: JSONEncoder().encode(configuration))
+            let unsealed = try openUnsealed(configuration, masterKey: masterKey)
+            let (_, token) = try await unsealed.identities.create(name: "root", role: .root)
+            return token
+        } catch {
+            phase.withLock { $0 = .uninitialized }
+            throw error
+        }
+    }
+
+    // MARK: Unseal and seal
+
+    /// Adds one operator share; unseals at the threshold.
+    public func submitShare(_ share: ShamirShare) throws -> SealStatus {
+        let unsealer = try phase.withLock { phase throws -> Unsealer? in
+            switch phase {
+            case .uninitialized: throw SealError.notInitialized
+            case .unsealed: return nil
+            case .sealed(let configuration, let unsealer):
+                guard configuration.kind == .shamir else {
+                    throw SealError.misconfigured("this server unseals with its \(configuration.kind.rawValue) seal, not with operator shares")
+                }
+                return unsealer
+            }
+        }
+        guard let unsealer else { return status }
+        if let masterKey = try unsealer.submit(share), case .sealed(let configuration, _) = phase.withLock({ $0 }) {
+            _ = try openUnsealed(configuration, masterKey: masterKey)
+        }
+        return status
+    }
+
+    /// Unseals without people: the seal keystore, or M shard keystores.
+    public func autoUnseal() async throws {
+        let configuration = try phase.withLock { phase throws -> SealConfiguration? in
+            switch phase {
+            case .uninitialized: throw SealError.notInitialized
+            case .unsealed: return nil
+            case .sealed(let configuration, _): return configuration
+            }
+        }
+        guard let configuration else { return }
+        let masterKey: MasterKey
+        switch configuration.kind {
+        case .keystore, .dev: masterKey = try await Unsealer.unsealWithKeystore(configuration, keystores: keystores)
+        case .shardKeystores: masterKey = try await Unsealer.unsealWithShardKeystores(configuration, keystores: keystores)
+        case .shamir: throw SealError.misconfigured("this server unseals with operator shares")
+        }
+        _ = try openUnsealed(configuration, masterKey: masterKey)
+    }
+
+    /// Seals: drops the MasterKey, every unwrapped key and the audit key.
+    public func seal() {
+        phase.withLock { phase in
+            guard case .unsealed(let configuration, let unsealed) = phase else { return }
+            unsealed.keyChain.evictAll()
+            barrier.seal()
+            auditLog.closeChain()
+            phase = .sealed(configuration, Unsealer(configuration: configuration))
+        }
+    }
+
+    private func openUnsealed(_ configuration: SealConfiguration, masterKey: MasterKey) throws -> Unsealed {
+        try auditLog.openChain(masterKey: masterKey)
+        barrier.unseal(with: masterKey)
+        let unsealed = Unsealed(
+            keyChain: KeyChain(storage: barrier, keystores: keystores),
+            identities: IdentityDirectory(storage: barrier, masterKey: masterKey),
+            masterKey: masterKey
+        )
+        phase.withLock { $0 = .unsealed(configuration, unsealed) }
+        return unsealed
+    }
+}
+
+/// What `/v1/sys/seal-status` reports.
+public struct SealStatus: Sendable, Hashable, Codable {
+    public var initialized: Bool
+    public var sealed: Bool
+    public var kind: String?
+    public var threshold: Int?
+    public var shares: Int?
+    /// Shares given toward the threshold so far.
+    public var progress: Int
+}

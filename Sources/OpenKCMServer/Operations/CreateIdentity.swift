@@ -1,0 +1,13 @@
+public import OpenKCMCore
+
+extension Operations {
+    /// Creates an identity and returns its token, shown this once (root).
+    public func createIdentity(
+        name: String, role: Role, tenant: TenantID?, service: ServiceID?, caller: Caller
+    ) async throws -> (identity: IdentityView, token: String) {
+        try await perform(.identityCreate, caller: caller, tenant: tenant, service: service, sync: true) { core in
+            let (identity, token) = try await core.identities.create(name: name, role: role, tenant: tenant, service: service)
+            return (IdentityView(identity), token)
+        }
+    }
+}

@@ -1,0 +1,10 @@
+public import OpenKCMCore
+
+extension Operations {
+    /// Creates a tenant whose L2 is wrapped by the customer's L1 (governance).
+    public func createTenant(_ tenant: TenantID, l1: KeystoreReference, caller: Caller) async throws -> TenantView {
+        try await perform(.tenantCreate, caller: caller, tenant: tenant, key: l1.description, sync: true) { core in
+            TenantView(try await core.keyChain.createTenant(tenant, l1: l1))
+        }
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import OpenKCMCore
+
+/// Every operation the server offers, one file each in this folder, called
+/// alike by the REST routes and (later) the KMIP handlers. Each one goes
+/// through ``perform(_:caller:tenant:service:key:sync:_:)``, which authorizes,
+/// runs, and audits it: allowed or refused, one entry, and no answer unless
+/// that entry is written.
+public struct Operations: Sendable {
+    public let core: ServerCore
+
+    public init(core: ServerCore) {
+        self.core = core
+    }
+
+    /// Authorizes `caller` for `operation`, runs `body`, and appends the audit
+    /// entry before returning. A refused or failed operation is audited too.
+    /// If the audit entry of a success cannot be written, the caller gets the
+    /// audit error instead of the result.
+    /// - Parameter sync: fsync the entry before answering (key-state changes).
+    func perform<Result: Sendable>(
+        _ operation: OperationKind,
+        caller: Caller,
+        tenant: TenantID? = nil,
+        service: ServiceID? = nil,
+        key: String? = nil,
+        sync: Bool = false,
+        _ body: (ServerCore.Unsealed) async throws -> Result
+    ) async throws -> Result {
+        let result: Result
+        do {
+            let unsealed = try core.unsealed()
+            guard let identity = caller.identity else { throw AccessError.unauthenticated }
+            try AccessPolicy.authorize(identity, operation, tenant: tenant, service: service)
+            result = try await body(unsealed)
+        } catch {
+            let entry = auditEntry(operation, caller: caller, tenant: tenant, service: service, key: key, error: error)
+            do {
+                try await core.auditLog.append(entry, sync: sync)
+            } catch let auditError as AuditLogError where auditError != .sealed {
+                throw auditError
+            } catch {
+                // Sealed: there is no audit key; the refusal goes to the server log only.
+            }
+            throw error
+        }
+        try await core.auditLog.append(
+            auditEntry(operation, caller: caller, tenant: tenant, service: service, key: key, error: nil), sync: sync)
+        return result
+    }
+
+    /// Audits what happens outside a named, scoped operation: init, unseal,
+    /// and refusals before routing (bad token, bad body, unknown route).
+    public func auditUnscoped(_ operation: String, caller: Caller, error: (any Error)?, sync: Bool = false) async {
+        var entry = auditEntry(.seal, caller: caller, tenant: nil, service: nil, key: nil, error: error)
+        entry.operation = operation
+        try? await core.auditLog.append(entry, sync: sync)
+    }
+
+    private func auditEntry(
+        _ operation: OperationKind, caller: Caller, tenant: TenantID?, service: ServiceID?, key: String?, error: (any Error)?
+    ) -> AuditEntry {
+        let outcome: AuditOutcome
+        switch error {
+        case nil: outcome = .success
+        case is StorageError, is AuditLogError: outcome = .failed
+        case let keystoreError as KeystoreError:
+            switch keystoreError {
+            case .unreachable, .throttled, .badCiphertext: outcome = .failed
+            default: outcome = .refused
+            }
+        default: outcome = .refused
+        }
+        return AuditEntry(
+            time: Date(),
+            correlationID: caller.correlationID,
+            identity: caller.identity?.id ?? "anonymous",
+            operation: operation.rawValue,
+            tenant: tenant?.rawValue,
+            service: service?.rawValue,
+            key: key,
+            outcome: outcome,
+            errorCode: error.map { ($0 as? any OpenKCMError)?.code ?? "internal" }
+        )
+    }
+}

@@ -1,0 +1,11 @@
+public import Foundation
+public import OpenKCMCore
+
+extension Operations {
+    /// Rewraps an L4 blob under the service's current L3 version (execution).
+    public func rewrapDataKey(_ blob: Data, tenant: TenantID, service: ServiceID, context: EncryptionContext, caller: Caller) async throws -> Data {
+        try await perform(.dataKeyRewrap, caller: caller, tenant: tenant, service: service) { core in
+            try await core.keyChain.rewrapDataKey(blob, tenant: tenant, service: service, context: context)
+        }
+    }
+}

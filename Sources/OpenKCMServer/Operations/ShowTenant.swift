@@ -1,0 +1,17 @@
+public import OpenKCMCore
+
+extension Operations {
+    /// A tenant's L1 link and L2.1 versions, no key material (governance).
+    public func showTenant(_ tenant: TenantID, caller: Caller) async throws -> TenantView {
+        try await perform(.tenantRead, caller: caller, tenant: tenant) { core in
+            TenantView(try await core.keyChain.tenantKeyRing(tenant))
+        }
+    }
+
+    /// The tenant's L1 link (governance).
+    public func showL1(_ tenant: TenantID, caller: Caller) async throws -> L1LinkView {
+        try await perform(.l1Read, caller: caller, tenant: tenant) { core in
+            TenantView(try await core.keyChain.tenantKeyRing(tenant)).l1
+        }
+    }
+}

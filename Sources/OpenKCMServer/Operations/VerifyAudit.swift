@@ -1,0 +1,19 @@
+import Foundation
+public import OpenKCMCore
+
+extension Operations {
+    /// Checks the whole stored log and names the first bad entry (auditor, root).
+    public func verifyAudit(caller: Caller) async throws -> AuditVerification {
+        try await perform(.auditVerify, caller: caller) { core in
+            let lines = AuditLogFormat.lines(try self.core.auditLog.readAll())
+            var entries: [AuditEntry] = []
+            for (index, line) in lines.enumerated() {
+                guard let entry = try? AuditLogFormat.entry(line) else {
+                    return .broken(position: index + 1, sequence: 0, reason: .badMAC)
+                }
+                entries.append(entry)
+            }
+            return AuditVerifier(masterKey: core.masterKey).verify(entries)
+        }
+    }
+}

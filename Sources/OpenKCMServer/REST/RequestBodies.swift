@@ -1,0 +1,77 @@
+import OpenKCMCore
+
+/// `POST /v1/sys/init`
+struct InitBody: RequestBody {
+    static let fields: Set<String> = ["shares", "threshold"]
+    var shares: Int
+    var threshold: Int
+}
+
+/// `POST /v1/sys/unseal`
+struct UnsealBody: RequestBody {
+    static let fields: Set<String> = ["share"]
+    /// The share as `openkcm operator init` printed it (hex).
+    var share: String
+}
+
+/// An L1 reference: a configured keystore's provider and key.
+struct L1Body: RequestBody {
+    static let fields: Set<String> = ["provider", "key"]
+    var provider: String
+    var key: String
+
+    var reference: KeystoreReference { KeystoreReference(provider: provider, key: key) }
+}
+
+/// `POST /v1/tenants`
+struct CreateTenantBody: RequestBody {
+    static let fields: Set<String> = ["id", "l1"]
+    var id: String
+    var l1: L1Body
+}
+
+/// `POST .../keys/rollback`, `PUT .../keys/min-decryption-version`
+struct VersionBody: RequestBody {
+    static let fields: Set<String> = ["version"]
+    var version: UInt32
+}
+
+/// `POST /v1/tenants/{tenant}/services`
+struct CreateServiceBody: RequestBody {
+    static let fields: Set<String> = ["id"]
+    var id: String
+}
+
+/// `POST /v1/identities`
+struct CreateIdentityBody: RequestBody {
+    static let fields: Set<String> = ["name", "role", "tenant", "service"]
+    var name: String
+    var role: Role
+    var tenant: String?
+    var service: String?
+}
+
+/// One data-key request: generate, wrap, unwrap or rewrap, alone or in a batch.
+struct DataKeyItem: RequestBody {
+    static let fields: Set<String> = ["context", "plaintext", "wrapped"]
+    var context: [String: String]?
+    /// base64 L4 to wrap.
+    var plaintext: String?
+    /// base64 blob to unwrap or rewrap.
+    var wrapped: String?
+}
+
+/// A batch of up to ``maximumItems`` data-key requests.
+struct BatchBody: RequestBody {
+    static let fields: Set<String> = ["items"]
+    static let maximumItems = 1000
+    var items: [DataKeyItem]
+}
+
+/// One answer to a data-key request; in a batch, an item that fails carries its own problem.
+struct DataKeyResult: Encodable {
+    var plaintext: String?
+    var wrapped: String?
+    var serviceKeyVersion: UInt32?
+    var error: ProblemDetails?
+}

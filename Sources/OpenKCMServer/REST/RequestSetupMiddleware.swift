@@ -1,0 +1,59 @@
+import Foundation
+import HTTPTypes
+public import Hummingbird
+import Logging
+import OpenKCMCore
+
+/// Runs first on every request: takes or makes the correlation id,
+/// authenticates the bearer token, and turns every error into problem+json.
+/// A refusal that no operation audits (bad token, bad body, unknown route)
+/// is audited here.
+public struct RequestSetupMiddleware: RouterMiddleware {
+    public typealias Context = OpenKCMRequestContext
+    let operations: Operations
+
+    public init(operations: Operations) {
+        self.operations = operations
+    }
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        context.caller.correlationID = Self.correlationID(request.headers[.correlationID])
+        var tokenError: (any Error)?
+        if let authorization = request.headers[.authorization] {
+            do {
+                guard authorization.hasPrefix("Bearer "), let unsealed = try? operations.core.unsealed() else {
+                    throw AccessError.unauthenticated
+                }
+                context.caller.identity = try await unsealed.identities.authenticate(String(authorization.dropFirst(7)))
+            } catch {
+                tokenError = error
+            }
+        }
+        do {
+            var response = try await next(request, context)
+            response.headers[.correlationID] = context.caller.correlationID
+            return response
+        } catch {
+            let problem = ProblemDetails.from(error)
+            if problem.status >= 500 {
+                context.logger.error("request failed", metadata: ["correlation_id": .string(context.caller.correlationID), "code": .string(problem.code)])
+            }
+            // Errors raised before an operation ran (routing, body, token) are audited here.
+            if !(error is any OpenKCMError) || tokenError != nil {
+                await operations.auditUnscoped("\(request.method) \(request.uri.path)", caller: context.caller, error: tokenError ?? error)
+            }
+            return problem.response(correlationID: context.caller.correlationID)
+        }
+    }
+
+    /// A caller's id if it is short and plain; otherwise a fresh one.
+    static func correlationID(_ header: String?) -> String {
+        if let header, (1...128).contains(header.utf8.count),
+            header.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x2D || $0 == 0x5F || $0 == 0x2E || $0 == 0x3A })
+        {
+            return header
+        }
+        return UUID().uuidString.lowercased()
+    }
+}
