@@ -6,6 +6,6 @@ struct OpenKCMCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "openkcm",
         abstract: "OpenKCM: sovereign, multi-tenant key management.",
-        subcommands: [VersionCommand.self]
+        subcommands: [ServerCommand.self, VersionCommand.self]
     )
 }

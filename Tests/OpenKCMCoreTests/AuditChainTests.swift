@@ -113,3 +113,21 @@ import OpenKCMCore
         #expect(AuditVerifier(masterKey: masterKey).verify(first + [next], expectedHead: resumed.head).isIntact)
     }
 }
+
+@Suite struct AuditLogFormatTests {
+    @Test func theStoredLineFormatKeepsEntriesVerifiable() throws {
+        let masterKey = MasterKey.generate()
+        var chain = AuditChain(masterKey: masterKey)
+        var lines: [UInt8] = []
+        for i in 0..<200 {
+            let entry = chain.seal(AuditEntry(
+                time: Date(timeIntervalSince1970: 1_795_609_727.060174 + Double(i) * 0.0137),
+                correlationID: "c\(i)", identity: "id", operation: "datakey.wrap", tenant: "acme", outcome: .success))
+            lines += try AuditLogFormat.line(entry)
+        }
+        lines += Array("{\"partial".utf8)
+        let parsed = try AuditLogFormat.lines(lines).map { try AuditLogFormat.entry($0) }
+        #expect(parsed.count == 200)
+        #expect(AuditVerifier(masterKey: masterKey).verify(parsed, expectedHead: chain.head).isIntact)
+    }
+}

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The stored form of the audit log: one JSON object per line, times in
 /// ISO 8601 with milliseconds (the precision the MAC covers).
@@ -9,7 +9,7 @@ public enum AuditLogFormat {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var container = encoder.singleValueContainer()
-            try container.encode(date.formatted(Self.timeStyle))
+            try container.encode(Self.format(date))
         }
         return Array(try encoder.encode(entry)) + [0x0A]
     }
@@ -18,8 +18,11 @@ public enum AuditLogFormat {
     public static func entry<Line: Collection<UInt8>>(_ line: Line) throws -> AuditEntry {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { decoder in
-            let text = try decoder.singleValueContainer().decode(String.self)
-            return try Date(text, strategy: Self.timeStyle)
+            let container = try decoder.singleValueContainer()
+            guard let date = Self.parse(try container.decode(String.self)) else {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: "not a time like 2026-01-02T03:04:05.678Z")
+            }
+            return date
         }
         return try decoder.decode(AuditEntry.self, from: Data(line))
     }
@@ -36,5 +39,26 @@ public enum AuditLogFormat {
         return lines
     }
 
-    private static let timeStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+    private static let secondsStyle = Date.ISO8601FormatStyle()
+
+    /// `2026-01-02T03:04:05.678Z`, from whole milliseconds: formatting the
+    /// fraction from the Double would truncate .060 to .059 and break the MAC.
+    public static func format(_ date: Date) -> String {
+        let millis = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        let seconds = millis >= 0 ? millis / 1000 : (millis - 999) / 1000
+        let fraction = millis - seconds * 1000
+        let text = Date(timeIntervalSince1970: Double(seconds)).formatted(secondsStyle)
+        let digits = String(fraction)
+        return String(text.dropLast()) + "." + String(repeating: "0", count: 3 - digits.count) + digits + "Z"
+    }
+
+    static func parse(_ text: String) -> Date? {
+        guard text.hasSuffix("Z"), let dot = text.lastIndex(of: ".") else { return nil }
+        let fraction = text[text.index(after: dot)..<text.index(before: text.endIndex)]
+        guard fraction.count == 3, let millis = Int64(fraction),
+            let seconds = try? Date(String(text[..<dot]) + "Z", strategy: secondsStyle)
+        else { return nil }
+        let whole = Int64(seconds.timeIntervalSince1970.rounded())
+        return Date(timeIntervalSince1970: Double(whole * 1000 + millis) / 1000)
+    }
 }

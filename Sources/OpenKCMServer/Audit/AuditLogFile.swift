@@ -190,7 +190,10 @@ public final class AuditLogFile: Service, Sendable {
 
     /// The whole log as stored.
     public func readAll() throws -> [UInt8] {
-        guard let data = FileManager.default.contents(atPath: path) else { return [] }
+        // Only a regular file has a log to read (a device such as /dev/full does not).
+        guard (try? FileManager.default.attributesOfItem(atPath: path)[.type] as? FileAttributeType) == .typeRegular,
+            let data = FileManager.default.contents(atPath: path)
+        else { return [] }
         return Array(data)
     }
 

@@ -1,0 +1,69 @@
+import Foundation
+public import Hummingbird
+public import Logging
+public import OpenKCMCore
+import OpenKCMSQLite
+
+/// Assembles a runnable server from a configuration: storage, keystores, the
+/// audit log, the core, the router and the lifecycle services.
+public struct OpenKCMServerBuilder {
+    /// What was built: the application to run, and the core for tests and the CLI.
+    public struct Built {
+        public let application: Application<RouterResponder<OpenKCMRequestContext>>
+        public let core: ServerCore
+        /// The dev server's root token (dev mode only).
+        public let devRootToken: String?
+        /// The dev server's L1 keystore reference (dev mode only).
+        public let devL1: KeystoreReference?
+    }
+
+    /// Builds the server. Outside dev mode the core starts sealed, or unseals
+    /// itself when its seal is a keystore; a failing seal keystore leaves it
+    /// sealed with the reason logged.
+    public static func build(
+        _ configuration: ServerConfiguration,
+        keystores: KeystoreRegistry = KeystoreRegistry(),
+        logger: Logger = Logger(label: "openkcm")
+    ) async throws -> Built {
+        let storage: any Storage
+        let auditPath: String
+        var devL1: KeystoreReference?
+        if configuration.dev {
+            storage = InMemoryStorage()
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("openkcm-dev-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            auditPath = directory.appendingPathComponent("audit.log").path
+            let l1 = SoftwareKeystore(name: "dev-l1")
+            keystores.register(l1)
+            devL1 = l1.reference
+        } else {
+            try FileManager.default.createDirectory(
+                atPath: configuration.dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            storage = try await SQLiteStorage.open(path: configuration.dataDirectory + "/openkcm.sqlite")
+            auditPath = configuration.dataDirectory + "/audit.log"
+        }
+        let auditLog = try AuditLogFile(path: auditPath, mode: configuration.auditSync)
+        let core = try await ServerCore(backend: storage, keystores: keystores, auditLog: auditLog)
+
+        var devRootToken: String?
+        if configuration.dev {
+            let seal = SoftwareKeystore(name: "dev-seal")
+            keystores.register(seal)
+            devRootToken = try await core.initializeWithKeystore(seal, kind: .dev)
+        } else if let kind = core.status.kind, kind != SealConfiguration.Kind.shamir.rawValue {
+            do {
+                try await core.autoUnseal()
+            } catch {
+                logger.error("auto-unseal failed; the server stays sealed", metadata: ["reason": .string("\(error)")])
+            }
+        }
+
+        let application = Application(
+            router: buildRouter(operations: Operations(core: core)),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "openkcm"),
+            services: [auditLog, SealOnShutdown(core: core)],
+            logger: logger
+        )
+        return Built(application: application, core: core, devRootToken: devRootToken, devL1: devL1)
+    }
+}

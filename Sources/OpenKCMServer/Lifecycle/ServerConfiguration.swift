@@ -1,0 +1,18 @@
+/// How `openkcm server` runs. Defaults: SQLite under ./data, REST on 127.0.0.1:8200.
+public struct ServerConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    /// Holds `openkcm.sqlite` and `audit.log`; created with mode 0700.
+    public var dataDirectory: String
+    /// Throwaway in-memory store, auto-initialised and unsealed with a dev seal.
+    public var dev: Bool
+    public var auditSync: AuditLogFile.SyncMode
+
+    public init(host: String = "127.0.0.1", port: Int = 8200, dataDirectory: String = "./data", dev: Bool = false, auditSync: AuditLogFile.SyncMode = .group) {
+        self.host = host
+        self.port = port
+        self.dataDirectory = dataDirectory
+        self.dev = dev
+        self.auditSync = auditSync
+    }
+}

@@ -1,0 +1,87 @@
+import Crypto
+import Foundation
+import Hummingbird
+import OpenKCMCore
+
+/// `/v1/tenants/{tenant}/services/{service}/...`: data keys (execution plane).
+/// Each operation also has a `/batch` form of up to 1,000 items, where an
+/// item that fails carries its own problem and the others still succeed.
+struct DataKeyRoutes {
+    let operations: Operations
+
+    enum Action: String, CaseIterable {
+        case datakey, wrap, unwrap, rewrap
+    }
+
+    func register(on router: Router<OpenKCMRequestContext>) {
+        for action in Action.allCases {
+            router.post("/v1/tenants/:tenant/services/:service/\(action.rawValue)") { request, context in
+                let item = try await JSONBody.decode(DataKeyItem.self, from: request, context: context)
+                let result = try await run(action, item, tenant: try context.tenant(), service: try context.service(), caller: context.caller)
+                return try JSONBody.response(result)
+            }
+            router.post("/v1/tenants/:tenant/services/:service/\(action.rawValue)/batch") { request, context in
+                let body = try await JSONBody.decode(BatchBody.self, from: request, context: context)
+                guard (1...BatchBody.maximumItems).contains(body.items.count) else {
+                    throw ProblemDetails(status: .badRequest, code: "request.batch_size",
+                                         detail: "a batch holds 1 to \(BatchBody.maximumItems) items, got \(body.items.count)")
+                }
+                let tenant = try context.tenant()
+                let service = try context.service()
+                var results: [DataKeyResult] = []
+                results.reserveCapacity(body.items.count)
+                for item in body.items {
+                    do {
+                        results.append(try await run(action, item, tenant: tenant, service: service, caller: context.caller))
+                    } catch let error as AuditLogError {
+                        throw error  // fail closed: no answer without its audit entry
+                    } catch {
+                        var problem = ProblemDetails.from(error)
+                        problem.correlationId = context.caller.correlationID
+                        results.append(DataKeyResult(error: problem))
+                    }
+                }
+                return try JSONBody.response(["results": results])
+            }
+        }
+    }
+
+    private func run(_ action: Action, _ item: DataKeyItem, tenant: TenantID, service: ServiceID, caller: Caller) async throws -> DataKeyResult {
+        let context = try JSONBody.context(item.context)
+        switch action {
+        case .datakey:
+            try refuse(item.plaintext, "plaintext")
+            try refuse(item.wrapped, "wrapped")
+            let dataKey = try await operations.generateDataKey(tenant: tenant, service: service, context: context, caller: caller)
+            return DataKeyResult(
+                plaintext: dataKey.key.withUnsafeBytes { Data($0).base64EncodedString() },
+                wrapped: dataKey.wrapped.base64EncodedString(),
+                serviceKeyVersion: dataKey.serviceKeyVersion)
+        case .wrap:
+            try refuse(item.wrapped, "wrapped")
+            var bytes = try JSONBody.base64(try required(item.plaintext, "plaintext"), field: "plaintext")
+            defer { bytes.resetBytes(in: 0..<bytes.count) }
+            let wrapped = try await operations.wrapDataKey(SymmetricKey(data: bytes), tenant: tenant, service: service, context: context, caller: caller)
+            return DataKeyResult(wrapped: wrapped.base64EncodedString())
+        case .unwrap:
+            try refuse(item.plaintext, "plaintext")
+            let blob = try JSONBody.base64(try required(item.wrapped, "wrapped"), field: "wrapped")
+            let key = try await operations.unwrapDataKey(blob, tenant: tenant, service: service, context: context, caller: caller)
+            return DataKeyResult(plaintext: key.withUnsafeBytes { Data($0).base64EncodedString() })
+        case .rewrap:
+            try refuse(item.plaintext, "plaintext")
+            let blob = try JSONBody.base64(try required(item.wrapped, "wrapped"), field: "wrapped")
+            let wrapped = try await operations.rewrapDataKey(blob, tenant: tenant, service: service, context: context, caller: caller)
+            return DataKeyResult(wrapped: wrapped.base64EncodedString())
+        }
+    }
+
+    private func required(_ value: String?, _ field: String) throws -> String {
+        guard let value else { throw ProblemDetails(status: .badRequest, code: "request.missing_field", detail: "'\(field)' is required") }
+        return value
+    }
+
+    private func refuse(_ value: String?, _ field: String) throws {
+        guard value == nil else { throw ProblemDetails(status: .badRequest, code: "request.unexpected_field", detail: "'\(field)' does not belong here") }
+    }
+}

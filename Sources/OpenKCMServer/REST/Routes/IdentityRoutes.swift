@@ -1,0 +1,32 @@
+import Hummingbird
+import OpenKCMCore
+
+/// `/v1/identities`: identities and their bearer tokens (root).
+struct IdentityRoutes {
+    let operations: Operations
+
+    func register(on router: Router<OpenKCMRequestContext>) {
+        router.post("/v1/identities") { request, context in
+            let body = try await JSONBody.decode(CreateIdentityBody.self, from: request, context: context)
+            let (identity, token) = try await operations.createIdentity(
+                name: body.name, role: body.role,
+                tenant: try body.tenant.map { try TenantID($0) },
+                service: try body.service.map { try ServiceID($0) },
+                caller: context.caller)
+            return try JSONBody.response(CreatedIdentity(identity: identity, token: token), status: .created)
+        }
+        router.get("/v1/identities") { _, context in
+            try JSONBody.response(["identities": try await operations.listIdentities(caller: context.caller)])
+        }
+        router.delete("/v1/identities/:identity") { _, context in
+            try await operations.revokeIdentity(try context.parameters.require("identity"), caller: context.caller)
+            return JSONBody.noContent()
+        }
+    }
+}
+
+/// The token is in this answer and nowhere else, ever.
+struct CreatedIdentity: Encodable {
+    var identity: IdentityView
+    var token: String
+}

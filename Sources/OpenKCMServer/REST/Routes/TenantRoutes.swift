@@ -1,0 +1,47 @@
+import Hummingbird
+import OpenKCMCore
+
+/// `/v1/tenants`: tenants, their L1 link and their L2.1 keys (governance plane).
+struct TenantRoutes {
+    let operations: Operations
+
+    func register(on router: Router<OpenKCMRequestContext>) {
+        router.post("/v1/tenants") { request, context in
+            let body = try await JSONBody.decode(CreateTenantBody.self, from: request, context: context)
+            let tenant = try await operations.createTenant(try TenantID(body.id), l1: body.l1.reference, caller: context.caller)
+            return try JSONBody.response(tenant, status: .created)
+        }
+        router.get("/v1/tenants") { _, context in
+            try JSONBody.response(["tenants": try await operations.listTenants(caller: context.caller)])
+        }
+        router.get("/v1/tenants/:tenant") { _, context in
+            try JSONBody.response(try await operations.showTenant(try context.tenant(), caller: context.caller))
+        }
+        router.delete("/v1/tenants/:tenant") { _, context in
+            try await operations.destroyTenant(try context.tenant(), caller: context.caller)
+            return JSONBody.noContent()
+        }
+        router.get("/v1/tenants/:tenant/l1") { _, context in
+            try JSONBody.response(try await operations.showL1(try context.tenant(), caller: context.caller))
+        }
+        router.put("/v1/tenants/:tenant/l1") { request, context in
+            let body = try await JSONBody.decode(L1Body.self, from: request, context: context)
+            return try JSONBody.response(try await operations.linkL1(try context.tenant(), to: body.reference, caller: context.caller))
+        }
+        router.delete("/v1/tenants/:tenant/l1") { _, context in
+            try JSONBody.response(try await operations.unlinkL1(try context.tenant(), caller: context.caller))
+        }
+        router.post("/v1/tenants/:tenant/keys/rotate") { _, context in
+            try JSONBody.response(try await operations.rotateTenantKey(try context.tenant(), caller: context.caller))
+        }
+        router.post("/v1/tenants/:tenant/keys/rollback") { request, context in
+            let body = try await JSONBody.decode(VersionBody.self, from: request, context: context)
+            return try JSONBody.response(try await operations.rollbackTenantKey(try context.tenant(), to: body.version, caller: context.caller))
+        }
+        router.put("/v1/tenants/:tenant/keys/min-decryption-version") { request, context in
+            let body = try await JSONBody.decode(VersionBody.self, from: request, context: context)
+            return try JSONBody.response(
+                try await operations.setTenantMinimumDecryptionVersion(try context.tenant(), body.version, caller: context.caller))
+        }
+    }
+}

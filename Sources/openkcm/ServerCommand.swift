@@ -1,0 +1,70 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import OpenKCMCore
+import OpenKCMServer
+
+/// `openkcm server`: the Krypton core. Starts sealed unless `--dev`.
+struct ServerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "server",
+        abstract: "Run the OpenKCM core server (REST).",
+        discussion: """
+            Starts sealed: only /v1/sys/health and /v1/sys/seal-status answer until it is initialized \
+            (POST /v1/sys/init) and unsealed (POST /v1/sys/unseal). With --dev it runs on a throwaway \
+            in-memory store, initialised and unsealed with a dev seal, and prints a root token.
+            Environment: OPENKCM_ADDRESS (host:port), OPENKCM_DATA_DIR, OPENKCM_AUDIT_SYNC.
+            """
+    )
+
+    @Flag(help: "Quickstart mode: in-memory store, dev seal, root token printed. Not for production.")
+    var dev = false
+
+    @Option(help: "Listen address, host:port (default 127.0.0.1:8200).")
+    var address: String?
+
+    @Option(name: .customLong("data-dir"), help: "Directory for openkcm.sqlite and audit.log (default ./data).")
+    var dataDirectory: String?
+
+    @Option(name: .customLong("audit-sync"), help: "Audit fsync policy: group (default; fsync at most every 10 ms, key-state changes before answering) or every-request.")
+    var auditSync: String?
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let addressText = address ?? environment["OPENKCM_ADDRESS"] ?? "127.0.0.1:8200"
+        guard let colon = addressText.lastIndex(of: ":"), let port = Int(addressText[addressText.index(after: colon)...]),
+              (0...65535).contains(port)
+        else { throw ValidationError("--address must be host:port, got '\(addressText)'") }
+        let syncText = auditSync ?? environment["OPENKCM_AUDIT_SYNC"] ?? "group"
+        guard let sync = AuditLogFile.SyncMode(rawValue: syncText) else {
+            throw ValidationError("--audit-sync must be group or every-request, got '\(syncText)'")
+        }
+        let configuration = ServerConfiguration(
+            host: String(addressText[..<colon]),
+            port: port,
+            dataDirectory: dataDirectory ?? environment["OPENKCM_DATA_DIR"] ?? "./data",
+            dev: dev,
+            auditSync: sync
+        )
+        var logger = Logger(label: "openkcm")
+        logger.logLevel = .info
+        let built = try await OpenKCMServerBuilder.build(configuration, logger: logger)
+        if let token = built.devRootToken, let l1 = built.devL1 {
+            // Unbuffered, so the token shows at once even when stdout is a pipe or a file.
+            FileHandle.standardOutput.write(Data("""
+                ==> WARNING: dev mode, not for production. The store is in memory and the MasterKey is held by a \
+                throwaway dev seal; everything is lost when this process stops.
+                ==> REST:       http://\(addressText)
+                ==> root token: \(token)
+                ==> dev L1:     provider "\(l1.provider)", key "\(l1.key)"
+
+                Try, in another terminal:
+                    export OPENKCM_ADDR=http://\(addressText) OPENKCM_TOKEN=\(token)
+                    curl -s -H "Authorization: Bearer $OPENKCM_TOKEN" $OPENKCM_ADDR/v1/sys/seal-status
+
+                """.utf8))
+        }
+        try await built.application.runService()
+    }
+}
