@@ -65,9 +65,9 @@ public final class IdentityDirectory: Sendable {
 
     /// Revokes an identity: its token stops working at once.
     public func revoke(_ id: String) async throws {
-        guard Self.isTokenText(Substring(id)) else { throw AccessError.unauthenticated }
+        guard Self.isTokenText(Substring(id)) else { throw AccessError.identityNotFound(id) }
         let key = Identity.storageKey(id)
-        guard let data = try await storage.get(key) else { throw AccessError.unauthenticated }
+        guard let data = try await storage.get(key) else { throw AccessError.identityNotFound(id) }
         var identity = try RecordCoder.decode(Identity.self, from: data, at: key)
         identity.revoked = true
         try await storage.put(key, value: RecordCoder.encode(identity))

@@ -8,6 +8,8 @@ public enum AccessError: OpenKCMError, Equatable {
     case outOfScope(operation: OperationKind)
     /// A crypto identity needs a tenant and a service; other roles take neither.
     case invalidScope(String)
+    /// No identity has this id.
+    case identityNotFound(String)
 
     public var code: String {
         switch self {
@@ -15,6 +17,7 @@ public enum AccessError: OpenKCMError, Equatable {
         case .forbidden: "access.forbidden"
         case .outOfScope: "access.out_of_scope"
         case .invalidScope: "access.invalid_scope"
+        case .identityNotFound: "access.identity_not_found"
         }
     }
 
@@ -24,6 +27,7 @@ public enum AccessError: OpenKCMError, Equatable {
         case .forbidden(let role, let operation): "the \(role) role may not perform \(operation)"
         case .outOfScope(let operation): "\(operation) is outside this identity's tenant and service"
         case .invalidScope(let reason): "invalid identity scope: \(reason)"
+        case .identityNotFound(let id): "no identity has the id '\(id)'"
         }
     }
 }

@@ -1,4 +1,5 @@
 public import OpenKCMCore
+import Synchronization
 
 /// Who asks for an operation, as the transport (REST bearer token, later KMIP
 /// client certificate) established it.
@@ -7,9 +8,23 @@ public struct Caller: Sendable {
     public var identity: Identity?
     /// From `X-Correlation-ID`, or made for the request; in every audit entry.
     public var correlationID: String
+    /// Set once an audit entry was written for this request, so the transport
+    /// audits a refusal only when no operation did.
+    public let audited = AuditedFlag()
 
     public init(identity: Identity?, correlationID: String) {
         self.identity = identity
         self.correlationID = correlationID
     }
+}
+
+/// Shared by every copy of one request's ``Caller``.
+public final class AuditedFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+
+    public init() {}
+
+    public var isSet: Bool { value.load(ordering: .acquiring) }
+
+    func set() { value.store(true, ordering: .releasing) }
 }

@@ -35,6 +35,7 @@ public struct Operations: Sendable {
             result = try await body(unsealed)
         } catch {
             let entry = auditEntry(operation, caller: caller, tenant: tenant, service: service, key: key, error: error)
+            caller.audited.set()
             do {
                 try await core.auditLog.append(entry, sync: sync)
             } catch let auditError as AuditLogError where auditError != .sealed {
@@ -44,9 +45,29 @@ public struct Operations: Sendable {
             }
             throw error
         }
+        caller.audited.set()
         try await core.auditLog.append(
             auditEntry(operation, caller: caller, tenant: tenant, service: service, key: key, error: nil), sync: sync)
         return result
+    }
+
+    /// Checks access for a whole request (a batch) before its items run;
+    /// only a refusal is audited here, each item is audited on its own.
+    func authorize(_ operation: OperationKind, caller: Caller, tenant: TenantID?, service: ServiceID?) async throws {
+        do {
+            _ = try core.unsealed()
+            guard let identity = caller.identity else { throw AccessError.unauthenticated }
+            try AccessPolicy.authorize(identity, operation, tenant: tenant, service: service)
+        } catch {
+            let entry = auditEntry(operation, caller: caller, tenant: tenant, service: service, key: nil, error: error)
+            caller.audited.set()
+            do {
+                try await core.auditLog.append(entry)
+            } catch let auditError as AuditLogError where auditError != .sealed {
+                throw auditError
+            } catch {}
+            throw error
+        }
     }
 
     /// Audits what happens outside a named, scoped operation: init, unseal,
@@ -54,6 +75,7 @@ public struct Operations: Sendable {
     public func auditUnscoped(_ operation: String, caller: Caller, error: (any Error)?, sync: Bool = false) async {
         var entry = auditEntry(.seal, caller: caller, tenant: nil, service: nil, key: nil, error: error)
         entry.operation = operation
+        caller.audited.set()
         try? await core.auditLog.append(entry, sync: sync)
     }
 

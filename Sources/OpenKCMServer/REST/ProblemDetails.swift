@@ -1,6 +1,7 @@
 import Foundation
 public import HTTPTypes
 import Hummingbird
+import NIOCore
 import OpenKCMCore
 
 /// An RFC 9457 problem: every error the REST API returns has this shape, a
@@ -30,6 +31,8 @@ public struct ProblemDetails: Error, Sendable, Codable, Hashable {
         case let error as HTTPError:
             let code = error.status == .contentTooLarge ? "request.too_large" : "request.invalid"
             return ProblemDetails(status: error.status, code: code, detail: error.body ?? error.status.reasonPhrase)
+        case is NIOTooManyBytesError:
+            return ProblemDetails(status: .contentTooLarge, code: "request.too_large", detail: "the body is larger than the 1 MiB limit")
         case is DecodingError:
             return ProblemDetails(status: .badRequest, code: "request.invalid_json", detail: "the body does not match the expected JSON shape")
         default:
@@ -44,6 +47,7 @@ public struct ProblemDetails: Error, Sendable, Codable, Hashable {
             case .unauthenticated: .unauthorized
             case .forbidden, .outOfScope: .forbidden
             case .invalidScope: .badRequest
+            case .identityNotFound: .notFound
             }
         case let error as KeyChainError:
             switch error {

@@ -39,8 +39,8 @@ public struct RequestSetupMiddleware: RouterMiddleware {
             if problem.status >= 500 {
                 context.logger.error("request failed", metadata: ["correlation_id": .string(context.caller.correlationID), "code": .string(problem.code)])
             }
-            // Errors raised before an operation ran (routing, body, token) are audited here.
-            if !(error is any OpenKCMError) || tokenError != nil {
+            // Refusals no operation audited (routing, body, ids, token) are audited here.
+            if !context.caller.audited.isSet {
                 await operations.auditUnscoped("\(request.method) \(request.uri.path)", caller: context.caller, error: tokenError ?? error)
             }
             return problem.response(correlationID: context.caller.correlationID)

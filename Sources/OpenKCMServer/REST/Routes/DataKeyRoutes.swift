@@ -11,6 +11,15 @@ struct DataKeyRoutes {
 
     enum Action: String, CaseIterable {
         case datakey, wrap, unwrap, rewrap
+
+        var operation: OperationKind {
+            switch self {
+            case .datakey: .dataKeyGenerate
+            case .wrap: .dataKeyWrap
+            case .unwrap: .dataKeyUnwrap
+            case .rewrap: .dataKeyRewrap
+            }
+        }
     }
 
     func register(on router: Router<OpenKCMRequestContext>) {
@@ -28,6 +37,7 @@ struct DataKeyRoutes {
                 }
                 let tenant = try context.tenant()
                 let service = try context.service()
+                try await operations.authorize(action.operation, caller: context.caller, tenant: tenant, service: service)
                 var results: [DataKeyResult] = []
                 results.reserveCapacity(body.items.count)
                 for item in body.items {

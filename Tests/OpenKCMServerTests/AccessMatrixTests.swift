@@ -1,0 +1,116 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+import OpenKCMCore
+import OpenKCMServer
+
+/// Every role against every route: allowed, or 403 and audited.
+@Suite struct AccessMatrixTests {
+    struct Route: @unchecked Sendable {  // immutable after creation; `body` holds JSON values only
+        let method: HTTPRequest.Method
+        let path: String
+        let body: [String: Any]?
+        let plane: Plane
+    }
+
+    static let routes: [Route] = [
+        Route(method: .post, path: "/v1/tenants", body: ["id": "t-{role}", "l1": ["provider": "software", "key": "customer-l1"]], plane: .governance),
+        Route(method: .get, path: "/v1/tenants", body: nil, plane: .governance),
+        Route(method: .get, path: "/v1/tenants/acme", body: nil, plane: .governance),
+        Route(method: .get, path: "/v1/tenants/acme/l1", body: nil, plane: .governance),
+        Route(method: .put, path: "/v1/tenants/acme/l1", body: ["provider": "software", "key": "customer-l1"], plane: .governance),
+        Route(method: .post, path: "/v1/tenants/acme/keys/rotate", body: nil, plane: .governance),
+        Route(method: .post, path: "/v1/tenants/acme/keys/rollback", body: ["version": 1], plane: .governance),
+        Route(method: .put, path: "/v1/tenants/acme/keys/min-decryption-version", body: ["version": 1], plane: .governance),
+        Route(method: .post, path: "/v1/tenants/acme/services", body: ["id": "s-{role}"], plane: .governance),
+        Route(method: .get, path: "/v1/tenants/acme/services", body: nil, plane: .governance),
+        Route(method: .get, path: "/v1/tenants/acme/services/payments", body: nil, plane: .governance),
+        Route(method: .post, path: "/v1/tenants/acme/services/payments/rotate", body: nil, plane: .governance),
+        Route(method: .post, path: "/v1/tenants/acme/services/old/deactivate", body: nil, plane: .governance),
+        Route(method: .delete, path: "/v1/tenants/acme/services/gone-{role}", body: nil, plane: .governance),
+        Route(method: .delete, path: "/v1/tenants/gone-{role}/l1", body: nil, plane: .governance),
+        Route(method: .delete, path: "/v1/tenants/gone-{role}", body: nil, plane: .governance),
+        Route(method: .post, path: "/v1/identities", body: ["name": "n", "role": "auditor"], plane: .identities),
+        Route(method: .get, path: "/v1/identities", body: nil, plane: .identities),
+        Route(method: .delete, path: "/v1/identities/nobody", body: nil, plane: .identities),
+        Route(method: .post, path: "/v1/tenants/acme/services/payments/datakey", body: [:], plane: .execution),
+        Route(method: .post, path: "/v1/tenants/acme/services/payments/wrap", body: ["plaintext": Data(count: 32).base64EncodedString()], plane: .execution),
+        Route(method: .post, path: "/v1/tenants/acme/services/payments/unwrap", body: ["wrapped": "{wrapped}"], plane: .execution),
+        Route(method: .post, path: "/v1/tenants/acme/services/payments/rewrap", body: ["wrapped": "{wrapped}"], plane: .execution),
+        Route(method: .post, path: "/v1/tenants/acme/services/payments/datakey/batch", body: ["items": [[:]]], plane: .execution),
+        Route(method: .post, path: "/v1/tenants/acme/services/payments/unwrap/batch", body: ["items": [["wrapped": "{wrapped}"]]], plane: .execution),
+        Route(method: .get, path: "/v1/audit", body: nil, plane: .audit),
+        Route(method: .post, path: "/v1/audit/verify", body: nil, plane: .audit),
+        Route(method: .post, path: "/v1/sys/seal", body: nil, plane: .operator),
+    ]
+
+    static func substitute(_ value: Any, role: String, wrapped: String) -> Any {
+        switch value {
+        case let text as String: text.replacingOccurrences(of: "{role}", with: role).replacingOccurrences(of: "{wrapped}", with: wrapped)
+        case let dictionary as [String: Any]: dictionary.mapValues { substitute($0, role: role, wrapped: wrapped) }
+        case let array as [Any]: array.map { substitute($0, role: role, wrapped: wrapped) }
+        default: value
+        }
+    }
+
+    @Test func everyRoleAgainstEveryRoute() async throws {
+        let harness = try ServerHarness()
+        defer { harness.cleanUp() }
+        let core = try await harness.makeCore()
+        _ = try await core.initializeShamir(shares: 2, threshold: 2)
+        let unsealed = try core.unsealed()
+        let acme = try TenantID("acme")
+        try await unsealed.keyChain.createTenant(acme, l1: harness.l1.reference)
+        for name in ["payments", "old"] { try await unsealed.keyChain.createService(try ServiceID(name), tenant: acme) }
+        var tokens: [(String, String?)] = []
+        for role in Role.allCases {
+            let scoped = role == .crypto
+            let token = try await unsealed.identities.create(
+                name: role.rawValue, role: role, tenant: scoped ? acme : nil, service: scoped ? try ServiceID("payments") : nil).token
+            tokens.append((role.rawValue, token))
+            try await unsealed.keyChain.createTenant(try TenantID("gone-\(role.rawValue)"), l1: harness.l1.reference)
+            try await unsealed.keyChain.createService(try ServiceID("gone-\(role.rawValue)"), tenant: acme)
+        }
+        let revoked = try await unsealed.identities.create(name: "revoked", role: .root)
+        try await unsealed.identities.revoke(revoked.identity.id)
+        tokens.append(("revoked", revoked.token))
+        tokens.append(("anonymous", nil))
+        tokens.append(("garbage", "okcm.not.valid"))
+        let wrapped = try await unsealed.keyChain.generateDataKey(tenant: acme, service: try ServiceID("payments")).wrapped.base64EncodedString()
+        // Root's seal goes last: it ends the matrix.
+        tokens.sort { ($0.0 == "root" ? 1 : 0) < ($1.0 == "root" ? 1 : 0) }
+        let callers = tokens
+
+        try await harness.application(core).test(.router) { client async throws in
+            var refusals = 0
+            var checked = 0
+            for (role, token) in callers {
+                for route in Self.routes {
+                    let path = (Self.substitute(route.path, role: role, wrapped: wrapped) as? String) ?? route.path
+                    let answer = try await client.call(
+                        route.method, path, token: token, json: route.body.map { Self.substitute($0, role: role, wrapped: wrapped) })
+                    checked += 1
+                    let allowed = Role(rawValue: role).map { AccessPolicy.planes(of: $0).contains(route.plane) } ?? false
+                    if allowed {
+                        #expect(![401, 403].contains(answer.status), "\(role) \(route.method) \(path) -> \(answer.status) \(answer.json)")
+                        #expect(answer.status < 500, "\(role) \(route.method) \(path) -> \(answer.status) \(answer.json)")
+                    } else {
+                        let expected = Role(rawValue: role) == nil ? 401 : 403
+                        #expect(answer.status == expected, "\(role) \(route.method) \(path) -> \(answer.status) \(answer.json)")
+                        #expect(answer.contentType == "application/problem+json")
+                        refusals += 1
+                    }
+                }
+            }
+            #expect(checked == callers.count * Self.routes.count)
+            // Every refusal is in the audit log (the server is sealed now; read the file).
+            let entries = try AuditLogFormat.lines(Array(try Data(contentsOf: URL(fileURLWithPath: harness.auditPath))))
+                .map { try AuditLogFormat.entry($0) }
+            let audited = entries.filter { $0.outcome == .refused && ["access.forbidden", "access.unauthenticated", "access.out_of_scope"].contains($0.errorCode ?? "") }
+            #expect(audited.count == refusals, "\(audited.count) audited refusals for \(refusals) refused requests")
+            #expect(AuditVerifier(masterKey: unsealed.masterKey).verify(entries).isIntact)
+        }
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+import OpenKCMCore
+import OpenKCMServer
+
+/// The audit log on disk: tampering is caught by `POST /v1/audit/verify`, and
+/// a log that cannot be written refuses operations instead of passing silently.
+@Suite struct AuditLogTests {
+    /// Runs a short story and returns the root token; the log then holds several entries.
+    static func story(_ harness: ServerHarness, mode: AuditLogFile.SyncMode = .group) async throws -> (ServerCore, String) {
+        let core = try await harness.makeCore(mode: mode)
+        let rootToken = try await core.initializeShamir(shares: 2, threshold: 2).rootToken
+        try await harness.application(core).test(.router) { client async throws in
+            _ = try await client.call(.post, "/v1/tenants", token: rootToken, json: ["id": "acme", "l1": ["provider": "software", "key": "customer-l1"]])
+            _ = try await client.call(.post, "/v1/tenants/acme/services", token: rootToken, json: ["id": "payments"])
+            for _ in 0..<5 { _ = try await client.call(.post, "/v1/tenants/acme/keys/rotate", token: rootToken) }
+            _ = try await client.call(.get, "/v1/tenants", token: "okcm.bad.token")
+        }
+        return (core, rootToken)
+    }
+
+    static func lines(_ path: String) throws -> [String] {
+        try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
+    }
+
+    @Test func everyKindOfTamperingIsCaughtAtTheRightLine() async throws {
+        let harness = try ServerHarness()
+        defer { harness.cleanUp() }
+        let (core, rootToken) = try await Self.story(harness)
+        let original = try Self.lines(harness.auditPath)
+        #expect(original.count >= 8)
+        let tamperings: [(String, @Sendable ([String]) -> [String], Int)] = [
+            ("edit", { var l = $0; l[3] = l[3].replacingOccurrences(of: "\"success\"", with: "\"refused\""); return l }, 4),
+            ("edit identity", { var l = $0; l[2] = l[2].replacingOccurrences(of: "\"identity\":\"", with: "\"identity\":\"x"); return l }, 3),
+            ("delete", { var l = $0; l.remove(at: 4); return l }, 5),
+            ("insert copy", { var l = $0; l.insert(l[1], at: 5); return l }, 6),
+            ("reorder", { var l = $0; l.swapAt(2, 3); return l }, 3),
+            ("garbage line", { var l = $0; l.insert("{\"not\": \"an entry\"}", at: 1); return l }, 2),
+        ]
+        try await harness.application(core).test(.router) { client async throws in
+            let intact = try await client.call(.post, "/v1/audit/verify", token: rootToken)
+            #expect(intact["intact"] as? Bool == true, "\(intact.json)")
+            for (name, tamper, line) in tamperings {
+                try (tamper(original).joined(separator: "\n") + "\n").write(toFile: harness.auditPath, atomically: false, encoding: .utf8)
+                let verify = try await client.call(.post, "/v1/audit/verify", token: rootToken)
+                #expect(verify["intact"] as? Bool == false, "\(name) not caught")
+                #expect(verify["firstBadLine"] as? Int == line, "\(name): \(verify.json)")
+                try (original.joined(separator: "\n") + "\n").write(toFile: harness.auditPath, atomically: false, encoding: .utf8)
+            }
+        }
+    }
+
+    @Test func aFailingAuditSinkRefusesOperations() async throws {
+        let harness = try ServerHarness()
+        defer { harness.cleanUp() }
+        // /dev/full accepts the open and fails every write with ENOSPC.
+        let core = try await harness.makeCore(auditPath: "/dev/full")
+        let rootToken = try await core.initializeShamir(shares: 2, threshold: 2).rootToken
+        try await harness.application(core).test(.router) { client async throws in
+            let answer = try await client.call(.post, "/v1/tenants", token: rootToken,
+                                               json: ["id": "acme", "l1": ["provider": "software", "key": "customer-l1"]])
+            #expect(answer.status == 503 && answer.string("code") == "audit.unwritable", "\(answer.json)")
+            let list = try await client.call(.get, "/v1/tenants", token: rootToken)
+            #expect(list.status == 503 && list.string("code") == "audit.unwritable")
+        }
+    }
+
+    @Test func aRestartAfterACrashContinuesTheSameChain() async throws {
+        let harness = try ServerHarness()
+        defer { harness.cleanUp() }
+        let core = try await harness.makeCore(mode: .everyRequest)
+        let (shares, rootToken) = try await core.initializeShamir(shares: 2, threshold: 2)
+        try await harness.application(core).test(.router) { client async throws in
+            for _ in 0..<3 { _ = try await client.call(.get, "/v1/tenants", token: rootToken) }
+        }
+        core.seal()
+        // A crash mid-write leaves a partial last line that was never acknowledged.
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: harness.auditPath))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("{\"sequence\":99,\"ti".utf8))
+        try handle.close()
+
+        let restarted = try await harness.makeCore(mode: .everyRequest)
+        for share in shares { _ = try restarted.submitShare(share) }
+        #expect(!restarted.status.sealed)
+        try await harness.application(restarted).test(.router) { client async throws in
+            for _ in 0..<3 { _ = try await client.call(.get, "/v1/tenants", token: rootToken) }
+            let verify = try await client.call(.post, "/v1/audit/verify", token: rootToken)
+            #expect(verify["intact"] as? Bool == true, "\(verify.json)")
+            #expect(verify["entries"] as? Int == 6, "\(verify.json)")
+        }
+        #expect(try Self.lines(harness.auditPath).allSatisfy { $0.hasSuffix("}") })
+    }
+}
