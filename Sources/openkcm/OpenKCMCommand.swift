@@ -1,11 +1,16 @@
 import ArgumentParser
 
-/// `openkcm`: one binary for the server, the gateway and the operator CLI.
+/// `openkcm`: one binary for the server and the operator CLI.
 @main
 struct OpenKCMCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "openkcm",
         abstract: "OpenKCM: sovereign, multi-tenant key management.",
-        subcommands: [ServerCommand.self, VersionCommand.self]
+        discussion: "Client commands talk to the server at $OPENKCM_ADDR with the token in $OPENKCM_TOKEN.",
+        subcommands: [
+            ServerCommand.self, OperatorCommand.self, TenantCommand.self, L1Command.self, KeyCommand.self,
+            ServiceCommand.self, IdentityCommand.self, DataKeyCommand.self, WrapCommand.self, UnwrapCommand.self,
+            RewrapCommand.self, AuditCommand.self, VersionCommand.self,
+        ]
     )
 }

@@ -9,7 +9,7 @@ public enum AuditLogFormat {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var container = encoder.singleValueContainer()
-            try container.encode(Self.format(date))
+            try container.encode(Timestamp.format(date))
         }
         return Array(try encoder.encode(entry)) + [0x0A]
     }
@@ -19,7 +19,7 @@ public enum AuditLogFormat {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { decoder in
             let container = try decoder.singleValueContainer()
-            guard let date = Self.parse(try container.decode(String.self)) else {
+            guard let date = Timestamp.parse(try container.decode(String.self)) else {
                 throw DecodingError.dataCorruptedError(in: container, debugDescription: "not a time like 2026-01-02T03:04:05.678Z")
             }
             return date
@@ -37,28 +37,5 @@ public enum AuditLogFormat {
             start = index + 1
         }
         return lines
-    }
-
-    private static let secondsStyle = Date.ISO8601FormatStyle()
-
-    /// `2026-01-02T03:04:05.678Z`, from whole milliseconds: formatting the
-    /// fraction from the Double would truncate .060 to .059 and break the MAC.
-    public static func format(_ date: Date) -> String {
-        let millis = Int64((date.timeIntervalSince1970 * 1000).rounded())
-        let seconds = millis >= 0 ? millis / 1000 : (millis - 999) / 1000
-        let fraction = millis - seconds * 1000
-        let text = Date(timeIntervalSince1970: Double(seconds)).formatted(secondsStyle)
-        let digits = String(fraction)
-        return String(text.dropLast()) + "." + String(repeating: "0", count: 3 - digits.count) + digits + "Z"
-    }
-
-    static func parse(_ text: String) -> Date? {
-        guard text.hasSuffix("Z"), let dot = text.lastIndex(of: ".") else { return nil }
-        let fraction = text[text.index(after: dot)..<text.index(before: text.endIndex)]
-        guard fraction.count == 3, let millis = Int64(fraction),
-            let seconds = try? Date(String(text[..<dot]) + "Z", strategy: secondsStyle)
-        else { return nil }
-        let whole = Int64(seconds.timeIntervalSince1970.rounded())
-        return Date(timeIntervalSince1970: Double(whole * 1000 + millis) / 1000)
     }
 }

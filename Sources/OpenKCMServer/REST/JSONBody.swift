@@ -42,7 +42,7 @@ enum JSONBody {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var container = encoder.singleValueContainer()
-            try container.encode(AuditLogFormat.format(date))
+            try container.encode(Timestamp.format(date))
         }
         return Response(
             status: status,

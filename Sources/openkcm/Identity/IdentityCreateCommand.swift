@@ -1,0 +1,28 @@
+import ArgumentParser
+
+/// `openkcm identity create NAME --role R [--tenant T --service S]`
+struct IdentityCreateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "create", abstract: "Create an identity and print its token once. Crypto identities need --tenant and --service.")
+
+    @OptionGroup var client: ClientOptions
+    @Argument(help: "A name for the identity.") var name: String
+    @Option(help: "root, governance, crypto or auditor.") var role: String
+    @Option(help: "Tenant a crypto identity is bound to.") var tenant: String?
+    @Option(help: "Service a crypto identity is bound to.") var service: String?
+
+    func run() async throws {
+        try await runReporting {
+            let api = client.client()
+            var body: [String: Any] = ["name": name, "role": role]
+            if let tenant { body["tenant"] = tenant }
+            if let service { body["service"] = service }
+            let answer = try await api.call(.POST, "/v1/identities", body: body)
+            let identity = answer["identity"] as? [String: Any] ?? [:]
+            api.show(answer) {
+                Table.pairs([("id", identity["id"]), ("name", identity["name"]), ("role", identity["role"]),
+                             ("tenant", identity["tenant"]), ("service", identity["service"]), ("token", answer["token"])])
+            }
+        }
+    }
+}

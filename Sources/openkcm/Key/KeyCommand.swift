@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// `openkcm key`: the tenant's L2.1 versions (governance).
+struct KeyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "key",
+        abstract: "Rotate, roll back and retire a tenant's L2.1 key versions.",
+        subcommands: [KeyRotateCommand.self, KeyRollbackCommand.self, KeyMinVersionCommand.self]
+    )
+}

@@ -1,0 +1,27 @@
+import ArgumentParser
+
+/// `openkcm tenant`: create, list, show, delete (governance).
+struct TenantCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tenant",
+        abstract: "Manage tenants (governance).",
+        subcommands: [TenantCreateCommand.self, TenantListCommand.self, TenantShowCommand.self, TenantDeleteCommand.self]
+    )
+}
+
+enum TenantTable {
+    static func rows(_ tenant: [String: Any]) -> [[String]] {
+        let l1 = tenant["l1"] as? [String: Any] ?? [:]
+        let key = tenant["tenantKey"] as? [String: Any] ?? [:]
+        let versions = (key["versions"] as? [[String: Any]] ?? []).map { "v\($0["version"] ?? "?") \($0["state"] ?? "?")" }
+        return Table.pairs([
+            ("tenant", tenant["id"]),
+            ("L1", "\(l1["provider"] ?? "?"):\(l1["key"] ?? "?")"),
+            ("L1 linked", l1["linked"]),
+            ("L2.1 current", key["currentVersion"]),
+            ("L2.1 min decryption", key["minimumDecryptionVersion"]),
+            ("L2.1 versions", versions.joined(separator: ", ")),
+            ("created", tenant["createdAt"]),
+        ])
+    }
+}
