@@ -13,12 +13,12 @@ struct ServerCommand: AsyncParsableCommand {
         discussion: """
             Starts sealed: only /v1/sys/health and /v1/sys/seal-status answer until it is initialized \
             (POST /v1/sys/init) and unsealed (POST /v1/sys/unseal). With --dev it runs on a throwaway \
-            in-memory store, initialised and unsealed with a dev seal, and prints a root token.
+            SQLite store in a temporary directory, initialised and unsealed with a dev seal, and prints a root token.
             Environment: OPENKCM_ADDRESS (host:port), OPENKCM_DATA_DIR, OPENKCM_AUDIT_SYNC.
             """
     )
 
-    @Flag(help: "Quickstart mode: in-memory store, dev seal, root token printed. Not for production.")
+    @Flag(help: "Quickstart mode: throwaway store, dev seal, root token printed. Not for production.")
     var dev = false
 
     @Option(help: "Listen address, host:port (default 127.0.0.1:8200).")
@@ -53,9 +53,10 @@ struct ServerCommand: AsyncParsableCommand {
         if let token = built.devRootToken, let l1 = built.devL1 {
             // Unbuffered, so the token shows at once even when stdout is a pipe or a file.
             FileHandle.standardOutput.write(Data("""
-                ==> WARNING: dev mode, not for production. The store is in memory and the MasterKey is held by a \
-                throwaway dev seal; everything is lost when this process stops.
+                ==> WARNING: dev mode, not for production. The MasterKey is held by a throwaway dev seal \
+                that dies with this process: the store below can never be unsealed again.
                 ==> REST:       http://\(addressText)
+                ==> data:       \(built.dataDirectory)
                 ==> root token: \(token)
                 ==> dev L1:     provider "\(l1.provider)", key "\(l1.key)"
 

@@ -15,6 +15,8 @@ public struct OpenKCMServerBuilder {
         public let devRootToken: String?
         /// The dev server's L1 keystore reference (dev mode only).
         public let devL1: KeystoreReference?
+        /// Where the store and the audit log live.
+        public let dataDirectory: String
     }
 
     /// Builds the server. Outside dev mode the core starts sealed, or unseals
@@ -29,9 +31,10 @@ public struct OpenKCMServerBuilder {
         let auditPath: String
         var devL1: KeystoreReference?
         if configuration.dev {
-            storage = InMemoryStorage()
+            // The embedded default store, in a fresh directory: a throwaway.
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("openkcm-dev-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            storage = try await SQLiteStorage.open(path: directory.appendingPathComponent("openkcm.sqlite").path)
             auditPath = directory.appendingPathComponent("audit.log").path
             let l1 = SoftwareKeystore(name: "dev-l1")
             keystores.register(l1)
@@ -64,6 +67,8 @@ public struct OpenKCMServerBuilder {
             services: [auditLog, SealOnShutdown(core: core)],
             logger: logger
         )
-        return Built(application: application, core: core, devRootToken: devRootToken, devL1: devL1)
+        return Built(
+            application: application, core: core, devRootToken: devRootToken, devL1: devL1,
+            dataDirectory: (auditPath as NSString).deletingLastPathComponent)
     }
 }
