@@ -122,7 +122,9 @@ let package = Package(
             dependencies: [
                 "OpenKCMCore",
                 "OpenKCMServer",
+                "OpenKCMSQLite",
                 "OpenKCMTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

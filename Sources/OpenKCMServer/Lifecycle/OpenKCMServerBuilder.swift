@@ -27,7 +27,7 @@ public struct OpenKCMServerBuilder {
         keystores: KeystoreRegistry = KeystoreRegistry(),
         logger: Logger = Logger(label: "openkcm")
     ) async throws -> Built {
-        let storage: any Storage
+        let storage: SQLiteStorage
         let auditPath: String
         var devL1: KeystoreReference?
         if configuration.dev {
@@ -64,7 +64,7 @@ public struct OpenKCMServerBuilder {
         let application = Application(
             router: buildRouter(operations: Operations(core: core)),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "openkcm"),
-            services: [auditLog, SealOnShutdown(core: core)],
+            services: [auditLog, SealOnShutdown(core: core, closeStorage: { try? await storage.close() })],
             logger: logger
         )
         return Built(

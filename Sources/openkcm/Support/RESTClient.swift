@@ -27,7 +27,7 @@ struct RESTClient {
         }
         let response: HTTPClientResponse
         do {
-            response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+            response = try await Self.http.execute(request, timeout: .seconds(30))
         } catch {
             throw CLIFailure("cannot reach the OpenKCM server at \(address) (\(error))", exitCode: 4)
         }
@@ -53,6 +53,14 @@ struct RESTClient {
             Console.out(Table.render(table()))
         }
     }
+
+    /// A CLI call fails fast when nothing listens: no connection retries.
+    static let http: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout = .init(connect: .seconds(5), read: .seconds(30))
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
 
     static func escape(_ segment: String) -> String {
         segment.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? segment
