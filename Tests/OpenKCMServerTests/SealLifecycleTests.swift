@@ -1,3 +1,5 @@
+import Crypto
+import CryptoExtras
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -106,5 +108,53 @@ import OpenKCMServer
         let third = try await harness.makeCore()
         await #expect(throws: KeystoreError.disabled(seal.reference)) { try await third.autoUnseal() }
         #expect(third.status.sealed)
+    }
+}
+
+/// Shares that never appear in the clear: encrypted to custodians, or held by keystores.
+@Suite struct ProtectedShareTests {
+    @Test func sharesEncryptedToCustodiansUnsealAfterDecryption() async throws {
+        let harness = try ServerHarness()
+        defer { harness.cleanUp() }
+        let rsa = try _RSA.Encryption.PrivateKey(keySize: .bits2048)
+        let x25519 = Curve25519.KeyAgreement.PrivateKey()
+        let other = Curve25519.KeyAgreement.PrivateKey()
+        let core = try await harness.makeCore()
+        let publicKeys = [rsa.publicKey.pemRepresentation, x25519.publicKey.pemRepresentation, other.publicKey.pemRepresentation]
+        let answer = try await harness.application(core).test(.router) { client async throws in
+            // One key per share, or nothing is created.
+            let wrongCount = try await client.call(.post, "/v1/sys/init", json: ["shares": 3, "threshold": 2, "sharePublicKeys": [publicKeys[0]]])
+            #expect(wrongCount.status == 400)
+            #expect(try await client.call(.get, "/v1/sys/seal-status")["initialized"] as? Bool == false)
+            return try await client.call(.post, "/v1/sys/init", json: ["threshold": 2, "sharePublicKeys": publicKeys])
+        }
+        #expect(answer.status == 200 && answer["sharesEncrypted"] as? Bool == true)
+        let encrypted = try #require(answer["shares"] as? [String]).map { Data(base64Encoded: $0)! }
+        #expect(encrypted.count == 3)
+
+        core.seal()
+        let restarted = try await harness.makeCore()
+        _ = try restarted.submitShare(try CustodianKey.decrypt(encrypted[1], privateKeyPEM: x25519.pemRepresentation))
+        _ = try restarted.submitShare(try CustodianKey.decrypt(encrypted[0], privateKeyPEM: rsa.pemRepresentation))
+        #expect(!restarted.status.sealed)
+    }
+
+    @Test func shardKeystoresUnsealTheServerWithoutPeople() async throws {
+        let harness = try ServerHarness()
+        defer { harness.cleanUp() }
+        let shards = (1...3).map { SoftwareKeystore(name: "shard-\($0)") }
+        for shard in shards { harness.keystores.register(shard) }
+        let core = try await harness.makeCore()
+        let references = shards.map { ["provider": $0.reference.provider, "key": $0.reference.key] }
+        let answer = try await harness.application(core).test(.router) { client async throws in
+            try await client.call(.post, "/v1/sys/init", json: ["threshold": 2, "shardKeystores": references])
+        }
+        #expect(answer.status == 200 && (answer["shares"] as? [String])?.isEmpty == true, "\(answer.json)")
+        core.seal()
+        shards[1].setStatus(.unreachable(reason: "network"))
+        let restarted = try await harness.makeCore()
+        #expect(restarted.status.kind == "shard-keystores")
+        try await restarted.autoUnseal()
+        #expect(!restarted.status.sealed)
     }
 }

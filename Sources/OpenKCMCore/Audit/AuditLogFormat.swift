@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// The stored form of the audit log: one JSON object per line, times in
 /// ISO 8601 with milliseconds (the precision the MAC covers).

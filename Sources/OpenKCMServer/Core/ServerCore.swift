@@ -78,6 +78,17 @@ public final class ServerCore: Sendable {
         return (split, rootToken)
     }
 
+    /// Initializes with M of N shares each wrapped by its own keystore, so any M
+    /// reachable keystores unseal without people. Returns a root token.
+    public func initializeWithShardKeystores(_ references: [KeystoreReference], threshold: Int) async throws -> String {
+        let keystores = try references.map { try self.keystores.keystore(for: $0) }
+        guard Set(references).count == references.count else {
+            throw SealError.misconfigured("each share needs its own keystore")
+        }
+        let (configuration, masterKey) = try await SealInitializer.shardKeystores(keystores, threshold: threshold)
+        return try await commitInitialization(configuration, masterKey: masterKey)
+    }
+
     /// Initializes with the MasterKey wrapped by one keystore (auto-unseal, or
     /// the dev seal) and unseals. Returns a root token.
     public func initializeWithKeystore(_ keystore: any Keystore, kind: SealConfiguration.Kind = .keystore) async throws -> String {

@@ -2,9 +2,13 @@ import OpenKCMCore
 
 /// `POST /v1/sys/init`
 struct InitBody: RequestBody {
-    static let fields: Set<String> = ["shares", "threshold"]
-    var shares: Int
+    static let fields: Set<String> = ["shares", "threshold", "sharePublicKeys", "shardKeystores"]
+    var shares: Int?
     var threshold: Int
+    /// PEM public keys, one per share: each share is returned encrypted to one custodian.
+    var sharePublicKeys: [String]?
+    /// One keystore per share: the shares are stored wrapped and the server unseals itself.
+    var shardKeystores: [L1Body]?
 }
 
 /// `POST /v1/sys/unseal`

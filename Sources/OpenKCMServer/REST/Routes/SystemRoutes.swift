@@ -20,10 +20,9 @@ struct SystemRoutes {
         router.post("/v1/sys/init") { request, context in
             let body = try await JSONBody.decode(InitBody.self, from: request, context: context)
             do {
-                let (shares, rootToken) = try await operations.core.initializeShamir(shares: body.shares, threshold: body.threshold)
+                let response = try await initialize(body)
                 await operations.auditUnscoped("sys.init", caller: context.caller, error: nil, sync: true)
-                let hexShares = shares.map { $0.withEncodedBytes { $0.hexString } }
-                return try JSONBody.response(InitResponse(shares: hexShares, threshold: body.threshold, rootToken: rootToken))
+                return try JSONBody.response(response)
             } catch {
                 await operations.auditUnscoped("sys.init", caller: context.caller, error: error)
                 throw error
@@ -46,8 +45,40 @@ struct SystemRoutes {
     }
 }
 
+extension SystemRoutes {
+    /// Shares leave the server only as the init contract says: in hex for
+    /// operators, encrypted to each custodian's key, or not at all when
+    /// keystores hold them.
+    func initialize(_ body: InitBody) async throws -> InitResponse {
+        if let references = body.shardKeystores {
+            guard body.sharePublicKeys == nil, body.shares == nil || body.shares == references.count else {
+                throw ProblemDetails(status: .badRequest, code: "request.invalid_init", detail: "shard keystores set the number of shares; give no public keys")
+            }
+            let rootToken = try await operations.core.initializeWithShardKeystores(references.map(\.reference), threshold: body.threshold)
+            return InitResponse(shares: [], sharesEncrypted: false, threshold: body.threshold, rootToken: rootToken)
+        }
+        let count = body.shares ?? body.sharePublicKeys?.count ?? 5
+        var custodians: [CustodianKey] = []
+        if let keys = body.sharePublicKeys {
+            guard keys.count == count else {
+                throw ProblemDetails(status: .badRequest, code: "request.invalid_init", detail: "give exactly one public key per share (\(count))")
+            }
+            custodians = try keys.map { try CustodianKey(pem: $0) }
+        }
+        // Validate the custodian keys before anything is created.
+        let (shares, rootToken) = try await operations.core.initializeShamir(shares: count, threshold: body.threshold)
+        if custodians.isEmpty {
+            return InitResponse(shares: shares.map { $0.withEncodedBytes { $0.hexString } }, sharesEncrypted: false, threshold: body.threshold, rootToken: rootToken)
+        }
+        let encrypted = try zip(shares, custodians).map { try $1.encrypt($0).base64EncodedString() }
+        return InitResponse(shares: encrypted, sharesEncrypted: true, threshold: body.threshold, rootToken: rootToken)
+    }
+}
+
 struct InitResponse: Encodable {
+    /// Hex shares, or base64 encrypted shares; empty when keystores hold them.
     var shares: [String]
+    var sharesEncrypted: Bool
     var threshold: Int
     var rootToken: String
 }
