@@ -1,14 +1,15 @@
 public import Hummingbird
 
 /// Builds the REST router: every route, behind ``RequestSetupMiddleware``.
-public func buildRouter(operations: Operations) -> Router<OpenKCMRequestContext> {
+public func buildRouter(operations: Operations, metrics: ServerMetrics = ServerMetrics()) -> Router<OpenKCMRequestContext> {
     let router = Router(context: OpenKCMRequestContext.self)
-    router.add(middleware: RequestSetupMiddleware(operations: operations))
+    router.add(middleware: RequestSetupMiddleware(operations: operations, metrics: metrics))
     SystemRoutes(operations: operations).register(on: router)
     TenantRoutes(operations: operations).register(on: router)
     ServiceRoutes(operations: operations).register(on: router)
     IdentityRoutes(operations: operations).register(on: router)
     DataKeyRoutes(operations: operations).register(on: router)
     AuditRoutes(operations: operations).register(on: router)
+    DocumentRoutes(operations: operations, metrics: metrics).register(on: router)
     return router
 }

@@ -11,12 +11,23 @@ import OpenKCMCore
 public struct RequestSetupMiddleware: RouterMiddleware {
     public typealias Context = OpenKCMRequestContext
     let operations: Operations
+    let metrics: ServerMetrics
 
-    public init(operations: Operations) {
+    public init(operations: Operations, metrics: ServerMetrics) {
         self.operations = operations
+        self.metrics = metrics
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let start = ContinuousClock.now
+        let response = await answer(request, context: context, next: next)
+        metrics.recordRequest(
+            route: context.endpointPath ?? "unmatched", method: request.method.rawValue, status: response.status.code,
+            duration: ContinuousClock.now - start)
+        return response
+    }
+
+    private func answer(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async -> Response {
         var context = context
         context.caller.correlationID = Self.correlationID(request.headers[.correlationID])
         var tokenError: (any Error)?
@@ -36,6 +47,7 @@ public struct RequestSetupMiddleware: RouterMiddleware {
             return response
         } catch {
             let problem = ProblemDetails.from(error)
+            metrics.recordProblem(code: problem.code)
             if problem.status >= 500 {
                 context.logger.error("request failed", metadata: ["correlation_id": .string(context.caller.correlationID), "code": .string(problem.code)])
             }

@@ -1,0 +1,68 @@
+import Foundation
+import OpenKCMCore
+import Prometheus
+
+/// The server's Prometheus registry: request counts and latencies by route
+/// template (never by raw path, so ids do not become label values), problem
+/// codes, the seal state, and keys by layer and state at scrape time.
+public final class ServerMetrics: Sendable {
+    let registry = PrometheusCollectorRegistry()
+
+    public init() {}
+
+    func recordRequest(route: String, method: String, status: Int, duration: Duration) {
+        let labels = [("route", route), ("method", method)]
+        registry.makeCounter(
+            descriptor: MetricNameDescriptor(namespace: "openkcm", metricName: "requests", unitName: "total", helpText: "REST requests answered"),
+            labels: labels + [("status", String(status))]
+        ).increment()
+        registry.makeDurationHistogram(
+            descriptor: MetricNameDescriptor(namespace: "openkcm", metricName: "request_duration", unitName: "seconds", helpText: "REST request latency"),
+            labels: labels,
+            buckets: Self.buckets
+        ).record(duration)
+    }
+
+    func recordProblem(code: String) {
+        registry.makeCounter(
+            descriptor: MetricNameDescriptor(namespace: "openkcm", metricName: "errors", unitName: "total", helpText: "Problems returned, by code"),
+            labels: [("code", code)]
+        ).increment()
+    }
+
+    /// The exposition text, with the seal state and key counts read now.
+    func scrape(core: ServerCore) async -> String {
+        registry.makeGauge(
+            descriptor: MetricNameDescriptor(namespace: "openkcm", metricName: "sealed", unitName: "", helpText: "1 while the server is sealed")
+        ).set(to: core.status.sealed ? 1 : 0)
+        if let unsealed = try? core.unsealed(), let counts = try? await Self.keyCounts(unsealed.keyChain) {
+            for layer in ["L2.1", "L3"] {
+                for state in KeyState.allCases {
+                    registry.makeGauge(
+                        descriptor: MetricNameDescriptor(namespace: "openkcm", metricName: "keys", unitName: "", helpText: "Key versions by layer and state"),
+                        labels: [("layer", layer), ("state", state.rawValue)]
+                    ).set(to: Double(counts["\(layer)/\(state.rawValue)"] ?? 0))
+                }
+            }
+        }
+        return registry.emitToString()
+    }
+
+    private static func keyCounts(_ chain: KeyChain) async throws -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for tenant in try await chain.tenants() {
+            for version in try await chain.tenantKeyRing(tenant).tenantKeys.versions { counts["L2.1/\(version.state.rawValue)", default: 0] += 1 }
+            for service in try await chain.services(of: tenant) {
+                for version in try await chain.serviceKeyRing(service, tenant: tenant).serviceKeys.versions {
+                    counts["L3/\(version.state.rawValue)", default: 0] += 1
+                }
+            }
+        }
+        return counts
+    }
+
+    static let buckets: [Duration] = [
+        .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5),
+        .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .seconds(1),
+    ]
+}
