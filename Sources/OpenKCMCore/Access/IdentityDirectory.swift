@@ -1,5 +1,6 @@
 import Crypto
 public import Foundation
+import Synchronization
 
 /// Issues bearer tokens and resolves them to identities, over sealed storage.
 ///
@@ -10,6 +11,11 @@ public final class IdentityDirectory: Sendable {
     private let storage: SealedStorage
     private let hashKey: SymmetricKey
     private let now: @Sendable () -> Date
+    /// Identities read recently, so a request costs no storage read. Entries
+    /// live ``cacheLifetime`` at most, so a revocation made by another node
+    /// takes effect here within that time; one made here takes effect at once.
+    private let cache = Mutex<[String: (identity: Identity, readAt: ContinuousClock.Instant)]>([:])
+    public static let cacheLifetime = Duration.seconds(5)
 
     public init(storage: SealedStorage, masterKey: MasterKey, clock: @escaping @Sendable () -> Date = { Date() }) {
         self.storage = storage
@@ -45,11 +51,22 @@ public final class IdentityDirectory: Sendable {
         guard parts.count == 3, parts[0] == "okcm", Self.isTokenText(parts[1]), Self.isTokenText(parts[2]) else {
             throw AccessError.unauthenticated
         }
-        let key = Identity.storageKey(String(parts[1]))
-        guard let data = try await storage.get(key) else { throw AccessError.unauthenticated }
-        let identity = try RecordCoder.decode(Identity.self, from: data, at: key)
+        let identity = try await lookUp(String(parts[1]))
         guard ConstantTime.equals(Array(hash(String(parts[2])).utf8), Array(identity.tokenHash.utf8)), !identity.revoked else {
             throw AccessError.unauthenticated
+        }
+        return identity
+    }
+
+    private func lookUp(_ id: String) async throws -> Identity {
+        let cached = cache.withLock { $0[id] }
+        if let cached, ContinuousClock.now - cached.readAt < Self.cacheLifetime { return cached.identity }
+        let key = Identity.storageKey(id)
+        guard let data = try await storage.get(key) else { throw AccessError.unauthenticated }
+        let identity = try RecordCoder.decode(Identity.self, from: data, at: key)
+        cache.withLock { cache in
+            if cache.count > 10_000 { cache.removeAll() }
+            cache[id] = (identity, ContinuousClock.now)
         }
         return identity
     }
@@ -71,6 +88,7 @@ public final class IdentityDirectory: Sendable {
         var identity = try RecordCoder.decode(Identity.self, from: data, at: key)
         identity.revoked = true
         try await storage.put(key, value: RecordCoder.encode(identity))
+        _ = cache.withLock { $0.removeValue(forKey: id) }
     }
 
     private func hash(_ secret: String) -> String {
