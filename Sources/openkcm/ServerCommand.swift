@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import OpenKCMCore
 import OpenKCMServer
+import Synchronization
 
 /// `openkcm server`: the Krypton core. Starts sealed unless `--dev`.
 struct ServerCommand: AsyncParsableCommand {
@@ -17,6 +18,9 @@ struct ServerCommand: AsyncParsableCommand {
             Environment: OPENKCM_ADDRESS (host:port), OPENKCM_DATA_DIR, OPENKCM_AUDIT_SYNC.
             """
     )
+
+    /// swift-log may be bootstrapped once per process.
+    static let loggingBootstrapped = Mutex(false)
 
     @Flag(help: "Quickstart mode: throwaway store, dev seal, root token printed. Not for production.")
     var dev = false
@@ -47,6 +51,9 @@ struct ServerCommand: AsyncParsableCommand {
             dev: dev,
             auditSync: sync
         )
+        if !Self.loggingBootstrapped.withLock({ let done = $0; $0 = true; return done }) {
+            LoggingSystem.bootstrap { JSONLogHandler(label: $0) }
+        }
         var logger = Logger(label: "openkcm")
         logger.logLevel = .info
         let built = try await OpenKCMServerBuilder.build(configuration, logger: logger)
