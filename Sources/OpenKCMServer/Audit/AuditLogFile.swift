@@ -93,15 +93,22 @@ public final class AuditLogFile: Service, Sendable {
     /// Appends one entry; returns when it is written (and fsynced if `sync`).
     /// Throws, and the operation must be refused, if it cannot be.
     public func append(_ entry: AuditEntry, sync: Bool = false) async throws {
+        try await append(contentsOf: [entry], sync: sync)
+    }
+
+    /// Appends entries as one write, in order; returns when all are written.
+    public func append(contentsOf entries: [AuditEntry], sync: Bool = false) async throws {
+        guard !entries.isEmpty else { return }
         let needsSync = sync || mode == .everyRequest
         let (ticket, leader) = try state.withLock { state throws(AuditLogError) -> (UInt64, Bool) in
             if let failure = state.failure { throw .unwritable(failure) }
             guard var chain = state.chain else { throw .sealed }
-            let sealed = chain.seal(entry)
+            var lines: [UInt8] = []
+            for entry in entries {
+                do { lines += try AuditLogFormat.line(chain.seal(entry)) } catch { throw .unwritable("cannot encode an entry") }
+            }
             state.chain = chain
-            let line: [UInt8]
-            do { line = try AuditLogFormat.line(sealed) } catch { throw .unwritable("cannot encode an entry") }
-            state.pending += line
+            state.pending += lines
             state.pendingNeedsSync = state.pendingNeedsSync || needsSync
             state.lastTicket += 1
             let leader = !state.writing
@@ -138,10 +145,17 @@ public final class AuditLogFile: Service, Sendable {
             }
             guard let batch else { return }
             let descriptor = self.descriptor
-            let result: String? = await Self.blocking {
-                if let error = Self.writeAll(descriptor, batch.bytes) { return error }
-                if batch.sync, fsync(descriptor) != 0 { return "fsync failed: \(String(cString: strerror(errno)))" }
-                return nil
+            let result: String?
+            if batch.sync {
+                // fsync takes ~100 us: off the cooperative pool.
+                result = await Self.blocking {
+                    if let error = Self.writeAll(descriptor, batch.bytes) { return error }
+                    if fsync(descriptor) != 0 { return "fsync failed: \(String(cString: strerror(errno)))" }
+                    return nil
+                }
+            } else {
+                // A write into the page cache takes microseconds: a thread hop would cost more.
+                result = Self.writeAll(descriptor, batch.bytes)
             }
             let ready = state.withLock { state -> [(CheckedContinuation<Void, any Error>, (any Error)?)] in
                 if let result {

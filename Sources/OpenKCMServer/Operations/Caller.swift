@@ -11,6 +11,9 @@ public struct Caller: Sendable {
     /// Set once an audit entry was written for this request, so the transport
     /// audits a refusal only when no operation did.
     public let audited = AuditedFlag()
+    /// Set by a batch request: entries are collected here and written
+    /// together, once, before the batch is answered.
+    public var auditBatch: AuditBatch?
 
     public init(identity: Identity?, correlationID: String) {
         self.identity = identity
@@ -27,4 +30,23 @@ public final class AuditedFlag: Sendable {
     public var isSet: Bool { value.load(ordering: .acquiring) }
 
     func set() { value.store(true, ordering: .releasing) }
+}
+
+/// Audit entries of one batch request, written with a single append.
+public final class AuditBatch: Sendable {
+    private let entries = Mutex<[AuditEntry]>([])
+
+    public init() {}
+
+    func add(_ entry: AuditEntry) {
+        entries.withLock { $0.append(entry) }
+    }
+
+    /// Takes every entry collected so far.
+    public func drain() -> [AuditEntry] {
+        entries.withLock { entries in
+            defer { entries = [] }
+            return entries
+        }
+    }
 }

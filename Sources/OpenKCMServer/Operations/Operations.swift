@@ -35,9 +35,8 @@ public struct Operations: Sendable {
             result = try await body(unsealed)
         } catch {
             let entry = auditEntry(operation, caller: caller, tenant: tenant, service: service, key: key, error: error)
-            caller.audited.set()
             do {
-                try await core.auditLog.append(entry, sync: sync)
+                try await record(entry, caller: caller, sync: sync)
             } catch let auditError as AuditLogError where auditError != .sealed {
                 throw auditError
             } catch {
@@ -45,10 +44,19 @@ public struct Operations: Sendable {
             }
             throw error
         }
-        caller.audited.set()
-        try await core.auditLog.append(
-            auditEntry(operation, caller: caller, tenant: tenant, service: service, key: key, error: nil), sync: sync)
+        try await record(auditEntry(operation, caller: caller, tenant: tenant, service: service, key: key, error: nil), caller: caller, sync: sync)
         return result
+    }
+
+    /// Writes an entry, or adds it to the caller's batch, which the batch
+    /// route writes as one before answering.
+    private func record(_ entry: AuditEntry, caller: Caller, sync: Bool) async throws {
+        caller.audited.set()
+        if let batch = caller.auditBatch {
+            batch.add(entry)
+        } else {
+            try await core.auditLog.append(entry, sync: sync)
+        }
     }
 
     /// Checks access for a whole request (a batch) before its items run;

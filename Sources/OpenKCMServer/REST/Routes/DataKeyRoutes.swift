@@ -38,19 +38,22 @@ struct DataKeyRoutes {
                 let tenant = try context.tenant()
                 let service = try context.service()
                 try await operations.authorize(action.operation, caller: context.caller, tenant: tenant, service: service)
+                // One audit entry per item, written together before the answer: fail closed.
+                var caller = context.caller
+                let batch = AuditBatch()
+                caller.auditBatch = batch
                 var results: [DataKeyResult] = []
                 results.reserveCapacity(body.items.count)
                 for item in body.items {
                     do {
-                        results.append(try await run(action, item, tenant: tenant, service: service, caller: context.caller))
-                    } catch let error as AuditLogError {
-                        throw error  // fail closed: no answer without its audit entry
+                        results.append(try await run(action, item, tenant: tenant, service: service, caller: caller))
                     } catch {
                         var problem = ProblemDetails.from(error)
                         problem.correlationId = context.caller.correlationID
                         results.append(DataKeyResult(error: problem))
                     }
                 }
+                try await operations.core.auditLog.append(contentsOf: batch.drain())
                 return try JSONBody.response(["results": results])
             }
         }
