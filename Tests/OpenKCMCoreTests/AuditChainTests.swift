@@ -131,3 +131,24 @@ import OpenKCMCore
         #expect(AuditVerifier(masterKey: masterKey).verify(parsed, expectedHead: chain.head).isIntact)
     }
 }
+
+@Suite struct JSONWriterTests {
+    @Test func hostileStringsSurviveTheAuditLineFormat() throws {
+        let masterKey = MasterKey.generate()
+        var chain = AuditChain(masterKey: masterKey)
+        let nasty = ["quote\" backslash\\ slash/", "new\nline\r\ttab", "\u{0}\u{1}\u{1F}\u{7F}", "é漢字😀", "{\"fake\":\"json\"}", ""]
+        var entries: [AuditEntry] = []
+        var bytes: [UInt8] = []
+        for text in nasty {
+            let entry = chain.seal(AuditEntry(time: Date(), correlationID: text, identity: text, operation: "POST /v1/\(text)",
+                                              tenant: text, outcome: .refused, errorCode: text))
+            entries.append(entry)
+            bytes += try AuditLogFormat.line(entry)
+        }
+        let lines = AuditLogFormat.lines(bytes)
+        #expect(lines.count == nasty.count, "a string broke the one-line-per-entry format")
+        let parsed = try lines.map { try AuditLogFormat.entry($0) }
+        #expect(parsed.map(\.correlationID) == nasty)
+        #expect(AuditVerifier(masterKey: masterKey).verify(parsed, expectedHead: chain.head).isIntact)
+    }
+}

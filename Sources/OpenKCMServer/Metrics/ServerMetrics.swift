@@ -1,26 +1,37 @@
 import Foundation
 import OpenKCMCore
 import Prometheus
+import Synchronization
 
 /// The server's Prometheus registry: request counts and latencies by route
 /// template (never by raw path, so ids do not become label values), problem
 /// codes, the seal state, and keys by layer and state at scrape time.
 public final class ServerMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
+    /// Handles by label set, so a request costs one dictionary lookup, not a registry walk.
+    private let handles = Mutex<[String: (requests: Counter, latency: DurationHistogram)]>([:])
 
     public init() {}
 
     func recordRequest(route: String, method: String, status: Int, duration: Duration) {
-        let labels = [("route", route), ("method", method)]
-        registry.makeCounter(
-            descriptor: MetricNameDescriptor(namespace: "openkcm", metricName: "requests", unitName: "total", helpText: "REST requests answered"),
-            labels: labels + [("status", String(status))]
-        ).increment()
-        registry.makeDurationHistogram(
-            descriptor: MetricNameDescriptor(namespace: "openkcm", metricName: "request_duration", unitName: "seconds", helpText: "REST request latency"),
-            labels: labels,
-            buckets: Self.buckets
-        ).record(duration)
+        let key = "\(route) \(method) \(status)"
+        let handle = handles.withLock { handles in
+            if let handle = handles[key] { return handle }
+            let labels = [("route", route), ("method", method)]
+            let handle = (
+                requests: registry.makeCounter(
+                    descriptor: MetricNameDescriptor(namespace: "openkcm", metricName: "requests", unitName: "total", helpText: "REST requests answered"),
+                    labels: labels + [("status", String(status))]),
+                latency: registry.makeDurationHistogram(
+                    descriptor: MetricNameDescriptor(namespace: "openkcm", metricName: "request_duration", unitName: "seconds", helpText: "REST request latency"),
+                    labels: labels,
+                    buckets: Self.buckets)
+            )
+            handles[key] = handle
+            return handle
+        }
+        handle.requests.increment()
+        handle.latency.record(duration)
     }
 
     func recordProblem(code: String) {

@@ -1,3 +1,4 @@
+import Foundation
 import OpenKCMCore
 
 /// `POST /v1/sys/init`
@@ -78,4 +79,19 @@ struct DataKeyResult: Encodable {
     var wrapped: String?
     var serviceKeyVersion: UInt32?
     var error: ProblemDetails?
+
+    /// The answer as JSON, written by hand: base64 needs no escaping, and
+    /// this runs for every data key.
+    func json() throws -> [UInt8] {
+        var writer = JSONWriter()
+        if let error {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            writer.rawField("error", Array(try encoder.encode(error)))
+        }
+        writer.field("plaintext", plaintext)
+        writer.field("serviceKeyVersion", serviceKeyVersion.map(UInt64.init))
+        writer.field("wrapped", wrapped)
+        return writer.finished()
+    }
 }

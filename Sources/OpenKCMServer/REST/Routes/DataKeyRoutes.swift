@@ -25,15 +25,15 @@ struct DataKeyRoutes {
     func register(on router: Router<OpenKCMRequestContext>) {
         for action in Action.allCases {
             router.post("/v1/tenants/:tenant/services/:service/\(action.rawValue)") { request, context in
-                let item = try await JSONBody.decode(DataKeyItem.self, from: request, context: context)
+                let item = try await JSONBody.dataKeyItem(from: request, context: context)
                 let result = try await run(action, item, tenant: try context.tenant(), service: try context.service(), caller: context.caller)
-                return try JSONBody.response(result)
+                return JSONBody.response(json: try result.json())
             }
             router.post("/v1/tenants/:tenant/services/:service/\(action.rawValue)/batch") { request, context in
-                let body = try await JSONBody.decode(BatchBody.self, from: request, context: context)
-                guard (1...BatchBody.maximumItems).contains(body.items.count) else {
+                let items = try await JSONBody.batch(from: request, context: context)
+                guard (1...BatchBody.maximumItems).contains(items.count) else {
                     throw ProblemDetails(status: .badRequest, code: "request.batch_size",
-                                         detail: "a batch holds 1 to \(BatchBody.maximumItems) items, got \(body.items.count)")
+                                         detail: "a batch holds 1 to \(BatchBody.maximumItems) items, got \(items.count)")
                 }
                 let tenant = try context.tenant()
                 let service = try context.service()
@@ -43,8 +43,8 @@ struct DataKeyRoutes {
                 let batch = AuditBatch()
                 caller.auditBatch = batch
                 var results: [DataKeyResult] = []
-                results.reserveCapacity(body.items.count)
-                for item in body.items {
+                results.reserveCapacity(items.count)
+                for item in items {
                     do {
                         results.append(try await run(action, item, tenant: tenant, service: service, caller: caller))
                     } catch {
@@ -54,7 +54,12 @@ struct DataKeyRoutes {
                     }
                 }
                 try await operations.core.auditLog.append(contentsOf: batch.drain())
-                return try JSONBody.response(["results": results])
+                var json: [UInt8] = Array(#"{"results":["#.utf8)
+                for (index, result) in results.enumerated() {
+                    if index > 0 { json.append(UInt8(ascii: ",")) }
+                    json += try result.json()
+                }
+                return JSONBody.response(json: json + Array("]}".utf8))
             }
         }
     }
