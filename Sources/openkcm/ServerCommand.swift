@@ -15,7 +15,8 @@ struct ServerCommand: AsyncParsableCommand {
             Starts sealed: only /v1/sys/health and /v1/sys/seal-status answer until it is initialized \
             (POST /v1/sys/init) and unsealed (POST /v1/sys/unseal). With --dev it runs on a throwaway \
             SQLite store in a temporary directory, initialised and unsealed with a dev seal, and prints a root token.
-            Environment: OPENKCM_ADDRESS (host:port), OPENKCM_DATA_DIR, OPENKCM_AUDIT_SYNC.
+            Settings come from flags, then environment variables (OPENKCM_ADDRESS as host:port, OPENKCM_DATA_DIR, \
+            OPENKCM_AUDIT_SYNC), then the --config file (TOML: [server] address, data_dir, audit_sync), then defaults.
             """
     )
 
@@ -24,6 +25,9 @@ struct ServerCommand: AsyncParsableCommand {
 
     @Flag(help: "Quickstart mode: throwaway store, dev seal, root token printed. Not for production.")
     var dev = false
+
+    @Option(help: "Configuration file (TOML).")
+    var config: String?
 
     @Option(help: "Listen address, host:port (default 127.0.0.1:8200).")
     var address: String?
@@ -36,18 +40,26 @@ struct ServerCommand: AsyncParsableCommand {
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
-        let addressText = address ?? environment["OPENKCM_ADDRESS"] ?? "127.0.0.1:8200"
+        var file = try ConfigurationFile(parsing: "")
+        if let config {
+            guard let text = try? String(contentsOfFile: config, encoding: .utf8) else { throw ValidationError("\(ConfigurationError.unreadable(config))") }
+            do { file = try ConfigurationFile(parsing: text) } catch { throw ValidationError("\(error)") }
+        }
+        let fromFile = { (key: String) throws -> String? in
+            do { return try file.string(key) } catch { throw ValidationError("\(error)") }
+        }
+        let addressText = try address ?? environment["OPENKCM_ADDRESS"] ?? fromFile("server.address") ?? "127.0.0.1:8200"
         guard let colon = addressText.lastIndex(of: ":"), let port = Int(addressText[addressText.index(after: colon)...]),
               (0...65535).contains(port)
         else { throw ValidationError("--address must be host:port, got '\(addressText)'") }
-        let syncText = auditSync ?? environment["OPENKCM_AUDIT_SYNC"] ?? "group"
+        let syncText = try auditSync ?? environment["OPENKCM_AUDIT_SYNC"] ?? fromFile("server.audit_sync") ?? "group"
         guard let sync = AuditLogFile.SyncMode(rawValue: syncText) else {
             throw ValidationError("--audit-sync must be group or every-request, got '\(syncText)'")
         }
         let configuration = ServerConfiguration(
             host: String(addressText[..<colon]),
             port: port,
-            dataDirectory: dataDirectory ?? environment["OPENKCM_DATA_DIR"] ?? "./data",
+            dataDirectory: try dataDirectory ?? environment["OPENKCM_DATA_DIR"] ?? fromFile("server.data_dir") ?? "./data",
             dev: dev,
             auditSync: sync
         )

@@ -1,0 +1,97 @@
+import Foundation
+
+/// The server's configuration file: a small, strict subset of TOML.
+///
+/// ```toml
+/// # openkcm.toml
+/// [server]
+/// address = "127.0.0.1:8200"
+/// data_dir = "/var/lib/openkcm"
+/// audit_sync = "group"          # or "every-request"
+/// ```
+///
+/// Only `[section]` headers, `key = "string" | integer | true | false` and
+/// comments are accepted; anything else, and any unknown key, is an error with
+/// its line number, so a typo never silently falls back to a default.
+public struct ConfigurationFile: Sendable, Equatable {
+    public enum Value: Sendable, Equatable {
+        case string(String)
+        case integer(Int)
+        case boolean(Bool)
+    }
+
+    /// `section.key` -> value.
+    public private(set) var values: [String: Value] = [:]
+
+    /// Keys the server reads.
+    public static let knownKeys: Set<String> = ["server.address", "server.data_dir", "server.audit_sync"]
+
+    public init(parsing text: String) throws(ConfigurationError) {
+        var section = ""
+        for (offset, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let number = offset + 1
+            let line = Self.strippingComment(rawLine).trimmingCharacters(in: .whitespaces)
+            if line.isEmpty { continue }
+            if line.hasPrefix("[") {
+                guard line.hasSuffix("]"), line.count > 2 else { throw .syntax(line: number, "a section header is [name]") }
+                section = String(line.dropFirst().dropLast()).trimmingCharacters(in: .whitespaces)
+                continue
+            }
+            guard let equals = line.firstIndex(of: "=") else { throw .syntax(line: number, "expected key = value") }
+            let key = line[..<equals].trimmingCharacters(in: .whitespaces)
+            let rawValue = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+            let path = section.isEmpty ? key : "\(section).\(key)"
+            guard Self.knownKeys.contains(path) else { throw .unknownKey(line: number, path) }
+            guard values[path] == nil else { throw .syntax(line: number, "'\(path)' is set twice") }
+            values[path] = try Self.value(rawValue, line: number)
+        }
+    }
+
+    public func string(_ key: String) throws(ConfigurationError) -> String? {
+        switch values[key] {
+        case nil: return nil
+        case .string(let text): return text
+        default: throw .wrongType(key, expected: "a string")
+        }
+    }
+
+    private static func value(_ text: String, line: Int) throws(ConfigurationError) -> Value {
+        if text == "true" { return .boolean(true) }
+        if text == "false" { return .boolean(false) }
+        if let integer = Int(text) { return .integer(integer) }
+        guard text.count >= 2, text.hasPrefix("\""), text.hasSuffix("\"") else {
+            throw .syntax(line: line, "a value is a \"string\", an integer, true or false")
+        }
+        let inner = text.dropFirst().dropLast()
+        guard !inner.contains("\""), !inner.contains("\\") else {
+            throw .syntax(line: line, "quotes and backslashes inside strings are not supported")
+        }
+        return .string(String(inner))
+    }
+
+    private static func strippingComment(_ line: Substring) -> String {
+        var inString = false
+        for index in line.indices {
+            if line[index] == "\"" { inString.toggle() }
+            if line[index] == "#" && !inString { return String(line[..<index]) }
+        }
+        return String(line)
+    }
+}
+
+/// Why a configuration file was refused.
+public enum ConfigurationError: Error, CustomStringConvertible, Equatable {
+    case unreadable(String)
+    case syntax(line: Int, String)
+    case unknownKey(line: Int, String)
+    case wrongType(String, expected: String)
+
+    public var description: String {
+        switch self {
+        case .unreadable(let path): "cannot read the configuration file \(path)"
+        case .syntax(let line, let reason): "configuration line \(line): \(reason)"
+        case .unknownKey(let line, let key): "configuration line \(line): unknown key '\(key)' (known: \(ConfigurationFile.knownKeys.sorted().joined(separator: ", ")))"
+        case .wrongType(let key, let expected): "configuration key '\(key)' must be \(expected)"
+        }
+    }
+}

@@ -1,0 +1,36 @@
+import Testing
+import OpenKCMServer
+
+@Suite struct ConfigurationFileTests {
+    @Test func theSupportedSubsetParses() throws {
+        let file = try ConfigurationFile(parsing: """
+            # OpenKCM
+            [server]
+            address = "0.0.0.0:8200"   # listen everywhere
+            data_dir = "/var/lib/openkcm#1"
+            audit_sync = "every-request"
+            """)
+        #expect(try file.string("server.address") == "0.0.0.0:8200")
+        #expect(try file.string("server.data_dir") == "/var/lib/openkcm#1")
+        #expect(try file.string("server.audit_sync") == "every-request")
+        #expect(try ConfigurationFile(parsing: "").values.isEmpty)
+    }
+
+    @Test(arguments: [
+        "[server]\nadress = \"x\"",            // typo: unknown key
+        "address = \"x\"",                       // outside its section
+        "[server]\naddress = x",                 // unquoted string
+        "[server]\naddress \"x\"",               // no equals
+        "[server\naddress = \"x\"",              // broken header
+        "[server]\naddress = \"a\"\naddress = \"b\"",  // set twice
+        "[server]\naddress = \"a\\\"b\"",        // escapes unsupported
+    ])
+    func mistakesAreRefusedWithTheirLine(text: String) {
+        #expect(throws: ConfigurationError.self) { try ConfigurationFile(parsing: text) }
+    }
+
+    @Test func aWrongTypeIsRefused() throws {
+        let file = try ConfigurationFile(parsing: "[server]\naddress = 8200")
+        #expect(throws: ConfigurationError.wrongType("server.address", expected: "a string")) { try file.string("server.address") }
+    }
+}
