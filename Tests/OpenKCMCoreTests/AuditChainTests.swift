@@ -41,9 +41,9 @@ import OpenKCMCore
     @Test func anIntactLogVerifies() throws {
         let masterKey = MasterKey.generate()
         let (entries, head) = Self.makeLog(50, masterKey: masterKey)
-        let verification = AuditVerifier(masterKey: masterKey).verify(try Self.roundTrip(entries), expectedHead: head)
+        let verification = AuditVerifier(masterKey: masterKey).verify(try Self.roundTrip(entries), checkpoint: head)
         #expect(verification == .intact(entries: 50, head: head))
-        #expect(AuditVerifier(masterKey: masterKey).verify([AuditEntry](), expectedHead: .genesis).isIntact)
+        #expect(AuditVerifier(masterKey: masterKey).verify([AuditEntry](), checkpoint: .genesis).isIntact)
     }
 
     @Test func everyEditIsCaughtAtTheEditedEntry() {
@@ -60,7 +60,7 @@ import OpenKCMCore
                 var tampered = entries
                 edit(&tampered[position])
                 guard tampered[position] != entries[position] else { continue }
-                let verification = verifier.verify(tampered, expectedHead: head)
+                let verification = verifier.verify(tampered, checkpoint: head)
                 guard case .broken(let at, _, _) = verification else {
                     Issue.record("edit at \(position) not caught")
                     continue
@@ -77,31 +77,31 @@ import OpenKCMCore
 
         var deleted = entries
         deleted.remove(at: 5)
-        #expect(verifier.verify(deleted, expectedHead: head) == .broken(position: 6, sequence: 7, reason: .sequenceGap(expected: 6)))
+        #expect(verifier.verify(deleted, checkpoint: head) == .broken(position: 6, sequence: 7, reason: .sequenceGap(expected: 6)))
 
         // An insertion with a valid-looking sequence but no key cannot carry a valid MAC.
         var inserted = entries
         var forged = entries[4]
         forged.operation = "datakey.unwrap"
         inserted.insert(forged, at: 5)
-        #expect(!verifier.verify(inserted, expectedHead: head).isIntact)
+        #expect(!verifier.verify(inserted, checkpoint: head).isIntact)
 
         // A real entry replayed in another place.
         var replayed = entries
         replayed.insert(entries[2], at: 10)
-        #expect(verifier.verify(replayed, expectedHead: head) == .broken(position: 11, sequence: 3, reason: .sequenceGap(expected: 11)))
+        #expect(verifier.verify(replayed, checkpoint: head) == .broken(position: 11, sequence: 3, reason: .sequenceGap(expected: 11)))
 
         var swapped = entries
         swapped.swapAt(3, 4)
-        #expect(verifier.verify(swapped, expectedHead: head) == .broken(position: 4, sequence: 5, reason: .sequenceGap(expected: 4)))
+        #expect(verifier.verify(swapped, checkpoint: head) == .broken(position: 4, sequence: 5, reason: .sequenceGap(expected: 4)))
 
         let truncated = Array(entries.prefix(15))
-        #expect(verifier.verify(truncated, expectedHead: head) == .broken(position: 16, sequence: 16, reason: .truncated(expectedLast: 20)))
+        #expect(verifier.verify(truncated, checkpoint: head) == .broken(position: 16, sequence: 16, reason: .truncated(expectedLast: 20)))
         #expect(verifier.verify(truncated).isIntact, "without the head a clean cut cannot be seen")
 
         // Another MasterKey's log does not verify here.
         let (foreign, foreignHead) = Self.makeLog(3, masterKey: .generate())
-        #expect(verifier.verify(foreign, expectedHead: foreignHead) == .broken(position: 1, sequence: 1, reason: .badMAC))
+        #expect(verifier.verify(foreign, checkpoint: foreignHead) == .broken(position: 1, sequence: 1, reason: .badMAC))
     }
 
     @Test func aChainContinuesAcrossRestartsFromItsHead() {
@@ -110,7 +110,7 @@ import OpenKCMCore
         var resumed = AuditChain(masterKey: masterKey, head: head)
         let next = resumed.seal(AuditEntry(time: Date(timeIntervalSince1970: 1_900_000_000), correlationID: "c", identity: "i", operation: "sys.seal", outcome: .success))
         #expect(next.sequence == 6)
-        #expect(AuditVerifier(masterKey: masterKey).verify(first + [next], expectedHead: resumed.head).isIntact)
+        #expect(AuditVerifier(masterKey: masterKey).verify(first + [next], checkpoint: resumed.head).isIntact)
     }
 }
 
@@ -128,7 +128,7 @@ import OpenKCMCore
         lines += Array("{\"partial".utf8)
         let parsed = try AuditLogFormat.lines(lines).map { try AuditLogFormat.entry($0) }
         #expect(parsed.count == 200)
-        #expect(AuditVerifier(masterKey: masterKey).verify(parsed, expectedHead: chain.head).isIntact)
+        #expect(AuditVerifier(masterKey: masterKey).verify(parsed, checkpoint: chain.head).isIntact)
     }
 }
 
@@ -149,6 +149,6 @@ import OpenKCMCore
         #expect(lines.count == nasty.count, "a string broke the one-line-per-entry format")
         let parsed = try lines.map { try AuditLogFormat.entry($0) }
         #expect(parsed.map(\.correlationID) == nasty)
-        #expect(AuditVerifier(masterKey: masterKey).verify(parsed, expectedHead: chain.head).isIntact)
+        #expect(AuditVerifier(masterKey: masterKey).verify(parsed, checkpoint: chain.head).isIntact)
     }
 }

@@ -38,6 +38,8 @@ import OpenKCMServer
             ("insert copy", { var l = $0; l.insert(l[1], at: 5); return l }, 6),
             ("reorder", { var l = $0; l.swapAt(2, 3); return l }, 3),
             ("garbage line", { var l = $0; l.insert("{\"not\": \"an entry\"}", at: 1); return l }, 2),
+            ("cut the tail", { Array($0.dropLast(2)) }, original.count - 1),
+            ("cut to one entry", { Array($0.prefix(1)) }, 2),
         ]
         try await harness.application(core).test(.router) { client async throws in
             let intact = try await client.call(.post, "/v1/audit/verify", token: rootToken)
@@ -49,6 +51,28 @@ import OpenKCMServer
                 #expect(verify["firstBadLine"] as? Int == line, "\(name): \(verify.json)")
                 try (original.joined(separator: "\n") + "\n").write(toFile: harness.auditPath, atomically: false, encoding: .utf8)
             }
+        }
+    }
+
+    @Test func aTailCutWhileTheServerWasDownIsCaught() async throws {
+        let harness = try ServerHarness()
+        defer { harness.cleanUp() }
+        let core = try await harness.makeCore()
+        let (shares, rootToken) = try await core.initializeShamir(shares: 2, threshold: 2)
+        try await harness.application(core).test(.router) { client async throws in
+            _ = try await client.call(.post, "/v1/tenants", token: rootToken, json: ["id": "acme", "l1": ["provider": "software", "key": "customer-l1"]])
+            for _ in 0..<4 { _ = try await client.call(.get, "/v1/tenants", token: rootToken) }
+        }
+        await core.seal()
+        let lines = try Self.lines(harness.auditPath)
+        try (lines.dropLast(3).joined(separator: "\n") + "\n").write(toFile: harness.auditPath, atomically: false, encoding: .utf8)
+
+        let restarted = try await harness.makeCore()
+        for share in shares { _ = try await restarted.submitShare(share) }
+        try await harness.application(restarted).test(.router) { client async throws in
+            let verify = try await client.call(.post, "/v1/audit/verify", token: rootToken)
+            #expect(verify["intact"] as? Bool == false, "\(verify.json)")
+            #expect((verify["reason"] as? String)?.contains("ends early") == true, "\(verify.json)")
         }
     }
 
@@ -75,7 +99,7 @@ import OpenKCMServer
         try await harness.application(core).test(.router) { client async throws in
             for _ in 0..<3 { _ = try await client.call(.get, "/v1/tenants", token: rootToken) }
         }
-        core.seal()
+        await core.seal()
         // A crash mid-write leaves a partial last line that was never acknowledged.
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: harness.auditPath))
         try handle.seekToEnd()
@@ -83,7 +107,7 @@ import OpenKCMServer
         try handle.close()
 
         let restarted = try await harness.makeCore(mode: .everyRequest)
-        for share in shares { _ = try restarted.submitShare(share) }
+        for share in shares { _ = try await restarted.submitShare(share) }
         #expect(!restarted.status.sealed)
         try await harness.application(restarted).test(.router) { client async throws in
             for _ in 0..<3 { _ = try await client.call(.get, "/v1/tenants", token: rootToken) }

@@ -106,7 +106,7 @@ import OpenKCMSQLite
             }
             return secrets + shares
         }
-        core.seal()
+        await core.seal()
         try await storage.close()
 
         // Scan every file of the data directory for each secret: raw bytes (from base64), base64 and hex.

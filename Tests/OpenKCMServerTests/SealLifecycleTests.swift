@@ -91,7 +91,7 @@ import OpenKCMServer
         harness.keystores.register(seal)
         let core = try await harness.makeCore()
         let rootToken = try await core.initializeWithKeystore(seal)
-        core.seal()
+        await core.seal()
 
         let restarted = try await harness.makeCore()
         #expect(restarted.status.sealed)
@@ -132,10 +132,10 @@ import OpenKCMServer
         let encrypted = try #require(answer["shares"] as? [String]).map { Data(base64Encoded: $0)! }
         #expect(encrypted.count == 3)
 
-        core.seal()
+        await core.seal()
         let restarted = try await harness.makeCore()
-        _ = try restarted.submitShare(try CustodianKey.decrypt(encrypted[1], privateKeyPEM: x25519.pemRepresentation))
-        _ = try restarted.submitShare(try CustodianKey.decrypt(encrypted[0], privateKeyPEM: rsa.pemRepresentation))
+        _ = try await restarted.submitShare(try CustodianKey.decrypt(encrypted[1], privateKeyPEM: x25519.pemRepresentation))
+        _ = try await restarted.submitShare(try CustodianKey.decrypt(encrypted[0], privateKeyPEM: rsa.pemRepresentation))
         #expect(!restarted.status.sealed)
     }
 
@@ -150,7 +150,7 @@ import OpenKCMServer
             try await client.call(.post, "/v1/sys/init", json: ["threshold": 2, "shardKeystores": references])
         }
         #expect(answer.status == 200 && (answer["shares"] as? [String])?.isEmpty == true, "\(answer.json)")
-        core.seal()
+        await core.seal()
         shards[1].setStatus(.unreachable(reason: "network"))
         let restarted = try await harness.makeCore()
         #expect(restarted.status.kind == "shard-keystores")

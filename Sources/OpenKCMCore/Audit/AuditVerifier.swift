@@ -9,9 +9,10 @@ public struct AuditVerifier: Sendable {
         self.key = AuditChain.auditKey(masterKey)
     }
 
-    /// Verifies `entries` in stored order. With `expectedHead` (the head kept
-    /// in sealed storage), entries removed from the end are caught as well.
-    public func verify<Entries: Sequence<AuditEntry>>(_ entries: Entries, expectedHead: AuditHead? = nil) -> AuditVerification {
+    /// Verifies `entries` in stored order. With `checkpoint` (the head kept
+    /// in sealed storage), the log must reach that entry and hold it unchanged,
+    /// so entries removed from the end are caught as well.
+    public func verify<Entries: Sequence<AuditEntry>>(_ entries: Entries, checkpoint: AuditHead? = nil) -> AuditVerification {
         var previous = AuditHead.genesis
         var count: UInt64 = 0
         for (index, entry) in entries.enumerated() {
@@ -26,19 +27,19 @@ public struct AuditVerifier: Sendable {
                 return .broken(position: position, sequence: entry.sequence, reason: .chainMismatch)
             }
             previous = AuditHead(sequence: entry.sequence, hash: AuditChain.hash(entry))
+            if let checkpoint, checkpoint.sequence == entry.sequence, checkpoint.hash != previous.hash {
+                return .broken(position: position, sequence: entry.sequence, reason: .headMismatch)
+            }
             count += 1
         }
-        if let expectedHead, expectedHead != previous {
-            if expectedHead.sequence > previous.sequence {
-                return .broken(position: Int(count) + 1, sequence: previous.sequence + 1, reason: .truncated(expectedLast: expectedHead.sequence))
-            }
-            return .broken(position: Int(count), sequence: previous.sequence, reason: .headMismatch)
+        if let checkpoint, checkpoint.sequence > previous.sequence {
+            return .broken(position: Int(count) + 1, sequence: previous.sequence + 1, reason: .truncated(expectedLast: checkpoint.sequence))
         }
         return .intact(entries: count, head: previous)
     }
 }
 
-/// The result of ``AuditVerifier/verify(_:expectedHead:)``.
+/// The result of ``AuditVerifier/verify(_:checkpoint:)``.
 public enum AuditVerification: Sendable, Hashable {
     case intact(entries: UInt64, head: AuditHead)
     /// `position` is the 1-based line in the log; `sequence` what that entry claims.
@@ -59,7 +60,7 @@ public enum AuditBreak: Sendable, Hashable, CustomStringConvertible {
     case chainMismatch
     /// Entries after this point were removed.
     case truncated(expectedLast: UInt64)
-    /// The last entry is not the head kept in sealed storage.
+    /// The entry at the stored checkpoint is not the one that was checkpointed.
     case headMismatch
 
     public var description: String {
@@ -68,7 +69,7 @@ public enum AuditBreak: Sendable, Hashable, CustomStringConvertible {
         case .sequenceGap(let expected): "expected sequence \(expected) here (entries deleted, inserted or reordered)"
         case .chainMismatch: "entry does not link to the previous entry (deleted, inserted or reordered)"
         case .truncated(let last): "log ends early; the last entry should be \(last) (entries removed from the end)"
-        case .headMismatch: "last entry differs from the recorded head"
+        case .headMismatch: "entry differs from the checkpoint kept in sealed storage"
         }
     }
 }

@@ -47,6 +47,11 @@ public final class AuditLogFile: Service, Sendable {
         var writing = false
         var waiters: [Waiter] = []
         var failure: String?
+        /// The chain head after the queued entries, and after the written ones.
+        var pendingHead: AuditHead?
+        var writtenHead: AuditHead?
+        var checkpointedHead: AuditHead?
+        var checkpoint: (@Sendable (AuditHead) async throws -> Void)?
     }
 
     private let state = Mutex(State())
@@ -82,12 +87,18 @@ public final class AuditLogFile: Service, Sendable {
             guard resealed.mac == entry.mac else { throw AuditLogError.chainBroken("the last entry does not verify under this MasterKey") }
             head = probe.head
         }
-        state.withLock { $0.chain = AuditChain(masterKey: masterKey, head: head) }
+        state.withLock { state in
+            state.chain = AuditChain(masterKey: masterKey, head: head)
+            state.writtenHead = head
+        }
     }
 
     /// Stops accepting entries (the server seals); the audit key is dropped.
     public func closeChain() {
-        state.withLock { $0.chain = nil }
+        state.withLock { state in
+            state.chain = nil
+            state.checkpoint = nil
+        }
     }
 
     /// Appends one entry; returns when it is written (and fsynced if `sync`).
@@ -108,6 +119,7 @@ public final class AuditLogFile: Service, Sendable {
                 do { lines += try AuditLogFormat.line(chain.seal(entry)) } catch { throw .unwritable("cannot encode an entry") }
             }
             state.chain = chain
+            state.pendingHead = chain.head
             state.pending += lines
             state.pendingNeedsSync = state.pendingNeedsSync || needsSync
             state.lastTicket += 1
@@ -132,7 +144,7 @@ public final class AuditLogFile: Service, Sendable {
     /// Writes everything queued, in batches, until the queue is empty.
     private func flush() async {
         while true {
-            let batch = state.withLock { state -> (bytes: [UInt8], ticket: UInt64, sync: Bool)? in
+            let batch = state.withLock { state -> (bytes: [UInt8], ticket: UInt64, sync: Bool, head: AuditHead?)? in
                 guard !state.pending.isEmpty, state.failure == nil else {
                     state.writing = false
                     return nil
@@ -141,7 +153,7 @@ public final class AuditLogFile: Service, Sendable {
                     state.pending = []
                     state.pendingNeedsSync = false
                 }
-                return (state.pending, state.lastTicket, state.pendingNeedsSync)
+                return (state.pending, state.lastTicket, state.pendingNeedsSync, state.pendingHead)
             }
             guard let batch else { return }
             let descriptor = self.descriptor
@@ -162,6 +174,7 @@ public final class AuditLogFile: Service, Sendable {
                     state.failure = result
                 } else {
                     state.writtenTicket = batch.ticket
+                    state.writtenHead = batch.head
                     if batch.sync { state.syncedTicket = batch.ticket }
                 }
                 var ready: [(CheckedContinuation<Void, any Error>, (any Error)?)] = []
@@ -176,8 +189,34 @@ public final class AuditLogFile: Service, Sendable {
                 }
                 return ready
             }
+            // A durable entry (a key-state change) also moves the checkpoint before anyone is answered.
+            if batch.sync && result == nil { await checkpointHead() }
             for (continuation, error) in ready {
                 if let error { continuation.resume(throwing: error) } else { continuation.resume() }
+            }
+        }
+    }
+
+    /// Where the checkpoint goes: the server stores it in sealed storage, so
+    /// entries cut off the end of the log are noticed by ``AuditVerifier``.
+    public func setCheckpoint(stored: AuditHead?, _ store: (@Sendable (AuditHead) async throws -> Void)?) {
+        state.withLock { state in
+            state.checkpoint = store
+            state.checkpointedHead = stored
+        }
+    }
+
+    /// Stores the head of what is written, if it moved. A failure to store it
+    /// is not an audit failure: the entries themselves are written.
+    public func checkpointHead() async {
+        let (head, store) = state.withLock { state -> (AuditHead?, (@Sendable (AuditHead) async throws -> Void)?) in
+            guard let head = state.writtenHead, head.sequence > state.checkpointedHead?.sequence ?? 0 else { return (nil, nil) }
+            return (head, state.checkpoint)
+        }
+        guard let head, let store else { return }
+        if (try? await store(head)) != nil {
+            state.withLock { state in
+                if (state.checkpointedHead?.sequence ?? 0) < head.sequence { state.checkpointedHead = head }
             }
         }
     }
@@ -195,11 +234,17 @@ public final class AuditLogFile: Service, Sendable {
 
     /// The periodic fsync, run by the service group; a last fsync on shutdown.
     public func run() async throws {
+        var lastCheckpoint = ContinuousClock.now
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             try? await Task.sleep(for: syncInterval)
             await syncNow()
+            if ContinuousClock.now - lastCheckpoint >= .seconds(1) {
+                await checkpointHead()
+                lastCheckpoint = ContinuousClock.now
+            }
         }
         await syncNow()
+        await checkpointHead()
     }
 
     /// The whole log as stored.

@@ -106,7 +106,7 @@ public final class ServerCore: Sendable {
         guard isNew else { throw SealError.alreadyInitialized }
         do {
             try await backend.put(SealConfiguration.storageKey, value: JSONEncoder().encode(configuration))
-            let unsealed = try openUnsealed(configuration, masterKey: masterKey)
+            let unsealed = try await openUnsealed(configuration, masterKey: masterKey)
             let (_, token) = try await unsealed.identities.create(name: "root", role: .root)
             return token
         } catch {
@@ -118,7 +118,7 @@ public final class ServerCore: Sendable {
     // MARK: Unseal and seal
 
     /// Adds one operator share; unseals at the threshold.
-    public func submitShare(_ share: ShamirShare) throws -> SealStatus {
+    public func submitShare(_ share: ShamirShare) async throws -> SealStatus {
         let unsealer = try phase.withLock { phase throws -> Unsealer? in
             switch phase {
             case .uninitialized: throw SealError.notInitialized
@@ -132,7 +132,7 @@ public final class ServerCore: Sendable {
         }
         guard let unsealer else { return status }
         if let masterKey = try unsealer.submit(share), case .sealed(let configuration, _) = phase.withLock({ $0 }) {
-            _ = try openUnsealed(configuration, masterKey: masterKey)
+            _ = try await openUnsealed(configuration, masterKey: masterKey)
         }
         return status
     }
@@ -153,11 +153,17 @@ public final class ServerCore: Sendable {
         case .shardKeystores: masterKey = try await Unsealer.unsealWithShardKeystores(configuration, keystores: keystores)
         case .shamir: throw SealError.misconfigured("this server unseals with operator shares")
         }
-        _ = try openUnsealed(configuration, masterKey: masterKey)
+        _ = try await openUnsealed(configuration, masterKey: masterKey)
     }
 
-    /// Seals: drops the MasterKey, every unwrapped key and the audit key.
-    public func seal() {
+    /// Seals: stores the audit checkpoint, then drops the MasterKey, every
+    /// unwrapped key and the audit key.
+    public func seal() async {
+        await auditLog.checkpointHead()
+        sealNow()
+    }
+
+    private func sealNow() {
         phase.withLock { phase in
             guard case .unsealed(let configuration, let unsealed) = phase else { return }
             unsealed.keyChain.evictAll()
@@ -167,9 +173,18 @@ public final class ServerCore: Sendable {
         }
     }
 
-    private func openUnsealed(_ configuration: SealConfiguration, masterKey: MasterKey) throws -> Unsealed {
+    /// Where the audit checkpoint lives, in sealed storage.
+    public static let auditCheckpointKey = "audit/checkpoint"
+
+    private func openUnsealed(_ configuration: SealConfiguration, masterKey: MasterKey) async throws -> Unsealed {
         try auditLog.openChain(masterKey: masterKey)
         barrier.unseal(with: masterKey)
+        let barrier = self.barrier
+        // The stored checkpoint never moves back, even if the log was cut while the server was down.
+        let stored = try await barrier.get(Self.auditCheckpointKey).flatMap { try? JSONDecoder().decode(AuditHead.self, from: $0) }
+        auditLog.setCheckpoint(stored: stored) { head in
+            try await barrier.put(Self.auditCheckpointKey, value: JSONEncoder().encode(head))
+        }
         let unsealed = Unsealed(
             keyChain: KeyChain(storage: barrier, keystores: keystores),
             identities: IdentityDirectory(storage: barrier, masterKey: masterKey),

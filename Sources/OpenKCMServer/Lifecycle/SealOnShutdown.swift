@@ -15,7 +15,7 @@ public struct SealOnShutdown: Service {
 
     public func run() async throws {
         try? await gracefulShutdown()
-        core.seal()
+        await core.seal()
         await closeStorage()
     }
 }

@@ -33,13 +33,13 @@ struct SystemRoutes {
             guard let bytes = [UInt8](hex: body.share) else {
                 throw ProblemDetails(status: .badRequest, code: "request.invalid_share", detail: "a share is hex, as init printed it")
             }
-            let status = try operations.core.submitShare(try ShamirShare(encoded: bytes))
+            let status = try await operations.core.submitShare(try ShamirShare(encoded: bytes))
             if !status.sealed { await operations.auditUnscoped("sys.unseal", caller: context.caller, error: nil, sync: true) }
             return try JSONBody.response(status)
         }
         router.post("/v1/sys/seal") { _, context in
             try await operations.perform(.seal, caller: context.caller, sync: true) { _ in }
-            operations.core.seal()
+            await operations.core.seal()
             return try JSONBody.response(operations.core.status)
         }
     }
