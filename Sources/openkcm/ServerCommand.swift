@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
+import NIOPosix
 import OpenKCMCore
 import OpenKCMServer
 import Synchronization
@@ -65,6 +67,9 @@ struct ServerCommand: AsyncParsableCommand {
         )
         if !Self.loggingBootstrapped.withLock({ let done = $0; $0 = true; return done }) {
             LoggingSystem.bootstrap { JSONLogHandler(label: $0) }
+            // Run Swift Concurrency jobs on NIO's event loops: a request then stays on
+            // the thread that read it instead of hopping to the global pool and back.
+            _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         }
         var logger = Logger(label: "openkcm")
         logger.logLevel = .info
