@@ -18,7 +18,7 @@ struct ServerCommand: AsyncParsableCommand {
             (POST /v1/sys/init) and unsealed (POST /v1/sys/unseal). With --dev it runs on a throwaway \
             SQLite store in a temporary directory, initialised and unsealed with a dev seal, and prints a root token.
             Settings come from flags, then environment variables (OPENKCM_ADDRESS as host:port, OPENKCM_DATA_DIR, \
-            OPENKCM_AUDIT_SYNC), then the --config file (TOML: [server] address, data_dir, audit_sync), then defaults.
+            OPENKCM_AUDIT_SYNC, OPENKCM_SEAL), then the --config file (TOML: [server] address, data_dir, audit_sync, seal), then defaults.
             """
     )
 
@@ -36,6 +36,9 @@ struct ServerCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("data-dir"), help: "Directory for openkcm.sqlite and audit.log (default ./data).")
     var dataDirectory: String?
+
+    @Option(help: "Auto-unseal keystore, provider:key. For now only software:<key file> (dev and tests).")
+    var seal: String?
 
     @Option(name: .customLong("audit-sync"), help: "Audit fsync policy: group (default; fsync at most every 10 ms, key-state changes before answering) or every-request.")
     var auditSync: String?
@@ -63,7 +66,8 @@ struct ServerCommand: AsyncParsableCommand {
             port: port,
             dataDirectory: try dataDirectory ?? environment["OPENKCM_DATA_DIR"] ?? fromFile("server.data_dir") ?? "./data",
             dev: dev,
-            auditSync: sync
+            auditSync: sync,
+            seal: try seal ?? environment["OPENKCM_SEAL"] ?? fromFile("server.seal")
         )
         if !Self.loggingBootstrapped.withLock({ let done = $0; $0 = true; return done }) {
             LoggingSystem.bootstrap { JSONLogHandler(label: $0) }

@@ -13,6 +13,8 @@ public final class ServerCore: Sendable {
     public let barrier: SealedStorage
     public let keystores: KeystoreRegistry
     public let auditLog: AuditLogFile
+    /// The keystore named by `--seal`: init wraps the MasterKey with it instead of making shares.
+    public let configuredSeal: (any Keystore)?
 
     /// What is in memory only while unsealed.
     public struct Unsealed: Sendable {
@@ -30,11 +32,13 @@ public final class ServerCore: Sendable {
     private let phase: Mutex<Phase>
 
     /// Reads the seal configuration; the core starts sealed (or uninitialized).
-    public init(backend: any Storage, keystores: KeystoreRegistry, auditLog: AuditLogFile) async throws {
+    public init(backend: any Storage, keystores: KeystoreRegistry, auditLog: AuditLogFile, configuredSeal: (any Keystore)? = nil) async throws {
         self.backend = backend
         self.barrier = SealedStorage(backend: backend)
         self.keystores = keystores
         self.auditLog = auditLog
+        self.configuredSeal = configuredSeal
+        if let configuredSeal { keystores.register(configuredSeal) }
         if let data = try await backend.get(SealConfiguration.storageKey) {
             let configuration = try JSONDecoder().decode(SealConfiguration.self, from: data)
             phase = Mutex(.sealed(configuration, Unsealer(configuration: configuration)))

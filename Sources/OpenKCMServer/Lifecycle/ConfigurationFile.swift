@@ -24,7 +24,7 @@ public struct ConfigurationFile: Sendable, Equatable {
     public private(set) var values: [String: Value] = [:]
 
     /// Keys the server reads.
-    public static let knownKeys: Set<String> = ["server.address", "server.data_dir", "server.audit_sync"]
+    public static let knownKeys: Set<String> = ["server.address", "server.data_dir", "server.audit_sync", "server.seal"]
 
     public init(parsing text: String) throws(ConfigurationError) {
         var section = ""

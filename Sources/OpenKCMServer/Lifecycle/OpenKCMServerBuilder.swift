@@ -46,7 +46,8 @@ public struct OpenKCMServerBuilder {
             auditPath = configuration.dataDirectory + "/audit.log"
         }
         let auditLog = try AuditLogFile(path: auditPath, mode: configuration.auditSync)
-        let core = try await ServerCore(backend: storage, keystores: keystores, auditLog: auditLog)
+        let seal = try configuration.seal.map { try SealKeystoreLoader.keystore($0) }
+        let core = try await ServerCore(backend: storage, keystores: keystores, auditLog: auditLog, configuredSeal: configuration.dev ? nil : seal)
 
         var devRootToken: String?
         if configuration.dev {

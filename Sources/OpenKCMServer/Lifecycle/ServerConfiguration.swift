@@ -7,12 +7,20 @@ public struct ServerConfiguration: Sendable {
     /// Throwaway in-memory store, auto-initialised and unsealed with a dev seal.
     public var dev: Bool
     public var auditSync: AuditLogFile.SyncMode
+    /// Auto-unseal: the keystore that wraps the MasterKey, as `provider:key`.
+    /// Only `software:<key file>` exists until the real keystores arrive; the
+    /// file holds the 32-byte seal key (created with mode 0600 if missing).
+    public var seal: String?
 
-    public init(host: String = "127.0.0.1", port: Int = 8200, dataDirectory: String = "./data", dev: Bool = false, auditSync: AuditLogFile.SyncMode = .group) {
+    public init(
+        host: String = "127.0.0.1", port: Int = 8200, dataDirectory: String = "./data", dev: Bool = false,
+        auditSync: AuditLogFile.SyncMode = .group, seal: String? = nil
+    ) {
         self.host = host
         self.port = port
         self.dataDirectory = dataDirectory
         self.dev = dev
         self.auditSync = auditSync
+        self.seal = seal
     }
 }

@@ -5,7 +5,8 @@ import OpenKCMCore
 struct InitBody: RequestBody {
     static let fields: Set<String> = ["shares", "threshold", "sharePublicKeys", "shardKeystores"]
     var shares: Int?
-    var threshold: Int
+    /// Ignored with an auto-unseal keystore; defaults to 3.
+    var threshold: Int?
     /// PEM public keys, one per share: each share is returned encrypted to one custodian.
     var sharePublicKeys: [String]?
     /// One keystore per share: the shares are stored wrapped and the server unseals itself.

@@ -50,12 +50,21 @@ extension SystemRoutes {
     /// operators, encrypted to each custodian's key, or not at all when
     /// keystores hold them.
     func initialize(_ body: InitBody) async throws -> InitResponse {
+        if let seal = operations.core.configuredSeal {
+            guard body.shardKeystores == nil, body.sharePublicKeys == nil, body.shares == nil else {
+                throw ProblemDetails(status: .badRequest, code: "request.invalid_init",
+                                     detail: "this server auto-unseals with \(seal.reference); init takes no shares")
+            }
+            let rootToken = try await operations.core.initializeWithKeystore(seal)
+            return InitResponse(shares: [], sharesEncrypted: false, threshold: 1, rootToken: rootToken)
+        }
+        let threshold = body.threshold ?? 3
         if let references = body.shardKeystores {
             guard body.sharePublicKeys == nil, body.shares == nil || body.shares == references.count else {
                 throw ProblemDetails(status: .badRequest, code: "request.invalid_init", detail: "shard keystores set the number of shares; give no public keys")
             }
-            let rootToken = try await operations.core.initializeWithShardKeystores(references.map(\.reference), threshold: body.threshold)
-            return InitResponse(shares: [], sharesEncrypted: false, threshold: body.threshold, rootToken: rootToken)
+            let rootToken = try await operations.core.initializeWithShardKeystores(references.map(\.reference), threshold: threshold)
+            return InitResponse(shares: [], sharesEncrypted: false, threshold: threshold, rootToken: rootToken)
         }
         let count = body.shares ?? body.sharePublicKeys?.count ?? 5
         var custodians: [CustodianKey] = []
@@ -66,12 +75,12 @@ extension SystemRoutes {
             custodians = try keys.map { try CustodianKey(pem: $0) }
         }
         // Validate the custodian keys before anything is created.
-        let (shares, rootToken) = try await operations.core.initializeShamir(shares: count, threshold: body.threshold)
+        let (shares, rootToken) = try await operations.core.initializeShamir(shares: count, threshold: threshold)
         if custodians.isEmpty {
-            return InitResponse(shares: shares.map { $0.withEncodedBytes { $0.hexString } }, sharesEncrypted: false, threshold: body.threshold, rootToken: rootToken)
+            return InitResponse(shares: shares.map { $0.withEncodedBytes { $0.hexString } }, sharesEncrypted: false, threshold: threshold, rootToken: rootToken)
         }
         let encrypted = try zip(shares, custodians).map { try $1.encrypt($0).base64EncodedString() }
-        return InitResponse(shares: encrypted, sharesEncrypted: true, threshold: body.threshold, rootToken: rootToken)
+        return InitResponse(shares: encrypted, sharesEncrypted: true, threshold: threshold, rootToken: rootToken)
     }
 }
 

@@ -1,0 +1,34 @@
+import Crypto
+import Foundation
+import OpenKCMCore
+
+/// Turns `--seal provider:key` into a keystore. Only `software:<key file>`
+/// exists until the real keystores arrive: the file holds the raw 32-byte seal
+/// key and is created with mode 0600 when missing. A software seal key on the
+/// same disk as the data protects against nothing but a copied database; it is
+/// here to run the auto-unseal flow end to end, not for production.
+enum SealKeystoreLoader {
+    static func keystore(_ specification: String) throws -> any Keystore {
+        guard let colon = specification.firstIndex(of: ":") else {
+            throw SealError.misconfigured("--seal takes provider:key, got '\(specification)'")
+        }
+        let provider = specification[..<colon]
+        let path = String(specification[specification.index(after: colon)...])
+        guard provider == "software" else {
+            throw SealError.misconfigured("seal provider '\(provider)' is not available yet; use software:<key file>")
+        }
+        guard !path.isEmpty else { throw SealError.misconfigured("software:<key file> needs a file path") }
+        var bytes: [UInt8]
+        if let data = FileManager.default.contents(atPath: path) {
+            bytes = Array(data)
+        } else {
+            bytes = SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }
+            guard FileManager.default.createFile(atPath: path, contents: Data(bytes), attributes: [.posixPermissions: 0o600]) else {
+                throw SealError.misconfigured("cannot create the seal key file \(path)")
+            }
+        }
+        defer { bytes.zeroize() }
+        guard bytes.count == 32 else { throw SealError.misconfigured("the seal key file \(path) must hold exactly 32 bytes") }
+        return SoftwareKeystore(name: "seal", key: SymmetricKey(data: bytes))
+    }
+}
