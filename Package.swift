@@ -71,6 +71,16 @@ let package = Package(
             resources: [.copy("Resources/openapi.json")],
             swiftSettings: swiftSettings
         ),
+        // L1 keystore providers, one folder each behind the core's Keystore protocol.
+        .target(
+            name: "OpenKCMAWSKMS",
+            dependencies: [
+                "OpenKCMCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Sources/Keystores/AWSKMS",
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "openkcm",
             dependencies: [
@@ -121,6 +131,12 @@ let package = Package(
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "OpenKCMAWSKMSTests",
+            dependencies: ["OpenKCMAWSKMS", .product(name: "Crypto", package: "swift-crypto")],
+            resources: [.copy("Resources")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
