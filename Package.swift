@@ -77,6 +77,9 @@ let package = Package(
             dependencies: [
                 "OpenKCMCore",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "Sources/Keystores/AWSKMS",
             swiftSettings: swiftSettings
@@ -135,7 +138,7 @@ let package = Package(
         ),
         .testTarget(
             name: "OpenKCMAWSKMSTests",
-            dependencies: ["OpenKCMAWSKMS", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["OpenKCMAWSKMS", "OpenKCMCore", "OpenKCMTestSupport", .product(name: "Crypto", package: "swift-crypto")],
             resources: [.copy("Resources")],
             swiftSettings: swiftSettings
         ),

@@ -1,0 +1,88 @@
+public import AsyncHTTPClient
+public import Foundation
+import NIOCore
+import NIOHTTP1
+public import OpenKCMCore
+
+/// The narrow AWS KMS client OpenKCM needs: signed JSON calls to
+/// `TrentService.<Operation>` and the service's error types mapped to
+/// ``KeystoreError``.
+public struct AWSKMSClient: Sendable {
+    public let endpoint: URL
+    public let signer: SigV4Signer
+    private let http: HTTPClient
+
+    /// - Parameters:
+    ///   - endpoint: `https://kms.<region>.amazonaws.com`, or a local emulator.
+    ///   - credentials: from the environment or the configuration; never logged.
+    public init(endpoint: URL, region: String, credentials: SigV4Signer.Credentials, http: HTTPClient = AWSKMSClient.defaultHTTPClient) {
+        self.endpoint = endpoint
+        self.signer = SigV4Signer(credentials: credentials, region: region, service: "kms")
+        self.http = http
+    }
+
+    /// One process-wide client for KMS calls: a connection that cannot be made
+    /// fails within 3 s instead of being retried until the request deadline,
+    /// so an unreachable KMS is reported as such quickly.
+    public static let defaultHTTPClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout = .init(connect: .seconds(3), read: .seconds(10))
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
+
+    /// Credentials and region from the usual variables: AWS_ACCESS_KEY_ID,
+    /// AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION (or AWS_DEFAULT_REGION).
+    public static func fromEnvironment(endpoint: URL? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> AWSKMSClient {
+        guard let id = environment["AWS_ACCESS_KEY_ID"], let secret = environment["AWS_SECRET_ACCESS_KEY"] else {
+            throw KeystoreError.accessDenied(KeystoreReference(provider: "aws-kms", key: "*"), reason: "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set")
+        }
+        let region = environment["AWS_REGION"] ?? environment["AWS_DEFAULT_REGION"] ?? "us-east-1"
+        let url = endpoint ?? URL(string: "https://kms.\(region).amazonaws.com")!  // safe: built from a region string
+        return AWSKMSClient(endpoint: url, region: region, credentials: .init(accessKeyID: id, secretAccessKey: secret, sessionToken: environment["AWS_SESSION_TOKEN"]))
+    }
+
+    /// Calls one KMS operation; `reference` names the key in errors.
+    public func call(_ operation: String, _ body: [String: Any], reference: KeystoreReference) async throws -> [String: Any] {
+        let payload = try JSONSerialization.data(withJSONObject: body)
+        let host = endpoint.port.map { "\(endpoint.host ?? ""):\($0)" } ?? (endpoint.host ?? "")
+        var headers: [(name: String, value: String)] = [
+            ("Host", host),
+            ("Content-Type", "application/x-amz-json-1.1"),
+            ("X-Amz-Target", "TrentService.\(operation)"),
+        ]
+        headers += signer.signatureHeaders(method: "POST", path: "/", headers: headers, body: Array(payload), date: Date())
+        var request = HTTPClientRequest(url: endpoint.absoluteString.hasSuffix("/") ? endpoint.absoluteString : endpoint.absoluteString + "/")
+        request.method = .POST
+        for header in headers where header.name != "Host" { request.headers.add(name: header.name, value: header.value) }
+        request.body = .bytes(ByteBuffer(bytes: payload))
+        let response: HTTPClientResponse
+        let buffer: ByteBuffer
+        do {
+            response = try await http.execute(request, timeout: .seconds(10))
+            buffer = try await response.body.collect(upTo: 1024 * 1024)
+        } catch {
+            throw KeystoreError.unreachable(reference, reason: "\(error)")
+        }
+        let object = (try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView))) as? [String: Any] ?? [:]
+        guard response.status == .ok else { throw Self.error(status: response.status.code, object, reference: reference) }
+        return object
+    }
+
+    /// KMS error types to OpenKCM's, per the AWS KMS API reference ("Errors").
+    static func error(status: UInt, _ object: [String: Any], reference: KeystoreReference) -> KeystoreError {
+        let type = (object["__type"] as? String).map { $0.split(separator: "#").last.map(String.init) ?? $0 } ?? ""
+        let message = object["message"] as? String ?? object["Message"] as? String ?? "HTTP \(status)"
+        switch type {
+        case "DisabledException", "KeyUnavailableException": return .disabled(reference)
+        case "KMSInvalidStateException":
+            return message.lowercased().contains("pending deletion") ? .notFound(reference) : .disabled(reference)
+        case "NotFoundException": return .notFound(reference)
+        case "InvalidCiphertextException", "IncorrectKeyException", "InvalidKeyUsageException": return .badCiphertext(reference)
+        case "AccessDeniedException", "UnrecognizedClientException", "InvalidSignatureException", "ExpiredTokenException":
+            return .accessDenied(reference, reason: type)
+        case "ThrottlingException", "LimitExceededException": return .throttled(reference)
+        default: return .unreachable(reference, reason: "\(type.isEmpty ? "HTTP \(status)" : type): \(message)")
+        }
+    }
+}
