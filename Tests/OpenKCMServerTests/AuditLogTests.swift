@@ -107,14 +107,21 @@ import OpenKCMServer
         try handle.close()
 
         let restarted = try await harness.makeCore(mode: .everyRequest)
+        // Refused while sealed: audited once the server is unsealed.
+        try await harness.application(restarted).test(.router) { client async throws in
+            #expect(try await client.call(.get, "/v1/tenants", token: rootToken).status == 503)
+            #expect(try await client.call(.post, "/v1/tenants/acme/services/p/datakey", token: rootToken, json: [:]).status == 503)
+        }
         for share in shares { _ = try await restarted.submitShare(share) }
         #expect(!restarted.status.sealed)
         try await harness.application(restarted).test(.router) { client async throws in
             for _ in 0..<3 { _ = try await client.call(.get, "/v1/tenants", token: rootToken) }
             let verify = try await client.call(.post, "/v1/audit/verify", token: rootToken)
             #expect(verify["intact"] as? Bool == true, "\(verify.json)")
-            #expect(verify["entries"] as? Int == 6, "\(verify.json)")
+            #expect(verify["entries"] as? Int == 8, "\(verify.json)")
         }
+        let entries = try Self.lines(harness.auditPath).map { try AuditLogFormat.entry(Array($0.utf8)) }
+        #expect(entries.filter { $0.errorCode == "barrier.sealed" && $0.outcome == .refused }.count == 2)
         #expect(try Self.lines(harness.auditPath).allSatisfy { $0.hasSuffix("}") })
     }
 }

@@ -52,7 +52,13 @@ public final class AuditLogFile: Service, Sendable {
         var writtenHead: AuditHead?
         var checkpointedHead: AuditHead?
         var checkpoint: (@Sendable (AuditHead) async throws -> Void)?
+        /// Refusals made while sealed (no audit key yet), chained at the next unseal.
+        var sealedBacklog: [AuditEntry] = []
+        var sealedBacklogDropped = 0
     }
+
+    /// At most this many refusals are held while sealed; beyond it they are counted.
+    public static let sealedBacklogLimit = 10_000
 
     private let state = Mutex(State())
 
@@ -87,10 +93,34 @@ public final class AuditLogFile: Service, Sendable {
             guard resealed.mac == entry.mac else { throw AuditLogError.chainBroken("the last entry does not verify under this MasterKey") }
             head = probe.head
         }
-        state.withLock { state in
+        let backlog = state.withLock { state -> [AuditEntry] in
             state.chain = AuditChain(masterKey: masterKey, head: head)
             state.writtenHead = head
+            var backlog = state.sealedBacklog
+            if state.sealedBacklogDropped > 0, let last = backlog.last {
+                // Say how many refusals did not fit, in the chain itself.
+                var note = last
+                note.operation = "audit.sealed_backlog_overflow"
+                note.errorCode = "\(state.sealedBacklogDropped) refusals made while sealed were not kept"
+                backlog.append(note)
+            }
+            state.sealedBacklog = []
+            state.sealedBacklogDropped = 0
+            return backlog
         }
+        if !backlog.isEmpty { pendingBacklog.withLock { $0 = backlog } }
+    }
+
+    /// Refusals from the sealed period, written by ``flushSealedBacklog()`` once unsealed.
+    private let pendingBacklog = Mutex<[AuditEntry]>([])
+
+    /// Chains and writes the refusals made while sealed.
+    public func flushSealedBacklog() async throws {
+        let backlog = pendingBacklog.withLock { backlog in
+            defer { backlog = [] }
+            return backlog
+        }
+        try await append(contentsOf: backlog, sync: true)
     }
 
     /// Stops accepting entries (the server seals); the audit key is dropped.
@@ -113,7 +143,15 @@ public final class AuditLogFile: Service, Sendable {
         let needsSync = sync || mode == .everyRequest
         let (ticket, leader) = try state.withLock { state throws(AuditLogError) -> (UInt64, Bool) in
             if let failure = state.failure { throw .unwritable(failure) }
-            guard var chain = state.chain else { throw .sealed }
+            guard var chain = state.chain else {
+                // Sealed: refusals are kept and chained at the next unseal, so they are
+                // audited too; anything else cannot happen while sealed and is refused.
+                guard entries.allSatisfy({ $0.outcome != .success }) else { throw .sealed }
+                let room = max(0, Self.sealedBacklogLimit - state.sealedBacklog.count)
+                state.sealedBacklog += entries.prefix(room)
+                state.sealedBacklogDropped += max(0, entries.count - room)
+                return (0, false)
+            }
             var lines: [UInt8] = []
             for entry in entries {
                 do { lines += try AuditLogFormat.line(chain.seal(entry)) } catch { throw .unwritable("cannot encode an entry") }
@@ -127,6 +165,7 @@ public final class AuditLogFile: Service, Sendable {
             state.writing = true
             return (state.lastTicket, leader)
         }
+        if ticket == 0 { return }  // held in the sealed backlog
         if leader { await flush() }
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             state.withLock { state in

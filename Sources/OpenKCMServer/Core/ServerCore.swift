@@ -189,6 +189,7 @@ public final class ServerCore: Sendable {
         auditLog.setCheckpoint(stored: stored) { head in
             try await barrier.put(Self.auditCheckpointKey, value: JSONEncoder().encode(head))
         }
+        try await auditLog.flushSealedBacklog()
         let unsealed = Unsealed(
             keyChain: KeyChain(storage: barrier, keystores: keystores),
             identities: IdentityDirectory(storage: barrier, masterKey: masterKey),
