@@ -20,8 +20,10 @@ import OpenKCMTestSupport
             #expect(rebuilt.keyCheckValue == masterKey.keyCheckValue)
             #expect(unsealer.progress == 0)
         }
-        // A share of another split is refused on its own.
+        // A share of another split is refused on its own, first or later, and never blocks the genuine ones.
         let (_, _, stranger) = try SealInitializer.shamir(shares: 5, threshold: 3)
+        #expect(throws: ShamirError.mixedShareSets) { try unsealer.submit(stranger[0]) }
+        #expect(unsealer.progress == 0)
         _ = try unsealer.submit(shares[0])
         #expect(throws: ShamirError.mixedShareSets) { try unsealer.submit(stranger[1]) }
         #expect(unsealer.progress == 1)
@@ -32,8 +34,11 @@ import OpenKCMTestSupport
     @Test func aWrongButWellFormedSetNeverUnseals() throws {
         // Shares of a different MasterKey with the same set id and threshold:
         // only the key-check value can tell, and it does.
-        let (configuration, _, _) = try SealInitializer.shamir(shares: 3, threshold: 2)
+        var (configuration, _, _) = try SealInitializer.shamir(shares: 3, threshold: 2)
         let (_, _, impostors) = try SealInitializer.shamir(shares: 3, threshold: 2)
+        // Without the stored set id (as for a configuration written before it was kept),
+        // only the key-check value can tell, and it does.
+        configuration.shareSetID = nil
         let unsealer = Unsealer(configuration: configuration)
         _ = try unsealer.submit(impostors[0])
         #expect(throws: ShamirError.keyCheckFailed) { try unsealer.submit(impostors[1]) }

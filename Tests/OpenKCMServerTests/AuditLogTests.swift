@@ -86,6 +86,8 @@ import OpenKCMServer
             let answer = try await client.call(.post, "/v1/tenants", token: rootToken,
                                                json: ["id": "acme", "l1": ["provider": "software", "key": "customer-l1"]])
             #expect(answer.status == 503 && answer.string("code") == "audit.unwritable", "\(answer.json)")
+            // Nothing changed: the change could not be audited, so it never started.
+            #expect(try await core.unsealed().keyChain.tenants().isEmpty)
             let list = try await client.call(.get, "/v1/tenants", token: rootToken)
             #expect(list.status == 503 && list.string("code") == "audit.unwritable")
         }

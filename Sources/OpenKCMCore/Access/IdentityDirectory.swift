@@ -91,6 +91,19 @@ public final class IdentityDirectory: Sendable {
         _ = cache.withLock { $0.removeValue(forKey: id) }
     }
 
+    /// Revokes every crypto identity bound to `tenant` (and `service`, when
+    /// given): a destroyed tenant's tokens must not reach a new tenant that
+    /// reuses its id. Returns how many were revoked.
+    @discardableResult
+    public func revokeAll(tenant: TenantID, service: ServiceID? = nil) async throws -> Int {
+        var count = 0
+        for identity in try await list() where !identity.revoked && identity.tenant == tenant && (service == nil || identity.service == service) {
+            try await revoke(identity.id)
+            count += 1
+        }
+        return count
+    }
+
     private func hash(_ secret: String) -> String {
         Array(HMAC<SHA256>.authenticationCode(for: Array(secret.utf8), using: hashKey)).hexString
     }

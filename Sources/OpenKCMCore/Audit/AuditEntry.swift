@@ -76,6 +76,9 @@ public struct AuditEntry: Sendable, Hashable, Codable {
 
 /// How an audited operation ended.
 public enum AuditOutcome: String, Sendable, Hashable, Codable {
+    /// A key-state change is about to run: written and fsynced before it does,
+    /// so no change can happen without a trace. Its result follows in another entry.
+    case attempted
     /// Done and answered.
     case success
     /// Refused: authentication, authorisation, validation, sealed, locked tenant.

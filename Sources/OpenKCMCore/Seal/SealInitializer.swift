@@ -7,8 +7,11 @@ public enum SealInitializer {
     public static func shamir(shares: Int, threshold: Int, now: Date = Date()) throws(ShamirError) -> (SealConfiguration, MasterKey, [ShamirShare]) {
         let masterKey = MasterKey.generate()
         let split = try masterKey.split(shares: shares, threshold: threshold)
-        let configuration = SealConfiguration(
+        var configuration = SealConfiguration(
             kind: .shamir, shares: shares, threshold: threshold, keyCheckValue: masterKey.keyCheckValue, createdAt: now)
+        // Kept so a share of another split is refused on arrival, without
+        // disturbing the progress of the genuine ones.
+        configuration.shareSetID = split.first?.setID
         return (configuration, masterKey, split)
     }
 

@@ -7,34 +7,44 @@ import Synchronization
 /// a failed attempt.
 public final class Unsealer: Sendable {
     private let configuration: SealConfiguration
-    private let collected = Mutex<[ShamirShare]>([])
+    private let collected = Mutex<(shares: [ShamirShare], lastAt: ContinuousClock.Instant)>(([], .now))
+    /// Progress older than this is dropped, so abandoned or planted shares do not linger.
+    public static let progressLifetime = Duration.seconds(600)
 
     public init(configuration: SealConfiguration) {
         self.configuration = configuration
     }
 
     /// How many distinct shares are held now.
-    public var progress: Int { collected.withLock { $0.count } }
+    public var progress: Int {
+        collected.withLock { state in
+            ContinuousClock.now - state.lastAt > Self.progressLifetime ? 0 : state.shares.count
+        }
+    }
 
     /// Adds one share. Returns the MasterKey once the threshold is reached.
     /// A share that is malformed, repeated or from another split is refused
     /// and the others are kept; a complete set that fails the check value is
     /// refused and progress starts over.
     public func submit(_ share: ShamirShare) throws(ShamirError) -> MasterKey? {
-        try collected.withLock { shares throws(ShamirError) -> MasterKey? in
+        try collected.withLock { state throws(ShamirError) -> MasterKey? in
+            if ContinuousClock.now - state.lastAt > Self.progressLifetime { state.shares.removeAll() }
             guard Int(share.threshold) == configuration.threshold else { throw .mixedShareSets }
-            if let first = shares.first, first.setID != share.setID { throw .mixedShareSets }
-            guard !shares.contains(where: { $0.index == share.index }) else { throw .duplicateShare(index: share.index) }
-            shares.append(share)
-            guard shares.count >= configuration.threshold else { return nil }
-            defer { shares.removeAll() }
-            return try MasterKey.combine(shares, checkingWith: configuration.keyCheckValue)
+            // A share of another split never enters the progress (so one forged share cannot block the genuine ones).
+            if let setID = configuration.shareSetID, setID != share.setID { throw .mixedShareSets }
+            if let first = state.shares.first, first.setID != share.setID { throw .mixedShareSets }
+            guard !state.shares.contains(where: { $0.index == share.index }) else { throw .duplicateShare(index: share.index) }
+            state.shares.append(share)
+            state.lastAt = .now
+            guard state.shares.count >= configuration.threshold else { return nil }
+            defer { state.shares.removeAll() }
+            return try MasterKey.combine(state.shares, checkingWith: configuration.keyCheckValue)
         }
     }
 
     /// Forgets every share given so far.
     public func reset() {
-        collected.withLock { $0.removeAll() }
+        collected.withLock { $0.shares.removeAll() }
     }
 
     /// Unwraps the shares held by shard keystores until `threshold` of them

@@ -26,6 +26,8 @@ public final class ServerCore: Sendable {
     private enum Phase: Sendable {
         case uninitialized
         case sealed(SealConfiguration, Unsealer)
+        /// The MasterKey is known and the stores are opening: a second unseal waits its turn out.
+        case unsealing(SealConfiguration)
         case unsealed(SealConfiguration, Unsealed)
     }
 
@@ -57,6 +59,9 @@ public final class ServerCore: Sendable {
             case .sealed(let configuration, let unsealer):
                 SealStatus(initialized: true, sealed: true, kind: configuration.kind.rawValue, threshold: configuration.threshold,
                            shares: configuration.shares, progress: unsealer.progress)
+            case .unsealing(let configuration):
+                SealStatus(initialized: true, sealed: true, kind: configuration.kind.rawValue, threshold: configuration.threshold,
+                           shares: configuration.shares, progress: 0)
             case .unsealed(let configuration, _):
                 SealStatus(initialized: true, sealed: false, kind: configuration.kind.rawValue, threshold: configuration.threshold,
                            shares: configuration.shares, progress: 0)
@@ -104,7 +109,7 @@ public final class ServerCore: Sendable {
         let isNew = phase.withLock { phase -> Bool in
             guard case .uninitialized = phase else { return false }
             // Claim the slot so a concurrent init fails.
-            phase = .sealed(configuration, Unsealer(configuration: configuration))
+            phase = .unsealing(configuration)
             return true
         }
         guard isNew else { throw SealError.alreadyInitialized }
@@ -114,6 +119,9 @@ public final class ServerCore: Sendable {
             let (_, token) = try await unsealed.identities.create(name: "root", role: .root)
             return token
         } catch {
+            // Undo everything: a half-initialised server whose shares were never shown could never be unsealed.
+            closeStores()
+            try? await backend.delete(SealConfiguration.storageKey)
             phase.withLock { $0 = .uninitialized }
             throw error
         }
@@ -121,12 +129,13 @@ public final class ServerCore: Sendable {
 
     // MARK: Unseal and seal
 
-    /// Adds one operator share; unseals at the threshold.
-    public func submitShare(_ share: ShamirShare) async throws -> SealStatus {
+    /// Adds one operator share; unseals at the threshold. `unsealedNow` says
+    /// whether this very share completed the unseal.
+    public func submitShare(_ share: ShamirShare) async throws -> (status: SealStatus, unsealedNow: Bool) {
         let unsealer = try phase.withLock { phase throws -> Unsealer? in
             switch phase {
             case .uninitialized: throw SealError.notInitialized
-            case .unsealed: return nil
+            case .unsealed, .unsealing: return nil
             case .sealed(let configuration, let unsealer):
                 guard configuration.kind == .shamir else {
                     throw SealError.misconfigured("this server unseals with its \(configuration.kind.rawValue) seal, not with operator shares")
@@ -134,11 +143,10 @@ public final class ServerCore: Sendable {
                 return unsealer
             }
         }
-        guard let unsealer else { return status }
-        if let masterKey = try unsealer.submit(share), case .sealed(let configuration, _) = phase.withLock({ $0 }) {
-            _ = try await openUnsealed(configuration, masterKey: masterKey)
-        }
-        return status
+        guard let unsealer else { return (status, false) }
+        guard let masterKey = try unsealer.submit(share) else { return (status, false) }
+        try await unseal(with: masterKey)
+        return (status, true)
     }
 
     /// Unseals without people: the seal keystore, or M shard keystores.
@@ -146,7 +154,7 @@ public final class ServerCore: Sendable {
         let configuration = try phase.withLock { phase throws -> SealConfiguration? in
             switch phase {
             case .uninitialized: throw SealError.notInitialized
-            case .unsealed: return nil
+            case .unsealed, .unsealing: return nil
             case .sealed(let configuration, _): return configuration
             }
         }
@@ -157,7 +165,29 @@ public final class ServerCore: Sendable {
         case .shardKeystores: masterKey = try await Unsealer.unsealWithShardKeystores(configuration, keystores: keystores)
         case .shamir: throw SealError.misconfigured("this server unseals with operator shares")
         }
-        _ = try await openUnsealed(configuration, masterKey: masterKey)
+        try await unseal(with: masterKey)
+    }
+
+    /// Moves sealed -> unsealing -> unsealed; on any failure back to sealed with nothing left open.
+    private func unseal(with masterKey: MasterKey) async throws {
+        let configuration = phase.withLock { phase -> SealConfiguration? in
+            guard case .sealed(let configuration, _) = phase else { return nil }
+            phase = .unsealing(configuration)
+            return configuration
+        }
+        guard let configuration else { return }  // another caller is unsealing, or did
+        do {
+            _ = try await openUnsealed(configuration, masterKey: masterKey)
+        } catch {
+            closeStores()
+            phase.withLock { $0 = .sealed(configuration, Unsealer(configuration: configuration)) }
+            throw error
+        }
+    }
+
+    private func closeStores() {
+        barrier.seal()
+        auditLog.closeChain()
     }
 
     /// Seals: stores the audit checkpoint, then drops the MasterKey, every

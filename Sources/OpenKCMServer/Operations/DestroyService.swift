@@ -5,6 +5,7 @@ extension Operations {
     public func destroyService(_ service: ServiceID, tenant: TenantID, caller: Caller) async throws {
         try await perform(.serviceDestroy, caller: caller, tenant: tenant, service: service, sync: true) { core in
             try await core.keyChain.destroyService(service, tenant: tenant)
+            try await core.identities.revokeAll(tenant: tenant, service: service)
         }
     }
 }

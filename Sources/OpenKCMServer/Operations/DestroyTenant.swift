@@ -5,6 +5,7 @@ extension Operations {
     public func destroyTenant(_ tenant: TenantID, caller: Caller) async throws {
         try await perform(.tenantDestroy, caller: caller, tenant: tenant, sync: true) { core in
             try await core.keyChain.destroyTenant(tenant)
+            try await core.identities.revokeAll(tenant: tenant)
         }
     }
 }

@@ -32,7 +32,15 @@ public struct Operations: Sendable {
             let unsealed = try core.unsealed()
             guard let identity = caller.identity else { throw AccessError.unauthenticated }
             try AccessPolicy.authorize(identity, operation, tenant: tenant, service: service)
+            if sync {
+                // Fail closed before anything changes: a state change that cannot be audited never starts.
+                var intent = auditEntry(operation, caller: caller, tenant: tenant, service: service, key: key, error: nil)
+                intent.outcome = .attempted
+                try await record(intent, caller: caller, sync: true)
+            }
             result = try await body(unsealed)
+        } catch let auditError as AuditLogError {
+            throw auditError
         } catch {
             let entry = auditEntry(operation, caller: caller, tenant: tenant, service: service, key: key, error: error)
             do {

@@ -33,8 +33,9 @@ struct SystemRoutes {
             guard let bytes = [UInt8](hex: body.share) else {
                 throw ProblemDetails(status: .badRequest, code: "request.invalid_share", detail: "a share is hex, as init printed it")
             }
-            let status = try await operations.core.submitShare(try ShamirShare(encoded: bytes))
-            if !status.sealed { await operations.auditUnscoped("sys.unseal", caller: context.caller, error: nil, sync: true) }
+            let (status, unsealedNow) = try await operations.core.submitShare(try ShamirShare(encoded: bytes))
+            // Only the share that completes the unseal is a success worth an entry.
+            if unsealedNow { await operations.auditUnscoped("sys.unseal", caller: context.caller, error: nil, sync: true) }
             return try JSONBody.response(status)
         }
         router.post("/v1/sys/seal") { _, context in
