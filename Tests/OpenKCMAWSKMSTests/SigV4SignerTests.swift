@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import Testing
 @testable import OpenKCMAWSKMS
+import OpenKCMCore
 
 /// AWS's published Signature Version 4 test suite (Apache-2.0; LICENSE and
 /// NOTICE beside it in Resources/): for every case, the canonical request,
@@ -95,5 +96,29 @@ import Testing
         #expect(added.map(\.name) == ["X-Amz-Date", "X-Amz-Security-Token", "Authorization"])
         #expect(added[0].value == "20150830T123600Z")
         #expect(added[2].value.hasPrefix("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/kms/aws4_request, SignedHeaders=host;x-amz-date;x-amz-security-token, Signature="))
+    }
+}
+
+@Suite struct AWSKMSClientShapeTests {
+    @Test func theHostHeaderIsWhatHTTPClientsSend() {
+        #expect(AWSKMSClient.hostHeader(URL(string: "https://kms.eu-west-1.amazonaws.com")!) == "kms.eu-west-1.amazonaws.com")
+        #expect(AWSKMSClient.hostHeader(URL(string: "https://kms.eu-west-1.amazonaws.com:443")!) == "kms.eu-west-1.amazonaws.com")
+        #expect(AWSKMSClient.hostHeader(URL(string: "http://127.0.0.1:5000")!) == "127.0.0.1:5000")
+        #expect(AWSKMSClient.hostHeader(URL(string: "http://[::1]:5000")!) == "[::1]:5000")
+        #expect(AWSKMSClient.rootURL(URL(string: "https://kms.example.com/some/path?x=1")!) == "https://kms.example.com/")
+    }
+
+    @Test func kmsErrorsMapToKeystoreErrors() {
+        let reference = KeystoreReference(provider: "aws-kms", key: "k")
+        #expect(AWSKMSClient.error(status: 400, ["__type": "DisabledException"], reference: reference) == .disabled(reference))
+        #expect(AWSKMSClient.error(status: 400, ["__type": "com.amazonaws.kms#NotFoundException"], reference: reference) == .notFound(reference))
+        #expect(AWSKMSClient.error(status: 400, ["__type": "KMSInvalidStateException", "message": "arn is pending deletion."], reference: reference) == .notFound(reference))
+        #expect(AWSKMSClient.error(status: 400, ["__type": "InvalidCiphertextException"], reference: reference) == .badCiphertext(reference))
+        #expect(AWSKMSClient.error(status: 400, ["__type": "ThrottlingException"], reference: reference) == .throttled(reference))
+        #expect(AWSKMSClient.error(status: 400, ["__type": "AccessDeniedException"], reference: reference) == .accessDenied(reference, reason: "AccessDeniedException"))
+        guard case .unreachable = AWSKMSClient.error(status: 500, ["__type": "KMSInternalException"], reference: reference) else {
+            Issue.record("internal errors are transient")
+            return
+        }
     }
 }

@@ -5,6 +5,7 @@ import HummingbirdTesting
 import Testing
 import OpenKCMCore
 import OpenKCMServer
+import Foundation
 
 /// Cross-tenant attempts never succeed; bad input always gets a 4xx problem.
 @Suite struct HostileInputTests {
@@ -158,5 +159,54 @@ import OpenKCMServer
             #expect(try await client.call(.get, "/v1/sys/health").status == 200)
             #expect(try await client.call(.post, "/v1/audit/verify", token: root)["intact"] as? Bool == true)
         }
+    }
+}
+
+@Suite struct ScopeLifetimeTests {
+    /// A crypto token dies with its tenant: it does not reach a new tenant that reuses the id.
+    @Test func aDestroyedTenantsTokensDoNotReachItsSuccessor() async throws {
+        let harness = try ServerHarness()
+        defer { harness.cleanUp() }
+        let core = try await harness.makeCore()
+        let rootToken = try await core.initializeShamir(shares: 2, threshold: 2).rootToken
+        try await harness.application(core).test(.router) { client async throws in
+            for l1 in ["customer-l1", "customer-l1-b"] {
+                _ = try await client.call(.post, "/v1/tenants", token: rootToken, json: ["id": "acme", "l1": ["provider": "software", "key": l1]])
+                _ = try await client.call(.post, "/v1/tenants/acme/services", token: rootToken, json: ["id": "payments"])
+                if l1 == "customer-l1" {
+                    let identity = try await client.call(.post, "/v1/identities", token: rootToken,
+                                                         json: ["name": "old", "role": "crypto", "tenant": "acme", "service": "payments"])
+                    let oldToken = identity.string("token")
+                    #expect(try await client.call(.post, "/v1/tenants/acme/services/payments/datakey", token: oldToken, json: [:]).status == 200)
+                    #expect(try await client.call(.delete, "/v1/tenants/acme", token: rootToken).status == 204)
+                    #expect(try await client.call(.post, "/v1/tenants/acme/services/payments/datakey", token: oldToken, json: [:]).status == 401)
+                    continue
+                }
+            }
+            // acme exists again, on another L1; the old customer's token is still dead.
+            let identities = try await client.call(.get, "/v1/identities", token: rootToken)
+            let old = (identities["identities"] as? [[String: Any]] ?? []).first { $0["name"] as? String == "old" }
+            #expect(old?["revoked"] as? Bool == true)
+        }
+    }
+
+    @Test func batchItemsRefusedBeforeTheirOperationAreAudited() async throws {
+        let harness = try ServerHarness()
+        defer { harness.cleanUp() }
+        let core = try await harness.makeCore()
+        let rootToken = try await core.initializeShamir(shares: 2, threshold: 2).rootToken
+        let unsealed = try core.unsealed()
+        try await unsealed.keyChain.createTenant(try TenantID("acme"), l1: harness.l1.reference)
+        try await unsealed.keyChain.createService(try ServiceID("payments"), tenant: try TenantID("acme"))
+        let app = try await unsealed.identities.create(name: "a", role: .crypto, tenant: try TenantID("acme"), service: try ServiceID("payments")).token
+        try await harness.application(core).test(.router) { client async throws in
+            let answer = try await client.call(.post, "/v1/tenants/acme/services/payments/unwrap/batch", token: app,
+                                               json: ["items": [["wrapped": "not base64!"], ["wrapped": "AAAA"], ["context": ["": "x"], "wrapped": "AAAA"]]])
+            #expect(answer.status == 200)
+            #expect((answer["results"] as? [[String: Any]])?.allSatisfy { $0["error"] != nil } == true)
+        }
+        let entries = try AuditLogFormat.lines(Array(try Data(contentsOf: URL(fileURLWithPath: harness.auditPath)))).map { try AuditLogFormat.entry($0) }
+        #expect(entries.filter { $0.operation == "datakey.unwrap" && $0.outcome == .refused }.count == 3)
+        _ = rootToken
     }
 }

@@ -45,16 +45,16 @@ public struct AWSKMSClient: Sendable {
     /// Calls one KMS operation; `reference` names the key in errors.
     public func call(_ operation: String, _ body: [String: Any], reference: KeystoreReference) async throws -> [String: Any] {
         let payload = try JSONSerialization.data(withJSONObject: body)
-        let host = endpoint.port.map { "\(endpoint.host ?? ""):\($0)" } ?? (endpoint.host ?? "")
         var headers: [(name: String, value: String)] = [
-            ("Host", host),
+            ("Host", Self.hostHeader(endpoint)),
             ("Content-Type", "application/x-amz-json-1.1"),
             ("X-Amz-Target", "TrentService.\(operation)"),
         ]
         headers += signer.signatureHeaders(method: "POST", path: "/", headers: headers, body: Array(payload), date: Date())
-        var request = HTTPClientRequest(url: endpoint.absoluteString.hasSuffix("/") ? endpoint.absoluteString : endpoint.absoluteString + "/")
+        // The request goes to the endpoint's root, and carries exactly the Host that was signed.
+        var request = HTTPClientRequest(url: Self.rootURL(endpoint))
         request.method = .POST
-        for header in headers where header.name != "Host" { request.headers.add(name: header.name, value: header.value) }
+        for header in headers { request.headers.add(name: header.name, value: header.value) }
         request.body = .bytes(ByteBuffer(bytes: payload))
         let response: HTTPClientResponse
         let buffer: ByteBuffer
@@ -67,6 +67,23 @@ public struct AWSKMSClient: Sendable {
         let object = (try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView))) as? [String: Any] ?? [:]
         guard response.status == .ok else { throw Self.error(status: response.status.code, object, reference: reference) }
         return object
+    }
+
+    /// The Host header for `endpoint`: IPv6 in brackets, the port only when it
+    /// is not the scheme's default (what HTTP clients send, and so what AWS checks).
+    static func hostHeader(_ endpoint: URL) -> String {
+        var host = endpoint.host ?? ""
+        if host.contains(":") && !host.hasPrefix("[") { host = "[\(host)]" }
+        let defaultPort = endpoint.scheme == "https" ? 443 : 80
+        guard let port = endpoint.port, port != defaultPort else { return host }
+        return "\(host):\(port)"
+    }
+
+    static func rootURL(_ endpoint: URL) -> String {
+        var components = URLComponents(url: endpoint, resolvingAgainstBaseURL: false)
+        components?.path = "/"
+        components?.query = nil
+        return components?.string ?? endpoint.absoluteString
     }
 
     /// KMS error types to OpenKCM's, per the AWS KMS API reference ("Errors").

@@ -55,7 +55,11 @@ public struct AWSKMSKeystore: Keystore {
             switch error {
             case .notFound: return .deleted(reason: "the key does not exist")
             case .disabled: return .disabled(reason: "the key is disabled")
-            case .accessDenied(_, let reason): return .disabled(reason: "access denied: \(reason)")
+            // The customer's key policy or grant refuses us: their decision, the kill switch.
+            case .accessDenied(_, let reason) where reason == "AccessDeniedException": return .disabled(reason: "access denied by the key policy")
+            // A bad signature, an expired token, unknown credentials: our side is wrong, not the
+            // customer's key; reported as unreachable so the grace period applies, never as a disable.
+            case .accessDenied(_, let reason): return .unreachable(reason: "credentials problem: \(reason)")
             default: return .unreachable(reason: error.description)
             }
         } catch {

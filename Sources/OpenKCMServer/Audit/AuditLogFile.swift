@@ -88,6 +88,7 @@ public final class AuditLogFile: Service, Sendable {
         var head = AuditHead.genesis
         if let last = lines.last {
             let entry = try AuditLogFormat.entry(last)
+            guard entry.sequence >= 1 else { throw AuditLogError.chainBroken("the last entry has sequence 0") }
             var probe = AuditChain(masterKey: masterKey, head: AuditHead(sequence: entry.sequence - 1, hash: entry.previousHash))
             let resealed = probe.seal(entry)
             guard resealed.mac == entry.mac else { throw AuditLogError.chainBroken("the last entry does not verify under this MasterKey") }
@@ -183,9 +184,16 @@ public final class AuditLogFile: Service, Sendable {
     /// Writes everything queued, in batches, until the queue is empty.
     private func flush() async {
         while true {
+            var orphans: [CheckedContinuation<Void, any Error>] = []
             let batch = state.withLock { state -> (bytes: [UInt8], ticket: UInt64, sync: Bool, head: AuditHead?)? in
                 guard !state.pending.isEmpty, state.failure == nil else {
                     state.writing = false
+                    if state.failure != nil {
+                        // Nobody will write for them: every waiter learns of the failure now.
+                        orphans = state.waiters.map(\.continuation)
+                        state.waiters = []
+                        state.pending = []
+                    }
                     return nil
                 }
                 defer {
@@ -194,7 +202,11 @@ public final class AuditLogFile: Service, Sendable {
                 }
                 return (state.pending, state.lastTicket, state.pendingNeedsSync, state.pendingHead)
             }
-            guard let batch else { return }
+            guard let batch else {
+                let failure = state.withLock { $0.failure } ?? "audit log failed"
+                for continuation in orphans { continuation.resume(throwing: AuditLogError.unwritable(failure)) }
+                return
+            }
             let descriptor = self.descriptor
             let result: String?
             if batch.sync {
@@ -248,17 +260,22 @@ public final class AuditLogFile: Service, Sendable {
     /// Stores the head of what is written, if it moved. A failure to store it
     /// is not an audit failure: the entries themselves are written.
     public func checkpointHead() async {
-        let (head, store) = state.withLock { state -> (AuditHead?, (@Sendable (AuditHead) async throws -> Void)?) in
-            guard let head = state.writtenHead, head.sequence > state.checkpointedHead?.sequence ?? 0 else { return (nil, nil) }
-            return (head, state.checkpoint)
-        }
-        guard let head, let store else { return }
-        if (try? await store(head)) != nil {
-            state.withLock { state in
-                if (state.checkpointedHead?.sequence ?? 0) < head.sequence { state.checkpointedHead = head }
+        // One store at a time, each with the newest head: the stored checkpoint only moves forward.
+        _ = try? await checkpointLock.withLock(0) {
+            let (head, store) = state.withLock { state -> (AuditHead?, (@Sendable (AuditHead) async throws -> Void)?) in
+                guard let head = state.writtenHead, head.sequence > state.checkpointedHead?.sequence ?? 0 else { return (nil, nil) }
+                return (head, state.checkpoint)
+            }
+            guard let head, let store else { return }
+            if (try? await store(head)) != nil {
+                state.withLock { state in
+                    if (state.checkpointedHead?.sequence ?? 0) < head.sequence { state.checkpointedHead = head }
+                }
             }
         }
     }
+
+    private let checkpointLock = KeyedAsyncLock<Int>()
 
     /// fsyncs what was written but not yet synced.
     public func syncNow() async {
@@ -266,9 +283,18 @@ public final class AuditLogFile: Service, Sendable {
         guard let target else { return }
         let descriptor = self.descriptor
         let failed = await Self.blocking { fsync(descriptor) != 0 }
-        state.withLock { state in
-            if failed { state.failure = "fsync failed" } else { state.syncedTicket = max(state.syncedTicket, target) }
+        let orphans = state.withLock { state -> [CheckedContinuation<Void, any Error>] in
+            guard failed else {
+                state.syncedTicket = max(state.syncedTicket, target)
+                return []
+            }
+            state.failure = "fsync failed"
+            // Only waiters nobody is writing for; a running flush fails its own.
+            guard !state.writing else { return [] }
+            defer { state.waiters = [] }
+            return state.waiters.map(\.continuation)
         }
+        for continuation in orphans { continuation.resume(throwing: AuditLogError.unwritable("fsync failed")) }
     }
 
     /// The periodic fsync, run by the service group; a last fsync on shutdown.

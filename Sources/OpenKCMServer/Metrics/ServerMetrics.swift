@@ -46,7 +46,7 @@ public final class ServerMetrics: Sendable {
         registry.makeGauge(
             descriptor: MetricNameDescriptor(namespace: "openkcm", metricName: "sealed", unitName: "", helpText: "1 while the server is sealed")
         ).set(to: core.status.sealed ? 1 : 0)
-        if let unsealed = try? core.unsealed(), let counts = try? await Self.keyCounts(unsealed.keyChain) {
+        if let unsealed = try? core.unsealed(), let counts = try? await cachedKeyCounts(unsealed.keyChain) {
             for layer in ["L2.1", "L3"] {
                 for state in KeyState.allCases {
                     registry.makeGauge(
@@ -57,6 +57,17 @@ public final class ServerMetrics: Sendable {
             }
         }
         return registry.emitToString()
+    }
+
+    /// Key counts walk every tenant's records: an unauthenticated scrape may
+    /// trigger that walk at most every 15 s.
+    private let keyCountCache = Mutex<(counts: [String: Int], at: ContinuousClock.Instant)?>(nil)
+
+    private func cachedKeyCounts(_ chain: KeyChain) async throws -> [String: Int] {
+        if let cached = keyCountCache.withLock({ $0 }), ContinuousClock.now - cached.at < .seconds(15) { return cached.counts }
+        let counts = try await Self.keyCounts(chain)
+        keyCountCache.withLock { $0 = (counts, .now) }
+        return counts
     }
 
     private static func keyCounts(_ chain: KeyChain) async throws -> [String: Int] {

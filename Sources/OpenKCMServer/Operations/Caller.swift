@@ -42,6 +42,8 @@ public final class AuditBatch: Sendable {
         entries.withLock { $0.append(entry) }
     }
 
+    var count: Int { entries.withLock { $0.count } }
+
     /// Takes every entry collected so far.
     public func drain() -> [AuditEntry] {
         entries.withLock { entries in

@@ -86,6 +86,11 @@ public struct Operations: Sendable {
         }
     }
 
+    /// Adds a refused entry for a batch item that failed before its operation ran.
+    func auditItemRefusal(_ operation: OperationKind, caller: Caller, tenant: TenantID, service: ServiceID, error: any Error) {
+        caller.auditBatch?.add(auditEntry(operation, caller: caller, tenant: tenant, service: service, key: nil, error: error))
+    }
+
     /// Audits what happens outside a named, scoped operation: init, unseal,
     /// and refusals before routing (bad token, bad body, unknown route).
     public func auditUnscoped(_ operation: String, caller: Caller, error: (any Error)?, sync: Bool = false) async {

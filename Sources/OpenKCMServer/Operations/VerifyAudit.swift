@@ -5,6 +5,10 @@ extension Operations {
     /// Checks the whole stored log and names the first bad entry (auditor, root).
     public func verifyAudit(caller: Caller) async throws -> AuditVerification {
         try await perform(.auditVerify, caller: caller) { core in
+            // The checkpoint first, then the file: everything the checkpoint names is already written.
+            await self.core.auditLog.checkpointHead()
+            let checkpoint = try await self.core.barrier.get(ServerCore.auditCheckpointKey)
+                .map { try JSONDecoder().decode(AuditHead.self, from: $0) }
             let lines = AuditLogFormat.lines(try self.core.auditLog.readAll())
             var entries: [AuditEntry] = []
             for (index, line) in lines.enumerated() {
@@ -13,11 +17,6 @@ extension Operations {
                 }
                 entries.append(entry)
             }
-            // Entries written after the last checkpoint (at most a second's worth, and never
-            // a key-state change, which checkpoints before it is answered) are covered by the chain alone.
-            await self.core.auditLog.checkpointHead()
-            let checkpoint = try await self.core.barrier.get(ServerCore.auditCheckpointKey)
-                .map { try JSONDecoder().decode(AuditHead.self, from: $0) }
             return AuditVerifier(masterKey: core.masterKey).verify(entries, checkpoint: checkpoint)
         }
     }

@@ -21,8 +21,10 @@ public struct RequestSetupMiddleware: RouterMiddleware {
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
         let response = await answer(request, context: context, next: next)
+        // Label values come from fixed sets only: a client cannot grow the registry.
+        let method = ["GET", "POST", "PUT", "DELETE"].contains(request.method.rawValue) ? request.method.rawValue : "OTHER"
         metrics.recordRequest(
-            route: context.endpointPath ?? "unmatched", method: request.method.rawValue, status: response.status.code,
+            route: context.endpointPath ?? "unmatched", method: method, status: response.status.code,
             duration: ContinuousClock.now - start)
         return response
     }

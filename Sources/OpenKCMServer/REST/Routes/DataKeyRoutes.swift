@@ -45,9 +45,14 @@ struct DataKeyRoutes {
                 var results: [DataKeyResult] = []
                 results.reserveCapacity(items.count)
                 for item in items {
+                    let entriesBefore = batch.count
                     do {
                         results.append(try await run(action, item, tenant: tenant, service: service, caller: caller))
                     } catch {
+                        // An item refused before its operation ran (bad base64, bad context) is audited too.
+                        if batch.count == entriesBefore {
+                            operations.auditItemRefusal(action.operation, caller: caller, tenant: tenant, service: service, error: error)
+                        }
                         var problem = ProblemDetails.from(error)
                         problem.correlationId = context.caller.correlationID
                         results.append(DataKeyResult(error: problem))
