@@ -29,9 +29,7 @@ public struct Operations: Sendable {
     ) async throws -> Result {
         let result: Result
         do {
-            let unsealed = try core.unsealed()
-            guard let identity = caller.identity else { throw AccessError.unauthenticated }
-            try AccessPolicy.authorize(identity, operation, tenant: tenant, service: service)
+            let unsealed = try admit(operation, caller: caller, tenant: tenant, service: service)
             if sync {
                 // Fail closed before anything changes: a state change that cannot be audited never starts.
                 var intent = auditEntry(operation, caller: caller, tenant: tenant, service: service, key: key, error: nil)
@@ -42,18 +40,30 @@ public struct Operations: Sendable {
         } catch let auditError as AuditLogError {
             throw auditError
         } catch {
-            let entry = auditEntry(operation, caller: caller, tenant: tenant, service: service, key: key, error: error)
-            do {
-                try await record(entry, caller: caller, sync: sync)
-            } catch let auditError as AuditLogError where auditError != .sealed {
-                throw auditError
-            } catch {
-                // Sealed: there is no audit key; the refusal goes to the server log only.
-            }
+            try await recordRefusal(operation, caller: caller, tenant: tenant, service: service, key: key, error: error, sync: sync)
             throw error
         }
         try await record(auditEntry(operation, caller: caller, tenant: tenant, service: service, key: key, error: nil), caller: caller, sync: sync)
         return result
+    }
+
+    /// Checks access for a whole request (a batch) before its items run;
+    /// only a refusal is audited here, each item is audited on its own.
+    func authorize(_ operation: OperationKind, caller: Caller, tenant: TenantID?, service: ServiceID?) async throws {
+        do {
+            _ = try admit(operation, caller: caller, tenant: tenant, service: service)
+        } catch {
+            try await recordRefusal(operation, caller: caller, tenant: tenant, service: service, key: nil, error: error, sync: false)
+            throw error
+        }
+    }
+
+    /// The unsealed core, if the caller may perform `operation` on this scope.
+    private func admit(_ operation: OperationKind, caller: Caller, tenant: TenantID?, service: ServiceID?) throws -> ServerCore.Unsealed {
+        let unsealed = try core.unsealed()
+        guard let identity = caller.identity else { throw AccessError.unauthenticated }
+        try AccessPolicy.authorize(identity, operation, tenant: tenant, service: service)
+        return unsealed
     }
 
     /// Writes an entry, or adds it to the caller's batch, which the batch
@@ -67,23 +77,17 @@ public struct Operations: Sendable {
         }
     }
 
-    /// Checks access for a whole request (a batch) before its items run;
-    /// only a refusal is audited here, each item is audited on its own.
-    func authorize(_ operation: OperationKind, caller: Caller, tenant: TenantID?, service: ServiceID?) async throws {
+    /// Records a refused or failed operation. While sealed the log holds it
+    /// for the next unseal; any other audit failure replaces the caller's error.
+    private func recordRefusal(
+        _ operation: OperationKind, caller: Caller, tenant: TenantID?, service: ServiceID?, key: String?, error: any Error, sync: Bool
+    ) async throws {
+        let entry = auditEntry(operation, caller: caller, tenant: tenant, service: service, key: key, error: error)
         do {
-            _ = try core.unsealed()
-            guard let identity = caller.identity else { throw AccessError.unauthenticated }
-            try AccessPolicy.authorize(identity, operation, tenant: tenant, service: service)
-        } catch {
-            let entry = auditEntry(operation, caller: caller, tenant: tenant, service: service, key: nil, error: error)
-            caller.audited.set()
-            do {
-                try await core.auditLog.append(entry)
-            } catch let auditError as AuditLogError where auditError != .sealed {
-                throw auditError
-            } catch {}
-            throw error
-        }
+            try await record(entry, caller: caller, sync: sync)
+        } catch let auditError as AuditLogError where auditError != .sealed {
+            throw auditError
+        } catch {}
     }
 
     /// Adds a refused entry for a batch item that failed before its operation ran.
