@@ -84,6 +84,18 @@ let package = Package(
             path: "Sources/Keystores/AWSKMS",
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "OpenKCMTransit",
+            dependencies: [
+                "OpenKCMCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Sources/Keystores/Transit",
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "openkcm",
             dependencies: [
@@ -140,6 +152,14 @@ let package = Package(
             name: "OpenKCMAWSKMSTests",
             dependencies: ["OpenKCMAWSKMS", "OpenKCMCore", "OpenKCMTestSupport", .product(name: "Crypto", package: "swift-crypto")],
             resources: [.copy("Resources")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "OpenKCMTransitTests",
+            dependencies: [
+                "OpenKCMTransit", "OpenKCMCore", "OpenKCMTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,0 +1,75 @@
+public import Crypto
+public import Foundation
+import NIOHTTP1
+public import OpenKCMCore
+
+/// A customer's OpenBao / Vault transit key as an L1 (or a seal or shard key).
+/// The tenant and purpose are bound as `associated_data` (AES-GCM keys), so a
+/// wrapped L2 moved to another tenant fails to decrypt at the customer's server.
+public struct TransitKeystore: Keystore {
+    public let reference: KeystoreReference
+    let name: String
+    let client: TransitClient
+
+    public init(keyName: String, client: TransitClient) {
+        self.name = keyName
+        self.client = client
+        self.reference = KeystoreReference(provider: "transit", key: "\(client.mount)/\(keyName)")
+    }
+
+    public func wrap(_ key: SymmetricKey, context: KeystoreContext) async throws -> Data {
+        let plaintext = key.withUnsafeBytes { Data($0).base64EncodedString() }
+        let answer = try await client.call(
+            .POST, "\(client.mount)/encrypt/\(escaped)", ["plaintext": plaintext, "associated_data": Self.associatedData(context)],
+            reference: reference)
+        guard let ciphertext = (answer["data"] as? [String: Any])?["ciphertext"] as? String else {
+            throw KeystoreError.unreachable(reference, reason: "encrypt answered without a ciphertext")
+        }
+        return Data(ciphertext.utf8)
+    }
+
+    public func unwrap(_ wrapped: Data, context: KeystoreContext) async throws -> SymmetricKey {
+        let answer = try await client.call(
+            .POST, "\(client.mount)/decrypt/\(escaped)",
+            ["ciphertext": String(decoding: wrapped, as: UTF8.self), "associated_data": Self.associatedData(context)],
+            reference: reference)
+        guard var plaintext = ((answer["data"] as? [String: Any])?["plaintext"] as? String).flatMap({ Data(base64Encoded: $0) }) else {
+            throw KeystoreError.badCiphertext(reference)
+        }
+        defer { plaintext.resetBytes(in: 0..<plaintext.count) }
+        guard plaintext.count == 32 else { throw KeystoreError.badCiphertext(reference) }
+        return SymmetricKey(data: plaintext)
+    }
+
+    /// Reads the key: soft-deleted means the customer pulled the plug.
+    public func status() async -> KeystoreStatus {
+        do {
+            let answer = try await client.call(.GET, "\(client.mount)/keys/\(escaped)", reference: reference)
+            let data = answer["data"] as? [String: Any] ?? [:]
+            if data["soft_deleted"] as? Bool == true { return .disabled(reason: "the key is soft-deleted") }
+            if data["supports_encryption"] as? Bool == false || data["supports_decryption"] as? Bool == false {
+                return .disabled(reason: "the key no longer encrypts and decrypts")
+            }
+            return .enabled
+        } catch let error as KeystoreError {
+            switch error {
+            case .notFound: return .deleted(reason: "the key does not exist")
+            case .disabled: return .disabled(reason: "the key is disabled")
+            case .accessDenied(_, let reason): return .disabled(reason: "access denied: \(reason)")
+            default: return .unreachable(reason: error.description)
+            }
+        } catch {
+            return .unreachable(reason: "\(error)")
+        }
+    }
+
+    private var escaped: String {
+        name.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-_."))) ?? name
+    }
+
+    /// The context in its canonical byte form (the envelope's), base64.
+    static func associatedData(_ context: KeystoreContext) -> String {
+        let canonical = (try? EncryptionContext(context.pairs))?.encoded ?? []
+        return Data(canonical).base64EncodedString()
+    }
+}
