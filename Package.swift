@@ -59,6 +59,8 @@ let package = Package(
             dependencies: [
                 "OpenKCMCore",
                 "OpenKCMSQLite",
+                "OpenKCMAWSKMS",
+                "OpenKCMTransit",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -168,6 +170,9 @@ let package = Package(
                 "OpenKCMCore",
                 "OpenKCMServer",
                 "OpenKCMSQLite",
+                "OpenKCMAWSKMS",
+                "OpenKCMTransit",
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 "OpenKCMTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),

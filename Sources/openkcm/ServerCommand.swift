@@ -61,7 +61,7 @@ struct ServerCommand: AsyncParsableCommand {
         guard let sync = AuditLogFile.SyncMode(rawValue: syncText) else {
             throw ValidationError("--audit-sync must be group or every-request, got '\(syncText)'")
         }
-        let configuration = ServerConfiguration(
+        var configuration = ServerConfiguration(
             host: String(addressText[..<colon]),
             port: port,
             dataDirectory: try dataDirectory ?? environment["OPENKCM_DATA_DIR"] ?? fromFile("server.data_dir") ?? "./data",
@@ -69,6 +69,7 @@ struct ServerCommand: AsyncParsableCommand {
             auditSync: sync,
             seal: try seal ?? environment["OPENKCM_SEAL"] ?? fromFile("server.seal")
         )
+        do { configuration.keystores = try file.keystoreSections() } catch { throw ValidationError("\(error)") }
         if !Self.loggingBootstrapped.withLock({ let done = $0; $0 = true; return done }) {
             LoggingSystem.bootstrap { JSONLogHandler(label: $0) }
             // Run Swift Concurrency jobs on NIO's event loops: a request then stays on

@@ -10,10 +10,11 @@ public struct AWSKMSKeystore: Keystore {
     let client: AWSKMSClient
 
     /// - Parameter keyID: key id, key ARN, alias name or alias ARN.
-    public init(keyID: String, client: AWSKMSClient) {
+    /// - Parameter provider: the name L1 links use for this connection.
+    public init(keyID: String, client: AWSKMSClient, provider: String = "aws-kms") {
         self.keyID = keyID
         self.client = client
-        self.reference = KeystoreReference(provider: "aws-kms", key: keyID)
+        self.reference = KeystoreReference(provider: provider, key: keyID)
     }
 
     public func wrap(_ key: SymmetricKey, context: KeystoreContext) async throws -> Data {

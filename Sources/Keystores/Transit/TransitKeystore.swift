@@ -11,10 +11,12 @@ public struct TransitKeystore: Keystore {
     let name: String
     let client: TransitClient
 
-    public init(keyName: String, client: TransitClient) {
+    /// - Parameter provider: the name L1 links use for this connection.
+    public init(keyName: String, client: TransitClient, provider: String? = nil) {
         self.name = keyName
         self.client = client
-        self.reference = KeystoreReference(provider: "transit", key: "\(client.mount)/\(keyName)")
+        self.reference = provider.map { KeystoreReference(provider: $0, key: keyName) }
+            ?? KeystoreReference(provider: "transit", key: "\(client.mount)/\(keyName)")
     }
 
     public func wrap(_ key: SymmetricKey, context: KeystoreContext) async throws -> Data {

@@ -41,10 +41,29 @@ public struct ConfigurationFile: Sendable, Equatable {
             let key = line[..<equals].trimmingCharacters(in: .whitespaces)
             let rawValue = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
             let path = section.isEmpty ? key : "\(section).\(key)"
-            guard Self.knownKeys.contains(path) else { throw .unknownKey(line: number, path) }
+            guard Self.knownKeys.contains(path) || Self.isKeystoreKey(path) else { throw .unknownKey(line: number, path) }
             guard values[path] == nil else { throw .syntax(line: number, "'\(path)' is set twice") }
             values[path] = try Self.value(rawValue, line: number)
         }
+    }
+
+    /// `[keystores.<name>]` fields: a provider connection that L1 links name.
+    public static let keystoreFields: Set<String> = ["type", "endpoint", "region", "address", "token_file", "mount", "namespace"]
+
+    static func isKeystoreKey(_ path: String) -> Bool {
+        let parts = path.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 3 && parts[0] == "keystores" && !parts[1].isEmpty && keystoreFields.contains(String(parts[2]))
+    }
+
+    /// Every `[keystores.<name>]` section: name -> field -> value.
+    public func keystoreSections() throws(ConfigurationError) -> [String: [String: String]] {
+        var sections: [String: [String: String]] = [:]
+        for key in values.keys where Self.isKeystoreKey(key) {
+            let parts = key.split(separator: ".")
+            guard let value = try string(key) else { continue }
+            sections[String(parts[1]), default: [:]][String(parts[2])] = value
+        }
+        return sections
     }
 
     public func string(_ key: String) throws(ConfigurationError) -> String? {

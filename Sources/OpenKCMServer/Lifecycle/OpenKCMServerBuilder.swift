@@ -45,6 +45,7 @@ public struct OpenKCMServerBuilder {
             storage = try await SQLiteStorage.open(path: configuration.dataDirectory + "/openkcm.sqlite")
             auditPath = configuration.dataDirectory + "/audit.log"
         }
+        try KeystoreProviders.register(configuration.keystores, into: keystores)
         let auditLog = try AuditLogFile(path: auditPath, mode: configuration.auditSync)
         let seal = try configuration.seal.map { try SealKeystoreLoader.keystore($0) }
         let core = try await ServerCore(backend: storage, keystores: keystores, auditLog: auditLog, configuredSeal: configuration.dev ? nil : seal)

@@ -11,6 +11,8 @@ public struct ServerConfiguration: Sendable {
     /// Only `software:<key file>` exists until the real keystores arrive; the
     /// file holds the 32-byte seal key (created with mode 0600 if missing).
     public var seal: String?
+    /// Provider connections from `[keystores.<name>]`: name -> field -> value.
+    public var keystores: [String: [String: String]] = [:]
 
     public init(
         host: String = "127.0.0.1", port: Int = 8200, dataDirectory: String = "./data", dev: Bool = false,
