@@ -69,7 +69,21 @@ struct ServerCommand: AsyncParsableCommand {
             auditSync: sync,
             seal: try seal ?? environment["OPENKCM_SEAL"] ?? fromFile("server.seal")
         )
-        do { configuration.keystores = try file.keystoreSections() } catch { throw ValidationError("\(error)") }
+        do {
+            configuration.keystores = try file.keystoreSections()
+            if let seconds = try file.integer("server.l1_check_interval_seconds") {
+                guard seconds >= 1 else { throw ValidationError("server.l1_check_interval_seconds must be at least 1") }
+                configuration.l1CheckInterval = .seconds(seconds)
+            }
+            if let seconds = try file.integer("server.l1_grace_period_seconds") {
+                guard seconds >= 0 else { throw ValidationError("server.l1_grace_period_seconds must not be negative") }
+                configuration.l1GracePeriod = .seconds(seconds)
+            }
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            throw ValidationError("\(error)")
+        }
         if !Self.loggingBootstrapped.withLock({ let done = $0; $0 = true; return done }) {
             LoggingSystem.bootstrap { JSONLogHandler(label: $0) }
             // Run Swift Concurrency jobs on NIO's event loops: a request then stays on

@@ -205,7 +205,10 @@ import OpenKCMTestSupport
         await #expect(throws: KeystoreError.disabled(fixture.l1.reference)) {
             _ = try await chain.unwrapDataKey(blob.wrapped, tenant: acme, service: payments)
         }
+        // The refused L1 call locked the tenant; the next status check sees the key back and lifts it.
+        #expect(chain.lockCause(acme) == .provider)
         fixture.l1.setStatus(.enabled)
+        #expect(try await chain.refreshL1Status(acme) == .unlocked)
         _ = try await chain.unwrapDataKey(blob.wrapped, tenant: acme, service: payments)
         #expect(chain.isUnsealed(acme))
     }

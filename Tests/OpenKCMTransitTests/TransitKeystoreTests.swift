@@ -57,6 +57,7 @@ import OpenKCMTransit
 
         _ = try await client.call(.POST, "transit/keys/\(name)/soft-delete-restore", [:], reference: keystore.reference)
         #expect(await keystore.status() == .enabled)
+        #expect(try await chain.refreshL1Status(tenant("acme")) == .unlocked)
         #expect(try await chain.unwrapDataKey(dataKey.wrapped, tenant: tenant("acme"), service: service("payments")) == dataKey.key)
     }
 

@@ -12,8 +12,12 @@ import Synchronization
 public final class KeyChain: Sendable {
     private let storage: SealedStorage
     private let keystores: any KeystoreResolver
+    var keystoreResolver: any KeystoreResolver { keystores }
     private let now: @Sendable () -> Date
     private let nonceLimits: NonceLimits
+    /// How long an unreachable L1 (network fault, not a disable) is tolerated before the tenant locks.
+    public let l1GracePeriod: Duration
+    let unreachableSince = Mutex<[TenantID: ContinuousClock.Instant]>([:])
     private let tenantLocks = KeyedAsyncLock<TenantID>()
     let memory = Mutex(KeyChainMemory())
 
@@ -25,11 +29,13 @@ public final class KeyChain: Sendable {
         storage: SealedStorage,
         keystores: any KeystoreResolver,
         nonceLimits: NonceLimits = NonceLimits(),
+        l1GracePeriod: Duration = .seconds(60),
         clock: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.storage = storage
         self.keystores = keystores
         self.nonceLimits = nonceLimits
+        self.l1GracePeriod = l1GracePeriod
         self.now = clock
     }
 
@@ -68,7 +74,7 @@ public final class KeyChain: Sendable {
             let unsealed = try UnsealedTenant(ring: ring, root: root)
             // A lock that landed while the L1 call was in flight wins.
             try memory.withLock { memory throws(KeyChainError) in
-                if case .locked(let reason) = memory.tenants[tenant] { throw .tenantLocked(tenant, reason: reason) }
+                if case .locked(let reason, _) = memory.tenants[tenant] { throw .tenantLocked(tenant, reason: reason) }
                 memory.tenants[tenant] = .unsealed(unsealed)
                 memory.services.removeValue(forKey: tenant)
             }
@@ -108,12 +114,12 @@ public final class KeyChain: Sendable {
     /// link is gone and drops its keys from memory at once. Every operation on
     /// the tenant is refused, here and after a restart, until ``linkL1(_:to:)``.
     public func unlinkL1(_ tenant: TenantID) async throws {
-        lockTenant(tenant, reason: Self.unlinkedReason)
+        lockTenant(tenant, reason: Self.unlinkedReason, cause: .unlinked)
         try await tenantLocks.withLock(tenant) {
             var ring = try await readTenant(tenant)
             if ring.l1UnlinkedAt == nil { ring.l1UnlinkedAt = now() }
             try await storage.put(TenantKeyRing.storageKey(tenant), value: RecordCoder.encode(ring))
-            lockTenant(tenant, reason: Self.unlinkedReason)
+            lockTenant(tenant, reason: Self.unlinkedReason, cause: .unlinked)
         }
     }
 
@@ -383,18 +389,27 @@ public final class KeyChain: Sendable {
 
     /// Locks a tenant: drops its keys from memory and refuses every operation
     /// on it, naming `reason`, until ``unlockTenant(_:)``.
-    public func lockTenant(_ tenant: TenantID, reason: String) {
+    public func lockTenant(_ tenant: TenantID, reason: String, cause: LockCause = .manual) {
         memory.withLock { memory in
-            memory.tenants[tenant] = .locked(reason: reason)
+            memory.tenants[tenant] = .locked(reason: reason, cause: cause)
             memory.services.removeValue(forKey: tenant)
         }
     }
 
-    /// Lifts a lock; the next operation unwraps the L2 through the L1 again.
-    public func unlockTenant(_ tenant: TenantID) {
+    /// Lifts a lock (of any cause, or only of `cause`); the next operation
+    /// unwraps the L2 through the L1 again.
+    @discardableResult
+    public func unlockTenant(_ tenant: TenantID, cause: LockCause? = nil) -> Bool {
         memory.withLock { memory in
-            if case .locked = memory.tenants[tenant] { memory.tenants.removeValue(forKey: tenant) }
+            guard case .locked(_, let current) = memory.tenants[tenant], cause == nil || cause == current else { return false }
+            memory.tenants.removeValue(forKey: tenant)
+            return true
         }
+    }
+
+    /// Why a tenant is locked, if it is.
+    public func lockCause(_ tenant: TenantID) -> LockCause? {
+        memory.withLock { if case .locked(_, let cause) = $0.tenants[tenant] { cause } else { nil } }
     }
 
     /// Drops a tenant's keys from memory without locking it (eviction).
@@ -449,7 +464,7 @@ public final class KeyChain: Sendable {
             try memory.withLock { memory throws(KeyChainError) in
                 switch memory.tenants[tenant] {
                 case .unsealed: memory.services[tenant, default: [:]][service] = loaded
-                case .locked(let reason): throw .tenantLocked(tenant, reason: reason)
+                case .locked(let reason, _): throw .tenantLocked(tenant, reason: reason)
                 case nil: break
                 }
             }
@@ -468,7 +483,7 @@ public final class KeyChain: Sendable {
             try memory.withLock { memory throws(KeyChainError) in
                 switch memory.tenants[tenant] {
                 case .unsealed: memory.services[tenant, default: [:]][service] = loaded
-                case .locked(let reason): throw .tenantLocked(tenant, reason: reason)
+                case .locked(let reason, _): throw .tenantLocked(tenant, reason: reason)
                 case nil: break
                 }
             }
@@ -480,7 +495,7 @@ public final class KeyChain: Sendable {
     private func cachedService(_ tenant: TenantID, _ service: ServiceID) throws(KeyChainError) -> UnsealedService? {
         try memory.withLock { memory throws(KeyChainError) -> UnsealedService? in
             if let loaded = memory.services[tenant]?[service] { return loaded }
-            if case .locked(let reason) = memory.tenants[tenant] { throw .tenantLocked(tenant, reason: reason) }
+            if case .locked(let reason, _) = memory.tenants[tenant] { throw .tenantLocked(tenant, reason: reason) }
             return nil
         }
     }
@@ -491,22 +506,32 @@ public final class KeyChain: Sendable {
         let existing = try memory.withLock { memory throws(KeyChainError) -> UnsealedTenant? in
             switch memory.tenants[tenant] {
             case .unsealed(let unsealed): return unsealed
-            case .locked(let reason): throw .tenantLocked(tenant, reason: reason)
+            case .locked(let reason, _): throw .tenantLocked(tenant, reason: reason)
             case nil: return nil
             }
         }
         if let existing { return existing }
         let ring = try await readTenant(tenant)
         guard ring.l1UnlinkedAt == nil else {
-            lockTenant(tenant, reason: Self.unlinkedReason)
+            lockTenant(tenant, reason: Self.unlinkedReason, cause: .unlinked)
             throw KeyChainError.tenantLocked(tenant, reason: Self.unlinkedReason)
         }
         let keystore = try keystores.keystore(for: ring.l1)
-        let root = try await keystore.unwrap(ring.wrappedRoot, context: KeystoreContext(tenant: tenant.rawValue, purpose: .l2))
+        let root: SymmetricKey
+        do {
+            root = try await keystore.unwrap(ring.wrappedRoot, context: KeystoreContext(tenant: tenant.rawValue, purpose: .l2))
+        } catch let error as KeystoreError {
+            // A failed L1 call that says the key is off or gone locks at once, like the status check.
+            switch error {
+            case .disabled, .notFound: lockTenant(tenant, reason: "its L1 refused: \(error)", cause: .provider)
+            default: break
+            }
+            throw error
+        }
         let unsealed = try UnsealedTenant(ring: ring, root: root)
         // A lock that landed while the L1 call was in flight wins.
         try memory.withLock { memory throws(KeyChainError) in
-            if case .locked(let reason) = memory.tenants[tenant] { throw .tenantLocked(tenant, reason: reason) }
+            if case .locked(let reason, _) = memory.tenants[tenant] { throw .tenantLocked(tenant, reason: reason) }
             memory.tenants[tenant] = .unsealed(unsealed)
         }
         return unsealed
@@ -558,7 +583,7 @@ public final class KeyChain: Sendable {
     private func refuseIfLocked(_ ring: TenantKeyRing) throws(KeyChainError) {
         if ring.l1UnlinkedAt != nil { throw .tenantLocked(ring.tenant, reason: Self.unlinkedReason) }
         try memory.withLock { memory throws(KeyChainError) in
-            if case .locked(let reason) = memory.tenants[ring.tenant] { throw .tenantLocked(ring.tenant, reason: reason) }
+            if case .locked(let reason, _) = memory.tenants[ring.tenant] { throw .tenantLocked(ring.tenant, reason: reason) }
         }
     }
 

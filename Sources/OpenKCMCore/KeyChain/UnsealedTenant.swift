@@ -7,7 +7,18 @@ enum TenantSlot: Sendable {
     /// The tenant's L2 and usable L2.1 keys are in memory.
     case unsealed(UnsealedTenant)
     /// Kill switch: nothing for this tenant opens until it is unlocked.
-    case locked(reason: String)
+    case locked(reason: String, cause: LockCause)
+}
+
+/// Who locked a tenant, and so who may lift the lock.
+public enum LockCause: Sendable, Hashable {
+    /// An operator or the API (`lockTenant`); lifted by `unlockTenant`.
+    case manual
+    /// The L1 link was removed; lifted by relinking.
+    case unlinked
+    /// The customer's key refused or vanished, or stayed unreachable past the
+    /// grace period; lifted when the provider answers "enabled" again.
+    case provider
 }
 
 /// Everything in memory, behind one mutex. Loaded services are kept apart

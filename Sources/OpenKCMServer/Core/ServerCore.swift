@@ -34,7 +34,14 @@ public final class ServerCore: Sendable {
     private let phase: Mutex<Phase>
 
     /// Reads the seal configuration; the core starts sealed (or uninitialized).
-    public init(backend: any Storage, keystores: KeystoreRegistry, auditLog: AuditLogFile, configuredSeal: (any Keystore)? = nil) async throws {
+    /// How long an unreachable L1 is tolerated before its tenant locks.
+    public let l1GracePeriod: Duration
+
+    public init(
+        backend: any Storage, keystores: KeystoreRegistry, auditLog: AuditLogFile, configuredSeal: (any Keystore)? = nil,
+        l1GracePeriod: Duration = .seconds(60)
+    ) async throws {
+        self.l1GracePeriod = l1GracePeriod
         self.backend = backend
         self.barrier = SealedStorage(backend: backend)
         self.keystores = keystores
@@ -221,7 +228,7 @@ public final class ServerCore: Sendable {
         }
         try await auditLog.flushSealedBacklog()
         let unsealed = Unsealed(
-            keyChain: KeyChain(storage: barrier, keystores: keystores),
+            keyChain: KeyChain(storage: barrier, keystores: keystores, l1GracePeriod: l1GracePeriod),
             identities: IdentityDirectory(storage: barrier, masterKey: masterKey),
             masterKey: masterKey
         )

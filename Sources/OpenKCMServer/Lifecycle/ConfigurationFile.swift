@@ -24,7 +24,10 @@ public struct ConfigurationFile: Sendable, Equatable {
     public private(set) var values: [String: Value] = [:]
 
     /// Keys the server reads.
-    public static let knownKeys: Set<String> = ["server.address", "server.data_dir", "server.audit_sync", "server.seal"]
+    public static let knownKeys: Set<String> = [
+        "server.address", "server.data_dir", "server.audit_sync", "server.seal",
+        "server.l1_check_interval_seconds", "server.l1_grace_period_seconds",
+    ]
 
     public init(parsing text: String) throws(ConfigurationError) {
         var section = ""
@@ -64,6 +67,14 @@ public struct ConfigurationFile: Sendable, Equatable {
             sections[String(parts[1]), default: [:]][String(parts[2])] = value
         }
         return sections
+    }
+
+    public func integer(_ key: String) throws(ConfigurationError) -> Int? {
+        switch values[key] {
+        case nil: return nil
+        case .integer(let value): return value
+        default: throw .wrongType(key, expected: "an integer")
+        }
     }
 
     public func string(_ key: String) throws(ConfigurationError) -> String? {

@@ -48,7 +48,9 @@ public struct OpenKCMServerBuilder {
         try KeystoreProviders.register(configuration.keystores, into: keystores)
         let auditLog = try AuditLogFile(path: auditPath, mode: configuration.auditSync)
         let seal = try configuration.seal.map { try SealKeystoreLoader.keystore($0) }
-        let core = try await ServerCore(backend: storage, keystores: keystores, auditLog: auditLog, configuredSeal: configuration.dev ? nil : seal)
+        let core = try await ServerCore(
+            backend: storage, keystores: keystores, auditLog: auditLog, configuredSeal: configuration.dev ? nil : seal,
+            l1GracePeriod: configuration.l1GracePeriod)
 
         var devRootToken: String?
         if configuration.dev {
@@ -63,10 +65,14 @@ public struct OpenKCMServerBuilder {
             }
         }
 
+        let operations = Operations(core: core)
         let application = Application(
-            router: buildRouter(operations: Operations(core: core)),
+            router: buildRouter(operations: operations),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "openkcm"),
-            services: [auditLog, SealOnShutdown(core: core, closeStorage: { try? await storage.close() })],
+            services: [
+                auditLog, SealOnShutdown(core: core, closeStorage: { try? await storage.close() }),
+                L1StatusMonitor(operations: operations, interval: configuration.l1CheckInterval, logger: logger),
+            ],
             logger: logger
         )
         return Built(

@@ -11,6 +11,10 @@ public struct ServerConfiguration: Sendable {
     /// Only `software:<key file>` exists until the real keystores arrive; the
     /// file holds the 32-byte seal key (created with mode 0600 if missing).
     public var seal: String?
+    /// How often each linked L1 is asked for its status (the kill switch's delay).
+    public var l1CheckInterval: Duration = .seconds(5)
+    /// How long an unreachable L1 is tolerated before its tenant locks.
+    public var l1GracePeriod: Duration = .seconds(60)
     /// Provider connections from `[keystores.<name>]`: name -> field -> value.
     public var keystores: [String: [String: String]] = [:]
 

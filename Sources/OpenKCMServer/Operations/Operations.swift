@@ -95,6 +95,17 @@ public struct Operations: Sendable {
         caller.auditBatch?.add(auditEntry(operation, caller: caller, tenant: tenant, service: service, key: nil, error: error))
     }
 
+    /// Audits something the server did by itself (the L1 monitor locking or
+    /// unlocking a tenant), fsynced: these are key-state changes.
+    func auditSystemEvent(_ operation: String, tenant: TenantID, errorCode: String?) async {
+        var entry = auditEntry(.seal, caller: Caller(identity: nil, correlationID: UUID().uuidString.lowercased()), tenant: tenant,
+                               service: nil, key: nil, error: nil)
+        entry.identity = "openkcm"
+        entry.operation = operation
+        entry.errorCode = errorCode
+        try? await core.auditLog.append(entry, sync: true)
+    }
+
     /// Audits what happens outside a named, scoped operation: init, unseal,
     /// and refusals before routing (bad token, bad body, unknown route).
     public func auditUnscoped(_ operation: String, caller: Caller, error: (any Error)?, sync: Bool = false) async {

@@ -1,0 +1,50 @@
+import Synchronization
+
+/// What a status check changed for a tenant.
+public enum L1StatusChange: Sendable, Hashable {
+    /// The tenant was locked: the reason names the provider's answer.
+    case locked(reason: String)
+    /// The provider answers "enabled" again: a provider lock was lifted.
+    case unlocked
+}
+
+extension KeyChain {
+    /// Asks the tenant's L1 for its status and applies the kill switch:
+    /// disabled or deleted locks at once; unreachable locks only after
+    /// ``l1GracePeriod`` (a network fault is not the customer pulling the
+    /// plug); enabled again lifts a provider lock. Unlinked tenants are left
+    /// to the governance plane. Returns what changed, if anything.
+    public func refreshL1Status(_ tenant: TenantID) async throws -> L1StatusChange? {
+        let ring = try await tenantKeyRing(tenant)
+        guard ring.l1UnlinkedAt == nil else { return nil }
+        let status: KeystoreStatus
+        do {
+            status = try await keystoreForStatus(ring.l1).status()
+        } catch {
+            status = .unreachable(reason: "\(error)")
+        }
+        let lockedByProvider = lockCause(tenant) == .provider
+        switch status {
+        case .enabled:
+            _ = unreachableSince.withLock { $0.removeValue(forKey: tenant) }
+            return lockedByProvider && unlockTenant(tenant, cause: .provider) ? .unlocked : nil
+        case .disabled(let reason), .deleted(let reason):
+            _ = unreachableSince.withLock { $0.removeValue(forKey: tenant) }
+            guard !lockedByProvider, lockCause(tenant) == nil else { return nil }
+            let message = "its L1 \(ring.l1) is off at the provider (\(reason))"
+            lockTenant(tenant, reason: message, cause: .provider)
+            return .locked(reason: message)
+        case .unreachable(let reason):
+            let since = unreachableSince.withLock { $0[tenant, default: .now] }
+            unreachableSince.withLock { $0[tenant] = since }
+            guard ContinuousClock.now - since >= l1GracePeriod, lockCause(tenant) == nil else { return nil }
+            let message = "its L1 \(ring.l1) has been unreachable for more than \(l1GracePeriod) (\(reason))"
+            lockTenant(tenant, reason: message, cause: .provider)
+            return .locked(reason: message)
+        }
+    }
+
+    private func keystoreForStatus(_ reference: KeystoreReference) throws -> any Keystore {
+        try keystoreResolver.keystore(for: reference)
+    }
+}
