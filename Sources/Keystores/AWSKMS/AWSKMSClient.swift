@@ -55,6 +55,9 @@ public struct AWSKMSClient: Sendable {
         var request = HTTPClientRequest(url: Self.rootURL(endpoint))
         request.method = .POST
         for header in headers { request.headers.add(name: header.name, value: header.value) }
+        // L1 calls are rare (tenant loads, status checks): one connection each. A pooled idle
+        // connection buys little here and stalls single-threaded emulators such as moto.
+        request.headers.add(name: "Connection", value: "close")
         request.body = .bytes(ByteBuffer(bytes: payload))
         let response: HTTPClientResponse
         let buffer: ByteBuffer

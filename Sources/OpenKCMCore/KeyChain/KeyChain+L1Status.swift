@@ -17,9 +17,12 @@ extension KeyChain {
     public func refreshL1Status(_ tenant: TenantID) async throws -> L1StatusChange? {
         let ring = try await tenantKeyRing(tenant)
         guard ring.l1UnlinkedAt == nil else { return nil }
-        let status: KeystoreStatus
+        var status: KeystoreStatus
         do {
-            status = try await keystoreForStatus(ring.l1).status()
+            let keystore = try keystoreForStatus(ring.l1)
+            status = await keystore.status()
+            // One dropped connection is not an outage: ask again before counting it.
+            if case .unreachable = status { status = await keystore.status() }
         } catch {
             status = .unreachable(reason: "\(error)")
         }
