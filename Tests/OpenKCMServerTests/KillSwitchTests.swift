@@ -16,23 +16,10 @@ import OpenKCMTransit
 /// brings everything back. Unlinking through the API refuses at once.
 @Suite struct KillSwitchTests {
     @Test func disablingTheL1AtTheProviderLocksOnlyThatTenant() async throws {
-        guard let moto = Peers.url("OPENKCM_MOTO_URL"), let bao = Peers.url("OPENKCM_BAO_URL") else {
-            if Peers.required { Issue.record(Comment(rawValue: Peers.missing("OPENKCM_MOTO_URL / OPENKCM_BAO_URL"))) }
-            return
-        }
         let harness = try ServerHarness()
         defer { harness.cleanUp() }
-        let tokenFile = harness.directory.appendingPathComponent("bao.token")
-        try "root\n".write(to: tokenFile, atomically: true, encoding: .utf8)
-        try KeystoreProviders.register([
-            "acme-aws": ["type": "aws-kms", "endpoint": moto.absoluteString, "region": "eu-west-1"],
-            "globex-bao": ["type": "transit", "address": bao.absoluteString, "token_file": tokenFile.path],
-        ], into: harness.keystores, environment: ["AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"])
-        let aws = AWSKMSClient(endpoint: moto, region: "eu-west-1", credentials: .init(accessKeyID: "testing", secretAccessKey: "testing"))
-        let awsKey = try #require(((try await aws.call("CreateKey", [:], reference: KeystoreReference(provider: "acme-aws", key: "new")))["KeyMetadata"] as? [String: Any])?["KeyId"] as? String)
-        let transit = TransitClient(address: bao, token: "root")
-        let baoKey = "globex-l1-\(UUID().uuidString.prefix(8).lowercased())"
-        _ = try await transit.call(.POST, "transit/keys/\(baoKey)", [:], reference: KeystoreReference(provider: "globex-bao", key: baoKey))
+        guard let peers = try await CustomerKMSPeers.start(in: harness) else { return }
+        let (aws, awsKey, transit, baoKey) = (peers.aws, peers.awsKey, peers.transit, peers.baoKey)
 
         let core = try await harness.makeCore()
         let rootToken = try await core.initializeShamir(shares: 2, threshold: 2).rootToken

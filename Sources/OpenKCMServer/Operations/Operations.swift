@@ -32,7 +32,7 @@ public struct Operations: Sendable {
             let unsealed = try admit(operation, caller: caller, tenant: tenant, service: service)
             if sync {
                 // Fail closed before anything changes: a state change that cannot be audited never starts.
-                var intent = auditEntry(operation, caller: caller, tenant: tenant, service: service, key: key, error: nil)
+                var intent = auditEntry(operation.rawValue, caller: caller, tenant: tenant, service: service, key: key, error: nil)
                 intent.outcome = .attempted
                 try await record(intent, caller: caller, sync: true)
             }
@@ -43,7 +43,7 @@ public struct Operations: Sendable {
             try await recordRefusal(operation, caller: caller, tenant: tenant, service: service, key: key, error: error, sync: sync)
             throw error
         }
-        try await record(auditEntry(operation, caller: caller, tenant: tenant, service: service, key: key, error: nil), caller: caller, sync: sync)
+        try await record(auditEntry(operation.rawValue, caller: caller, tenant: tenant, service: service, key: key, error: nil), caller: caller, sync: sync)
         return result
     }
 
@@ -82,7 +82,7 @@ public struct Operations: Sendable {
     private func recordRefusal(
         _ operation: OperationKind, caller: Caller, tenant: TenantID?, service: ServiceID?, key: String?, error: any Error, sync: Bool
     ) async throws {
-        let entry = auditEntry(operation, caller: caller, tenant: tenant, service: service, key: key, error: error)
+        let entry = auditEntry(operation.rawValue, caller: caller, tenant: tenant, service: service, key: key, error: error)
         do {
             try await record(entry, caller: caller, sync: sync)
         } catch let auditError as AuditLogError where auditError != .sealed {
@@ -92,16 +92,15 @@ public struct Operations: Sendable {
 
     /// Adds a refused entry for a batch item that failed before its operation ran.
     func auditItemRefusal(_ operation: OperationKind, caller: Caller, tenant: TenantID, service: ServiceID, error: any Error) {
-        caller.auditBatch?.add(auditEntry(operation, caller: caller, tenant: tenant, service: service, key: nil, error: error))
+        caller.auditBatch?.add(auditEntry(operation.rawValue, caller: caller, tenant: tenant, service: service, key: nil, error: error))
     }
 
     /// Audits something the server did by itself (the L1 monitor locking or
     /// unlocking a tenant), fsynced: these are key-state changes.
     func auditSystemEvent(_ operation: String, tenant: TenantID, errorCode: String?) async {
-        var entry = auditEntry(.seal, caller: Caller(identity: nil, correlationID: UUID().uuidString.lowercased()), tenant: tenant,
+        var entry = auditEntry(operation, caller: Caller(identity: nil, correlationID: UUID().uuidString.lowercased()), tenant: tenant,
                                service: nil, key: nil, error: nil)
         entry.identity = "openkcm"
-        entry.operation = operation
         entry.errorCode = errorCode
         try? await core.auditLog.append(entry, sync: true)
     }
@@ -109,14 +108,13 @@ public struct Operations: Sendable {
     /// Audits what happens outside a named, scoped operation: init, unseal,
     /// and refusals before routing (bad token, bad body, unknown route).
     public func auditUnscoped(_ operation: String, caller: Caller, error: (any Error)?, sync: Bool = false) async {
-        var entry = auditEntry(.seal, caller: caller, tenant: nil, service: nil, key: nil, error: error)
-        entry.operation = operation
+        let entry = auditEntry(operation, caller: caller, tenant: nil, service: nil, key: nil, error: error)
         caller.audited.set()
         try? await core.auditLog.append(entry, sync: sync)
     }
 
     private func auditEntry(
-        _ operation: OperationKind, caller: Caller, tenant: TenantID?, service: ServiceID?, key: String?, error: (any Error)?
+        _ operation: String, caller: Caller, tenant: TenantID?, service: ServiceID?, key: String?, error: (any Error)?
     ) -> AuditEntry {
         let outcome: AuditOutcome
         switch error {
@@ -133,7 +131,7 @@ public struct Operations: Sendable {
             time: Date(),
             correlationID: caller.correlationID,
             identity: caller.identity?.id ?? "anonymous",
-            operation: operation.rawValue,
+            operation: operation,
             tenant: tenant?.rawValue,
             service: service?.rawValue,
             key: key,

@@ -82,16 +82,6 @@ enum JSONBody {
         Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: json)))
     }
 
-    /// An empty body is allowed where an operation takes none.
-    static func decodeOptional<Body: RequestBody>(_ type: Body.Type, from request: Request, context: OpenKCMRequestContext) async throws -> Body? {
-        var request = request
-        let buffer = try await request.collectBody(upTo: context.maxUploadSize)
-        guard buffer.readableBytes > 0 else { return nil }
-        var copy = request
-        copy.body = .init(buffer: buffer)
-        return try await decode(type, from: copy, context: context)
-    }
-
     static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

@@ -1,0 +1,40 @@
+import Foundation
+import NIOHTTP1
+import Testing
+import OpenKCMAWSKMS
+import OpenKCMCore
+import OpenKCMServer
+import OpenKCMTestSupport
+import OpenKCMTransit
+
+/// Two customers' KMSs on the real peers: `acme-aws` (moto) and `globex-bao`
+/// (OpenBao), registered as configured connections, each with a fresh key
+/// made on the customer's side.
+struct CustomerKMSPeers {
+    let aws: AWSKMSClient
+    let awsKey: String
+    let transit: TransitClient
+    let baoKey: String
+
+    /// Nil when the peers are not running (and then a recorded failure under OPENKCM_REQUIRE_PEERS=1).
+    static func start(in harness: ServerHarness) async throws -> CustomerKMSPeers? {
+        guard let moto = Peers.url("OPENKCM_MOTO_URL"), let bao = Peers.url("OPENKCM_BAO_URL") else {
+            if Peers.required { Issue.record(Comment(rawValue: Peers.missing("OPENKCM_MOTO_URL / OPENKCM_BAO_URL"))) }
+            return nil
+        }
+        let tokenFile = harness.directory.appendingPathComponent("bao.token")
+        try "root\n".write(to: tokenFile, atomically: true, encoding: .utf8)
+        try KeystoreProviders.register([
+            "acme-aws": ["type": "aws-kms", "endpoint": moto.absoluteString, "region": "eu-west-1"],
+            "globex-bao": ["type": "transit", "address": bao.absoluteString, "token_file": tokenFile.path],
+        ], into: harness.keystores, environment: ["AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"])
+
+        let aws = AWSKMSClient(endpoint: moto, region: "eu-west-1", credentials: .init(accessKeyID: "testing", secretAccessKey: "testing"))
+        let created = try await aws.call("CreateKey", [:], reference: KeystoreReference(provider: "acme-aws", key: "new"))
+        let awsKey = try #require((created["KeyMetadata"] as? [String: Any])?["KeyId"] as? String)
+        let transit = TransitClient(address: bao, token: "root")
+        let baoKey = "globex-l1-\(UUID().uuidString.prefix(8).lowercased())"
+        _ = try await transit.call(.POST, "transit/keys/\(baoKey)", [:], reference: KeystoreReference(provider: "globex-bao", key: baoKey))
+        return CustomerKMSPeers(aws: aws, awsKey: awsKey, transit: transit, baoKey: baoKey)
+    }
+}
