@@ -61,6 +61,7 @@ let package = Package(
                 "OpenKCMSQLite",
                 "OpenKCMAWSKMS",
                 "OpenKCMTransit",
+                "OpenKCMPKCS11",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -98,6 +99,23 @@ let package = Package(
             path: "Sources/Keystores/Transit",
             swiftSettings: swiftSettings
         ),
+        // The PKCS#11 C interface and a dlopen shim; the header is p11-kit's, copied with its notice.
+        .target(
+            name: "CPKCS11",
+            path: "Sources/CPKCS11",
+            linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]
+        ),
+        .target(
+            name: "OpenKCMPKCS11",
+            dependencies: [
+                "OpenKCMCore",
+                "CPKCS11",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Sources/Keystores/PKCS11",
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "openkcm",
             dependencies: [
@@ -124,7 +142,7 @@ let package = Package(
         // Shared by the test targets: the storage conformance suite and fixtures.
         .target(
             name: "OpenKCMTestSupport",
-            dependencies: ["OpenKCMCore"],
+            dependencies: ["OpenKCMCore", "OpenKCMPKCS11", "CPKCS11"],
             path: "Tests/OpenKCMTestSupport",
             swiftSettings: swiftSettings
         ),
@@ -165,6 +183,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "OpenKCMPKCS11Tests",
+            dependencies: ["OpenKCMPKCS11", "CPKCS11", "OpenKCMCore", "OpenKCMTestSupport", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "OpenKCMServerTests",
             dependencies: [
                 "OpenKCMCore",
@@ -172,6 +195,8 @@ let package = Package(
                 "OpenKCMSQLite",
                 "OpenKCMAWSKMS",
                 "OpenKCMTransit",
+                "OpenKCMPKCS11",
+                "CPKCS11",
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 "OpenKCMTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),

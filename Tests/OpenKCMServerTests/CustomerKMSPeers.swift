@@ -7,26 +7,31 @@ import OpenKCMServer
 import OpenKCMTestSupport
 import OpenKCMTransit
 
-/// Two customers' KMSs on the real peers: `acme-aws` (moto) and `globex-bao`
-/// (OpenBao), registered as configured connections, each with a fresh key
-/// made on the customer's side.
+/// Three customers' KMSs on the real peers: `acme-aws` (moto), `globex-bao`
+/// (OpenBao) and `umbrella-hsm` (SoftHSM2), registered as configured
+/// connections, each with a fresh key made on the customer's side.
 struct CustomerKMSPeers {
     let aws: AWSKMSClient
     let awsKey: String
     let transit: TransitClient
     let baoKey: String
+    let hsm: SoftHSMPeer
+    let hsmKey: String
 
     /// Nil when the peers are not running (and then a recorded failure under OPENKCM_REQUIRE_PEERS=1).
     static func start(in harness: ServerHarness) async throws -> CustomerKMSPeers? {
-        guard let moto = Peers.url("OPENKCM_MOTO_URL"), let bao = Peers.url("OPENKCM_BAO_URL") else {
-            if Peers.required { Issue.record(Comment(rawValue: Peers.missing("OPENKCM_MOTO_URL / OPENKCM_BAO_URL"))) }
+        guard let moto = Peers.url("OPENKCM_MOTO_URL"), let bao = Peers.url("OPENKCM_BAO_URL"), let hsm = SoftHSMPeer.fromEnvironment() else {
+            if Peers.required { Issue.record(Comment(rawValue: Peers.missing("OPENKCM_MOTO_URL / OPENKCM_BAO_URL / OPENKCM_SOFTHSM_MODULE"))) }
             return nil
         }
         let tokenFile = harness.directory.appendingPathComponent("bao.token")
         try "root\n".write(to: tokenFile, atomically: true, encoding: .utf8)
+        let pinFile = harness.directory.appendingPathComponent("hsm.pin")
+        try "\(hsm.pin)\n".write(to: pinFile, atomically: true, encoding: .utf8)
         try KeystoreProviders.register([
             "acme-aws": ["type": "aws-kms", "endpoint": moto.absoluteString, "region": "eu-west-1"],
             "globex-bao": ["type": "transit", "address": bao.absoluteString, "token_file": tokenFile.path],
+            "umbrella-hsm": ["type": "pkcs11", "module": hsm.module, "token_label": hsm.tokenLabel, "pin_file": pinFile.path],
         ], into: harness.keystores, environment: ["AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"])
 
         let aws = AWSKMSClient(endpoint: moto, region: "eu-west-1", credentials: .init(accessKeyID: "testing", secretAccessKey: "testing"))
@@ -35,6 +40,8 @@ struct CustomerKMSPeers {
         let transit = TransitClient(address: bao, token: "root")
         let baoKey = "globex-l1-\(UUID().uuidString.prefix(8).lowercased())"
         _ = try await transit.call(.POST, "transit/keys/\(baoKey)", [:], reference: KeystoreReference(provider: "globex-bao", key: baoKey))
-        return CustomerKMSPeers(aws: aws, awsKey: awsKey, transit: transit, baoKey: baoKey)
+        let hsmKey = "umbrella-l1-\(UUID().uuidString.prefix(8).lowercased())"
+        try await hsm.makeKey(label: hsmKey)
+        return CustomerKMSPeers(aws: aws, awsKey: awsKey, transit: transit, baoKey: baoKey, hsm: hsm, hsmKey: hsmKey)
     }
 }

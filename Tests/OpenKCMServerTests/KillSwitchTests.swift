@@ -11,7 +11,7 @@ import OpenKCMTransit
 
 /// The kill switch against the real peers: the customer disables the key at
 /// their own KMS (moto: DisableKey, seen through DescribeKey; OpenBao:
-/// soft-delete), and every operation for that tenant is refused within 6 s
+/// soft-delete; SoftHSM2: the key's usage attributes cleared), and every operation for that tenant is refused within 6 s
 /// (the monitor runs every 500 ms here, every 5 s by default); other tenants keep working; re-enabling
 /// brings everything back. Unlinking through the API refuses at once.
 @Suite struct KillSwitchTests {
@@ -19,13 +19,14 @@ import OpenKCMTransit
         let harness = try ServerHarness()
         defer { harness.cleanUp() }
         guard let peers = try await CustomerKMSPeers.start(in: harness) else { return }
-        let (aws, awsKey, transit, baoKey) = (peers.aws, peers.awsKey, peers.transit, peers.baoKey)
+        let (aws, awsKey, transit, baoKey, hsm, hsmKey) = (peers.aws, peers.awsKey, peers.transit, peers.baoKey, peers.hsm, peers.hsmKey)
 
         let core = try await harness.makeCore()
         let rootToken = try await core.initializeShamir(shares: 2, threshold: 2).rootToken
         let operations = Operations(core: core)
         let monitor = L1StatusMonitor(operations: operations, interval: .milliseconds(500))
-        let tenants = [("acme", "acme-aws", awsKey), ("globex", "globex-bao", baoKey), ("initech", "software", "customer-l1")]
+        let tenants = [("acme", "acme-aws", awsKey), ("globex", "globex-bao", baoKey), ("umbrella", "umbrella-hsm", hsmKey),
+                       ("initech", "software", "customer-l1")]
 
         try await Application(router: buildRouter(operations: operations)).test(.router) { client async throws in
             var apps: [String: String] = [:]
@@ -73,14 +74,24 @@ import OpenKCMTransit
             let refused = try await client.call(.post, "/v1/tenants/globex/services/payments/unwrap", token: apps["globex"], json: ["wrapped": blobs["globex"]!])
             #expect(refused.status == 423 && refused.string("detail").contains("L1"), "\(refused.json)")
 
+            // SoftHSM2: the customer clears the key's encrypt/decrypt/wrap/unwrap attributes.
+            start = ContinuousClock.now
+            try await hsm.setUsage(label: hsmKey, enabled: false)
+            let hsmDelay = try await lockDelay("umbrella", since: start)
+            print("kill switch, SoftHSM2 usage attributes cleared -> umbrella refused after \(hsmDelay.map { "\($0)" } ?? "never")")
+            #expect(hsmDelay != nil && hsmDelay! < .seconds(6))
+            #expect(try await works("initech"))
+
             // Both customers turn their keys back on: everything opens again.
             _ = try await aws.call("EnableKey", ["KeyId": awsKey], reference: KeystoreReference(provider: "acme-aws", key: awsKey))
             _ = try await transit.call(.POST, "transit/keys/\(baoKey)/soft-delete-restore", [:], reference: KeystoreReference(provider: "globex-bao", key: baoKey))
+            try await hsm.setUsage(label: hsmKey, enabled: true)
             await monitor.checkOnce()
             let acmeBack = try await works("acme")
             let globexBack = try await works("globex")
+            let umbrellaBack = try await works("umbrella")
             let initechStill = try await works("initech")
-            #expect(acmeBack && globexBack && initechStill)
+            #expect(acmeBack && globexBack && umbrellaBack && initechStill)
 
             // Unlink through the API: refused at once.
             start = ContinuousClock.now
@@ -92,8 +103,8 @@ import OpenKCMTransit
         }
         // Every lock and unlock is in the audit log.
         let entries = try AuditLogFormat.lines(Array(try Data(contentsOf: URL(fileURLWithPath: harness.auditPath)))).map { try AuditLogFormat.entry($0) }
-        #expect(entries.filter { $0.operation == "l1.lock" }.map { $0.tenant ?? "" }.sorted() == ["acme", "globex"])
-        #expect(entries.filter { $0.operation == "l1.unlock" }.map { $0.tenant ?? "" }.sorted() == ["acme", "globex"])
+        #expect(entries.filter { $0.operation == "l1.lock" }.map { $0.tenant ?? "" }.sorted() == ["acme", "globex", "umbrella"])
+        #expect(entries.filter { $0.operation == "l1.unlock" }.map { $0.tenant ?? "" }.sorted() == ["acme", "globex", "umbrella"])
     }
 
     @Test func anUnreachableL1IsToleratedForTheGracePeriodThenLocks() async throws {

@@ -51,7 +51,9 @@ public struct ConfigurationFile: Sendable, Equatable {
     }
 
     /// `[keystores.<name>]` fields: a provider connection that L1 links name.
-    public static let keystoreFields: Set<String> = ["type", "endpoint", "region", "address", "token_file", "mount", "namespace"]
+    public static let keystoreFields: Set<String> = [
+        "type", "endpoint", "region", "address", "token_file", "mount", "namespace", "module", "token_label", "pin_file", "mechanism",
+    ]
 
     static func isKeystoreKey(_ path: String) -> Bool {
         let parts = path.split(separator: ".", omittingEmptySubsequences: false)

@@ -1,6 +1,7 @@
 public import Foundation
 import OpenKCMAWSKMS
 public import OpenKCMCore
+import OpenKCMPKCS11
 import OpenKCMTransit
 
 /// Registers the provider connections of `[keystores.<name>]`, so an L1 link
@@ -17,6 +18,13 @@ import OpenKCMTransit
 /// address = "https://bao.acme.example:8200"
 /// token_file = "/etc/openkcm/acme-bao.token"         # the token is read from a file, never written in here
 /// mount = "transit"                                  # optional
+///
+/// [keystores.initech-hsm]
+/// type = "pkcs11"
+/// module = "/usr/lib/softhsm/libsofthsm2.so"
+/// token_label = "initech"                            # the token is found by label, not slot number
+/// pin_file = "/etc/openkcm/initech-hsm.pin"          # the user PIN, read from a file
+/// mechanism = "aes-gcm"                              # optional: aes-gcm or aes-kwp; default: GCM when offered
 /// ```
 public enum KeystoreProviders {
     public static func register(_ sections: [String: [String: String]], into registry: KeystoreRegistry,
@@ -42,8 +50,26 @@ public enum KeystoreProviders {
                 else { throw SealError.misconfigured("keystores.\(name) needs a readable token_file") }
                 let client = TransitClient(address: address, token: token, mount: fields["mount"] ?? "transit", namespace: fields["namespace"])
                 registry.registerProvider(name) { TransitKeystore(keyName: $0, client: client, provider: name) }
+            case "pkcs11":
+                guard let module = fields["module"], let tokenLabel = fields["token_label"] else {
+                    throw SealError.misconfigured("keystores.\(name) needs module = \"/path/to/module.so\" and token_label")
+                }
+                guard let path = fields["pin_file"], var pin = FileManager.default.contents(atPath: path).map(Array.init) else {
+                    throw SealError.misconfigured("keystores.\(name) needs a readable pin_file")
+                }
+                while let last = pin.last, last == 0x0A || last == 0x0D { pin.removeLast() }
+                let mechanism: PKCS11WrapMechanism?
+                switch fields["mechanism"] {
+                case nil: mechanism = nil
+                case "aes-gcm": mechanism = .aesGCM
+                case "aes-kwp": mechanism = .aesKeyWrapPad
+                case let other?: throw SealError.misconfigured("keystores.\(name).mechanism must be aes-gcm or aes-kwp, got \(other)")
+                }
+                let token = PKCS11Token(modulePath: module, tokenLabel: tokenLabel, pin: pin)
+                pin.zeroize()
+                registry.registerProvider(name) { PKCS11Keystore(label: $0, token: token, provider: name, mechanism: mechanism) }
             case let type:
-                throw SealError.misconfigured("keystores.\(name).type must be aws-kms or transit, got \(type ?? "nothing")")
+                throw SealError.misconfigured("keystores.\(name).type must be aws-kms, transit or pkcs11, got \(type ?? "nothing")")
             }
         }
     }
