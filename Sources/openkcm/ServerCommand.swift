@@ -75,6 +75,10 @@ struct ServerCommand: AsyncParsableCommand {
                 guard seconds >= 1 else { throw ValidationError("server.l1_check_interval_seconds must be at least 1") }
                 configuration.l1CheckInterval = .seconds(seconds)
             }
+            if let seconds = try file.integer("server.auto_unseal_retry_seconds") {
+                guard seconds >= 1 else { throw ValidationError("server.auto_unseal_retry_seconds must be at least 1") }
+                configuration.autoUnsealRetryInterval = .seconds(seconds)
+            }
             if let seconds = try file.integer("server.l1_grace_period_seconds") {
                 guard seconds >= 0 else { throw ValidationError("server.l1_grace_period_seconds must not be negative") }
                 configuration.l1GracePeriod = .seconds(seconds)

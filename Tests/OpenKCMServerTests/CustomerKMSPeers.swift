@@ -17,6 +17,27 @@ struct CustomerKMSPeers {
     let baoKey: String
     let hsm: SoftHSMPeer
     let hsmKey: String
+    /// The `[keystores.<name>]` sections the three connections were made from.
+    let sections: [String: [String: String]]
+    static let environment = ["AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"]
+
+    /// Registers the three connections into `registry`; the one named `down`
+    /// points at nothing (a closed port, or a token that is not there).
+    func register(into registry: KeystoreRegistry, down: String? = nil) throws {
+        var sections = sections
+        switch down {
+        case "acme-aws"?: sections["acme-aws"]?["endpoint"] = "http://127.0.0.1:9"
+        case "globex-bao"?: sections["globex-bao"]?["address"] = "http://127.0.0.1:9"
+        case "umbrella-hsm"?: sections["umbrella-hsm"]?["token_label"] = "not-plugged-in"
+        default: break
+        }
+        try KeystoreProviders.register(sections, into: registry, environment: Self.environment)
+    }
+
+    /// Each connection's key, as an L1, seal or shard reference.
+    var references: [KeystoreReference] {
+        [.init(provider: "acme-aws", key: awsKey), .init(provider: "globex-bao", key: baoKey), .init(provider: "umbrella-hsm", key: hsmKey)]
+    }
 
     /// Nil when the peers are not running (and then a recorded failure under OPENKCM_REQUIRE_PEERS=1).
     static func start(in harness: ServerHarness) async throws -> CustomerKMSPeers? {
@@ -28,11 +49,12 @@ struct CustomerKMSPeers {
         try "root\n".write(to: tokenFile, atomically: true, encoding: .utf8)
         let pinFile = harness.directory.appendingPathComponent("hsm.pin")
         try "\(hsm.pin)\n".write(to: pinFile, atomically: true, encoding: .utf8)
-        try KeystoreProviders.register([
+        let sections = [
             "acme-aws": ["type": "aws-kms", "endpoint": moto.absoluteString, "region": "eu-west-1"],
             "globex-bao": ["type": "transit", "address": bao.absoluteString, "token_file": tokenFile.path],
             "umbrella-hsm": ["type": "pkcs11", "module": hsm.module, "token_label": hsm.tokenLabel, "pin_file": pinFile.path],
-        ], into: harness.keystores, environment: ["AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"])
+        ]
+        try KeystoreProviders.register(sections, into: harness.keystores, environment: Self.environment)
 
         let aws = AWSKMSClient(endpoint: moto, region: "eu-west-1", credentials: .init(accessKeyID: "testing", secretAccessKey: "testing"))
         let created = try await aws.call("CreateKey", [:], reference: KeystoreReference(provider: "acme-aws", key: "new"))
@@ -42,6 +64,6 @@ struct CustomerKMSPeers {
         _ = try await transit.call(.POST, "transit/keys/\(baoKey)", [:], reference: KeystoreReference(provider: "globex-bao", key: baoKey))
         let hsmKey = "umbrella-l1-\(UUID().uuidString.prefix(8).lowercased())"
         try await hsm.makeKey(label: hsmKey)
-        return CustomerKMSPeers(aws: aws, awsKey: awsKey, transit: transit, baoKey: baoKey, hsm: hsm, hsmKey: hsmKey)
+        return CustomerKMSPeers(aws: aws, awsKey: awsKey, transit: transit, baoKey: baoKey, hsm: hsm, hsmKey: hsmKey, sections: sections)
     }
 }

@@ -15,6 +15,10 @@ public final class ServerCore: Sendable {
     public let auditLog: AuditLogFile
     /// The keystore named by `--seal`: init wraps the MasterKey with it instead of making shares.
     public let configuredSeal: (any Keystore)?
+    /// Why the last auto-unseal failed (cleared when one succeeds), for `seal-status`.
+    private let autoUnsealFailure = Mutex<String?>(nil)
+    /// An operator sealed this server: keystore seals stay sealed until a restart or an explicit unseal.
+    private let sealedByOperator = Atomic<Bool>(false)
 
     /// What is in memory only while unsealed.
     public struct Unsealed: Sendable {
@@ -59,7 +63,7 @@ public final class ServerCore: Sendable {
     // MARK: Status
 
     public var status: SealStatus {
-        phase.withLock { phase in
+        var status = phase.withLock { phase in
             switch phase {
             case .uninitialized:
                 SealStatus(initialized: false, sealed: true, kind: nil, threshold: nil, shares: nil, progress: 0)
@@ -74,6 +78,16 @@ public final class ServerCore: Sendable {
                            shares: configuration.shares, progress: 0)
             }
         }
+        if status.sealed { status.autoUnsealError = autoUnsealFailure.withLock { $0 } }
+        return status
+    }
+
+    /// Whether a background retry may auto-unseal now: sealed, a keystore seal,
+    /// and not sealed on purpose by an operator.
+    public var wantsAutoUnseal: Bool {
+        let status = status
+        return status.initialized && status.sealed && status.kind != SealConfiguration.Kind.shamir.rawValue
+            && !sealedByOperator.load(ordering: .relaxed)
     }
 
     /// The unsealed state, or ``BarrierError/sealed``.
@@ -166,13 +180,20 @@ public final class ServerCore: Sendable {
             }
         }
         guard let configuration else { return }
-        let masterKey: MasterKey
-        switch configuration.kind {
-        case .keystore, .dev: masterKey = try await Unsealer.unsealWithKeystore(configuration, keystores: keystores)
-        case .shardKeystores: masterKey = try await Unsealer.unsealWithShardKeystores(configuration, keystores: keystores)
-        case .shamir: throw SealError.misconfigured("this server unseals with operator shares")
+        do {
+            let masterKey: MasterKey
+            switch configuration.kind {
+            case .keystore, .dev: masterKey = try await Unsealer.unsealWithKeystore(configuration, keystores: keystores)
+            case .shardKeystores: masterKey = try await Unsealer.unsealWithShardKeystores(configuration, keystores: keystores)
+            case .shamir: throw SealError.misconfigured("this server unseals with operator shares")
+            }
+            try await unseal(with: masterKey)
+            autoUnsealFailure.withLock { $0 = nil }
+            sealedByOperator.store(false, ordering: .relaxed)
+        } catch {
+            autoUnsealFailure.withLock { $0 = "\(error)" }
+            throw error
         }
-        try await unseal(with: masterKey)
     }
 
     /// Moves sealed -> unsealing -> unsealed; on any failure back to sealed with nothing left open.
@@ -201,6 +222,7 @@ public final class ServerCore: Sendable {
     /// unwrapped key and the audit key.
     public func seal() async {
         await auditLog.checkpointHead()
+        sealedByOperator.store(true, ordering: .relaxed)
         sealNow()
     }
 
@@ -246,4 +268,7 @@ public struct SealStatus: Sendable, Hashable, Codable {
     public var shares: Int?
     /// Shares given toward the threshold so far.
     public var progress: Int
+    /// While sealed: why the last auto-unseal failed (a keystore refused, is
+    /// disabled or unreachable, or fewer than the threshold of shard keystores answered).
+    public var autoUnsealError: String? = nil
 }

@@ -26,7 +26,7 @@ public struct ConfigurationFile: Sendable, Equatable {
     /// Keys the server reads.
     public static let knownKeys: Set<String> = [
         "server.address", "server.data_dir", "server.audit_sync", "server.seal",
-        "server.l1_check_interval_seconds", "server.l1_grace_period_seconds",
+        "server.l1_check_interval_seconds", "server.l1_grace_period_seconds", "server.auto_unseal_retry_seconds",
     ]
 
     public init(parsing text: String) throws(ConfigurationError) {

@@ -47,7 +47,7 @@ public struct OpenKCMServerBuilder {
         }
         try KeystoreProviders.register(configuration.keystores, into: keystores)
         let auditLog = try AuditLogFile(path: auditPath, mode: configuration.auditSync)
-        let seal = try configuration.seal.map { try SealKeystoreLoader.keystore($0) }
+        let seal = try configuration.seal.map { try SealKeystoreLoader.keystore($0, registry: keystores) }
         let core = try await ServerCore(
             backend: storage, keystores: keystores, auditLog: auditLog, configuredSeal: configuration.dev ? nil : seal,
             l1GracePeriod: configuration.l1GracePeriod)
@@ -57,13 +57,9 @@ public struct OpenKCMServerBuilder {
             let seal = SoftwareKeystore(name: "dev-seal")
             keystores.register(seal)
             devRootToken = try await core.initializeWithKeystore(seal, kind: .dev)
-        } else if let kind = core.status.kind, kind != SealConfiguration.Kind.shamir.rawValue {
-            do {
-                try await core.autoUnseal()
-            } catch {
-                logger.error("auto-unseal failed; the server stays sealed", metadata: ["reason": .string("\(error)")])
-            }
         }
+        let autoUnseal = AutoUnsealRetry(core: core, interval: configuration.autoUnsealRetryInterval, logger: logger)
+        if !configuration.dev { await autoUnseal.attempt() }
 
         let operations = Operations(core: core)
         let application = Application(
@@ -72,6 +68,7 @@ public struct OpenKCMServerBuilder {
             services: [
                 auditLog, SealOnShutdown(core: core, closeStorage: { try? await storage.close() }),
                 L1StatusMonitor(operations: operations, interval: configuration.l1CheckInterval, logger: logger),
+                autoUnseal,
             ],
             logger: logger
         )

@@ -2,20 +2,25 @@ import Crypto
 import Foundation
 import OpenKCMCore
 
-/// Turns `--seal provider:key` into a keystore. Only `software:<key file>`
-/// exists until the real keystores arrive: the file holds the raw 32-byte seal
-/// key and is created with mode 0600 when missing. A software seal key on the
-/// same disk as the data protects against nothing but a copied database; it is
-/// here to run the auto-unseal flow end to end, not for production.
+/// Turns `--seal provider:key` into a keystore: a key in one of the
+/// `[keystores.<provider>]` connections (AWS KMS, transit, PKCS#11), or
+/// `software:<key file>`, whose file holds the raw 32-byte seal key and is
+/// created with mode 0600 when missing. A software seal key on the same disk
+/// as the data protects against nothing but a copied database; it is there to
+/// run the auto-unseal flow anywhere, not for production.
 enum SealKeystoreLoader {
-    static func keystore(_ specification: String) throws -> any Keystore {
+    static func keystore(_ specification: String, registry: KeystoreRegistry) throws -> any Keystore {
         guard let colon = specification.firstIndex(of: ":") else {
             throw SealError.misconfigured("--seal takes provider:key, got '\(specification)'")
         }
-        let provider = specification[..<colon]
+        let provider = String(specification[..<colon])
         let path = String(specification[specification.index(after: colon)...])
         guard provider == "software" else {
-            throw SealError.misconfigured("seal provider '\(provider)' is not available yet; use software:<key file>")
+            do {
+                return try registry.keystore(for: KeystoreReference(provider: provider, key: path))
+            } catch {
+                throw SealError.misconfigured("--seal \(provider):\(path): no [keystores.\(provider)] connection is configured (or software:<key file>)")
+            }
         }
         guard !path.isEmpty else { throw SealError.misconfigured("software:<key file> needs a file path") }
         var bytes: [UInt8]

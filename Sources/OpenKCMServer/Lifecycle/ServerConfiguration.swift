@@ -7,10 +7,12 @@ public struct ServerConfiguration: Sendable {
     /// Throwaway in-memory store, auto-initialised and unsealed with a dev seal.
     public var dev: Bool
     public var auditSync: AuditLogFile.SyncMode
-    /// Auto-unseal: the keystore that wraps the MasterKey, as `provider:key`.
-    /// Only `software:<key file>` exists until the real keystores arrive; the
-    /// file holds the 32-byte seal key (created with mode 0600 if missing).
+    /// Auto-unseal: the keystore that wraps the MasterKey, as `provider:key`:
+    /// a `[keystores.<provider>]` connection and a key there, or the dev-grade
+    /// `software:<key file>` (32 bytes, created with mode 0600 if missing).
     public var seal: String?
+    /// While a keystore-sealed server is sealed, how often auto-unseal is tried again.
+    public var autoUnsealRetryInterval: Duration = .seconds(10)
     /// How often each linked L1 is asked for its status (the kill switch's delay).
     public var l1CheckInterval: Duration = .seconds(5)
     /// How long an unreachable L1 is tolerated before its tenant locks.
