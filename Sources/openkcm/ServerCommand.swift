@@ -37,7 +37,7 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(name: .customLong("data-dir"), help: "Directory for openkcm.sqlite and audit.log (default ./data).")
     var dataDirectory: String?
 
-    @Option(help: "Auto-unseal keystore, provider:key. For now only software:<key file> (dev and tests).")
+    @Option(help: "Auto-unseal keystore, provider:key: a [keystores.<provider>] connection and a key there, or software:<key file> (dev only).")
     var seal: String?
 
     @Option(name: .customLong("audit-sync"), help: "Audit fsync policy: group (default; fsync at most every 10 ms, key-state changes before answering) or every-request.")
@@ -71,6 +71,7 @@ struct ServerCommand: AsyncParsableCommand {
         )
         do {
             configuration.keystores = try file.keystoreSections()
+            configuration.configurationFile = config
             if let seconds = try file.integer("server.l1_check_interval_seconds") {
                 guard seconds >= 1 else { throw ValidationError("server.l1_check_interval_seconds must be at least 1") }
                 configuration.l1CheckInterval = .seconds(seconds)

@@ -39,21 +39,19 @@ import OpenKCMCore
         #expect((answer["shares"] as? [String])?.isEmpty == true, "\(initRun.stdout) \(initRun.stderr)")
         let root = try #require(answer["rootToken"] as? String)
         #expect(try EndToEndTests.openkcm(["tenant", "list"], port: port, token: root).status == 0)
-        server.terminate()
-        server.waitUntilExit()
+        EndToEndTests.stop(server)
 
         // Restart: unsealed with no operator.
         server = try Self.start(directory, seal: seal, port: port)
         let status = try await Self.waitForStatus(port: port)
         #expect(status["sealed"] as? Bool == false && status["kind"] as? String == "keystore", "\(status)")
         #expect(try EndToEndTests.openkcm(["tenant", "list"], port: port, token: root).status == 0)
-        server.terminate()
-        server.waitUntilExit()
+        EndToEndTests.stop(server)
 
         // A different seal key: the server starts, stays sealed, and says why through the API.
         let wrong = "software:" + directory.appendingPathComponent("other.key").path
         server = try Self.start(directory, seal: wrong, port: port)
-        defer { server.terminate(); server.waitUntilExit() }
+        defer { EndToEndTests.stop(server) }
         #expect(try await Self.waitForStatus(port: port)["sealed"] as? Bool == true)
         let refused = try EndToEndTests.openkcm(["tenant", "list"], port: port, token: root)
         #expect(refused.status == 3 && refused.stderr.contains("barrier.sealed"), "\(refused.stderr)")

@@ -43,6 +43,20 @@ import OpenKCMSQLite
         return Run(status: process.terminationStatus, stdout: stdout, stderr: stderr)
     }
 
+    /// SIGTERM, then up to 15 s for a graceful shutdown; a server that does not
+    /// stop is killed and the test fails instead of hanging.
+    static func stop(_ server: Process) {
+        guard server.isRunning else { return }
+        server.terminate()
+        let deadline = Date().addingTimeInterval(15)
+        while server.isRunning && Date() < deadline { usleep(20_000) }
+        if server.isRunning {
+            kill(server.processIdentifier, SIGKILL)
+            Issue.record("the server did not shut down within 15 s of SIGTERM")
+        }
+        server.waitUntilExit()
+    }
+
     static func json(_ text: String) -> [String: Any] {
         (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] ?? [:]
     }

@@ -47,7 +47,7 @@ import OpenKCMTransit
             return server
         }
         var server = try startServer()
-        defer { server.terminate(); server.waitUntilExit() }
+        defer { EndToEndTests.stop(server) }
         _ = try await AutoUnsealServerTests.waitForStatus(port: port)
         let initRun = try EndToEndTests.openkcm(["operator", "init", "--output", "json"], port: port, token: nil)
         let root = try #require(EndToEndTests.json(initRun.stdout)["rootToken"] as? String, "\(initRun.stderr)")
@@ -106,8 +106,7 @@ import OpenKCMTransit
         }
 
         // A restart: unsealed by the OpenBao seal key with nobody at the keyboard; every blob opens.
-        server.terminate()
-        server.waitUntilExit()
+        EndToEndTests.stop(server)
         server = try startServer()
         let status = try await AutoUnsealServerTests.waitForStatus(port: port)
         #expect(status["sealed"] as? Bool == false, "\(status)")

@@ -17,9 +17,12 @@ public struct AutoUnsealRetry: Service {
     }
 
     public func run() async throws {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            try? await Task.sleep(for: interval)
-            await attempt()
+        // Cancelled at graceful shutdown, so a long sleep does not hold the shutdown up.
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                if !Task.isCancelled { await attempt() }
+            }
         }
     }
 

@@ -2,7 +2,7 @@ public import Foundation
 import OpenKCMAWSKMS
 public import OpenKCMCore
 import OpenKCMPKCS11
-import OpenKCMTransit
+public import OpenKCMTransit
 
 /// Registers the provider connections of `[keystores.<name>]`, so an L1 link
 /// `{provider: <name>, key: <key reference>}` reaches the customer's key:
@@ -27,9 +27,15 @@ import OpenKCMTransit
 /// mechanism = "aes-gcm"                              # optional: aes-gcm or aes-kwp; default: GCM when offered
 /// ```
 public enum KeystoreProviders {
+    /// Registers every section's connection (replacing one of the same name) and
+    /// returns the transit connections, whose tokens ``TransitTokenRenewal`` keeps alive.
+    /// Nothing is registered unless every section is valid.
+    @discardableResult
     public static func register(_ sections: [String: [String: String]], into registry: KeystoreRegistry,
-                                environment: [String: String] = ProcessInfo.processInfo.environment) throws {
-        for (name, fields) in sections {
+                                environment: [String: String] = ProcessInfo.processInfo.environment) throws -> [String: TransitClient] {
+        var makers: [(String, @Sendable (String) -> any Keystore)] = []
+        var transitClients: [String: TransitClient] = [:]
+        for (name, fields) in sections.sorted(by: { $0.key < $1.key }) {
             switch fields["type"] {
             case "aws-kms":
                 let endpoint = try fields["endpoint"].map { text -> URL in
@@ -39,7 +45,7 @@ public enum KeystoreProviders {
                 var environment = environment
                 if let region = fields["region"] { environment["AWS_REGION"] = region }
                 let client = try AWSKMSClient.fromEnvironment(endpoint: endpoint, environment: environment)
-                registry.registerProvider(name) { AWSKMSKeystore(keyID: $0, client: client, provider: name) }
+                makers.append((name, { AWSKMSKeystore(keyID: $0, client: client, provider: name) }))
             case "transit":
                 guard let address = fields["address"].flatMap(URL.init(string:)) else {
                     throw SealError.misconfigured("keystores.\(name) needs address = \"https://...\"")
@@ -49,7 +55,8 @@ public enum KeystoreProviders {
                       !token.isEmpty
                 else { throw SealError.misconfigured("keystores.\(name) needs a readable token_file") }
                 let client = TransitClient(address: address, token: token, mount: fields["mount"] ?? "transit", namespace: fields["namespace"])
-                registry.registerProvider(name) { TransitKeystore(keyName: $0, client: client, provider: name) }
+                transitClients[name] = client
+                makers.append((name, { TransitKeystore(keyName: $0, client: client, provider: name) }))
             case "pkcs11":
                 guard let module = fields["module"], let tokenLabel = fields["token_label"] else {
                     throw SealError.misconfigured("keystores.\(name) needs module = \"/path/to/module.so\" and token_label")
@@ -67,10 +74,12 @@ public enum KeystoreProviders {
                 }
                 let token = PKCS11Token(modulePath: module, tokenLabel: tokenLabel, pin: pin)
                 pin.zeroize()
-                registry.registerProvider(name) { PKCS11Keystore(label: $0, token: token, provider: name, mechanism: mechanism) }
+                makers.append((name, { PKCS11Keystore(label: $0, token: token, provider: name, mechanism: mechanism) }))
             case let type:
                 throw SealError.misconfigured("keystores.\(name).type must be aws-kms, transit or pkcs11, got \(type ?? "nothing")")
             }
         }
+        for (name, make) in makers { registry.registerProvider(name, make: make) }
+        return transitClients
     }
 }

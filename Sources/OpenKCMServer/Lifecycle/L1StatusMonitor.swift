@@ -19,9 +19,11 @@ public struct L1StatusMonitor: Service {
     }
 
     public func run() async throws {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            await checkOnce()
-            try? await Task.sleep(for: interval)
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                await checkOnce()
+                try? await Task.sleep(for: interval)
+            }
         }
     }
 

@@ -3,6 +3,7 @@ public import Hummingbird
 public import Logging
 public import OpenKCMCore
 import OpenKCMSQLite
+import ServiceLifecycle
 
 /// Assembles a runnable server from a configuration: storage, keystores, the
 /// audit log, the core, the router and the lifecycle services.
@@ -45,7 +46,8 @@ public struct OpenKCMServerBuilder {
             storage = try await SQLiteStorage.open(path: configuration.dataDirectory + "/openkcm.sqlite")
             auditPath = configuration.dataDirectory + "/audit.log"
         }
-        try KeystoreProviders.register(configuration.keystores, into: keystores)
+        let renewal = TransitTokenRenewal(logger: logger)
+        renewal.watch(try KeystoreProviders.register(configuration.keystores, into: keystores))
         let auditLog = try AuditLogFile(path: auditPath, mode: configuration.auditSync)
         let seal = try configuration.seal.map { try SealKeystoreLoader.keystore($0, registry: keystores) }
         let core = try await ServerCore(
@@ -62,14 +64,18 @@ public struct OpenKCMServerBuilder {
         if !configuration.dev { await autoUnseal.attempt() }
 
         let operations = Operations(core: core)
+        var services: [any Service] = [
+            auditLog, SealOnShutdown(core: core, closeStorage: { try? await storage.close() }),
+            L1StatusMonitor(operations: operations, interval: configuration.l1CheckInterval, logger: logger),
+            autoUnseal, renewal,
+        ]
+        if let file = configuration.configurationFile {
+            services.append(KeystoreReload(configurationFile: file, registry: keystores, renewal: renewal, autoUnseal: autoUnseal, logger: logger))
+        }
         let application = Application(
             router: buildRouter(operations: operations),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "openkcm"),
-            services: [
-                auditLog, SealOnShutdown(core: core, closeStorage: { try? await storage.close() }),
-                L1StatusMonitor(operations: operations, interval: configuration.l1CheckInterval, logger: logger),
-                autoUnseal,
-            ],
+            services: services,
             logger: logger
         )
         return Built(

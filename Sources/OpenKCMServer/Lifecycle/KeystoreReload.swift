@@ -1,0 +1,54 @@
+import Foundation
+public import Logging
+public import OpenKCMCore
+public import ServiceLifecycle
+import UnixSignals
+
+/// SIGHUP: reads the configuration file's `[keystores.<name>]` sections again
+/// and replaces every connection with one made from the new settings (rotated
+/// token and PIN files, a new endpoint or CA), then tries auto-unseal again if
+/// the server is still sealed. A file that no longer parses changes nothing.
+public struct KeystoreReload: Service {
+    let configurationFile: String
+    let registry: KeystoreRegistry
+    let renewal: TransitTokenRenewal
+    let autoUnseal: AutoUnsealRetry
+    let logger: Logger
+
+    public init(configurationFile: String, registry: KeystoreRegistry, renewal: TransitTokenRenewal, autoUnseal: AutoUnsealRetry,
+                logger: Logger = Logger(label: "openkcm.keystores")) {
+        self.configurationFile = configurationFile
+        self.registry = registry
+        self.renewal = renewal
+        self.autoUnseal = autoUnseal
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let signals = await UnixSignalsSequence(trapping: .sighup)
+        // Cancelled at graceful shutdown, which ends the signal sequence.
+        await cancelWhenGracefulShutdown {
+            for await _ in signals {
+                await reload()
+            }
+        }
+    }
+
+    /// One reload; returns whether the new settings were taken.
+    @discardableResult
+    public func reload() async -> Bool {
+        do {
+            guard let text = try? String(contentsOfFile: configurationFile, encoding: .utf8) else {
+                throw ConfigurationError.unreadable(configurationFile)
+            }
+            let sections = try ConfigurationFile(parsing: text).keystoreSections()
+            renewal.watch(try KeystoreProviders.register(sections, into: registry))
+            logger.info("keystore connections reloaded", metadata: ["keystores": .string(sections.keys.sorted().joined(separator: ","))])
+        } catch {
+            logger.error("keystore reload failed; the previous connections stay", metadata: ["reason": .string("\(error)")])
+            return false
+        }
+        await autoUnseal.attempt()
+        return true
+    }
+}
