@@ -62,6 +62,8 @@ let package = Package(
                 "OpenKCMAWSKMS",
                 "OpenKCMTransit",
                 "OpenKCMPKCS11",
+                "OpenKCMAzureKeyVault",
+                "OpenKCMGCPKMS",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -98,6 +100,39 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "Sources/Keystores/Transit",
+            swiftSettings: swiftSettings
+        ),
+        // The HTTP and OAuth plumbing the cloud keystores share.
+        .target(
+            name: "OpenKCMKeystoreHTTP",
+            dependencies: [
+                "OpenKCMCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Sources/Keystores/HTTP",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "OpenKCMAzureKeyVault",
+            dependencies: [
+                "OpenKCMCore", "OpenKCMKeystoreHTTP",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Sources/Keystores/AzureKeyVault",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "OpenKCMGCPKMS",
+            dependencies: [
+                "OpenKCMCore", "OpenKCMKeystoreHTTP",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Sources/Keystores/GCPKMS",
             swiftSettings: swiftSettings
         ),
         // The PKCS#11 C interface and a dlopen shim; the header is p11-kit's, copied with its notice.
@@ -183,6 +218,21 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Azure Key Vault and Cloud KMS cannot run here: their tests run against
+        // local fakes that check the documented wire format.
+        .testTarget(
+            name: "OpenKCMCloudKeystoreTests",
+            dependencies: [
+                "OpenKCMAzureKeyVault", "OpenKCMGCPKMS", "OpenKCMKeystoreHTTP", "OpenKCMCore", "OpenKCMTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "OpenKCMPKCS11Tests",
             dependencies: ["OpenKCMPKCS11", "CPKCS11", "OpenKCMCore", "OpenKCMTestSupport", .product(name: "Crypto", package: "swift-crypto")],
@@ -198,6 +248,8 @@ let package = Package(
                 "OpenKCMTransit",
                 "OpenKCMPKCS11",
                 "CPKCS11",
+                "OpenKCMAzureKeyVault",
+                "OpenKCMGCPKMS",
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 "OpenKCMTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -9,8 +9,9 @@ public struct TransitTokenLease: Sendable, Hashable {
     public var creationTTL: Int
     public var renewable: Bool
 
-    /// Renew once less than half the token's life is left.
-    public var wantsRenewal: Bool { renewable && ttl > 0 && ttl * 2 < max(creationTTL, 1) }
+    /// Renew once less than two thirds of the token's life is left, which leaves
+    /// a third of it for retries if the server is slow or briefly unreachable.
+    public var wantsRenewal: Bool { renewable && ttl > 0 && ttl * 3 < max(creationTTL, 1) * 2 }
 }
 
 extension TransitClient {

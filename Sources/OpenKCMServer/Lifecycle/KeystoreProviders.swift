@@ -1,5 +1,7 @@
 public import Foundation
 import OpenKCMAWSKMS
+import OpenKCMAzureKeyVault
+import OpenKCMGCPKMS
 public import OpenKCMCore
 import OpenKCMPKCS11
 public import OpenKCMTransit
@@ -25,6 +27,18 @@ public import OpenKCMTransit
 /// token_label = "initech"                            # the token is found by label, not slot number
 /// pin_file = "/etc/openkcm/initech-hsm.pin"          # the user PIN, read from a file
 /// mechanism = "aes-gcm"                              # optional: aes-gcm or aes-kwp; default: GCM when offered
+///
+/// [keystores.hooli-azure]
+/// type = "azure-keyvault"
+/// vault_url = "https://hooli.vault.azure.net"
+/// tenant_id = "..."                                  # Entra ID tenant, and an app registration allowed wrapKey/unwrapKey/get
+/// client_id = "..."
+/// client_secret_file = "/etc/openkcm/hooli-azure.secret"
+/// algorithm = "RSA-OAEP-256"                         # optional; A256KW for Managed HSM AES keys
+///
+/// [keystores.pied-gcp]
+/// type = "gcp-kms"
+/// credentials_file = "/etc/openkcm/pied-gcp.json"    # a service account key allowed cloudkms.cryptoKeyVersions.useToEncrypt/useToDecrypt and cryptoKeys.get
 /// ```
 public enum KeystoreProviders {
     /// Registers every section's connection (replacing one of the same name) and
@@ -75,8 +89,39 @@ public enum KeystoreProviders {
                 let token = PKCS11Token(modulePath: module, tokenLabel: tokenLabel, pin: pin)
                 pin.zeroize()
                 makers.append((name, { PKCS11Keystore(label: $0, token: token, provider: name, mechanism: mechanism) }))
+            case "azure-keyvault":
+                guard let vault = fields["vault_url"].flatMap(URL.init(string:)), let tenantID = fields["tenant_id"], let clientID = fields["client_id"] else {
+                    throw SealError.misconfigured("keystores.\(name) needs vault_url, tenant_id and client_id")
+                }
+                guard let path = fields["client_secret_file"],
+                      let secret = try? String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines), !secret.isEmpty
+                else { throw SealError.misconfigured("keystores.\(name) needs a readable client_secret_file") }
+                let authority = try fields["authority"].map { text -> URL in
+                    guard let url = URL(string: text) else { throw SealError.misconfigured("keystores.\(name).authority is not a URL") }
+                    return url
+                } ?? URL(string: "https://login.microsoftonline.com")!
+                let algorithm = fields["algorithm"] ?? "RSA-OAEP-256"
+                guard ["RSA-OAEP-256", "A256KW"].contains(algorithm) else {
+                    throw SealError.misconfigured("keystores.\(name).algorithm must be RSA-OAEP-256 or A256KW, got \(algorithm)")
+                }
+                let scope = vault.host?.hasSuffix(".managedhsm.azure.net") == true ? "https://managedhsm.azure.net/.default" : "https://vault.azure.net/.default"
+                let client = AzureKeyVaultClient(vault: vault, tokens: AzureKeyVaultClient.clientCredentials(
+                    authority: authority, tenantID: tenantID, clientID: clientID, clientSecret: secret, scope: scope))
+                makers.append((name, { AzureKeyVaultKeystore(keyName: $0, client: client, provider: name, algorithm: algorithm) }))
+            case "gcp-kms":
+                guard let path = fields["credentials_file"], let json = FileManager.default.contents(atPath: path) else {
+                    throw SealError.misconfigured("keystores.\(name) needs a readable credentials_file (a service account key)")
+                }
+                let account = try GCPServiceAccount(json: json)
+                let endpoint = try fields["endpoint"].map { text -> URL in
+                    guard let url = URL(string: text) else { throw SealError.misconfigured("keystores.\(name).endpoint is not a URL") }
+                    return url
+                } ?? URL(string: "https://cloudkms.googleapis.com")!
+                let client = GCPKMSClient(endpoint: endpoint, tokens: account.tokens())
+                makers.append((name, { GCPKMSKeystore(keyName: $0, client: client, provider: name) }))
             case let type:
-                throw SealError.misconfigured("keystores.\(name).type must be aws-kms, transit or pkcs11, got \(type ?? "nothing")")
+                throw SealError.misconfigured(
+                    "keystores.\(name).type must be aws-kms, transit, pkcs11, azure-keyvault or gcp-kms, got \(type ?? "nothing")")
             }
         }
         for (name, make) in makers { registry.registerProvider(name, make: make) }

@@ -6,8 +6,8 @@ import Synchronization
 /// Renews the Vault/OpenBao tokens of the `[keystores]` transit connections
 /// before they expire: a seal or L1 token that lapses would otherwise seal the
 /// server or lock tenants for nothing. Each token is looked up, and renewed
-/// once less than half its life is left; the next look is a third of the
-/// shortest remaining TTL away (between 1 s and 60 s).
+/// once less than two thirds of its life is left; the next look is a quarter
+/// of the shortest remaining TTL away (between 1 s and 60 s).
 public final class TransitTokenRenewal: Service {
     private let clients = Mutex<[String: TransitClient]>([:])
     private let logger: Logger
@@ -40,7 +40,7 @@ public final class TransitTokenRenewal: Service {
                     lease.ttl = try await client.renewSelf()
                     logger.info("keystore token renewed", metadata: ["keystore": .string(name), "ttl_seconds": .stringConvertible(lease.ttl)])
                 }
-                if lease.renewable && lease.ttl > 0 { next = min(next, max(lease.ttl / 3, 1)) }
+                if lease.renewable && lease.ttl > 0 { next = min(next, max(lease.ttl / 4, 1)) }
             } catch {
                 logger.error("keystore token lookup or renewal failed", metadata: ["keystore": .string(name), "reason": .string("\(error)")])
                 next = min(next, 5)
