@@ -83,6 +83,7 @@ let package = Package(
             dependencies: [
                 "OpenKCMCore",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -95,6 +96,7 @@ let package = Package(
             dependencies: [
                 "OpenKCMCore",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -218,12 +220,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // Azure Key Vault and Cloud KMS cannot run here: their tests run against
-        // local fakes that check the documented wire format.
+        // Azure Key Vault and Cloud KMS cannot run here, and moto does not implement
+        // AWS's key import: these tests run against local fakes that check the
+        // documented wire format.
         .testTarget(
             name: "OpenKCMCloudKeystoreTests",
             dependencies: [
-                "OpenKCMAzureKeyVault", "OpenKCMGCPKMS", "OpenKCMKeystoreHTTP", "OpenKCMCore", "OpenKCMTestSupport",
+                "OpenKCMAzureKeyVault", "OpenKCMGCPKMS", "OpenKCMAWSKMS", "OpenKCMKeystoreHTTP", "OpenKCMCore", "OpenKCMTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),

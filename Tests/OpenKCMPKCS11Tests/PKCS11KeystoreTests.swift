@@ -114,3 +114,29 @@ import OpenKCMTestSupport
         }
     }
 }
+
+/// BYOK into SoftHSM2 with C_UnwrapKey: the imported key is the customer's
+/// material (a GCM wrap made by the HSM opens locally with it), it is not
+/// extractable, and a taken label is refused.
+@Suite struct PKCS11ImportTests {
+    @Test func importedMaterialIsTheKeyTheHSMUses() async throws {
+        guard let peer = PKCS11KeystoreTests.peer() else { return }
+        let label = PKCS11KeystoreTests.freshLabel()
+        let keystore = PKCS11Keystore(label: label, token: peer.token(), mechanism: .aesGCM)
+        let material = SymmetricKey(size: .bits256)
+        try await keystore.importKey(material)
+
+        let l2 = SymmetricKey(size: .bits256)
+        let context = KeystoreContext(tenant: "acme", purpose: .l2)
+        let wrapped = try await keystore.wrap(l2, context: context)
+        // 01 | 01 | IV | ciphertext | tag, with the header and the canonical context as AAD.
+        let aad = Data([1, 1]) + Data(try EncryptionContext(context.pairs).encoded)
+        let box = try AES.GCM.SealedBox(nonce: AES.GCM.Nonce(data: wrapped[2..<14]), ciphertext: wrapped[14..<46], tag: wrapped[46...])
+        #expect(try AES.GCM.open(box, using: material, authenticating: aad) == l2.withUnsafeBytes { Data($0) })
+        #expect(try await keystore.unwrap(wrapped, context: context) == l2)
+        #expect(await keystore.status() == .enabled)
+
+        await #expect(throws: KeystoreError.self) { try await keystore.importKey(SymmetricKey(size: .bits256)) }
+        #expect(try await keystore.unwrap(wrapped, context: context) == l2)
+    }
+}

@@ -43,6 +43,17 @@ import OpenKCMSQLite
         return Run(status: process.terminationStatus, stdout: stdout, stderr: stderr)
     }
 
+    /// ``openkcm(_:port:token:stdin:)`` on a thread of its own: a test whose server
+    /// runs in this process must not block a Swift concurrency thread while the
+    /// CLI waits for that server (two such waits on a 2-core pool deadlock).
+    static func openkcmOffPool(_ arguments: [String], port: Int, token: String?, stdin: String? = nil) async throws -> Run {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread {
+                continuation.resume(with: Result { try openkcm(arguments, port: port, token: token, stdin: stdin) })
+            }.start()
+        }
+    }
+
     /// SIGTERM, then up to 15 s for a graceful shutdown; a server that does not
     /// stop is killed and the test fails instead of hanging.
     static func stop(_ server: Process) {
@@ -75,41 +86,41 @@ import OpenKCMSQLite
 
         let secrets = try await application.test(.live) { client async throws -> [String] in
             let port = try #require(client.port)
-            let initRun = try Self.openkcm(["operator", "init", "--shares", "3", "--threshold", "2", "--output", "json"], port: port, token: nil)
+            let initRun = try await Self.openkcmOffPool(["operator", "init", "--shares", "3", "--threshold", "2", "--output", "json"], port: port, token: nil)
             #expect(initRun.status == 0, "\(initRun.stderr)")
             let initAnswer = Self.json(initRun.stdout)
             let root = try #require(initAnswer["rootToken"] as? String)
             let shares = try #require(initAnswer["shares"] as? [String])
 
-            #expect(try Self.openkcm(["tenant", "create", "acme", "--l1-provider", "software", "--l1-key", "customer-l1"], port: port, token: root).status == 0)
-            #expect(try Self.openkcm(["service", "create", "--tenant", "acme", "payments"], port: port, token: root).status == 0)
-            #expect(try Self.openkcm(["key", "rotate", "--tenant", "acme"], port: port, token: root).status == 0)
-            let identity = try Self.openkcm(["identity", "create", "app", "--role", "crypto", "--tenant", "acme", "--service", "payments", "--output", "json"],
+            #expect(try await Self.openkcmOffPool(["tenant", "create", "acme", "--l1-provider", "software", "--l1-key", "customer-l1"], port: port, token: root).status == 0)
+            #expect(try await Self.openkcmOffPool(["service", "create", "--tenant", "acme", "payments"], port: port, token: root).status == 0)
+            #expect(try await Self.openkcmOffPool(["key", "rotate", "--tenant", "acme"], port: port, token: root).status == 0)
+            let identity = try await Self.openkcmOffPool(["identity", "create", "app", "--role", "crypto", "--tenant", "acme", "--service", "payments", "--output", "json"],
                                             port: port, token: root)
             let app = try #require(Self.json(identity.stdout)["token"] as? String)
-            let dataKey = Self.json(try Self.openkcm(["datakey", "--tenant", "acme", "--service", "payments", "--context", "order=42", "--output", "json"],
+            let dataKey = Self.json(try await Self.openkcmOffPool(["datakey", "--tenant", "acme", "--service", "payments", "--context", "order=42", "--output", "json"],
                                                      port: port, token: app).stdout)
             let wrapped = try #require(dataKey["wrapped"] as? String)
             let plaintext = try #require(dataKey["plaintext"] as? String)
 
-            let unwrapped = try Self.openkcm(["unwrap", "--tenant", "acme", "--service", "payments", "--context", "order=42", "--output", "json", wrapped],
+            let unwrapped = try await Self.openkcmOffPool(["unwrap", "--tenant", "acme", "--service", "payments", "--context", "order=42", "--output", "json", wrapped],
                                              port: port, token: app)
             #expect(Self.json(unwrapped.stdout)["plaintext"] as? String == plaintext)
-            let refused = try Self.openkcm(["unwrap", "--tenant", "acme", "--service", "payments", "--context", "order=43", wrapped], port: port, token: app)
+            let refused = try await Self.openkcmOffPool(["unwrap", "--tenant", "acme", "--service", "payments", "--context", "order=43", wrapped], port: port, token: app)
             #expect(refused.status == 1 && refused.stderr.contains("envelope.authentication_failed"))
-            let forbidden = try Self.openkcm(["datakey", "--tenant", "acme", "--service", "payments"], port: port, token: root)
+            let forbidden = try await Self.openkcmOffPool(["datakey", "--tenant", "acme", "--service", "payments"], port: port, token: root)
             #expect(forbidden.status == 1 && forbidden.stderr.contains("access.forbidden"))
-            let wrappedOwn = try Self.openkcm(["wrap", "--tenant", "acme", "--service", "payments"], port: port, token: app,
+            let wrappedOwn = try await Self.openkcmOffPool(["wrap", "--tenant", "acme", "--service", "payments"], port: port, token: app,
                                               stdin: Data(count: 32).base64EncodedString() + "\n")
             #expect(wrappedOwn.status == 0, "\(wrappedOwn.stderr)")
-            #expect(try Self.openkcm(["audit", "verify"], port: port, token: root).status == 0)
-            #expect(try Self.openkcm(["tenant", "list"], port: 1, token: root).status == 4)
+            #expect(try await Self.openkcmOffPool(["audit", "verify"], port: port, token: root).status == 0)
+            #expect(try await Self.openkcmOffPool(["tenant", "list"], port: 1, token: root).status == 4)
 
             // Seal, then unseal with shares from stdin.
-            #expect(try Self.openkcm(["operator", "seal"], port: port, token: root).status == 0)
-            #expect(try Self.openkcm(["unwrap", "--tenant", "acme", "--service", "payments", "--context", "order=42", wrapped], port: port, token: app).status == 3)
-            #expect(try Self.openkcm(["operator", "unseal"], port: port, token: nil, stdin: shares[2] + "\n").status == 0)
-            let unsealRun = try Self.openkcm(["operator", "unseal", "--output", "json"], port: port, token: nil, stdin: shares[0] + "\n")
+            #expect(try await Self.openkcmOffPool(["operator", "seal"], port: port, token: root).status == 0)
+            #expect(try await Self.openkcmOffPool(["unwrap", "--tenant", "acme", "--service", "payments", "--context", "order=42", wrapped], port: port, token: app).status == 3)
+            #expect(try await Self.openkcmOffPool(["operator", "unseal"], port: port, token: nil, stdin: shares[2] + "\n").status == 0)
+            let unsealRun = try await Self.openkcmOffPool(["operator", "unseal", "--output", "json"], port: port, token: nil, stdin: shares[0] + "\n")
             #expect(Self.json(unsealRun.stdout)["sealed"] as? Bool == false)
 
             var secrets = [plaintext, root, app, String(root.split(separator: ".")[2]), String(app.split(separator: ".")[2])]

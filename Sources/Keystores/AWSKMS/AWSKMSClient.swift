@@ -102,6 +102,9 @@ public struct AWSKMSClient: Sendable {
         case "AccessDeniedException", "UnrecognizedClientException", "InvalidSignatureException", "ExpiredTokenException":
             return .accessDenied(reference, reason: type)
         case "ThrottlingException", "LimitExceededException": return .throttled(reference)
+        // BYOK: the key is not EXTERNAL, holds other material, or the import token is stale.
+        case "UnsupportedOperationException", "IncorrectKeyMaterialException", "InvalidImportTokenException", "ExpiredImportTokenException":
+            return .importRefused(reference, reason: "\(type): \(message)")
         default: return .unreachable(reference, reason: "\(type.isEmpty ? "HTTP \(status)" : type): \(message)")
         }
     }

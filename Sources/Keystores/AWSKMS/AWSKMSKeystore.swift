@@ -1,4 +1,5 @@
 public import Crypto
+import CryptoExtras
 public import Foundation
 public import OpenKCMCore
 
@@ -66,5 +67,26 @@ public struct AWSKMSKeystore: Keystore {
         } catch {
             return .unreachable(reason: "\(error)")
         }
+    }
+}
+
+extension AWSKMSKeystore: KeystoreImporting {
+    /// BYOK into AWS KMS: the customer makes the key with `Origin=EXTERNAL`;
+    /// OpenKCM asks for import parameters (`RSAES_OAEP_SHA_256`, an RSA-2048
+    /// wrapping key and an import token), encrypts the material to that key,
+    /// and calls ImportKeyMaterial with material that does not expire.
+    public func importKey(_ material: SymmetricKey) async throws {
+        let parameters = try await client.call("GetParametersForImport", [
+            "KeyId": keyID, "WrappingAlgorithm": "RSAES_OAEP_SHA_256", "WrappingKeySpec": "RSA_2048",
+        ], reference: reference)
+        guard let der = (parameters["PublicKey"] as? String).flatMap({ Data(base64Encoded: $0) }),
+              let wrappingKey = try? _RSA.Encryption.PublicKey(derRepresentation: der),
+              let importToken = parameters["ImportToken"] as? String
+        else { throw KeystoreError.unreachable(reference, reason: "GetParametersForImport answered without a public key and import token") }
+        let encrypted = try material.withUnsafeBytes { try wrappingKey.encrypt(Data($0), padding: .PKCS1_OAEP_SHA256) }
+        _ = try await client.call("ImportKeyMaterial", [
+            "KeyId": keyID, "ImportToken": importToken, "EncryptedKeyMaterial": encrypted.base64EncodedString(),
+            "ExpirationModel": "KEY_MATERIAL_DOES_NOT_EXPIRE",
+        ], reference: reference)
     }
 }

@@ -143,3 +143,43 @@ public enum PKCS11WrapMechanism: UInt8, Sendable {
     /// CKM_AES_KEY_WRAP_PAD through C_WrapKey/C_UnwrapKey, the context digest inside.
     case aesKeyWrapPad = 2
 }
+
+extension PKCS11Keystore: KeystoreImporting {
+    /// BYOK into the HSM with C_UnwrapKey: the material is wrapped (AES-KWP) under
+    /// a fresh transport key that lives only as a session object, and unwrapped
+    /// into a token key with this keystore's label, non-extractable, allowed to
+    /// encrypt, decrypt, wrap and unwrap. Refused if the label is taken. HSMs in
+    /// a mode that forbids plaintext session keys need an RSA transport key instead.
+    public func importKey(_ material: SymmetricKey) async throws {
+        let (label, reference) = (label, reference)
+        var secret = material.withUnsafeBytes { Array($0) }
+        defer { secret.zeroize() }
+        let transport = SymmetricKey(size: .bits256)
+        let wrapped = try AESKeyWrapWithPadding.wrap(secret, using: transport)
+        var transportBytes = transport.withUnsafeBytes { Array($0) }
+        defer { transportBytes.zeroize() }
+        let transportValue = transportBytes
+        do {
+            try await token.withSession(readWrite: true) { session in
+                guard try session.secretKey(label: label) == nil else {
+                    throw KeystoreError.importRefused(reference, reason: "a key labelled \(label) already exists on the token")
+                }
+                let transportKey = try session.createObject([
+                    .init(CKA_CLASS, ulong: CK_ULONG(CKO_SECRET_KEY)), .init(CKA_KEY_TYPE, ulong: CK_ULONG(CKK_AES)),
+                    .init(CKA_TOKEN, bool: false), .init(CKA_UNWRAP, bool: true), .init(CKA_ENCRYPT, bool: false),
+                    .init(CKA_DECRYPT, bool: false), .init(CKA_SENSITIVE, bool: true), .init(CKA_EXTRACTABLE, bool: false),
+                    .init(CKA_VALUE, bytes: transportValue),
+                ])
+                defer { try? session.destroyObject(transportKey) }
+                _ = try session.unwrapKey(Array(wrapped), with: transportKey, mechanism: CK_MECHANISM_TYPE(CKM_AES_KEY_WRAP_PAD), template: [
+                    .init(CKA_CLASS, ulong: CK_ULONG(CKO_SECRET_KEY)), .init(CKA_KEY_TYPE, ulong: CK_ULONG(CKK_AES)),
+                    .init(CKA_LABEL, bytes: Array(label.utf8)), .init(CKA_TOKEN, bool: true), .init(CKA_PRIVATE, bool: true),
+                    .init(CKA_SENSITIVE, bool: true), .init(CKA_EXTRACTABLE, bool: false),
+                    .init(CKA_ENCRYPT, bool: true), .init(CKA_DECRYPT, bool: true), .init(CKA_WRAP, bool: true), .init(CKA_UNWRAP, bool: true),
+                ])
+            }
+        } catch let error as PKCS11Failure {
+            throw error.keystoreError(reference)
+        }
+    }
+}

@@ -37,7 +37,9 @@ public final class PKCS11Token: Sendable {
     /// Runs `body` with a logged-in session. A session the module reports broken
     /// (closed, token removed, logged out) is dropped, and the call is tried once
     /// more on a fresh one; other failures are returned as they are.
-    package func withSession<T: Sendable>(_ body: @escaping @Sendable (PKCS11Session) throws -> T) async throws -> T {
+    /// With `readWrite` (key import), the session is a fresh read/write one, closed after the call.
+    package func withSession<T: Sendable>(readWrite: Bool = false, _ body: @escaping @Sendable (PKCS11Session) throws -> T) async throws -> T {
+        let dedicated = readWrite && !self.readWrite
         let result: Result<T, any Error>
         do {
             result = try await NIOThreadPool.singleton.runIfActive { () -> Result<T, any Error> in
@@ -45,14 +47,14 @@ public final class PKCS11Token: Sendable {
                 while true {
                     attempt += 1
                     let session: PKCS11Session
-                    do { session = try self.checkOut() } catch { return .failure(error) }
+                    do { session = try self.checkOut(dedicated: dedicated) } catch { return .failure(error) }
                     do {
                         let value = try body(session)
-                        self.checkIn(session)
+                        self.checkIn(session, dedicated: dedicated)
                         return .success(value)
                     } catch {
                         guard (error as? PKCS11Failure)?.breaksSession == true else {
-                            self.checkIn(session)
+                            self.checkIn(session, dedicated: dedicated)
                             return .failure(error)
                         }
                         _ = session.module.functions.pointee.C_CloseSession(session.handle)
@@ -66,12 +68,12 @@ public final class PKCS11Token: Sendable {
         return try result.get()
     }
 
-    private func checkOut() throws -> PKCS11Session {
-        if let session = idle.withLock({ $0.popLast() }) { return session }
+    private func checkOut(dedicated: Bool) throws -> PKCS11Session {
+        if !dedicated, let session = idle.withLock({ $0.popLast() }) { return session }
         let module = try PKCS11Module.load(modulePath)
         let slot = try module.slot(tokenLabel: tokenLabel)
         var handle: CK_SESSION_HANDLE = 0
-        try check("C_OpenSession", module.functions.pointee.C_OpenSession(slot, CK_FLAGS(CKF_SERIAL_SESSION | (readWrite ? CKF_RW_SESSION : 0)), nil, nil, &handle))
+        try check("C_OpenSession", module.functions.pointee.C_OpenSession(slot, CK_FLAGS(CKF_SERIAL_SESSION | (readWrite || dedicated ? CKF_RW_SESSION : 0)), nil, nil, &handle))
         // Login is per application and token, not per session: an already logged-in user is fine.
         let rv = pin.withLock { pin in
             pin.withUnsafeMutableBufferPointer { buffer in
@@ -85,9 +87,9 @@ public final class PKCS11Token: Sendable {
         return PKCS11Session(module: module, handle: handle, slot: slot)
     }
 
-    private func checkIn(_ session: PKCS11Session) {
+    private func checkIn(_ session: PKCS11Session, dedicated: Bool) {
         let kept = idle.withLock { idle -> Bool in
-            guard idle.count < poolSize else { return false }
+            guard !dedicated, idle.count < poolSize else { return false }
             idle.append(session)
             return true
         }

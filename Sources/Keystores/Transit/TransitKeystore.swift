@@ -1,4 +1,5 @@
 public import Crypto
+import CryptoExtras
 public import Foundation
 import NIOHTTP1
 public import OpenKCMCore
@@ -73,5 +74,30 @@ public struct TransitKeystore: Keystore {
     static func associatedData(_ context: KeystoreContext) -> String {
         let canonical = (try? EncryptionContext(context.pairs))?.encoded ?? []
         return Data(canonical).base64EncodedString()
+    }
+}
+
+extension TransitKeystore: KeystoreImporting {
+    /// BYOK into transit: the material is wrapped with AES-KWP under a fresh
+    /// ephemeral key, which is wrapped with RSA-OAEP-SHA256 under the server's
+    /// `transit/wrapping_key`; `POST transit/keys/<name>/import` takes both.
+    /// The key must not exist yet.
+    public func importKey(_ material: SymmetricKey) async throws {
+        let answer = try await client.call(.GET, "\(client.mount)/wrapping_key", reference: reference)
+        guard let pem = (answer["data"] as? [String: Any])?["public_key"] as? String,
+              let wrappingKey = try? _RSA.Encryption.PublicKey(pemRepresentation: pem)
+        else { throw KeystoreError.unreachable(reference, reason: "transit/wrapping_key answered without an RSA public key") }
+        let ephemeral = SymmetricKey(size: .bits256)
+        let wrappedEphemeral = try ephemeral.withUnsafeBytes { try wrappingKey.encrypt(Data($0), padding: .PKCS1_OAEP_SHA256) }
+        let wrappedMaterial = try material.withUnsafeBytes { try AESKeyWrapWithPadding.wrap(Array($0), using: ephemeral) }
+        do {
+            _ = try await client.call(.POST, "\(client.mount)/keys/\(escaped)/import", [
+                "ciphertext": (wrappedEphemeral + wrappedMaterial).base64EncodedString(),
+                "hash_function": "SHA256", "type": "aes256-gcm96",
+            ], reference: reference)
+        } catch KeystoreError.unreachable(_, let reason) where reason.hasPrefix("HTTP 400") || reason.contains("existing key") {
+            // OpenBao answers 500 for "the import path cannot be used with an existing key".
+            throw KeystoreError.importRefused(reference, reason: reason)
+        }
     }
 }

@@ -8,6 +8,8 @@ public enum OperationKind: String, Sendable, Hashable, Codable, CaseIterable, Cu
     case l1Link = "l1.link"
     case l1Read = "l1.read"
     case l1Unlink = "l1.unlink"
+    case l1Import = "l1.import"
+    case l1Rewrap = "l1.rewrap"
     case tenantKeyRotate = "tenant-key.rotate"
     case tenantKeyRollback = "tenant-key.rollback"
     case tenantKeyMinimumVersion = "tenant-key.min-decryption-version"
@@ -37,7 +39,7 @@ public enum OperationKind: String, Sendable, Hashable, Codable, CaseIterable, Cu
     /// The plane an operation belongs to.
     public var plane: Plane {
         switch self {
-        case .tenantCreate, .tenantList, .tenantRead, .tenantDestroy, .l1Link, .l1Read, .l1Unlink,
+        case .tenantCreate, .tenantList, .tenantRead, .tenantDestroy, .l1Link, .l1Read, .l1Unlink, .l1Import, .l1Rewrap,
             .tenantKeyRotate, .tenantKeyRollback, .tenantKeyMinimumVersion,
             .serviceCreate, .serviceList, .serviceRead, .serviceKeyRotate, .serviceDeactivate, .serviceDestroy:
             .governance

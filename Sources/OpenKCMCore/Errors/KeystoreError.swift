@@ -8,6 +8,8 @@ public enum KeystoreError: OpenKCMError, Equatable {
     case unreachable(KeystoreReference, reason: String)
     /// The provider refused the ciphertext: wrong key, wrong context, or tampered.
     case badCiphertext(KeystoreReference)
+    /// BYOK: the provider cannot take this material as this key (it exists already, or it does not import).
+    case importRefused(KeystoreReference, reason: String)
 
     public var code: String {
         switch self {
@@ -18,6 +20,7 @@ public enum KeystoreError: OpenKCMError, Equatable {
         case .throttled: "keystore.throttled"
         case .unreachable: "keystore.unreachable"
         case .badCiphertext: "keystore.bad_ciphertext"
+        case .importRefused: "keystore.import_refused"
         }
     }
 
@@ -30,6 +33,7 @@ public enum KeystoreError: OpenKCMError, Equatable {
         case .throttled(let ref): "keystore \(ref) is throttling requests"
         case .unreachable(let ref, let reason): "keystore \(ref) is unreachable: \(reason)"
         case .badCiphertext(let ref): "keystore \(ref) refused the wrapped key (wrong key, wrong context, or tampered)"
+        case .importRefused(let ref, let reason): "keystore \(ref) cannot import key material: \(reason)"
         }
     }
 }

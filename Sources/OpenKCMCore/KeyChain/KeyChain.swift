@@ -144,6 +144,26 @@ public final class KeyChain: Sendable {
         }
     }
 
+    /// Wraps the L2 again under the same L1, after the customer rotated it at
+    /// the provider (a new transit key version, a new Azure key version): new
+    /// material protects the L2 from now on, and nothing below the L2 changes.
+    /// Refused while the tenant is unlinked or locked.
+    public func rewrapRoot(_ tenant: TenantID) async throws {
+        try await tenantLocks.withLock(tenant) {
+            var ring = try await readTenant(tenant)
+            if ring.l1UnlinkedAt != nil { throw KeyChainError.tenantLocked(tenant, reason: Self.unlinkedReason) }
+            let lock = memory.withLock { memory -> String? in
+                if case .locked(let reason, _) = memory.tenants[tenant] { reason } else { nil }
+            }
+            if let lock { throw KeyChainError.tenantLocked(tenant, reason: lock) }
+            let context = KeystoreContext(tenant: tenant.rawValue, purpose: .l2)
+            let keystore = try keystores.keystore(for: ring.l1)
+            let root = try await keystore.unwrap(ring.wrappedRoot, context: context)
+            ring.wrappedRoot = try await keystore.wrap(root, context: context)
+            try await storage.put(TenantKeyRing.storageKey(tenant), value: RecordCoder.encode(ring))
+        }
+    }
+
     static let unlinkedReason = "its L1 link was removed"
 
     /// Adds an L2.1 version wrapped by the L2 and makes it current; returns its number.

@@ -73,6 +73,7 @@ public struct ProblemDetails: Error, Sendable, Codable, Hashable {
             case .disabled, .notFound: .locked423
             case .unreachable, .throttled: .serviceUnavailable
             case .accessDenied, .badCiphertext: .badGateway
+            case .importRefused: .conflict
             }
         case is AuditLogError: .serviceUnavailable
         case let error as StorageError:

@@ -29,6 +29,14 @@ struct L1Body: RequestBody {
     var reference: KeystoreReference { KeystoreReference(provider: provider, key: key) }
 }
 
+/// `POST /v1/keystores/{provider}/import`: BYOK key material for `key`.
+struct ImportKeyBody: RequestBody {
+    static let fields: Set<String> = ["key", "material"]
+    var key: String
+    /// The 256-bit key, base64.
+    var material: String
+}
+
 /// `POST /v1/tenants`
 struct CreateTenantBody: RequestBody {
     static let fields: Set<String> = ["id", "l1"]

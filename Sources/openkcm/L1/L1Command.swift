@@ -5,7 +5,7 @@ struct L1Command: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "l1",
         abstract: "Manage a tenant's L1 link; unlink is the kill switch.",
-        subcommands: [L1LinkCommand.self, L1ShowCommand.self, L1UnlinkCommand.self]
+        subcommands: [L1LinkCommand.self, L1ShowCommand.self, L1UnlinkCommand.self, L1ImportCommand.self, L1RewrapCommand.self]
     )
 }
 

@@ -1,3 +1,5 @@
+import Crypto
+import Foundation
 import Hummingbird
 import OpenKCMCore
 
@@ -30,6 +32,23 @@ struct TenantRoutes {
         }
         router.delete("/v1/tenants/:tenant/l1") { _, context in
             try JSONBody.response(try await operations.unlinkL1(try context.tenant(), caller: context.caller))
+        }
+        router.post("/v1/tenants/:tenant/l1/rewrap") { _, context in
+            try JSONBody.response(try await operations.rewrapL1(try context.tenant(), caller: context.caller))
+        }
+        router.post("/v1/keystores/:provider/import") { request, context in
+            let body = try await JSONBody.decode(ImportKeyBody.self, from: request, context: context)
+            guard let provider = context.parameters.get("provider"), !provider.isEmpty, !body.key.isEmpty else {
+                throw ProblemDetails(status: .badRequest, code: "request.invalid_json", detail: "provider and key must not be empty")
+            }
+            var bytes = Array(try JSONBody.base64(body.material, field: "material"))
+            defer { bytes.zeroize() }
+            guard bytes.count == 32 else {
+                throw ProblemDetails(status: .badRequest, code: "request.invalid_json", detail: "'material' must be a 256-bit key (32 bytes, base64)")
+            }
+            let material = SymmetricKey(data: bytes)
+            try await operations.importL1Key(KeystoreReference(provider: provider, key: body.key), material: material, caller: context.caller)
+            return JSONBody.noContent()
         }
         router.post("/v1/tenants/:tenant/keys/rotate") { _, context in
             try JSONBody.response(try await operations.rotateTenantKey(try context.tenant(), caller: context.caller))
