@@ -19,6 +19,9 @@ import OpenKCMTransit
         guard let peers = try await CustomerKMSPeers.start(in: harness) else { return }
         let sealKey = "openkcm-seal-\(UUID().uuidString.prefix(8).lowercased())"
         _ = try await peers.transit.call(.POST, "transit/keys/\(sealKey)", [:], reference: KeystoreReference(provider: "globex-bao", key: sealKey))
+        // A fourth customer whose key stays on: the control.
+        let controlKey = "initech-l1-\(UUID().uuidString.prefix(8).lowercased())"
+        _ = try await peers.transit.call(.POST, "transit/keys/\(controlKey)", [:], reference: KeystoreReference(provider: "globex-bao", key: controlKey))
 
         let port = Int.random(in: 40_001...50_000)
         var toml = """
@@ -55,7 +58,7 @@ import OpenKCMTransit
         let tenants = [("acme", "acme-aws", peers.awsKey), ("globex", "globex-bao", peers.baoKey), ("umbrella", "umbrella-hsm", peers.hsmKey)]
         var apps: [String: String] = [:]
         var blobs: [String: String] = [:]
-        for (tenant, provider, key) in tenants {
+        for (tenant, provider, key) in tenants + [("initech", "globex-bao", controlKey)] {
             let created = try EndToEndTests.openkcm(["tenant", "create", tenant, "--l1-provider", provider, "--l1-key", key], port: port, token: root)
             #expect(created.status == 0, "\(created.stderr)")
             _ = try EndToEndTests.openkcm(["service", "create", "--tenant", tenant, "payments"], port: port, token: root)
@@ -92,7 +95,12 @@ import OpenKCMTransit
         for (tenant, provider, _) in tenants {
             print("kill switch through the binary (5 s check): \(provider) disabled -> \(tenant) refused after \(locked[tenant].map { "\($0)" } ?? "never")")
             #expect(locked[tenant] != nil && locked[tenant]! < .seconds(6), "\(tenant)")
+            // Every operation, not only unwrap: a new data key is refused too, naming the L1.
+            let made = try EndToEndTests.openkcm(["datakey", "--tenant", tenant, "--service", "payments"], port: port, token: apps[tenant])
+            #expect(made.status == 1 && made.stderr.contains("L1"), "\(tenant): \(made.stderr)")
         }
+        // The customer who kept their key is not affected.
+        #expect(try opens("initech"))
 
         // Back on: every earlier blob opens again.
         start = ContinuousClock.now
