@@ -33,13 +33,15 @@ public struct AWSKMSClient: Sendable {
 
     /// Credentials and region from the usual variables: AWS_ACCESS_KEY_ID,
     /// AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION (or AWS_DEFAULT_REGION).
-    public static func fromEnvironment(endpoint: URL? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> AWSKMSClient {
+    public static func fromEnvironment(endpoint: URL? = nil, environment: [String: String] = ProcessInfo.processInfo.environment,
+                                       http: HTTPClient = AWSKMSClient.defaultHTTPClient) throws -> AWSKMSClient {
         guard let id = environment["AWS_ACCESS_KEY_ID"], let secret = environment["AWS_SECRET_ACCESS_KEY"] else {
             throw KeystoreError.accessDenied(KeystoreReference(provider: "aws-kms", key: "*"), reason: "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set")
         }
         let region = environment["AWS_REGION"] ?? environment["AWS_DEFAULT_REGION"] ?? "us-east-1"
         let url = endpoint ?? URL(string: "https://kms.\(region).amazonaws.com")!  // safe: built from a region string
-        return AWSKMSClient(endpoint: url, region: region, credentials: .init(accessKeyID: id, secretAccessKey: secret, sessionToken: environment["AWS_SESSION_TOKEN"]))
+        return AWSKMSClient(endpoint: url, region: region, credentials: .init(accessKeyID: id, secretAccessKey: secret, sessionToken: environment["AWS_SESSION_TOKEN"]),
+                            http: http)
     }
 
     /// Calls one KMS operation; `reference` names the key in errors.

@@ -1,6 +1,7 @@
 public import AsyncHTTPClient
 public import Foundation
 import NIOCore
+import NIOSSL
 public import NIOHTTP1
 public import OpenKCMCore
 
@@ -74,5 +75,30 @@ extension Data {
         var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while base64.count % 4 != 0 { base64 += "=" }
         self.init(base64Encoded: base64)
+    }
+}
+
+extension KeystoreHTTP {
+    /// An HTTP client that trusts only the CA certificates in `caFile` (PEM), for a
+    /// provider behind a private CA. The file is read now, so a bad file fails the
+    /// configuration (or the reload) instead of the first call. The caller shuts
+    /// the client down when it is replaced.
+    public static func client(trustingCAFile caFile: String) throws -> HTTPClient {
+        let certificates: [NIOSSLCertificate]
+        do {
+            certificates = try NIOSSLCertificate.fromPEMFile(caFile)
+        } catch {
+            throw KeystoreError.unreachable(KeystoreReference(provider: "tls", key: caFile), reason: "cannot read CA certificates from \(caFile): \(error)")
+        }
+        guard !certificates.isEmpty else {
+            throw KeystoreError.unreachable(KeystoreReference(provider: "tls", key: caFile), reason: "\(caFile) holds no PEM certificate")
+        }
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.trustRoots = .certificates(certificates)
+        tls.minimumTLSVersion = .tlsv12
+        var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
+        configuration.timeout = .init(connect: .seconds(3), read: .seconds(10))
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 }

@@ -53,7 +53,7 @@ public struct ConfigurationFile: Sendable, Equatable {
     /// `[keystores.<name>]` fields: a provider connection that L1 links name.
     public static let keystoreFields: Set<String> = [
         "type", "endpoint", "region", "address", "token_file", "mount", "namespace", "module", "token_label", "pin_file", "mechanism",
-        "vault_url", "tenant_id", "client_id", "client_secret_file", "authority", "algorithm", "credentials_file",
+        "vault_url", "tenant_id", "client_id", "client_secret_file", "authority", "algorithm", "credentials_file", "ca_file",
     ]
 
     static func isKeystoreKey(_ path: String) -> Bool {

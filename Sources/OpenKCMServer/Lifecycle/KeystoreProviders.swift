@@ -1,7 +1,9 @@
+public import AsyncHTTPClient
 public import Foundation
 import OpenKCMAWSKMS
 import OpenKCMAzureKeyVault
 import OpenKCMGCPKMS
+import OpenKCMKeystoreHTTP
 public import OpenKCMCore
 import OpenKCMPKCS11
 public import OpenKCMTransit
@@ -20,6 +22,7 @@ public import OpenKCMTransit
 /// address = "https://bao.acme.example:8200"
 /// token_file = "/etc/openkcm/acme-bao.token"         # the token is read from a file, never written in here
 /// mount = "transit"                                  # optional
+/// ca_file = "/etc/openkcm/acme-ca.pem"               # optional, any HTTPS provider: trust only these CAs
 ///
 /// [keystores.initech-hsm]
 /// type = "pkcs11"
@@ -41,15 +44,33 @@ public import OpenKCMTransit
 /// credentials_file = "/etc/openkcm/pied-gcp.json"    # a service account key allowed cloudkms.cryptoKeyVersions.useToEncrypt/useToDecrypt and cryptoKeys.get
 /// ```
 public enum KeystoreProviders {
-    /// Registers every section's connection (replacing one of the same name) and
-    /// returns the transit connections, whose tokens ``TransitTokenRenewal`` keeps alive.
+    /// Registers every section's connection (replacing one of the same name).
     /// Nothing is registered unless every section is valid.
     @discardableResult
     public static func register(_ sections: [String: [String: String]], into registry: KeystoreRegistry,
-                                environment: [String: String] = ProcessInfo.processInfo.environment) throws -> [String: TransitClient] {
+                                environment: [String: String] = ProcessInfo.processInfo.environment) throws -> KeystoreConnections {
         var makers: [(String, @Sendable (String) -> any Keystore)] = []
-        var transitClients: [String: TransitClient] = [:]
-        for (name, fields) in sections.sorted(by: { $0.key < $1.key }) {
+        var connections = KeystoreConnections()
+        do {
+            for (name, fields) in sections.sorted(by: { $0.key < $1.key }) {
+                try make(name, fields, environment: environment, into: &makers, &connections)
+            }
+        } catch {
+            connections.shutDown()
+            throw error
+        }
+        for (name, make) in makers { registry.registerProvider(name, make: make) }
+        return connections
+    }
+
+    private static func make(_ name: String, _ fields: [String: String], environment: [String: String],
+                             into makers: inout [(String, @Sendable (String) -> any Keystore)], _ connections: inout KeystoreConnections) throws {
+            // A private CA for this provider: its own HTTP client, retired when the connection is replaced.
+            let http = try fields["ca_file"].map { path -> HTTPClient in
+                let client = try KeystoreHTTP.client(trustingCAFile: path)
+                connections.httpClients.append(client)
+                return client
+            }
             switch fields["type"] {
             case "aws-kms":
                 let endpoint = try fields["endpoint"].map { text -> URL in
@@ -58,7 +79,7 @@ public enum KeystoreProviders {
                 }
                 var environment = environment
                 if let region = fields["region"] { environment["AWS_REGION"] = region }
-                let client = try AWSKMSClient.fromEnvironment(endpoint: endpoint, environment: environment)
+                let client = try AWSKMSClient.fromEnvironment(endpoint: endpoint, environment: environment, http: http ?? AWSKMSClient.defaultHTTPClient)
                 makers.append((name, { AWSKMSKeystore(keyID: $0, client: client, provider: name) }))
             case "transit":
                 guard let address = fields["address"].flatMap(URL.init(string:)) else {
@@ -68,8 +89,9 @@ public enum KeystoreProviders {
                       let token = try? String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines),
                       !token.isEmpty
                 else { throw SealError.misconfigured("keystores.\(name) needs a readable token_file") }
-                let client = TransitClient(address: address, token: token, mount: fields["mount"] ?? "transit", namespace: fields["namespace"])
-                transitClients[name] = client
+                let client = TransitClient(address: address, token: token, mount: fields["mount"] ?? "transit", namespace: fields["namespace"],
+                                           http: http ?? TransitClient.defaultHTTPClient)
+                connections.transitClients[name] = client
                 makers.append((name, { TransitKeystore(keyName: $0, client: client, provider: name) }))
             case "pkcs11":
                 guard let module = fields["module"], let tokenLabel = fields["token_label"] else {
@@ -105,8 +127,9 @@ public enum KeystoreProviders {
                     throw SealError.misconfigured("keystores.\(name).algorithm must be RSA-OAEP-256 or A256KW, got \(algorithm)")
                 }
                 let scope = vault.host?.hasSuffix(".managedhsm.azure.net") == true ? "https://managedhsm.azure.net/.default" : "https://vault.azure.net/.default"
+                let keystoreHTTP = http.map { KeystoreHTTP(http: $0) } ?? KeystoreHTTP()
                 let client = AzureKeyVaultClient(vault: vault, tokens: AzureKeyVaultClient.clientCredentials(
-                    authority: authority, tenantID: tenantID, clientID: clientID, clientSecret: secret, scope: scope))
+                    authority: authority, tenantID: tenantID, clientID: clientID, clientSecret: secret, scope: scope, http: keystoreHTTP), http: keystoreHTTP)
                 makers.append((name, { AzureKeyVaultKeystore(keyName: $0, client: client, provider: name, algorithm: algorithm) }))
             case "gcp-kms":
                 guard let path = fields["credentials_file"], let json = FileManager.default.contents(atPath: path) else {
@@ -117,14 +140,32 @@ public enum KeystoreProviders {
                     guard let url = URL(string: text) else { throw SealError.misconfigured("keystores.\(name).endpoint is not a URL") }
                     return url
                 } ?? URL(string: "https://cloudkms.googleapis.com")!
-                let client = GCPKMSClient(endpoint: endpoint, tokens: account.tokens())
+                let keystoreHTTP = http.map { KeystoreHTTP(http: $0) } ?? KeystoreHTTP()
+                let client = GCPKMSClient(endpoint: endpoint, tokens: account.tokens(http: keystoreHTTP), http: keystoreHTTP)
                 makers.append((name, { GCPKMSKeystore(keyName: $0, client: client, provider: name) }))
             case let type:
                 throw SealError.misconfigured(
                     "keystores.\(name).type must be aws-kms, transit, pkcs11, azure-keyvault or gcp-kms, got \(type ?? "nothing")")
             }
+    }
+}
+
+/// What ``KeystoreProviders/register(_:into:environment:)`` made: the transit
+/// connections (their tokens are renewed) and the HTTP clients made for
+/// providers with their own CA, which are shut down when replaced.
+public struct KeystoreConnections: Sendable {
+    public var transitClients: [String: TransitClient] = [:]
+    public var httpClients: [HTTPClient] = []
+
+    public init() {}
+
+    /// Shuts the HTTP clients down after `delay`, so calls already under way finish.
+    public func shutDown(after delay: Duration = .zero) {
+        guard !httpClients.isEmpty else { return }
+        let clients = httpClients
+        Task {
+            try? await Task.sleep(for: delay)
+            for client in clients { try? await client.shutdown() }
         }
-        for (name, make) in makers { registry.registerProvider(name, make: make) }
-        return transitClients
     }
 }

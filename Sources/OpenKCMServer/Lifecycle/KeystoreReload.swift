@@ -2,23 +2,29 @@ import Foundation
 public import Logging
 public import OpenKCMCore
 public import ServiceLifecycle
+import Synchronization
 import UnixSignals
 
 /// SIGHUP: reads the configuration file's `[keystores.<name>]` sections again
 /// and replaces every connection with one made from the new settings (rotated
 /// token and PIN files, a new endpoint or CA), then tries auto-unseal again if
 /// the server is still sealed. A file that no longer parses changes nothing.
-public struct KeystoreReload: Service {
+/// Replaced connections' HTTP clients are shut down 30 s later, once calls
+/// already under way are done.
+public final class KeystoreReload: Service {
     let configurationFile: String
     let registry: KeystoreRegistry
     let renewal: TransitTokenRenewal
     let autoUnseal: AutoUnsealRetry
     let logger: Logger
+    private let current: Mutex<KeystoreConnections>
 
-    public init(configurationFile: String, registry: KeystoreRegistry, renewal: TransitTokenRenewal, autoUnseal: AutoUnsealRetry,
-                logger: Logger = Logger(label: "openkcm.keystores")) {
+    /// - Parameter connections: what the start-up registration made.
+    public init(configurationFile: String, registry: KeystoreRegistry, connections: KeystoreConnections, renewal: TransitTokenRenewal,
+                autoUnseal: AutoUnsealRetry, logger: Logger = Logger(label: "openkcm.keystores")) {
         self.configurationFile = configurationFile
         self.registry = registry
+        self.current = Mutex(connections)
         self.renewal = renewal
         self.autoUnseal = autoUnseal
         self.logger = logger
@@ -29,7 +35,7 @@ public struct KeystoreReload: Service {
         // Cancelled at graceful shutdown, which ends the signal sequence.
         await cancelWhenGracefulShutdown {
             for await _ in signals {
-                await reload()
+                await self.reload()
             }
         }
     }
@@ -42,7 +48,13 @@ public struct KeystoreReload: Service {
                 throw ConfigurationError.unreadable(configurationFile)
             }
             let sections = try ConfigurationFile(parsing: text).keystoreSections()
-            renewal.watch(try KeystoreProviders.register(sections, into: registry))
+            let connections = try KeystoreProviders.register(sections, into: registry)
+            renewal.watch(connections.transitClients)
+            let replaced = current.withLock { current in
+                defer { current = connections }
+                return current
+            }
+            replaced.shutDown(after: .seconds(30))
             logger.info("keystore connections reloaded", metadata: ["keystores": .string(sections.keys.sorted().joined(separator: ","))])
         } catch {
             logger.error("keystore reload failed; the previous connections stay", metadata: ["reason": .string("\(error)")])

@@ -47,7 +47,8 @@ public struct OpenKCMServerBuilder {
             auditPath = configuration.dataDirectory + "/audit.log"
         }
         let renewal = TransitTokenRenewal(logger: logger)
-        renewal.watch(try KeystoreProviders.register(configuration.keystores, into: keystores))
+        let connections = try KeystoreProviders.register(configuration.keystores, into: keystores)
+        renewal.watch(connections.transitClients)
         let auditLog = try AuditLogFile(path: auditPath, mode: configuration.auditSync)
         let seal = try configuration.seal.map { try SealKeystoreLoader.keystore($0, registry: keystores) }
         let core = try await ServerCore(
@@ -70,7 +71,8 @@ public struct OpenKCMServerBuilder {
             autoUnseal, renewal,
         ]
         if let file = configuration.configurationFile {
-            services.append(KeystoreReload(configurationFile: file, registry: keystores, renewal: renewal, autoUnseal: autoUnseal, logger: logger))
+            services.append(KeystoreReload(configurationFile: file, registry: keystores, connections: connections, renewal: renewal,
+                                           autoUnseal: autoUnseal, logger: logger))
         }
         let application = Application(
             router: buildRouter(operations: operations),
