@@ -15,6 +15,7 @@ let package = Package(
     products: [
         .library(name: "OpenKCMCore", targets: ["OpenKCMCore"]),
         .library(name: "OpenKCMSQLite", targets: ["OpenKCMSQLite"]),
+        .library(name: "KMIP", targets: ["KMIP"]),
         .executable(name: "openkcm", targets: ["openkcm"]),
         .executable(name: "openkcm-bench", targets: ["openkcm-bench"]),
     ],
@@ -41,6 +42,11 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        // KMIP's TTLV encoding and typed messages: no I/O, no knowledge of OpenKCM.
+        .target(
+            name: "KMIP",
             swiftSettings: swiftSettings
         ),
         // The embedded default store.
@@ -196,6 +202,12 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ],
+            resources: [.copy("Resources")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "KMIPTests",
+            dependencies: ["KMIP"],
             resources: [.copy("Resources")],
             swiftSettings: swiftSettings
         ),
