@@ -65,6 +65,7 @@ let package = Package(
             name: "OpenKCMServer",
             dependencies: [
                 "OpenKCMCore",
+                "KMIP",
                 "OpenKCMSQLite",
                 "OpenKCMAWSKMS",
                 "OpenKCMTransit",
@@ -261,6 +262,7 @@ let package = Package(
             name: "OpenKCMServerTests",
             dependencies: [
                 "OpenKCMCore",
+                "KMIP",
                 "OpenKCMServer",
                 "OpenKCMSQLite",
                 "OpenKCMAWSKMS",

@@ -1,0 +1,145 @@
+import Foundation
+public import KMIP
+
+/// KMIP's message layer, with no I/O: request bytes in, response bytes out.
+/// It negotiates the protocol version, answers each batch item on its own
+/// (a failing item does not fail its neighbours), and never lets a tag the
+/// negotiated version does not define into a response. Operations are
+/// handlers registered per operation; an unknown or unregistered operation is
+/// answered with Operation Not Supported.
+public struct KMIPProtocolEngine: Sendable {
+    /// One operation: reads its request payload, returns its response payload's items.
+    public typealias Handler = @Sendable (_ payload: TTLVItem, _ version: KMIPVersion) async throws(KMIPOperationError) -> [TTLVItem]
+
+    /// The versions served, in order of preference (newest first).
+    public static let supportedVersions: [KMIPVersion] = [.v2_1, .v2_0, .v1_4, .v1_3, .v1_2, .v1_1, .v1_0]
+
+    public var vendorIdentification: String
+    private var handlers: [KMIPOperation: Handler] = [:]
+    let decoder: TTLVDecoder
+    let clock: @Sendable () -> Int64
+
+    public init(vendorIdentification: String = "OpenKCM", limits: TTLVLimits = .default,
+                clock: @escaping @Sendable () -> Int64 = { KMIPProtocolEngine.unixTime() }) {
+        self.vendorIdentification = vendorIdentification
+        self.decoder = TTLVDecoder(limits: limits)
+        self.clock = clock
+        handlers[.discoverVersions] = { payload, _ in Self.discoverVersions(payload) }
+    }
+
+    /// Adds (or replaces) the handler for `operation`; Query reports it from then on.
+    public mutating func register(_ operation: KMIPOperation, _ handler: @escaping Handler) {
+        handlers[operation] = handler
+    }
+
+    public var supportedOperations: [KMIPOperation] {
+        (handlers.keys + [.query]).sorted { $0.rawValue < $1.rawValue }
+    }
+
+    /// The response to one request message (whole TTLV bytes).
+    public func respond(to bytes: [UInt8]) async -> [UInt8] {
+        let request: KMIPRequestMessage
+        do {
+            request = try KMIPRequestMessage(try decoder.decode(bytes))
+        } catch let error as TTLVError {
+            return encode(failure: .invalidMessage, "the message is not valid TTLV: \(error)", version: Self.version(near: Self.peekVersion(bytes)))
+        } catch let error as KMIPMessageError {
+            return encode(failure: error.reason, error.message, version: Self.version(near: Self.peekVersion(bytes)))
+        } catch {
+            return encode(failure: .generalFailure, "the message could not be read", version: .v1_0)
+        }
+        let requested = request.header.protocolVersion
+        guard Self.supportedVersions.contains(requested) else {
+            return encode(failure: .invalidMessage, "KMIP \(requested) is not supported; this server speaks \(Self.supportedVersions.map(\.description).joined(separator: ", "))",
+                          version: Self.version(near: requested))
+        }
+        var items: [KMIPResponseBatchItem] = []
+        for item in request.batchItems {
+            items.append(await answer(item, version: requested))
+        }
+        var header = KMIPResponseHeader(protocolVersion: requested, timeStamp: clock(), batchCount: Int32(items.count))
+        header.clientCorrelationValue = request.header.clientCorrelationValue
+        return TTLVEncoder.encode(Self.restricted(KMIPResponseMessage(header: header, batchItems: items).ttlv, to: requested))
+    }
+
+    private func answer(_ item: KMIPRequestBatchItem, version: KMIPVersion) async -> KMIPResponseBatchItem {
+        guard let operation = item.operation else {
+            return .failure(for: item, reason: .operationNotSupported, message: "operation 0x\(String(item.operationCode, radix: 16)) is not supported")
+        }
+        let payload = item.payload ?? .structure(.requestPayload, [])
+        do {
+            if operation == .query { return .success(for: item, payload: try query(payload, version: version)) }
+            guard let handler = handlers[operation] else {
+                return .failure(for: item, reason: .operationNotSupported, message: "\(operation) is not supported")
+            }
+            return .success(for: item, payload: try await handler(payload, version))
+        } catch {
+            return .failure(for: item, reason: error.reason, message: error.message)
+        }
+    }
+
+    // MARK: Discover Versions and Query
+
+    /// The versions both sides speak, in this server's order of preference; all of them for an empty list.
+    static func discoverVersions(_ payload: TTLVItem) -> [TTLVItem] {
+        let offered = payload.all(.protocolVersion).compactMap { item -> KMIPVersion? in
+            guard let major = item[.protocolVersionMajor]?.integerValue, let minor = item[.protocolVersionMinor]?.integerValue else { return nil }
+            return KMIPVersion(major: major, minor: minor)
+        }
+        let common = offered.isEmpty ? supportedVersions : supportedVersions.filter(offered.contains)
+        return common.map(\.ttlv)
+    }
+
+    /// Query: the operations and object types this server handles, and who it is.
+    func query(_ payload: TTLVItem, version: KMIPVersion) throws(KMIPOperationError) -> [TTLVItem] {
+        let functions = payload.all(.queryFunction).compactMap(\.enumerationValue)
+        var items: [TTLVItem] = []
+        if functions.contains(KMIPQueryFunction.queryOperations.rawValue) {
+            items += supportedOperations.map { TTLVItem(.operation, .enumeration($0.rawValue)) }
+        }
+        if functions.contains(KMIPQueryFunction.queryObjects.rawValue) {
+            items += queryObjectTypes.map { TTLVItem(.objectType, .enumeration($0.rawValue)) }
+        }
+        if functions.contains(KMIPQueryFunction.queryServerInformation.rawValue) {
+            items.append(TTLVItem(.vendorIdentification, .textString(vendorIdentification)))
+        }
+        return items
+    }
+
+    /// Object types reported by Query Objects.
+    public var queryObjectTypes: [KMIPObjectType] = []
+
+    // MARK: Encoding
+
+    private func encode(failure reason: KMIPResultReason, _ message: String, version: KMIPVersion) -> [UInt8] {
+        let header = KMIPResponseHeader(protocolVersion: version, timeStamp: clock(), batchCount: 1)
+        let response = KMIPResponseMessage(header: header, batchItems: [.failure(for: nil, reason: reason, message: message)])
+        return TTLVEncoder.encode(Self.restricted(response.ttlv, to: version))
+    }
+
+    /// Drops every KMIP tag `version` does not define (extension tags stay):
+    /// the last guard that a 1.0 client never sees a 1.2 or 2.0 field.
+    static func restricted(_ item: TTLVItem, to version: KMIPVersion) -> TTLVItem {
+        guard case .structure(let children) = item.value else { return item }
+        let kept = children.filter { version.defines($0.tag) || $0.tag.isExtension }.map { restricted($0, to: version) }
+        return TTLVItem(item.tag, .structure(kept))
+    }
+
+    /// The supported version closest to `requested` without going over it (1.0 at the least).
+    static func version(near requested: KMIPVersion?) -> KMIPVersion {
+        guard let requested else { return .v1_0 }
+        return supportedVersions.first { $0 <= requested } ?? .v1_0
+    }
+
+    /// The protocol version of a message that could not be read whole, if its header can be.
+    static func peekVersion(_ bytes: [UInt8]) -> KMIPVersion? {
+        guard let item = try? TTLVDecoder().decode(bytes), let version = item[.requestHeader]?[.protocolVersion],
+              let major = version[.protocolVersionMajor]?.integerValue, let minor = version[.protocolVersionMinor]?.integerValue
+        else { return nil }
+        return KMIPVersion(major: major, minor: minor)
+    }
+
+    public static func unixTime() -> Int64 {
+        Int64(Date().timeIntervalSince1970)
+    }
+}
