@@ -30,14 +30,14 @@ import OpenKCMTransit
         let root = TransitClient(address: bao, token: "root")
         let key = "renew-\(UUID().uuidString.prefix(8).lowercased())"
         _ = try await root.call(.POST, "transit/keys/\(key)", [:], reference: KeystoreReference(provider: "bao", key: key))
-        let watched = TransitClient(address: bao, token: try await Self.transitToken(root, ttl: "6s"))
-        let unwatched = TransitClient(address: bao, token: try await Self.transitToken(root, ttl: "6s"))
+        let watched = TransitClient(address: bao, token: try await Self.transitToken(root, ttl: "10s"))
+        let unwatched = TransitClient(address: bao, token: try await Self.transitToken(root, ttl: "10s"))
         let renewal = TransitTokenRenewal()
         renewal.watch(["watched": watched])
 
         let runner = Task { try await renewal.run() }
         defer { runner.cancel() }
-        try await Task.sleep(for: .seconds(12))
+        try await Task.sleep(for: .seconds(16))
         let context = KeystoreContext(tenant: "acme", purpose: .l2)
         let keystore = TransitKeystore(keyName: key, client: watched)
         let wrapped = try await keystore.wrap(.init(size: .bits256), context: context)

@@ -14,6 +14,8 @@ public struct Identity: Sendable, Hashable, Codable {
     public var revoked: Bool
     /// Hex HMAC-SHA256 of the token's secret part under a MasterKey-derived key.
     var tokenHash: String
+    /// For a KMIP client: the SHA-256 of its TLS client certificate (DER), hex.
+    public var certificateFingerprint: String?
 
     package init(id: String, name: String, role: Role, tenant: TenantID?, service: ServiceID?, createdAt: Date, tokenHash: String) {
         self.id = id
@@ -27,4 +29,5 @@ public struct Identity: Sendable, Hashable, Codable {
     }
 
     static func storageKey(_ id: String) -> String { "identities/\(id)" }
+    static func certificateKey(_ fingerprint: String) -> String { "identities-by-certificate/\(fingerprint)" }
 }

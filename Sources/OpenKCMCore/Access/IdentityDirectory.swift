@@ -30,18 +30,35 @@ public final class IdentityDirectory: Sendable {
 
     /// Creates an identity and returns it with its token. The token is shown
     /// to the caller this once; only its keyed hash is stored.
-    public func create(name: String, role: Role, tenant: TenantID? = nil, service: ServiceID? = nil) async throws -> (identity: Identity, token: String) {
+    /// With `certificateFingerprint` (a KMIP client), the identity is also found
+    /// by its TLS client certificate; only crypto identities take one, and a
+    /// certificate belongs to one live identity at a time.
+    public func create(name: String, role: Role, tenant: TenantID? = nil, service: ServiceID? = nil,
+                       certificateFingerprint: String? = nil) async throws -> (identity: Identity, token: String) {
         switch (role, tenant, service) {
         case (.crypto, .some, .some), (.root, nil, nil), (.governance, nil, nil), (.auditor, nil, nil): break
         case (.crypto, _, _): throw AccessError.invalidScope("a crypto identity needs a tenant and a service")
         default: throw AccessError.invalidScope("only crypto identities take a tenant and a service")
         }
         guard !name.isEmpty, name.utf8.count <= 128 else { throw AccessError.invalidScope("a name is 1 to 128 bytes") }
+        if let certificateFingerprint {
+            guard role == .crypto else { throw AccessError.invalidScope("only crypto identities (KMIP clients) take a certificate") }
+            guard certificateFingerprint.utf8.count == 64, certificateFingerprint.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }) else {
+                throw AccessError.invalidScope("a certificate fingerprint is 64 lowercase hex digits")
+            }
+            if let live = try? await authenticate(certificateFingerprint: certificateFingerprint), !live.revoked {
+                throw AccessError.invalidScope("this certificate already belongs to identity \(live.id); revoke it first")
+            }
+        }
         let id = Self.randomToken(bytes: 9)
         let secret = Self.randomToken(bytes: 32)
-        let identity = Identity(
+        var identity = Identity(
             id: id, name: name, role: role, tenant: tenant, service: service, createdAt: now(), tokenHash: hash(secret))
+        identity.certificateFingerprint = certificateFingerprint
         try await storage.put(Identity.storageKey(id), value: RecordCoder.encode(identity))
+        if let certificateFingerprint {
+            try await storage.put(Identity.certificateKey(certificateFingerprint), value: Data(id.utf8))
+        }
         return (identity, "okcm.\(id).\(secret)")
     }
 
@@ -55,6 +72,16 @@ public final class IdentityDirectory: Sendable {
         guard ConstantTime.equals(Array(hash(String(parts[2])).utf8), Array(identity.tokenHash.utf8)), !identity.revoked else {
             throw AccessError.unauthenticated
         }
+        return identity
+    }
+
+    /// The live identity a TLS client certificate (its SHA-256 fingerprint, hex) was registered for.
+    public func authenticate(certificateFingerprint fingerprint: String) async throws -> Identity {
+        guard fingerprint.utf8.count == 64, let data = try await storage.get(Identity.certificateKey(fingerprint)) else {
+            throw AccessError.unauthenticated
+        }
+        let identity = try await lookUp(String(decoding: data, as: UTF8.self))
+        guard !identity.revoked, identity.certificateFingerprint == fingerprint else { throw AccessError.unauthenticated }
         return identity
     }
 

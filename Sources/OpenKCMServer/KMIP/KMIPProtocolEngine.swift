@@ -17,6 +17,7 @@ public struct KMIPProtocolEngine: Sendable {
     public var vendorIdentification: String
     private var handlers: [KMIPOperation: Handler] = [:]
     let decoder: TTLVDecoder
+    public var limits: TTLVLimits { decoder.limits }
     let clock: @Sendable () -> Int64
 
     public init(vendorIdentification: String = "OpenKCM", limits: TTLVLimits = .default,
@@ -60,6 +61,18 @@ public struct KMIPProtocolEngine: Sendable {
         var header = KMIPResponseHeader(protocolVersion: requested, timeStamp: clock(), batchCount: Int32(items.count))
         header.clientCorrelationValue = request.header.clientCorrelationValue
         return TTLVEncoder.encode(Self.restricted(KMIPResponseMessage(header: header, batchItems: items).ttlv, to: requested))
+    }
+
+    /// Fails every batch item of the request with `reason` (in the request's
+    /// version when it can be read): a refused connection still gets a KMIP answer.
+    public func refuse(_ bytes: [UInt8], reason: KMIPResultReason, message: String) -> [UInt8] {
+        guard let request = try? KMIPRequestMessage(try decoder.decode(bytes)), Self.supportedVersions.contains(request.header.protocolVersion) else {
+            return encode(failure: reason, message, version: Self.version(near: Self.peekVersion(bytes)))
+        }
+        let version = request.header.protocolVersion
+        let items = request.batchItems.map { KMIPResponseBatchItem.failure(for: $0, reason: reason, message: message) }
+        let header = KMIPResponseHeader(protocolVersion: version, timeStamp: clock(), batchCount: Int32(items.count))
+        return TTLVEncoder.encode(Self.restricted(KMIPResponseMessage(header: header, batchItems: items).ttlv, to: version))
     }
 
     private func answer(_ item: KMIPRequestBatchItem, version: KMIPVersion) async -> KMIPResponseBatchItem {

@@ -70,6 +70,9 @@ public struct OpenKCMServerBuilder {
             L1StatusMonitor(operations: operations, interval: configuration.l1CheckInterval, logger: logger),
             autoUnseal, renewal,
         ]
+        if let kmip = configuration.kmip {
+            services.append(try KMIPListener(configuration: kmip, operations: operations, logger: logger))
+        }
         if let file = configuration.configurationFile {
             services.append(KeystoreReload(configurationFile: file, registry: keystores, connections: connections, renewal: renewal,
                                            autoUnseal: autoUnseal, logger: logger))

@@ -17,6 +17,8 @@ public struct ServerConfiguration: Sendable {
     public var l1CheckInterval: Duration = .seconds(5)
     /// How long an unreachable L1 is tolerated before its tenant locks.
     public var l1GracePeriod: Duration = .seconds(60)
+    /// The KMIP listener (`[kmip]`); none when nil.
+    public var kmip: KMIPListenerConfiguration?
     /// The TOML file the settings came from; SIGHUP reloads its `[keystores]` sections.
     public var configurationFile: String?
     /// Provider connections from `[keystores.<name>]`: name -> field -> value.

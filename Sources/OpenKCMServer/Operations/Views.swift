@@ -70,6 +70,8 @@ public struct IdentityView: Sendable, Codable, Hashable {
     public var service: String?
     public var revoked: Bool
     public var createdAt: Date
+    /// A KMIP client's certificate (SHA-256 of the DER, hex).
+    public var certificateFingerprint: String?
 
     init(_ identity: Identity) {
         id = identity.id
@@ -79,5 +81,6 @@ public struct IdentityView: Sendable, Codable, Hashable {
         service = identity.service?.rawValue
         revoked = identity.revoked
         createdAt = identity.createdAt
+        certificateFingerprint = identity.certificateFingerprint
     }
 }

@@ -58,11 +58,13 @@ struct CreateServiceBody: RequestBody {
 
 /// `POST /v1/identities`
 struct CreateIdentityBody: RequestBody {
-    static let fields: Set<String> = ["name", "role", "tenant", "service"]
+    static let fields: Set<String> = ["name", "role", "tenant", "service", "certificate"]
     var name: String
     var role: Role
     var tenant: String?
     var service: String?
+    /// A KMIP client's TLS certificate (PEM): the identity is then also found by it.
+    var certificate: String?
 }
 
 /// One data-key request: generate, wrap, unwrap or rewrap, alone or in a batch.

@@ -8,10 +8,17 @@ struct IdentityRoutes {
     func register(on router: Router<OpenKCMRequestContext>) {
         router.post("/v1/identities") { request, context in
             let body = try await JSONBody.decode(CreateIdentityBody.self, from: request, context: context)
+            let fingerprint = try body.certificate.map { pem -> String in
+                guard let fingerprint = KMIPClientCertificate.fingerprint(pem: pem) else {
+                    throw ProblemDetails(status: .badRequest, code: "request.invalid_json", detail: "'certificate' is not a PEM X.509 certificate")
+                }
+                return fingerprint
+            }
             let (identity, token) = try await operations.createIdentity(
                 name: body.name, role: body.role,
                 tenant: try body.tenant.map { try TenantID($0) },
                 service: try body.service.map { try ServiceID($0) },
+                certificateFingerprint: fingerprint,
                 caller: context.caller)
             return try JSONBody.response(CreatedIdentity(identity: identity, token: token), status: .created)
         }

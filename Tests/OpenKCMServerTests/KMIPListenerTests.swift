@@ -1,0 +1,152 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import OpenKCMServer
+import Testing
+import KMIP
+import OpenKCMTestSupport
+
+/// The KMIP listener on the real binary, with a real KMIP client (PyKMIP) over
+/// mutual TLS: a registered client certificate negotiates versions and
+/// queries in KMIP 1.0, 1.2 and 2.0; a certificate from the same CA that is
+/// not registered gets Permission Denied; no certificate, no TLS session.
+@Suite struct KMIPListenerTests {
+    static var probe: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("scripts/kmip/pykmip_probe.py").path
+    }
+
+    /// A CA, a server certificate for 127.0.0.1, and two client certificates, made with openssl.
+    static func makeCertificates(in directory: URL) throws {
+        let script = """
+            set -e
+            cd "\(directory.path)"
+            openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj "/CN=OpenKCM test CA" \\
+              -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign"
+            openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj "/CN=127.0.0.1"
+            printf 'subjectAltName=IP:127.0.0.1\\nextendedKeyUsage=serverAuth\\nbasicConstraints=CA:FALSE\\n' > server.ext
+            openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 -extfile server.ext
+            for c in client other; do
+              openssl req -newkey rsa:2048 -nodes -keyout $c.key -out $c.csr -subj "/CN=$c"
+              printf 'extendedKeyUsage=clientAuth\\nbasicConstraints=CA:FALSE\\n' > $c.ext
+              openssl x509 -req -in $c.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out $c.pem -days 2 -extfile $c.ext
+            done
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = ["-c", script]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw CocoaError(.fileWriteUnknown) }
+    }
+
+    static func runProbe(_ python: String, _ arguments: [String]) throws -> [String: Any] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = [probe] + arguments
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? ["unparsed": String(decoding: data, as: UTF8.self)]
+    }
+
+    @Test func aRealClientOverMutualTLS() async throws {
+        guard let python = ProcessInfo.processInfo.environment["OPENKCM_PYKMIP_PYTHON"] else {
+            if Peers.required { Issue.record(Comment(rawValue: Peers.missing("OPENKCM_PYKMIP_PYTHON"))) }
+            return
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("openkcm-kmip-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try Self.makeCertificates(in: directory)
+        let port = Int.random(in: 40_001...50_000)
+        let kmipPort = Int.random(in: 50_001...60_000)
+        let path = { (name: String) in directory.appendingPathComponent(name).path }
+        let configFile = directory.appendingPathComponent("openkcm.toml")
+        try """
+            [server]
+            address = "127.0.0.1:\(port)"
+            data_dir = "\(path("data"))"
+            seal = "software:\(path("seal.key"))"
+
+            [kmip]
+            address = "127.0.0.1:\(kmipPort)"
+            certificate_file = "\(path("server.pem"))"
+            key_file = "\(path("server.key"))"
+            client_ca_file = "\(path("ca.pem"))"
+            """.write(to: configFile, atomically: true, encoding: .utf8)
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: EndToEndTests.binary)
+        server.arguments = ["server", "--config", configFile.path]
+        server.standardOutput = FileHandle.nullDevice
+        server.standardError = FileHandle.nullDevice
+        try server.run()
+        defer { EndToEndTests.stop(server) }
+        _ = try await AutoUnsealServerTests.waitForStatus(port: port)
+        let initRun = try EndToEndTests.openkcm(["operator", "init", "--output", "json"], port: port, token: nil)
+        let root = try #require(EndToEndTests.json(initRun.stdout)["rootToken"] as? String, "\(initRun.stderr)")
+        let registered = try EndToEndTests.openkcm(["identity", "create", "acme-kmip", "--role", "crypto", "--tenant", "acme", "--service", "payments",
+                                                    "--certificate-file", path("client.pem"), "--output", "json"], port: port, token: root)
+        #expect(registered.status == 0, "\(registered.stderr)")
+
+        let tls = ["127.0.0.1", "\(kmipPort)"]
+        for version in ["1.0", "1.2", "2.0"] {
+            let answer = try Self.runProbe(python, tls + [path("client.pem"), path("client.key"), path("ca.pem"), version])
+            let discover = answer["discover"] as? [String: Any] ?? [:]
+            let query = answer["query"] as? [String: Any] ?? [:]
+            #expect(answer["connected"] as? Bool == true && discover["status"] as? String == "SUCCESS", "\(version): \(answer)")
+            #expect((discover["versions"] as? [String])?.first == "2.1", "\(version): \(answer)")
+            #expect(query["status"] as? String == "SUCCESS" && query["vendor"] as? String == "OpenKCM", "\(version): \(answer)")
+            #expect(Set(query["operations"] as? [String] ?? []) == ["QUERY", "DISCOVER_VERSIONS"], "\(version): \(answer)")
+        }
+
+        // Same CA, not registered: a KMIP answer refusing every batch item with Permission Denied.
+        let discoverRequest = "42007801000000604200770100000038420069010000002042006a0200000004000000010000000042006b0200000004000000010000000042000d0200000004000000010000000042000f010000001842005c05000000040000001e000000004200790100000000"
+        let refused = try Self.runProbe(python, tls + [path("other.pem"), path("other.key"), path("ca.pem"), "raw", discoverRequest])
+        let bytes = Array(try #require((refused["response"] as? String).flatMap { hex in
+            stride(from: 0, to: hex.count, by: 2).map { UInt8(hex[hex.index(hex.startIndex, offsetBy: $0)..<hex.index(hex.startIndex, offsetBy: $0 + 2)], radix: 16)! }
+        }, "\(refused)"))
+        let response = try KMIPResponseMessage(TTLVDecoder().decode(bytes))
+        #expect(response.batchItems.first?.resultStatus == .operationFailed && response.batchItems.first?.resultReason == .permissionDenied)
+        // No client certificate: no TLS session at all.
+        let anonymous = try Self.runProbe(python, tls + ["-", "-", path("ca.pem"), "raw", discoverRequest])
+        #expect(anonymous["connected"] as? Bool == false, "\(anonymous)")
+        // The refusal is audited.
+        let audit = try EndToEndTests.openkcm(["audit", "list", "--output", "json"], port: port, token: root)
+        #expect(audit.stdout.contains("kmip.session"), "\(audit.stdout.prefix(500))")
+    }
+}
+
+/// Registering a KMIP client's certificate: a PEM certificate for a crypto
+/// identity only, one live identity per certificate.
+@Suite struct KMIPClientRegistrationTests {
+    @Test func certificatesAreCheckedWhenRegistered() async throws {
+        let harness = try ServerHarness()
+        defer { harness.cleanUp() }
+        let directory = harness.directory
+        try KMIPListenerTests.makeCertificates(in: directory)
+        let pem = try String(contentsOf: directory.appendingPathComponent("client.pem"), encoding: .utf8)
+        let core = try await harness.makeCore()
+        let root = try await core.initializeShamir(shares: 2, threshold: 2).rootToken
+        try await harness.application(core).test(.router) { client in
+            let crypto: [String: Any] = ["name": "k", "role": "crypto", "tenant": "acme", "service": "payments"]
+            var body = crypto
+            body["certificate"] = "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n"
+            #expect(try await client.call(.post, "/v1/identities", token: root, json: body).status == 400)
+            #expect(try await client.call(.post, "/v1/identities", token: root, json: ["name": "g", "role": "governance", "certificate": pem]).status == 400)
+            body["certificate"] = pem
+            let first = try await client.call(.post, "/v1/identities", token: root, json: body)
+            #expect(first.status == 201 && ((first["identity"] as? [String: Any])?["certificateFingerprint"] as? String)?.count == 64)
+            #expect(try await client.call(.post, "/v1/identities", token: root, json: body).status == 400)
+            // Revoked, the certificate can be registered again (for a new identity).
+            let id = try #require((first["identity"] as? [String: Any])?["id"] as? String)
+            #expect(try await client.call(.delete, "/v1/identities/\(id)", token: root).status == 204)
+            #expect(try await client.call(.post, "/v1/identities", token: root, json: body).status == 201)
+        }
+    }
+}

@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+"""Talks to a KMIP server with PyKMIP over mutual TLS and prints what it answered, as JSON.
+
+Usage: pykmip_probe.py HOST PORT CERT KEY CA VERSION   (VERSION like 1.2 or 2.0)
+       pykmip_probe.py HOST PORT CERT KEY CA raw HEX   (sends the TTLV message HEX over the same TLS, prints the answer's hex)
+Prints {"connected": bool, "discover": {...}, "query": {...}} (or {"connected", "response"}) and exits 0; the caller asserts.
+"""
+import json
+import socket
+import ssl
+import sys
+
+if sys.argv[6] == "raw":
+    host, port, cert, key, ca = sys.argv[1:6]
+    out = {"connected": False}
+    try:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        context.load_verify_locations(ca)
+        if cert != "-":
+            context.load_cert_chain(cert, key)
+        with socket.create_connection((host, int(port)), timeout=10) as raw:
+            with context.wrap_socket(raw, server_hostname=host) as tls:
+                tls.sendall(bytes.fromhex(sys.argv[7]))
+                header = b""
+                while len(header) < 8:
+                    chunk = tls.recv(8 - len(header))
+                    if not chunk:
+                        raise ConnectionError("closed before an answer")
+                    header += chunk
+                out["connected"] = True
+                length = int.from_bytes(header[4:8], "big")
+                body = b""
+                while len(body) < length:
+                    chunk = tls.recv(length - len(body))
+                    if not chunk:
+                        raise ConnectionError("closed inside the answer")
+                    body += chunk
+                out["response"] = (header + body).hex()
+    except Exception as error:
+        out["error"] = "%s: %s" % (type(error).__name__, error)
+    print(json.dumps(out))
+    sys.exit(0)
+
+from kmip.core import enums
+from kmip.pie.client import ProxyKmipClient
+
+host, port, cert, key, ca, version = sys.argv[1:7]
+versions = {"1.0": enums.KMIPVersion.KMIP_1_0, "1.1": enums.KMIPVersion.KMIP_1_1, "1.2": enums.KMIPVersion.KMIP_1_2,
+            "1.3": enums.KMIPVersion.KMIP_1_3, "1.4": enums.KMIPVersion.KMIP_1_4, "2.0": enums.KMIPVersion.KMIP_2_0}
+
+
+def status(result):
+    return {"status": result.result_status.value.name,
+            "reason": result.result_reason.value.name if result.result_reason else None,
+            "message": result.result_message.value if result.result_message else None}
+
+
+out = {"connected": False}
+client = ProxyKmipClient(hostname=host, port=int(port), cert=cert, key=key, ca=ca, ssl_version="PROTOCOL_SSLv23",
+                         kmip_version=versions[version], config_file="/dev/null")
+try:
+    client.open()
+    out["connected"] = True
+    discovered = client.proxy.discover_versions()
+    out["discover"] = status(discovered)
+    out["discover"]["versions"] = ["%d.%d" % (v.major, v.minor) for v in (discovered.protocol_versions or [])]
+    queried = client.proxy.query(query_functions=[enums.QueryFunction.QUERY_OPERATIONS, enums.QueryFunction.QUERY_SERVER_INFORMATION])
+    out["query"] = status(queried)
+    out["query"]["operations"] = [o.name for o in (queried.operations or [])]
+    vendor = queried.vendor_identification
+    out["query"]["vendor"] = getattr(vendor, "value", vendor)
+except Exception as error:  # the caller asserts on what is printed
+    out["error"] = "%s: %s" % (type(error).__name__, error)
+finally:
+    try:
+        client.close()
+    except Exception:
+        pass
+print(json.dumps(out))
