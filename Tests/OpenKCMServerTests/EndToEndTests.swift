@@ -54,6 +54,18 @@ import OpenKCMSQLite
         }
     }
 
+    /// `openkcm server --config FILE`, its output discarded; `environment` is added to this process's.
+    static func startServer(config: URL, environment extra: [String: String] = [:]) throws -> Process {
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: binary)
+        server.arguments = ["server", "--config", config.path]
+        server.environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
+        server.standardOutput = FileHandle.nullDevice
+        server.standardError = FileHandle.nullDevice
+        try server.run()
+        return server
+    }
+
     /// SIGTERM, then up to 15 s for a graceful shutdown; a server that does not
     /// stop is killed and the test fails instead of hanging.
     static func stop(_ server: Process) {

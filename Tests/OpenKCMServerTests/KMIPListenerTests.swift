@@ -80,12 +80,7 @@ import OpenKCMTestSupport
             key_file = "\(path("server.key"))"
             client_ca_file = "\(path("ca.pem"))"
             """.write(to: configFile, atomically: true, encoding: .utf8)
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: EndToEndTests.binary)
-        server.arguments = ["server", "--config", configFile.path]
-        server.standardOutput = FileHandle.nullDevice
-        server.standardError = FileHandle.nullDevice
-        try server.run()
+        let server = try EndToEndTests.startServer(config: configFile)
         defer { EndToEndTests.stop(server) }
         _ = try await AutoUnsealServerTests.waitForStatus(port: port)
         let initRun = try EndToEndTests.openkcm(["operator", "init", "--output", "json"], port: port, token: nil)

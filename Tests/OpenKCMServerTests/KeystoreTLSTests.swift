@@ -89,16 +89,7 @@ import OpenKCMTransit
             token_file = "\(tokenFile.path)"
             ca_file = "\(caFile.path)"
             """.write(to: configFile, atomically: true, encoding: .utf8)
-        func startServer() throws -> Process {
-            let server = Process()
-            server.executableURL = URL(fileURLWithPath: EndToEndTests.binary)
-            server.arguments = ["server", "--config", configFile.path]
-            server.standardOutput = FileHandle.nullDevice
-            server.standardError = FileHandle.nullDevice
-            try server.run()
-            return server
-        }
-        var server = try startServer()
+        var server = try EndToEndTests.startServer(config: configFile)
         defer { EndToEndTests.stop(server) }
         _ = try await AutoUnsealServerTests.waitForStatus(port: port)
         let initRun = try EndToEndTests.openkcm(["operator", "init", "--output", "json"], port: port, token: nil)
@@ -107,7 +98,7 @@ import OpenKCMTransit
 
         // The CA file now holds other CAs (the system bundle): the seal keystore's certificate is not trusted.
         try Data(contentsOf: URL(fileURLWithPath: "/etc/ssl/certs/ca-certificates.crt")).write(to: caFile)
-        server = try startServer()
+        server = try EndToEndTests.startServer(config: configFile)
         let sealed = try await AutoUnsealServerTests.waitForStatus(port: port)
         #expect(sealed["sealed"] as? Bool == true && (sealed["autoUnsealError"] as? String)?.contains("unreachable") == true, "\(sealed)")
         print("wrong CA file -> sealed: \(sealed["autoUnsealError"] ?? "")")

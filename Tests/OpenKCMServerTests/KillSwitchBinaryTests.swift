@@ -37,19 +37,7 @@ import OpenKCMTransit
         let configFile = harness.directory.appendingPathComponent("openkcm.toml")
         try toml.write(to: configFile, atomically: true, encoding: .utf8)
 
-        func startServer() throws -> Process {
-            let server = Process()
-            server.executableURL = URL(fileURLWithPath: EndToEndTests.binary)
-            server.arguments = ["server", "--config", configFile.path]
-            var environment = ProcessInfo.processInfo.environment
-            environment.merge(CustomerKMSPeers.environment) { $1 }
-            server.environment = environment
-            server.standardOutput = FileHandle.nullDevice
-            server.standardError = FileHandle.nullDevice
-            try server.run()
-            return server
-        }
-        var server = try startServer()
+        var server = try EndToEndTests.startServer(config: configFile, environment: CustomerKMSPeers.environment)
         defer { EndToEndTests.stop(server) }
         _ = try await AutoUnsealServerTests.waitForStatus(port: port)
         let initRun = try EndToEndTests.openkcm(["operator", "init", "--output", "json"], port: port, token: nil)
@@ -115,7 +103,7 @@ import OpenKCMTransit
 
         // A restart: unsealed by the OpenBao seal key with nobody at the keyboard; every blob opens.
         EndToEndTests.stop(server)
-        server = try startServer()
+        server = try EndToEndTests.startServer(config: configFile, environment: CustomerKMSPeers.environment)
         let status = try await AutoUnsealServerTests.waitForStatus(port: port)
         #expect(status["sealed"] as? Bool == false, "\(status)")
         #expect(try tenants.allSatisfy { try opens($0.0) })

@@ -70,16 +70,7 @@ import OpenKCMTransit
             address = "\(peers.sections["globex-bao"]!["address"]!)"
             token_file = "\(tokenFile.path)"
             """.write(to: configFile, atomically: true, encoding: .utf8)
-        func startServer() throws -> Process {
-            let server = Process()
-            server.executableURL = URL(fileURLWithPath: EndToEndTests.binary)
-            server.arguments = ["server", "--config", configFile.path]
-            server.standardOutput = FileHandle.nullDevice
-            server.standardError = FileHandle.nullDevice
-            try server.run()
-            return server
-        }
-        var server = try startServer()
+        var server = try EndToEndTests.startServer(config: configFile)
         defer { EndToEndTests.stop(server) }
         _ = try await AutoUnsealServerTests.waitForStatus(port: port)
         let initRun = try EndToEndTests.openkcm(["operator", "init", "--output", "json"], port: port, token: nil)
@@ -88,7 +79,7 @@ import OpenKCMTransit
 
         // The customer revokes the seal token while the server is down.
         _ = try await peers.transit.call(.POST, "auth/token/revoke", ["token": firstToken], reference: KeystoreReference(provider: "bao", key: "token"))
-        server = try startServer()
+        server = try EndToEndTests.startServer(config: configFile)
         let sealed = try await AutoUnsealServerTests.waitForStatus(port: port)
         #expect(sealed["sealed"] as? Bool == true)
         let reason = sealed["autoUnsealError"] as? String ?? ""
