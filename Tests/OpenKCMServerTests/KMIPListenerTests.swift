@@ -9,7 +9,8 @@ import OpenKCMTestSupport
 /// The KMIP listener on the real binary, with a real KMIP client (PyKMIP) over
 /// mutual TLS: a registered client certificate negotiates versions and
 /// queries in KMIP 1.0, 1.2 and 2.0; a certificate from the same CA that is
-/// not registered gets Permission Denied; no certificate, no TLS session.
+/// not registered gets Permission Denied; no certificate, no TLS session;
+/// TLS 1.2 and 1.3 sessions resume.
 @Suite struct KMIPListenerTests {
     static var probe: String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -108,6 +109,9 @@ import OpenKCMTestSupport
         }, "\(refused)"))
         let response = try KMIPResponseMessage(TTLVDecoder().decode(bytes))
         #expect(response.batchItems.first?.resultStatus == .operationFailed && response.batchItems.first?.resultReason == .permissionDenied)
+        // TLS session resumption, 1.2 and 1.3: the second connection resumes the first's session.
+        let resumed = try Self.runProbe(python, tls + [path("client.pem"), path("client.key"), path("ca.pem"), "resume", discoverRequest])
+        #expect(resumed["1.2"] as? [Bool] == [false, true] && resumed["1.3"] as? [Bool] == [false, true], "\(resumed)")
         // No client certificate: no TLS session at all.
         let anonymous = try Self.runProbe(python, tls + ["-", "-", path("ca.pem"), "raw", discoverRequest])
         #expect(anonymous["connected"] as? Bool == false, "\(anonymous)")

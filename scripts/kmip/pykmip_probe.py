@@ -3,12 +3,33 @@
 
 Usage: pykmip_probe.py HOST PORT CERT KEY CA VERSION   (VERSION like 1.2 or 2.0)
        pykmip_probe.py HOST PORT CERT KEY CA raw HEX   (sends the TTLV message HEX over the same TLS, prints the answer's hex)
+       pykmip_probe.py HOST PORT CERT KEY CA resume HEX   (two connections per TLS version, the second resuming the first's session)
 Prints {"connected": bool, "discover": {...}, "query": {...}} (or {"connected", "response"}) and exits 0; the caller asserts.
 """
 import json
 import socket
 import ssl
 import sys
+
+if sys.argv[6] == "resume":
+    host, port, cert, key, ca = sys.argv[1:6]
+    out = {}
+    for name, version in (("1.2", ssl.TLSVersion.TLSv1_2), ("1.3", ssl.TLSVersion.TLSv1_3)):
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        context.load_verify_locations(ca)
+        context.load_cert_chain(cert, key)
+        context.minimum_version = context.maximum_version = version
+        session, reused = None, []
+        for _ in range(2):
+            with socket.create_connection((host, int(port)), timeout=10) as raw:
+                with context.wrap_socket(raw, server_hostname=host, session=session) as tls:
+                    tls.sendall(bytes.fromhex(sys.argv[7]))
+                    tls.recv(8)  # a TLS 1.3 ticket arrives with the first answer
+                    reused.append(tls.session_reused)
+                    session = tls.session
+        out[name] = reused
+    print(json.dumps(out))
+    sys.exit(0)
 
 if sys.argv[6] == "raw":
     host, port, cert, key, ca = sys.argv[1:6]
