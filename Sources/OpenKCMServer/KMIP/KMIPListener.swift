@@ -6,6 +6,7 @@ import NIOPosix
 import NIOSSL
 import OpenKCMCore
 public import ServiceLifecycle
+import Synchronization
 
 /// The KMIP listener: TLS 1.2 or 1.3 with client certificates required. Each
 /// connection is recognised by its certificate, registered as a crypto
@@ -18,11 +19,15 @@ public struct KMIPListener: Service {
     let engine: KMIPProtocolEngine
     let logger: Logger
     let sslContext: NIOSSLContext
+    /// Connections open now; past ``maximumConnections`` new ones are closed at once.
+    private let open = ConnectionCount()
+    let maximumConnections: Int
 
     /// Reads the TLS material now: a bad file stops the server at start, not at the first client.
     public init(configuration: KMIPListenerConfiguration, operations: Operations, engine: KMIPProtocolEngine = KMIPProtocolEngine(),
-                logger: Logger = Logger(label: "openkcm.kmip")) throws {
+                maximumConnections: Int = 1024, logger: Logger = Logger(label: "openkcm.kmip")) throws {
         self.configuration = configuration
+        self.maximumConnections = maximumConnections
         self.operations = operations
         self.engine = engine
         self.logger = logger
@@ -54,7 +59,15 @@ public struct KMIPListener: Service {
             try await withThrowingDiscardingTaskGroup { group in
                 try await server.executeThenClose { inbound in
                     for try await connection in inbound {
-                        group.addTask { await self.serve(connection) }
+                        guard open.enter(limit: maximumConnections) else {
+                            logger.warning("KMIP connection refused: too many open", metadata: ["limit": .stringConvertible(maximumConnections)])
+                            try? await connection.channel.close()
+                            continue
+                        }
+                        group.addTask {
+                            defer { open.leave() }
+                            await self.serve(connection)
+                        }
                     }
                 }
             }
@@ -91,5 +104,23 @@ public struct KMIPListener: Service {
         }
         _ = identity
         return await engine.respond(to: bytes)
+    }
+}
+
+/// How many KMIP connections are open.
+private final class ConnectionCount: Sendable {
+    private let count = Atomic<Int>(0)
+
+    func enter(limit: Int) -> Bool {
+        let now = count.wrappingAdd(1, ordering: .relaxed).newValue
+        if now > limit {
+            count.wrappingSubtract(1, ordering: .relaxed)
+            return false
+        }
+        return true
+    }
+
+    func leave() {
+        count.wrappingSubtract(1, ordering: .relaxed)
     }
 }
