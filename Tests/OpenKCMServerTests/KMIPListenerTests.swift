@@ -2,7 +2,10 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import OpenKCMServer
+import NIOHTTP1
 import Testing
+import OpenKCMCore
+import OpenKCMTransit
 import KMIP
 import OpenKCMTestSupport
 
@@ -27,7 +30,7 @@ import OpenKCMTestSupport
             openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj "/CN=127.0.0.1"
             printf 'subjectAltName=IP:127.0.0.1\\nextendedKeyUsage=serverAuth\\nbasicConstraints=CA:FALSE\\n' > server.ext
             openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 -extfile server.ext
-            for c in client other; do
+            for c in client other third; do
               openssl req -newkey rsa:2048 -nodes -keyout $c.key -out $c.csr -subj "/CN=$c"
               printf 'extendedKeyUsage=clientAuth\\nbasicConstraints=CA:FALSE\\n' > $c.ext
               openssl x509 -req -in $c.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out $c.pem -days 2 -extfile $c.ext
@@ -61,6 +64,10 @@ import OpenKCMTestSupport
             if Peers.required { Issue.record(Comment(rawValue: Peers.missing("OPENKCM_PYKMIP_PYTHON"))) }
             return
         }
+        guard let bao = Peers.url("OPENKCM_BAO_URL") else {
+            if Peers.required { Issue.record(Comment(rawValue: Peers.missing("OPENKCM_BAO_URL"))) }
+            return
+        }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("openkcm-kmip-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -80,12 +87,25 @@ import OpenKCMTestSupport
             certificate_file = "\(path("server.pem"))"
             key_file = "\(path("server.key"))"
             client_ca_file = "\(path("ca.pem"))"
+
+            [keystores.customer-bao]
+            type = "transit"
+            address = "\(bao.absoluteString)"
+            token_file = "\(path("bao.token"))"
             """.write(to: configFile, atomically: true, encoding: .utf8)
+        try "root".write(to: directory.appendingPathComponent("bao.token"), atomically: true, encoding: .utf8)
+        let transit = TransitClient(address: bao, token: "root")
+        let l1Keys = ["acme-\(UUID().uuidString.prefix(8).lowercased())", "globex-\(UUID().uuidString.prefix(8).lowercased())"]
+        for key in l1Keys { _ = try await transit.call(.POST, "transit/keys/\(key)", [:], reference: KeystoreReference(provider: "bao", key: key)) }
         let server = try EndToEndTests.startServer(config: configFile)
         defer { EndToEndTests.stop(server) }
         _ = try await AutoUnsealServerTests.waitForStatus(port: port)
         let initRun = try EndToEndTests.openkcm(["operator", "init", "--output", "json"], port: port, token: nil)
         let root = try #require(EndToEndTests.json(initRun.stdout)["rootToken"] as? String, "\(initRun.stderr)")
+        for (tenant, key) in zip(["acme", "globex"], l1Keys) {
+            #expect(try EndToEndTests.openkcm(["tenant", "create", tenant, "--l1-provider", "customer-bao", "--l1-key", key], port: port, token: root).status == 0)
+            #expect(try EndToEndTests.openkcm(["service", "create", "--tenant", tenant, "payments"], port: port, token: root).status == 0)
+        }
         let registered = try EndToEndTests.openkcm(["identity", "create", "acme-kmip", "--role", "crypto", "--tenant", "acme", "--service", "payments",
                                                     "--certificate-file", path("client.pem"), "--output", "json"], port: port, token: root)
         #expect(registered.status == 0, "\(registered.stderr)")
@@ -98,12 +118,32 @@ import OpenKCMTestSupport
             #expect(answer["connected"] as? Bool == true && discover["status"] as? String == "SUCCESS", "\(version): \(answer)")
             #expect((discover["versions"] as? [String])?.first == "2.1", "\(version): \(answer)")
             #expect(query["status"] as? String == "SUCCESS" && query["vendor"] as? String == "OpenKCM", "\(version): \(answer)")
-            #expect(Set(query["operations"] as? [String] ?? []) == ["QUERY", "DISCOVER_VERSIONS"], "\(version): \(answer)")
+            #expect(Set(query["operations"] as? [String] ?? []) == ["QUERY", "DISCOVER_VERSIONS", "CREATE", "GET", "GET_ATTRIBUTES", "ACTIVATE", "REVOKE", "DESTROY"],
+                    "\(version): \(answer)")
+
+            // A key's life: Create, Activate, Get (32 bytes), State, no Destroy while Active, Revoke, Destroy, gone.
+            let life = try Self.runProbe(python, tls + [path("client.pem"), path("client.key"), path("ca.pem"), version, "lifecycle"])
+            let steps = life["steps"] as? [String: [String: Any]] ?? [:]
+            #expect(steps["create"]?["ok"] as? Bool == true && steps["activate"]?["ok"] as? Bool == true, "\(version): \(life)")
+            #expect(steps["get"]?["value"] as? Int == 32 && steps["state"]?["value"] as? [String] == ["ACTIVE"], "\(version): \(life)")
+            #expect(steps["destroy-active"]?["ok"] as? Bool == false && steps["revoke"]?["ok"] as? Bool == true, "\(version): \(life)")
+            #expect(steps["destroy"]?["ok"] as? Bool == true, "\(version): \(life)")
+            #expect((steps["get-after-destroy"]?["error"] as? String)?.contains("ITEM_NOT_FOUND") == true, "\(version): \(life)")
         }
 
-        // Same CA, not registered: a KMIP answer refusing every batch item with Permission Denied.
+        // Another tenant's client cannot reach acme's key, and acme's own client can.
+        let created = try Self.runProbe(python, tls + [path("client.pem"), path("client.key"), path("ca.pem"), "1.2", "create"])
+        let uid = try #require(created["uid"] as? String, "\(created)")
+        #expect(try EndToEndTests.openkcm(["identity", "create", "globex-kmip", "--role", "crypto", "--tenant", "globex", "--service", "payments",
+                                           "--certificate-file", path("other.pem")], port: port, token: root).status == 0)
+        let stranger = try Self.runProbe(python, tls + [path("other.pem"), path("other.key"), path("ca.pem"), "1.2", "get", uid])
+        #expect(stranger["outcomes"] as? [String] == ["ITEM_NOT_FOUND"], "\(stranger)")
+        let owner = try Self.runProbe(python, tls + [path("client.pem"), path("client.key"), path("ca.pem"), "1.2", "get", uid])
+        #expect(owner["outcomes"] as? [String] == ["got"], "\(owner)")
+
+        // Same CA, not registered ("third"): a KMIP answer refusing every batch item with Permission Denied.
         let discoverRequest = "42007801000000604200770100000038420069010000002042006a0200000004000000010000000042006b0200000004000000010000000042000d0200000004000000010000000042000f010000001842005c05000000040000001e000000004200790100000000"
-        let refused = try Self.runProbe(python, tls + [path("other.pem"), path("other.key"), path("ca.pem"), "raw", discoverRequest])
+        let refused = try Self.runProbe(python, tls + [path("third.pem"), path("third.key"), path("ca.pem"), "raw", discoverRequest])
         let bytes = Array(try #require((refused["response"] as? String).flatMap { hex in
             stride(from: 0, to: hex.count, by: 2).map { UInt8(hex[hex.index(hex.startIndex, offsetBy: $0)..<hex.index(hex.startIndex, offsetBy: $0 + 2)], radix: 16)! }
         }, "\(refused)"))

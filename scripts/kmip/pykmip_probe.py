@@ -3,6 +3,8 @@
 
 Usage: pykmip_probe.py HOST PORT CERT KEY CA VERSION   (VERSION like 1.2 or 2.0)
        pykmip_probe.py HOST PORT CERT KEY CA raw HEX   (sends the TTLV message HEX over the same TLS, prints the answer's hex)
+       pykmip_probe.py HOST PORT CERT KEY CA VERSION lifecycle   (Create, Activate, Get, Get Attributes, Revoke, Destroy)
+       pykmip_probe.py HOST PORT CERT KEY CA VERSION create | get UID...
        pykmip_probe.py HOST PORT CERT KEY CA resume HEX   (two connections per TLS version, the second resuming the first's session)
 Prints {"connected": bool, "discover": {...}, "query": {...}} (or {"connected", "response"}) and exits 0; the caller asserts.
 """
@@ -75,6 +77,65 @@ def status(result):
             "reason": result.result_reason.value.name if result.result_reason else None,
             "message": result.result_message.value if result.result_message else None}
 
+
+if len(sys.argv) > 7 and sys.argv[7] in ("create", "get"):
+    # create: prints the new key's uid; get UID...: tries to get each, prints each outcome.
+    client = ProxyKmipClient(hostname=host, port=int(port), cert=cert, key=key, ca=ca, ssl_version="PROTOCOL_SSLv23",
+                             kmip_version=versions[version], config_file="/dev/null")
+    out = {}
+    client.open()
+    try:
+        if sys.argv[7] == "create":
+            out["uid"] = client.create(enums.CryptographicAlgorithm.AES, 128)
+        else:
+            outcomes = []
+            for uid in sys.argv[8:]:
+                try:
+                    client.get(uid)
+                    outcomes.append("got")
+                except Exception as error:
+                    outcomes.append(getattr(getattr(error, "reason", None), "name", type(error).__name__))
+            out["outcomes"] = outcomes
+    finally:
+        client.close()
+    print(json.dumps(out))
+    sys.exit(0)
+
+if len(sys.argv) > 7 and sys.argv[7] == "lifecycle":
+    # Create, Activate, Get, Get Attributes (State), Revoke, Destroy, then Get again: each step's outcome.
+    out = {"connected": False, "steps": {}}
+    client = ProxyKmipClient(hostname=host, port=int(port), cert=cert, key=key, ca=ca, ssl_version="PROTOCOL_SSLv23",
+                             kmip_version=versions[version], config_file="/dev/null")
+    steps = out["steps"]
+
+    def step(name, action):
+        try:
+            steps[name] = {"ok": True, "value": action()}
+        except Exception as error:
+            steps[name] = {"ok": False, "error": "%s: %s" % (type(error).__name__, error)}
+
+    try:
+        client.open()
+        out["connected"] = True
+        uid = client.create(enums.CryptographicAlgorithm.AES, 256, name="pykmip-key")
+        steps["create"] = {"ok": True, "value": uid}
+        step("activate", lambda: client.activate(uid))
+        step("get", lambda: len(client.get(uid).value))
+        step("state", lambda: [a.attribute_value.value.name for a in client.get_attributes(uid, ["State"])[1]])
+        step("destroy-active", lambda: client.destroy(uid))
+        step("revoke", lambda: client.revoke(enums.RevocationReasonCode.CESSATION_OF_OPERATION, uid))
+        step("destroy", lambda: client.destroy(uid))
+        step("get-after-destroy", lambda: client.get(uid))
+        out["uid"] = uid
+    except Exception as error:
+        out["error"] = "%s: %s" % (type(error).__name__, error)
+    finally:
+        try:
+            client.close()
+        except Exception:
+            pass
+    print(json.dumps(out))
+    sys.exit(0)
 
 out = {"connected": False}
 client = ProxyKmipClient(hostname=host, port=int(port), cert=cert, key=key, ca=ca, ssl_version="PROTOCOL_SSLv23",

@@ -28,6 +28,13 @@ public enum OperationKind: String, Sendable, Hashable, Codable, CaseIterable, Cu
     case dataKeyWrap = "datakey.wrap"
     case dataKeyUnwrap = "datakey.unwrap"
     case dataKeyRewrap = "datakey.rewrap"
+    // KMIP managed objects (execution plane, the caller's own tenant and service)
+    case kmipCreate = "kmip.create"
+    case kmipGet = "kmip.get"
+    case kmipGetAttributes = "kmip.get-attributes"
+    case kmipActivate = "kmip.activate"
+    case kmipRevoke = "kmip.revoke"
+    case kmipDestroy = "kmip.destroy"
     // Audit
     case auditRead = "audit.read"
     case auditVerify = "audit.verify"
@@ -44,7 +51,9 @@ public enum OperationKind: String, Sendable, Hashable, Codable, CaseIterable, Cu
             .serviceCreate, .serviceList, .serviceRead, .serviceKeyRotate, .serviceDeactivate, .serviceDestroy:
             .governance
         case .identityCreate, .identityList, .identityRevoke: .identities
-        case .dataKeyGenerate, .dataKeyWrap, .dataKeyUnwrap, .dataKeyRewrap: .execution
+        case .dataKeyGenerate, .dataKeyWrap, .dataKeyUnwrap, .dataKeyRewrap,
+            .kmipCreate, .kmipGet, .kmipGetAttributes, .kmipActivate, .kmipRevoke, .kmipDestroy:
+            .execution
         case .auditRead, .auditVerify: .audit
         case .seal: .operator
         }

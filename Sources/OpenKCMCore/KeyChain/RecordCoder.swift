@@ -1,9 +1,9 @@
-import Foundation
+package import Foundation
 
 /// JSON for stored records. Records hold wrapped blobs and rules, never
 /// plaintext keys, and are encrypted by the barrier before storage.
-enum RecordCoder {
-    static func encode<Record: Encodable>(_ record: Record) throws -> Data {
+package enum RecordCoder {
+    package static func encode<Record: Encodable>(_ record: Record) throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         encoder.dateEncodingStrategy = .custom { date, encoder in
@@ -13,7 +13,7 @@ enum RecordCoder {
         return try encoder.encode(record)
     }
 
-    static func decode<Record: Decodable>(_ type: Record.Type, from data: Data, at key: String) throws(BarrierError) -> Record {
+    package static func decode<Record: Decodable>(_ type: Record.Type, from data: Data, at key: String) throws(BarrierError) -> Record {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { decoder in
             let container = try decoder.singleValueContainer()

@@ -29,6 +29,8 @@ public struct KMIPListener: Service {
         self.configuration = configuration
         self.maximumConnections = maximumConnections
         self.operations = operations
+        var engine = engine
+        engine.registerObjectOperations(operations)
         self.engine = engine
         self.logger = logger
         let chain = try NIOSSLCertificate.fromPEMFile(configuration.certificateFile).map { NIOSSLCertificateSource.certificate($0) }
@@ -102,8 +104,7 @@ public struct KMIPListener: Service {
             await operations.auditUnscoped("kmip.session", caller: Caller(identity: nil, correlationID: correlationID), error: AccessError.unauthenticated)
             return engine.refuse(bytes, reason: .permissionDenied, message: "this client certificate is not registered with OpenKCM")
         }
-        _ = identity
-        return await engine.respond(to: bytes)
+        return await engine.respond(to: bytes, caller: Caller(identity: identity, correlationID: correlationID))
     }
 }
 

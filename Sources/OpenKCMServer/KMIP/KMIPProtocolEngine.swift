@@ -9,7 +9,7 @@ public import KMIP
 /// answered with Operation Not Supported.
 public struct KMIPProtocolEngine: Sendable {
     /// One operation: reads its request payload, returns its response payload's items.
-    public typealias Handler = @Sendable (_ payload: TTLVItem, _ version: KMIPVersion) async throws(KMIPOperationError) -> [TTLVItem]
+    public typealias Handler = @Sendable (_ payload: TTLVItem, _ request: KMIPRequestContext) async throws(KMIPOperationError) -> [TTLVItem]
 
     /// The versions served, in order of preference (newest first).
     public static let supportedVersions: [KMIPVersion] = [.v2_1, .v2_0, .v1_4, .v1_3, .v1_2, .v1_1, .v1_0]
@@ -28,6 +28,13 @@ public struct KMIPProtocolEngine: Sendable {
         handlers[.discoverVersions] = { payload, _ in Self.discoverVersions(payload) }
     }
 
+    /// What a handler knows of the request besides its payload.
+    public struct KMIPRequestContext: Sendable {
+        public var version: KMIPVersion
+        /// The connection's identity; nil only in tests without a listener.
+        public var caller: Caller?
+    }
+
     /// Adds (or replaces) the handler for `operation`; Query reports it from then on.
     public mutating func register(_ operation: KMIPOperation, _ handler: @escaping Handler) {
         handlers[operation] = handler
@@ -38,7 +45,7 @@ public struct KMIPProtocolEngine: Sendable {
     }
 
     /// The response to one request message (whole TTLV bytes).
-    public func respond(to bytes: [UInt8]) async -> [UInt8] {
+    public func respond(to bytes: [UInt8], caller: Caller? = nil) async -> [UInt8] {
         let request: KMIPRequestMessage
         do {
             request = try KMIPRequestMessage(try decoder.decode(bytes))
@@ -56,7 +63,7 @@ public struct KMIPProtocolEngine: Sendable {
         }
         var items: [KMIPResponseBatchItem] = []
         for item in request.batchItems {
-            items.append(await answer(item, version: requested))
+            items.append(await answer(item, context: KMIPRequestContext(version: requested, caller: caller)))
         }
         var header = KMIPResponseHeader(protocolVersion: requested, timeStamp: clock(), batchCount: Int32(items.count))
         header.clientCorrelationValue = request.header.clientCorrelationValue
@@ -75,17 +82,17 @@ public struct KMIPProtocolEngine: Sendable {
         return TTLVEncoder.encode(Self.restricted(KMIPResponseMessage(header: header, batchItems: items).ttlv, to: version))
     }
 
-    private func answer(_ item: KMIPRequestBatchItem, version: KMIPVersion) async -> KMIPResponseBatchItem {
+    private func answer(_ item: KMIPRequestBatchItem, context: KMIPRequestContext) async -> KMIPResponseBatchItem {
         guard let operation = item.operation else {
             return .failure(for: item, reason: .operationNotSupported, message: "operation 0x\(String(item.operationCode, radix: 16)) is not supported")
         }
         let payload = item.payload ?? .structure(.requestPayload, [])
         do {
-            if operation == .query { return .success(for: item, payload: try query(payload, version: version)) }
+            if operation == .query { return .success(for: item, payload: try query(payload, version: context.version)) }
             guard let handler = handlers[operation] else {
                 return .failure(for: item, reason: .operationNotSupported, message: "\(operation) is not supported")
             }
-            return .success(for: item, payload: try await handler(payload, version))
+            return .success(for: item, payload: try await handler(payload, context))
         } catch {
             return .failure(for: item, reason: error.reason, message: error.message)
         }

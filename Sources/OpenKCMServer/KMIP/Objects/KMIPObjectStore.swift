@@ -1,0 +1,57 @@
+import Crypto
+import Foundation
+import OpenKCMCore
+
+/// KMIP managed objects over sealed storage, their material sealed under a
+/// fresh L4 each (see ``KMIPManagedObject``).
+struct KMIPObjectStore: Sendable {
+    let storage: SealedStorage
+    let keyChain: KeyChain
+
+    /// Seals `material` under a new L4 of the service and stores the object.
+    func create(_ object: KMIPManagedObject, material: [UInt8]) async throws -> KMIPManagedObject {
+        var object = object
+        let tenant = try TenantID(object.tenant)
+        let service = try ServiceID(object.service)
+        let binding = KMIPManagedObject.binding(object.uniqueIdentifier, tenant: tenant, service: service)
+        let context = try EncryptionContext(binding)
+        let dataKey = try await keyChain.generateDataKey(tenant: tenant, service: service, context: context)
+        object.wrappedKey = dataKey.wrapped
+        object.sealedMaterial = try AES.GCM.seal(material, using: dataKey.key, authenticating: context.encoded).combined ?? Data()
+        try await put(object)
+        return object
+    }
+
+    /// The object's material, opened through the key chain (refused if the tenant is locked).
+    func material(of object: KMIPManagedObject) async throws -> [UInt8] {
+        let tenant = try TenantID(object.tenant)
+        let service = try ServiceID(object.service)
+        let context = try EncryptionContext(KMIPManagedObject.binding(object.uniqueIdentifier, tenant: tenant, service: service))
+        let key = try await keyChain.unwrapDataKey(object.wrappedKey, tenant: tenant, service: service, context: context)
+        return Array(try AES.GCM.open(AES.GCM.SealedBox(combined: object.sealedMaterial), using: key, authenticating: context.encoded))
+    }
+
+    func get(_ uniqueIdentifier: String, tenant: TenantID, service: ServiceID) async throws -> KMIPManagedObject? {
+        guard Self.isIdentifier(uniqueIdentifier) else { return nil }
+        let key = KMIPManagedObject.storageKey(tenant: tenant, service: service, uniqueIdentifier: uniqueIdentifier)
+        guard let data = try await storage.get(key) else { return nil }
+        return try RecordCoder.decode(KMIPManagedObject.self, from: data, at: key)
+    }
+
+    func put(_ object: KMIPManagedObject) async throws {
+        let key = KMIPManagedObject.storageKey(tenant: try TenantID(object.tenant), service: try ServiceID(object.service),
+                                               uniqueIdentifier: object.uniqueIdentifier)
+        try await storage.put(key, value: RecordCoder.encode(object))
+    }
+
+    /// Crypto-shreds: the record, and with it the only copy of the wrapped L4, is deleted.
+    func delete(_ object: KMIPManagedObject) async throws {
+        try await storage.delete(KMIPManagedObject.storageKey(tenant: try TenantID(object.tenant), service: try ServiceID(object.service),
+                                                               uniqueIdentifier: object.uniqueIdentifier))
+    }
+
+    /// Unique identifiers are UUIDs made here; anything else is not an object of ours.
+    static func isIdentifier(_ text: String) -> Bool {
+        text.utf8.count == 36 && text.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) || $0 == 45 }
+    }
+}

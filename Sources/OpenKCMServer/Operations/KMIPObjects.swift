@@ -1,0 +1,104 @@
+import Crypto
+import Foundation
+import KMIP
+import OpenKCMCore
+
+/// The KMIP managed-object operations, each audited like every other
+/// operation, in the caller's own (tenant, service): a KMIP client never
+/// reaches another tenant's objects, since the record key names the scope.
+extension Operations {
+    func kmipScope(_ caller: Caller) throws -> (TenantID, ServiceID) {
+        guard let identity = caller.identity, identity.role == .crypto, let tenant = identity.tenant, let service = identity.service else {
+            throw AccessError.unauthenticated
+        }
+        return (tenant, service)
+    }
+
+    private func kmipStore(_ unsealed: ServerCore.Unsealed) -> KMIPObjectStore {
+        KMIPObjectStore(storage: core.barrier, keyChain: unsealed.keyChain)
+    }
+
+    private func kmipObject(_ uid: String, tenant: TenantID, service: ServiceID, _ unsealed: ServerCore.Unsealed) async throws -> KMIPManagedObject {
+        guard let object = try await kmipStore(unsealed).get(uid, tenant: tenant, service: service) else {
+            throw KMIPOperationError(.itemNotFound, "no object \(uid)")
+        }
+        return object
+    }
+
+    /// Create: a new AES key, Pre-Active, its material sealed under its own L4.
+    func kmipCreateSymmetricKey(length: Int32, usageMask: Int32?, names: [String], groups: [String], caller: Caller) async throws -> String {
+        let (tenant, service) = try kmipScope(caller)
+        let uid = UUID().uuidString.lowercased()
+        return try await perform(.kmipCreate, caller: caller, tenant: tenant, service: service, key: uid, sync: true) { unsealed in
+            var material = SymmetricKey(size: SymmetricKeySize(bitCount: Int(length))).withUnsafeBytes { Array($0) }
+            defer { material.zeroize() }
+            let now = Int64(Date().timeIntervalSince1970)
+            let object = KMIPManagedObject(
+                uniqueIdentifier: uid, tenant: tenant.rawValue, service: service.rawValue, objectType: KMIPObjectType.symmetricKey.rawValue,
+                cryptographicAlgorithm: KMIPCryptographicAlgorithm.aes.rawValue, cryptographicLength: length, cryptographicUsageMask: usageMask,
+                state: KMIPState.preActive.rawValue, names: names, objectGroups: groups, initialDate: now, lastChangeDate: now,
+                wrappedKey: Data(), sealedMaterial: Data())
+            _ = try await kmipStore(unsealed).create(object, material: material)
+            return uid
+        }
+    }
+
+    /// Get: the object and its material (the client's to hold, by KMIP's contract).
+    func kmipGet(_ uid: String, caller: Caller) async throws -> (KMIPManagedObject, [UInt8]) {
+        let (tenant, service) = try kmipScope(caller)
+        return try await perform(.kmipGet, caller: caller, tenant: tenant, service: service, key: uid) { unsealed in
+            let object = try await kmipObject(uid, tenant: tenant, service: service, unsealed)
+            return (object, try await kmipStore(unsealed).material(of: object))
+        }
+    }
+
+    func kmipGetAttributes(_ uid: String, caller: Caller) async throws -> KMIPManagedObject {
+        let (tenant, service) = try kmipScope(caller)
+        return try await perform(.kmipGetAttributes, caller: caller, tenant: tenant, service: service, key: uid) { unsealed in
+            try await kmipObject(uid, tenant: tenant, service: service, unsealed)
+        }
+    }
+
+    /// Activate: Pre-Active to Active.
+    func kmipActivate(_ uid: String, version: KMIPVersion, caller: Caller) async throws {
+        try await kmipTransition(.kmipActivate, uid, caller: caller) { object in
+            guard object.state == KMIPState.preActive.rawValue else { throw KMIPOperationError.wrongState("only a Pre-Active object can be activated", version: version) }
+            object.state = KMIPState.active.rawValue
+            object.activationDate = Int64(Date().timeIntervalSince1970)
+        }
+    }
+
+    /// Revoke: Deactivated, or Compromised when the reason is a compromise.
+    func kmipRevoke(_ uid: String, compromised: Bool, version: KMIPVersion, caller: Caller) async throws {
+        try await kmipTransition(.kmipRevoke, uid, caller: caller) { object in
+            guard object.state == KMIPState.preActive.rawValue || object.state == KMIPState.active.rawValue || compromised else {
+                throw KMIPOperationError.wrongState("the object is already revoked", version: version)
+            }
+            object.state = compromised ? KMIPState.compromised.rawValue : KMIPState.deactivated.rawValue
+            object.deactivationDate = Int64(Date().timeIntervalSince1970)
+        }
+    }
+
+    /// Destroy: crypto-shreds the object; an Active object must be revoked first.
+    func kmipDestroy(_ uid: String, version: KMIPVersion, caller: Caller) async throws {
+        let (tenant, service) = try kmipScope(caller)
+        try await perform(.kmipDestroy, caller: caller, tenant: tenant, service: service, key: uid, sync: true) { unsealed in
+            let object = try await kmipObject(uid, tenant: tenant, service: service, unsealed)
+            guard object.state != KMIPState.active.rawValue else {
+                throw KMIPOperationError.wrongState("an Active object must be revoked before it is destroyed", version: version)
+            }
+            try await kmipStore(unsealed).delete(object)
+        }
+    }
+
+    private func kmipTransition(_ kind: OperationKind, _ uid: String, caller: Caller,
+                                _ change: @Sendable (inout KMIPManagedObject) throws -> Void) async throws {
+        let (tenant, service) = try kmipScope(caller)
+        try await perform(kind, caller: caller, tenant: tenant, service: service, key: uid, sync: true) { unsealed in
+            var object = try await kmipObject(uid, tenant: tenant, service: service, unsealed)
+            try change(&object)
+            object.lastChangeDate = Int64(Date().timeIntervalSince1970)
+            try await kmipStore(unsealed).put(object)
+        }
+    }
+}
