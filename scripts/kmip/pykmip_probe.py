@@ -72,6 +72,12 @@ versions = {"1.0": enums.KMIPVersion.KMIP_1_0, "1.1": enums.KMIPVersion.KMIP_1_1
             "1.3": enums.KMIPVersion.KMIP_1_3, "1.4": enums.KMIPVersion.KMIP_1_4, "2.0": enums.KMIPVersion.KMIP_2_0}
 
 
+def make_client():
+    # PROTOCOL_SSLv23 negotiates TLS 1.2 or 1.3; PROTOCOL_TLS_CLIENT would also check the host name.
+    return ProxyKmipClient(hostname=host, port=int(port), cert=cert, key=key, ca=ca, ssl_version="PROTOCOL_SSLv23",
+                           kmip_version=versions[version], config_file="/dev/null")
+
+
 def status(result):
     return {"status": result.result_status.value.name,
             "reason": result.result_reason.value.name if result.result_reason else None,
@@ -80,8 +86,7 @@ def status(result):
 
 if len(sys.argv) > 7 and sys.argv[7] in ("create", "get"):
     # create: prints the new key's uid; get UID...: tries to get each, prints each outcome.
-    client = ProxyKmipClient(hostname=host, port=int(port), cert=cert, key=key, ca=ca, ssl_version="PROTOCOL_SSLv23",
-                             kmip_version=versions[version], config_file="/dev/null")
+    client = make_client()
     out = {}
     client.open()
     try:
@@ -104,8 +109,7 @@ if len(sys.argv) > 7 and sys.argv[7] in ("create", "get"):
 if len(sys.argv) > 7 and sys.argv[7] == "lifecycle":
     # Create, Activate, Get, Get Attributes (State), Revoke, Destroy, then Get again: each step's outcome.
     out = {"connected": False, "steps": {}}
-    client = ProxyKmipClient(hostname=host, port=int(port), cert=cert, key=key, ca=ca, ssl_version="PROTOCOL_SSLv23",
-                             kmip_version=versions[version], config_file="/dev/null")
+    client = make_client()
     steps = out["steps"]
 
     def step(name, action):
@@ -138,8 +142,7 @@ if len(sys.argv) > 7 and sys.argv[7] == "lifecycle":
     sys.exit(0)
 
 out = {"connected": False}
-client = ProxyKmipClient(hostname=host, port=int(port), cert=cert, key=key, ca=ca, ssl_version="PROTOCOL_SSLv23",
-                         kmip_version=versions[version], config_file="/dev/null")
+client = make_client()
 try:
     client.open()
     out["connected"] = True
