@@ -118,7 +118,7 @@ import OpenKCMTestSupport
             #expect(answer["connected"] as? Bool == true && discover["status"] as? String == "SUCCESS", "\(version): \(answer)")
             #expect((discover["versions"] as? [String])?.first == "2.1", "\(version): \(answer)")
             #expect(query["status"] as? String == "SUCCESS" && query["vendor"] as? String == "OpenKCM", "\(version): \(answer)")
-            #expect(Set(query["operations"] as? [String] ?? []) == ["QUERY", "DISCOVER_VERSIONS", "CREATE", "GET", "GET_ATTRIBUTES", "ACTIVATE", "REVOKE", "DESTROY"],
+            #expect(Set(query["operations"] as? [String] ?? []) == ["QUERY", "DISCOVER_VERSIONS", "CREATE", "REGISTER", "LOCATE", "GET", "GET_ATTRIBUTES", "ACTIVATE", "REVOKE", "DESTROY"],
                     "\(version): \(answer)")
 
             // A key's life: Create, Activate, Get (32 bytes), State, no Destroy while Active, Revoke, Destroy, gone.
@@ -129,6 +129,11 @@ import OpenKCMTestSupport
             #expect(steps["destroy-active"]?["ok"] as? Bool == false && steps["revoke"]?["ok"] as? Bool == true, "\(version): \(life)")
             #expect(steps["destroy"]?["ok"] as? Bool == true, "\(version): \(life)")
             #expect((steps["get-after-destroy"]?["error"] as? String)?.contains("ITEM_NOT_FOUND") == true, "\(version): \(life)")
+
+            // Register a 96-byte secret and a named AES key; the secret comes back intact; Locate by name and by type.
+            let registered = try Self.runProbe(python, tls + [path("client.pem"), path("client.key"), path("ca.pem"), version, "register-locate"])
+            #expect(registered["secret_round_trip"] as? Bool == true && registered["by_name"] as? Bool == true
+                    && registered["by_type"] as? Bool == true, "\(version): \(registered)")
         }
 
         // Another tenant's client cannot reach acme's key, and acme's own client can.

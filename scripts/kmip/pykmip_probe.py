@@ -4,7 +4,7 @@
 Usage: pykmip_probe.py HOST PORT CERT KEY CA VERSION   (VERSION like 1.2 or 2.0)
        pykmip_probe.py HOST PORT CERT KEY CA raw HEX   (sends the TTLV message HEX over the same TLS, prints the answer's hex)
        pykmip_probe.py HOST PORT CERT KEY CA VERSION lifecycle   (Create, Activate, Get, Get Attributes, Revoke, Destroy)
-       pykmip_probe.py HOST PORT CERT KEY CA VERSION create | get UID...
+       pykmip_probe.py HOST PORT CERT KEY CA VERSION create | get UID... | register-locate
        pykmip_probe.py HOST PORT CERT KEY CA resume HEX   (two connections per TLS version, the second resuming the first's session)
 Prints {"connected": bool, "discover": {...}, "query": {...}} (or {"connected", "response"}) and exits 0; the caller asserts.
 """
@@ -83,6 +83,33 @@ def status(result):
             "reason": result.result_reason.value.name if result.result_reason else None,
             "message": result.result_message.value if result.result_message else None}
 
+
+if len(sys.argv) > 7 and sys.argv[7] == "register-locate":
+    # Register a 96-byte secret and a named AES key, activate and get the secret, locate by name and by type.
+    import os
+    from kmip.core.factories import attributes as attribute_factory
+    from kmip.pie import objects
+    client = make_client()
+    out = {}
+    client.open()
+    try:
+        secret_bytes = os.urandom(96)
+        secret_id = client.register(objects.SecretData(secret_bytes, enums.SecretDataType.SEED))
+        name = "reg-key-" + os.urandom(4).hex()
+        key_id = client.register(objects.SymmetricKey(enums.CryptographicAlgorithm.AES, 256, os.urandom(32), name=name))
+        client.activate(secret_id)
+        out["secret_round_trip"] = client.get(secret_id).value == secret_bytes
+        factory = attribute_factory.AttributeFactory()
+        out["by_name"] = client.locate(attributes=[factory.create_attribute(enums.AttributeType.NAME, name)]) == [key_id]
+        by_type = client.locate(attributes=[factory.create_attribute(enums.AttributeType.OBJECT_TYPE, enums.ObjectType.SECRET_DATA)])
+        out["by_type"] = secret_id in by_type and key_id not in by_type
+        out["ids"] = [secret_id, key_id]
+    except Exception as error:
+        out["error"] = "%s: %s" % (type(error).__name__, error)
+    finally:
+        client.close()
+    print(json.dumps(out))
+    sys.exit(0)
 
 if len(sys.argv) > 7 and sys.argv[7] in ("create", "get"):
     # create: prints the new key's uid; get UID...: tries to get each, prints each outcome.

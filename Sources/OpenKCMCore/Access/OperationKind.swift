@@ -30,6 +30,8 @@ public enum OperationKind: String, Sendable, Hashable, Codable, CaseIterable, Cu
     case dataKeyRewrap = "datakey.rewrap"
     // KMIP managed objects (execution plane, the caller's own tenant and service)
     case kmipCreate = "kmip.create"
+    case kmipRegister = "kmip.register"
+    case kmipLocate = "kmip.locate"
     case kmipGet = "kmip.get"
     case kmipGetAttributes = "kmip.get-attributes"
     case kmipActivate = "kmip.activate"
@@ -52,7 +54,7 @@ public enum OperationKind: String, Sendable, Hashable, Codable, CaseIterable, Cu
             .governance
         case .identityCreate, .identityList, .identityRevoke: .identities
         case .dataKeyGenerate, .dataKeyWrap, .dataKeyUnwrap, .dataKeyRewrap,
-            .kmipCreate, .kmipGet, .kmipGetAttributes, .kmipActivate, .kmipRevoke, .kmipDestroy:
+            .kmipCreate, .kmipRegister, .kmipLocate, .kmipGet, .kmipGetAttributes, .kmipActivate, .kmipRevoke, .kmipDestroy:
             .execution
         case .auditRead, .auditVerify: .audit
         case .seal: .operator

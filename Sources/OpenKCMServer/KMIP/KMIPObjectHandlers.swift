@@ -1,3 +1,4 @@
+import Foundation
 import KMIP
 import OpenKCMCore
 
@@ -8,7 +9,7 @@ import OpenKCMCore
 /// answers in the client's version.
 extension KMIPProtocolEngine {
     public mutating func registerObjectOperations(_ operations: Operations) {
-        queryObjectTypes = [.symmetricKey]
+        queryObjectTypes = [.symmetricKey, .secretData]
         register(.create) { payload, request throws(KMIPOperationError) in
             try await Self.run(request) { caller in
                 guard payload[.objectType]?.enumerationValue == KMIPObjectType.symmetricKey.rawValue else {
@@ -26,25 +27,83 @@ extension KMIPProtocolEngine {
                 return [TTLVItem(.objectType, .enumeration(KMIPObjectType.symmetricKey.rawValue)), TTLVItem(.uniqueIdentifier, .textString(uid))]
             }
         }
+        register(.register) { payload, request throws(KMIPOperationError) in
+            try await Self.run(request) { caller in
+                let attributes = Self.attributes(payload)
+                let type = payload[.objectType]?.enumerationValue
+                let container: TTLVItem?
+                switch type {
+                case KMIPObjectType.symmetricKey.rawValue?: container = payload[.symmetricKey]
+                case KMIPObjectType.secretData.rawValue?: container = payload[.secretData]
+                default: throw KMIPOperationError(.featureNotSupported, "Register takes symmetric keys and secret data")
+                }
+                guard let block = container?[.keyBlock], let keyValue = block[.keyValue] else {
+                    throw KMIPOperationError(.invalidField, "the object has no Key Block with a Key Value")
+                }
+                // A Key Value is a structure holding Key Material, or the material itself when it is wrapped or opaque.
+                guard var material = keyValue[.keyMaterial]?.bytesValue ?? keyValue.bytesValue, !material.isEmpty, material.count <= 4096 else {
+                    throw KMIPOperationError(.invalidField, "the Key Material must be 1 to 4096 bytes")
+                }
+                defer { material.zeroize() }
+                var object = KMIPManagedObject(
+                    uniqueIdentifier: "", tenant: "", service: "", objectType: type ?? 0,
+                    cryptographicAlgorithm: nil, cryptographicLength: nil, cryptographicUsageMask: attributes.usageMask,
+                    state: KMIPState.preActive.rawValue, names: attributes.names, objectGroups: attributes.groups,
+                    initialDate: 0, lastChangeDate: 0, wrappedKey: Data(), sealedMaterial: Data())
+                object.keyFormatType = block[.keyFormatType]?.enumerationValue
+                if type == KMIPObjectType.symmetricKey.rawValue {
+                    object.cryptographicAlgorithm = block[.cryptographicAlgorithm]?.enumerationValue ?? attributes.algorithm
+                    object.cryptographicLength = block[.cryptographicLength]?.integerValue ?? attributes.length ?? Int32(material.count * 8)
+                    if object.cryptographicAlgorithm == KMIPCryptographicAlgorithm.aes.rawValue, ![16, 24, 32].contains(material.count) {
+                        throw KMIPOperationError(.invalidField, "an AES key is 16, 24 or 32 bytes")
+                    }
+                } else {
+                    object.secretDataType = container?[.secretDataType]?.enumerationValue
+                }
+                let uid = try await operations.kmipRegister(object, material: material, caller: caller)
+                return [TTLVItem(.uniqueIdentifier, .textString(uid))]
+            }
+        }
+        register(.locate) { payload, request throws(KMIPOperationError) in
+            try await Self.run(request) { caller in
+                let filter = Self.attributes(payload)
+                let uids = try await operations.kmipLocate({ object in
+                    (filter.objectType == nil || filter.objectType == object.objectType)
+                        && (filter.state == nil || filter.state == object.state)
+                        && (filter.algorithm == nil || filter.algorithm == object.cryptographicAlgorithm)
+                        && filter.names.allSatisfy(object.names.contains)
+                        && filter.groups.allSatisfy(object.objectGroups.contains)
+                }, caller: caller)
+                let offset = max(0, Int(payload[.offsetItems]?.integerValue ?? 0))
+                let maximum = payload[.maximumItems]?.integerValue.map { max(0, Int($0)) } ?? Int.max
+                let page = uids.dropFirst(offset).prefix(maximum)
+                return [TTLVItem(.locatedItems, .integer(Int32(clamping: uids.count)))] + page.map { TTLVItem(.uniqueIdentifier, .textString($0)) }
+            }
+        }
         register(.get) { payload, request throws(KMIPOperationError) in
             try await Self.run(request) { caller in
                 let uid = try Self.uniqueIdentifier(payload)
-                if let format = payload[.keyFormatType]?.enumerationValue, format != KMIPKeyFormatType.raw.rawValue {
-                    throw KMIPOperationError(.keyFormatTypeNotSupported, "keys are given in Raw format")
+                if let format = payload[.keyFormatType]?.enumerationValue,
+                   format != KMIPKeyFormatType.raw.rawValue && format != KMIPKeyFormatType.opaque.rawValue {
+                    throw KMIPOperationError(.keyFormatTypeNotSupported, "objects are given in Raw (keys) or Opaque (secret data) format")
                 }
                 if payload[.keyWrappingSpecification] != nil {
                     throw KMIPOperationError(.featureNotSupported, "wrapped Get is not supported yet")
                 }
                 var (object, material) = try await operations.kmipGet(uid, caller: caller)
                 defer { material.zeroize() }
+                let format = object.keyFormatType ?? KMIPKeyFormatType.raw.rawValue
                 var block: [TTLVItem] = [
-                    TTLVItem(.keyFormatType, .enumeration(KMIPKeyFormatType.raw.rawValue)),
+                    TTLVItem(.keyFormatType, .enumeration(format)),
                     .structure(.keyValue, [TTLVItem(.keyMaterial, .byteString(material))]),
                 ]
                 if let algorithm = object.cryptographicAlgorithm { block.append(TTLVItem(.cryptographicAlgorithm, .enumeration(algorithm))) }
                 if let length = object.cryptographicLength { block.append(TTLVItem(.cryptographicLength, .integer(length))) }
-                return [TTLVItem(.objectType, .enumeration(object.objectType)), TTLVItem(.uniqueIdentifier, .textString(uid)),
-                        .structure(.symmetricKey, [.structure(.keyBlock, block)])]
+                let body: TTLVItem = object.objectType == KMIPObjectType.secretData.rawValue
+                    ? .structure(.secretData, [TTLVItem(.secretDataType, .enumeration(object.secretDataType ?? KMIPSecretDataType.seed.rawValue)),
+                                               .structure(.keyBlock, block)])
+                    : .structure(.symmetricKey, [.structure(.keyBlock, block)])
+                return [TTLVItem(.objectType, .enumeration(object.objectType)), TTLVItem(.uniqueIdentifier, .textString(uid)), body]
             }
         }
         register(.getAttributes) { payload, request throws(KMIPOperationError) in
@@ -103,6 +162,8 @@ extension KMIPProtocolEngine {
         var usageMask: Int32?
         var names: [String] = []
         var groups: [String] = []
+        var objectType: UInt32?
+        var state: UInt32?
     }
 
     static func attributes(_ payload: TTLVItem) -> RequestedAttributes {
@@ -114,12 +175,15 @@ extension KMIPProtocolEngine {
             case .cryptographicUsageMask: result.usageMask = value.integerValue
             case .name: if let text = value[.nameValue]?.textValue ?? value.textValue { result.names.append(text) }
             case .objectGroup: if let text = value.textValue { result.groups.append(text) }
+            case .objectType: result.objectType = value.enumerationValue
+            case .state: result.state = value.enumerationValue
             default: break
             }
         }
         let byName: [String: TTLVTag] = [
             "Cryptographic Algorithm": .cryptographicAlgorithm, "Cryptographic Length": .cryptographicLength,
             "Cryptographic Usage Mask": .cryptographicUsageMask, "Name": .name, "Object Group": .objectGroup,
+            "Object Type": .objectType, "State": .state,
         ]
         // KMIP 1.x: Template-Attribute { Attribute { Attribute Name, Attribute Value } }; also bare Attribute items.
         for container in [payload[.templateAttribute], payload[.attributes], Optional(payload)].compactMap({ $0 }) {

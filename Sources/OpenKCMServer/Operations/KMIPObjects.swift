@@ -38,8 +38,37 @@ extension Operations {
                 cryptographicAlgorithm: KMIPCryptographicAlgorithm.aes.rawValue, cryptographicLength: length, cryptographicUsageMask: usageMask,
                 state: KMIPState.preActive.rawValue, names: names, objectGroups: groups, initialDate: now, lastChangeDate: now,
                 wrappedKey: Data(), sealedMaterial: Data())
+            var made = object
+            made.keyFormatType = KMIPKeyFormatType.raw.rawValue
+            _ = try await kmipStore(unsealed).create(made, material: material)
+            return uid
+        }
+    }
+
+    /// Register: the client's own key or secret, Pre-Active, sealed like a created one.
+    func kmipRegister(_ object: KMIPManagedObject, material: [UInt8], caller: Caller) async throws -> String {
+        let (tenant, service) = try kmipScope(caller)
+        let uid = UUID().uuidString.lowercased()
+        return try await perform(.kmipRegister, caller: caller, tenant: tenant, service: service, key: uid, sync: true) { unsealed in
+            var object = object
+            let now = Int64(Date().timeIntervalSince1970)
+            object.uniqueIdentifier = uid
+            object.tenant = tenant.rawValue
+            object.service = service.rawValue
+            object.state = KMIPState.preActive.rawValue
+            object.initialDate = now
+            object.lastChangeDate = now
             _ = try await kmipStore(unsealed).create(object, material: material)
             return uid
+        }
+    }
+
+    /// Locate: the caller's objects that match every filter, oldest first.
+    func kmipLocate(_ matches: @escaping @Sendable (KMIPManagedObject) -> Bool, caller: Caller) async throws -> [String] {
+        let (tenant, service) = try kmipScope(caller)
+        return try await perform(.kmipLocate, caller: caller, tenant: tenant, service: service) { unsealed in
+            try await kmipStore(unsealed).all(tenant: tenant, service: service).filter(matches)
+                .sorted { ($0.initialDate, $0.uniqueIdentifier) < ($1.initialDate, $1.uniqueIdentifier) }.map(\.uniqueIdentifier)
         }
     }
 

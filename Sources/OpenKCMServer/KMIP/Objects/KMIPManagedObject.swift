@@ -14,6 +14,10 @@ struct KMIPManagedObject: Codable, Sendable {
     var cryptographicAlgorithm: UInt32?
     var cryptographicLength: Int32?
     var cryptographicUsageMask: Int32?
+    /// Secret Data only: Password or Seed.
+    var secretDataType: UInt32?
+    /// The Key Format Type the material was registered in (Raw for keys made here).
+    var keyFormatType: UInt32?
     var state: UInt32
     var names: [String] = []
     var objectGroups: [String] = []

@@ -38,6 +38,16 @@ struct KMIPObjectStore: Sendable {
         return try RecordCoder.decode(KMIPManagedObject.self, from: data, at: key)
     }
 
+    /// Every object of one (tenant, service).
+    func all(tenant: TenantID, service: ServiceID) async throws -> [KMIPManagedObject] {
+        var objects: [KMIPManagedObject] = []
+        for key in try await storage.list(prefix: "kmip/objects/\(tenant.rawValue)/\(service.rawValue)/") {
+            guard let data = try await storage.get(key) else { continue }
+            objects.append(try RecordCoder.decode(KMIPManagedObject.self, from: data, at: key))
+        }
+        return objects
+    }
+
     func put(_ object: KMIPManagedObject) async throws {
         let key = KMIPManagedObject.storageKey(tenant: try TenantID(object.tenant), service: try ServiceID(object.service),
                                                uniqueIdentifier: object.uniqueIdentifier)
