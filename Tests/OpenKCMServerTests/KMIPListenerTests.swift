@@ -118,7 +118,8 @@ import OpenKCMTestSupport
             #expect(answer["connected"] as? Bool == true && discover["status"] as? String == "SUCCESS", "\(version): \(answer)")
             #expect((discover["versions"] as? [String])?.first == "2.1", "\(version): \(answer)")
             #expect(query["status"] as? String == "SUCCESS" && query["vendor"] as? String == "OpenKCM", "\(version): \(answer)")
-            #expect(Set(query["operations"] as? [String] ?? []) == ["QUERY", "DISCOVER_VERSIONS", "CREATE", "REGISTER", "LOCATE", "GET", "GET_ATTRIBUTES", "ACTIVATE", "REVOKE", "DESTROY"],
+            #expect(Set(query["operations"] as? [String] ?? []) == ["QUERY", "DISCOVER_VERSIONS", "CREATE", "REGISTER", "LOCATE", "GET", "GET_ATTRIBUTES", "ACTIVATE", "REVOKE", "DESTROY",
+                                                                  "ENCRYPT", "DECRYPT"],
                     "\(version): \(answer)")
 
             // A key's life: Create, Activate, Get (32 bytes), State, no Destroy while Active, Revoke, Destroy, gone.
@@ -134,6 +135,16 @@ import OpenKCMTestSupport
             let registered = try Self.runProbe(python, tls + [path("client.pem"), path("client.key"), path("ca.pem"), version, "register-locate"])
             #expect(registered["secret_round_trip"] as? Bool == true && registered["by_name"] as? Bool == true
                     && registered["by_type"] as? Bool == true, "\(version): \(registered)")
+
+            // Encrypt and Decrypt (KMIP 1.2 and later): CBC with PKCS5 padding and CTR, the server making the IV; garbage does not decrypt.
+            if version != "1.0" {
+                let crypt = try Self.runProbe(python, tls + [path("client.pem"), path("client.key"), path("ca.pem"), version, "crypt"])
+                let cbc = crypt["cbc"] as? [String: Any] ?? [:]
+                let ctr = crypt["ctr"] as? [String: Any] ?? [:]
+                #expect(cbc["round_trip"] as? Bool == true && cbc["iv_length"] as? Int == 16 && cbc["ciphertext_length"] as? Int == 48, "\(version): \(crypt)")
+                #expect(ctr["round_trip"] as? Bool == true && ctr["differs"] as? Bool == true && ctr["ciphertext_length"] as? Int == 45, "\(version): \(crypt)")
+                #expect(crypt["garbage"] as? String == "CRYPTOGRAPHIC_FAILURE", "\(version): \(crypt)")
+            }
         }
 
         // Another tenant's client cannot reach acme's key, and acme's own client can.
@@ -161,8 +172,11 @@ import OpenKCMTestSupport
         let anonymous = try Self.runProbe(python, tls + ["-", "-", path("ca.pem"), "raw", discoverRequest])
         #expect(anonymous["connected"] as? Bool == false, "\(anonymous)")
         // The refusal is audited.
-        let audit = try EndToEndTests.openkcm(["audit", "list", "--output", "json"], port: port, token: root)
+        let audit = try EndToEndTests.openkcm(["audit", "list", "--limit", "1000", "--output", "json"], port: port, token: root)
         #expect(audit.stdout.contains("kmip.session"), "\(audit.stdout.prefix(500))")
+        for operation in ["kmip.create", "kmip.register", "kmip.get", "kmip.encrypt", "kmip.decrypt", "kmip.destroy"] {
+            #expect(audit.stdout.contains(operation), "\(operation) is not in the audit log")
+        }
     }
 }
 

@@ -37,6 +37,8 @@ public enum OperationKind: String, Sendable, Hashable, Codable, CaseIterable, Cu
     case kmipActivate = "kmip.activate"
     case kmipRevoke = "kmip.revoke"
     case kmipDestroy = "kmip.destroy"
+    case kmipEncrypt = "kmip.encrypt"
+    case kmipDecrypt = "kmip.decrypt"
     // Audit
     case auditRead = "audit.read"
     case auditVerify = "audit.verify"
@@ -54,7 +56,7 @@ public enum OperationKind: String, Sendable, Hashable, Codable, CaseIterable, Cu
             .governance
         case .identityCreate, .identityList, .identityRevoke: .identities
         case .dataKeyGenerate, .dataKeyWrap, .dataKeyUnwrap, .dataKeyRewrap,
-            .kmipCreate, .kmipRegister, .kmipLocate, .kmipGet, .kmipGetAttributes, .kmipActivate, .kmipRevoke, .kmipDestroy:
+            .kmipCreate, .kmipRegister, .kmipLocate, .kmipGet, .kmipGetAttributes, .kmipActivate, .kmipRevoke, .kmipDestroy, .kmipEncrypt, .kmipDecrypt:
             .execution
         case .auditRead, .auditVerify: .audit
         case .seal: .operator

@@ -80,6 +80,31 @@ extension KMIPProtocolEngine {
                 return [TTLVItem(.locatedItems, .integer(Int32(clamping: uids.count)))] + page.map { TTLVItem(.uniqueIdentifier, .textString($0)) }
             }
         }
+        register(.encrypt) { payload, request throws(KMIPOperationError) in
+            try await Self.run(request) { caller in
+                let uid = try Self.uniqueIdentifier(payload)
+                let cipher = try KMIPCipher(payload, version: request.version)
+                guard let data = payload[.data]?.bytesValue else { throw KMIPOperationError(.invalidField, "Encrypt needs Data") }
+                let (ciphertext, madeIV, tag) = try await operations.kmipCrypt(encrypting: true, uid, version: request.version, caller: caller) { key in
+                    try cipher.encrypt(data, key: key)
+                }
+                var items = [TTLVItem(.uniqueIdentifier, .textString(uid)), TTLVItem(.data, .byteString(ciphertext))]
+                if let madeIV { items.append(TTLVItem(.ivCounterNonce, .byteString(madeIV))) }
+                if let tag { items.append(TTLVItem(.authenticatedEncryptionTag, .byteString(tag))) }
+                return items
+            }
+        }
+        register(.decrypt) { payload, request throws(KMIPOperationError) in
+            try await Self.run(request) { caller in
+                let uid = try Self.uniqueIdentifier(payload)
+                let cipher = try KMIPCipher(payload, version: request.version)
+                guard let data = payload[.data]?.bytesValue else { throw KMIPOperationError(.invalidField, "Decrypt needs Data") }
+                let plaintext = try await operations.kmipCrypt(encrypting: false, uid, version: request.version, caller: caller) { key in
+                    try cipher.decrypt(data, key: key)
+                }
+                return [TTLVItem(.uniqueIdentifier, .textString(uid)), TTLVItem(.data, .byteString(plaintext))]
+            }
+        }
         register(.get) { payload, request throws(KMIPOperationError) in
             try await Self.run(request) { caller in
                 let uid = try Self.uniqueIdentifier(payload)

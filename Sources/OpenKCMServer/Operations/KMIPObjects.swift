@@ -120,6 +120,32 @@ extension Operations {
         }
     }
 
+    /// Encrypt or Decrypt with an AES key: Active to encrypt, Active or revoked
+    /// to decrypt, and the usage mask (when set) must allow it. `body` runs the
+    /// cipher on the material, which never leaves this call.
+    func kmipCrypt<Result: Sendable>(encrypting: Bool, _ uid: String, version: KMIPVersion, caller: Caller,
+                                     _ body: @Sendable (SymmetricKey) throws -> Result) async throws -> Result {
+        let (tenant, service) = try kmipScope(caller)
+        return try await perform(encrypting ? .kmipEncrypt : .kmipDecrypt, caller: caller, tenant: tenant, service: service, key: uid) { unsealed in
+            let object = try await kmipObject(uid, tenant: tenant, service: service, unsealed)
+            guard object.objectType == KMIPObjectType.symmetricKey.rawValue, object.cryptographicAlgorithm == KMIPCryptographicAlgorithm.aes.rawValue else {
+                throw KMIPOperationError(.invalidField, "only AES symmetric keys encrypt and decrypt")
+            }
+            let allowed: Set<UInt32> = encrypting ? [KMIPState.active.rawValue]
+                : [KMIPState.active.rawValue, KMIPState.deactivated.rawValue, KMIPState.compromised.rawValue]
+            guard allowed.contains(object.state) else {
+                throw KMIPOperationError.wrongState(encrypting ? "only an Active key encrypts" : "a Pre-Active key does not decrypt", version: version)
+            }
+            let bit = encrypting ? KMIPCryptographicUsageMask.encrypt.rawValue : KMIPCryptographicUsageMask.decrypt.rawValue
+            if let mask = object.cryptographicUsageMask, UInt32(bitPattern: mask) & bit == 0 {
+                throw KMIPOperationError(.permissionDenied, "the key's Cryptographic Usage Mask does not allow \(encrypting ? "Encrypt" : "Decrypt")")
+            }
+            var material = try await kmipStore(unsealed).material(of: object)
+            defer { material.zeroize() }
+            return try body(SymmetricKey(data: material))
+        }
+    }
+
     private func kmipTransition(_ kind: OperationKind, _ uid: String, caller: Caller,
                                 _ change: @Sendable (inout KMIPManagedObject) throws -> Void) async throws {
         let (tenant, service) = try kmipScope(caller)

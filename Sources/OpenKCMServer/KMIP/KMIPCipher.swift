@@ -1,0 +1,85 @@
+import Crypto
+import CryptoExtras
+import Foundation
+import KMIP
+
+/// KMIP Encrypt and Decrypt with AES, as the request's Cryptographic
+/// Parameters say: GCM (16-byte tag, additional data), CBC with PKCS#5 padding
+/// or none, CTR. An IV the client does not give is made here and returned.
+struct KMIPCipher: Sendable {
+    var mode: KMIPBlockCipherMode
+    var padding: KMIPPaddingMethod?
+    var iv: [UInt8]?
+    var additionalData: [UInt8]
+    var tag: [UInt8]?
+
+    init(_ payload: TTLVItem, version: KMIPVersion) throws(KMIPOperationError) {
+        let parameters = payload[.cryptographicParameters]
+        guard let raw = parameters?[.blockCipherMode]?.enumerationValue, let mode = KMIPBlockCipherMode(rawValue: raw) else {
+            throw KMIPOperationError(.invalidField, "Cryptographic Parameters must name a Block Cipher Mode (GCM, CBC or CTR)")
+        }
+        guard [.gcm, .cbc, .ctr].contains(mode) else { throw KMIPOperationError(.featureNotSupported, "AES modes served: GCM, CBC, CTR") }
+        if let algorithm = parameters?[.cryptographicAlgorithm]?.enumerationValue, algorithm != KMIPCryptographicAlgorithm.aes.rawValue {
+            throw KMIPOperationError(.featureNotSupported, "only AES")
+        }
+        if mode == .gcm, let tagLength = parameters?[.tagLength]?.integerValue, tagLength != 16 {
+            throw KMIPOperationError(.featureNotSupported, "GCM tags are 16 bytes")
+        }
+        self.mode = mode
+        self.padding = parameters?[.paddingMethod]?.enumerationValue.flatMap(KMIPPaddingMethod.init(rawValue:))
+        self.iv = payload[.ivCounterNonce]?.bytesValue
+        self.additionalData = payload[.authenticatedEncryptionAdditionalData]?.bytesValue ?? []
+        self.tag = payload[.authenticatedEncryptionTag]?.bytesValue
+    }
+
+    /// Returns the ciphertext, the IV when this server made it, and the GCM tag.
+    func encrypt(_ plaintext: [UInt8], key: SymmetricKey) throws(KMIPOperationError) -> (data: [UInt8], madeIV: [UInt8]?, tag: [UInt8]?) {
+        do {
+            switch mode {
+            case .gcm:
+                let nonce = try iv.map { try AES.GCM.Nonce(data: $0) } ?? AES.GCM.Nonce()
+                let sealed = try AES.GCM.seal(plaintext, using: key, nonce: nonce, authenticating: additionalData)
+                return (Array(sealed.ciphertext), iv == nil ? Array(nonce) : nil, Array(sealed.tag))
+            case .cbc:
+                let made = iv == nil ? Self.random(16) : nil
+                let vector = try AES._CBC.IV(ivBytes: iv ?? made!)
+                let noPadding = (padding ?? .pkcs5) == .`none`
+                guard noPadding || padding == nil || padding == .pkcs5 else { throw KMIPOperationError(.featureNotSupported, "CBC pads with PKCS5 or not at all") }
+                return (Array(try AES._CBC.encrypt(plaintext, using: key, iv: vector, noPadding: noPadding)), made, nil)
+            default:
+                let made = iv == nil ? Self.random(16) : nil
+                let nonce = try AES._CTR.Nonce(nonceBytes: iv ?? made!)
+                return (Array(try AES._CTR.encrypt(plaintext, using: key, nonce: nonce)), made, nil)
+            }
+        } catch let error as KMIPOperationError {
+            throw error
+        } catch {
+            throw KMIPOperationError(.invalidField, "the IV, nonce or data does not fit the mode")
+        }
+    }
+
+    func decrypt(_ ciphertext: [UInt8], key: SymmetricKey) throws(KMIPOperationError) -> [UInt8] {
+        guard let iv else { throw KMIPOperationError(.invalidField, "Decrypt needs the IV/Counter/Nonce") }
+        do {
+            switch mode {
+            case .gcm:
+                guard let tag else { throw KMIPOperationError(.invalidField, "GCM Decrypt needs the Authenticated Encryption Tag") }
+                let box = try AES.GCM.SealedBox(nonce: AES.GCM.Nonce(data: iv), ciphertext: ciphertext, tag: tag)
+                return Array(try AES.GCM.open(box, using: key, authenticating: additionalData))
+            case .cbc:
+                let noPadding = (padding ?? .pkcs5) == .`none`
+                return Array(try AES._CBC.decrypt(ciphertext, using: key, iv: AES._CBC.IV(ivBytes: iv), noPadding: noPadding))
+            default:
+                return Array(try AES._CTR.decrypt(ciphertext, using: key, nonce: AES._CTR.Nonce(nonceBytes: iv)))
+            }
+        } catch let error as KMIPOperationError {
+            throw error
+        } catch {
+            throw KMIPOperationError(.cryptographicFailure, "the data does not decrypt with this key, IV and mode")
+        }
+    }
+
+    static func random(_ count: Int) -> [UInt8] {
+        SymmetricKey(size: SymmetricKeySize(bitCount: count * 8)).withUnsafeBytes { Array($0) }
+    }
+}
