@@ -78,69 +78,72 @@ def make_client():
                            kmip_version=versions[version], config_file="/dev/null")
 
 
+def run_scenario(body):
+    """Opens a client, runs body(client, out), records any error in out, prints out as JSON and exits."""
+    client = make_client()
+    out = {}
+    client.open()
+    try:
+        body(client, out)
+    except Exception as error:
+        out["error"] = "%s: %s" % (type(error).__name__, error)
+    finally:
+        client.close()
+    print(json.dumps(out))
+    sys.exit(0)
+
+
 def status(result):
     return {"status": result.result_status.value.name,
             "reason": result.result_reason.value.name if result.result_reason else None,
             "message": result.result_message.value if result.result_message else None}
 
 
-if len(sys.argv) > 7 and sys.argv[7] == "crypt":
+def crypt(client, out):
     # Create and activate an AES-256 key; Encrypt and Decrypt with CBC/PKCS5 and with CTR, the server making the IV.
     import os
-    client = make_client()
-    out = {}
-    client.open()
+    uid = client.create(enums.CryptographicAlgorithm.AES, 256)
+    client.activate(uid)
+    message = os.urandom(45)
+    for name, parameters in (("cbc", {"block_cipher_mode": enums.BlockCipherMode.CBC, "padding_method": enums.PaddingMethod.PKCS5,
+                                      "cryptographic_algorithm": enums.CryptographicAlgorithm.AES}),
+                             ("ctr", {"block_cipher_mode": enums.BlockCipherMode.CTR,
+                                      "cryptographic_algorithm": enums.CryptographicAlgorithm.AES})):
+        ciphertext, iv = client.encrypt(message, uid=uid, cryptographic_parameters=parameters)
+        plaintext = client.decrypt(ciphertext, uid=uid, cryptographic_parameters=parameters, iv_counter_nonce=iv)
+        out[name] = {"round_trip": plaintext == message, "iv_length": len(iv or b""), "ciphertext_length": len(ciphertext),
+                     "differs": ciphertext[:len(message)] != message}
     try:
-        uid = client.create(enums.CryptographicAlgorithm.AES, 256)
-        client.activate(uid)
-        message = os.urandom(45)
-        for name, parameters in (("cbc", {"block_cipher_mode": enums.BlockCipherMode.CBC, "padding_method": enums.PaddingMethod.PKCS5,
-                                          "cryptographic_algorithm": enums.CryptographicAlgorithm.AES}),
-                                 ("ctr", {"block_cipher_mode": enums.BlockCipherMode.CTR,
-                                          "cryptographic_algorithm": enums.CryptographicAlgorithm.AES})):
-            ciphertext, iv = client.encrypt(message, uid=uid, cryptographic_parameters=parameters)
-            plaintext = client.decrypt(ciphertext, uid=uid, cryptographic_parameters=parameters, iv_counter_nonce=iv)
-            out[name] = {"round_trip": plaintext == message, "iv_length": len(iv or b""), "ciphertext_length": len(ciphertext),
-                         "differs": ciphertext[:len(message)] != message}
-        try:
-            client.decrypt(os.urandom(48), uid=uid, cryptographic_parameters={"block_cipher_mode": enums.BlockCipherMode.CBC,
-                           "padding_method": enums.PaddingMethod.PKCS5}, iv_counter_nonce=os.urandom(16))
-            out["garbage"] = "decrypted"
-        except Exception as error:
-            out["garbage"] = getattr(getattr(error, "reason", None), "name", type(error).__name__)
+        client.decrypt(os.urandom(48), uid=uid, cryptographic_parameters={"block_cipher_mode": enums.BlockCipherMode.CBC,
+                       "padding_method": enums.PaddingMethod.PKCS5}, iv_counter_nonce=os.urandom(16))
+        out["garbage"] = "decrypted"
     except Exception as error:
-        out["error"] = "%s: %s" % (type(error).__name__, error)
-    finally:
-        client.close()
-    print(json.dumps(out))
-    sys.exit(0)
+        out["garbage"] = getattr(getattr(error, "reason", None), "name", type(error).__name__)
 
-if len(sys.argv) > 7 and sys.argv[7] == "register-locate":
+
+if len(sys.argv) > 7 and sys.argv[7] == "crypt":
+    run_scenario(crypt)
+
+def register_locate(client, out):
     # Register a 96-byte secret and a named AES key, activate and get the secret, locate by name and by type.
     import os
     from kmip.core.factories import attributes as attribute_factory
     from kmip.pie import objects
-    client = make_client()
-    out = {}
-    client.open()
-    try:
-        secret_bytes = os.urandom(96)
-        secret_id = client.register(objects.SecretData(secret_bytes, enums.SecretDataType.SEED))
-        name = "reg-key-" + os.urandom(4).hex()
-        key_id = client.register(objects.SymmetricKey(enums.CryptographicAlgorithm.AES, 256, os.urandom(32), name=name))
-        client.activate(secret_id)
-        out["secret_round_trip"] = client.get(secret_id).value == secret_bytes
-        factory = attribute_factory.AttributeFactory()
-        out["by_name"] = client.locate(attributes=[factory.create_attribute(enums.AttributeType.NAME, name)]) == [key_id]
-        by_type = client.locate(attributes=[factory.create_attribute(enums.AttributeType.OBJECT_TYPE, enums.ObjectType.SECRET_DATA)])
-        out["by_type"] = secret_id in by_type and key_id not in by_type
-        out["ids"] = [secret_id, key_id]
-    except Exception as error:
-        out["error"] = "%s: %s" % (type(error).__name__, error)
-    finally:
-        client.close()
-    print(json.dumps(out))
-    sys.exit(0)
+    secret_bytes = os.urandom(96)
+    secret_id = client.register(objects.SecretData(secret_bytes, enums.SecretDataType.SEED))
+    name = "reg-key-" + os.urandom(4).hex()
+    key_id = client.register(objects.SymmetricKey(enums.CryptographicAlgorithm.AES, 256, os.urandom(32), name=name))
+    client.activate(secret_id)
+    out["secret_round_trip"] = client.get(secret_id).value == secret_bytes
+    factory = attribute_factory.AttributeFactory()
+    out["by_name"] = client.locate(attributes=[factory.create_attribute(enums.AttributeType.NAME, name)]) == [key_id]
+    by_type = client.locate(attributes=[factory.create_attribute(enums.AttributeType.OBJECT_TYPE, enums.ObjectType.SECRET_DATA)])
+    out["by_type"] = secret_id in by_type and key_id not in by_type
+    out["ids"] = [secret_id, key_id]
+
+
+if len(sys.argv) > 7 and sys.argv[7] == "register-locate":
+    run_scenario(register_locate)
 
 if len(sys.argv) > 7 and sys.argv[7] in ("create", "get"):
     # create: prints the new key's uid; get UID...: tries to get each, prints each outcome.
