@@ -6,7 +6,8 @@ import OpenKCMServer
 import OpenKCMTestSupport
 
 /// Encrypt and Decrypt through the KMIP message layer and the real key chain:
-/// AES-GCM with additional data and a server-made nonce (KMIP 1.4), a wrong
+/// AES-GCM with additional data and a server-made nonce (KMIP 1.4), HMAC-SHA256
+/// MAC and MAC Verify (a forged MAC is Invalid), a wrong
 /// tag or additional data refused as a Cryptographic Failure, and the kill
 /// switch refusing the same key once the tenant is locked.
 @Suite struct KMIPCipherTests {
@@ -59,6 +60,27 @@ import OpenKCMTestSupport
         badTag[0] ^= 1
         #expect(try await open(badTag, aad).resultReason == .cryptographicFailure)
         #expect(try await open(tag, TTLVItem(.authenticatedEncryptionAdditionalData, .byteString(Array("order-43".utf8)))).resultReason == .cryptographicFailure)
+
+        // MAC and MAC Verify with an HMAC-SHA256 key; an AES key does not MAC.
+        let hmacKey = try await send(.create, [
+            TTLVItem(.objectType, .enumeration(KMIPObjectType.symmetricKey.rawValue)),
+            .structure(.attributes, [TTLVItem(.cryptographicAlgorithm, .enumeration(KMIPCryptographicAlgorithm.hmacSha256.rawValue)),
+                                     TTLVItem(.cryptographicLength, .integer(256))]),
+        ])
+        let macUID = try #require(hmacKey.payload?[.uniqueIdentifier]?.textValue, "\(hmacKey)")
+        #expect(try await send(.activate, [TTLVItem(.uniqueIdentifier, .textString(macUID))]).resultStatus == .success)
+        let made = try await send(.mac, [TTLVItem(.uniqueIdentifier, .textString(macUID)), TTLVItem(.data, .byteString(message))])
+        let mac = try #require(made.payload?[.macData]?.bytesValue, "\(made)")
+        #expect(mac.count == 32)
+        func verify(_ mac: [UInt8]) async throws -> UInt32? {
+            try await send(.macVerify, [TTLVItem(.uniqueIdentifier, .textString(macUID)), TTLVItem(.data, .byteString(message)),
+                                        TTLVItem(.macData, .byteString(mac))]).payload?[.validityIndicator]?.enumerationValue
+        }
+        #expect(try await verify(mac) == KMIPValidityIndicator.valid.rawValue)
+        var forged = mac
+        forged[31] ^= 1
+        #expect(try await verify(forged) == KMIPValidityIndicator.invalid.rawValue)
+        #expect(try await send(.mac, [TTLVItem(.uniqueIdentifier, .textString(uid)), TTLVItem(.data, .byteString(message))]).resultReason == .invalidField)
 
         // The kill switch: the tenant's L1 is unlinked, and the key no longer decrypts.
         try await unsealed.keyChain.unlinkL1(tenant("acme"))

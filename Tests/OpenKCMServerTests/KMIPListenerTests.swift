@@ -119,7 +119,7 @@ import OpenKCMTestSupport
             #expect((discover["versions"] as? [String])?.first == "2.1", "\(version): \(answer)")
             #expect(query["status"] as? String == "SUCCESS" && query["vendor"] as? String == "OpenKCM", "\(version): \(answer)")
             #expect(Set(query["operations"] as? [String] ?? []) == ["QUERY", "DISCOVER_VERSIONS", "CREATE", "REGISTER", "LOCATE", "GET", "GET_ATTRIBUTES", "ACTIVATE", "REVOKE", "DESTROY",
-                                                                  "ENCRYPT", "DECRYPT"],
+                                                                  "ENCRYPT", "DECRYPT", "MAC", "MAC_VERIFY"],
                     "\(version): \(answer)")
 
             // A key's life: Create, Activate, Get (32 bytes), State, no Destroy while Active, Revoke, Destroy, gone.
@@ -144,6 +144,7 @@ import OpenKCMTestSupport
                 #expect(cbc["round_trip"] as? Bool == true && cbc["iv_length"] as? Int == 16 && cbc["ciphertext_length"] as? Int == 48, "\(version): \(crypt)")
                 #expect(ctr["round_trip"] as? Bool == true && ctr["differs"] as? Bool == true && ctr["ciphertext_length"] as? Int == 45, "\(version): \(crypt)")
                 #expect(crypt["garbage"] as? String == "CRYPTOGRAPHIC_FAILURE", "\(version): \(crypt)")
+                #expect(crypt["mac_matches"] as? Bool == true, "\(version): \(crypt)")
             }
         }
 

@@ -100,7 +100,7 @@ def status(result):
 
 
 def crypt(client, out):
-    # Create and activate an AES-256 key; Encrypt and Decrypt with CBC/PKCS5 and with CTR, the server making the IV.
+    # Create and activate an AES-256 key; Encrypt and Decrypt with CBC/PKCS5 and with CTR, the server making the IV; MAC.
     import os
     uid = client.create(enums.CryptographicAlgorithm.AES, 256)
     client.activate(uid)
@@ -113,6 +113,16 @@ def crypt(client, out):
         plaintext = client.decrypt(ciphertext, uid=uid, cryptographic_parameters=parameters, iv_counter_nonce=iv)
         out[name] = {"round_trip": plaintext == message, "iv_length": len(iv or b""), "ciphertext_length": len(ciphertext),
                      "differs": ciphertext[:len(message)] != message}
+    # MAC with a registered HMAC-SHA256 key: the server's MAC is Python's HMAC of the same key and data.
+    import hashlib
+    import hmac
+    from kmip.pie import objects
+    mac_key = os.urandom(32)
+    mac_id = client.register(objects.SymmetricKey(enums.CryptographicAlgorithm.HMAC_SHA256, 256, mac_key,
+                                                  masks=[enums.CryptographicUsageMask.MAC_GENERATE, enums.CryptographicUsageMask.MAC_VERIFY]))
+    client.activate(mac_id)
+    _, mac = client.mac(message, uid=mac_id, algorithm=enums.CryptographicAlgorithm.HMAC_SHA256)
+    out["mac_matches"] = mac == hmac.new(mac_key, message, hashlib.sha256).digest()
     try:
         client.decrypt(os.urandom(48), uid=uid, cryptographic_parameters={"block_cipher_mode": enums.BlockCipherMode.CBC,
                        "padding_method": enums.PaddingMethod.PKCS5}, iv_counter_nonce=os.urandom(16))

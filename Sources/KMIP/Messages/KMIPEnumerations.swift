@@ -450,3 +450,10 @@ public enum KMIPWrappingMethod: UInt32, Sendable, Hashable, CaseIterable {
     case macSignThenEncrypt = 0x00000004
     case tr31 = 0x00000005
 }
+
+/// Validity Indicator (MAC Verify, Signature Verify).
+public enum KMIPValidityIndicator: UInt32, Sendable, Hashable, CaseIterable {
+    case valid = 0x00000001
+    case invalid = 0x00000002
+    case unknown = 0x00000003
+}

@@ -39,6 +39,8 @@ public enum OperationKind: String, Sendable, Hashable, Codable, CaseIterable, Cu
     case kmipDestroy = "kmip.destroy"
     case kmipEncrypt = "kmip.encrypt"
     case kmipDecrypt = "kmip.decrypt"
+    case kmipMAC = "kmip.mac"
+    case kmipMACVerify = "kmip.mac-verify"
     // Audit
     case auditRead = "audit.read"
     case auditVerify = "audit.verify"
@@ -56,7 +58,7 @@ public enum OperationKind: String, Sendable, Hashable, Codable, CaseIterable, Cu
             .governance
         case .identityCreate, .identityList, .identityRevoke: .identities
         case .dataKeyGenerate, .dataKeyWrap, .dataKeyUnwrap, .dataKeyRewrap,
-            .kmipCreate, .kmipRegister, .kmipLocate, .kmipGet, .kmipGetAttributes, .kmipActivate, .kmipRevoke, .kmipDestroy, .kmipEncrypt, .kmipDecrypt:
+            .kmipCreate, .kmipRegister, .kmipLocate, .kmipGet, .kmipGetAttributes, .kmipActivate, .kmipRevoke, .kmipDestroy, .kmipEncrypt, .kmipDecrypt, .kmipMAC, .kmipMACVerify:
             .execution
         case .auditRead, .auditVerify: .audit
         case .seal: .operator

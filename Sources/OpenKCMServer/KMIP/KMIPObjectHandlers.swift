@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import KMIP
 import OpenKCMCore
@@ -16,13 +17,15 @@ extension KMIPProtocolEngine {
                     throw KMIPOperationError(.featureNotSupported, "Create makes symmetric keys only")
                 }
                 let attributes = Self.attributes(payload)
-                guard attributes.algorithm == KMIPCryptographicAlgorithm.aes.rawValue else {
-                    throw KMIPOperationError(.featureNotSupported, "only AES keys are created")
+                let algorithm = attributes.algorithm.flatMap(KMIPCryptographicAlgorithm.init(rawValue:))
+                guard algorithm == .aes || algorithm == .hmacSha256 else {
+                    throw KMIPOperationError(.featureNotSupported, "Create makes AES and HMAC-SHA256 keys")
                 }
-                guard let length = attributes.length, [128, 192, 256].contains(length) else {
-                    throw KMIPOperationError(.invalidField, "Cryptographic Length must be 128, 192 or 256")
+                let lengths: [Int32] = algorithm == .aes ? [128, 192, 256] : [128, 256, 512]
+                guard let length = attributes.length, lengths.contains(length) else {
+                    throw KMIPOperationError(.invalidField, "Cryptographic Length must be one of \(lengths.map(String.init).joined(separator: ", "))")
                 }
-                let uid = try await operations.kmipCreateSymmetricKey(length: length, usageMask: attributes.usageMask,
+                let uid = try await operations.kmipCreateSymmetricKey(algorithm: algorithm!, length: length, usageMask: attributes.usageMask,
                                                                        names: attributes.names, groups: attributes.groups, caller: caller)
                 return [TTLVItem(.objectType, .enumeration(KMIPObjectType.symmetricKey.rawValue)), TTLVItem(.uniqueIdentifier, .textString(uid))]
             }
@@ -85,7 +88,7 @@ extension KMIPProtocolEngine {
                 let uid = try Self.uniqueIdentifier(payload)
                 let cipher = try KMIPCipher(payload, version: request.version)
                 guard let data = payload[.data]?.bytesValue else { throw KMIPOperationError(.invalidField, "Encrypt needs Data") }
-                let (ciphertext, madeIV, tag) = try await operations.kmipCrypt(encrypting: true, uid, version: request.version, caller: caller) { key in
+                let (ciphertext, madeIV, tag) = try await operations.kmipUse(.encrypt, uid, version: request.version, caller: caller) { key in
                     try cipher.encrypt(data, key: key)
                 }
                 var items = [TTLVItem(.uniqueIdentifier, .textString(uid)), TTLVItem(.data, .byteString(ciphertext))]
@@ -99,10 +102,36 @@ extension KMIPProtocolEngine {
                 let uid = try Self.uniqueIdentifier(payload)
                 let cipher = try KMIPCipher(payload, version: request.version)
                 guard let data = payload[.data]?.bytesValue else { throw KMIPOperationError(.invalidField, "Decrypt needs Data") }
-                let plaintext = try await operations.kmipCrypt(encrypting: false, uid, version: request.version, caller: caller) { key in
+                let plaintext = try await operations.kmipUse(.decrypt, uid, version: request.version, caller: caller) { key in
                     try cipher.decrypt(data, key: key)
                 }
                 return [TTLVItem(.uniqueIdentifier, .textString(uid)), TTLVItem(.data, .byteString(plaintext))]
+            }
+        }
+        register(.mac) { payload, request throws(KMIPOperationError) in
+            try await Self.run(request) { caller in
+                let uid = try Self.uniqueIdentifier(payload)
+                try Self.requireHMACSHA256(payload)
+                guard let data = payload[.data]?.bytesValue else { throw KMIPOperationError(.invalidField, "MAC needs Data") }
+                let mac = try await operations.kmipUse(.mac, uid, version: request.version, caller: caller) { key in
+                    Array(HMAC<SHA256>.authenticationCode(for: data, using: key))
+                }
+                return [TTLVItem(.uniqueIdentifier, .textString(uid)), TTLVItem(.macData, .byteString(mac))]
+            }
+        }
+        register(.macVerify) { payload, request throws(KMIPOperationError) in
+            try await Self.run(request) { caller in
+                let uid = try Self.uniqueIdentifier(payload)
+                try Self.requireHMACSHA256(payload)
+                guard let data = payload[.data]?.bytesValue, let mac = payload[.macData]?.bytesValue else {
+                    throw KMIPOperationError(.invalidField, "MAC Verify needs Data and MAC Data")
+                }
+                // swift-crypto compares in constant time.
+                let valid = try await operations.kmipUse(.macVerify, uid, version: request.version, caller: caller) { key in
+                    HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: data, using: key)
+                }
+                let indicator: KMIPValidityIndicator = valid ? .valid : .invalid
+                return [TTLVItem(.uniqueIdentifier, .textString(uid)), TTLVItem(.validityIndicator, .enumeration(indicator.rawValue))]
             }
         }
         register(.get) { payload, request throws(KMIPOperationError) in
@@ -170,6 +199,14 @@ extension KMIPProtocolEngine {
             return try await body(caller)
         } catch {
             throw KMIPOperationError.from(error, version: request.version)
+        }
+    }
+
+    /// MAC's Cryptographic Parameters, when given, must name HMAC-SHA256.
+    static func requireHMACSHA256(_ payload: TTLVItem) throws {
+        if let algorithm = payload[.cryptographicParameters]?[.cryptographicAlgorithm]?.enumerationValue,
+           algorithm != KMIPCryptographicAlgorithm.hmacSha256.rawValue {
+            throw KMIPOperationError(.featureNotSupported, "MAC is HMAC-SHA256")
         }
     }
 

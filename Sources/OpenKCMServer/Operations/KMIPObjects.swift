@@ -25,8 +25,8 @@ extension Operations {
         return object
     }
 
-    /// Create: a new AES key, Pre-Active, its material sealed under its own L4.
-    func kmipCreateSymmetricKey(length: Int32, usageMask: Int32?, names: [String], groups: [String], caller: Caller) async throws -> String {
+    /// Create: a new AES or HMAC key, Pre-Active, its material sealed under its own L4.
+    func kmipCreateSymmetricKey(algorithm: KMIPCryptographicAlgorithm = .aes, length: Int32, usageMask: Int32?, names: [String], groups: [String], caller: Caller) async throws -> String {
         let (tenant, service) = try kmipScope(caller)
         let uid = UUID().uuidString.lowercased()
         return try await perform(.kmipCreate, caller: caller, tenant: tenant, service: service, key: uid, sync: true) { unsealed in
@@ -35,7 +35,7 @@ extension Operations {
             let now = Int64(Date().timeIntervalSince1970)
             let object = KMIPManagedObject(
                 uniqueIdentifier: uid, tenant: tenant.rawValue, service: service.rawValue, objectType: KMIPObjectType.symmetricKey.rawValue,
-                cryptographicAlgorithm: KMIPCryptographicAlgorithm.aes.rawValue, cryptographicLength: length, cryptographicUsageMask: usageMask,
+                cryptographicAlgorithm: algorithm.rawValue, cryptographicLength: length, cryptographicUsageMask: usageMask,
                 state: KMIPState.preActive.rawValue, names: names, objectGroups: groups, initialDate: now, lastChangeDate: now,
                 wrappedKey: Data(), sealedMaterial: Data())
             var made = object
@@ -120,25 +120,35 @@ extension Operations {
         }
     }
 
-    /// Encrypt or Decrypt with an AES key: Active to encrypt, Active or revoked
-    /// to decrypt, and the usage mask (when set) must allow it. `body` runs the
-    /// cipher on the material, which never leaves this call.
-    func kmipCrypt<Result: Sendable>(encrypting: Bool, _ uid: String, version: KMIPVersion, caller: Caller,
-                                     _ body: @Sendable (SymmetricKey) throws -> Result) async throws -> Result {
+    /// What a key is used for: the operation, the algorithm it must have, the
+    /// states it may be in, and the usage-mask bit it needs (when a mask is set).
+    struct KMIPKeyUse: Sendable {
+        var kind: OperationKind
+        var algorithm: KMIPCryptographicAlgorithm
+        var states: Set<KMIPState>
+        var usage: KMIPCryptographicUsageMask
+
+        static let encrypt = KMIPKeyUse(kind: .kmipEncrypt, algorithm: .aes, states: [.active], usage: .encrypt)
+        static let decrypt = KMIPKeyUse(kind: .kmipDecrypt, algorithm: .aes, states: [.active, .deactivated, .compromised], usage: .decrypt)
+        static let mac = KMIPKeyUse(kind: .kmipMAC, algorithm: .hmacSha256, states: [.active], usage: .macGenerate)
+        static let macVerify = KMIPKeyUse(kind: .kmipMACVerify, algorithm: .hmacSha256, states: [.active, .deactivated, .compromised], usage: .macVerify)
+    }
+
+    /// Runs `body` with the key's material, after checking the key may be used
+    /// so. The material never leaves this call.
+    func kmipUse<Result: Sendable>(_ use: KMIPKeyUse, _ uid: String, version: KMIPVersion, caller: Caller,
+                                   _ body: @Sendable (SymmetricKey) throws -> Result) async throws -> Result {
         let (tenant, service) = try kmipScope(caller)
-        return try await perform(encrypting ? .kmipEncrypt : .kmipDecrypt, caller: caller, tenant: tenant, service: service, key: uid) { unsealed in
+        return try await perform(use.kind, caller: caller, tenant: tenant, service: service, key: uid) { unsealed in
             let object = try await kmipObject(uid, tenant: tenant, service: service, unsealed)
-            guard object.objectType == KMIPObjectType.symmetricKey.rawValue, object.cryptographicAlgorithm == KMIPCryptographicAlgorithm.aes.rawValue else {
-                throw KMIPOperationError(.invalidField, "only AES symmetric keys encrypt and decrypt")
+            guard object.objectType == KMIPObjectType.symmetricKey.rawValue, object.cryptographicAlgorithm == use.algorithm.rawValue else {
+                throw KMIPOperationError(.invalidField, "\(use.kind) needs a \(use.algorithm) key")
             }
-            let allowed: Set<UInt32> = encrypting ? [KMIPState.active.rawValue]
-                : [KMIPState.active.rawValue, KMIPState.deactivated.rawValue, KMIPState.compromised.rawValue]
-            guard allowed.contains(object.state) else {
-                throw KMIPOperationError.wrongState(encrypting ? "only an Active key encrypts" : "a Pre-Active key does not decrypt", version: version)
+            guard use.states.contains(where: { $0.rawValue == object.state }) else {
+                throw KMIPOperationError.wrongState("the key's state does not allow \(use.kind)", version: version)
             }
-            let bit = encrypting ? KMIPCryptographicUsageMask.encrypt.rawValue : KMIPCryptographicUsageMask.decrypt.rawValue
-            if let mask = object.cryptographicUsageMask, UInt32(bitPattern: mask) & bit == 0 {
-                throw KMIPOperationError(.permissionDenied, "the key's Cryptographic Usage Mask does not allow \(encrypting ? "Encrypt" : "Decrypt")")
+            if let mask = object.cryptographicUsageMask, UInt32(bitPattern: mask) & use.usage.rawValue == 0 {
+                throw KMIPOperationError(.permissionDenied, "the key's Cryptographic Usage Mask does not allow \(use.kind)")
             }
             var material = try await kmipStore(unsealed).material(of: object)
             defer { material.zeroize() }
