@@ -40,6 +40,9 @@ import OpenKCMTestSupport
         ])
         let uid = try #require(created.payload?[.uniqueIdentifier]?.textValue, "\(created)")
         #expect(try await send(.activate, [TTLVItem(.uniqueIdentifier, .textString(uid))]).resultStatus == .success)
+        let list = try await send(.getAttributeList, [TTLVItem(.uniqueIdentifier, .textString(uid))])
+        let listed = Set(list.payload?.all(.attributeName).compactMap(\.textValue) ?? [])
+        #expect(listed.isSuperset(of: ["Unique Identifier", "Object Type", "State", "Cryptographic Algorithm", "Cryptographic Length", "Activation Date"]), "\(listed)")
 
         let gcm = TTLVItem.structure(.cryptographicParameters, [TTLVItem(.blockCipherMode, .enumeration(KMIPBlockCipherMode.gcm.rawValue)),
                                                                 TTLVItem(.tagLength, .integer(16))])

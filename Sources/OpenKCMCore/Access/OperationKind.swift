@@ -34,6 +34,7 @@ public enum OperationKind: String, Sendable, Hashable, Codable, CaseIterable, Cu
     case kmipLocate = "kmip.locate"
     case kmipGet = "kmip.get"
     case kmipGetAttributes = "kmip.get-attributes"
+    case kmipGetAttributeList = "kmip.get-attribute-list"
     case kmipActivate = "kmip.activate"
     case kmipRevoke = "kmip.revoke"
     case kmipDestroy = "kmip.destroy"
@@ -58,7 +59,7 @@ public enum OperationKind: String, Sendable, Hashable, Codable, CaseIterable, Cu
             .governance
         case .identityCreate, .identityList, .identityRevoke: .identities
         case .dataKeyGenerate, .dataKeyWrap, .dataKeyUnwrap, .dataKeyRewrap,
-            .kmipCreate, .kmipRegister, .kmipLocate, .kmipGet, .kmipGetAttributes, .kmipActivate, .kmipRevoke, .kmipDestroy, .kmipEncrypt, .kmipDecrypt, .kmipMAC, .kmipMACVerify:
+            .kmipCreate, .kmipRegister, .kmipLocate, .kmipGet, .kmipGetAttributes, .kmipGetAttributeList, .kmipActivate, .kmipRevoke, .kmipDestroy, .kmipEncrypt, .kmipDecrypt, .kmipMAC, .kmipMACVerify:
             .execution
         case .auditRead, .auditVerify: .audit
         case .seal: .operator

@@ -167,6 +167,25 @@ extension KMIPProtocolEngine {
                 return Self.attributeItems(object, requested: payload, version: request.version)
             }
         }
+        register(.getAttributeList) { payload, request throws(KMIPOperationError) in
+            try await Self.run(request) { caller in
+                let uid = try Self.uniqueIdentifier(payload)
+                let object = try await operations.kmipGetAttributes(uid, listOnly: true, caller: caller)
+                // The names the object has (1.x), or their tags as Attribute References (2.x).
+                let items = Self.attributeItems(object, requested: .structure(.requestPayload, []), version: request.version)
+                let present: [TTLVItem] = request.version >= .v2_0 ? (items.last?.children ?? []) : Array(items.dropFirst())
+                var seen = Set<String>()
+                var list: [TTLVItem] = [TTLVItem(.uniqueIdentifier, .textString(uid))]
+                for item in present {
+                    if request.version >= .v2_0 {
+                        if seen.insert(item.tag.description).inserted { list.append(TTLVItem(.attributeReference, .enumeration(item.tag.rawValue))) }
+                    } else if let name = item[.attributeName]?.textValue, seen.insert(name).inserted {
+                        list.append(TTLVItem(.attributeName, .textString(name)))
+                    }
+                }
+                return list
+            }
+        }
         register(.activate) { payload, request throws(KMIPOperationError) in
             try await Self.run(request) { caller in
                 let uid = try Self.uniqueIdentifier(payload)

@@ -81,9 +81,10 @@ extension Operations {
         }
     }
 
-    func kmipGetAttributes(_ uid: String, caller: Caller) async throws -> KMIPManagedObject {
+    /// Get Attributes and Get Attribute List: the object's record, without its material.
+    func kmipGetAttributes(_ uid: String, listOnly: Bool = false, caller: Caller) async throws -> KMIPManagedObject {
         let (tenant, service) = try kmipScope(caller)
-        return try await perform(.kmipGetAttributes, caller: caller, tenant: tenant, service: service, key: uid) { unsealed in
+        return try await perform(listOnly ? .kmipGetAttributeList : .kmipGetAttributes, caller: caller, tenant: tenant, service: service, key: uid) { unsealed in
             try await kmipObject(uid, tenant: tenant, service: service, unsealed)
         }
     }
