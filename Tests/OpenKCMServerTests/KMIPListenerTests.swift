@@ -119,7 +119,8 @@ import OpenKCMTestSupport
             #expect((discover["versions"] as? [String])?.first == "2.1", "\(version): \(answer)")
             #expect(query["status"] as? String == "SUCCESS" && query["vendor"] as? String == "OpenKCM", "\(version): \(answer)")
             #expect(Set(query["operations"] as? [String] ?? []) == ["QUERY", "DISCOVER_VERSIONS", "CREATE", "REGISTER", "LOCATE", "GET", "GET_ATTRIBUTES", "ACTIVATE", "REVOKE", "DESTROY",
-                                                                  "ENCRYPT", "DECRYPT", "MAC", "MAC_VERIFY", "GET_ATTRIBUTE_LIST"],
+                                                                  "ENCRYPT", "DECRYPT", "MAC", "MAC_VERIFY", "GET_ATTRIBUTE_LIST",
+                                                                  "ADD_ATTRIBUTE", "MODIFY_ATTRIBUTE", "DELETE_ATTRIBUTE"],
                     "\(version): \(answer)")
 
             // A key's life: Create, Activate, Get (32 bytes), State, no Destroy while Active, Revoke, Destroy, gone.

@@ -36,6 +36,7 @@ public enum OperationKind: String, Sendable, Hashable, Codable, CaseIterable, Cu
     case kmipGetAttributes = "kmip.get-attributes"
     case kmipGetAttributeList = "kmip.get-attribute-list"
     case kmipActivate = "kmip.activate"
+    case kmipChangeAttribute = "kmip.change-attribute"
     case kmipRevoke = "kmip.revoke"
     case kmipDestroy = "kmip.destroy"
     case kmipEncrypt = "kmip.encrypt"
@@ -59,7 +60,7 @@ public enum OperationKind: String, Sendable, Hashable, Codable, CaseIterable, Cu
             .governance
         case .identityCreate, .identityList, .identityRevoke: .identities
         case .dataKeyGenerate, .dataKeyWrap, .dataKeyUnwrap, .dataKeyRewrap,
-            .kmipCreate, .kmipRegister, .kmipLocate, .kmipGet, .kmipGetAttributes, .kmipGetAttributeList, .kmipActivate, .kmipRevoke, .kmipDestroy, .kmipEncrypt, .kmipDecrypt, .kmipMAC, .kmipMACVerify:
+            .kmipCreate, .kmipRegister, .kmipLocate, .kmipGet, .kmipGetAttributes, .kmipGetAttributeList, .kmipActivate, .kmipChangeAttribute, .kmipRevoke, .kmipDestroy, .kmipEncrypt, .kmipDecrypt, .kmipMAC, .kmipMACVerify:
             .execution
         case .auditRead, .auditVerify: .audit
         case .seal: .operator

@@ -186,6 +186,27 @@ extension KMIPProtocolEngine {
                 return list
             }
         }
+        for operation in [KMIPOperation.addAttribute, .modifyAttribute, .deleteAttribute] {
+            register(operation) { payload, request throws(KMIPOperationError) in
+                try await Self.run(request) { caller in
+                    guard request.version < .v2_0 else {
+                        throw KMIPOperationError(.featureNotSupported, "\(operation) is served in KMIP 1.x form for now")
+                    }
+                    let uid = try Self.uniqueIdentifier(payload)
+                    let attribute = payload[.attribute]
+                    guard let name = attribute?[.attributeName]?.textValue ?? payload[.attributeName]?.textValue else {
+                        throw KMIPOperationError(.invalidField, "an Attribute Name is required")
+                    }
+                    let value = attribute?[.attributeValue]
+                    let answered = try await operations.kmipChangeAttribute(uid, caller: caller) { object throws -> TTLVItem? in
+                        try Self.change(&object, operation: operation, name: name, value: value)
+                    }
+                    var items = [TTLVItem(.uniqueIdentifier, .textString(uid))]
+                    if let answered { items.append(.structure(.attribute, [TTLVItem(.attributeName, .textString(name)), answered])) }
+                    return items
+                }
+            }
+        }
         register(.activate) { payload, request throws(KMIPOperationError) in
             try await Self.run(request) { caller in
                 let uid = try Self.uniqueIdentifier(payload)
@@ -218,6 +239,41 @@ extension KMIPProtocolEngine {
             return try await body(caller)
         } catch {
             throw KMIPOperationError.from(error, version: request.version)
+        }
+    }
+
+    /// Applies Add, Modify or Delete Attribute (KMIP 1.x) to the record: x-/y- text
+    /// attributes, Name and Object Group. Returns the attribute's value to answer with.
+    static func change(_ object: inout KMIPManagedObject, operation: KMIPOperation, name: String, value: TTLVItem?) throws -> TTLVItem? {
+        let custom = name.hasPrefix("x-") || name.hasPrefix("y-")
+        switch (operation, name) {
+        case (.deleteAttribute, _) where custom:
+            guard let old = object.customAttributes?.removeValue(forKey: name) else { throw KMIPOperationError(.itemNotFound, "no attribute \(name)") }
+            return TTLVItem(.attributeValue, .textString(old))
+        case (_, _) where custom:
+            guard let text = value?.textValue, text.utf8.count <= 1024 else {
+                throw KMIPOperationError(.invalidField, "custom attributes are text strings of at most 1024 bytes")
+            }
+            let exists = object.customAttributes?[name] != nil
+            if operation == .addAttribute && exists { throw KMIPOperationError(.invalidField, "\(name) is set already; use Modify Attribute") }
+            if operation == .modifyAttribute && !exists { throw KMIPOperationError(.itemNotFound, "no attribute \(name)") }
+            guard (object.customAttributes?.count ?? 0) < 64 || exists else { throw KMIPOperationError(.invalidField, "at most 64 custom attributes") }
+            object.customAttributes = (object.customAttributes ?? [:]).merging([name: text]) { $1 }
+            return TTLVItem(.attributeValue, .textString(text))
+        case (.addAttribute, "Name"), (.addAttribute, "Object Group"):
+            guard let text = value?[.nameValue]?.textValue ?? value?.textValue else { throw KMIPOperationError(.invalidField, "\(name) needs a value") }
+            if name == "Name" { object.names.append(text) } else { object.objectGroups.append(text) }
+            return value.map { TTLVItem(.attributeValue, $0.value) }
+        case (.deleteAttribute, "Name"), (.deleteAttribute, "Object Group"):
+            var list = name == "Name" ? object.names : object.objectGroups
+            guard !list.isEmpty else { throw KMIPOperationError(.itemNotFound, "no \(name)") }
+            let removed = list.removeFirst()
+            if name == "Name" { object.names = list } else { object.objectGroups = list }
+            return name == "Name"
+                ? TTLVItem(.attributeValue, .structure([TTLVItem(.nameValue, .textString(removed)), TTLVItem(.nameType, .enumeration(KMIPNameType.uninterpretedTextString.rawValue))]))
+                : TTLVItem(.attributeValue, .textString(removed))
+        default:
+            throw KMIPOperationError(.permissionDenied, "\(name) cannot be changed by \(operation)")
         }
     }
 
@@ -296,6 +352,12 @@ extension KMIPProtocolEngine {
         }
         for group in object.objectGroups { all.append(("Object Group", TTLVItem(.objectGroup, .textString(group)))) }
         all = all.filter { version.defines($0.item.tag) }
+        if version < .v2_0 {
+            // Custom attributes travel by name only in KMIP 1.x.
+            for (name, text) in (object.customAttributes ?? [:]).sorted(by: { $0.key < $1.key }) {
+                all.append((name, TTLVItem(.attributeValue, .textString(text))))
+            }
+        }
 
         let names = Set(requested.all(.attributeName).compactMap(\.textValue))
         let references = Set(requested.all(.attributeReference).compactMap { $0.enumerationValue ?? $0.textValue.map { _ in 0 } })

@@ -98,6 +98,19 @@ extension Operations {
         }
     }
 
+    /// Add, Modify or Delete Attribute: `change` edits the record and returns the attribute to answer with.
+    func kmipChangeAttribute<Answer: Sendable>(_ uid: String, caller: Caller,
+                                               _ change: @escaping @Sendable (inout KMIPManagedObject) throws -> Answer) async throws -> Answer {
+        let (tenant, service) = try kmipScope(caller)
+        return try await perform(.kmipChangeAttribute, caller: caller, tenant: tenant, service: service, key: uid, sync: true) { unsealed in
+            var object = try await kmipObject(uid, tenant: tenant, service: service, unsealed)
+            let answer = try change(&object)
+            object.lastChangeDate = Int64(Date().timeIntervalSince1970)
+            try await kmipStore(unsealed).put(object)
+            return answer
+        }
+    }
+
     /// Revoke: Deactivated, or Compromised when the reason is a compromise.
     func kmipRevoke(_ uid: String, compromised: Bool, version: KMIPVersion, caller: Caller) async throws {
         try await kmipTransition(.kmipRevoke, uid, caller: caller) { object in

@@ -21,6 +21,8 @@ struct KMIPManagedObject: Codable, Sendable {
     var state: UInt32
     var names: [String] = []
     var objectGroups: [String] = []
+    /// Client-defined text attributes (`x-` and `y-` names), e.g. vCenter's x-Vendor.
+    var customAttributes: [String: String]? = nil
     var initialDate: Int64
     var activationDate: Int64?
     var deactivationDate: Int64?
