@@ -75,4 +75,83 @@ import OpenKCMTestSupport
         #expect(deleted.payload?[.attribute]?[.attributeValue]?.textValue == "8.0.3", "\(deleted)")
         #expect(try await session.send(.deleteAttribute, [uidItem, TTLVItem(.attributeName, .textString("x-Product_Version"))]).resultReason == .itemNotFound)
     }
+
+    static func secretData(_ bytes: [UInt8]) -> TTLVItem {
+        .structure(.secretData, [
+            TTLVItem(.secretDataType, .enumeration(KMIPSecretDataType.password.rawValue)),
+            .structure(.keyBlock, [TTLVItem(.keyFormatType, .enumeration(KMIPKeyFormatType.opaque.rawValue)),
+                                   .structure(.keyValue, [TTLVItem(.keyMaterial, .byteString(bytes))])]),
+        ])
+    }
+
+    @Test func libmongocrypt() async throws {
+        let harness = try ServerHarness()
+        defer { harness.cleanUp() }
+        // KMIP 1.0: Register a 96-byte Secret Data (no usage mask), Activate, Get.
+        let old = try await Self.session(.v1_0, harness: harness)
+        let secret = (0..<96).map { UInt8(truncatingIfNeeded: $0 &* 13) }
+        let registered = try await old.send(.register, [TTLVItem(.objectType, .enumeration(KMIPObjectType.secretData.rawValue)),
+                                                        .structure(.templateAttribute, []), Self.secretData(secret)])
+        let uid = try #require(registered.payload?[.uniqueIdentifier]?.textValue, "\(registered)")
+        #expect(try await old.send(.activate, [TTLVItem(.uniqueIdentifier, .textString(uid))]).resultStatus == .success)
+        let got = try await old.send(.get, [TTLVItem(.uniqueIdentifier, .textString(uid))])
+        #expect(got.payload?[.secretData]?[.keyBlock]?[.keyValue]?[.keyMaterial]?.bytesValue == secret, "\(got)")
+
+        // KMIP 1.2 delegated mode: Create AES-256 for Encrypt|Decrypt, then AES-CBC with PKCS5 padding and a random IV.
+        let new = Session(engine: old.engine, caller: old.caller, version: .v1_2)
+        let created = try await new.send(.create, [
+            TTLVItem(.objectType, .enumeration(KMIPObjectType.symmetricKey.rawValue)),
+            .structure(.templateAttribute, [
+                Self.attribute("Cryptographic Algorithm", .enumeration(KMIPCryptographicAlgorithm.aes.rawValue)),
+                Self.attribute("Cryptographic Length", .integer(256)),
+                Self.attribute("Cryptographic Usage Mask", .integer(Int32(KMIPCryptographicUsageMask.encrypt.rawValue | KMIPCryptographicUsageMask.decrypt.rawValue))),
+            ]),
+        ])
+        let key = try #require(created.payload?[.uniqueIdentifier]?.textValue)
+        #expect(try await new.send(.activate, [TTLVItem(.uniqueIdentifier, .textString(key))]).resultStatus == .success)
+        let cbc = TTLVItem.structure(.cryptographicParameters, [TTLVItem(.blockCipherMode, .enumeration(KMIPBlockCipherMode.cbc.rawValue)),
+                                                                TTLVItem(.paddingMethod, .enumeration(KMIPPaddingMethod.pkcs5.rawValue)),
+                                                                TTLVItem(.randomIv, .boolean(true))])
+        let dataKey = (0..<96).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        let encrypted = try await new.send(.encrypt, [TTLVItem(.uniqueIdentifier, .textString(key)), cbc, TTLVItem(.data, .byteString(dataKey))])
+        let ciphertext = try #require(encrypted.payload?[.data]?.bytesValue, "\(encrypted)")
+        let iv = try #require(encrypted.payload?[.ivCounterNonce]?.bytesValue)
+        #expect(ciphertext.count == 112 && iv.count == 16)
+        let decrypted = try await new.send(.decrypt, [TTLVItem(.uniqueIdentifier, .textString(key)), cbc, TTLVItem(.data, .byteString(ciphertext)),
+                                                      TTLVItem(.ivCounterNonce, .byteString(iv))])
+        #expect(decrypted.payload?[.data]?.bytesValue == dataKey)
+    }
+
+    @Test func perconaKeyring() async throws {
+        let harness = try ServerHarness()
+        defer { harness.cleanUp() }
+        let session = try await Self.session(.v1_1, harness: harness)
+        // Register Secret Data pre-active, with an Object Group and no usage mask; then Activate, polling State.
+        let registered = try await session.send(.register, [
+            TTLVItem(.objectType, .enumeration(KMIPObjectType.secretData.rawValue)),
+            .structure(.templateAttribute, [Self.attribute("Object Group", .textString("percona-keyring")),
+                                            Self.attribute("Name", .structure([TTLVItem(.nameValue, .textString("INNODBKey-1")),
+                                                                               TTLVItem(.nameType, .enumeration(1))]))]),
+            Self.secretData(Array(repeating: 0x42, count: 32)),
+        ])
+        let uid = try #require(registered.payload?[.uniqueIdentifier]?.textValue, "\(registered)")
+        let uidItem = TTLVItem(.uniqueIdentifier, .textString(uid))
+        func state() async throws -> UInt32? {
+            try await session.send(.getAttributes, [uidItem, TTLVItem(.attributeName, .textString("State"))]).payload?[.attribute]?[.attributeValue]?.enumerationValue
+        }
+        #expect(try await state() == KMIPState.preActive.rawValue)
+        #expect(try await session.send(.activate, [uidItem]).resultStatus == .success)
+        #expect(try await state() == KMIPState.active.rawValue)
+        // Locate by Object Group.
+        let located = try await session.send(.locate, [Self.attribute("Object Group", .textString("percona-keyring"))])
+        #expect(located.payload?.all(.uniqueIdentifier).compactMap(\.textValue) == [uid], "\(located)")
+        // Destroy is refused while Active; Revoke, then Destroy.
+        #expect(try await session.send(.destroy, [uidItem]).resultStatus == .operationFailed)
+        let revoked = try await session.send(.revoke, [uidItem, .structure(.revocationReason, [
+            TTLVItem(.revocationReasonCode, .enumeration(KMIPRevocationReasonCode.cessationOfOperation.rawValue))])])
+        #expect(revoked.resultStatus == .success)
+        #expect(try await state() == KMIPState.deactivated.rawValue)
+        #expect(try await session.send(.destroy, [uidItem]).resultStatus == .success)
+        #expect(try await session.send(.get, [uidItem]).resultReason == .itemNotFound)
+    }
 }
