@@ -27,8 +27,7 @@ public struct AzureKeyVaultClient: Sendable {
                                          http: KeystoreHTTP = KeystoreHTTP()) -> BearerTokenCache {
         BearerTokenCache {
             let reference = KeystoreReference(provider: "azure-keyvault", key: "token")
-            let base = authority.absoluteString.hasSuffix("/") ? String(authority.absoluteString.dropLast()) : authority.absoluteString
-            let answer = try await http.call(.POST, "\(base)/\(tenantID)/oauth2/v2.0/token", form: [
+            let answer = try await http.call(.POST, "\(KeystoreHTTP.trimmed(authority))/\(tenantID)/oauth2/v2.0/token", form: [
                 ("grant_type", "client_credentials"), ("client_id", clientID), ("client_secret", clientSecret), ("scope", scope),
             ], reference: reference)
             guard answer.isSuccess, let token = answer.json["access_token"] as? String else {
@@ -42,14 +41,8 @@ public struct AzureKeyVaultClient: Sendable {
 
     /// One call to `{vault}/keys/{path}?api-version=7.4`; Key Vault errors become ``KeystoreError``.
     public func call(_ method: HTTPMethod, keyPath: String, _ body: [String: Any]? = nil, reference: KeystoreReference) async throws -> [String: Any] {
-        let base = vault.absoluteString.hasSuffix("/") ? String(vault.absoluteString.dropLast()) : vault.absoluteString
-        let url = "\(base)/keys/\(keyPath)?api-version=\(Self.apiVersion)"
-        var answer = try await http.call(method, url, headers: [("Authorization", "Bearer \(try await tokens.token())")], json: body, reference: reference)
-        if answer.status == 401 {
-            // An expired or revoked token: fetch a new one once.
-            tokens.invalidate()
-            answer = try await http.call(method, url, headers: [("Authorization", "Bearer \(try await tokens.token())")], json: body, reference: reference)
-        }
+        let url = "\(KeystoreHTTP.trimmed(vault))/keys/\(keyPath)?api-version=\(Self.apiVersion)"
+        let answer = try await http.authorizedCall(method, url, tokens: tokens, json: body, reference: reference)
         guard answer.isSuccess else { throw Self.error(status: answer.status, answer.json, reference: reference) }
         return answer.json
     }

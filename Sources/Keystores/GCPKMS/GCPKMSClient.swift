@@ -20,13 +20,8 @@ public struct GCPKMSClient: Sendable {
     /// One call to `{endpoint}/v1/{resource}{verb}`; Google's errors become ``KeystoreError``.
     public func call(_ method: HTTPMethod, _ resource: String, verb: String = "", _ body: [String: Any]? = nil,
                      reference: KeystoreReference) async throws -> [String: Any] {
-        let base = endpoint.absoluteString.hasSuffix("/") ? String(endpoint.absoluteString.dropLast()) : endpoint.absoluteString
-        let url = "\(base)/v1/\(resource)\(verb)"
-        var answer = try await http.call(method, url, headers: [("Authorization", "Bearer \(try await tokens.token())")], json: body, reference: reference)
-        if answer.status == 401 {
-            tokens.invalidate()
-            answer = try await http.call(method, url, headers: [("Authorization", "Bearer \(try await tokens.token())")], json: body, reference: reference)
-        }
+        let url = "\(KeystoreHTTP.trimmed(endpoint))/v1/\(resource)\(verb)"
+        let answer = try await http.authorizedCall(method, url, tokens: tokens, json: body, reference: reference)
         guard answer.isSuccess else { throw Self.error(status: answer.status, answer.json, reference: reference) }
         return answer.json
     }

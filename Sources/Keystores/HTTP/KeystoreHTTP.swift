@@ -53,6 +53,21 @@ public struct KeystoreHTTP: Sendable {
         }
     }
 
+    /// A JSON call with a bearer token from `tokens`. A 401 (the token expired or
+    /// was revoked) fetches a new token and tries once more.
+    public func authorizedCall(_ method: HTTPMethod, _ url: String, tokens: BearerTokenCache, json: [String: Any]? = nil,
+                               reference: KeystoreReference) async throws -> Answer {
+        let answer = try await call(method, url, headers: [("Authorization", "Bearer \(try await tokens.token())")], json: json, reference: reference)
+        guard answer.status == 401 else { return answer }
+        tokens.invalidate()
+        return try await call(method, url, headers: [("Authorization", "Bearer \(try await tokens.token())")], json: json, reference: reference)
+    }
+
+    /// `base` without a trailing slash, so paths can be appended.
+    public static func trimmed(_ base: URL) -> String {
+        base.absoluteString.hasSuffix("/") ? String(base.absoluteString.dropLast()) : base.absoluteString
+    }
+
     /// `application/x-www-form-urlencoded`, with only unreserved characters left as they are.
     public static func formEncoded(_ fields: [(String, String)]) -> String {
         let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
