@@ -94,6 +94,7 @@ let package = Package(
             name: "OpenKCMAWSKMS",
             dependencies: [
                 "OpenKCMCore",
+                "OpenKCMKeystoreHTTP",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -107,6 +108,7 @@ let package = Package(
             name: "OpenKCMTransit",
             dependencies: [
                 "OpenKCMCore",
+                "OpenKCMKeystoreHTTP",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

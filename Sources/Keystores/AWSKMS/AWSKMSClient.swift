@@ -3,6 +3,7 @@ public import Foundation
 import NIOCore
 import NIOHTTP1
 public import OpenKCMCore
+import OpenKCMKeystoreHTTP
 
 /// The narrow AWS KMS client OpenKCM needs: signed JSON calls to
 /// `TrentService.<Operation>` and the service's error types mapped to
@@ -21,15 +22,8 @@ public struct AWSKMSClient: Sendable {
         self.http = http
     }
 
-    /// One process-wide client for KMS calls: a connection that cannot be made
-    /// fails within 3 s instead of being retried until the request deadline,
-    /// so an unreachable KMS is reported as such quickly.
-    public static let defaultHTTPClient: HTTPClient = {
-        var configuration = HTTPClient.Configuration()
-        configuration.timeout = .init(connect: .seconds(3), read: .seconds(10))
-        configuration.connectionPool.retryConnectionEstablishment = false
-        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-    }()
+    /// The keystores' shared client (``KeystoreHTTP/defaultHTTPClient``): fails fast, never retries a connection.
+    public static var defaultHTTPClient: HTTPClient { KeystoreHTTP.defaultHTTPClient }
 
     /// Credentials and region from the usual variables: AWS_ACCESS_KEY_ID,
     /// AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION (or AWS_DEFAULT_REGION).

@@ -23,12 +23,17 @@ public struct KeystoreHTTP: Sendable {
         self.http = http
     }
 
-    public static let defaultHTTPClient: HTTPClient = {
-        var configuration = HTTPClient.Configuration()
+    /// The one process-wide client every keystore provider uses unless it has its own CA.
+    public static let defaultHTTPClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration())
+
+    /// Keystore calls are rare and must fail fast: 3 s to connect, 10 s to read,
+    /// no retried connection attempts (an outage shows as unreachable at once).
+    static func configuration(tls: TLSConfiguration? = nil) -> HTTPClient.Configuration {
+        var configuration = tls.map { HTTPClient.Configuration(tlsConfiguration: $0) } ?? HTTPClient.Configuration()
         configuration.timeout = .init(connect: .seconds(3), read: .seconds(10))
         configuration.connectionPool.retryConnectionEstablishment = false
-        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-    }()
+        return configuration
+    }
 
     /// One call. `json` is sent as `application/json`, `form` as `application/x-www-form-urlencoded`.
     public func call(_ method: HTTPMethod, _ url: String, headers: [(String, String)] = [], json: [String: Any]? = nil,
@@ -111,9 +116,6 @@ extension KeystoreHTTP {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.trustRoots = .certificates(certificates)
         tls.minimumTLSVersion = .tlsv12
-        var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
-        configuration.timeout = .init(connect: .seconds(3), read: .seconds(10))
-        configuration.connectionPool.retryConnectionEstablishment = false
-        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration(tls: tls))
     }
 }

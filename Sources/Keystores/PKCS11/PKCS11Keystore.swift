@@ -35,7 +35,7 @@ public struct PKCS11Keystore: Keystore {
         do {
             return try await token.withSession { (session) throws -> Data in
                 guard let object = try session.secretKey(label: label) else { throw PKCS11Failure.call("C_FindObjects", CK_RV(CKR_KEY_HANDLE_INVALID)) }
-                let mechanism = chosen ?? (session.module.supports(CK_MECHANISM_TYPE(CKM_AES_GCM), flag: CK_FLAGS(CKF_ENCRYPT), slot: session.slot) ? .aesGCM : .aesKeyWrapPad)
+                let mechanism = Self.mechanism(chosen, session)
                 let header: [UInt8] = [1, mechanism.rawValue]
                 switch mechanism {
                 case .aesGCM:
@@ -99,7 +99,7 @@ public struct PKCS11Keystore: Keystore {
                 guard let object = try session.secretKey(label: label) else {
                     return .deleted(reason: "no secret key labelled \(label) on token \(session.slot)")
                 }
-                let mechanism = chosen ?? (session.module.supports(CK_MECHANISM_TYPE(CKM_AES_GCM), flag: CK_FLAGS(CKF_ENCRYPT), slot: session.slot) ? .aesGCM : .aesKeyWrapPad)
+                let mechanism = Self.mechanism(chosen, session)
                 let (use, open, names) = mechanism == .aesGCM ? (CKA_ENCRYPT, CKA_DECRYPT, "CKA_ENCRYPT/CKA_DECRYPT") : (CKA_WRAP, CKA_UNWRAP, "CKA_WRAP/CKA_UNWRAP")
                 guard try session.bool(CK_ATTRIBUTE_TYPE(use), of: object) == true, try session.bool(CK_ATTRIBUTE_TYPE(open), of: object) == true else {
                     return .disabled(reason: "the key's \(names) attributes are off")
@@ -115,6 +115,11 @@ public struct PKCS11Keystore: Keystore {
         } catch {
             return .unreachable(reason: "\(error)")
         }
+    }
+
+    /// The configured mechanism, else GCM when the token offers it, else KWP.
+    static func mechanism(_ chosen: PKCS11WrapMechanism?, _ session: PKCS11Session) -> PKCS11WrapMechanism {
+        chosen ?? (session.module.supports(CK_MECHANISM_TYPE(CKM_AES_GCM), flag: CK_FLAGS(CKF_ENCRYPT), slot: session.slot) ? .aesGCM : .aesKeyWrapPad)
     }
 
     /// The context in its canonical byte form (the envelope's).

@@ -3,6 +3,7 @@ public import Foundation
 import NIOCore
 public import NIOHTTP1
 public import OpenKCMCore
+import OpenKCMKeystoreHTTP
 
 /// The narrow OpenBao / HashiCorp Vault client OpenKCM needs for the transit
 /// engine: token-authenticated JSON calls, with Vault's errors mapped to
@@ -27,13 +28,8 @@ public struct TransitClient: Sendable {
         self.http = http
     }
 
-    /// Connections that cannot be made fail within 3 s instead of being retried.
-    public static let defaultHTTPClient: HTTPClient = {
-        var configuration = HTTPClient.Configuration()
-        configuration.timeout = .init(connect: .seconds(3), read: .seconds(10))
-        configuration.connectionPool.retryConnectionEstablishment = false
-        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-    }()
+    /// The keystores' shared client (``KeystoreHTTP/defaultHTTPClient``): fails fast, never retries a connection.
+    public static var defaultHTTPClient: HTTPClient { KeystoreHTTP.defaultHTTPClient }
 
     /// One call; returns the answer's JSON object.
     public func call(_ method: HTTPMethod, _ path: String, _ body: [String: Any]? = nil, reference: KeystoreReference) async throws -> [String: Any] {

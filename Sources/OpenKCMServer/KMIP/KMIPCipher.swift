@@ -13,7 +13,7 @@ struct KMIPCipher: Sendable {
     var additionalData: [UInt8]
     var tag: [UInt8]?
 
-    init(_ payload: TTLVItem, version: KMIPVersion) throws(KMIPOperationError) {
+    init(_ payload: TTLVItem) throws(KMIPOperationError) {
         let parameters = payload[.cryptographicParameters]
         guard let raw = parameters?[.blockCipherMode]?.enumerationValue, let mode = KMIPBlockCipherMode(rawValue: raw) else {
             throw KMIPOperationError(.invalidField, "Cryptographic Parameters must name a Block Cipher Mode (GCM, CBC or CTR)")

@@ -86,7 +86,7 @@ extension KMIPProtocolEngine {
         register(.encrypt) { payload, request throws(KMIPOperationError) in
             try await Self.run(request) { caller in
                 let uid = try Self.uniqueIdentifier(payload)
-                let cipher = try KMIPCipher(payload, version: request.version)
+                let cipher = try KMIPCipher(payload)
                 guard let data = payload[.data]?.bytesValue else { throw KMIPOperationError(.invalidField, "Encrypt needs Data") }
                 let (ciphertext, madeIV, tag) = try await operations.kmipUse(.encrypt, uid, version: request.version, caller: caller) { key in
                     try cipher.encrypt(data, key: key)
@@ -100,7 +100,7 @@ extension KMIPProtocolEngine {
         register(.decrypt) { payload, request throws(KMIPOperationError) in
             try await Self.run(request) { caller in
                 let uid = try Self.uniqueIdentifier(payload)
-                let cipher = try KMIPCipher(payload, version: request.version)
+                let cipher = try KMIPCipher(payload)
                 guard let data = payload[.data]?.bytesValue else { throw KMIPOperationError(.invalidField, "Decrypt needs Data") }
                 let plaintext = try await operations.kmipUse(.decrypt, uid, version: request.version, caller: caller) { key in
                     try cipher.decrypt(data, key: key)
@@ -238,7 +238,7 @@ extension KMIPProtocolEngine {
         do {
             return try await body(caller)
         } catch {
-            throw KMIPOperationError.from(error, version: request.version)
+            throw KMIPOperationError.from(error)
         }
     }
 
@@ -368,11 +368,7 @@ extension KMIPProtocolEngine {
         if version >= .v2_0 {
             return [uid, .structure(.attributes, chosen.map(\.item))]
         }
-        return [uid] + chosen.map { .structure(.attribute, [TTLVItem(.attributeName, .textString($0.name)), attributeValue($0.item)]) }
+        return [uid] + chosen.map { .structure(.attribute, [TTLVItem(.attributeName, .textString($0.name)), TTLVItem(.attributeValue, $0.item.value)]) }
     }
 
-    /// An attribute's value item, tagged Attribute Value (KMIP 1.x).
-    static func attributeValue(_ item: TTLVItem) -> TTLVItem {
-        TTLVItem(.attributeValue, item.value)
-    }
 }

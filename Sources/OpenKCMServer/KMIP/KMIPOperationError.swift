@@ -18,7 +18,7 @@ extension KMIPOperationError {
     public var description: String { message }
 
     /// Any error an operation throws, as the reason and message a KMIP client gets.
-    static func from(_ error: any Error, version: KMIPVersion) -> KMIPOperationError {
+    static func from(_ error: any Error) -> KMIPOperationError {
         switch error {
         case let error as KMIPOperationError: return error
         case let error as AccessError: return KMIPOperationError(.permissionDenied, "\(error)")
