@@ -57,7 +57,8 @@ import OpenKCMServer
             #expect(response.header.protocolVersion == version)
             #expect(response.header.clientCorrelationValue == (version >= .v1_4 ? "c-1" : nil))
             let operations = response.batchItems[0].payload?.all(.operation).compactMap(\.enumerationValue) ?? []
-            #expect(operations == [KMIPOperation.query.rawValue, KMIPOperation.discoverVersions.rawValue])
+            // Discover Versions came with KMIP 1.1; a 1.0 client is not told of it.
+            #expect(operations == [KMIPOperation.query.rawValue] + (version >= .v1_1 ? [KMIPOperation.discoverVersions.rawValue] : []))
             #expect(response.batchItems[0].payload?[.vendorIdentification]?.textValue == "OpenKCM")
         }
     }
@@ -71,10 +72,18 @@ import OpenKCMServer
         ]
         var unknown = KMIPRequestBatchItem(operation: .query, uniqueBatchItemID: [4], payload: [])
         unknown.operationCode = 0x7777
-        let response = try Self.response(await engine.respond(to: Self.request(.v1_2, items + [unknown])))
+        // Batch Error Continuation Option Continue: every item answered, each on its own.
+        var header = KMIPRequestHeader(protocolVersion: .v1_2, batchCount: 4)
+        header.batchErrorContinuationOption = .continue
+        let bytes = TTLVEncoder.encode(KMIPRequestMessage(header: header, batchItems: items + [unknown]).ttlv)
+        let response = try Self.response(await engine.respond(to: bytes))
         #expect(response.batchItems.map(\.resultStatus) == [.success, .operationFailed, .success, .operationFailed])
         #expect(response.batchItems.map(\.uniqueBatchItemID) == [[1], [2], [3], [4]])
         #expect(response.batchItems[1].resultReason == .operationNotSupported && response.batchItems[3].resultReason == .operationNotSupported)
+        // Stop, the default: the items after the failed one are not answered.
+        let stopped = try Self.response(await engine.respond(to: Self.request(.v1_2, items + [unknown])))
+        #expect(stopped.batchItems.map(\.resultStatus) == [.success, .operationFailed])
+        #expect(stopped.header.batchCount == 2)
     }
 
     @Test func unreadableOrUnsupportedMessagesGetAnInvalidMessageAnswer() async throws {

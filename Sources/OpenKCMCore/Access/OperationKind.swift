@@ -43,6 +43,8 @@ public enum OperationKind: String, Sendable, Hashable, Codable, CaseIterable, Cu
     case kmipDecrypt = "kmip.decrypt"
     case kmipMAC = "kmip.mac"
     case kmipMACVerify = "kmip.mac-verify"
+    case kmipReKey = "kmip.rekey"
+    case kmipUndo = "kmip.undo"
     // Audit
     case auditRead = "audit.read"
     case auditVerify = "audit.verify"
@@ -60,7 +62,7 @@ public enum OperationKind: String, Sendable, Hashable, Codable, CaseIterable, Cu
             .governance
         case .identityCreate, .identityList, .identityRevoke: .identities
         case .dataKeyGenerate, .dataKeyWrap, .dataKeyUnwrap, .dataKeyRewrap,
-            .kmipCreate, .kmipRegister, .kmipLocate, .kmipGet, .kmipGetAttributes, .kmipGetAttributeList, .kmipActivate, .kmipChangeAttribute, .kmipRevoke, .kmipDestroy, .kmipEncrypt, .kmipDecrypt, .kmipMAC, .kmipMACVerify:
+            .kmipCreate, .kmipRegister, .kmipLocate, .kmipGet, .kmipGetAttributes, .kmipGetAttributeList, .kmipActivate, .kmipChangeAttribute, .kmipRevoke, .kmipDestroy, .kmipEncrypt, .kmipDecrypt, .kmipMAC, .kmipMACVerify, .kmipReKey, .kmipUndo:
             .execution
         case .auditRead, .auditVerify: .audit
         case .seal: .operator

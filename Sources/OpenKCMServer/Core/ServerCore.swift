@@ -13,6 +13,8 @@ public final class ServerCore: Sendable {
     public let barrier: SealedStorage
     public let keystores: KeystoreRegistry
     public let auditLog: AuditLogFile
+    /// Serialises read-modify-write of one KMIP managed object (by storage key).
+    package let objectLocks = KeyedAsyncLock<String>()
     /// The keystore named by `--seal`: init wraps the MasterKey with it instead of making shares.
     public let configuredSeal: (any Keystore)?
     /// Why the last auto-unseal failed (cleared when one succeeds), for `seal-status`.

@@ -2,16 +2,20 @@ import Crypto
 import CryptoExtras
 import Foundation
 import KMIP
+import OpenKCMCore
 
 /// KMIP Encrypt and Decrypt with AES, as the request's Cryptographic
-/// Parameters say: GCM (16-byte tag, additional data), CBC with PKCS#5 padding
-/// or none, CTR. An IV the client does not give is made here and returned.
+/// Parameters say: GCM (tags of 12 to 16 bytes, additional data), CBC with
+/// PKCS#5 padding or none, CTR. An IV the client does not give is made here
+/// and returned.
 struct KMIPCipher: Sendable {
     var mode: KMIPBlockCipherMode
     var padding: KMIPPaddingMethod?
     var iv: [UInt8]?
     var additionalData: [UInt8]
     var tag: [UInt8]?
+    /// GCM's tag length in bytes (Tag Length); NIST SP 800-38D allows 12 to 16 for general use.
+    var tagLength = 16
 
     init(_ payload: TTLVItem) throws(KMIPOperationError) {
         let parameters = payload[.cryptographicParameters]
@@ -22,8 +26,9 @@ struct KMIPCipher: Sendable {
         if let algorithm = parameters?[.cryptographicAlgorithm]?.enumerationValue, algorithm != KMIPCryptographicAlgorithm.aes.rawValue {
             throw KMIPOperationError(.featureNotSupported, "only AES")
         }
-        if mode == .gcm, let tagLength = parameters?[.tagLength]?.integerValue, tagLength != 16 {
-            throw KMIPOperationError(.featureNotSupported, "GCM tags are 16 bytes")
+        if mode == .gcm, let tagLength = parameters?[.tagLength]?.integerValue {
+            guard (12...16).contains(tagLength) else { throw KMIPOperationError(.invalidField, "GCM tags are 12 to 16 bytes") }
+            self.tagLength = Int(tagLength)
         }
         self.mode = mode
         self.padding = parameters?[.paddingMethod]?.enumerationValue.flatMap(KMIPPaddingMethod.init(rawValue:))
@@ -39,7 +44,7 @@ struct KMIPCipher: Sendable {
             case .gcm:
                 let nonce = try iv.map { try AES.GCM.Nonce(data: $0) } ?? AES.GCM.Nonce()
                 let sealed = try AES.GCM.seal(plaintext, using: key, nonce: nonce, authenticating: additionalData)
-                return (Array(sealed.ciphertext), iv == nil ? Array(nonce) : nil, Array(sealed.tag))
+                return (Array(sealed.ciphertext), iv == nil ? Array(nonce) : nil, Array(sealed.tag.prefix(tagLength)))
             case .cbc:
                 let made = iv == nil ? Self.random(16) : nil
                 let vector = try AES._CBC.IV(ivBytes: iv ?? made!)
@@ -63,7 +68,10 @@ struct KMIPCipher: Sendable {
         do {
             switch mode {
             case .gcm:
-                guard let tag else { throw KMIPOperationError(.invalidField, "GCM Decrypt needs the Authenticated Encryption Tag") }
+                guard let tag, (12...16).contains(tag.count) else {
+                    throw KMIPOperationError(.invalidField, "GCM Decrypt needs the Authenticated Encryption Tag (12 to 16 bytes)")
+                }
+                if tag.count < 16 { return try openTruncated(ciphertext, tag: tag, iv: iv, key: key) }
                 let box = try AES.GCM.SealedBox(nonce: AES.GCM.Nonce(data: iv), ciphertext: ciphertext, tag: tag)
                 return Array(try AES.GCM.open(box, using: key, authenticating: additionalData))
             case .cbc:
@@ -77,6 +85,22 @@ struct KMIPCipher: Sendable {
         } catch {
             throw KMIPOperationError(.cryptographicFailure, "the data does not decrypt with this key, IV and mode")
         }
+    }
+
+    /// GCM with a tag shorter than 16 bytes, which swift-crypto does not open
+    /// itself: with a 96-bit nonce, GCM's keystream is CTR from the counter
+    /// block nonce | 2, so the plaintext is recovered with CTR, sealed again
+    /// to recompute the full tag, and released only if the tag's prefix
+    /// matches (in constant time).
+    private func openTruncated(_ ciphertext: [UInt8], tag: [UInt8], iv: [UInt8], key: SymmetricKey) throws -> [UInt8] {
+        guard iv.count == 12 else { throw KMIPOperationError(.invalidField, "a GCM tag shorter than 16 bytes needs a 12-byte IV") }
+        var plaintext = Array(try AES._CTR.decrypt(ciphertext, using: key, nonce: AES._CTR.Nonce(nonceBytes: iv + [0, 0, 0, 2])))
+        let resealed = try AES.GCM.seal(plaintext, using: key, nonce: AES.GCM.Nonce(data: iv), authenticating: additionalData)
+        guard ConstantTime.equals(resealed.tag.prefix(tag.count), tag) else {
+            plaintext.zeroize()
+            throw KMIPOperationError(.cryptographicFailure, "the data does not decrypt with this key, IV and tag")
+        }
+        return plaintext
     }
 
     static func random(_ count: Int) -> [UInt8] {

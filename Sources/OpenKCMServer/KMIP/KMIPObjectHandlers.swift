@@ -11,6 +11,15 @@ import OpenKCMCore
 extension KMIPProtocolEngine {
     public mutating func registerObjectOperations(_ operations: Operations) {
         queryObjectTypes = [.symmetricKey, .secretData]
+        undoBatch = { journal, caller in
+            guard let caller else { return false }
+            do {
+                try await operations.kmipUndo(journal, caller: caller)
+                return true
+            } catch {
+                return false
+            }
+        }
         register(.create) { payload, request throws(KMIPOperationError) in
             try await Self.run(request) { caller in
                 guard payload[.objectType]?.enumerationValue == KMIPObjectType.symmetricKey.rawValue else {
@@ -42,6 +51,9 @@ extension KMIPProtocolEngine {
                 }
                 guard let block = container?[.keyBlock], let keyValue = block[.keyValue] else {
                     throw KMIPOperationError(.invalidField, "the object has no Key Block with a Key Value")
+                }
+                guard block[.keyWrappingData] == nil else {
+                    throw KMIPOperationError(.featureNotSupported, "wrapped objects are not registered: register the key in the clear over this TLS session")
                 }
                 // A Key Value is a structure holding Key Material, or the material itself when it is wrapped or opaque.
                 guard var material = keyValue[.keyMaterial]?.bytesValue ?? keyValue.bytesValue, !material.isEmpty, material.count <= 4096 else {
@@ -141,18 +153,24 @@ extension KMIPProtocolEngine {
                    format != KMIPKeyFormatType.raw.rawValue && format != KMIPKeyFormatType.opaque.rawValue {
                     throw KMIPOperationError(.keyFormatTypeNotSupported, "objects are given in Raw (keys) or Opaque (secret data) format")
                 }
-                if payload[.keyWrappingSpecification] != nil {
-                    throw KMIPOperationError(.featureNotSupported, "wrapped Get is not supported yet")
+                let wrapping = try payload[.keyWrappingSpecification].map { spec throws(KMIPOperationError) in try KMIPKeyWrapping(spec) }
+                var (object, material) = if let wrapping {
+                    try await operations.kmipGetWrapped(uid, wrappingKey: wrapping.wrappingKeyID, version: request.version, caller: caller) { material, kek in
+                        try wrapping.wrap(material, kek: kek)
+                    }
+                } else {
+                    try await operations.kmipGet(uid, caller: caller)
                 }
-                var (object, material) = try await operations.kmipGet(uid, caller: caller)
                 defer { material.zeroize() }
                 let format = object.keyFormatType ?? KMIPKeyFormatType.raw.rawValue
                 var block: [TTLVItem] = [
                     TTLVItem(.keyFormatType, .enumeration(format)),
-                    .structure(.keyValue, [TTLVItem(.keyMaterial, .byteString(material))]),
+                    // A wrapped Key Value is the wrapped bytes themselves.
+                    wrapping == nil ? .structure(.keyValue, [TTLVItem(.keyMaterial, .byteString(material))]) : TTLVItem(.keyValue, .byteString(material)),
                 ]
                 if let algorithm = object.cryptographicAlgorithm { block.append(TTLVItem(.cryptographicAlgorithm, .enumeration(algorithm))) }
                 if let length = object.cryptographicLength { block.append(TTLVItem(.cryptographicLength, .integer(length))) }
+                if let wrapping { block.append(wrapping.keyWrappingData) }
                 let body: TTLVItem = object.objectType == KMIPObjectType.secretData.rawValue
                     ? .structure(.secretData, [TTLVItem(.secretDataType, .enumeration(object.secretDataType ?? KMIPSecretDataType.seed.rawValue)),
                                                .structure(.keyBlock, block)])
@@ -178,7 +196,11 @@ extension KMIPProtocolEngine {
                 var list: [TTLVItem] = [TTLVItem(.uniqueIdentifier, .textString(uid))]
                 for item in present {
                     if request.version >= .v2_0 {
-                        if seen.insert(item.tag.description).inserted { list.append(TTLVItem(.attributeReference, .enumeration(item.tag.rawValue))) }
+                        if item.tag == .attribute, let vendor = item[.vendorIdentification], let name = item[.attributeName] {
+                            if seen.insert("\(vendor.textValue ?? "")-\(name.textValue ?? "")").inserted { list.append(.structure(.attributeReference, [vendor, name])) }
+                        } else if seen.insert(item.tag.description).inserted {
+                            list.append(TTLVItem(.attributeReference, .enumeration(item.tag.rawValue)))
+                        }
                     } else if let name = item[.attributeName]?.textValue, seen.insert(name).inserted {
                         list.append(TTLVItem(.attributeName, .textString(name)))
                     }
@@ -186,25 +208,35 @@ extension KMIPProtocolEngine {
                 return list
             }
         }
-        for operation in [KMIPOperation.addAttribute, .modifyAttribute, .deleteAttribute] {
+        for operation in [KMIPOperation.addAttribute, .modifyAttribute, .deleteAttribute, .setAttribute] {
             register(operation) { payload, request throws(KMIPOperationError) in
                 try await Self.run(request) { caller in
-                    guard request.version < .v2_0 else {
-                        throw KMIPOperationError(.featureNotSupported, "\(operation) is served in KMIP 1.x form for now")
-                    }
                     let uid = try Self.uniqueIdentifier(payload)
-                    let attribute = payload[.attribute]
-                    guard let name = attribute?[.attributeName]?.textValue ?? payload[.attributeName]?.textValue else {
-                        throw KMIPOperationError(.invalidField, "an Attribute Name is required")
+                    guard operation != .setAttribute || request.version >= .v2_0 else {
+                        throw KMIPOperationError(.operationNotSupported, "Set Attribute is a KMIP 2.x operation")
                     }
-                    let value = attribute?[.attributeValue]
+                    let change = try KMIPAttributeChange(payload, operation: operation, version: request.version)
                     let answered = try await operations.kmipChangeAttribute(uid, caller: caller) { object throws -> TTLVItem? in
-                        try Self.change(&object, operation: operation, name: name, value: value)
+                        try change.apply(to: &object)
                     }
                     var items = [TTLVItem(.uniqueIdentifier, .textString(uid))]
-                    if let answered { items.append(.structure(.attribute, [TTLVItem(.attributeName, .textString(name)), answered])) }
+                    // KMIP 1.x echoes the attribute; 2.x answers with the identifier alone.
+                    if request.version < .v2_0, let answered {
+                        items.append(.structure(.attribute, [TTLVItem(.attributeName, .textString(change.name)), answered]))
+                    }
                     return items
                 }
+            }
+        }
+        register(.rekey) { payload, request throws(KMIPOperationError) in
+            try await Self.run(request) { caller in
+                let uid = try Self.uniqueIdentifier(payload)
+                let offset = payload[.offset].flatMap { item -> Int64? in
+                    if case .interval(let seconds) = item.value { return Int64(seconds) }
+                    return item.integerValue.map(Int64.init)
+                }
+                let newUID = try await operations.kmipReKey(uid, offset: offset, version: request.version, caller: caller)
+                return [TTLVItem(.uniqueIdentifier, .textString(newUID))]
             }
         }
         register(.activate) { payload, request throws(KMIPOperationError) in
@@ -242,41 +274,6 @@ extension KMIPProtocolEngine {
         }
     }
 
-    /// Applies Add, Modify or Delete Attribute (KMIP 1.x) to the record: x-/y- text
-    /// attributes, Name and Object Group. Returns the attribute's value to answer with.
-    static func change(_ object: inout KMIPManagedObject, operation: KMIPOperation, name: String, value: TTLVItem?) throws -> TTLVItem? {
-        let custom = name.hasPrefix("x-") || name.hasPrefix("y-")
-        switch (operation, name) {
-        case (.deleteAttribute, _) where custom:
-            guard let old = object.customAttributes?.removeValue(forKey: name) else { throw KMIPOperationError(.itemNotFound, "no attribute \(name)") }
-            return TTLVItem(.attributeValue, .textString(old))
-        case (_, _) where custom:
-            guard let text = value?.textValue, text.utf8.count <= 1024 else {
-                throw KMIPOperationError(.invalidField, "custom attributes are text strings of at most 1024 bytes")
-            }
-            let exists = object.customAttributes?[name] != nil
-            if operation == .addAttribute && exists { throw KMIPOperationError(.invalidField, "\(name) is set already; use Modify Attribute") }
-            if operation == .modifyAttribute && !exists { throw KMIPOperationError(.itemNotFound, "no attribute \(name)") }
-            guard (object.customAttributes?.count ?? 0) < 64 || exists else { throw KMIPOperationError(.invalidField, "at most 64 custom attributes") }
-            object.customAttributes = (object.customAttributes ?? [:]).merging([name: text]) { $1 }
-            return TTLVItem(.attributeValue, .textString(text))
-        case (.addAttribute, "Name"), (.addAttribute, "Object Group"):
-            guard let text = value?[.nameValue]?.textValue ?? value?.textValue else { throw KMIPOperationError(.invalidField, "\(name) needs a value") }
-            if name == "Name" { object.names.append(text) } else { object.objectGroups.append(text) }
-            return value.map { TTLVItem(.attributeValue, $0.value) }
-        case (.deleteAttribute, "Name"), (.deleteAttribute, "Object Group"):
-            var list = name == "Name" ? object.names : object.objectGroups
-            guard !list.isEmpty else { throw KMIPOperationError(.itemNotFound, "no \(name)") }
-            let removed = list.removeFirst()
-            if name == "Name" { object.names = list } else { object.objectGroups = list }
-            return name == "Name"
-                ? TTLVItem(.attributeValue, .structure([TTLVItem(.nameValue, .textString(removed)), TTLVItem(.nameType, .enumeration(KMIPNameType.uninterpretedTextString.rawValue))]))
-                : TTLVItem(.attributeValue, .textString(removed))
-        default:
-            throw KMIPOperationError(.permissionDenied, "\(name) cannot be changed by \(operation)")
-        }
-    }
-
     /// MAC's Cryptographic Parameters, when given, must name HMAC-SHA256.
     static func requireHMACSHA256(_ payload: TTLVItem) throws {
         if let algorithm = payload[.cryptographicParameters]?[.cryptographicAlgorithm]?.enumerationValue,
@@ -287,7 +284,7 @@ extension KMIPProtocolEngine {
 
     static func uniqueIdentifier(_ payload: TTLVItem) throws -> String {
         guard let uid = payload[.uniqueIdentifier]?.textValue else {
-            throw KMIPOperationError(.invalidField, "a Unique Identifier is required (the ID Placeholder is not supported yet)")
+            throw KMIPOperationError(.invalidField, "a Unique Identifier is required")
         }
         return uid
     }
@@ -351,19 +348,30 @@ extension KMIPProtocolEngine {
             all.append(("Name", .structure(.name, [TTLVItem(.nameValue, .textString(name)), TTLVItem(.nameType, .enumeration(KMIPNameType.uninterpretedTextString.rawValue))])))
         }
         for group in object.objectGroups { all.append(("Object Group", TTLVItem(.objectGroup, .textString(group)))) }
+        for link in object.links ?? [] {
+            all.append(("Link", .structure(.link, [TTLVItem(.linkType, .enumeration(link.type)), TTLVItem(.linkedObjectIdentifier, .textString(link.uniqueIdentifier))])))
+        }
         all = all.filter { version.defines($0.item.tag) }
-        if version < .v2_0 {
-            // Custom attributes travel by name only in KMIP 1.x.
-            for (name, text) in (object.customAttributes ?? [:]).sorted(by: { $0.key < $1.key }) {
+        for (name, text) in (object.customAttributes ?? [:]).sorted(by: { $0.key < $1.key }) {
+            if version < .v2_0 {
+                // KMIP 1.x: a custom attribute is its name and a value.
                 all.append((name, TTLVItem(.attributeValue, .textString(text))))
+            } else if let dash = name.firstIndex(of: "-") {
+                // KMIP 2.x: a vendor attribute, x-Vendor being vendor x's Vendor.
+                all.append((name, .structure(.attribute, [
+                    TTLVItem(.vendorIdentification, .textString(String(name[..<dash]))),
+                    TTLVItem(.attributeName, .textString(String(name[name.index(after: dash)...]))),
+                    TTLVItem(.attributeValue, .textString(text)),
+                ])))
             }
         }
 
-        let names = Set(requested.all(.attributeName).compactMap(\.textValue))
-        let references = Set(requested.all(.attributeReference).compactMap { $0.enumerationValue ?? $0.textValue.map { _ in 0 } })
-        var chosen = all
-        if !names.isEmpty { chosen = all.filter { names.contains($0.name) } }
-        if !references.isEmpty { chosen = all.filter { references.contains($0.item.tag.rawValue) } }
+        // Which attributes: 1.x names them, 2.x references them by tag or vendor and name.
+        var names = Set(requested.all(.attributeName).compactMap(\.textValue))
+        for reference in requested.all(.attributeReference) {
+            if let name = try? KMIPAttributeChange.name(referencedBy: reference) { names.insert(name) }
+        }
+        let chosen = names.isEmpty ? all : all.filter { names.contains($0.name) }
         let uid = TTLVItem(.uniqueIdentifier, .textString(object.uniqueIdentifier))
         if version >= .v2_0 {
             return [uid, .structure(.attributes, chosen.map(\.item))]

@@ -61,10 +61,7 @@ public struct KMIPProtocolEngine: Sendable {
             return encode(failure: .invalidMessage, "KMIP \(requested) is not supported; this server speaks \(Self.supportedVersions.map(\.description).joined(separator: ", "))",
                           version: Self.version(near: requested))
         }
-        var items: [KMIPResponseBatchItem] = []
-        for item in request.batchItems {
-            items.append(await answer(item, context: KMIPRequestContext(version: requested, caller: caller)))
-        }
+        let items = await answer(request, context: KMIPRequestContext(version: requested, caller: caller))
         var header = KMIPResponseHeader(protocolVersion: requested, timeStamp: clock(), batchCount: Int32(items.count))
         header.clientCorrelationValue = request.header.clientCorrelationValue
         return TTLVEncoder.encode(Self.restricted(KMIPResponseMessage(header: header, batchItems: items).ttlv, to: requested))
@@ -82,19 +79,88 @@ public struct KMIPProtocolEngine: Sendable {
         return TTLVEncoder.encode(Self.restricted(KMIPResponseMessage(header: header, batchItems: items).ttlv, to: version))
     }
 
-    private func answer(_ item: KMIPRequestBatchItem, context: KMIPRequestContext) async -> KMIPResponseBatchItem {
+    /// Answers a request's batch items in order, as its Batch Error
+    /// Continuation Option says: Stop (the default) answers nothing after a
+    /// failed item, Continue answers every item, Undo also reverts what the
+    /// items before the failure changed and answers them Operation Undone.
+    /// Items share the ID Placeholder.
+    private func answer(_ request: KMIPRequestMessage, context: KMIPRequestContext) async -> [KMIPResponseBatchItem] {
+        let option = request.header.batchErrorContinuationOption ?? .stop
+        let journal = option == .undo && request.batchItems.count > 1 ? KMIPBatchJournal() : nil
+        var placeholder: String?
+        var items: [KMIPResponseBatchItem] = []
+        await KMIPBatchJournal.$current.withValue(journal) {
+            for item in request.batchItems {
+                let answered = await answer(item, context: context, placeholder: &placeholder)
+                items.append(answered)
+                if answered.resultStatus == .operationFailed && option != .continue { break }
+            }
+        }
+        if let journal, items.last?.resultStatus == .operationFailed, items.count > 1, let undo = undoBatch, await undo(journal, context.caller) {
+            for index in items.indices.dropLast() where items[index].resultStatus == .success {
+                items[index].resultStatus = .operationUndone
+            }
+        }
+        return items
+    }
+
+    private func answer(_ item: KMIPRequestBatchItem, context: KMIPRequestContext, placeholder: inout String?) async -> KMIPResponseBatchItem {
         guard let operation = item.operation else {
             return .failure(for: item, reason: .operationNotSupported, message: "operation 0x\(String(item.operationCode, radix: 16)) is not supported")
         }
-        let payload = item.payload ?? .structure(.requestPayload, [])
         do {
+            let payload = try Self.substitutingPlaceholder(in: item.payload ?? .structure(.requestPayload, []), operation: operation, placeholder: placeholder)
             if operation == .query { return .success(for: item, payload: try query(payload, version: context.version)) }
             guard let handler = handlers[operation] else {
                 return .failure(for: item, reason: .operationNotSupported, message: "\(operation) is not supported")
             }
-            return .success(for: item, payload: try await handler(payload, context))
+            let answer = try await handler(payload, context)
+            Self.updatePlaceholder(&placeholder, after: operation, answer: answer)
+            return .success(for: item, payload: answer)
         } catch {
             return .failure(for: item, reason: error.reason, message: error.message)
+        }
+    }
+
+    /// Restores the batch's changes after a failed item under Undo; true when they were all restored.
+    var undoBatch: (@Sendable (KMIPBatchJournal, Caller?) async -> Bool)?
+
+    // MARK: ID Placeholder
+
+    /// Operations whose Unique Identifier may be left out, meaning "the ID Placeholder".
+    static let placeholderOperations: Set<KMIPOperation> = [
+        .get, .getAttributes, .getAttributeList, .addAttribute, .modifyAttribute, .deleteAttribute, .setAttribute,
+        .activate, .revoke, .destroy, .rekey, .encrypt, .decrypt, .mac, .macVerify,
+    ]
+
+    /// The payload with the ID Placeholder written in where the client left
+    /// the Unique Identifier out (or, in KMIP 2.x, named the placeholder).
+    static func substitutingPlaceholder(in payload: TTLVItem, operation: KMIPOperation, placeholder: String?) throws(KMIPOperationError) -> TTLVItem {
+        guard placeholderOperations.contains(operation) else { return payload }
+        let given = payload[.uniqueIdentifier]
+        if given?.textValue != nil { return payload }
+        if let given {
+            // KMIP 2.x: Unique Identifier Enumeration 1 is the ID Placeholder; the rest are not served.
+            guard given.enumerationValue == 1 else {
+                throw KMIPOperationError(.featureNotSupported, "a Unique Identifier is a text string or the ID Placeholder")
+            }
+        }
+        guard let placeholder else {
+            throw KMIPOperationError(.invalidField, "a Unique Identifier is required: no earlier item of this batch left one in the ID Placeholder")
+        }
+        let children = payload.children.filter { $0.tag != .uniqueIdentifier }
+        return .structure(payload.tag, [TTLVItem(.uniqueIdentifier, .textString(placeholder))] + children)
+    }
+
+    /// Create, Register and ReKey leave the new object's identifier in the ID
+    /// Placeholder; Locate leaves it only when it found exactly one object, and
+    /// empties it otherwise, so that batched items after an ambiguous Locate fail.
+    static func updatePlaceholder(_ placeholder: inout String?, after operation: KMIPOperation, answer: [TTLVItem]) {
+        let identifiers = answer.filter { $0.tag == .uniqueIdentifier }.compactMap(\.textValue)
+        switch operation {
+        case .create, .register, .rekey: placeholder = identifiers.first ?? placeholder
+        case .locate: placeholder = identifiers.count == 1 ? identifiers[0] : nil
+        default: break
         }
     }
 
@@ -115,7 +181,7 @@ public struct KMIPProtocolEngine: Sendable {
         let functions = payload.all(.queryFunction).compactMap(\.enumerationValue)
         var items: [TTLVItem] = []
         if functions.contains(KMIPQueryFunction.queryOperations.rawValue) {
-            items += supportedOperations.map { TTLVItem(.operation, .enumeration($0.rawValue)) }
+            items += supportedOperations.filter { $0.introducedIn <= version }.map { TTLVItem(.operation, .enumeration($0.rawValue)) }
         }
         if functions.contains(KMIPQueryFunction.queryObjects.rawValue) {
             items += queryObjectTypes.map { TTLVItem(.objectType, .enumeration($0.rawValue)) }

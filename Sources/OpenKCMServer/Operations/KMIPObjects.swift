@@ -63,12 +63,13 @@ extension Operations {
         }
     }
 
-    /// Locate: the caller's objects that match every filter, oldest first.
+    /// Locate: the caller's objects that match every filter, most recently
+    /// created first (as KMIP orders them).
     func kmipLocate(_ matches: @escaping @Sendable (KMIPManagedObject) -> Bool, caller: Caller) async throws -> [String] {
         let (tenant, service) = try kmipScope(caller)
         return try await perform(.kmipLocate, caller: caller, tenant: tenant, service: service) { unsealed in
             try await kmipStore(unsealed).all(tenant: tenant, service: service).filter(matches)
-                .sorted { ($0.initialDate, $0.uniqueIdentifier) < ($1.initialDate, $1.uniqueIdentifier) }.map(\.uniqueIdentifier)
+                .sorted { ($0.initialDate, $0.uniqueIdentifier) > ($1.initialDate, $1.uniqueIdentifier) }.map(\.uniqueIdentifier)
         }
     }
 
@@ -78,6 +79,83 @@ extension Operations {
         return try await perform(.kmipGet, caller: caller, tenant: tenant, service: service, key: uid) { unsealed in
             let object = try await kmipObject(uid, tenant: tenant, service: service, unsealed)
             return (object, try await kmipStore(unsealed).material(of: object))
+        }
+    }
+
+    /// Get with a Key Wrapping Specification: the object's material comes
+    /// back only wrapped by `wrap` under another of the caller's keys, an
+    /// Active AES key allowed to wrap keys. The clear material never leaves.
+    func kmipGetWrapped(_ uid: String, wrappingKey wrappingID: String, version: KMIPVersion, caller: Caller,
+                        wrap: @Sendable (_ material: [UInt8], _ kek: SymmetricKey) throws -> [UInt8]) async throws -> (KMIPManagedObject, [UInt8]) {
+        let (tenant, service) = try kmipScope(caller)
+        return try await perform(.kmipGet, caller: caller, tenant: tenant, service: service, key: uid) { unsealed in
+            let object = try await kmipObject(uid, tenant: tenant, service: service, unsealed)
+            guard wrappingID != uid else { throw KMIPOperationError(.illegalOperation, "an object cannot be wrapped by itself") }
+            guard let kek = try await kmipStore(unsealed).get(wrappingID, tenant: tenant, service: service) else {
+                throw KMIPOperationError(version >= .v2_0 ? .wrappingObjectNotFound : .itemNotFound, "no wrapping key \(wrappingID)")
+            }
+            guard kek.objectType == KMIPObjectType.symmetricKey.rawValue, kek.cryptographicAlgorithm == KMIPCryptographicAlgorithm.aes.rawValue else {
+                throw KMIPOperationError(.invalidField, "the wrapping key must be an AES key")
+            }
+            guard kek.state == KMIPState.active.rawValue else {
+                throw KMIPOperationError.wrongState("the wrapping key must be Active", version: version)
+            }
+            if let mask = kek.cryptographicUsageMask, UInt32(bitPattern: mask) & KMIPCryptographicUsageMask.wrapKey.rawValue == 0 {
+                throw KMIPOperationError(.permissionDenied, "the wrapping key's Cryptographic Usage Mask does not allow Wrap Key")
+            }
+            var material = try await kmipStore(unsealed).material(of: object)
+            var kekMaterial = try await kmipStore(unsealed).material(of: kek)
+            defer { material.zeroize(); kekMaterial.zeroize() }
+            return (object, try wrap(material, SymmetricKey(data: kekMaterial)))
+        }
+    }
+
+    /// ReKey: a fresh key replacing `uid`, with its attributes. The new key
+    /// takes over the old key's names, and the two are linked both ways
+    /// (Replacement Object, Replaced Object). It is Active at once when the
+    /// old key had been activated and no Offset (or 0) is asked; Pre-Active otherwise.
+    func kmipReKey(_ uid: String, offset: Int64?, version: KMIPVersion, caller: Caller) async throws -> String {
+        let (tenant, service) = try kmipScope(caller)
+        let newUID = UUID().uuidString.lowercased()
+        return try await perform(.kmipReKey, caller: caller, tenant: tenant, service: service, key: uid, sync: true) { unsealed in
+            try await core.objectLocks.withLock(KMIPManagedObject.storageKey(tenant: tenant, service: service, uniqueIdentifier: uid)) {
+                var old = try await kmipObject(uid, tenant: tenant, service: service, unsealed)
+                guard old.objectType == KMIPObjectType.symmetricKey.rawValue, let length = old.cryptographicLength,
+                      [KMIPCryptographicAlgorithm.aes.rawValue, KMIPCryptographicAlgorithm.hmacSha256.rawValue].contains(old.cryptographicAlgorithm)
+                else {
+                    throw KMIPOperationError(version >= .v2_0 ? .invalidObjectType : .illegalOperation, "ReKey replaces AES and HMAC-SHA256 keys")
+                }
+                let now = Int64(Date().timeIntervalSince1970)
+                var replacement = old
+                replacement.uniqueIdentifier = newUID
+                replacement.initialDate = now
+                replacement.lastChangeDate = now
+                replacement.deactivationDate = nil
+                replacement.links = [KMIPManagedObject.Link(type: KMIPLinkType.replacedObjectLink.rawValue, uniqueIdentifier: uid)]
+                if old.activationDate != nil && (offset ?? 0) == 0 {
+                    replacement.state = KMIPState.active.rawValue
+                    replacement.activationDate = offset == nil ? old.activationDate : now
+                } else {
+                    replacement.state = KMIPState.preActive.rawValue
+                    replacement.activationDate = nil
+                }
+                var material = SymmetricKey(size: SymmetricKeySize(bitCount: Int(length))).withUnsafeBytes { Array($0) }
+                defer { material.zeroize() }
+                _ = try await kmipStore(unsealed).create(replacement, material: material)
+                old.names = []
+                old.links = (old.links ?? []) + [KMIPManagedObject.Link(type: KMIPLinkType.replacementObjectLink.rawValue, uniqueIdentifier: newUID)]
+                old.lastChangeDate = now
+                try await kmipStore(unsealed).put(old)
+                return newUID
+            }
+        }
+    }
+
+    /// Batch Error Continuation Option Undo: puts back what the batch's earlier items changed.
+    func kmipUndo(_ journal: KMIPBatchJournal, caller: Caller) async throws {
+        let (tenant, service) = try kmipScope(caller)
+        try await perform(.kmipUndo, caller: caller, tenant: tenant, service: service, sync: true) { _ in
+            try await journal.undo()
         }
     }
 
@@ -103,11 +181,13 @@ extension Operations {
                                                _ change: @escaping @Sendable (inout KMIPManagedObject) throws -> Answer) async throws -> Answer {
         let (tenant, service) = try kmipScope(caller)
         return try await perform(.kmipChangeAttribute, caller: caller, tenant: tenant, service: service, key: uid, sync: true) { unsealed in
-            var object = try await kmipObject(uid, tenant: tenant, service: service, unsealed)
-            let answer = try change(&object)
-            object.lastChangeDate = Int64(Date().timeIntervalSince1970)
-            try await kmipStore(unsealed).put(object)
-            return answer
+            try await core.objectLocks.withLock(KMIPManagedObject.storageKey(tenant: tenant, service: service, uniqueIdentifier: uid)) {
+                var object = try await kmipObject(uid, tenant: tenant, service: service, unsealed)
+                let answer = try change(&object)
+                object.lastChangeDate = Int64(Date().timeIntervalSince1970)
+                try await kmipStore(unsealed).put(object)
+                return answer
+            }
         }
     }
 
@@ -126,11 +206,13 @@ extension Operations {
     func kmipDestroy(_ uid: String, version: KMIPVersion, caller: Caller) async throws {
         let (tenant, service) = try kmipScope(caller)
         try await perform(.kmipDestroy, caller: caller, tenant: tenant, service: service, key: uid, sync: true) { unsealed in
-            let object = try await kmipObject(uid, tenant: tenant, service: service, unsealed)
-            guard object.state != KMIPState.active.rawValue else {
-                throw KMIPOperationError.wrongState("an Active object must be revoked before it is destroyed", version: version)
+            try await core.objectLocks.withLock(KMIPManagedObject.storageKey(tenant: tenant, service: service, uniqueIdentifier: uid)) {
+                let object = try await kmipObject(uid, tenant: tenant, service: service, unsealed)
+                guard object.state != KMIPState.active.rawValue else {
+                    throw KMIPOperationError.wrongState("an Active object must be revoked before it is destroyed", version: version)
+                }
+                try await kmipStore(unsealed).delete(object)
             }
-            try await kmipStore(unsealed).delete(object)
         }
     }
 
@@ -174,10 +256,12 @@ extension Operations {
                                 _ change: @Sendable (inout KMIPManagedObject) throws -> Void) async throws {
         let (tenant, service) = try kmipScope(caller)
         try await perform(kind, caller: caller, tenant: tenant, service: service, key: uid, sync: true) { unsealed in
-            var object = try await kmipObject(uid, tenant: tenant, service: service, unsealed)
-            try change(&object)
-            object.lastChangeDate = Int64(Date().timeIntervalSince1970)
-            try await kmipStore(unsealed).put(object)
+            try await core.objectLocks.withLock(KMIPManagedObject.storageKey(tenant: tenant, service: service, uniqueIdentifier: uid)) {
+                var object = try await kmipObject(uid, tenant: tenant, service: service, unsealed)
+                try change(&object)
+                object.lastChangeDate = Int64(Date().timeIntervalSince1970)
+                try await kmipStore(unsealed).put(object)
+            }
         }
     }
 }

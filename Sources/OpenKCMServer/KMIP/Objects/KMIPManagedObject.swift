@@ -21,8 +21,12 @@ struct KMIPManagedObject: Codable, Sendable {
     var state: UInt32
     var names: [String] = []
     var objectGroups: [String] = []
-    /// Client-defined text attributes (`x-` and `y-` names), e.g. vCenter's x-Vendor.
+    /// Client-defined text attributes, e.g. vCenter's x-Vendor: KMIP 1.x
+    /// custom attributes by name (`x-Vendor`), KMIP 2.x vendor attributes as
+    /// `<vendor>-<name>`, so that `x-Vendor` is vendor `x`, name `Vendor` in 2.x.
     var customAttributes: [String: String]? = nil
+    /// Links to other objects (ReKey's Replacement and Replaced Object).
+    var links: [Link]? = nil
     var initialDate: Int64
     var activationDate: Int64?
     var deactivationDate: Int64?
@@ -32,6 +36,12 @@ struct KMIPManagedObject: Codable, Sendable {
     var wrappedKey: Data
     /// The material sealed under that L4 (AES-GCM combined: nonce | ciphertext | tag).
     var sealedMaterial: Data
+
+    struct Link: Codable, Sendable, Hashable {
+        /// A KMIP Link Type.
+        var type: UInt32
+        var uniqueIdentifier: String
+    }
 
     /// Where the record lives in sealed storage.
     static func storageKey(tenant: TenantID, service: ServiceID, uniqueIdentifier: String) -> String {

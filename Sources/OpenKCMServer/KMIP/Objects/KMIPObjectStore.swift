@@ -49,15 +49,20 @@ struct KMIPObjectStore: Sendable {
     }
 
     func put(_ object: KMIPManagedObject) async throws {
-        let key = KMIPManagedObject.storageKey(tenant: try TenantID(object.tenant), service: try ServiceID(object.service),
-                                               uniqueIdentifier: object.uniqueIdentifier)
+        let key = try Self.storageKey(of: object)
+        try await KMIPBatchJournal.current?.recordBefore(key, in: storage)
         try await storage.put(key, value: RecordCoder.encode(object))
     }
 
     /// Crypto-shreds: the record, and with it the only copy of the wrapped L4, is deleted.
     func delete(_ object: KMIPManagedObject) async throws {
-        try await storage.delete(KMIPManagedObject.storageKey(tenant: try TenantID(object.tenant), service: try ServiceID(object.service),
-                                                               uniqueIdentifier: object.uniqueIdentifier))
+        let key = try Self.storageKey(of: object)
+        try await KMIPBatchJournal.current?.recordBefore(key, in: storage)
+        try await storage.delete(key)
+    }
+
+    static func storageKey(of object: KMIPManagedObject) throws -> String {
+        KMIPManagedObject.storageKey(tenant: try TenantID(object.tenant), service: try ServiceID(object.service), uniqueIdentifier: object.uniqueIdentifier)
     }
 
     /// Unique identifiers are UUIDs made here; anything else is not an object of ours.

@@ -1,0 +1,188 @@
+import KMIP
+
+/// One Add, Modify, Delete or Set Attribute request, read from either
+/// encoding. KMIP 1.x names the attribute (`Attribute { Attribute Name,
+/// Attribute Index, Attribute Value }`); KMIP 2.x tags it (`New Attribute`,
+/// `Current Attribute`, `Attribute Reference`, vendor attributes as
+/// `Attribute { Vendor Identification, Attribute Name, Attribute Value }`).
+/// Either way it becomes a name in KMIP 1.x spelling, so one set of rules
+/// applies: vendor attribute `x`/`Vendor` is custom attribute `x-Vendor`.
+struct KMIPAttributeChange: Sendable {
+    var operation: KMIPOperation
+    /// The attribute's KMIP 1.x name (`Name`, `Object Group`, `x-Vendor`, `acme-Tier`).
+    var name: String
+    /// The new value (Add, Modify, Set).
+    var value: TTLVItem?
+    /// Which instance of a multi-instance attribute: by value (2.x Current Attribute) or by index (1.x).
+    var current: TTLVItem?
+    var index: Int?
+    var version: KMIPVersion
+
+    /// Attributes clients may change; every other one is read-only to them.
+    static let changeable: Set<String> = ["Name", "Object Group"]
+
+    init(_ payload: TTLVItem, operation: KMIPOperation, version: KMIPVersion) throws(KMIPOperationError) {
+        self.operation = operation
+        self.version = version
+        if let attribute = payload[.attribute], attribute[.vendorIdentification] == nil {
+            // KMIP 1.x.
+            guard let name = attribute[.attributeName]?.textValue else { throw KMIPOperationError(.invalidField, "an Attribute Name is required") }
+            self.name = name
+            self.value = attribute[.attributeValue]
+            self.index = attribute[.attributeIndex]?.integerValue.map(Int.init)
+            return
+        }
+        if operation != .setAttribute, payload[.newAttribute] == nil, payload[.currentAttribute] == nil, payload[.attributeReference] == nil,
+           let name = payload[.attributeName]?.textValue {
+            // KMIP 1.x Delete Attribute may name the attribute bare.
+            self.name = name
+            self.index = payload[.attributeIndex]?.integerValue.map(Int.init)
+            return
+        }
+        let new = payload[.newAttribute]?.children.first
+        let current = payload[.currentAttribute]?.children.first
+        if let named = new ?? current {
+            self.name = try Self.name(of: named)
+        } else if let reference = payload[.attributeReference] {
+            self.name = try Self.name(referencedBy: reference)
+        } else {
+            throw KMIPOperationError(.invalidField, operation == .deleteAttribute
+                ? "Delete Attribute needs a Current Attribute or an Attribute Reference"
+                : "\(operation) needs a New Attribute")
+        }
+        if let current, new != nil, try Self.name(of: current) != name {
+            throw KMIPOperationError(.invalidField, "Current Attribute and New Attribute name different attributes")
+        }
+        self.value = new.map(Self.value(of:))
+        self.current = current.map(Self.value(of:))
+        if operation != .deleteAttribute, value == nil { throw KMIPOperationError(.invalidField, "\(operation) needs a New Attribute") }
+    }
+
+    /// The 1.x name of a 2.x tagged attribute.
+    static func name(of item: TTLVItem) throws(KMIPOperationError) -> String {
+        if item.tag == .attribute {
+            return try vendorName(vendor: item[.vendorIdentification]?.textValue, name: item[.attributeName]?.textValue)
+        }
+        return KMIPAttributeNames.name(of: item.tag) ?? item.tag.description
+    }
+
+    static func name(referencedBy reference: TTLVItem) throws(KMIPOperationError) -> String {
+        if let raw = reference.enumerationValue {
+            guard let tag = TTLVTag(rawValue: raw) else { throw KMIPOperationError(.invalidField, "an Attribute Reference names a KMIP tag") }
+            return KMIPAttributeNames.name(of: tag) ?? tag.description
+        }
+        return try vendorName(vendor: reference[.vendorIdentification]?.textValue, name: reference[.attributeName]?.textValue)
+    }
+
+    /// A 2.x vendor attribute as a 1.x custom attribute name: `<vendor>-<name>`.
+    static func vendorName(vendor: String?, name: String?) throws(KMIPOperationError) -> String {
+        guard let vendor, let name, !vendor.isEmpty, !name.isEmpty,
+              vendor.utf8.allSatisfy({ (65...90).contains($0) || (97...122).contains($0) || (48...57).contains($0) || $0 == 95 || $0 == 46 })
+        else {
+            throw KMIPOperationError(.invalidField, "a vendor attribute needs a Vendor Identification (letters, digits, _ and .) and an Attribute Name")
+        }
+        return "\(vendor)-\(name)"
+    }
+
+    /// The value inside a tagged attribute: a vendor attribute's Attribute Value, or the item itself.
+    static func value(of item: TTLVItem) -> TTLVItem {
+        item.tag == .attribute ? (item[.attributeValue] ?? item) : item
+    }
+
+    /// Client-defined attributes: 1.x `x-`/`y-` names and every 2.x vendor attribute.
+    var isCustom: Bool { Self.isCustom(name) }
+
+    static func isCustom(_ name: String) -> Bool {
+        guard let dash = name.firstIndex(of: "-") else { return false }
+        return dash != name.startIndex && !KMIPAttributeNames.all.contains(name)
+    }
+
+    /// Applies the change to `object`; returns the value a KMIP 1.x answer echoes.
+    func apply(to object: inout KMIPManagedObject) throws(KMIPOperationError) -> TTLVItem? {
+        if isCustom { return try applyCustom(to: &object) }
+        guard Self.changeable.contains(name) else {
+            throw KMIPOperationError(version >= .v2_0 ? .attributeReadOnly : .permissionDenied, "\(name) cannot be changed by \(operation)")
+        }
+        var list = name == "Name" ? object.names : object.objectGroups
+        defer { if name == "Name" { object.names = list } else { object.objectGroups = list } }
+        let notFound = KMIPOperationError(version >= .v2_0 ? .attributeNotFound : .itemNotFound, "the object has no such \(name)")
+        func text(_ item: TTLVItem?) throws(KMIPOperationError) -> String {
+            guard let text = item?[.nameValue]?.textValue ?? item?.textValue, !text.isEmpty, text.utf8.count <= 1024 else {
+                throw KMIPOperationError(.invalidField, "\(name) needs a text value of at most 1024 bytes")
+            }
+            return text
+        }
+        func instance() throws(KMIPOperationError) -> Int {
+            if let current {
+                let wanted = try text(current)
+                guard let found = list.firstIndex(of: wanted) else { throw notFound }
+                return found
+            }
+            let position = index ?? 0
+            guard list.indices.contains(position) else { throw notFound }
+            return position
+        }
+        switch operation {
+        case .addAttribute:
+            guard list.count < 64 else { throw KMIPOperationError(.invalidField, "at most 64 instances of \(name)") }
+            list.append(try text(value))
+            return answer(list.last!)
+        case .modifyAttribute:
+            let position = try instance()
+            list[position] = try text(value)
+            return answer(list[position])
+        case .deleteAttribute:
+            return answer(list.remove(at: try instance()))
+        case .setAttribute:
+            guard list.count <= 1 else {
+                throw KMIPOperationError(.multiValuedAttribute, "the object has several \(name) values; use Modify Attribute")
+            }
+            list = [try text(value)]
+            return answer(list[0])
+        default:
+            throw KMIPOperationError(.operationNotSupported, "\(operation) does not change attributes")
+        }
+    }
+
+    private func applyCustom(to object: inout KMIPManagedObject) throws(KMIPOperationError) -> TTLVItem? {
+        var attributes = object.customAttributes ?? [:]
+        defer { object.customAttributes = attributes.isEmpty ? nil : attributes }
+        let exists = attributes[name] != nil
+        let notFound = KMIPOperationError(version >= .v2_0 ? .attributeNotFound : .itemNotFound, "no attribute \(name)")
+        if operation == .deleteAttribute {
+            guard let old = attributes.removeValue(forKey: name) else { throw notFound }
+            return TTLVItem(.attributeValue, .textString(old))
+        }
+        guard let text = value?.textValue, text.utf8.count <= 1024 else {
+            throw KMIPOperationError(.invalidField, "custom and vendor attributes are text strings of at most 1024 bytes")
+        }
+        if operation == .addAttribute && exists {
+            throw KMIPOperationError(version >= .v2_0 ? .attributeSingleValued : .invalidField, "\(name) is set already; use Modify Attribute")
+        }
+        if operation == .modifyAttribute && !exists { throw notFound }
+        if operation == .modifyAttribute, let current, current.textValue != attributes[name] { throw notFound }
+        guard attributes.count < 64 || exists else { throw KMIPOperationError(.invalidField, "at most 64 custom attributes") }
+        attributes[name] = text
+        return TTLVItem(.attributeValue, .textString(text))
+    }
+
+    private func answer(_ text: String) -> TTLVItem {
+        name == "Name"
+            ? TTLVItem(.attributeValue, .structure([TTLVItem(.nameValue, .textString(text)), TTLVItem(.nameType, .enumeration(KMIPNameType.uninterpretedTextString.rawValue))]))
+            : TTLVItem(.attributeValue, .textString(text))
+    }
+}
+
+/// KMIP 1.x attribute names of the attributes this server keeps, by tag.
+enum KMIPAttributeNames {
+    static let byTag: [TTLVTag: String] = [
+        .uniqueIdentifier: "Unique Identifier", .name: "Name", .objectType: "Object Type",
+        .cryptographicAlgorithm: "Cryptographic Algorithm", .cryptographicLength: "Cryptographic Length",
+        .cryptographicUsageMask: "Cryptographic Usage Mask", .state: "State", .initialDate: "Initial Date",
+        .activationDate: "Activation Date", .deactivationDate: "Deactivation Date", .lastChangeDate: "Last Change Date",
+        .objectGroup: "Object Group", .link: "Link",
+    ]
+    static let all = Set(byTag.values)
+
+    static func name(of tag: TTLVTag) -> String? { byTag[tag] }
+}

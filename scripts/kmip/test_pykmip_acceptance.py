@@ -1,0 +1,254 @@
+#!/usr/bin/env python3
+"""KMIP acceptance: PyKMIP's ProxyKmipClient against a running OpenKCM over mutual TLS.
+
+Each test runs in KMIP 1.2 and in 2.0 and asserts on what the server answered:
+Create, Register, Get, Get Attributes, Locate, Activate, Encrypt, Decrypt,
+Revoke, Destroy, and that another tenant's certificate reaches none of it.
+Last, the kill switch: unlinking a third tenant's L1 stops its KMIP
+operations within 1 s (measured and printed) while the others go on.
+
+scripts/kmip/acceptance starts the server and provisions it, then runs this
+file with these variables set:
+  OPENKCM_KMIP_HOST, OPENKCM_KMIP_PORT     the KMIP listener
+  OPENKCM_KMIP_CA                          the CA that signed the server's certificate
+  OPENKCM_KMIP_CERT, OPENKCM_KMIP_KEY      a client registered for tenant acme
+  OPENKCM_KMIP_OTHER_CERT, OPENKCM_KMIP_OTHER_KEY   a client registered for tenant globex
+  OPENKCM_KMIP_DOOMED_CERT, OPENKCM_KMIP_DOOMED_KEY a client of the tenant whose L1 is unlinked
+  OPENKCM_ADDR, OPENKCM_ROOT_TOKEN, OPENKCM_DOOMED_TENANT   the REST API, to unlink that L1
+Run: python3 -m unittest -v test_pykmip_acceptance   (from scripts/kmip)
+"""
+import hashlib
+import hmac
+import os
+import unittest
+
+from kmip.core import enums
+from kmip.core.factories import attributes as attribute_factory
+from kmip.pie import exceptions, objects
+from kmip.pie.client import ProxyKmipClient
+
+VERSIONS = {"1.2": enums.KMIPVersion.KMIP_1_2, "2.0": enums.KMIPVersion.KMIP_2_0}
+ATTRIBUTES = attribute_factory.AttributeFactory()
+
+
+def client(version, who=""):
+    environment = os.environ
+    return ProxyKmipClient(
+        hostname=environment["OPENKCM_KMIP_HOST"], port=int(environment["OPENKCM_KMIP_PORT"]),
+        cert=environment["OPENKCM_KMIP%s_CERT" % who], key=environment["OPENKCM_KMIP%s_KEY" % who],
+        ca=environment["OPENKCM_KMIP_CA"],
+        # PROTOCOL_SSLv23 negotiates TLS 1.2 or 1.3; PyKMIP's other choices pin older versions.
+        ssl_version="PROTOCOL_SSLv23", kmip_version=VERSIONS[version], config_file="/dev/null")
+
+
+def reason(error):
+    """The KMIP Result Reason of a failed operation, by name."""
+    found = getattr(error, "reason", None)
+    return getattr(found, "name", type(error).__name__)
+
+
+class KMIPAcceptance(unittest.TestCase):
+    def each_version(self, body):
+        for version in VERSIONS:
+            with self.subTest(kmip=version):
+                kmip = client(version)
+                kmip.open()
+                try:
+                    body(kmip, version)
+                finally:
+                    kmip.close()
+
+    def state(self, kmip, uid):
+        _, attributes = kmip.get_attributes(uid, ["State"])
+        return [attribute.attribute_value.value for attribute in attributes]
+
+    def test_a_created_key_lives_and_is_destroyed(self):
+        def body(kmip, version):
+            name = "acceptance-%s-%s" % (version, os.urandom(4).hex())
+            uid = kmip.create(enums.CryptographicAlgorithm.AES, 256, name=name,
+                              cryptographic_usage_mask=[enums.CryptographicUsageMask.ENCRYPT, enums.CryptographicUsageMask.DECRYPT])
+            self.assertEqual(self.state(kmip, uid), [enums.State.PRE_ACTIVE])
+            kmip.activate(uid)
+            self.assertEqual(self.state(kmip, uid), [enums.State.ACTIVE])
+
+            key = kmip.get(uid)
+            self.assertIsInstance(key, objects.SymmetricKey)
+            self.assertEqual(len(key.value), 32)
+            self.assertEqual(key.cryptographic_algorithm, enums.CryptographicAlgorithm.AES)
+            self.assertEqual(key.cryptographic_length, 256)
+
+            _, attributes = kmip.get_attributes(uid, ["Cryptographic Algorithm", "Cryptographic Length", "Object Type"])
+            found = {attribute.attribute_name.value: attribute.attribute_value.value for attribute in attributes}
+            self.assertEqual(found.get("Cryptographic Algorithm"), enums.CryptographicAlgorithm.AES)
+            self.assertEqual(found.get("Cryptographic Length"), 256)
+            self.assertEqual(found.get("Object Type"), enums.ObjectType.SYMMETRIC_KEY)
+
+            self.assertEqual(kmip.locate(attributes=[ATTRIBUTES.create_attribute(enums.AttributeType.NAME, name)]), [uid])
+            active = kmip.locate(attributes=[ATTRIBUTES.create_attribute(enums.AttributeType.STATE, enums.State.ACTIVE)])
+            self.assertIn(uid, active)
+
+            # Destroy is refused while the key is Active; after Revoke it crypto-shreds the key.
+            with self.assertRaises(exceptions.KmipOperationFailure) as refused:
+                kmip.destroy(uid)
+            self.assertIn(reason(refused.exception), ("PERMISSION_DENIED", "WRONG_KEY_LIFECYCLE_STATE"))
+            kmip.revoke(enums.RevocationReasonCode.CESSATION_OF_OPERATION, uid)
+            self.assertEqual(self.state(kmip, uid), [enums.State.DEACTIVATED])
+            kmip.destroy(uid)
+            with self.assertRaises(exceptions.KmipOperationFailure) as gone:
+                kmip.get(uid)
+            self.assertEqual(reason(gone.exception), "ITEM_NOT_FOUND")
+            self.assertEqual(kmip.locate(attributes=[ATTRIBUTES.create_attribute(enums.AttributeType.NAME, name)]), [])
+        self.each_version(body)
+
+    def test_registered_keys_and_secrets_come_back_as_registered(self):
+        def body(kmip, version):
+            material = os.urandom(32)
+            name = "registered-%s-%s" % (version, os.urandom(4).hex())
+            key_id = kmip.register(objects.SymmetricKey(enums.CryptographicAlgorithm.AES, 256, material, name=name))
+            secret_bytes = os.urandom(96)
+            secret_id = kmip.register(objects.SecretData(secret_bytes, enums.SecretDataType.SEED))
+            self.assertEqual(self.state(kmip, key_id), [enums.State.PRE_ACTIVE])
+            kmip.activate(key_id)
+            kmip.activate(secret_id)
+            self.assertEqual(kmip.get(key_id).value, material)
+            secret = kmip.get(secret_id)
+            self.assertIsInstance(secret, objects.SecretData)
+            self.assertEqual(secret.value, secret_bytes)
+            self.assertEqual(kmip.locate(attributes=[ATTRIBUTES.create_attribute(enums.AttributeType.NAME, name)]), [key_id])
+            secrets = kmip.locate(attributes=[ATTRIBUTES.create_attribute(enums.AttributeType.OBJECT_TYPE, enums.ObjectType.SECRET_DATA)])
+            self.assertIn(secret_id, secrets)
+            self.assertNotIn(key_id, secrets)
+            # An AES key of the wrong size is refused.
+            with self.assertRaises(exceptions.KmipOperationFailure) as refused:
+                kmip.register(objects.SymmetricKey(enums.CryptographicAlgorithm.AES, 160, os.urandom(20)))
+            self.assertEqual(reason(refused.exception), "INVALID_FIELD")
+        self.each_version(body)
+
+    def test_encrypt_and_decrypt_with_a_managed_key(self):
+        def body(kmip, version):
+            uid = kmip.create(enums.CryptographicAlgorithm.AES, 256,
+                              cryptographic_usage_mask=[enums.CryptographicUsageMask.ENCRYPT, enums.CryptographicUsageMask.DECRYPT])
+            # Encrypt needs an Active key.
+            cbc = {"block_cipher_mode": enums.BlockCipherMode.CBC, "padding_method": enums.PaddingMethod.PKCS5,
+                   "cryptographic_algorithm": enums.CryptographicAlgorithm.AES}
+            with self.assertRaises(exceptions.KmipOperationFailure):
+                kmip.encrypt(b"not yet", uid=uid, cryptographic_parameters=cbc)
+            kmip.activate(uid)
+            message = os.urandom(45)
+            ciphertext, iv = kmip.encrypt(message, uid=uid, cryptographic_parameters=cbc)
+            self.assertEqual(len(iv), 16)
+            self.assertEqual(len(ciphertext), 48)
+            self.assertEqual(kmip.decrypt(ciphertext, uid=uid, cryptographic_parameters=cbc, iv_counter_nonce=iv), message)
+
+            # The client's own IV is used, and the ciphertext is what AES-CBC gives with the key.
+            chosen_iv = os.urandom(16)
+            ciphertext, returned_iv = kmip.encrypt(message, uid=uid, cryptographic_parameters=cbc, iv_counter_nonce=chosen_iv)
+            self.assertIsNone(returned_iv)
+            from cryptography.hazmat.primitives import padding
+            from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+            key = kmip.get(uid).value
+            padder = padding.PKCS7(128).padder()
+            local = Cipher(algorithms.AES(key), modes.CBC(chosen_iv)).encryptor()
+            self.assertEqual(ciphertext, local.update(padder.update(message) + padder.finalize()) + local.finalize())
+
+            ctr = {"block_cipher_mode": enums.BlockCipherMode.CTR, "cryptographic_algorithm": enums.CryptographicAlgorithm.AES}
+            ciphertext, nonce = kmip.encrypt(message, uid=uid, cryptographic_parameters=ctr)
+            self.assertEqual(len(ciphertext), len(message))
+            self.assertNotEqual(ciphertext, message)
+            self.assertEqual(kmip.decrypt(ciphertext, uid=uid, cryptographic_parameters=ctr, iv_counter_nonce=nonce), message)
+
+            # Garbage does not decrypt; a revoked key still decrypts but no longer encrypts.
+            with self.assertRaises(exceptions.KmipOperationFailure) as garbage:
+                kmip.decrypt(os.urandom(48), uid=uid, cryptographic_parameters=cbc, iv_counter_nonce=os.urandom(16))
+            self.assertEqual(reason(garbage.exception), "CRYPTOGRAPHIC_FAILURE")
+            kmip.revoke(enums.RevocationReasonCode.CESSATION_OF_OPERATION, uid)
+            self.assertEqual(kmip.decrypt(ciphertext, uid=uid, cryptographic_parameters=ctr, iv_counter_nonce=nonce), message)
+            with self.assertRaises(exceptions.KmipOperationFailure):
+                kmip.encrypt(message, uid=uid, cryptographic_parameters=ctr)
+            kmip.destroy(uid)
+
+            # MAC with a registered HMAC-SHA256 key equals Python's HMAC.
+            mac_key = os.urandom(32)
+            mac_id = kmip.register(objects.SymmetricKey(enums.CryptographicAlgorithm.HMAC_SHA256, 256, mac_key,
+                                                        masks=[enums.CryptographicUsageMask.MAC_GENERATE]))
+            kmip.activate(mac_id)
+            _, mac = kmip.mac(message, uid=mac_id, algorithm=enums.CryptographicAlgorithm.HMAC_SHA256)
+            self.assertEqual(mac, hmac.new(mac_key, message, hashlib.sha256).digest())
+        self.each_version(body)
+
+    def test_another_tenant_reaches_nothing(self):
+        def body(kmip, version):
+            uid = kmip.create(enums.CryptographicAlgorithm.AES, 256, name="tenant-a-%s" % version)
+            kmip.activate(uid)
+            stranger = client(version, "_OTHER")
+            stranger.open()
+            try:
+                for attempt in (lambda: stranger.get(uid), lambda: stranger.get_attributes(uid, ["State"]),
+                                lambda: stranger.encrypt(b"x", uid=uid, cryptographic_parameters={"block_cipher_mode": enums.BlockCipherMode.CTR}),
+                                lambda: stranger.revoke(enums.RevocationReasonCode.KEY_COMPROMISE, uid),
+                                lambda: stranger.destroy(uid), lambda: stranger.activate(uid)):
+                    with self.assertRaises(exceptions.KmipOperationFailure) as refused:
+                        attempt()
+                    self.assertEqual(reason(refused.exception), "ITEM_NOT_FOUND")
+                self.assertNotIn(uid, stranger.locate())
+            finally:
+                stranger.close()
+            self.assertEqual(self.state(kmip, uid), [enums.State.ACTIVE])
+        self.each_version(body)
+
+
+class KMIPKillSwitch(unittest.TestCase):
+    """Unlinking a tenant's L1 stops every KMIP operation of that tenant within 1 s; other tenants go on."""
+
+    def test_unlinking_the_l1_reaches_kmip_within_a_second(self):
+        import json
+        import time
+        import urllib.request
+        environment = os.environ
+        victim = client("2.0", "_DOOMED")
+        bystander = client("2.0", "_OTHER")
+        victim.open()
+        bystander.open()
+        try:
+            ctr = {"block_cipher_mode": enums.BlockCipherMode.CTR, "cryptographic_algorithm": enums.CryptographicAlgorithm.AES}
+            victim_key = victim.create(enums.CryptographicAlgorithm.AES, 256)
+            victim.activate(victim_key)
+            bystander_key = bystander.create(enums.CryptographicAlgorithm.AES, 256)
+            bystander.activate(bystander_key)
+            ciphertext, nonce = victim.encrypt(b"before", uid=victim_key, cryptographic_parameters=ctr)
+
+            request = urllib.request.Request("%s/v1/tenants/%s/l1" % (environment["OPENKCM_ADDR"], environment["OPENKCM_DOOMED_TENANT"]),
+                                             method="DELETE", headers={"Authorization": "Bearer " + environment["OPENKCM_ROOT_TOKEN"]})
+            unlinked = time.monotonic()
+            with urllib.request.urlopen(request) as answer:
+                self.assertEqual(answer.status, 200, answer.read())
+            refused_after = None
+            while time.monotonic() - unlinked < 5:
+                try:
+                    victim.encrypt(b"after", uid=victim_key, cryptographic_parameters=ctr)
+                except exceptions.KmipOperationFailure as error:
+                    refused_after = time.monotonic() - unlinked
+                    self.assertEqual(reason(error), "PERMISSION_DENIED")
+                    break
+                time.sleep(0.01)
+            self.assertIsNotNone(refused_after, "the tenant's keys still worked 5 s after the unlink")
+            print("\n  kill switch: first KMIP refusal %.0f ms after the unlink was sent" % (refused_after * 1000))
+            self.assertLess(refused_after, 1.0)
+            # Every operation that opens a key is refused, each with a KMIP error.
+            for attempt in (lambda: victim.get(victim_key),
+                            lambda: victim.decrypt(ciphertext, uid=victim_key, cryptographic_parameters=ctr, iv_counter_nonce=nonce),
+                            lambda: victim.create(enums.CryptographicAlgorithm.AES, 128),
+                            lambda: victim.register(objects.SecretData(os.urandom(32), enums.SecretDataType.SEED))):
+                with self.assertRaises(exceptions.KmipOperationFailure) as refused:
+                    attempt()
+                self.assertEqual(reason(refused.exception), "PERMISSION_DENIED")
+            # The other tenant keeps working.
+            ciphertext, nonce = bystander.encrypt(b"still here", uid=bystander_key, cryptographic_parameters=ctr)
+            self.assertEqual(bystander.decrypt(ciphertext, uid=bystander_key, cryptographic_parameters=ctr, iv_counter_nonce=nonce), b"still here")
+        finally:
+            victim.close()
+            bystander.close()
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
