@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "KMIP", targets: ["KMIP"]),
         .executable(name: "openkcm", targets: ["openkcm"]),
         .executable(name: "openkcm-bench", targets: ["openkcm-bench"]),
+        .executable(name: "openkcm-kmip-bench", targets: ["openkcm-kmip-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
@@ -189,6 +190,18 @@ let package = Package(
             dependencies: [
                 "OpenKCMCore",
                 .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // A KMIP load generator: persistent mutual-TLS connections, closed or paced loops, latency percentiles.
+        .executableTarget(
+            name: "openkcm-kmip-bench",
+            dependencies: [
+                "KMIP",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -125,6 +125,8 @@ import OpenKCMTestSupport
             if version == "2.0" { operations.insert("SET_ATTRIBUTE") }
             #expect(Set(query["operations"] as? [String] ?? []) == operations, "\(version): \(answer)")
 
+            // KMIP 1.2 and 2.0 go through every operation in scripts/kmip/test_pykmip_acceptance.py; 1.0 here.
+            guard version == "1.0" else { continue }
             // A key's life: Create, Activate, Get (32 bytes), State, no Destroy while Active, Revoke, Destroy, gone.
             let life = try Self.runProbe(python, tls + [path("client.pem"), path("client.key"), path("ca.pem"), version, "lifecycle"])
             let steps = life["steps"] as? [String: [String: Any]] ?? [:]
@@ -138,17 +140,6 @@ import OpenKCMTestSupport
             let registered = try Self.runProbe(python, tls + [path("client.pem"), path("client.key"), path("ca.pem"), version, "register-locate"])
             #expect(registered["secret_round_trip"] as? Bool == true && registered["by_name"] as? Bool == true
                     && registered["by_type"] as? Bool == true, "\(version): \(registered)")
-
-            // Encrypt and Decrypt (KMIP 1.2 and later): CBC with PKCS5 padding and CTR, the server making the IV; garbage does not decrypt.
-            if version != "1.0" {
-                let crypt = try Self.runProbe(python, tls + [path("client.pem"), path("client.key"), path("ca.pem"), version, "crypt"])
-                let cbc = crypt["cbc"] as? [String: Any] ?? [:]
-                let ctr = crypt["ctr"] as? [String: Any] ?? [:]
-                #expect(cbc["round_trip"] as? Bool == true && cbc["iv_length"] as? Int == 16 && cbc["ciphertext_length"] as? Int == 48, "\(version): \(crypt)")
-                #expect(ctr["round_trip"] as? Bool == true && ctr["differs"] as? Bool == true && ctr["ciphertext_length"] as? Int == 45, "\(version): \(crypt)")
-                #expect(crypt["garbage"] as? String == "CRYPTOGRAPHIC_FAILURE", "\(version): \(crypt)")
-                #expect(crypt["mac_matches"] as? Bool == true, "\(version): \(crypt)")
-            }
         }
 
         // Another tenant's client cannot reach acme's key, and acme's own client can.
@@ -178,7 +169,7 @@ import OpenKCMTestSupport
         // The refusal is audited.
         let audit = try EndToEndTests.openkcm(["audit", "list", "--limit", "1000", "--output", "json"], port: port, token: root)
         #expect(audit.stdout.contains("kmip.session"), "\(audit.stdout.prefix(500))")
-        for operation in ["kmip.create", "kmip.register", "kmip.get", "kmip.encrypt", "kmip.decrypt", "kmip.destroy"] {
+        for operation in ["kmip.create", "kmip.register", "kmip.get", "kmip.locate", "kmip.destroy"] {
             #expect(audit.stdout.contains(operation), "\(operation) is not in the audit log")
         }
     }

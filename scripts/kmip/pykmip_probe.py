@@ -4,7 +4,7 @@
 Usage: pykmip_probe.py HOST PORT CERT KEY CA VERSION   (VERSION like 1.2 or 2.0)
        pykmip_probe.py HOST PORT CERT KEY CA raw HEX   (sends the TTLV message HEX over the same TLS, prints the answer's hex)
        pykmip_probe.py HOST PORT CERT KEY CA VERSION lifecycle   (Create, Activate, Get, Get Attributes, Revoke, Destroy)
-       pykmip_probe.py HOST PORT CERT KEY CA VERSION create | get UID... | register-locate | crypt
+       pykmip_probe.py HOST PORT CERT KEY CA VERSION create | get UID... | register-locate
        pykmip_probe.py HOST PORT CERT KEY CA resume HEX   (two connections per TLS version, the second resuming the first's session)
 Prints {"connected": bool, "discover": {...}, "query": {...}} (or {"connected", "response"}) and exits 0; the caller asserts.
 """
@@ -98,41 +98,6 @@ def status(result):
             "reason": result.result_reason.value.name if result.result_reason else None,
             "message": result.result_message.value if result.result_message else None}
 
-
-def crypt(client, out):
-    # Create and activate an AES-256 key; Encrypt and Decrypt with CBC/PKCS5 and with CTR, the server making the IV; MAC.
-    import os
-    uid = client.create(enums.CryptographicAlgorithm.AES, 256)
-    client.activate(uid)
-    message = os.urandom(45)
-    for name, parameters in (("cbc", {"block_cipher_mode": enums.BlockCipherMode.CBC, "padding_method": enums.PaddingMethod.PKCS5,
-                                      "cryptographic_algorithm": enums.CryptographicAlgorithm.AES}),
-                             ("ctr", {"block_cipher_mode": enums.BlockCipherMode.CTR,
-                                      "cryptographic_algorithm": enums.CryptographicAlgorithm.AES})):
-        ciphertext, iv = client.encrypt(message, uid=uid, cryptographic_parameters=parameters)
-        plaintext = client.decrypt(ciphertext, uid=uid, cryptographic_parameters=parameters, iv_counter_nonce=iv)
-        out[name] = {"round_trip": plaintext == message, "iv_length": len(iv or b""), "ciphertext_length": len(ciphertext),
-                     "differs": ciphertext[:len(message)] != message}
-    # MAC with a registered HMAC-SHA256 key: the server's MAC is Python's HMAC of the same key and data.
-    import hashlib
-    import hmac
-    from kmip.pie import objects
-    mac_key = os.urandom(32)
-    mac_id = client.register(objects.SymmetricKey(enums.CryptographicAlgorithm.HMAC_SHA256, 256, mac_key,
-                                                  masks=[enums.CryptographicUsageMask.MAC_GENERATE, enums.CryptographicUsageMask.MAC_VERIFY]))
-    client.activate(mac_id)
-    _, mac = client.mac(message, uid=mac_id, algorithm=enums.CryptographicAlgorithm.HMAC_SHA256)
-    out["mac_matches"] = mac == hmac.new(mac_key, message, hashlib.sha256).digest()
-    try:
-        client.decrypt(os.urandom(48), uid=uid, cryptographic_parameters={"block_cipher_mode": enums.BlockCipherMode.CBC,
-                       "padding_method": enums.PaddingMethod.PKCS5}, iv_counter_nonce=os.urandom(16))
-        out["garbage"] = "decrypted"
-    except Exception as error:
-        out["garbage"] = getattr(getattr(error, "reason", None), "name", type(error).__name__)
-
-
-if len(sys.argv) > 7 and sys.argv[7] == "crypt":
-    run_scenario(crypt)
 
 def register_locate(client, out):
     # Register a 96-byte secret and a named AES key, activate and get the secret, locate by name and by type.

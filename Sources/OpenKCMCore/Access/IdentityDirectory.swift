@@ -16,6 +16,8 @@ public final class IdentityDirectory: Sendable {
     /// takes effect here within that time; one made here takes effect at once.
     private let cache = Mutex<[String: (identity: Identity, readAt: ContinuousClock.Instant)]>([:])
     public static let cacheLifetime = Duration.seconds(5)
+    /// Certificate fingerprint to identity id, for as long as identities are cached.
+    private let certificates = Mutex<[String: (id: String, readAt: ContinuousClock.Instant)]>([:])
 
     public init(storage: SealedStorage, masterKey: MasterKey, clock: @escaping @Sendable () -> Date = { Date() }) {
         self.storage = storage
@@ -58,6 +60,7 @@ public final class IdentityDirectory: Sendable {
         try await storage.put(Identity.storageKey(id), value: RecordCoder.encode(identity))
         if let certificateFingerprint {
             try await storage.put(Identity.certificateKey(certificateFingerprint), value: Data(id.utf8))
+            certificates.withLock { $0[certificateFingerprint] = (id, ContinuousClock.now) }
         }
         return (identity, "okcm.\(id).\(secret)")
     }
@@ -77,10 +80,20 @@ public final class IdentityDirectory: Sendable {
 
     /// The live identity a TLS client certificate (its SHA-256 fingerprint, hex) was registered for.
     public func authenticate(certificateFingerprint fingerprint: String) async throws -> Identity {
-        guard fingerprint.utf8.count == 64, let data = try await storage.get(Identity.certificateKey(fingerprint)) else {
-            throw AccessError.unauthenticated
+        guard fingerprint.utf8.count == 64 else { throw AccessError.unauthenticated }
+        let id: String
+        if let cached = certificates.withLock({ $0[fingerprint] }), ContinuousClock.now - cached.readAt < Self.cacheLifetime {
+            id = cached.id
+        } else {
+            guard let data = try await storage.get(Identity.certificateKey(fingerprint)) else { throw AccessError.unauthenticated }
+            id = String(decoding: data, as: UTF8.self)
+            certificates.withLock { certificates in
+                if certificates.count > 10_000 { certificates.removeAll() }
+                certificates[fingerprint] = (id, ContinuousClock.now)
+            }
         }
-        let identity = try await lookUp(String(decoding: data, as: UTF8.self))
+        // The identity itself says whether it still holds this certificate and is live.
+        let identity = try await lookUp(id)
         guard !identity.revoked, identity.certificateFingerprint == fingerprint else { throw AccessError.unauthenticated }
         return identity
     }
@@ -116,6 +129,7 @@ public final class IdentityDirectory: Sendable {
         identity.revoked = true
         try await storage.put(key, value: RecordCoder.encode(identity))
         _ = cache.withLock { $0.removeValue(forKey: id) }
+        if let fingerprint = identity.certificateFingerprint { _ = certificates.withLock { $0.removeValue(forKey: fingerprint) } }
     }
 
     /// Revokes every crypto identity bound to `tenant` (and `service`, when

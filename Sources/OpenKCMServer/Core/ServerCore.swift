@@ -15,6 +15,8 @@ public final class ServerCore: Sendable {
     public let auditLog: AuditLogFile
     /// Serialises read-modify-write of one KMIP managed object (by storage key).
     package let objectLocks = KeyedAsyncLock<String>()
+    /// Decoded KMIP object records (never key material), see ``KMIPObjectRecordCache``.
+    let kmipRecords = KMIPObjectRecordCache()
     /// The keystore named by `--seal`: init wraps the MasterKey with it instead of making shares.
     public let configuredSeal: (any Keystore)?
     /// Why the last auto-unseal failed (cleared when one succeeds), for `seal-status`.

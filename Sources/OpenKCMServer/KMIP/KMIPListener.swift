@@ -96,7 +96,7 @@ public struct KMIPListener: Service {
 
     /// One message: refused unless the certificate belongs to a live identity and the server is unsealed.
     func respond(to bytes: [UInt8], fingerprint: String?) async -> [UInt8] {
-        let correlationID = UUID().uuidString.lowercased()
+        let correlationID = RandomUUID.make()
         guard let unsealed = try? operations.core.unsealed() else {
             return engine.refuse(bytes, reason: .permissionDenied, message: "the server is sealed")
         }

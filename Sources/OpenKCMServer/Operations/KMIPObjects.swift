@@ -15,7 +15,7 @@ extension Operations {
     }
 
     private func kmipStore(_ unsealed: ServerCore.Unsealed) -> KMIPObjectStore {
-        KMIPObjectStore(storage: core.barrier, keyChain: unsealed.keyChain)
+        KMIPObjectStore(storage: core.barrier, keyChain: unsealed.keyChain, cache: core.kmipRecords)
     }
 
     private func kmipObject(_ uid: String, tenant: TenantID, service: ServiceID, _ unsealed: ServerCore.Unsealed) async throws -> KMIPManagedObject {
@@ -28,7 +28,7 @@ extension Operations {
     /// Create: a new AES or HMAC key, Pre-Active, its material sealed under its own L4.
     func kmipCreateSymmetricKey(algorithm: KMIPCryptographicAlgorithm = .aes, length: Int32, usageMask: Int32?, names: [String], groups: [String], caller: Caller) async throws -> String {
         let (tenant, service) = try kmipScope(caller)
-        let uid = UUID().uuidString.lowercased()
+        let uid = RandomUUID.make()
         return try await perform(.kmipCreate, caller: caller, tenant: tenant, service: service, key: uid, sync: true) { unsealed in
             var material = SymmetricKey(size: SymmetricKeySize(bitCount: Int(length))).withUnsafeBytes { Array($0) }
             defer { material.zeroize() }
@@ -48,7 +48,7 @@ extension Operations {
     /// Register: the client's own key or secret, Pre-Active, sealed like a created one.
     func kmipRegister(_ object: KMIPManagedObject, material: [UInt8], caller: Caller) async throws -> String {
         let (tenant, service) = try kmipScope(caller)
-        let uid = UUID().uuidString.lowercased()
+        let uid = RandomUUID.make()
         return try await perform(.kmipRegister, caller: caller, tenant: tenant, service: service, key: uid, sync: true) { unsealed in
             var object = object
             let now = Int64(Date().timeIntervalSince1970)
@@ -116,7 +116,7 @@ extension Operations {
     /// old key had been activated and no Offset (or 0) is asked; Pre-Active otherwise.
     func kmipReKey(_ uid: String, offset: Int64?, version: KMIPVersion, caller: Caller) async throws -> String {
         let (tenant, service) = try kmipScope(caller)
-        let newUID = UUID().uuidString.lowercased()
+        let newUID = RandomUUID.make()
         return try await perform(.kmipReKey, caller: caller, tenant: tenant, service: service, key: uid, sync: true) { unsealed in
             try await core.objectLocks.withLock(KMIPManagedObject.storageKey(tenant: tenant, service: service, uniqueIdentifier: uid)) {
                 var old = try await kmipObject(uid, tenant: tenant, service: service, unsealed)
@@ -155,6 +155,7 @@ extension Operations {
     func kmipUndo(_ journal: KMIPBatchJournal, caller: Caller) async throws {
         let (tenant, service) = try kmipScope(caller)
         try await perform(.kmipUndo, caller: caller, tenant: tenant, service: service, sync: true) { _ in
+            defer { core.kmipRecords.removeAll() }
             try await journal.undo()
         }
     }

@@ -68,6 +68,6 @@ public struct RequestSetupMiddleware: RouterMiddleware {
         {
             return header
         }
-        return UUID().uuidString.lowercased()
+        return RandomUUID.make()
     }
 }

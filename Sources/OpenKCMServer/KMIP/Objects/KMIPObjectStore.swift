@@ -7,6 +7,7 @@ import OpenKCMCore
 struct KMIPObjectStore: Sendable {
     let storage: SealedStorage
     let keyChain: KeyChain
+    let cache: KMIPObjectRecordCache
 
     /// Seals `material` under a new L4 of the service and stores the object.
     func create(_ object: KMIPManagedObject, material: [UInt8]) async throws -> KMIPManagedObject {
@@ -34,8 +35,12 @@ struct KMIPObjectStore: Sendable {
     func get(_ uniqueIdentifier: String, tenant: TenantID, service: ServiceID) async throws -> KMIPManagedObject? {
         guard Self.isIdentifier(uniqueIdentifier) else { return nil }
         let key = KMIPManagedObject.storageKey(tenant: tenant, service: service, uniqueIdentifier: uniqueIdentifier)
+        if let cached = cache.object(at: key) { return cached }
+        let token = cache.readToken()
         guard let data = try await storage.get(key) else { return nil }
-        return try RecordCoder.decode(KMIPManagedObject.self, from: data, at: key)
+        let object = try RecordCoder.decode(KMIPManagedObject.self, from: data, at: key)
+        cache.remember(object, at: key, readAt: token)
+        return object
     }
 
     /// Every object of one (tenant, service).
@@ -51,14 +56,18 @@ struct KMIPObjectStore: Sendable {
     func put(_ object: KMIPManagedObject) async throws {
         let key = try Self.storageKey(of: object)
         try await KMIPBatchJournal.current?.recordBefore(key, in: storage)
+        cache.wrote(nil, at: key)
         try await storage.put(key, value: RecordCoder.encode(object))
+        cache.wrote(object, at: key)
     }
 
     /// Crypto-shreds: the record, and with it the only copy of the wrapped L4, is deleted.
     func delete(_ object: KMIPManagedObject) async throws {
         let key = try Self.storageKey(of: object)
         try await KMIPBatchJournal.current?.recordBefore(key, in: storage)
+        cache.wrote(nil, at: key)
         try await storage.delete(key)
+        cache.wrote(nil, at: key)
     }
 
     static func storageKey(of object: KMIPManagedObject) throws -> String {

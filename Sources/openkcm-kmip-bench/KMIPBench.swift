@@ -1,0 +1,114 @@
+import ArgumentParser
+import Foundation
+import KMIP
+import NIOCore
+import NIOPosix
+import NIOSSL
+
+/// Drives a KMIP server over mutual TLS with persistent connections, one
+/// request in flight per connection, and prints ops/s and latency
+/// percentiles as one Markdown table row.
+///
+/// Operations: `encrypt` (AES-GCM Encrypt of 64 bytes with a key made and
+/// activated first) and `create-get` (one batch: Create an AES-256 key, then
+/// Get it through the ID Placeholder). With `--rate`, requests are paced to
+/// that total rate across the connections. Latency is from writing a request
+/// to reading its answer.
+@main
+struct KMIPBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "openkcm-kmip-bench", abstract: "KMIP load over mutual TLS.")
+
+    @Option var host = "127.0.0.1"
+    @Option var port: Int
+    @Option(help: "Client certificate (PEM).") var cert: String
+    @Option(help: "Client key (PEM).") var key: String
+    @Option(help: "CA of the server's certificate (PEM).") var ca: String
+    @Option(help: "encrypt or create-get.") var operation = "encrypt"
+    @Option(help: "Connections, each with one request in flight.") var concurrency = 1
+    @Option(help: "Seconds to measure, after one second of warm-up.") var seconds = 10.0
+    @Option(help: "Total requests per second to pace to (default: as fast as answered).") var rate: Double?
+    @Option(help: "Event loop threads for the client.") var threads = 1
+
+    func run() async throws {
+        // Tasks then run on NIO's event loops, beside their channels, not on a separate pool.
+        _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        guard ["encrypt", "create-get"].contains(operation) else { throw ValidationError("--operation is encrypt or create-get") }
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.trustRoots = .file(ca)
+        tls.certificateChain = try NIOSSLCertificate.fromPEMFile(cert).map { .certificate($0) }
+        tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: key, format: .pem))
+        // The server's certificate names 127.0.0.1; the chain is still verified.
+        tls.certificateVerification = .noHostnameVerification
+        let context = try NIOSSLContext(configuration: tls)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
+        let results: [KMIPBenchConnection.Tally]
+        do {
+            results = try await measure(context: context, group: group)
+            try await group.shutdownGracefully()
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
+        }
+
+        let latencies = results.flatMap(\.latencies).sorted()
+        let failures = results.reduce(0) { $0 + $1.failures }
+        guard !latencies.isEmpty else { throw ValidationError("no request completed") }
+        func percentile(_ p: Double) -> Double { latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] * 1000 }
+        let opsPerSecond = Double(latencies.count) / seconds
+        print(String(format: "| %@ | %d | %@ | %.0f | %.3f | %.3f | %.3f | %d |", operation, concurrency, rate.map { String(format: "%.0f", $0) } ?? "max",
+                     opsPerSecond, percentile(0.5), percentile(0.99), percentile(0.999), failures))
+        if failures > 0 { throw ExitCode(2) }
+    }
+
+    /// Sets up the request, then drives every connection at once.
+    func measure(context: NIOSSLContext, group: any EventLoopGroup) async throws -> [KMIPBenchConnection.Tally] {
+        let request: [UInt8]
+        if operation == "encrypt" {
+            let created = try await KMIPBenchConnection.with(host: host, port: port, context: context, group: group) { connection in
+                try await connection.call(Self.message([(.create, Self.createAES), (.activate, [])]))
+            }
+            guard let uid = created.first?.payload?[.uniqueIdentifier]?.textValue else { throw ValidationError("Create failed: \(created)") }
+            request = Self.message([(.encrypt, [
+                TTLVItem(.uniqueIdentifier, .textString(uid)),
+                .structure(.cryptographicParameters, [TTLVItem(.blockCipherMode, .enumeration(KMIPBlockCipherMode.gcm.rawValue))]),
+                TTLVItem(.data, .byteString(Array(repeating: 0x61, count: 64))),
+            ])])
+        } else {
+            request = Self.message([(.create, Self.createAES), (.get, [])])
+        }
+        let warmUp = ContinuousClock.now + .seconds(1)
+        let end = warmUp + .milliseconds(Int(seconds * 1000))
+        let (host, port, connections) = (host, port, concurrency)
+        let interval = rate.map { Duration.nanoseconds(Int64(Double(connections) / $0 * 1e9)) }
+        return try await withThrowingTaskGroup(of: KMIPBenchConnection.Tally.self) { tasks in
+            for index in 0..<connections {
+                // Paced connections start staggered, so the total rate is even.
+                let offset = interval.map { $0 * Double(index) / Double(connections) } ?? .zero
+                tasks.addTask {
+                    try await KMIPBenchConnection.with(host: host, port: port, context: context, group: group) { connection in
+                        try await connection.drive(request, from: warmUp, until: end, interval: interval, offset: offset)
+                    }
+                }
+            }
+            var all: [KMIPBenchConnection.Tally] = []
+            for try await tally in tasks { all.append(tally) }
+            return all
+        }
+    }
+
+    static let createAES: [TTLVItem] = [
+        TTLVItem(.objectType, .enumeration(KMIPObjectType.symmetricKey.rawValue)),
+        .structure(.templateAttribute, [
+            .structure(.attribute, [TTLVItem(.attributeName, .textString("Cryptographic Algorithm")),
+                                    TTLVItem(.attributeValue, .enumeration(KMIPCryptographicAlgorithm.aes.rawValue))]),
+            .structure(.attribute, [TTLVItem(.attributeName, .textString("Cryptographic Length")), TTLVItem(.attributeValue, .integer(256))]),
+        ]),
+    ]
+
+    /// A KMIP 1.4 request message of these batch items.
+    static func message(_ items: [(KMIPOperation, [TTLVItem])]) -> [UInt8] {
+        let request = KMIPRequestMessage(header: KMIPRequestHeader(protocolVersion: .v1_4, batchCount: Int32(items.count)),
+                                         batchItems: items.map { KMIPRequestBatchItem(operation: $0.0, payload: $0.1) })
+        return TTLVEncoder.encode(request.ttlv)
+    }
+}
