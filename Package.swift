@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "OpenKCMSQLite", targets: ["OpenKCMSQLite"]),
         .library(name: "KMIP", targets: ["KMIP"]),
         .executable(name: "openkcm", targets: ["openkcm"]),
+        .library(name: "OpenKCMClient", targets: ["OpenKCMClient"]),
         .executable(name: "openkcm-bench", targets: ["openkcm-bench"]),
         .executable(name: "openkcm-kmip-bench", targets: ["openkcm-kmip-bench"]),
     ],
@@ -193,6 +194,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The Swift SDK for applications: envelope encryption of records and streams, data keys wrapped by OpenKCM.
+        .target(
+            name: "OpenKCMClient",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // A KMIP load generator: persistent mutual-TLS connections, closed or paced loops, latency percentiles.
         .executableTarget(
             name: "openkcm-kmip-bench",
@@ -221,6 +233,11 @@ let package = Package(
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ],
             resources: [.copy("Resources")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "OpenKCMClientTests",
+            dependencies: ["OpenKCMClient", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -279,6 +296,7 @@ let package = Package(
             name: "OpenKCMServerTests",
             dependencies: [
                 "OpenKCMCore",
+                "OpenKCMClient",
                 "KMIP",
                 "OpenKCMServer",
                 "OpenKCMSQLite",

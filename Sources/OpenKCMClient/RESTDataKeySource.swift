@@ -1,0 +1,121 @@
+public import AsyncHTTPClient
+public import Crypto
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// Wraps and unwraps data keys over OpenKCM's REST API, at the core or at a
+/// gateway (`POST /v1/tenants/{tenant}/services/{service}/wrap` and
+/// `/unwrap`), with a crypto identity's bearer token. Transient failures
+/// (no connection, 429, 502, 503, 504) are retried with exponential backoff
+/// and jitter; a refusal (401, 403, 404, 423 locked, 400) is not.
+public struct RESTDataKeySource: DataKeySource {
+    public struct Retry: Sendable {
+        public var attempts: Int
+        public var firstDelay: Duration
+        public var maximumDelay: Duration
+
+        public init(attempts: Int = 4, firstDelay: Duration = .milliseconds(50), maximumDelay: Duration = .seconds(2)) {
+            self.attempts = max(1, attempts)
+            self.firstDelay = firstDelay
+            self.maximumDelay = maximumDelay
+        }
+    }
+
+    public let baseURL: String
+    public let tenant: String
+    public let service: String
+    private let token: String
+    private let client: HTTPClient
+    public let retry: Retry
+    public let timeout: Duration
+
+    /// The client used unless another is given: pooled connections, and a
+    /// 2-second connect timeout, so an unreachable OpenKCM is reported (and
+    /// retried) quickly instead of after the default 10 seconds.
+    public static let defaultClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout.connect = .seconds(2)
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
+
+    public init(baseURL: String, tenant: String, service: String, token: String, client: HTTPClient = RESTDataKeySource.defaultClient,
+                retry: Retry = Retry(), timeout: Duration = .seconds(10)) {
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.tenant = tenant
+        self.service = service
+        self.token = token
+        self.client = client
+        self.retry = retry
+        self.timeout = timeout
+    }
+
+    private struct WrapRequest: Encodable { var plaintext: String; var context: [String: String] }
+    private struct WrapAnswer: Decodable { var wrapped: String }
+    private struct UnwrapRequest: Encodable { var wrapped: String; var context: [String: String] }
+    private struct UnwrapAnswer: Decodable { var plaintext: String }
+    private struct Problem: Decodable { var code: String?; var detail: String? }
+
+    public func wrap(_ key: SymmetricKey, context: [String: String]) async throws(OpenKCMClientError) -> [UInt8] {
+        let body = WrapRequest(plaintext: key.withUnsafeBytes { Data($0).base64EncodedString() }, context: context)
+        let answer: WrapAnswer = try await call("wrap", body)
+        guard let wrapped = Data(base64Encoded: answer.wrapped) else { throw .invalidResponse("wrapped is not base64") }
+        return Array(wrapped)
+    }
+
+    public func unwrap(_ wrapped: [UInt8], context: [String: String]) async throws(OpenKCMClientError) -> SymmetricKey {
+        let answer: UnwrapAnswer = try await call("unwrap", UnwrapRequest(wrapped: Data(wrapped).base64EncodedString(), context: context))
+        guard var bytes = Data(base64Encoded: answer.plaintext), bytes.count == 32 else { throw .invalidResponse("plaintext is not a 32-byte key") }
+        defer { bytes.resetBytes(in: 0..<bytes.count) }
+        return SymmetricKey(data: bytes)
+    }
+
+    private func call<Body: Encodable, Answer: Decodable>(_ operation: String, _ body: Body) async throws(OpenKCMClientError) -> Answer {
+        let url = "\(baseURL)/v1/tenants/\(Self.escape(tenant))/services/\(Self.escape(service))/\(operation)"
+        let payload: Data
+        do { payload = try JSONEncoder().encode(body) } catch { throw .invalidContext("not encodable") }
+        var delay = retry.firstDelay
+        var attempt = 1
+        while true {
+            do {
+                return try await send(url, payload)
+            } catch where error.isTransient && attempt < retry.attempts {
+                attempt += 1
+                // Full jitter: spread retries of many clients over the whole delay.
+                let jittered = Double.random(in: 0...1) * Double(delay.components.seconds * 1_000_000_000 + delay.components.attoseconds / 1_000_000_000)
+                try? await Task.sleep(for: .nanoseconds(Int64(jittered)))
+                delay = min(delay * 2, retry.maximumDelay)
+            }
+        }
+    }
+
+    private func send<Answer: Decodable>(_ url: String, _ payload: Data) async throws(OpenKCMClientError) -> Answer {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        request.body = .bytes(ByteBuffer(bytes: payload))
+        let status: Int
+        let bytes: ByteBuffer
+        do {
+            let response = try await client.execute(request, timeout: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000))
+            status = Int(response.status.code)
+            bytes = try await response.body.collect(upTo: 1 << 20)
+        } catch {
+            throw .unavailable("\(error)")
+        }
+        guard status == 200 else {
+            let problem = try? JSONDecoder().decode(Problem.self, from: Data(bytes.readableBytesView))
+            throw .refused(code: problem?.code ?? "http.\(status)", status: status, detail: problem?.detail ?? "HTTP \(status)")
+        }
+        do {
+            return try JSONDecoder().decode(Answer.self, from: Data(bytes.readableBytesView))
+        } catch {
+            throw .invalidResponse("the answer is not the expected JSON")
+        }
+    }
+
+    static func escape(_ segment: String) -> String {
+        segment.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? segment
+    }
+}
