@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "OpenKCMClient", targets: ["OpenKCMClient"]),
         .executable(name: "openkcm-bench", targets: ["openkcm-bench"]),
         .executable(name: "openkcm-kmip-bench", targets: ["openkcm-kmip-bench"]),
+        .executable(name: "openkcm-sdk-bench", targets: ["openkcm-sdk-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
@@ -203,6 +204,12 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        // The SDK beside raw swift-crypto, and streaming memory.
+        .executableTarget(
+            name: "openkcm-sdk-bench",
+            dependencies: ["OpenKCMClient", "OpenKCMCore", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         // A KMIP load generator: persistent mutual-TLS connections, closed or paced loops, latency percentiles.
