@@ -177,6 +177,9 @@ let package = Package(
             dependencies: [
                 "OpenKCMCore",
                 "OpenKCMServer",
+                "OpenKCMGateway",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -203,6 +206,21 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The edge gateway: local L4s, batched wraps and unwraps at the core, a short unwrap cache, lock events.
+        .target(
+            name: "OpenKCMGateway",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -304,6 +322,7 @@ let package = Package(
             dependencies: [
                 "OpenKCMCore",
                 "OpenKCMClient",
+                "OpenKCMGateway",
                 "KMIP",
                 "OpenKCMServer",
                 "OpenKCMSQLite",

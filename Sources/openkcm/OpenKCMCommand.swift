@@ -8,7 +8,7 @@ struct OpenKCMCommand: AsyncParsableCommand {
         abstract: "OpenKCM: sovereign, multi-tenant key management.",
         discussion: "Client commands talk to the server at $OPENKCM_ADDR with the token in $OPENKCM_TOKEN.",
         subcommands: [
-            ServerCommand.self, OperatorCommand.self, TenantCommand.self, L1Command.self, KeyCommand.self,
+            ServerCommand.self, GatewayCommand.self, OperatorCommand.self, TenantCommand.self, L1Command.self, KeyCommand.self,
             ServiceCommand.self, IdentityCommand.self, DataKeyCommand.self, WrapCommand.self, UnwrapCommand.self,
             RewrapCommand.self, AuditCommand.self, VersionCommand.self,
         ]

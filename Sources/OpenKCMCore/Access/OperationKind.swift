@@ -44,6 +44,7 @@ public enum OperationKind: String, Sendable, Hashable, Codable, CaseIterable, Cu
     case kmipMAC = "kmip.mac"
     case kmipMACVerify = "kmip.mac-verify"
     case kmipReKey = "kmip.rekey"
+    case dataKeyEvents = "datakey.events"
     case kmipUndo = "kmip.undo"
     // Audit
     case auditRead = "audit.read"
@@ -61,7 +62,7 @@ public enum OperationKind: String, Sendable, Hashable, Codable, CaseIterable, Cu
             .serviceCreate, .serviceList, .serviceRead, .serviceKeyRotate, .serviceDeactivate, .serviceDestroy:
             .governance
         case .identityCreate, .identityList, .identityRevoke: .identities
-        case .dataKeyGenerate, .dataKeyWrap, .dataKeyUnwrap, .dataKeyRewrap,
+        case .dataKeyGenerate, .dataKeyWrap, .dataKeyUnwrap, .dataKeyRewrap, .dataKeyEvents,
             .kmipCreate, .kmipRegister, .kmipLocate, .kmipGet, .kmipGetAttributes, .kmipGetAttributeList, .kmipActivate, .kmipChangeAttribute, .kmipRevoke, .kmipDestroy, .kmipEncrypt, .kmipDecrypt, .kmipMAC, .kmipMACVerify, .kmipReKey, .kmipUndo:
             .execution
         case .auditRead, .auditVerify: .audit

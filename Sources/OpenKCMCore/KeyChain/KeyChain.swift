@@ -20,6 +20,12 @@ public final class KeyChain: Sendable {
     let unreachableSince = Mutex<[TenantID: ContinuousClock.Instant]>([:])
     private let tenantLocks = KeyedAsyncLock<TenantID>()
     let memory = Mutex(KeyChainMemory())
+    private let broadcast = KeyChainEventBroadcast()
+
+    /// Every lock, unlock and destruction from now on, as it happens in this process.
+    public func events() -> AsyncStream<KeyChainEvent> {
+        broadcast.subscribe()
+    }
 
     /// - Parameters:
     ///   - storage: the unsealed barrier the key chain persists through.
@@ -106,6 +112,7 @@ public final class KeyChain: Sendable {
                 memory.tenants.removeValue(forKey: tenant)
                 memory.services.removeValue(forKey: tenant)
             }
+            broadcast.emit(.tenantDestroyed(tenant))
             try await storage.backend.purgeDeleted()
         }
     }
@@ -344,6 +351,7 @@ public final class KeyChain: Sendable {
     /// still unwrap but nothing new is wrapped.
     public func deactivateService(_ service: ServiceID, tenant: TenantID) async throws {
         try await updateService(tenant, service) { ring throws(KeyChainError) in ring.serviceKeys.deactivateAll() }
+        broadcast.emit(.serviceDeactivated(tenant, service))
     }
 
     /// Crypto-shreds a service: deletes its wrapped L3 versions. Every L4 they wrapped is unrecoverable.
@@ -353,6 +361,7 @@ public final class KeyChain: Sendable {
             _ = try await readService(tenant, service)
             try await storage.delete(ServiceKeyRing.storageKey(tenant, service))
             forgetService(tenant, service)
+            broadcast.emit(.serviceDestroyed(tenant, service))
             try await storage.backend.purgeDeleted()
         }
     }
@@ -414,17 +423,20 @@ public final class KeyChain: Sendable {
             memory.tenants[tenant] = .locked(reason: reason, cause: cause)
             memory.services.removeValue(forKey: tenant)
         }
+        broadcast.emit(.tenantLocked(tenant, cause: cause))
     }
 
     /// Lifts a lock (of any cause, or only of `cause`); the next operation
     /// unwraps the L2 through the L1 again.
     @discardableResult
     public func unlockTenant(_ tenant: TenantID, cause: LockCause? = nil) -> Bool {
-        memory.withLock { memory in
+        let unlocked = memory.withLock { memory in
             guard case .locked(_, let current) = memory.tenants[tenant], cause == nil || cause == current else { return false }
             memory.tenants.removeValue(forKey: tenant)
             return true
         }
+        if unlocked { broadcast.emit(.tenantUnlocked(tenant)) }
+        return unlocked
     }
 
     /// Why a tenant is locked, if it is.

@@ -9,6 +9,7 @@ public func buildRouter(operations: Operations, metrics: ServerMetrics = ServerM
     ServiceRoutes(operations: operations).register(on: router)
     IdentityRoutes(operations: operations).register(on: router)
     DataKeyRoutes(operations: operations).register(on: router)
+    EventRoutes(operations: operations).register(on: router)
     AuditRoutes(operations: operations).register(on: router)
     DocumentRoutes(operations: operations, metrics: metrics).register(on: router)
     return router

@@ -1,0 +1,88 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// The gateway's calls to the core: batched wrap and unwrap, and the event
+/// stream, all with the crypto identity's token.
+struct CoreConnection: Sendable {
+    let configuration: GatewayConfiguration
+    let client: HTTPClient
+
+    struct Item: Sendable {
+        /// base64: the key to wrap, or the wrapped blob.
+        var value: String
+        var context: [String: String]
+    }
+
+    private var base: String {
+        "\(configuration.coreURL)/v1/tenants/\(configuration.tenant)/services/\(configuration.service)"
+    }
+
+    /// `POST .../wrap/batch` or `.../unwrap/batch`; each item's base64 answer (`wrapped` or `plaintext`) or its problem.
+    func batch(_ operation: String, _ items: [Item]) async -> [Result<String, GatewayError>] {
+        let field = operation == "wrap" ? "plaintext" : "wrapped"
+        let answerField = operation == "wrap" ? "wrapped" : "plaintext"
+        let body: [String: Any] = ["items": items.map { [field: $0.value, "context": $0.context] as [String: Any] }]
+        let failure = { (error: GatewayError) in [Result<String, GatewayError>](repeating: .failure(error), count: items.count) }
+        do {
+            var request = HTTPClientRequest(url: "\(base)/\(operation)/batch")
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.headers.add(name: "Authorization", value: "Bearer \(configuration.token)")
+            request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body)))
+            let response = try await client.execute(request, timeout: .seconds(10))
+            let bytes = try await response.body.collect(upTo: 16 << 20)
+            let json = try JSONSerialization.jsonObject(with: Data(bytes.readableBytesView)) as? [String: Any] ?? [:]
+            guard response.status == .ok else { return failure(Self.problem(json, status: Int(response.status.code))) }
+            guard let results = json["results"] as? [[String: Any]], results.count == items.count else {
+                return failure(.unavailable("the core's batch answer does not match the request"))
+            }
+            return results.map { result in
+                if let problem = result["error"] as? [String: Any] { return .failure(Self.problem(problem, status: problem["status"] as? Int ?? 500)) }
+                guard let value = result[answerField] as? String else { return .failure(.unavailable("the core's answer lacks \(answerField)")) }
+                return .success(value)
+            }
+        } catch {
+            return failure(.unavailable("the core did not answer: \(error)"))
+        }
+    }
+
+    static func problem(_ json: [String: Any], status: Int) -> GatewayError {
+        GatewayError(status: status, code: json["code"] as? String ?? "core.http_\(status)", detail: json["detail"] as? String ?? "HTTP \(status)")
+    }
+
+    /// The core's event stream: each event's name as it arrives (`hello` first). Ends when the connection does.
+    func events() -> AsyncThrowingStream<String, any Error> {
+        AsyncThrowingStream { continuation in
+            let task = Task {
+                do {
+                    var request = HTTPClientRequest(url: "\(base)/events")
+                    request.headers.add(name: "Authorization", value: "Bearer \(configuration.token)")
+                    request.headers.add(name: "Accept", value: "text/event-stream")
+                    let response = try await client.execute(request, timeout: .hours(24 * 365))
+                    guard response.status == .ok else {
+                        let bytes = try await response.body.collect(upTo: 1 << 16)
+                        let json = (try? JSONSerialization.jsonObject(with: Data(bytes.readableBytesView))) as? [String: Any] ?? [:]
+                        throw Self.problem(json, status: Int(response.status.code))
+                    }
+                    var pending = ""
+                    for try await buffer in response.body {
+                        pending += String(decoding: buffer.readableBytesView, as: UTF8.self)
+                        while let end = pending.range(of: "\n\n") {
+                            let message = pending[..<end.lowerBound]
+                            pending = String(pending[end.upperBound...])
+                            for line in message.split(separator: "\n") where line.hasPrefix("event: ") {
+                                continuation.yield(String(line.dropFirst(7)))
+                            }
+                        }
+                    }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+}

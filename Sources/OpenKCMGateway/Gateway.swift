@@ -1,0 +1,125 @@
+public import AsyncHTTPClient
+import Crypto
+import Foundation
+public import Logging
+import Prometheus
+import Synchronization
+
+/// The edge beside an application (`openkcm gateway`): it makes data keys
+/// (L4) locally, has the core wrap and unwrap them in batches, and keeps
+/// unwrapped keys for a short time. It never holds L2 or L3. It follows the
+/// core's event stream: a tenant lock, a destroyed or retired service, or a
+/// lost stream empties its cache at once.
+public final class Gateway: Sendable {
+    public let configuration: GatewayConfiguration
+    let core: CoreConnection
+    let cache: UnwrapCache
+    let metrics = GatewayMetrics()
+    let logger: Logger
+    private let wraps: BatchCoalescer<CoreConnection.Item, String>
+    private let unwraps: BatchCoalescer<CoreConnection.Item, String>
+    private let eventsConnected = Atomic<Bool>(false)
+
+    public init(configuration: GatewayConfiguration, client: HTTPClient = .shared, logger: Logger = Logger(label: "openkcm.gateway")) {
+        self.configuration = configuration
+        self.logger = logger
+        let core = CoreConnection(configuration: configuration, client: client)
+        self.core = core
+        self.cache = UnwrapCache(lifetime: configuration.cacheLifetime, capacity: configuration.cacheCapacity)
+        let metrics = self.metrics
+        self.wraps = BatchCoalescer(limit: configuration.batchLimit, inFlight: configuration.batchesInFlight,
+                                    observe: { metrics.wrapBatchSize.record(Double($0)) }) { items in
+            let start = ContinuousClock.now
+            defer { metrics.coreLatency.record(ContinuousClock.now - start) }
+            return await core.batch("wrap", items)
+        }
+        self.unwraps = BatchCoalescer(limit: configuration.batchLimit, inFlight: configuration.batchesInFlight,
+                                      observe: { metrics.unwrapBatchSize.record(Double($0)) }) { items in
+            let start = ContinuousClock.now
+            defer { metrics.coreLatency.record(ContinuousClock.now - start) }
+            return await core.batch("unwrap", items)
+        }
+    }
+
+    /// Wraps a data key through the core (batched with concurrent requests); base64 in and out.
+    func wrap(_ key: String, context: [String: String]) async throws -> String {
+        do {
+            return try await wraps.submit(CoreConnection.Item(value: key, context: context))
+        } catch {
+            metrics.refusals.increment()
+            throw error
+        }
+    }
+
+    /// A data key made here, and its wrapped form from the core.
+    func dataKey(context: [String: String]) async throws -> (plaintext: String, wrapped: String) {
+        let key = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0).base64EncodedString() }
+        return (key, try await wrap(key, context: context))
+    }
+
+    /// Unwraps through the cache, or the core (batched); base64 in and out.
+    func unwrap(_ wrapped: String, context: [String: String]) async throws -> String {
+        guard let blob = Data(base64Encoded: wrapped) else {
+            throw GatewayError(status: 400, code: "request.invalid_base64", detail: "wrapped is not base64")
+        }
+        let slot = UnwrapCache.slot(wrapped: Array(blob), context: context)
+        if let key = cache.key(at: slot) {
+            metrics.cacheHits.increment()
+            return key.withUnsafeBytes { Data($0).base64EncodedString() }
+        }
+        metrics.cacheMisses.increment()
+        do {
+            let plaintext = try await unwraps.submit(CoreConnection.Item(value: wrapped, context: context))
+            // Cached only while the event stream is up: without it, nothing outlives a lock unseen.
+            if eventsConnected.load(ordering: .acquiring), var bytes = Data(base64Encoded: plaintext), bytes.count == 32 {
+                cache.store(SymmetricKey(data: bytes), at: slot)
+                bytes.resetBytes(in: 0..<bytes.count)
+            }
+            return plaintext
+        } catch {
+            metrics.refusals.increment()
+            throw error
+        }
+    }
+
+    /// Follows the core's events until cancelled, reconnecting with backoff.
+    /// Every (re)connection and every lock or destruction empties the cache.
+    public func followEvents() async {
+        var delay = Duration.milliseconds(250)
+        while !Task.isCancelled {
+            do {
+                for try await event in core.events() {
+                    switch event {
+                    case "hello":
+                        dropCache(because: "connected to the core's event stream")
+                        eventsConnected.store(true, ordering: .releasing)
+                        delay = .milliseconds(250)
+                    case "tenant.locked", "tenant.destroyed", "service.destroyed":
+                        dropCache(because: event)
+                    default:
+                        break
+                    }
+                }
+            } catch {
+                logger.warning("core event stream failed", metadata: ["error": .string("\(error)")])
+            }
+            eventsConnected.store(false, ordering: .releasing)
+            dropCache(because: "lost the core's event stream")
+            try? await Task.sleep(for: delay)
+            delay = min(delay * 2, .seconds(5))
+        }
+    }
+
+    private func dropCache(because reason: String) {
+        let dropped = cache.count
+        cache.removeAll()
+        metrics.cacheDrops.increment()
+        if dropped > 0 { logger.info("gateway cache emptied", metadata: ["reason": .string(reason), "keys": .stringConvertible(dropped)]) }
+    }
+
+    /// Whether the event stream is up (keys are cached only then).
+    public var isFollowingEvents: Bool { eventsConnected.load(ordering: .acquiring) }
+    public var cachedKeys: Int { cache.count }
+    /// The gateway's metrics in Prometheus text, as served at `/metrics`.
+    public var metricsText: String { metrics.text() }
+}

@@ -1,0 +1,32 @@
+/// What a gateway needs: the core it speaks for, the one (tenant, service)
+/// it serves, the crypto identity's token (the same token local
+/// applications present to it), where it listens, and its cache bounds.
+public struct GatewayConfiguration: Sendable {
+    public var coreURL: String
+    public var tenant: String
+    public var service: String
+    public var token: String
+    public var host: String
+    public var port: Int
+    /// How long an unwrapped data key is served from memory without asking the core.
+    public var cacheLifetime: Duration
+    public var cacheCapacity: Int
+    /// Wrap or unwrap requests sent to the core in one batch, at most (the core takes 1,000).
+    public var batchLimit: Int
+    /// Batches in flight to the core at once; requests arriving meanwhile wait for the next batch.
+    public var batchesInFlight: Int
+
+    public init(coreURL: String, tenant: String, service: String, token: String, host: String = "127.0.0.1", port: Int = 8300,
+                cacheLifetime: Duration = .seconds(60), cacheCapacity: Int = 100_000, batchLimit: Int = 1000, batchesInFlight: Int = 4) {
+        self.coreURL = coreURL.hasSuffix("/") ? String(coreURL.dropLast()) : coreURL
+        self.tenant = tenant
+        self.service = service
+        self.token = token
+        self.host = host
+        self.port = port
+        self.cacheLifetime = cacheLifetime
+        self.cacheCapacity = max(1, cacheCapacity)
+        self.batchLimit = min(max(1, batchLimit), 1000)
+        self.batchesInFlight = max(1, batchesInFlight)
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+public import Hummingbird
+
+/// The gateway's local REST API, the same shape as the core's data-key
+/// routes, so that the SDK's `RESTDataKeySource` speaks to either: `wrap`,
+/// `unwrap` and `datakey` under `/v1/tenants/{tenant}/services/{service}/`
+/// for the gateway's own (tenant, service), with the identity's bearer token;
+/// and `GET /v1/gateway/status`.
+extension Gateway {
+    public func router() -> Router<BasicRequestContext> {
+        let router = Router()
+        let prefix = "/v1/tenants/:tenant/services/:service"
+        router.post("\(prefix)/wrap") { request, context in
+            try await self.handle(request, context) { body in
+                guard let key = body["plaintext"] as? String, Data(base64Encoded: key)?.count == 32 else {
+                    throw GatewayError(status: 400, code: "request.invalid", detail: "plaintext must be a base64 32-byte key")
+                }
+                return ["wrapped": try await self.wrap(key, context: try Self.context(body))]
+            }
+        }
+        router.post("\(prefix)/unwrap") { request, context in
+            try await self.handle(request, context) { body in
+                guard let wrapped = body["wrapped"] as? String else { throw GatewayError(status: 400, code: "request.invalid", detail: "wrapped is required") }
+                return ["plaintext": try await self.unwrap(wrapped, context: try Self.context(body))]
+            }
+        }
+        router.post("\(prefix)/datakey") { request, context in
+            try await self.handle(request, context) { body in
+                let made = try await self.dataKey(context: try Self.context(body))
+                return ["plaintext": made.plaintext, "wrapped": made.wrapped]
+            }
+        }
+        router.get("/metrics") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: self.metrics.text())))
+        }
+        router.get("/v1/gateway/status") { request, _ in
+            guard self.authorized(request) else { return Self.problem(GatewayError(status: 401, code: "auth.unauthenticated", detail: "a valid bearer token is required")) }
+            return Self.json(200, ["tenant": self.configuration.tenant, "service": self.configuration.service,
+                                   "followingEvents": self.isFollowingEvents, "cachedKeys": self.cachedKeys])
+        }
+        return router
+    }
+
+    private func handle(_ request: Request, _ context: BasicRequestContext,
+                        _ body: ([String: Any]) async throws -> [String: Any]) async throws -> Response {
+        guard authorized(request) else { return Self.problem(GatewayError(status: 401, code: "auth.unauthenticated", detail: "a valid bearer token is required")) }
+        guard context.parameters.get("tenant") == configuration.tenant, context.parameters.get("service") == configuration.service else {
+            return Self.problem(GatewayError(status: 404, code: "gateway.wrong_scope",
+                                             detail: "this gateway serves \(configuration.tenant)/\(configuration.service) only"))
+        }
+        do {
+            var request = request
+            let buffer = try await request.collectBody(upTo: 1 << 20)
+            guard let json = try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView)) as? [String: Any] else {
+                throw GatewayError(status: 400, code: "request.invalid_json", detail: "the body must be a JSON object")
+            }
+            return Self.json(200, try await body(json))
+        } catch let error as GatewayError {
+            return Self.problem(error)
+        } catch {
+            return Self.problem(GatewayError(status: 500, code: "gateway.internal", detail: "internal error"))
+        }
+    }
+
+    /// The identity's own token, compared in constant time.
+    private func authorized(_ request: Request) -> Bool {
+        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else { return false }
+        let given = Array(header.utf8.dropFirst(7))
+        let expected = Array("\(configuration.token)".utf8)
+        guard given.count == expected.count else { return false }
+        return zip(given, expected).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+
+    static func context(_ body: [String: Any]) throws -> [String: String] {
+        guard let context = body["context"] else { return [:] }
+        guard let pairs = context as? [String: String] else { throw GatewayError(status: 400, code: "request.invalid_context", detail: "context must map strings to strings") }
+        return pairs
+    }
+
+    static func json(_ status: Int, _ object: [String: Any]) -> Response {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return Response(status: .init(code: status), headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func problem(_ error: GatewayError) -> Response {
+        let object: [String: Any] = ["type": "https://openkcm.dev/problems/\(error.code)", "title": error.code, "status": error.status,
+                                     "detail": error.detail, "code": error.code]
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return Response(status: .init(code: error.status), headers: [.contentType: "application/problem+json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

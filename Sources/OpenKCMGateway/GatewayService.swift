@@ -1,0 +1,21 @@
+public import Hummingbird
+public import ServiceLifecycle
+
+/// Runs a gateway: its local listener and its event follower, until graceful shutdown.
+public struct GatewayService: Service {
+    public let gateway: Gateway
+
+    public init(gateway: Gateway) {
+        self.gateway = gateway
+    }
+
+    public func run() async throws {
+        let app = Application(router: gateway.router(),
+                              configuration: .init(address: .hostname(gateway.configuration.host, port: gateway.configuration.port), serverName: "openkcm-gateway"),
+                              logger: gateway.logger)
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { await cancelWhenGracefulShutdown { await gateway.followEvents() } }
+            group.addTask { try await app.runService() }
+        }
+    }
+}

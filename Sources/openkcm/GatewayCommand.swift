@@ -1,0 +1,52 @@
+import ArgumentParser
+import Foundation
+import Logging
+import OpenKCMGateway
+import ServiceLifecycle
+import UnixSignals
+
+/// `openkcm gateway`: the edge beside an application.
+struct GatewayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gateway",
+        abstract: "Run a gateway beside an application: data keys made here, wrapped and unwrapped by the core in batches, a short unwrap cache.",
+        discussion: """
+            The gateway serves one (tenant, service) with that crypto identity's token, which local applications \
+            present to it as well. It answers the SDK's wrap, unwrap and datakey calls on the same paths as the core, \
+            follows the core's event stream, and empties its cache on a tenant lock, a destroyed service or a lost stream.
+            """)
+
+    @Option(help: "The core's REST address (or OPENKCM_CORE_ADDR).") var core: String?
+    @Option(help: "Tenant id.") var tenant: String
+    @Option(help: "Service id.") var service: String
+    @Option(name: .customLong("token-file"), help: "A file holding the crypto identity's token (or OPENKCM_TOKEN).") var tokenFile: String?
+    @Option(help: "Listen address, host:port (default 127.0.0.1:8300).") var address = "127.0.0.1:8300"
+    @Option(name: .customLong("cache-seconds"), help: "How long an unwrapped key is served from memory (default 60; 0 disables the cache).") var cacheSeconds = 60
+    @Option(name: .customLong("cache-size"), help: "At most this many unwrapped keys in memory (default 100000).") var cacheSize = 100_000
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        guard let core = core ?? environment["OPENKCM_CORE_ADDR"] else { throw ValidationError("--core (or OPENKCM_CORE_ADDR) is required") }
+        let token: String
+        if let tokenFile {
+            guard let text = try? String(contentsOfFile: tokenFile, encoding: .utf8) else { throw ValidationError("cannot read \(tokenFile)") }
+            token = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        } else if let fromEnvironment = environment["OPENKCM_TOKEN"] {
+            token = fromEnvironment
+        } else {
+            throw ValidationError("--token-file (or OPENKCM_TOKEN) is required")
+        }
+        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]), (0...65535).contains(port) else {
+            throw ValidationError("--address must be host:port, got '\(address)'")
+        }
+        guard cacheSeconds >= 0, cacheSize >= 1 else { throw ValidationError("--cache-seconds must be 0 or more and --cache-size 1 or more") }
+        let configuration = GatewayConfiguration(coreURL: core, tenant: tenant, service: service, token: token, host: String(address[..<colon]),
+                                                 port: port, cacheLifetime: .seconds(cacheSeconds), cacheCapacity: cacheSize)
+        var logger = Logger(label: "openkcm.gateway")
+        logger.logLevel = .info
+        let gateway = Gateway(configuration: configuration, logger: logger)
+        logger.info("gateway listening", metadata: ["address": .string(address), "core": .string(core), "tenant": .string(tenant), "service": .string(service)])
+        let group = ServiceGroup(configuration: .init(services: [GatewayService(gateway: gateway)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}

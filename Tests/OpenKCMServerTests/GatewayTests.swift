@@ -1,0 +1,135 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import OpenKCMClient
+import OpenKCMCore
+import OpenKCMGateway
+import OpenKCMServer
+import OpenKCMTestSupport
+import Synchronization
+import Testing
+
+/// Core + gateway + SDK in one process, over real HTTP: records through
+/// three tenants' gateways, batching, the unwrap cache, the kill switch
+/// reaching the edge within 1 s, and a destroyed service purged from the cache.
+@Suite struct GatewayTests {
+    /// A gateway's local listener on a free port, and its event follower, for the duration of `body`.
+    static func withGateway<T: Sendable>(_ configuration: GatewayConfiguration, _ body: @Sendable (Gateway, String) async throws -> T) async throws -> T {
+        let gateway = Gateway(configuration: configuration)
+        let app = Application(router: gateway.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        return try await app.test(.live) { client in
+            let follower = Task { await gateway.followEvents() }
+            defer { follower.cancel() }
+            for _ in 0..<200 where !gateway.isFollowingEvents { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(gateway.isFollowingEvents, "the gateway did not connect to the core's event stream")
+            return try await body(gateway, "http://127.0.0.1:\(try #require(client.port))")
+        }
+    }
+
+    @Test func recordsThroughGatewaysTheKillSwitchAndShredding() async throws {
+        let harness = try ServerHarness()
+        defer { harness.cleanUp() }
+        let core = try await harness.makeCore()
+        _ = try await core.initializeShamir(shares: 2, threshold: 2)
+        let unsealed = try core.unsealed()
+        var tokens: [String: String] = [:]
+        for name in ["acme", "globex", "initech"] {
+            try await unsealed.keyChain.createTenant(tenant(name), l1: harness.l1.reference)
+            try await unsealed.keyChain.createService(service("payments"), tenant: tenant(name))
+            tokens[name] = try await unsealed.identities.create(name: "\(name)-app", role: .crypto, tenant: tenant(name), service: service("payments")).token
+        }
+        let appTokens = tokens
+        try await harness.application(core).test(.live) { client in
+            let coreURL = "http://127.0.0.1:\(try #require(client.port))"
+            @Sendable func configuration(_ name: String) -> GatewayConfiguration {
+                GatewayConfiguration(coreURL: coreURL, tenant: name, service: "payments", token: appTokens[name]!)
+            }
+            try await Self.withGateway(configuration("acme")) { acmeGateway, acmeURL in
+                try await Self.withGateway(configuration("globex")) { globexGateway, globexURL in
+                    try await Self.withGateway(configuration("initech")) { _, initechURL in
+                        let urls = ["acme": acmeURL, "globex": globexURL, "initech": initechURL]
+                        var encryptors: [String: EnvelopeEncryptor] = [:]
+                        for (name, url) in urls {
+                            encryptors[name] = EnvelopeEncryptor(source: RESTDataKeySource(baseURL: url, tenant: name, service: "payments", token: appTokens[name]!),
+                                                                 reuse: DataKeyReuse(maximumMessages: 10))
+                        }
+                        let sealed = encryptors
+                        // 10,000 records across the three tenants, 64 at a time.
+                        let records = try await withThrowingTaskGroup(of: [(String, Int, [UInt8])].self) { group in
+                            for lane in 0..<64 {
+                                group.addTask {
+                                    var made: [(String, Int, [UInt8])] = []
+                                    for index in stride(from: lane, to: 10_000, by: 64) {
+                                        let name = ["acme", "globex", "initech"][index % 3]
+                                        made.append((name, index, try await sealed[name]!.encrypt(Array("record \(index)".utf8), context: ["row": "\(index)"])))
+                                    }
+                                    return made
+                                }
+                            }
+                            var all: [(String, Int, [UInt8])] = []
+                            for try await made in group { all += made }
+                            return all
+                        }
+                        #expect(records.count == 10_000)
+                        let opened = try await withThrowingTaskGroup(of: Int.self) { group in
+                            for lane in 0..<64 {
+                                group.addTask {
+                                    var good = 0
+                                    for (name, index, record) in records[lane...].enumerated().filter({ $0.offset % 64 == 0 }).map(\.element) {
+                                        if try await sealed[name]!.decrypt(record, context: ["row": "\(index)"]) == Array("record \(index)".utf8) { good += 1 }
+                                    }
+                                    return good
+                                }
+                            }
+                            return try await group.reduce(0, +)
+                        }
+                        #expect(opened == 10_000)
+                        let metrics = acmeGateway.metricsText
+                        #expect(metrics.contains("openkcm_gateway_cache_hits_total"), "\(metrics.prefix(300))")
+                        #expect(acmeGateway.cachedKeys > 0)
+
+                        // Moved to another tenant, or another context: refused.
+                        let acmeRecord = records.first { $0.0 == "acme" }!
+                        await #expect(throws: OpenKCMClientError.self) { try await sealed["globex"]!.decrypt(acmeRecord.2, context: ["row": "\(acmeRecord.1)"]) }
+                        await #expect(throws: OpenKCMClientError.self) { try await sealed["acme"]!.decrypt(acmeRecord.2, context: ["row": "x"]) }
+
+                        // The kill switch at the edge: acme decrypts in a loop (from the gateway's cache) while its L1 is unlinked.
+                        let unlinked = Mutex<ContinuousClock.Instant?>(nil)
+                        let looping = Task { () -> Duration? in
+                            while !Task.isCancelled {
+                                do {
+                                    _ = try await sealed["acme"]!.decrypt(acmeRecord.2, context: ["row": "\(acmeRecord.1)"])
+                                } catch {
+                                    if let start = unlinked.withLock({ $0 }) { return ContinuousClock.now - start }
+                                }
+                                try? await Task.sleep(for: .milliseconds(2))
+                            }
+                            return nil
+                        }
+                        try await Task.sleep(for: .milliseconds(200))
+                        unlinked.withLock { $0 = .now }
+                        try await unsealed.keyChain.unlinkL1(tenant("acme"))
+                        let timer = Task { try await Task.sleep(for: .seconds(3)); looping.cancel() }
+                        let refusedAfter = await looping.value
+                        timer.cancel()
+                        let elapsed = try #require(refusedAfter, "acme still decrypted 3 s after its L1 was unlinked")
+                        print("kill switch at the edge: first refusal through the gateway \(elapsed) after the unlink")
+                        #expect(elapsed < .seconds(1))
+                        #expect(acmeGateway.cachedKeys == 0)
+                        let globexRecord = records.first { $0.0 == "globex" }!
+                        #expect(try await sealed["globex"]!.decrypt(globexRecord.2, context: ["row": "\(globexRecord.1)"]) == Array("record \(globexRecord.1)".utf8))
+
+                        // Crypto-shredding a service: its records never open again, not even from the gateway's cache.
+                        #expect(globexGateway.cachedKeys > 0)
+                        try await unsealed.keyChain.destroyService(service("payments"), tenant: tenant("globex"))
+                        for _ in 0..<100 where globexGateway.cachedKeys > 0 { try await Task.sleep(for: .milliseconds(10)) }
+                        #expect(globexGateway.cachedKeys == 0)
+                        await #expect(throws: OpenKCMClientError.self) { try await sealed["globex"]!.decrypt(globexRecord.2, context: ["row": "\(globexRecord.1)"]) }
+                        let initechRecord = records.first { $0.0 == "initech" }!
+                        #expect(try await sealed["initech"]!.decrypt(initechRecord.2, context: ["row": "\(initechRecord.1)"]) == Array("record \(initechRecord.1)".utf8))
+                    }
+                }
+            }
+        }
+    }
+}
