@@ -55,7 +55,7 @@ struct KMIPBench: AsyncParsableCommand {
         guard !latencies.isEmpty else { throw ValidationError("no request completed") }
         func percentile(_ p: Double) -> Double { latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] * 1000 }
         let opsPerSecond = Double(latencies.count) / seconds
-        print(String(format: "| %@ | %d | %@ | %.0f | %.3f | %.3f | %.3f | %d |", operation, concurrency, rate.map { String(format: "%.0f", $0) } ?? "max",
+        emit(String(format: "| %@ | %d | %@ | %.0f | %.3f | %.3f | %.3f | %d |", operation, concurrency, rate.map { String(format: "%.0f", $0) } ?? "max",
                      opsPerSecond, percentile(0.5), percentile(0.99), percentile(0.999), failures))
         if failures > 0 { throw ExitCode(2) }
     }
@@ -94,6 +94,11 @@ struct KMIPBench: AsyncParsableCommand {
             for try await tally in tasks { all.append(tally) }
             return all
         }
+    }
+
+    /// Results go to standard output, unbuffered.
+    func emit(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 
     static let createAES: [TTLVItem] = [

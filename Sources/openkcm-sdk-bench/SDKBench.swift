@@ -46,13 +46,13 @@ struct SDKBench {
             for _ in 0..<(count / 10) { _ = try await encryptor.decrypt(sealed, context: context) }
             openBest = max(openBest, Double(count / 10) / seconds(ContinuousClock.now - start))
         }
-        print("openkcm-sdk-bench records: 1 KiB records, \(count) per round, best of \(rounds), 1 thread")
-        print("")
-        print("| operation | records/s | GB/s | vs raw |")
-        print("|---|---:|---:|---:|")
-        print(String(format: "| raw AES.GCM.seal, 1 KiB | %.0f | %.2f | 100%% |", rawBest, rawBest * 1024 / 1e9))
-        print(String(format: "| EnvelopeEncryptor.encrypt, 1 KiB | %.0f | %.2f | %.0f%% |", sdkBest, sdkBest * 1024 / 1e9, sdkBest / rawBest * 100))
-        print(String(format: "| EnvelopeEncryptor.decrypt, 1 KiB (an unwrap each, in-process core) | %.0f | %.2f | |", openBest, openBest * 1024 / 1e9))
+        emit("openkcm-sdk-bench records: 1 KiB records, \(count) per round, best of \(rounds), 1 thread")
+        emit("")
+        emit("| operation | records/s | GB/s | vs raw |")
+        emit("|---|---:|---:|---:|")
+        emit(String(format: "| raw AES.GCM.seal, 1 KiB | %.0f | %.2f | 100%% |", rawBest, rawBest * 1024 / 1e9))
+        emit(String(format: "| EnvelopeEncryptor.encrypt, 1 KiB | %.0f | %.2f | %.0f%% |", sdkBest, sdkBest * 1024 / 1e9, sdkBest / rawBest * 100))
+        emit(String(format: "| EnvelopeEncryptor.decrypt, 1 KiB (an unwrap each, in-process core) | %.0f | %.2f | |", openBest, openBest * 1024 / 1e9))
     }
 
     static func stream(_ encryptor: EnvelopeEncryptor, mebibytes: Int, directory: String) async throws {
@@ -78,12 +78,17 @@ struct SDKBench {
         let decrypting = seconds(ContinuousClock.now - start)
         let after = peakResidentMiB()
         let bytes = Double(mebibytes) * 1_048_576
-        print("openkcm-sdk-bench stream: \(mebibytes) MiB file, 64 KiB chunks, 1 MiB reads, files in \(directory)")
-        print(String(format: "encryptFile: %.2f s, %.2f GB/s; decryptFile: %.2f s, %.2f GB/s", encrypting, bytes / encrypting / 1e9, decrypting, bytes / decrypting / 1e9))
-        print(String(format: "peak resident memory: %.1f MiB before streaming, %.1f MiB after (the whole process)", before, after))
+        emit("openkcm-sdk-bench stream: \(mebibytes) MiB file, 64 KiB chunks, 1 MiB reads, files in \(directory)")
+        emit(String(format: "encryptFile: %.2f s, %.2f GB/s; decryptFile: %.2f s, %.2f GB/s", encrypting, bytes / encrypting / 1e9, decrypting, bytes / decrypting / 1e9))
+        emit(String(format: "peak resident memory: %.1f MiB before streaming, %.1f MiB after (the whole process)", before, after))
         let same = try FileManager.default.contentsEqual(atPath: plain, andPath: opened)
-        print("round trip: \(same ? "identical" : "DIFFERENT")")
+        emit("round trip: \(same ? "identical" : "DIFFERENT")")
         if !same || after >= 64 { exit(1) }
+    }
+
+    /// Results go to standard output, unbuffered.
+    static func emit(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 
     static func peakResidentMiB() -> Double {

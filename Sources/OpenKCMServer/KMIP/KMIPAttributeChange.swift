@@ -125,8 +125,9 @@ struct KMIPAttributeChange: Sendable {
         switch operation {
         case .addAttribute:
             guard list.count < 64 else { throw KMIPOperationError(.invalidField, "at most 64 instances of \(name)") }
-            list.append(try text(value))
-            return answer(list.last!)
+            let added = try text(value)
+            list.append(added)
+            return answer(added)
         case .modifyAttribute:
             let position = try instance()
             list[position] = try text(value)
