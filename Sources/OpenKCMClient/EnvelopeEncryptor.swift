@@ -49,6 +49,18 @@ public final class EnvelopeEncryptor: Sendable {
         return try parsed.open(key: key, context: encoded)
     }
 
+    /// Crypto-shreds a record's or stream's data key at OpenKCM (pass the
+    /// record, or at least a stream's header): it never opens again, from any
+    /// copy, and gateways drop it from their caches. Records sealed under the
+    /// same reused data key go with it; use ``DataKeyReuse/never`` for records
+    /// that must be shredded one by one.
+    public func destroy(_ ciphertext: [UInt8]) async throws(OpenKCMClientError) {
+        let (_, wrapped, _) = try EnvelopeRecord.readHeader(ciphertext)
+        try await source.destroy(wrapped)
+        // A key still in use for new records must not seal more under a shredded key.
+        current.withLock { keys in keys = keys.filter { $0.value.wrapped != wrapped } }
+    }
+
     /// A stream encryptor for data too large to hold: its own data key, wrapped now.
     public func streamEncryptor(context: [String: String] = [:], chunkSize: Int = StreamEncryptor.defaultChunkSize) async throws(OpenKCMClientError) -> StreamEncryptor {
         let encoded = try RecordContext.encode(context)

@@ -4,9 +4,9 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 
-/// Wraps and unwraps data keys over OpenKCM's REST API, at the core or at a
-/// gateway (`POST /v1/tenants/{tenant}/services/{service}/wrap` and
-/// `/unwrap`), with a crypto identity's bearer token. Transient failures
+/// Wraps, unwraps and destroys data keys over OpenKCM's REST API, at the core
+/// or at a gateway (`POST /v1/tenants/{tenant}/services/{service}/wrap`,
+/// `/unwrap`, `/destroy`), with a crypto identity's bearer token. Transient failures
 /// (no connection, 429, 502, 503, 504) are retried with exponential backoff
 /// and jitter; a refusal (401, 403, 404, 423 locked, 400) is not.
 public struct RESTDataKeySource: DataKeySource {
@@ -68,6 +68,14 @@ public struct RESTDataKeySource: DataKeySource {
         guard var bytes = Data(base64Encoded: answer.plaintext), bytes.count == 32 else { throw .invalidResponse("plaintext is not a 32-byte key") }
         defer { bytes.resetBytes(in: 0..<bytes.count) }
         return SymmetricKey(data: bytes)
+    }
+
+    private struct DestroyRequest: Encodable { var wrapped: String }
+    private struct DestroyAnswer: Decodable { var destroyed: Bool }
+
+    public func destroy(_ wrapped: [UInt8]) async throws(OpenKCMClientError) {
+        let answer: DestroyAnswer = try await call("destroy", DestroyRequest(wrapped: Data(wrapped).base64EncodedString()))
+        guard answer.destroyed else { throw .invalidResponse("the data key was not destroyed") }
     }
 
     private func call<Body: Encodable, Answer: Decodable>(_ operation: String, _ body: Body) async throws(OpenKCMClientError) -> Answer {

@@ -48,6 +48,26 @@ struct CoreConnection: Sendable {
         }
     }
 
+    /// `POST .../destroy`: one data key crypto-shredded at the core.
+    func destroy(_ wrapped: String) async -> Result<Void, GatewayError> {
+        do {
+            var request = HTTPClientRequest(url: "\(base)/destroy")
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.headers.add(name: "Authorization", value: "Bearer \(configuration.token)")
+            request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: ["wrapped": wrapped])))
+            let response = try await client.execute(request, timeout: .seconds(10))
+            let bytes = try await response.body.collect(upTo: 1 << 16)
+            guard response.status == .ok else {
+                let json = (try? JSONSerialization.jsonObject(with: Data(bytes.readableBytesView))) as? [String: Any] ?? [:]
+                return .failure(Self.problem(json, status: Int(response.status.code)))
+            }
+            return .success(())
+        } catch {
+            return .failure(.unavailable("the core did not answer: \(error)"))
+        }
+    }
+
     static func problem(_ json: [String: Any], status: Int) -> GatewayError {
         GatewayError(status: status, code: json["code"] as? String ?? "core.http_\(status)", detail: json["detail"] as? String ?? "HTTP \(status)")
     }

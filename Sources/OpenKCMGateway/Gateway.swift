@@ -82,6 +82,17 @@ public final class Gateway: Sendable {
         }
     }
 
+    /// Crypto-shreds one data key at the core, and forgets every cached key at once
+    /// (the core's event tells every other gateway too).
+    func destroy(_ wrapped: String) async throws {
+        let outcome = await core.destroy(wrapped)
+        dropCache(because: "a data key was destroyed here")
+        if case .failure(let error) = outcome {
+            metrics.refusals.increment()
+            throw error
+        }
+    }
+
     /// Follows the core's events until cancelled, reconnecting with backoff.
     /// Every (re)connection and every lock or destruction empties the cache.
     public func followEvents() async {
@@ -94,7 +105,7 @@ public final class Gateway: Sendable {
                         dropCache(because: "connected to the core's event stream")
                         eventsConnected.store(true, ordering: .releasing)
                         delay = .milliseconds(250)
-                    case "tenant.locked", "tenant.destroyed", "service.destroyed":
+                    case "tenant.locked", "tenant.destroyed", "service.destroyed", "datakey.destroyed":
                         dropCache(because: event)
                     default:
                         break

@@ -24,6 +24,13 @@ extension Gateway {
                 return ["plaintext": try await self.unwrap(wrapped, context: try Self.context(body))]
             }
         }
+        router.post("\(prefix)/destroy") { request, context in
+            try await self.handle(request, context) { body in
+                guard let wrapped = body["wrapped"] as? String else { throw GatewayError(status: 400, code: "request.invalid", detail: "wrapped is required") }
+                try await self.destroy(wrapped)
+                return ["destroyed": true]
+            }
+        }
         router.post("\(prefix)/datakey") { request, context in
             try await self.handle(request, context) { body in
                 let made = try await self.dataKey(context: try Self.context(body))

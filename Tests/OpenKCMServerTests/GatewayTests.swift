@@ -127,6 +127,31 @@ import Testing
                         await #expect(throws: OpenKCMClientError.self) { try await sealed["globex"]!.decrypt(globexRecord.2, context: ["row": "\(globexRecord.1)"]) }
                         let initechRecord = records.first { $0.0 == "initech" }!
                         #expect(try await sealed["initech"]!.decrypt(initechRecord.2, context: ["row": "\(initechRecord.1)"]) == Array("record \(initechRecord.1)".utf8))
+
+                        // Crypto-shredding one record's L4: a second initech gateway, both with the key cached; destroyed through
+                        // the first, the record opens through neither, while initech's other records do.
+                        try await Self.withGateway(configuration("initech")) { secondGateway, secondURL in
+                            let first = EnvelopeEncryptor(source: RESTDataKeySource(baseURL: initechURL, tenant: "initech", service: "payments",
+                                                                                    token: appTokens["initech"]!), reuse: .never)
+                            let second = EnvelopeEncryptor(source: RESTDataKeySource(baseURL: secondURL, tenant: "initech", service: "payments",
+                                                                                     token: appTokens["initech"]!), reuse: .never)
+                            let doomed = try await first.encrypt(Array("shred me".utf8), context: ["row": "doomed"])
+                            #expect(try await first.decrypt(doomed, context: ["row": "doomed"]) == Array("shred me".utf8))
+                            #expect(try await second.decrypt(doomed, context: ["row": "doomed"]) == Array("shred me".utf8))
+                            #expect(secondGateway.cachedKeys > 0)
+                            try await first.destroy(doomed)
+                            for _ in 0..<100 where secondGateway.cachedKeys > 0 { try await Task.sleep(for: .milliseconds(10)) }
+                            for encryptor in [first, second] {
+                                do {
+                                    _ = try await encryptor.decrypt(doomed, context: ["row": "doomed"])
+                                    Issue.record("a destroyed data key opened")
+                                } catch let error as OpenKCMClientError {
+                                    guard case .refused(let code, let status, _) = error else { Issue.record("\(error)"); continue }
+                                    #expect(code == "datakey.destroyed" && status == 410, "\(error)")
+                                }
+                            }
+                            #expect(try await second.decrypt(initechRecord.2, context: ["row": "\(initechRecord.1)"]) == Array("record \(initechRecord.1)".utf8))
+                        }
                     }
                 }
             }

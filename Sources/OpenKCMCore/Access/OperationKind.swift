@@ -45,6 +45,7 @@ public enum OperationKind: String, Sendable, Hashable, Codable, CaseIterable, Cu
     case kmipMACVerify = "kmip.mac-verify"
     case kmipReKey = "kmip.rekey"
     case dataKeyEvents = "datakey.events"
+    case dataKeyDestroy = "datakey.destroy"
     case kmipUndo = "kmip.undo"
     // Audit
     case auditRead = "audit.read"
@@ -62,7 +63,7 @@ public enum OperationKind: String, Sendable, Hashable, Codable, CaseIterable, Cu
             .serviceCreate, .serviceList, .serviceRead, .serviceKeyRotate, .serviceDeactivate, .serviceDestroy:
             .governance
         case .identityCreate, .identityList, .identityRevoke: .identities
-        case .dataKeyGenerate, .dataKeyWrap, .dataKeyUnwrap, .dataKeyRewrap, .dataKeyEvents,
+        case .dataKeyGenerate, .dataKeyWrap, .dataKeyUnwrap, .dataKeyRewrap, .dataKeyEvents, .dataKeyDestroy,
             .kmipCreate, .kmipRegister, .kmipLocate, .kmipGet, .kmipGetAttributes, .kmipGetAttributeList, .kmipActivate, .kmipChangeAttribute, .kmipRevoke, .kmipDestroy, .kmipEncrypt, .kmipDecrypt, .kmipMAC, .kmipMACVerify, .kmipReKey, .kmipUndo:
             .execution
         case .auditRead, .auditVerify: .audit

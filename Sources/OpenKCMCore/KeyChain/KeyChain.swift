@@ -27,6 +27,11 @@ public final class KeyChain: Sendable {
         broadcast.subscribe()
     }
 
+    /// Tells listeners that one L4 was destroyed (the server keeps the list of destroyed blobs).
+    public func announceDataKeyDestroyed(tenant: TenantID, service: ServiceID, digest: String) {
+        broadcast.emit(.dataKeyDestroyed(tenant, service, digest: digest))
+    }
+
     /// - Parameters:
     ///   - storage: the unsealed barrier the key chain persists through.
     ///   - keystores: resolves each tenant's L1 reference.

@@ -9,18 +9,20 @@ public enum KeyChainEvent: Sendable, Hashable {
     case tenantDestroyed(TenantID)
     case serviceDestroyed(TenantID, ServiceID)
     case serviceDeactivated(TenantID, ServiceID)
+    /// One data key (L4) was destroyed; `digest` is the SHA-256 of its wrapped blob, hex.
+    case dataKeyDestroyed(TenantID, ServiceID, digest: String)
 
     public var tenant: TenantID {
         switch self {
         case .tenantLocked(let tenant, _), .tenantUnlocked(let tenant), .tenantDestroyed(let tenant),
-             .serviceDestroyed(let tenant, _), .serviceDeactivated(let tenant, _): tenant
+             .serviceDestroyed(let tenant, _), .serviceDeactivated(let tenant, _), .dataKeyDestroyed(let tenant, _, _): tenant
         }
     }
 
     /// The service it names, if it is about one service.
     public var service: ServiceID? {
         switch self {
-        case .serviceDestroyed(_, let service), .serviceDeactivated(_, let service): service
+        case .serviceDestroyed(_, let service), .serviceDeactivated(_, let service), .dataKeyDestroyed(_, let service, _): service
         default: nil
         }
     }
@@ -33,6 +35,7 @@ public enum KeyChainEvent: Sendable, Hashable {
         case .tenantDestroyed: "tenant.destroyed"
         case .serviceDestroyed: "service.destroyed"
         case .serviceDeactivated: "service.deactivated"
+        case .dataKeyDestroyed: "datakey.destroyed"
         }
     }
 }

@@ -17,6 +17,8 @@ public final class ServerCore: Sendable {
     package let objectLocks = KeyedAsyncLock<String>()
     /// Decoded KMIP object records (never key material), see ``KMIPObjectRecordCache``.
     let kmipRecords = KMIPObjectRecordCache()
+    /// Data keys destroyed one by one (their blobs' digests), see ``DestroyedDataKeys``.
+    let destroyedDataKeys = DestroyedDataKeys()
     /// The keystore named by `--seal`: init wraps the MasterKey with it instead of making shares.
     public let configuredSeal: (any Keystore)?
     /// Why the last auto-unseal failed (cleared when one succeeds), for `seal-status`.

@@ -5,7 +5,8 @@ extension Operations {
     /// Rewraps an L4 blob under the service's current L3 version (execution).
     public func rewrapDataKey(_ blob: Data, tenant: TenantID, service: ServiceID, context: EncryptionContext, caller: Caller) async throws -> Data {
         try await perform(.dataKeyRewrap, caller: caller, tenant: tenant, service: service) { core in
-            try await core.keyChain.rewrapDataKey(blob, tenant: tenant, service: service, context: context)
+            try await refuseIfDestroyed(blob, tenant: tenant, service: service)
+            return try await core.keyChain.rewrapDataKey(blob, tenant: tenant, service: service, context: context)
         }
     }
 }

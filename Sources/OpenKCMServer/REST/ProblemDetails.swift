@@ -76,6 +76,7 @@ public struct ProblemDetails: Error, Sendable, Codable, Hashable {
             case .importRefused: .conflict
             }
         case is AuditLogError: .serviceUnavailable
+        case is DataKeyDestroyedError: .gone
         case let error as StorageError:
             if case .invalidKey = error { .badRequest } else { .internalServerError }
         default: .internalServerError

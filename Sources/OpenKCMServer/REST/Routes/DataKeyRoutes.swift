@@ -23,6 +23,15 @@ struct DataKeyRoutes {
     }
 
     func register(on router: Router<OpenKCMRequestContext>) {
+        // Crypto-shreds one data key: its blob never unwraps again, and gateways drop their copies.
+        router.post("/v1/tenants/:tenant/services/:service/destroy") { request, context in
+            let item = try await JSONBody.dataKeyItem(from: request, context: context)
+            guard let wrapped = item.wrapped, let blob = Data(base64Encoded: wrapped) else {
+                throw ProblemDetails(status: .badRequest, code: "request.invalid", detail: "'wrapped' must be the base64 wrapped data key")
+            }
+            let digest = try await operations.destroyDataKey(blob, tenant: try context.tenant(), service: try context.service(), caller: context.caller)
+            return JSONBody.response(json: Array(#"{"destroyed":true,"digest":"\#(digest)"}"#.utf8))
+        }
         for action in Action.allCases {
             router.post("/v1/tenants/:tenant/services/:service/\(action.rawValue)") { request, context in
                 let item = try await JSONBody.dataKeyItem(from: request, context: context)

@@ -1,0 +1,55 @@
+import Crypto
+import Foundation
+import OpenKCMCore
+import Synchronization
+
+/// Data keys (L4) destroyed one by one: the SHA-256 of each wrapped blob,
+/// stored per (tenant, service) under `destroyed-l4/` in sealed storage.
+/// An unwrap of a listed blob is refused, so the record it protected never
+/// opens again, whoever kept a copy of the blob. Each (tenant, service) list
+/// is held in memory and read again from storage every `lifetime`, so another
+/// replica's destructions apply here within that time; this process's own at once.
+final class DestroyedDataKeys: Sendable {
+    private let lists = Mutex<[String: (digests: Set<String>, readAt: ContinuousClock.Instant)]>([:])
+    let lifetime: Duration
+
+    init(lifetime: Duration = .seconds(5)) {
+        self.lifetime = lifetime
+    }
+
+    static func digest(_ blob: Data) -> String {
+        SHA256.hash(data: blob).map { String(format: "%02x", $0) }.joined()
+    }
+
+    private static func prefix(_ tenant: TenantID, _ service: ServiceID) -> String {
+        "destroyed-l4/\(tenant.rawValue)/\(service.rawValue)/"
+    }
+
+    func contains(_ blob: Data, tenant: TenantID, service: ServiceID, storage: SealedStorage) async throws -> Bool {
+        let scope = Self.prefix(tenant, service)
+        if let list = lists.withLock({ $0[scope] }), ContinuousClock.now - list.readAt < lifetime {
+            return list.digests.contains(Self.digest(blob))
+        }
+        let keys = try await storage.list(prefix: scope)
+        let digests = Set(keys.map { String($0.dropFirst(scope.count)) })
+        lists.withLock { lists in
+            if lists.count > 10_000 { lists.removeAll() }
+            lists[scope] = (digests, .now)
+        }
+        return digests.contains(Self.digest(blob))
+    }
+
+    /// Records a destruction; returns the blob's digest.
+    func add(_ blob: Data, tenant: TenantID, service: ServiceID, storage: SealedStorage) async throws -> String {
+        let digest = Self.digest(blob)
+        let scope = Self.prefix(tenant, service)
+        try await storage.put(scope + digest, value: Data(ISO8601DateFormatter().string(from: Date()).utf8))
+        lists.withLock { lists in
+            if var list = lists[scope] {
+                list.digests.insert(digest)
+                lists[scope] = list
+            }
+        }
+        return digest
+    }
+}
