@@ -227,7 +227,7 @@ let package = Package(
         // The SDK beside raw swift-crypto, and streaming memory.
         .executableTarget(
             name: "openkcm-sdk-bench",
-            dependencies: ["OpenKCMClient", "OpenKCMCore", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["OpenKCMClient", "OpenKCMCore", "OpenKCMGateway", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         // A KMIP load generator: persistent mutual-TLS connections, closed or paced loops, latency percentiles.

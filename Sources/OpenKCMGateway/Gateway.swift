@@ -42,7 +42,7 @@ public final class Gateway: Sendable {
     }
 
     /// Wraps a data key through the core (batched with concurrent requests); base64 in and out.
-    func wrap(_ key: String, context: [String: String]) async throws -> String {
+    public func wrap(_ key: String, context: [String: String]) async throws -> String {
         do {
             return try await wraps.submit(CoreConnection.Item(value: key, context: context))
         } catch {
@@ -52,13 +52,13 @@ public final class Gateway: Sendable {
     }
 
     /// A data key made here, and its wrapped form from the core.
-    func dataKey(context: [String: String]) async throws -> (plaintext: String, wrapped: String) {
+    public func dataKey(context: [String: String]) async throws -> (plaintext: String, wrapped: String) {
         let key = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0).base64EncodedString() }
         return (key, try await wrap(key, context: context))
     }
 
     /// Unwraps through the cache, or the core (batched); base64 in and out.
-    func unwrap(_ wrapped: String, context: [String: String]) async throws -> String {
+    public func unwrap(_ wrapped: String, context: [String: String]) async throws -> String {
         guard let blob = Data(base64Encoded: wrapped) else {
             throw GatewayError(status: 400, code: "request.invalid_base64", detail: "wrapped is not base64")
         }

@@ -17,7 +17,7 @@ public struct GatewayConfiguration: Sendable {
     public var batchesInFlight: Int
 
     public init(coreURL: String, tenant: String, service: String, token: String, host: String = "127.0.0.1", port: Int = 8300,
-                cacheLifetime: Duration = .seconds(60), cacheCapacity: Int = 100_000, batchLimit: Int = 1000, batchesInFlight: Int = 4) {
+                cacheLifetime: Duration = .seconds(60), cacheCapacity: Int = 100_000, batchLimit: Int = 1000, batchesInFlight: Int = 2) {
         self.coreURL = coreURL.hasSuffix("/") ? String(coreURL.dropLast()) : coreURL
         self.tenant = tenant
         self.service = service

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import OpenKCMClient
 import OpenKCMCore
+import OpenKCMGateway
 
 /// The SDK's cost beside raw swift-crypto, measured in one run:
 ///   records: EnvelopeEncryptor.encrypt of 1 KiB records against raw
@@ -10,12 +11,23 @@ import OpenKCMCore
 ///   stream: a 1 GiB file through encryptFile and decryptFile, with the
 ///   process's peak resident memory.
 ///
+///   gateway: an in-process gateway's wraps, from `concurrency` tasks at
+///   once, batched to a running core over HTTP: keys/s and the batch sizes.
+///
 /// Usage: openkcm-sdk-bench records [records per round] [rounds]
 ///        openkcm-sdk-bench stream [MiB] [directory]
+///        openkcm-sdk-bench gateway CORE-URL TENANT SERVICE TOKEN-FILE [seconds] [concurrency]
 @main
 struct SDKBench {
     static func main() async throws {
         let arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments.first == "gateway", arguments.count >= 5 {
+            let token = try String(contentsOfFile: arguments[4], encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            let inFlight = Int(ProcessInfo.processInfo.environment["OPENKCM_BENCH_BATCHES_IN_FLIGHT"] ?? "") ?? 2
+            try await gateway(GatewayConfiguration(coreURL: arguments[1], tenant: arguments[2], service: arguments[3], token: token, batchesInFlight: inFlight),
+                              seconds: arguments.count > 5 ? Double(arguments[5]) ?? 10 : 10, concurrency: arguments.count > 6 ? Int(arguments[6]) ?? 64 : 64)
+            return
+        }
         let chain = try await KeyChainDataKeySource.make()
         let encryptor = EnvelopeEncryptor(source: chain)
         if arguments.first == "stream" {
@@ -89,6 +101,37 @@ struct SDKBench {
     /// Results go to standard output, unbuffered.
     static func emit(_ line: String) {
         FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    }
+
+    static func gateway(_ configuration: GatewayConfiguration, seconds: Double, concurrency: Int) async throws {
+        let gateway = Gateway(configuration: configuration)
+        let key = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0).base64EncodedString() }
+        _ = try await gateway.wrap(key, context: ["record": "warm-up"])
+        let end = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+        let start = ContinuousClock.now
+        let wrapped = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<concurrency {
+                group.addTask {
+                    var count = 0
+                    while ContinuousClock.now < end {
+                        _ = try await gateway.wrap(key, context: ["record": "bench"])
+                        count += 1
+                    }
+                    return count
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        let elapsed = Self.seconds(ContinuousClock.now - start)
+        // Batch sizes from the gateway's own metrics (sum and count of the wrap histogram).
+        let text = gateway.metricsText
+        func value(_ prefix: String) -> Double {
+            text.split(separator: "\n").first { $0.hasPrefix(prefix) }.flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
+        }
+        let batches = value(#"openkcm_gateway_batch_size_count{operation="wrap"}"#)
+        let items = value(#"openkcm_gateway_batch_size_sum{operation="wrap"}"#)
+        emit("openkcm-sdk-bench gateway: \(concurrency) tasks wrapping through one in-process gateway for \(seconds) s, core at \(configuration.coreURL)")
+        emit(String(format: "wrapped: %d keys, %.0f keys/s; %.0f core batch calls, %.1f keys per batch", wrapped, Double(wrapped) / elapsed, batches, batches > 0 ? items / batches : 0))
     }
 
     static func peakResidentMiB() -> Double {
