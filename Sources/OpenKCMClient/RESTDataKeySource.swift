@@ -39,6 +39,13 @@ public struct RESTDataKeySource: DataKeySource {
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }()
 
+    /// A gateway listening on a Unix domain socket (`openkcm gateway --socket PATH`).
+    public init(unixSocket path: String, tenant: String, service: String, token: String, client: HTTPClient = RESTDataKeySource.defaultClient,
+                retry: Retry = Retry(), timeout: Duration = .seconds(10)) {
+        let host = path.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? path
+        self.init(baseURL: "http+unix://\(host)", tenant: tenant, service: service, token: token, client: client, retry: retry, timeout: timeout)
+    }
+
     public init(baseURL: String, tenant: String, service: String, token: String, client: HTTPClient = RESTDataKeySource.defaultClient,
                 retry: Retry = Retry(), timeout: Duration = .seconds(10)) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL

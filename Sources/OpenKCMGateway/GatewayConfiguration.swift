@@ -8,6 +8,9 @@ public struct GatewayConfiguration: Sendable {
     public var token: String
     public var host: String
     public var port: Int
+    /// A Unix domain socket to listen on instead of host and port: only processes
+    /// that may open the file (its directory's permissions) reach the gateway.
+    public var socketPath: String?
     /// How long an unwrapped data key is served from memory without asking the core.
     public var cacheLifetime: Duration
     public var cacheCapacity: Int
@@ -17,13 +20,15 @@ public struct GatewayConfiguration: Sendable {
     public var batchesInFlight: Int
 
     public init(coreURL: String, tenant: String, service: String, token: String, host: String = "127.0.0.1", port: Int = 8300,
-                cacheLifetime: Duration = .seconds(60), cacheCapacity: Int = 100_000, batchLimit: Int = 1000, batchesInFlight: Int = 2) {
+                socketPath: String? = nil, cacheLifetime: Duration = .seconds(60), cacheCapacity: Int = 100_000, batchLimit: Int = 1000,
+                batchesInFlight: Int = 2) {
         self.coreURL = coreURL.hasSuffix("/") ? String(coreURL.dropLast()) : coreURL
         self.tenant = tenant
         self.service = service
         self.token = token
         self.host = host
         self.port = port
+        self.socketPath = socketPath
         self.cacheLifetime = cacheLifetime
         self.cacheCapacity = max(1, cacheCapacity)
         self.batchLimit = min(max(1, batchLimit), 1000)

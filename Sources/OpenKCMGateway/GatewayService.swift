@@ -10,9 +10,9 @@ public struct GatewayService: Service {
     }
 
     public func run() async throws {
-        let app = Application(router: gateway.router(),
-                              configuration: .init(address: .hostname(gateway.configuration.host, port: gateway.configuration.port), serverName: "openkcm-gateway"),
-                              logger: gateway.logger)
+        let configuration = gateway.configuration
+        let address: BindAddress = configuration.socketPath.map { .unixDomainSocket(path: $0) } ?? .hostname(configuration.host, port: configuration.port)
+        let app = Application(router: gateway.router(), configuration: .init(address: address, serverName: "openkcm-gateway"), logger: gateway.logger)
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { await cancelWhenGracefulShutdown { await gateway.followEvents() } }
             group.addTask { try await app.runService() }

@@ -21,6 +21,7 @@ struct GatewayCommand: AsyncParsableCommand {
     @Option(help: "Service id.") var service: String
     @Option(name: .customLong("token-file"), help: "A file holding the crypto identity's token (or OPENKCM_TOKEN).") var tokenFile: String?
     @Option(help: "Listen address, host:port (default 127.0.0.1:8300).") var address = "127.0.0.1:8300"
+    @Option(help: "Listen on this Unix domain socket instead of --address (the SDK: RESTDataKeySource(unixSocket:...)).") var socket: String?
     @Option(name: .customLong("cache-seconds"), help: "How long an unwrapped key is served from memory (default 60; 0 disables the cache).") var cacheSeconds = 60
     @Option(name: .customLong("cache-size"), help: "At most this many unwrapped keys in memory (default 100000).") var cacheSize = 100_000
 
@@ -41,11 +42,11 @@ struct GatewayCommand: AsyncParsableCommand {
         }
         guard cacheSeconds >= 0, cacheSize >= 1 else { throw ValidationError("--cache-seconds must be 0 or more and --cache-size 1 or more") }
         let configuration = GatewayConfiguration(coreURL: core, tenant: tenant, service: service, token: token, host: String(address[..<colon]),
-                                                 port: port, cacheLifetime: .seconds(cacheSeconds), cacheCapacity: cacheSize)
+                                                 port: port, socketPath: socket, cacheLifetime: .seconds(cacheSeconds), cacheCapacity: cacheSize)
         var logger = Logger(label: "openkcm.gateway")
         logger.logLevel = .info
         let gateway = Gateway(configuration: configuration, logger: logger)
-        logger.info("gateway listening", metadata: ["address": .string(address), "core": .string(core), "tenant": .string(tenant), "service": .string(service)])
+        logger.info("gateway listening", metadata: ["address": .string(socket.map { "unix:\($0)" } ?? address), "core": .string(core), "tenant": .string(tenant), "service": .string(service)])
         let group = ServiceGroup(configuration: .init(services: [GatewayService(gateway: gateway)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }

@@ -158,3 +158,32 @@ import Testing
         }
     }
 }
+
+/// A gateway on a Unix domain socket, reached by the SDK.
+@Suite struct GatewaySocketTests {
+    @Test func theSDKReachesAGatewayOnAUnixSocket() async throws {
+        let harness = try ServerHarness()
+        defer { harness.cleanUp() }
+        let core = try await harness.makeCore()
+        _ = try await core.initializeShamir(shares: 2, threshold: 2)
+        let unsealed = try core.unsealed()
+        try await unsealed.keyChain.createTenant(tenant("acme"), l1: harness.l1.reference)
+        try await unsealed.keyChain.createService(service("payments"), tenant: tenant("acme"))
+        let token = try await unsealed.identities.create(name: "app", role: .crypto, tenant: tenant("acme"), service: service("payments")).token
+        let socket = harness.directory.appendingPathComponent("gateway.sock").path
+        try await harness.application(core).test(.live) { client in
+            let configuration = GatewayConfiguration(coreURL: "http://127.0.0.1:\(try #require(client.port))", tenant: "acme", service: "payments",
+                                                     token: token, socketPath: socket)
+            let service = Task { try await GatewayService(gateway: Gateway(configuration: configuration)).run() }
+            defer { service.cancel() }
+            for _ in 0..<200 where !FileManager.default.fileExists(atPath: socket) { try await Task.sleep(for: .milliseconds(10)) }
+            let encryptor = EnvelopeEncryptor(source: RESTDataKeySource(unixSocket: socket, tenant: "acme", service: "payments", token: token))
+            let record = try await encryptor.encrypt(Array("over a socket".utf8), context: ["k": "v"])
+            #expect(try await encryptor.decrypt(record, context: ["k": "v"]) == Array("over a socket".utf8))
+            let stranger = EnvelopeEncryptor(source: RESTDataKeySource(unixSocket: socket, tenant: "acme", service: "payments", token: "okcm.wrong.token"))
+            await #expect(throws: OpenKCMClientError.refused(code: "auth.unauthenticated", status: 401, detail: "a valid bearer token is required")) {
+                try await stranger.decrypt(record, context: ["k": "v"])
+            }
+        }
+    }
+}
