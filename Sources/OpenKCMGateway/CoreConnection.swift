@@ -19,28 +19,45 @@ struct CoreConnection: Sendable {
         "\(configuration.coreURL)/v1/tenants/\(configuration.tenant)/services/\(configuration.service)"
     }
 
+    private struct BatchItem: Encodable {
+        var plaintext: String?
+        var wrapped: String?
+        var context: [String: String]
+    }
+
+    private struct BatchRequest: Encodable { var items: [BatchItem] }
+
+    private struct BatchAnswer: Decodable {
+        struct Problem: Decodable { var status: Int?; var code: String?; var detail: String? }
+        struct Result: Decodable { var plaintext: String?; var wrapped: String?; var error: Problem? }
+        var results: [Result]
+    }
+
     /// `POST .../wrap/batch` or `.../unwrap/batch`; each item's base64 answer (`wrapped` or `plaintext`) or its problem.
     func batch(_ operation: String, _ items: [Item]) async -> [Result<String, GatewayError>] {
-        let field = operation == "wrap" ? "plaintext" : "wrapped"
-        let answerField = operation == "wrap" ? "wrapped" : "plaintext"
-        let body: [String: Any] = ["items": items.map { [field: $0.value, "context": $0.context] as [String: Any] }]
+        let wrapping = operation == "wrap"
+        let body = BatchRequest(items: items.map { wrapping ? BatchItem(plaintext: $0.value, context: $0.context) : BatchItem(wrapped: $0.value, context: $0.context) })
         let failure = { (error: GatewayError) in [Result<String, GatewayError>](repeating: .failure(error), count: items.count) }
         do {
             var request = HTTPClientRequest(url: "\(base)/\(operation)/batch")
             request.method = .POST
             request.headers.add(name: "Content-Type", value: "application/json")
             request.headers.add(name: "Authorization", value: "Bearer \(configuration.token)")
-            request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body)))
+            request.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(body)))
             let response = try await client.execute(request, timeout: .seconds(10))
             let bytes = try await response.body.collect(upTo: 16 << 20)
-            let json = try JSONSerialization.jsonObject(with: Data(bytes.readableBytesView)) as? [String: Any] ?? [:]
-            guard response.status == .ok else { return failure(Self.problem(json, status: Int(response.status.code))) }
-            guard let results = json["results"] as? [[String: Any]], results.count == items.count else {
-                return failure(.unavailable("the core's batch answer does not match the request"))
+            guard response.status == .ok else {
+                let json = (try? JSONSerialization.jsonObject(with: Data(bytes.readableBytesView))) as? [String: Any] ?? [:]
+                return failure(Self.problem(json, status: Int(response.status.code)))
             }
-            return results.map { result in
-                if let problem = result["error"] as? [String: Any] { return .failure(Self.problem(problem, status: problem["status"] as? Int ?? 500)) }
-                guard let value = result[answerField] as? String else { return .failure(.unavailable("the core's answer lacks \(answerField)")) }
+            let answer = try JSONDecoder().decode(BatchAnswer.self, from: Data(bytes.readableBytesView))
+            guard answer.results.count == items.count else { return failure(.unavailable("the core's batch answer does not match the request")) }
+            return answer.results.map { result in
+                if let problem = result.error {
+                    let status = problem.status ?? 500
+                    return .failure(GatewayError(status: status, code: problem.code ?? "core.http_\(status)", detail: problem.detail ?? "HTTP \(status)"))
+                }
+                guard let value = wrapping ? result.wrapped : result.plaintext else { return .failure(.unavailable("the core's answer lacks a value")) }
                 return .success(value)
             }
         } catch {
