@@ -68,11 +68,14 @@ public final class Gateway: Sendable {
             return key.withUnsafeBytes { Data($0).base64EncodedString() }
         }
         metrics.cacheMisses.increment()
+        let generation = cache.generation
+        let following = eventsConnected.load(ordering: .acquiring)
         do {
             let plaintext = try await unwraps.submit(CoreConnection.Item(value: wrapped, context: context))
-            // Cached only while the event stream is up: without it, nothing outlives a lock unseen.
-            if eventsConnected.load(ordering: .acquiring), var bytes = Data(base64Encoded: plaintext), bytes.count == 32 {
-                cache.store(SymmetricKey(data: bytes), at: slot)
+            // Cached only while the event stream is up, and only if no lock or loss emptied the
+            // cache while the core was answering: nothing outlives a lock unseen.
+            if following, var bytes = Data(base64Encoded: plaintext), bytes.count == 32 {
+                cache.store(SymmetricKey(data: bytes), at: slot, takenAt: generation)
                 bytes.resetBytes(in: 0..<bytes.count)
             }
             return plaintext

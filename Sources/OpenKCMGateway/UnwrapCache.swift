@@ -12,7 +12,13 @@ final class UnwrapCache: Sendable {
         var expires: ContinuousClock.Instant
     }
 
-    private let entries = Mutex<[SHA256Digest: Entry]>([:])
+    private struct State {
+        var entries: [SHA256Digest: Entry] = [:]
+        /// Bumped by every ``removeAll()``: a key unwrapped before it is not stored after it.
+        var generation: UInt64 = 0
+    }
+
+    private let state = Mutex(State())
     let lifetime: Duration
     let capacity: Int
 
@@ -36,35 +42,44 @@ final class UnwrapCache: Sendable {
     }
 
     func key(at slot: SHA256Digest) -> SymmetricKey? {
-        entries.withLock { entries in
-            guard let entry = entries[slot] else { return nil }
+        state.withLock { state in
+            guard let entry = state.entries[slot] else { return nil }
             guard entry.expires > .now else {
-                entries.removeValue(forKey: slot)
+                state.entries.removeValue(forKey: slot)
                 return nil
             }
             return entry.key
         }
     }
 
-    func store(_ key: SymmetricKey, at slot: SHA256Digest) {
+    /// Take before asking the core to unwrap; pass to ``store(_:at:takenAt:)``.
+    var generation: UInt64 { state.withLock { $0.generation } }
+
+    /// Keeps a key the core unwrapped, unless the cache was emptied since
+    /// `generation` was taken: a lock event that overtook the unwrap wins.
+    func store(_ key: SymmetricKey, at slot: SHA256Digest, takenAt generation: UInt64) {
         guard lifetime > .zero else { return }
-        entries.withLock { entries in
-            if entries.count >= capacity, entries[slot] == nil {
+        state.withLock { state in
+            guard state.generation == generation else { return }
+            if state.entries.count >= capacity, state.entries[slot] == nil {
                 let now = ContinuousClock.now
-                entries = entries.filter { $0.value.expires > now }
+                state.entries = state.entries.filter { $0.value.expires > now }
                 // Still full: drop an arbitrary tenth; a miss only costs one unwrap at the core.
-                if entries.count >= capacity {
-                    for slot in entries.keys.prefix(max(1, capacity / 10)) { entries.removeValue(forKey: slot) }
+                if state.entries.count >= capacity {
+                    for slot in state.entries.keys.prefix(max(1, capacity / 10)) { state.entries.removeValue(forKey: slot) }
                 }
             }
-            entries[slot] = Entry(key: key, expires: .now + lifetime)
+            state.entries[slot] = Entry(key: key, expires: .now + lifetime)
         }
     }
 
     /// Forgets every key (SymmetricKey zeroes its bytes when released).
     func removeAll() {
-        entries.withLock { $0.removeAll() }
+        state.withLock { state in
+            state.generation &+= 1
+            state.entries.removeAll()
+        }
     }
 
-    var count: Int { entries.withLock { $0.count } }
+    var count: Int { state.withLock { $0.entries.count } }
 }
