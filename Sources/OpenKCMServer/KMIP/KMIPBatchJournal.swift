@@ -4,7 +4,8 @@ import Synchronization
 
 /// What the items of one batch changed in storage, kept only when the client
 /// asked for Batch Error Continuation Option Undo: each write records the
-/// record as it was, and ``undo()`` puts them back, newest first.
+/// record as it was before the batch and as the batch left it, and
+/// ``undo(locks:)`` puts them back, all or none.
 final class KMIPBatchJournal: Sendable {
     /// The journal of the batch being answered, if it wants Undo.
     @TaskLocal static var current: KMIPBatchJournal?
@@ -13,6 +14,7 @@ final class KMIPBatchJournal: Sendable {
         var storage: SealedStorage
         var key: String
         var before: Data?
+        var after: Data?
     }
 
     private let entries = Mutex<[Entry]>([])
@@ -21,17 +23,39 @@ final class KMIPBatchJournal: Sendable {
     func recordBefore(_ key: String, in storage: SealedStorage) async throws {
         guard !entries.withLock({ $0.contains { $0.key == key } }) else { return }
         let before = try await storage.get(key)
-        entries.withLock { $0.append(Entry(storage: storage, key: key, before: before)) }
+        entries.withLock { $0.append(Entry(storage: storage, key: key, before: before, after: before)) }
     }
 
-    /// Puts every recorded key back as it was before the batch.
-    func undo() async throws {
-        for entry in entries.withLock({ $0 }).reversed() {
-            if let before = entry.before {
-                try await entry.storage.put(entry.key, value: before)
-            } else {
-                try await entry.storage.delete(entry.key)
-            }
+    /// Notes what the batch wrote at `key` (nil: deleted).
+    func recordAfter(_ key: String, value: Data?) {
+        entries.withLock { entries in
+            if let index = entries.firstIndex(where: { $0.key == key }) { entries[index].after = value }
         }
+    }
+
+    /// Puts every recorded key back as it was before the batch, holding each
+    /// object's lock, and only if every one still holds what this batch wrote:
+    /// a change another client made meanwhile (a Revoke, a Destroy) is never
+    /// overwritten. Returns false, having changed nothing, if one does not.
+    func undo(locks: KeyedAsyncLock<String>) async throws -> Bool {
+        let recorded = entries.withLock { $0 }
+        // One lock order for every undo, so two never wait on each other.
+        let keys = recorded.map(\.key).sorted()
+        return try await Self.holding(keys[...], locks) {
+            for entry in recorded where try await entry.storage.get(entry.key) != entry.after { return false }
+            for entry in recorded.reversed() {
+                if let before = entry.before {
+                    try await entry.storage.put(entry.key, value: before)
+                } else {
+                    try await entry.storage.delete(entry.key)
+                }
+            }
+            return true
+        }
+    }
+
+    private static func holding(_ keys: ArraySlice<String>, _ locks: KeyedAsyncLock<String>, _ body: () async throws -> Bool) async throws -> Bool {
+        guard let first = keys.first else { return try await body() }
+        return try await locks.withLock(first) { try await holding(keys.dropFirst(), locks, body) }
     }
 }

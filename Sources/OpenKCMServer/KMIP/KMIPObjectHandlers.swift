@@ -14,8 +14,7 @@ extension KMIPProtocolEngine {
         undoBatch = { journal, caller in
             guard let caller else { return false }
             do {
-                try await operations.kmipUndo(journal, caller: caller)
-                return true
+                return try await operations.kmipUndo(journal, caller: caller)
             } catch {
                 return false
             }

@@ -98,7 +98,9 @@ public struct KMIPProtocolEngine: Sendable {
         }
         if let journal, items.last?.resultStatus == .operationFailed, items.count > 1, let undo = undoBatch, await undo(journal, context.caller) {
             for index in items.indices.dropLast() where items[index].resultStatus == .success {
+                // What an undone item made no longer exists: no payload to act on.
                 items[index].resultStatus = .operationUndone
+                items[index].payload = nil
             }
         }
         return items
@@ -122,7 +124,9 @@ public struct KMIPProtocolEngine: Sendable {
         }
     }
 
-    /// Restores the batch's changes after a failed item under Undo; true when they were all restored.
+    /// Restores the batch's changes after a failed item under Undo: true when all
+    /// were restored, false when none were (another client changed one meanwhile);
+    /// then the earlier items stay answered Success, which they are.
     var undoBatch: (@Sendable (KMIPBatchJournal, Caller?) async -> Bool)?
 
     // MARK: ID Placeholder

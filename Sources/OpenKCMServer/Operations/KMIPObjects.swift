@@ -151,12 +151,13 @@ extension Operations {
         }
     }
 
-    /// Batch Error Continuation Option Undo: puts back what the batch's earlier items changed.
-    func kmipUndo(_ journal: KMIPBatchJournal, caller: Caller) async throws {
+    /// Batch Error Continuation Option Undo: puts back what the batch's earlier
+    /// items changed, or nothing if another client changed one of those objects since.
+    func kmipUndo(_ journal: KMIPBatchJournal, caller: Caller) async throws -> Bool {
         let (tenant, service) = try kmipScope(caller)
-        try await perform(.kmipUndo, caller: caller, tenant: tenant, service: service, sync: true) { _ in
+        return try await perform(.kmipUndo, caller: caller, tenant: tenant, service: service, sync: true) { _ in
             defer { core.kmipRecords.removeAll() }
-            try await journal.undo()
+            return try await journal.undo(locks: core.objectLocks)
         }
     }
 

@@ -57,7 +57,9 @@ struct KMIPObjectStore: Sendable {
         let key = try Self.storageKey(of: object)
         try await KMIPBatchJournal.current?.recordBefore(key, in: storage)
         cache.wrote(nil, at: key)
-        try await storage.put(key, value: RecordCoder.encode(object))
+        let record = try RecordCoder.encode(object)
+        try await storage.put(key, value: record)
+        KMIPBatchJournal.current?.recordAfter(key, value: record)
         cache.wrote(object, at: key)
     }
 
@@ -67,6 +69,7 @@ struct KMIPObjectStore: Sendable {
         try await KMIPBatchJournal.current?.recordBefore(key, in: storage)
         cache.wrote(nil, at: key)
         try await storage.delete(key)
+        KMIPBatchJournal.current?.recordAfter(key, value: nil)
         cache.wrote(nil, at: key)
     }
 
