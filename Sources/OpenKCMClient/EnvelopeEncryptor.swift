@@ -50,8 +50,10 @@ public final class EnvelopeEncryptor: Sendable {
     }
 
     /// Crypto-shreds a record's or stream's data key at OpenKCM (pass the
-    /// record, or at least a stream's header): it never opens again, from any
-    /// copy, and gateways drop it from their caches. Records sealed under the
+    /// record, or at least a stream's header): the core refuses that wrapped
+    /// key from then on (other core replicas within 5 s), and gateways drop
+    /// their cached keys. A copy rewrapped under a newer L3 version before the
+    /// destruction is another blob: destroy it too. Records sealed under the
     /// same reused data key go with it; use ``DataKeyReuse/never`` for records
     /// that must be shredded one by one.
     public func destroy(_ ciphertext: [UInt8]) async throws(OpenKCMClientError) {
@@ -65,7 +67,7 @@ public final class EnvelopeEncryptor: Sendable {
     public func streamEncryptor(context: [String: String] = [:], chunkSize: Int = StreamEncryptor.defaultChunkSize) async throws(OpenKCMClientError) -> StreamEncryptor {
         let encoded = try RecordContext.encode(context)
         let key = SymmetricKey(size: .bits256)
-        let wrapped = try await source.wrap(key, context: context)
+        let wrapped = try await Self.checked(source.wrap(key, context: context))
         return try StreamEncryptor(dataKey: key, wrappedKey: wrapped, context: encoded, chunkSize: chunkSize)
     }
 
@@ -76,6 +78,14 @@ public final class EnvelopeEncryptor: Sendable {
         guard kind == EnvelopeRecord.streamKind else { throw .malformed("a record, not a stream: use decrypt") }
         let key = try await source.unwrap(wrapped, context: context)
         return try StreamDecryptor(dataKey: key, context: encoded)
+    }
+
+    /// A wrapped key this SDK can write into a record and read back.
+    private static func checked(_ wrapped: [UInt8]) throws(OpenKCMClientError) -> [UInt8] {
+        guard (1...EnvelopeRecord.maximumWrappedKey).contains(wrapped.count) else {
+            throw .invalidResponse("a wrapped key of \(wrapped.count) bytes (at most \(EnvelopeRecord.maximumWrappedKey))")
+        }
+        return wrapped
     }
 
     /// The data key to seal `bytes` more bytes with: the current one while within the reuse limits, else a new one.
@@ -96,7 +106,7 @@ public final class EnvelopeEncryptor: Sendable {
         }
         if let taken { return taken }
         let key = SymmetricKey(size: .bits256)
-        let wrapped = try await source.wrap(key, context: context)
+        let wrapped = try await Self.checked(source.wrap(key, context: context))
         if reuse != .never {
             current.withLock { keys in
                 // Bounded: one entry per context in use; a burst of new contexts starts over.

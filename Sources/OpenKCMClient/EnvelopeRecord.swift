@@ -2,7 +2,7 @@ import Crypto
 import Foundation
 
 /// The SDK's self-describing ciphertext (format version 1; see
-/// docs/envelope-format.md, "Records and streams"). A record carries its
+/// docs/record-format.md). A record carries its
 /// wrapped data key and the data:
 ///
 ///     "OR" | 01 | kind 01 | u16 w | wrapped L4 (w bytes) | nonce (12) | ciphertext | tag (16)

@@ -1,7 +1,7 @@
 import Crypto
 
 /// Encrypts a stream of any length in bounded memory (format version 1, kind
-/// 02; see docs/envelope-format.md). The plaintext is cut into chunks of
+/// 02; see docs/record-format.md). The plaintext is cut into chunks of
 /// `chunkSize` bytes, each sealed with AES-256-GCM under a stream key derived
 /// from the data key with HKDF-SHA256 (a random salt, and the header and
 /// context in the info). Chunk i's nonce is seven zero bytes, i (u32), and a

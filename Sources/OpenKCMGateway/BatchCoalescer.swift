@@ -8,20 +8,32 @@ actor BatchCoalescer<Item: Sendable, Answer: Sendable> {
     private let send: Send
     private let limit: Int
     private let maximumInFlight: Int
+    /// Bytes a batch may carry, by `cost`: the core takes request bodies up to 1 MiB.
+    private let budget: Int
+    private let cost: @Sendable (Item) -> Int
+    /// Requests that may wait at once; past it, new ones are refused (the core is not keeping up).
+    private let maximumQueued: Int
     private var queue: [(item: Item, reply: CheckedContinuation<Answer, any Error>)] = []
     private var inFlight = 0
     /// Called with each batch's size, for metrics.
     private let observe: @Sendable (Int) -> Void
 
-    init(limit: Int, inFlight: Int, observe: @escaping @Sendable (Int) -> Void = { _ in }, send: @escaping Send) {
+    init(limit: Int, inFlight: Int, budget: Int = 768 << 10, maximumQueued: Int = 100_000, cost: @escaping @Sendable (Item) -> Int = { _ in 1 },
+         observe: @escaping @Sendable (Int) -> Void = { _ in }, send: @escaping Send) {
         self.send = send
         self.limit = limit
         self.maximumInFlight = inFlight
+        self.budget = budget
+        self.maximumQueued = maximumQueued
+        self.cost = cost
         self.observe = observe
     }
 
     func submit(_ item: Item) async throws -> Answer {
-        try await withCheckedThrowingContinuation { reply in
+        guard queue.count < maximumQueued else {
+            throw GatewayError(status: 503, code: "gateway.overloaded", detail: "too many requests are waiting for the core; retry")
+        }
+        return try await withCheckedThrowingContinuation { reply in
             queue.append((item, reply))
             if inFlight < maximumInFlight { startBatch() }
         }
@@ -29,7 +41,15 @@ actor BatchCoalescer<Item: Sendable, Answer: Sendable> {
 
     private func startBatch() {
         guard !queue.isEmpty else { return }
-        let batch = Array(queue.prefix(limit))
+        // Up to `limit` items and `budget` bytes; always at least one.
+        var count = 0
+        var bytes = 0
+        for entry in queue.prefix(limit) {
+            bytes += cost(entry.item)
+            if count > 0 && bytes > budget { break }
+            count += 1
+        }
+        let batch = Array(queue.prefix(count))
         queue.removeFirst(batch.count)
         inFlight += 1
         observe(batch.count)

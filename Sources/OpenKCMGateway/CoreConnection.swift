@@ -13,6 +13,11 @@ struct CoreConnection: Sendable {
         /// base64: the key to wrap, or the wrapped blob.
         var value: String
         var context: [String: String]
+
+        /// About what the item adds to a batch body (JSON escaping may add a little; the budget leaves room).
+        @Sendable static func encodedSize(_ item: Item) -> Int {
+            item.value.utf8.count + item.context.reduce(48) { $0 + $1.key.utf8.count + $1.value.utf8.count + 8 }
+        }
     }
 
     private var base: String {
@@ -89,7 +94,8 @@ struct CoreConnection: Sendable {
         GatewayError(status: status, code: json["code"] as? String ?? "core.http_\(status)", detail: json["detail"] as? String ?? "HTTP \(status)")
     }
 
-    /// The core's event stream: each event's name as it arrives (`hello` first). Ends when the connection does.
+    /// The core's event stream: each event's name as it arrives (`hello` first,
+    /// `keep-alive` for the core's periodic comment). Ends when the connection does.
     func events() -> AsyncThrowingStream<String, any Error> {
         AsyncThrowingStream { continuation in
             let task = Task {
@@ -109,8 +115,10 @@ struct CoreConnection: Sendable {
                         while let end = pending.range(of: "\n\n") {
                             let message = pending[..<end.lowerBound]
                             pending = String(pending[end.upperBound...])
-                            for line in message.split(separator: "\n") where line.hasPrefix("event: ") {
-                                continuation.yield(String(line.dropFirst(7)))
+                            for line in message.split(separator: "\n") {
+                                if line.hasPrefix("event: ") { continuation.yield(String(line.dropFirst(7))) }
+                                // The core's comment every 15 s: the stream is alive.
+                                if line.hasPrefix(":") { continuation.yield("keep-alive") }
                             }
                         }
                     }

@@ -27,13 +27,13 @@ public final class Gateway: Sendable {
         self.core = core
         self.cache = UnwrapCache(lifetime: configuration.cacheLifetime, capacity: configuration.cacheCapacity)
         let metrics = self.metrics
-        self.wraps = BatchCoalescer(limit: configuration.batchLimit, inFlight: configuration.batchesInFlight,
+        self.wraps = BatchCoalescer(limit: configuration.batchLimit, inFlight: configuration.batchesInFlight, cost: CoreConnection.Item.encodedSize,
                                     observe: { metrics.wrapBatchSize.record(Double($0)) }) { items in
             let start = ContinuousClock.now
             defer { metrics.coreLatency.record(ContinuousClock.now - start) }
             return await core.batch("wrap", items)
         }
-        self.unwraps = BatchCoalescer(limit: configuration.batchLimit, inFlight: configuration.batchesInFlight,
+        self.unwraps = BatchCoalescer(limit: configuration.batchLimit, inFlight: configuration.batchesInFlight, cost: CoreConnection.Item.encodedSize,
                                       observe: { metrics.unwrapBatchSize.record(Double($0)) }) { items in
             let start = ContinuousClock.now
             defer { metrics.coreLatency.record(ContinuousClock.now - start) }
@@ -101,28 +101,56 @@ public final class Gateway: Sendable {
     public func followEvents() async {
         var delay = Duration.milliseconds(250)
         while !Task.isCancelled {
+            let heard = Heartbeat()
+            let connected = ContinuousClock.now
             do {
-                for try await event in core.events() {
-                    switch event {
-                    case "hello":
-                        dropCache(because: "connected to the core's event stream")
-                        eventsConnected.store(true, ordering: .releasing)
-                        delay = .milliseconds(250)
-                    case "tenant.locked", "tenant.destroyed", "service.destroyed", "datakey.destroyed":
-                        dropCache(because: event)
-                    default:
-                        break
+                // A stream that goes quiet (a half-open connection) counts as lost:
+                // the core writes at least every 15 s.
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        for try await event in self.core.events() {
+                            heard.beat()
+                            self.handle(event)
+                        }
+                        throw GatewayError.unavailable("the core ended its event stream")
                     }
+                    group.addTask {
+                        while true {
+                            try await Task.sleep(for: .seconds(5))
+                            if heard.silence > Self.silenceLimit {
+                                throw GatewayError.unavailable("no word from the core's event stream for \(Self.silenceLimit)")
+                            }
+                        }
+                    }
+                    try await group.next()
+                    group.cancelAll()
                 }
             } catch {
-                logger.warning("core event stream failed", metadata: ["error": .string("\(error)")])
+                if !Task.isCancelled { logger.warning("core event stream lost", metadata: ["error": .string("\(error)")]) }
             }
             eventsConnected.store(false, ordering: .releasing)
             dropCache(because: "lost the core's event stream")
+            // A stream that lived a while was healthy: reconnect quickly; one that keeps failing, less often.
+            delay = ContinuousClock.now - connected > .seconds(30) ? .milliseconds(250) : min(delay * 2, .seconds(5))
             try? await Task.sleep(for: delay)
-            delay = min(delay * 2, .seconds(5))
         }
     }
+
+    /// How long the event stream may stay silent before it counts as lost (the core writes every 15 s).
+    static let silenceLimit: Duration = .seconds(40)
+
+    private func handle(_ event: String) {
+        switch event {
+        case "hello":
+            dropCache(because: "connected to the core's event stream")
+            eventsConnected.store(true, ordering: .releasing)
+        case "tenant.locked", "tenant.destroyed", "service.destroyed", "datakey.destroyed":
+            dropCache(because: event)
+        default:
+            break
+        }
+    }
+
 
     private func dropCache(because reason: String) {
         let dropped = cache.count
@@ -136,4 +164,15 @@ public final class Gateway: Sendable {
     public var cachedKeys: Int { cache.count }
     /// The gateway's metrics in Prometheus text, as served at `/metrics`.
     public var metricsText: String { metrics.text() }
+}
+
+/// When the core's event stream was last heard from.
+private final class Heartbeat: Sendable {
+    private let last = Mutex(ContinuousClock.now)
+
+    func beat() {
+        last.withLock { $0 = .now }
+    }
+
+    var silence: Duration { last.withLock { ContinuousClock.now - $0 } }
 }

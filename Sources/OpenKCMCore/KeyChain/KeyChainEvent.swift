@@ -40,8 +40,8 @@ public enum KeyChainEvent: Sendable, Hashable {
     }
 }
 
-/// Fans key-chain events out to every listener. A slow listener loses the
-/// oldest events past its buffer, never blocks the key chain.
+/// Fans key-chain events out to every listener. It never blocks the key
+/// chain: a listener whose buffer is full is ended instead.
 final class KeyChainEventBroadcast: Sendable {
     private let listeners = Mutex<[Int: AsyncStream<KeyChainEvent>.Continuation]>([:])
     private let nextID = Atomic<Int>(0)
@@ -55,6 +55,10 @@ final class KeyChainEventBroadcast: Sendable {
     }
 
     func emit(_ event: KeyChainEvent) {
-        for continuation in listeners.withLock({ Array($0.values) }) { continuation.yield(event) }
+        for continuation in listeners.withLock({ Array($0.values) }) {
+            // A listener too slow to keep up is cut off rather than silently missing a
+            // lock: its stream ends, and a gateway reconnects and empties its cache.
+            if case .dropped = continuation.yield(event) { continuation.finish() }
+        }
     }
 }

@@ -32,11 +32,14 @@ final class DestroyedDataKeys: Sendable {
         }
         let keys = try await storage.list(prefix: scope)
         let digests = Set(keys.map { String($0.dropFirst(scope.count)) })
-        lists.withLock { lists in
+        // Merged, never replaced: a destruction recorded here while storage was being read is kept.
+        let merged = lists.withLock { lists in
             if lists.count > 10_000 { lists.removeAll() }
-            lists[scope] = (digests, .now)
+            let merged = digests.union(lists[scope]?.digests ?? [])
+            lists[scope] = (merged, .now)
+            return merged
         }
-        return digests.contains(Self.digest(blob))
+        return merged.contains(Self.digest(blob))
     }
 
     /// Records a destruction; returns the blob's digest.
@@ -45,10 +48,9 @@ final class DestroyedDataKeys: Sendable {
         let scope = Self.prefix(tenant, service)
         try await storage.put(scope + digest, value: Data(ISO8601DateFormatter().string(from: Date()).utf8))
         lists.withLock { lists in
-            if var list = lists[scope] {
-                list.digests.insert(digest)
-                lists[scope] = list
-            }
+            var list = lists[scope] ?? ([], .now - lifetime)
+            list.digests.insert(digest)
+            lists[scope] = list
         }
         return digest
     }

@@ -16,6 +16,8 @@ struct KMIPCipher: Sendable {
     var tag: [UInt8]?
     /// GCM's tag length in bytes (Tag Length); NIST SP 800-38D allows 12 to 16 for general use.
     var tagLength = 16
+    /// The Tag Length the request named, if it named one.
+    var requestedTagLength: Int?
 
     init(_ payload: TTLVItem) throws(KMIPOperationError) {
         let parameters = payload[.cryptographicParameters]
@@ -29,6 +31,7 @@ struct KMIPCipher: Sendable {
         if mode == .gcm, let tagLength = parameters?[.tagLength]?.integerValue {
             guard (12...16).contains(tagLength) else { throw KMIPOperationError(.invalidField, "GCM tags are 12 to 16 bytes") }
             self.tagLength = Int(tagLength)
+            self.requestedTagLength = Int(tagLength)
         }
         self.mode = mode
         self.padding = parameters?[.paddingMethod]?.enumerationValue.flatMap(KMIPPaddingMethod.init(rawValue:))
@@ -42,6 +45,10 @@ struct KMIPCipher: Sendable {
         do {
             switch mode {
             case .gcm:
+                // A short tag is opened by way of CTR from IV | 2, which holds for 12-byte IVs only.
+                if tagLength < 16, let iv, iv.count != 12 {
+                    throw KMIPOperationError(.invalidField, "a GCM tag shorter than 16 bytes needs a 12-byte IV")
+                }
                 let nonce = try iv.map { try AES.GCM.Nonce(data: $0) } ?? AES.GCM.Nonce()
                 let sealed = try AES.GCM.seal(plaintext, using: key, nonce: nonce, authenticating: additionalData)
                 return (Array(sealed.ciphertext), iv == nil ? Array(nonce) : nil, Array(sealed.tag.prefix(tagLength)))
@@ -70,6 +77,9 @@ struct KMIPCipher: Sendable {
             case .gcm:
                 guard let tag, (12...16).contains(tag.count) else {
                     throw KMIPOperationError(.invalidField, "GCM Decrypt needs the Authenticated Encryption Tag (12 to 16 bytes)")
+                }
+                if let requested = requestedTagLength, requested != tag.count {
+                    throw KMIPOperationError(.invalidField, "the tag is \(tag.count) bytes, Tag Length says \(requested)")
                 }
                 if tag.count < 16 { return try openTruncated(ciphertext, tag: tag, iv: iv, key: key) }
                 let box = try AES.GCM.SealedBox(nonce: AES.GCM.Nonce(data: iv), ciphertext: ciphertext, tag: tag)
