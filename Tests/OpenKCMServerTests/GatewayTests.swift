@@ -71,6 +71,22 @@ import Testing
                             return all
                         }
                         #expect(records.count == 10_000)
+
+                        // A stream through the gateway: it opens whole, and fails cut short or with two chunks swapped.
+                        let big = (0..<(300 * 1024)).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+                        var writer = try await sealed["acme"]!.streamEncryptor(context: ["file": "f"], chunkSize: 64 * 1024)
+                        let stream = try writer.update(big) + (try writer.finish())
+                        func open(_ bytes: [UInt8]) async throws -> [UInt8] {
+                            var reader = try await sealed["acme"]!.streamDecryptor(header: Array(bytes.prefix(200)), context: ["file": "f"])
+                            return try reader.update(bytes) + (try reader.finish())
+                        }
+                        #expect(try await open(stream) == big)
+                        let header = stream.count - big.count - 5 * 16
+                        let chunk = 64 * 1024 + 16
+                        await #expect(throws: OpenKCMClientError.authenticationFailed) { _ = try await open(Array(stream.prefix(header + 2 * chunk))) }
+                        let swapped = Array(stream.prefix(header)) + Array(stream[(header + chunk)..<(header + 2 * chunk)])
+                            + Array(stream[header..<(header + chunk)]) + Array(stream[(header + 2 * chunk)...])
+                        await #expect(throws: OpenKCMClientError.authenticationFailed) { _ = try await open(swapped) }
                         let opened = try await withThrowingTaskGroup(of: Int.self) { group in
                             for lane in 0..<64 {
                                 group.addTask {

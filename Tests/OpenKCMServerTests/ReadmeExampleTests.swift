@@ -2,11 +2,12 @@ import Foundation
 import HummingbirdTesting
 import OpenKCMClient
 import OpenKCMCore
+import OpenKCMGateway
 import OpenKCMServer
 import OpenKCMTestSupport
 import Testing
 
-/// The Swift example in the README, compiled and run against a live core.
+/// The Swift example in the README, compiled and run through a gateway in front of a live core.
 /// Keep the body of `example` identical to the README's code block.
 @Suite struct ReadmeExampleTests {
     static func example(address: String, token: String, in directory: URL) async throws -> [UInt8] {
@@ -31,7 +32,7 @@ import Testing
         let source = try String(contentsOf: URL(fileURLWithPath: #filePath), encoding: .utf8)
         let body = source.components(separatedBy: "// --- README ---\n")[1].components(separatedBy: "        // --- end ---")[0]
         for line in body.split(separator: "\n") {
-            let code = line.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "address", with: "\"http://127.0.0.1:8200\"")
+            let code = line.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "address", with: "\"http://127.0.0.1:8300\"")
                 .replacingOccurrences(of: "sealedLedger", with: "\"ledger.csv.okcm\"").replacingOccurrences(of: "ledger,", with: "\"ledger.csv\",")
             #expect(readme.contains(code), "the README lacks: \(code)")
         }
@@ -45,8 +46,12 @@ import Testing
         try await unsealed.keyChain.createService(service("payments"), tenant: tenant("acme"))
         let token = try await unsealed.identities.create(name: "app", role: .crypto, tenant: tenant("acme"), service: service("payments")).token
         let directory = harness.directory
+        // Through a local gateway, as the README says.
         let card = try await harness.application(core).test(.live) { client in
-            try await Self.example(address: "http://127.0.0.1:\(try #require(client.port))", token: token, in: directory)
+            let configuration = GatewayConfiguration(coreURL: "http://127.0.0.1:\(try #require(client.port))", tenant: "acme", service: "payments", token: token)
+            return try await GatewayTests.withGateway(configuration) { _, gatewayURL in
+                try await Self.example(address: gatewayURL, token: token, in: directory)
+            }
         }
         #expect(card == Array("4242 4242 4242 4242".utf8))
         #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("ledger.csv.okcm").path))
