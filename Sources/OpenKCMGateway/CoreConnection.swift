@@ -14,9 +14,9 @@ struct CoreConnection: Sendable {
         var value: String
         var context: [String: String]
 
-        /// About what the item adds to a batch body (JSON escaping may add a little; the budget leaves room).
+        /// The most the item can add to a batch body: JSON escaping writes a context byte as up to 6.
         @Sendable static func encodedSize(_ item: Item) -> Int {
-            item.value.utf8.count + item.context.reduce(48) { $0 + $1.key.utf8.count + $1.value.utf8.count + 8 }
+            item.value.utf8.count + item.context.reduce(48) { $0 + 6 * ($1.key.utf8.count + $1.value.utf8.count) + 8 }
         }
     }
 

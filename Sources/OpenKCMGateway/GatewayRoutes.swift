@@ -81,6 +81,12 @@ extension Gateway {
     static func context(_ body: [String: Any]) throws -> [String: String] {
         guard let context = body["context"] else { return [:] }
         guard let pairs = context as? [String: String] else { throw GatewayError(status: 400, code: "request.invalid_context", detail: "context must map strings to strings") }
+        // The core's limits, checked here so that one oversized item never fails a whole batch.
+        let size = pairs.reduce(2) { $0 + 4 + $1.key.utf8.count + $1.value.utf8.count }
+        guard pairs.count <= 64, size <= 8192, pairs.allSatisfy({ (1...255).contains($0.key.utf8.count) && $0.value.utf8.count <= 1024 }) else {
+            throw GatewayError(status: 400, code: "request.invalid_context",
+                               detail: "at most 64 pairs, keys of 1 to 255 bytes, values up to 1024 bytes, 8192 bytes in all")
+        }
         return pairs
     }
 

@@ -41,12 +41,12 @@ struct GatewayCommand: AsyncParsableCommand {
             throw ValidationError("--address must be host:port, got '\(address)'")
         }
         // The local API carries bearer tokens and plaintext data keys over plain HTTP: loopback or a Unix socket only.
-        let host = String(address[..<colon])
-        guard socket != nil || ["127.0.0.1", "::1", "[::1]", "localhost"].contains(host) else {
+        let host = String(address[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        guard socket != nil || ["127.0.0.1", "::1", "localhost"].contains(host) else {
             throw ValidationError("--address must be a loopback address (127.0.0.1, ::1, localhost): the gateway speaks plain HTTP; use --socket for a Unix socket")
         }
         guard cacheSeconds >= 0, cacheSize >= 1 else { throw ValidationError("--cache-seconds must be 0 or more and --cache-size 1 or more") }
-        let configuration = GatewayConfiguration(coreURL: core, tenant: tenant, service: service, token: token, host: String(address[..<colon]),
+        let configuration = GatewayConfiguration(coreURL: core, tenant: tenant, service: service, token: token, host: host,
                                                  port: port, socketPath: socket, cacheLifetime: .seconds(cacheSeconds), cacheCapacity: cacheSize)
         var logger = Logger(label: "openkcm.gateway")
         logger.logLevel = .info

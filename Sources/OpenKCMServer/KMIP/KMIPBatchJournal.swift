@@ -18,12 +18,20 @@ final class KMIPBatchJournal: Sendable {
     }
 
     private let entries = Mutex<[Entry]>([])
+    /// Set when another client changed one of the batch's objects between two of its items.
+    private let conflicted = Mutex(false)
 
-    /// Notes `key`'s value before a write; only its first value in the batch matters.
+    /// Notes `key`'s value before a write: the first time, as the value to go
+    /// back to; later, to check that nobody else changed it since the batch's last write.
     func recordBefore(_ key: String, in storage: SealedStorage) async throws {
-        guard !entries.withLock({ $0.contains { $0.key == key } }) else { return }
-        let before = try await storage.get(key)
-        entries.withLock { $0.append(Entry(storage: storage, key: key, before: before, after: before)) }
+        let current = try await storage.get(key)
+        entries.withLock { entries in
+            if let entry = entries.first(where: { $0.key == key }) {
+                if entry.after != current { conflicted.withLock { $0 = true } }
+            } else {
+                entries.append(Entry(storage: storage, key: key, before: current, after: current))
+            }
+        }
     }
 
     /// Notes what the batch wrote at `key` (nil: deleted).
@@ -37,7 +45,10 @@ final class KMIPBatchJournal: Sendable {
     /// object's lock, and only if every one still holds what this batch wrote:
     /// a change another client made meanwhile (a Revoke, a Destroy) is never
     /// overwritten. Returns false, having changed nothing, if one does not.
-    func undo(locks: KeyedAsyncLock<String>) async throws -> Bool {
+    /// `forget` is called for every restored key while its lock is still held,
+    /// so that no cache hands out what the batch wrote.
+    func undo(locks: KeyedAsyncLock<String>, forget: (String) -> Void) async throws -> Bool {
+        guard !conflicted.withLock({ $0 }) else { return false }
         let recorded = entries.withLock { $0 }
         // One lock order for every undo, so two never wait on each other.
         let keys = recorded.map(\.key).sorted()
@@ -49,6 +60,7 @@ final class KMIPBatchJournal: Sendable {
                 } else {
                     try await entry.storage.delete(entry.key)
                 }
+                forget(entry.key)
             }
             return true
         }

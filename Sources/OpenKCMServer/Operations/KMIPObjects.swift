@@ -157,7 +157,7 @@ extension Operations {
         let (tenant, service) = try kmipScope(caller)
         return try await perform(.kmipUndo, caller: caller, tenant: tenant, service: service, sync: true) { _ in
             defer { core.kmipRecords.removeAll() }
-            return try await journal.undo(locks: core.objectLocks)
+            return try await journal.undo(locks: core.objectLocks) { key in core.kmipRecords.wrote(nil, at: key) }
         }
     }
 

@@ -8,10 +8,11 @@ extension Operations {
         let all = try await perform(.dataKeyEvents, caller: caller, tenant: tenant, service: service) { core in
             core.keyChain.events()
         }
-        return AsyncStream { continuation in
+        return AsyncStream(bufferingPolicy: .bufferingNewest(1024)) { continuation in
             let relay = Task {
                 for await event in all where event.tenant == tenant && (event.service == nil || event.service == service) {
-                    continuation.yield(event)
+                    // A subscriber that cannot keep up is cut off rather than silently missing a lock.
+                    if case .dropped = continuation.yield(event) { break }
                 }
                 continuation.finish()
             }

@@ -20,18 +20,21 @@ struct EventRoutes {
             let headers: HTTPFields = [.contentType: "text/event-stream", .cacheControl: "no-store"]
             return Response(status: .ok, headers: headers, body: ResponseBody { writer in
                 try await writer.write(ByteBuffer(string: "event: hello\ndata: {}\n\n"))
-                let (lines, continuation) = AsyncStream.makeStream(of: String.self)
+                // Bounded: a gateway that stops reading is cut off (its stream ends) once 1,024 lines wait.
+                let (lines, continuation) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingNewest(1024))
                 // Graceful shutdown ends the stream, so a connected gateway never holds the server up.
                 try await withGracefulShutdownHandler {
                     try await withThrowingDiscardingTaskGroup { group in
                         group.addTask {
-                            for await event in events { continuation.yield(Self.line(event)) }
+                            for await event in events {
+                                if case .dropped = continuation.yield(Self.line(event)) { break }
+                            }
                             continuation.finish()
                         }
                         group.addTask {
                             while true {
                                 try await Task.sleep(for: Self.keepAlive)
-                                continuation.yield(": keep-alive\n\n")
+                                if case .dropped = continuation.yield(": keep-alive\n\n") { continuation.finish() }
                             }
                         }
                         for await line in lines { try await writer.write(ByteBuffer(string: line)) }
