@@ -14,16 +14,8 @@ import Testing
     @Test func recordsAndStreamsThroughTheCore() async throws {
         let harness = try ServerHarness()
         defer { harness.cleanUp() }
-        let core = try await harness.makeCore()
-        _ = try await core.initializeShamir(shares: 2, threshold: 2)
+        let (core, appTokens) = try await harness.coreWithTenants(["acme", "globex", "initech"])
         let unsealed = try core.unsealed()
-        var tokens: [String: String] = [:]
-        for name in ["acme", "globex", "initech"] {
-            try await unsealed.keyChain.createTenant(tenant(name), l1: harness.l1.reference)
-            try await unsealed.keyChain.createService(service("payments"), tenant: tenant(name))
-            tokens[name] = try await unsealed.identities.create(name: "\(name)-app", role: .crypto, tenant: tenant(name), service: service("payments")).token
-        }
-        let appTokens = tokens
         try await harness.application(core).test(.live) { client in
             let base = "http://127.0.0.1:\(try #require(client.port))"
             var encryptors: [String: EnvelopeEncryptor] = [:]

@@ -29,16 +29,8 @@ import Testing
     @Test func recordsThroughGatewaysTheKillSwitchAndShredding() async throws {
         let harness = try ServerHarness()
         defer { harness.cleanUp() }
-        let core = try await harness.makeCore()
-        _ = try await core.initializeShamir(shares: 2, threshold: 2)
+        let (core, appTokens) = try await harness.coreWithTenants(["acme", "globex", "initech"])
         let unsealed = try core.unsealed()
-        var tokens: [String: String] = [:]
-        for name in ["acme", "globex", "initech"] {
-            try await unsealed.keyChain.createTenant(tenant(name), l1: harness.l1.reference)
-            try await unsealed.keyChain.createService(service("payments"), tenant: tenant(name))
-            tokens[name] = try await unsealed.identities.create(name: "\(name)-app", role: .crypto, tenant: tenant(name), service: service("payments")).token
-        }
-        let appTokens = tokens
         try await harness.application(core).test(.live) { client in
             let coreURL = "http://127.0.0.1:\(try #require(client.port))"
             @Sendable func configuration(_ name: String) -> GatewayConfiguration {
@@ -180,12 +172,8 @@ import Testing
     @Test func theSDKReachesAGatewayOnAUnixSocket() async throws {
         let harness = try ServerHarness()
         defer { harness.cleanUp() }
-        let core = try await harness.makeCore()
-        _ = try await core.initializeShamir(shares: 2, threshold: 2)
-        let unsealed = try core.unsealed()
-        try await unsealed.keyChain.createTenant(tenant("acme"), l1: harness.l1.reference)
-        try await unsealed.keyChain.createService(service("payments"), tenant: tenant("acme"))
-        let token = try await unsealed.identities.create(name: "app", role: .crypto, tenant: tenant("acme"), service: service("payments")).token
+        let (core, tokens) = try await harness.coreWithTenants(["acme"])
+        let token = try #require(tokens["acme"])
         let socket = harness.directory.appendingPathComponent("gateway.sock").path
         try await harness.application(core).test(.live) { client in
             let configuration = GatewayConfiguration(coreURL: "http://127.0.0.1:\(try #require(client.port))", tenant: "acme", service: "payments",

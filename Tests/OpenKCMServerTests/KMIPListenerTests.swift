@@ -20,25 +20,13 @@ import OpenKCMTestSupport
             .appendingPathComponent("scripts/kmip/pykmip_probe.py").path
     }
 
-    /// A CA, a server certificate for 127.0.0.1, and two client certificates, made with openssl.
+    /// A CA, a server certificate for 127.0.0.1, and three client certificates (scripts/kmip/make-certificates).
     static func makeCertificates(in directory: URL) throws {
-        let script = """
-            set -e
-            cd "\(directory.path)"
-            openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj "/CN=OpenKCM test CA" \\
-              -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign"
-            openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj "/CN=127.0.0.1"
-            printf 'subjectAltName=IP:127.0.0.1\\nextendedKeyUsage=serverAuth\\nbasicConstraints=CA:FALSE\\n' > server.ext
-            openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 -extfile server.ext
-            for c in client other third; do
-              openssl req -newkey rsa:2048 -nodes -keyout $c.key -out $c.csr -subj "/CN=$c"
-              printf 'extendedKeyUsage=clientAuth\\nbasicConstraints=CA:FALSE\\n' > $c.ext
-              openssl x509 -req -in $c.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out $c.pem -days 2 -extfile $c.ext
-            done
-            """
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("scripts/kmip/make-certificates").path
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = ["-c", script]
+        process.arguments = [script, directory.path, "client", "other", "third"]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()

@@ -39,12 +39,8 @@ import Testing
 
         let harness = try ServerHarness()
         defer { harness.cleanUp() }
-        let core = try await harness.makeCore()
-        _ = try await core.initializeShamir(shares: 2, threshold: 2)
-        let unsealed = try core.unsealed()
-        try await unsealed.keyChain.createTenant(tenant("acme"), l1: harness.l1.reference)
-        try await unsealed.keyChain.createService(service("payments"), tenant: tenant("acme"))
-        let token = try await unsealed.identities.create(name: "app", role: .crypto, tenant: tenant("acme"), service: service("payments")).token
+        let (core, tokens) = try await harness.coreWithTenants(["acme"])
+        let token = try #require(tokens["acme"])
         let directory = harness.directory
         // Through a local gateway, as the README says.
         let card = try await harness.application(core).test(.live) { client in

@@ -31,6 +31,21 @@ struct ServerHarness {
         Application(router: buildRouter(operations: Operations(core: core)), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
     }
 
+    /// An initialised core with each tenant given a `payments` service under this
+    /// harness's L1 and a crypto identity for it; returns the identities' tokens by tenant.
+    func coreWithTenants(_ names: [String]) async throws -> (ServerCore, [String: String]) {
+        let core = try await makeCore()
+        _ = try await core.initializeShamir(shares: 2, threshold: 2)
+        let unsealed = try core.unsealed()
+        var tokens: [String: String] = [:]
+        for name in names {
+            try await unsealed.keyChain.createTenant(TenantID(name), l1: l1.reference)
+            try await unsealed.keyChain.createService(ServiceID("payments"), tenant: TenantID(name))
+            tokens[name] = try await unsealed.identities.create(name: "\(name)-app", role: .crypto, tenant: TenantID(name), service: ServiceID("payments")).token
+        }
+        return (core, tokens)
+    }
+
     func cleanUp() {
         try? FileManager.default.removeItem(at: directory)
     }
