@@ -97,8 +97,7 @@ public struct RESTDataKeySource: DataKeySource {
             } catch where error.isTransient && attempt < retry.attempts {
                 attempt += 1
                 // Full jitter: spread retries of many clients over the whole delay.
-                let jittered = Double.random(in: 0...1) * Double(delay.components.seconds * 1_000_000_000 + delay.components.attoseconds / 1_000_000_000)
-                try? await Task.sleep(for: .nanoseconds(Int64(jittered)))
+                try? await Task.sleep(for: delay * Double.random(in: 0...1))
                 delay = min(delay * 2, retry.maximumDelay)
             }
         }

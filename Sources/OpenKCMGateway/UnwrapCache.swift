@@ -27,16 +27,18 @@ final class UnwrapCache: Sendable {
         self.capacity = capacity
     }
 
+    /// Every field length-prefixed (u32), so no two (blob, context) pairs hash the same input.
     static func slot(wrapped: [UInt8], context: [String: String]) -> SHA256Digest {
         var hasher = SHA256()
-        hasher.update(data: [UInt8(truncatingIfNeeded: wrapped.count >> 8), UInt8(truncatingIfNeeded: wrapped.count)])
-        hasher.update(data: wrapped)
+        func field(_ bytes: [UInt8]) {
+            let count = UInt32(clamping: bytes.count)
+            hasher.update(data: [24, 16, 8, 0].map { UInt8(truncatingIfNeeded: count >> $0) })
+            hasher.update(data: bytes)
+        }
+        field(wrapped)
         for (key, value) in context.sorted(by: { Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8)) }) {
-            for text in [key, value] {
-                let bytes = Array(text.utf8)
-                hasher.update(data: [UInt8(truncatingIfNeeded: bytes.count >> 8), UInt8(truncatingIfNeeded: bytes.count)])
-                hasher.update(data: bytes)
-            }
+            field(Array(key.utf8))
+            field(Array(value.utf8))
         }
         return hasher.finalize()
     }

@@ -18,7 +18,7 @@ final class DestroyedDataKeys: Sendable {
     }
 
     static func digest(_ blob: Data) -> String {
-        SHA256.hash(data: blob).map { String(format: "%02x", $0) }.joined()
+        Array(SHA256.hash(data: blob)).hexString
     }
 
     private static func prefix(_ tenant: TenantID, _ service: ServiceID) -> String {
@@ -27,8 +27,9 @@ final class DestroyedDataKeys: Sendable {
 
     func contains(_ blob: Data, tenant: TenantID, service: ServiceID, storage: SealedStorage) async throws -> Bool {
         let scope = Self.prefix(tenant, service)
+        // On every unwrap: no hashing at all while a service has nothing destroyed.
         if let list = lists.withLock({ $0[scope] }), ContinuousClock.now - list.readAt < lifetime {
-            return list.digests.contains(Self.digest(blob))
+            return !list.digests.isEmpty && list.digests.contains(Self.digest(blob))
         }
         let keys = try await storage.list(prefix: scope)
         let digests = Set(keys.map { String($0.dropFirst(scope.count)) })

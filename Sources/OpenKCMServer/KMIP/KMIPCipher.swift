@@ -14,10 +14,10 @@ struct KMIPCipher: Sendable {
     var iv: [UInt8]?
     var additionalData: [UInt8]
     var tag: [UInt8]?
-    /// GCM's tag length in bytes (Tag Length); NIST SP 800-38D allows 12 to 16 for general use.
-    var tagLength = 16
-    /// The Tag Length the request named, if it named one.
+    /// The Tag Length the request named, if it named one (bytes; NIST SP 800-38D allows 12 to 16 for general use).
     var requestedTagLength: Int?
+    /// GCM's tag length in bytes: as named, 16 by default.
+    var tagLength: Int { requestedTagLength ?? 16 }
 
     init(_ payload: TTLVItem) throws(KMIPOperationError) {
         let parameters = payload[.cryptographicParameters]
@@ -30,7 +30,6 @@ struct KMIPCipher: Sendable {
         }
         if mode == .gcm, let tagLength = parameters?[.tagLength]?.integerValue {
             guard (12...16).contains(tagLength) else { throw KMIPOperationError(.invalidField, "GCM tags are 12 to 16 bytes") }
-            self.tagLength = Int(tagLength)
             self.requestedTagLength = Int(tagLength)
         }
         self.mode = mode
