@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "OpenKCMCore", targets: ["OpenKCMCore"]),
         .library(name: "OpenKCMSQLite", targets: ["OpenKCMSQLite"]),
         .library(name: "KMIP", targets: ["KMIP"]),
+        .library(name: "OpenKCMPKI", targets: ["OpenKCMPKI"]),
         .executable(name: "openkcm", targets: ["openkcm"]),
         .library(name: "OpenKCMClient", targets: ["OpenKCMClient"]),
         .executable(name: "openkcm-bench", targets: ["openkcm-bench"]),
@@ -52,6 +53,16 @@ let package = Package(
             name: "KMIP",
             swiftSettings: swiftSettings
         ),
+        // The few X.509 certificates OpenKCM issues and reads (its KMIP client CA,
+        // trusted CAs' subjects): DER, names, PEM, signatures by swift-crypto. No I/O.
+        .target(
+            name: "OpenKCMPKI",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The embedded default store.
         .target(
             name: "OpenKCMSQLite",
@@ -69,6 +80,7 @@ let package = Package(
             dependencies: [
                 "OpenKCMCore",
                 "KMIP",
+                "OpenKCMPKI",
                 "OpenKCMSQLite",
                 "OpenKCMAWSKMS",
                 "OpenKCMTransit",
@@ -263,6 +275,11 @@ let package = Package(
         .testTarget(
             name: "OpenKCMClientTests",
             dependencies: ["OpenKCMClient", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "OpenKCMPKITests",
+            dependencies: ["OpenKCMPKI", .product(name: "Crypto", package: "swift-crypto"), .product(name: "CryptoExtras", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

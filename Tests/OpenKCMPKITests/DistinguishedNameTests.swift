@@ -1,0 +1,38 @@
+import Testing
+@testable import OpenKCMPKI
+
+@Suite struct DistinguishedNameTests {
+    @Test func rfc4514TextRoundTrips() throws {
+        for text in ["CN=mysql-01,OU=db,O=Acme,C=DE", "CN=a+UID=b,O=x", "CN=Sue\\, Grabbit and Runn,O=Law", "CN=\\#hash,O=x", "CN=trail\\ ,O=x",
+                     "DC=example,DC=net", "2.5.4.97=VATDE-123,CN=x"] {
+            let name = try DistinguishedName(rfc4514: text)
+            #expect(name.description == text)
+            var reader = DERReader(name.derEncoded)
+            #expect(try DistinguishedName(reader.next()) == name)
+        }
+    }
+
+    @Test func orderIsMostSignificantFirstInDER() throws {
+        let name = try DistinguishedName(rfc4514: "CN=app,O=Acme,C=DE")
+        #expect(name.relativeNames.map { $0[0].value } == ["DE", "Acme", "app"])
+    }
+
+    @Test func spacesAroundSeparatorsAreForgivenAndTypesAreCaseInsensitive() throws {
+        #expect(try DistinguishedName(rfc4514: "cn = app , o=Acme").description == "CN=app,O=Acme")
+        #expect(try DistinguishedName(rfc4514: "OID.2.5.4.3=app").description == "CN=app")
+    }
+
+    @Test func hexEscapesAreUTF8() throws {
+        #expect(try DistinguishedName(rfc4514: "CN=Lu\\C4\\8Di\\C4\\87").relativeNames[0][0].value == "Lučić")
+    }
+
+    @Test func badTextIsRefused() {
+        for text in ["", "CN", "CN=", "X=y", "CN=#04024869", "CN=a\\", "CN=a\\q", "CN=a<b", "CN=\\FF", ",CN=a"] {
+            #expect(throws: PKIError.self, "\(text)") { try DistinguishedName(rfc4514: text) }
+        }
+    }
+
+    @Test func valuesAreComparedExactly() throws {
+        #expect(try DistinguishedName(rfc4514: "CN=App") != DistinguishedName(rfc4514: "CN=app"))
+    }
+}
