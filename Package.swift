@@ -190,6 +190,7 @@ let package = Package(
                 "OpenKCMCore",
                 "OpenKCMServer",
                 "OpenKCMGateway",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

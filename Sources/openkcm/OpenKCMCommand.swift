@@ -9,7 +9,7 @@ struct OpenKCMCommand: AsyncParsableCommand {
         discussion: "Client commands talk to the server at $OPENKCM_ADDR with the token in $OPENKCM_TOKEN.",
         subcommands: [
             ServerCommand.self, GatewayCommand.self, OperatorCommand.self, TenantCommand.self, L1Command.self, KeyCommand.self,
-            ServiceCommand.self, IdentityCommand.self, DataKeyCommand.self, WrapCommand.self, UnwrapCommand.self,
+            ServiceCommand.self, IdentityCommand.self, KMIPCommand.self, DataKeyCommand.self, WrapCommand.self, UnwrapCommand.self,
             RewrapCommand.self, AuditCommand.self, VersionCommand.self,
         ]
     )

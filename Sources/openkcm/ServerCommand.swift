@@ -78,11 +78,10 @@ struct ServerCommand: AsyncParsableCommand {
             }
             if let address = try file.string("kmip.address") {
                 guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]), (0...65535).contains(port),
-                      let certificate = try file.string("kmip.certificate_file"), let key = try file.string("kmip.key_file"),
-                      let clientCA = try file.string("kmip.client_ca_file")
-                else { throw ValidationError("[kmip] needs address = \"host:port\", certificate_file, key_file and client_ca_file") }
+                      let certificate = try file.string("kmip.certificate_file"), let key = try file.string("kmip.key_file")
+                else { throw ValidationError("[kmip] needs address = \"host:port\", certificate_file and key_file (client_ca_file is optional)") }
                 configuration.kmip = KMIPListenerConfiguration(host: String(address[..<colon]), port: port, certificateFile: certificate,
-                                                               keyFile: key, clientCAFile: clientCA)
+                                                               keyFile: key, clientCAFile: try file.string("kmip.client_ca_file"))
             }
             if let seconds = try file.integer("server.auto_unseal_retry_seconds") {
                 guard seconds >= 1 else { throw ValidationError("server.auto_unseal_retry_seconds must be at least 1") }

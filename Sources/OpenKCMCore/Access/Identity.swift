@@ -16,6 +16,9 @@ public struct Identity: Sendable, Hashable, Codable {
     var tokenHash: String
     /// For a KMIP client: the SHA-256 of its TLS client certificate (DER), hex.
     public var certificateFingerprint: String?
+    /// For a KMIP client with a certificate from a trusted external CA: that
+    /// CA's id and the certificate subject (RFC 4514 text) this identity maps.
+    public var certificateSubject: CertificateSubject?
 
     package init(id: String, name: String, role: Role, tenant: TenantID?, service: ServiceID?, createdAt: Date, tokenHash: String) {
         self.id = id
@@ -30,4 +33,5 @@ public struct Identity: Sendable, Hashable, Codable {
 
     static func storageKey(_ id: String) -> String { "identities/\(id)" }
     static func certificateKey(_ fingerprint: String) -> String { "identities-by-certificate/\(fingerprint)" }
+    static func subjectKey(_ subject: CertificateSubject) -> String { "identities-by-subject/\(subject.digest)" }
 }

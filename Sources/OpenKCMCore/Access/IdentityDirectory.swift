@@ -16,7 +16,7 @@ public final class IdentityDirectory: Sendable {
     /// takes effect here within that time; one made here takes effect at once.
     private let cache = Mutex<[String: (identity: Identity, readAt: ContinuousClock.Instant)]>([:])
     public static let cacheLifetime = Duration.seconds(5)
-    /// Certificate fingerprint to identity id, for as long as identities are cached.
+    /// Certificate fingerprint (or subject digest) to identity id, for as long as identities are cached.
     private let certificates = Mutex<[String: (id: String, readAt: ContinuousClock.Instant)]>([:])
 
     public init(storage: SealedStorage, masterKey: MasterKey, clock: @escaping @Sendable () -> Date = { Date() }) {
@@ -35,8 +35,9 @@ public final class IdentityDirectory: Sendable {
     /// With `certificateFingerprint` (a KMIP client), the identity is also found
     /// by its TLS client certificate; only crypto identities take one, and a
     /// certificate belongs to one live identity at a time.
+    /// With `certificateSubject`, any certificate that trusted CA issues for that subject is this identity.
     public func create(name: String, role: Role, tenant: TenantID? = nil, service: ServiceID? = nil,
-                       certificateFingerprint: String? = nil) async throws -> (identity: Identity, token: String) {
+                       certificateFingerprint: String? = nil, certificateSubject: CertificateSubject? = nil) async throws -> (identity: Identity, token: String) {
         switch (role, tenant, service) {
         case (.crypto, .some, .some), (.root, nil, nil), (.governance, nil, nil), (.auditor, nil, nil): break
         case (.crypto, _, _): throw AccessError.invalidScope("a crypto identity needs a tenant and a service")
@@ -52,12 +53,27 @@ public final class IdentityDirectory: Sendable {
                 throw AccessError.invalidScope("this certificate already belongs to identity \(live.id); revoke it first")
             }
         }
+        if let certificateSubject {
+            guard role == .crypto else { throw AccessError.invalidScope("only crypto identities (KMIP clients) take a certificate subject") }
+            guard certificateFingerprint == nil else { throw AccessError.invalidScope("a KMIP client is known by its certificate or by its subject, not both") }
+            guard !certificateSubject.subject.isEmpty, certificateSubject.subject.utf8.count <= 4096 else {
+                throw AccessError.invalidScope("a certificate subject is 1 to 4096 bytes")
+            }
+            if let live = try? await authenticate(certificateSubject: certificateSubject), !live.revoked {
+                throw AccessError.invalidScope("this subject already maps to identity \(live.id); revoke it first")
+            }
+        }
         let id = Self.randomToken(bytes: 9)
         let secret = Self.randomToken(bytes: 32)
         var identity = Identity(
             id: id, name: name, role: role, tenant: tenant, service: service, createdAt: now(), tokenHash: hash(secret))
         identity.certificateFingerprint = certificateFingerprint
+        identity.certificateSubject = certificateSubject
         try await storage.put(Identity.storageKey(id), value: RecordCoder.encode(identity))
+        if let certificateSubject {
+            try await storage.put(Identity.subjectKey(certificateSubject), value: Data(id.utf8))
+            certificates.withLock { $0[certificateSubject.digest] = (id, ContinuousClock.now) }
+        }
         if let certificateFingerprint {
             try await storage.put(Identity.certificateKey(certificateFingerprint), value: Data(id.utf8))
             certificates.withLock { $0[certificateFingerprint] = (id, ContinuousClock.now) }
@@ -98,6 +114,25 @@ public final class IdentityDirectory: Sendable {
         return identity
     }
 
+    /// The live identity a trusted CA's certificate subject was mapped to.
+    public func authenticate(certificateSubject subject: CertificateSubject) async throws -> Identity {
+        let digest = subject.digest
+        let id: String
+        if let cached = certificates.withLock({ $0[digest] }), ContinuousClock.now - cached.readAt < Self.cacheLifetime {
+            id = cached.id
+        } else {
+            guard let data = try await storage.get(Identity.subjectKey(subject)) else { throw AccessError.unauthenticated }
+            id = String(decoding: data, as: UTF8.self)
+            certificates.withLock { certificates in
+                if certificates.count > 10_000 { certificates.removeAll() }
+                certificates[digest] = (id, ContinuousClock.now)
+            }
+        }
+        let identity = try await lookUp(id)
+        guard !identity.revoked, identity.certificateSubject == subject else { throw AccessError.unauthenticated }
+        return identity
+    }
+
     private func lookUp(_ id: String) async throws -> Identity {
         let cached = cache.withLock { $0[id] }
         if let cached, ContinuousClock.now - cached.readAt < Self.cacheLifetime { return cached.identity }
@@ -130,6 +165,7 @@ public final class IdentityDirectory: Sendable {
         try await storage.put(key, value: RecordCoder.encode(identity))
         _ = cache.withLock { $0.removeValue(forKey: id) }
         if let fingerprint = identity.certificateFingerprint { _ = certificates.withLock { $0.removeValue(forKey: fingerprint) } }
+        if let subject = identity.certificateSubject { _ = certificates.withLock { $0.removeValue(forKey: subject.digest) } }
     }
 
     /// Revokes every crypto identity bound to `tenant` (and `service`, when

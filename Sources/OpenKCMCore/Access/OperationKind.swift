@@ -23,6 +23,13 @@ public enum OperationKind: String, Sendable, Hashable, Codable, CaseIterable, Cu
     case identityCreate = "identity.create"
     case identityList = "identity.list"
     case identityRevoke = "identity.revoke"
+    // KMIP clients: the server's client CA, trusted external CAs, subject mappings
+    case kmipClientIssue = "kmip-client.issue"
+    case kmipClientMap = "kmip-client.map"
+    case kmipClientCARead = "kmip-client-ca.read"
+    case kmipTrustedCAAdd = "kmip-trusted-ca.add"
+    case kmipTrustedCAList = "kmip-trusted-ca.list"
+    case kmipTrustedCARemove = "kmip-trusted-ca.remove"
     // Execution plane
     case dataKeyGenerate = "datakey.generate"
     case dataKeyWrap = "datakey.wrap"
@@ -62,7 +69,9 @@ public enum OperationKind: String, Sendable, Hashable, Codable, CaseIterable, Cu
             .tenantKeyRotate, .tenantKeyRollback, .tenantKeyMinimumVersion,
             .serviceCreate, .serviceList, .serviceRead, .serviceKeyRotate, .serviceDeactivate, .serviceDestroy:
             .governance
-        case .identityCreate, .identityList, .identityRevoke: .identities
+        case .identityCreate, .identityList, .identityRevoke, .kmipClientIssue, .kmipClientMap, .kmipClientCARead,
+            .kmipTrustedCAAdd, .kmipTrustedCAList, .kmipTrustedCARemove:
+            .identities
         case .dataKeyGenerate, .dataKeyWrap, .dataKeyUnwrap, .dataKeyRewrap, .dataKeyEvents, .dataKeyDestroy,
             .kmipCreate, .kmipRegister, .kmipLocate, .kmipGet, .kmipGetAttributes, .kmipGetAttributeList, .kmipActivate, .kmipChangeAttribute, .kmipRevoke, .kmipDestroy, .kmipEncrypt, .kmipDecrypt, .kmipMAC, .kmipMACVerify, .kmipReKey, .kmipUndo:
             .execution

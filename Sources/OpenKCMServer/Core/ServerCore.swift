@@ -17,6 +17,8 @@ public final class ServerCore: Sendable {
     package let objectLocks = KeyedAsyncLock<String>()
     /// Decoded KMIP object records (never key material), see ``KMIPObjectRecordCache``.
     let kmipRecords = KMIPObjectRecordCache()
+    /// The CAs KMIP client certificates may chain to, see ``KMIPClientTrust``.
+    public let kmipClientTrust = KMIPClientTrust()
     /// Data keys destroyed one by one (their blobs' digests), see ``DestroyedDataKeys``.
     let destroyedDataKeys = DestroyedDataKeys()
     /// The keystore named by `--seal`: init wraps the MasterKey with it instead of making shares.

@@ -9,16 +9,27 @@ public import ServiceLifecycle
 import Synchronization
 
 /// The KMIP listener: TLS 1.2 or 1.3 with client certificates required. Each
-/// connection is recognised by its certificate, registered as a crypto
-/// identity for one (tenant, service); messages from an unknown certificate,
-/// or while the server is sealed, are refused with Permission Denied and
-/// audited. Each message is answered by ``KMIPProtocolEngine``.
+/// connection is recognised by its certificate: registered by fingerprint
+/// (issued by the server's client CA, or any certificate chaining to
+/// `client_ca_file`), or issued by a trusted CA for a mapped subject; either
+/// way a crypto identity for one (tenant, service). Messages from an unknown
+/// certificate, or while the server is sealed, are refused with Permission
+/// Denied and audited. Each message is answered by ``KMIPProtocolEngine``.
+///
+/// The CAs TLS accepts are the configured file's plus the sealed ones of
+/// ``KMIPClientTrust``: the TLS context is rebuilt when those change here, and
+/// checked every ``trustReloadInterval`` (a change made on another replica).
 public struct KMIPListener: Service {
     let configuration: KMIPListenerConfiguration
     let operations: Operations
     let engine: KMIPProtocolEngine
     let logger: Logger
-    let sslContext: NIOSSLContext
+    /// The TLS context new connections get, and the CA certificates it trusts beyond the configured file.
+    private let tls: TLSContextSlot
+    private let configuredRoots: [NIOSSLCertificate]
+    private let serverChain: [NIOSSLCertificateSource]
+    private let serverKey: NIOSSLPrivateKey
+    public static let trustReloadInterval = Duration.seconds(5)
     /// Connections open now; past ``maximumConnections`` new ones are closed at once.
     private let open = ConnectionCount()
     let maximumConnections: Int
@@ -33,24 +44,45 @@ public struct KMIPListener: Service {
         engine.registerObjectOperations(operations)
         self.engine = engine
         self.logger = logger
-        let chain = try NIOSSLCertificate.fromPEMFile(configuration.certificateFile).map { NIOSSLCertificateSource.certificate($0) }
-        var tls = TLSConfiguration.makeServerConfiguration(
-            certificateChain: chain, privateKey: .privateKey(try NIOSSLPrivateKey(file: configuration.keyFile, format: .pem)))
+        serverChain = try NIOSSLCertificate.fromPEMFile(configuration.certificateFile).map { NIOSSLCertificateSource.certificate($0) }
+        serverKey = try NIOSSLPrivateKey(file: configuration.keyFile, format: .pem)
+        configuredRoots = try configuration.clientCAFile.map { try NIOSSLCertificate.fromPEMFile($0) } ?? []
+        tls = TLSContextSlot(try Self.makeContext(chain: serverChain, key: serverKey, roots: configuredRoots))
+    }
+
+    private static func makeContext(chain: [NIOSSLCertificateSource], key: NIOSSLPrivateKey, roots: [NIOSSLCertificate]) throws -> NIOSSLContext {
+        var tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
         tls.minimumTLSVersion = .tlsv12
         tls.certificateVerification = .noHostnameVerification
-        tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(configuration.clientCAFile))
-        sslContext = try NIOSSLContext(configuration: tls)
+        tls.trustRoots = .certificates(roots)
+        return try NIOSSLContext(configuration: tls)
+    }
+
+    /// Rebuilds the TLS context if the sealed CAs changed; while sealed it keeps the last one (every message is refused then anyway).
+    func reloadTrust() async {
+        guard (try? operations.core.unsealed()) != nil,
+              let snapshot = try? await operations.core.kmipClientTrust.reload(from: operations.core.barrier) else { return }
+        let roots = snapshot.roots
+        guard roots != tls.current.withLock({ $0.roots }) else { return }
+        do {
+            let extra = try roots.map { try NIOSSLCertificate(bytes: $0, format: .der) }
+            let context = try Self.makeContext(chain: serverChain, key: serverKey, roots: configuredRoots + extra)
+            tls.current.withLock { $0 = (roots, context) }
+            logger.info("KMIP client CAs reloaded", metadata: ["sealed_cas": .stringConvertible(roots.count)])
+        } catch {
+            logger.error("KMIP client CAs not reloaded", metadata: ["reason": .string("\(error)")])
+        }
     }
 
     public func run() async throws {
         let maximum = engine.limits.maximumMessageSize
-        let sslContext = self.sslContext
+        await reloadTrust()
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .bind(host: configuration.host, port: configuration.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext))
+                    try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: self.tls.current.withLock { $0.context }))
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(TTLVFrameDecoder(maximumMessageSize: maximum)))
                     return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
@@ -59,6 +91,7 @@ public struct KMIPListener: Service {
         // Cancelled at graceful shutdown: the accept loop and every connection end.
         try await cancelWhenGracefulShutdown {
             try await withThrowingDiscardingTaskGroup { group in
+                group.addTask { await self.followTrust() }
                 try await server.executeThenClose { inbound in
                     for try await connection in inbound {
                         guard open.enter(limit: maximumConnections) else {
@@ -76,16 +109,30 @@ public struct KMIPListener: Service {
         }
     }
 
+    /// Reloads the trusted CAs when this server changes them, and every few seconds.
+    private func followTrust() async {
+        let changes = operations.core.kmipClientTrust.changes
+        while !Task.isCancelled {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { for await _ in changes { return } }
+                group.addTask { try? await Task.sleep(for: Self.trustReloadInterval) }
+                await group.next()
+                group.cancelAll()
+            }
+            await reloadTrust()
+        }
+    }
+
     private func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
         do {
             try await connection.executeThenClose { inbound, outbound in
-                var fingerprint: String?
+                var client: KMIPClientCertificate?
                 for try await message in inbound {
-                    if fingerprint == nil {
+                    if client == nil {
                         // The handshake is done once data arrives; the peer certificate is verified by then.
-                        fingerprint = try await connection.channel.nioSSL_peerCertificate().get().flatMap(KMIPClientCertificate.fingerprint)
+                        client = try await connection.channel.nioSSL_peerCertificate().get().flatMap(KMIPClientCertificate.init)
                     }
-                    let response = await respond(to: Array(message.readableBytesView), fingerprint: fingerprint)
+                    let response = await respond(to: Array(message.readableBytesView), client: &client)
                     try await outbound.write(ByteBuffer(bytes: response))
                 }
             }
@@ -95,16 +142,25 @@ public struct KMIPListener: Service {
     }
 
     /// One message: refused unless the certificate belongs to a live identity and the server is unsealed.
-    func respond(to bytes: [UInt8], fingerprint: String?) async -> [UInt8] {
+    func respond(to bytes: [UInt8], client: inout KMIPClientCertificate?) async -> [UInt8] {
         let correlationID = RandomUUID.make()
         guard let unsealed = try? operations.core.unsealed() else {
             return engine.refuse(bytes, reason: .permissionDenied, message: "the server is sealed")
         }
-        guard let fingerprint, let identity = try? await unsealed.identities.authenticate(certificateFingerprint: fingerprint) else {
+        guard let identity = await client?.identity(in: unsealed.identities, trust: operations.core.kmipClientTrust.snapshot) else {
             await operations.auditUnscoped("kmip.session", caller: Caller(identity: nil, correlationID: correlationID), error: AccessError.unauthenticated)
             return engine.refuse(bytes, reason: .permissionDenied, message: "this client certificate is not registered with OpenKCM")
         }
         return await engine.respond(to: bytes, caller: Caller(identity: identity, correlationID: correlationID))
+    }
+}
+
+/// The TLS context new connections get, with the sealed CA certificates it trusts.
+private final class TLSContextSlot: Sendable {
+    let current: Mutex<(roots: [[UInt8]], context: NIOSSLContext)>
+
+    init(_ context: NIOSSLContext) {
+        current = Mutex(([], context))
     }
 }
 

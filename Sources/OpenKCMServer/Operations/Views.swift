@@ -72,6 +72,9 @@ public struct IdentityView: Sendable, Codable, Hashable {
     public var createdAt: Date
     /// A KMIP client's certificate (SHA-256 of the DER, hex).
     public var certificateFingerprint: String?
+    /// A KMIP client mapped by subject: the trusted CA's id and the subject (RFC 4514).
+    public var certificateAuthority: String?
+    public var certificateSubject: String?
 
     init(_ identity: Identity) {
         id = identity.id
@@ -82,5 +85,7 @@ public struct IdentityView: Sendable, Codable, Hashable {
         revoked = identity.revoked
         createdAt = identity.createdAt
         certificateFingerprint = identity.certificateFingerprint
+        certificateAuthority = identity.certificateSubject?.authority
+        certificateSubject = identity.certificateSubject?.subject
     }
 }

@@ -8,6 +8,7 @@ public func buildRouter(operations: Operations, metrics: ServerMetrics = ServerM
     TenantRoutes(operations: operations).register(on: router)
     ServiceRoutes(operations: operations).register(on: router)
     IdentityRoutes(operations: operations).register(on: router)
+    KMIPClientRoutes(operations: operations).register(on: router)
     DataKeyRoutes(operations: operations).register(on: router)
     EventRoutes(operations: operations).register(on: router)
     AuditRoutes(operations: operations).register(on: router)

@@ -77,6 +77,12 @@ public struct ProblemDetails: Error, Sendable, Codable, Hashable {
             }
         case is AuditLogError: .serviceUnavailable
         case is DataKeyDestroyedError: .gone
+        case let error as KMIPClientError:
+            switch error {
+            case .invalidInput: .badRequest
+            case .trustedAuthorityNotFound, .noClientAuthority: .notFound
+            case .trustedAuthorityConflict: .conflict
+            }
         case let error as StorageError:
             if case .invalidKey = error { .badRequest } else { .internalServerError }
         default: .internalServerError

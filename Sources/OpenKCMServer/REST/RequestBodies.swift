@@ -106,3 +106,28 @@ struct DataKeyResult: Encodable {
         return writer.finished()
     }
 }
+
+/// `POST /v1/kmip/clients`: a KMIP client, either issued a certificate by the
+/// server's client CA (`publicKey`) or mapped by its subject at a trusted CA
+/// (`trustedCA` and `subject`).
+struct KMIPClientBody: RequestBody {
+    static let fields: Set<String> = ["name", "tenant", "service", "publicKey", "days", "trustedCA", "subject"]
+    var name: String
+    var tenant: String
+    var service: String
+    /// PEM SubjectPublicKeyInfo (`PUBLIC KEY`): ECDSA P-256/P-384 or RSA ≥ 2048.
+    var publicKey: String?
+    /// How long the certificate is valid; default 365.
+    var days: Int?
+    var trustedCA: String?
+    /// RFC 4514, as the certificates will carry it.
+    var subject: String?
+}
+
+/// `POST /v1/kmip/trusted-cas`
+struct TrustedCABody: RequestBody {
+    static let fields: Set<String> = ["name", "certificate"]
+    var name: String
+    /// The CA certificate, PEM.
+    var certificate: String
+}

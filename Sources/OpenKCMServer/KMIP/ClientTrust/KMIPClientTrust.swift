@@ -1,0 +1,65 @@
+import Foundation
+import NIOSSL
+import OpenKCMCore
+import OpenKCMPKI
+import Synchronization
+
+/// The CAs KMIP client certificates may chain to besides the configured
+/// `client_ca_file`: the server's own client CA and the trusted external CAs.
+/// They live in sealed storage, so they are known only while unsealed; the
+/// listener reloads them on a change made here and every few seconds (a
+/// change made on another replica).
+public final class KMIPClientTrust: Sendable {
+    /// One trusted external CA, parsed.
+    struct Authority: Sendable {
+        let record: KMIPTrustedAuthority
+        let certificate: Certificate
+    }
+
+    struct Snapshot: Sendable {
+        var clientCA: Certificate?
+        var authorities: [Authority]
+
+        /// The CA certificates to hand to TLS, in a stable order.
+        var roots: [[UInt8]] {
+            ([clientCA].compactMap { $0?.derEncoded } + authorities.map(\.certificate.derEncoded)).sorted { $0.lexicographicallyPrecedes($1) }
+        }
+
+        /// The trusted CA that issued `certificate`, if any: by issuer name and by its signature.
+        func authority(issuing certificate: Certificate) -> Authority? {
+            authorities.first { $0.certificate.subject == certificate.issuer && certificate.isIssued(by: $0.certificate) }
+        }
+    }
+
+    private let current = Mutex<Snapshot>(Snapshot(clientCA: nil, authorities: []))
+    private let changed: AsyncStream<Void>.Continuation
+    /// Yields when this server changed the set; the listener reloads at once.
+    let changes: AsyncStream<Void>
+
+    public init() {
+        (changes, changed) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    var snapshot: Snapshot { current.withLock { $0 } }
+
+    func signalChange() {
+        changed.yield()
+    }
+
+    /// Reads the CAs from sealed storage; a record that does not parse is skipped, not fatal.
+    @discardableResult
+    func reload(from storage: SealedStorage) async throws -> Snapshot {
+        var snapshot = Snapshot(clientCA: nil, authorities: [])
+        if let data = try await storage.get(KMIPClientCARecord.storageKey),
+           let record = try? RecordCoder.decode(KMIPClientCARecord.self, from: data, at: KMIPClientCARecord.storageKey) {
+            snapshot.clientCA = try? Certificate(derEncoded: Array(record.certificate))
+        }
+        for key in try await storage.list(prefix: KMIPTrustedAuthority.storagePrefix) {
+            guard let data = try await storage.get(key), let record = try? RecordCoder.decode(KMIPTrustedAuthority.self, from: data, at: key),
+                  let certificate = try? Certificate(derEncoded: Array(record.certificate)) else { continue }
+            snapshot.authorities.append(Authority(record: record, certificate: certificate))
+        }
+        current.withLock { $0 = snapshot }
+        return snapshot
+    }
+}

@@ -1,0 +1,36 @@
+import Crypto
+import Foundation
+import OpenKCMCore
+import OpenKCMPKI
+
+extension Operations {
+    /// Trusts an external CA for KMIP client certificates. It must be a
+    /// self-signed CA certificate (`basicConstraints` CA), still valid, and
+    /// its subject must differ from every other CA the listener trusts, so the
+    /// issuer of a client certificate names one CA.
+    public func addTrustedKMIPCA(name: String, certificate pem: String, caller: Caller) async throws -> KMIPTrustedAuthority {
+        try await perform(.kmipTrustedCAAdd, caller: caller, sync: true) { _ in
+            guard !name.isEmpty, name.utf8.count <= 128 else { throw KMIPClientError.invalidInput("a name is 1 to 128 bytes") }
+            let certificate: Certificate
+            do { certificate = try Certificate(pemEncoded: pem) } catch { throw KMIPClientError.invalidInput("'certificate': \(error)") }
+            guard certificate.isCertificateAuthority else { throw KMIPClientError.invalidInput("the certificate is not a CA (basicConstraints cA is not TRUE)") }
+            guard certificate.isIssued(by: certificate) else {
+                throw KMIPClientError.invalidInput("the certificate is not self-signed: trust the root CA (client certificates must be issued by it directly)")
+            }
+            guard certificate.notAfter > Date() else { throw KMIPClientError.invalidInput("the CA certificate expired on \(certificate.notAfter)") }
+            return try await core.objectLocks.withLock(KMIPTrustedAuthority.storagePrefix) {
+                let snapshot = try await core.kmipClientTrust.reload(from: core.barrier)
+                if snapshot.clientCA?.subject == certificate.subject || snapshot.authorities.contains(where: { $0.certificate.subject == certificate.subject }) {
+                    throw KMIPClientError.trustedAuthorityConflict("a CA named \(certificate.subject) is already trusted")
+                }
+                let id = String(Array(SHA256.hash(data: certificate.derEncoded)).hexString.prefix(16))
+                let record = KMIPTrustedAuthority(
+                    id: id, name: name, certificate: Data(certificate.derEncoded), subject: certificate.subject.description,
+                    notAfter: certificate.notAfter, addedAt: Date())
+                try await core.barrier.put(KMIPTrustedAuthority.storageKey(id), value: RecordCoder.encode(record))
+                core.kmipClientTrust.signalChange()
+                return record
+            }
+        }
+    }
+}

@@ -1,0 +1,78 @@
+import Crypto
+import Foundation
+public import OpenKCMCore
+import OpenKCMPKI
+
+/// What a KMIP client needs to connect, besides its private key (which it keeps).
+public struct IssuedKMIPClient: Sendable {
+    public let identity: IdentityView
+    /// PEM.
+    public let certificate: String
+    /// The server's KMIP client CA, PEM.
+    public let authority: String
+}
+
+extension Operations {
+    /// Issues a TLS client certificate from the server's own KMIP client CA
+    /// for `publicKey` (PEM SubjectPublicKeyInfo), and registers the
+    /// certificate as a crypto identity for (tenant, service). The private key
+    /// never reaches the server. The CA is made on first use.
+    public func issueKMIPClientCertificate(
+        name: String, tenant: TenantID, service: ServiceID, publicKey: String, days: Int = 365, caller: Caller
+    ) async throws -> IssuedKMIPClient {
+        try await perform(.kmipClientIssue, caller: caller, tenant: tenant, service: service, sync: true) { unsealed in
+            guard (1...3650).contains(days) else { throw KMIPClientError.invalidInput("'days' is 1 to 3650") }
+            let key: SubjectPublicKey
+            do { key = try SubjectPublicKey(pemEncoded: publicKey) } catch { throw KMIPClientError.invalidInput("'publicKey': \(error)") }
+            guard try await unsealed.keyChain.services(of: tenant).contains(service) else { throw KeyChainError.serviceNotFound(tenant, service) }
+            let authority = try await kmipClientAuthority(creating: true)!
+            let now = Date()
+            let subject = DistinguishedName(relativeNames: [
+                [.init(type: .organization, value: "OpenKCM tenant \(tenant.rawValue)")],
+                [.init(type: .organizationalUnit, value: service.rawValue)],
+                [.init(type: .commonName, value: name)],
+            ])
+            let notAfter = min(now.addingTimeInterval(Double(days) * 86_400), authority.certificate.notAfter)
+            let certificate: Certificate
+            do {
+                certificate = try authority.issueClientCertificate(
+                    subject: subject, publicKey: key, notBefore: now.addingTimeInterval(-300), notAfter: notAfter)
+            } catch { throw KMIPClientError.invalidInput("\(error)") }
+            let fingerprint = Array(SHA256.hash(data: certificate.derEncoded)).hexString
+            let (identity, _) = try await unsealed.identities.create(
+                name: name, role: .crypto, tenant: tenant, service: service, certificateFingerprint: fingerprint)
+            return IssuedKMIPClient(identity: IdentityView(identity), certificate: certificate.pemString, authority: authority.certificate.pemString)
+        }
+    }
+
+    /// The server's KMIP client CA, made (once, under a lock) when `creating`.
+    func kmipClientAuthority(creating: Bool) async throws -> CertificateAuthority? {
+        let key = KMIPClientCARecord.storageKey
+        return try await core.objectLocks.withLock(key) { () async throws -> CertificateAuthority? in
+            if var data = try await core.barrier.get(key) {
+                defer { data.resetBytes(in: 0..<data.count) }
+                var record = try RecordCoder.decode(KMIPClientCARecord.self, from: data, at: key)
+                defer { record.privateKey.resetBytes(in: 0..<record.privateKey.count) }
+                return try CertificateAuthority(
+                    privateKeyRawRepresentation: record.privateKey, certificate: Certificate(derEncoded: Array(record.certificate)))
+            }
+            guard creating else { return nil }
+            let now = Date()
+            var label = [UInt8](repeating: 0, count: 4)
+            var generator = SystemRandomNumberGenerator()
+            for index in label.indices { label[index] = UInt8.random(in: 0...255, using: &generator) }
+            // A name of its own per deployment, so it never equals a trusted CA's or another server's.
+            let authority = try CertificateAuthority.create(
+                subject: DistinguishedName(relativeNames: [
+                    [.init(type: .organization, value: "OpenKCM")],
+                    [.init(type: .commonName, value: "OpenKCM KMIP client CA \(label.hexString)")],
+                ]),
+                notBefore: now.addingTimeInterval(-300), notAfter: now.addingTimeInterval(10 * 365 * 86_400))
+            var record = KMIPClientCARecord(privateKey: authority.privateKeyRawRepresentation, certificate: Data(authority.certificate.derEncoded))
+            defer { record.privateKey.resetBytes(in: 0..<record.privateKey.count) }
+            try await core.barrier.put(key, value: RecordCoder.encode(record))
+            core.kmipClientTrust.signalChange()
+            return authority
+        }
+    }
+}
