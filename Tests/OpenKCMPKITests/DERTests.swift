@@ -63,4 +63,13 @@ import Testing
         var negative = DERReader([0x02, 0x01, 0xFF])
         #expect(throws: PKIError.self) { try negative.next().unsignedIntegerBytes() }
     }
+
+    @Test func impossibleDatesAreRefused() {
+        for text in ["260231000000Z", "261301000000Z", "260101240000Z", "2026023100000Z"] {
+            var writer = DERWriter()
+            writer.append(text.count == 13 ? DERTag.utcTime : DERTag.generalizedTime, Array(text.utf8))
+            var reader = DERReader(writer.bytes)
+            #expect(throws: PKIError.self, "\(text)") { try DERTime.date(reader.next()) }
+        }
+    }
 }

@@ -35,4 +35,28 @@ import Testing
     @Test func valuesAreComparedExactly() throws {
         #expect(try DistinguishedName(rfc4514: "CN=App") != DistinguishedName(rfc4514: "CN=app"))
     }
+
+    /// A prepending scalar (U+0600) must not hide a comma inside a grapheme cluster.
+    @Test func escapingIsPerScalar() throws {
+        let single = DistinguishedName(relativeNames: [[.init(type: .commonName, value: "a\u{600},O=evil")]])
+        let double = DistinguishedName(relativeNames: [[.init(type: .organization, value: "evil")], [.init(type: .commonName, value: "a\u{600}")]])
+        #expect(single.description != double.description)
+        #expect(try DistinguishedName(rfc4514: single.description) == single)
+    }
+
+    @Test func attributesOfOneRelativeNameAreSorted() throws {
+        #expect(try DistinguishedName(rfc4514: "UID=b+CN=a").description == DistinguishedName(rfc4514: "CN=a+UID=b").description)
+    }
+
+    /// A value that is not a string renders as '#' and its encoding, which no text parsed here can equal.
+    @Test func nonStringValuesRenderAsHexAndMatchNoText() throws {
+        // Name ::= SEQUENCE { SET { SEQUENCE { CN, NumericString "12" } } }
+        let der: [UInt8] = [0x30, 0x0D, 0x31, 0x0B, 0x30, 0x09, 0x06, 0x03, 0x55, 0x04, 0x03, 0x12, 0x02, 0x31, 0x32]
+        var reader = DERReader(der)
+        let name = try DistinguishedName(reader.next())
+        #expect(name.description == "CN=#12023132")
+        #expect(name.derEncoded == der)
+        #expect(try DistinguishedName(rfc4514: "CN=\\#12023132").description != name.description)
+        #expect(throws: PKIError.self) { try DistinguishedName(rfc4514: name.description) }
+    }
 }

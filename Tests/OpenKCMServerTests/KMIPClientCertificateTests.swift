@@ -84,6 +84,15 @@ import Testing
                 try await Self.eventually { try await kmip.run(kmip.path("other.pem"), kmip.path("other.key"), ["raw", discover])["connected"] as? Bool == false }
                 let listed = try await client.call(.get, "/v1/kmip/trusted-cas", token: root)
                 #expect((listed["trustedCAs"] as? [Any])?.isEmpty == true)
+                // Its mapped identities were revoked with it: trusting it again brings none back.
+                let identities = try await client.call(.get, "/v1/identities", token: root)["identities"] as? [[String: Any]] ?? []
+                #expect(identities.first { $0["name"] as? String == "globex-db" }?["revoked"] as? Bool == true)
+                let again = try await client.call(.post, "/v1/kmip/trusted-cas", token: root, json: [
+                    "name": "customer root", "certificate": try String(contentsOfFile: kmip.path("ca.pem"), encoding: .utf8),
+                ])
+                #expect(again.status == 201 && again.string("id") == caID)
+                try await Task.sleep(for: .milliseconds(300))
+                #expect(try await kmip.refusal(kmip.path("other.pem"), kmip.path("other.key")) == .permissionDenied)
             }
         }
         // Each step is in the audit log.

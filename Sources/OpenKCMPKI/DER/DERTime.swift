@@ -26,7 +26,9 @@ package enum DERTime {
             year: year, month: number(yearDigits, 2), day: number(yearDigits + 2, 2),
             hour: number(yearDigits + 4, 2), minute: number(yearDigits + 6, 2), second: number(yearDigits + 8, 2))
         guard (1...12).contains(components.month!), (1...31).contains(components.day!), components.hour! < 24, components.minute! < 60,
-              components.second! < 60, let date = calendar.date(from: components)
+              components.second! < 60, let date = calendar.date(from: components),
+              // 31 February would roll over into March: the day must come back as written.
+              calendar.component(.day, from: date) == components.day, calendar.component(.month, from: date) == components.month
         else { throw .malformed("a time out of range") }
         return date
     }

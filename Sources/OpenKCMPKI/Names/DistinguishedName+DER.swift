@@ -10,9 +10,13 @@ extension DistinguishedName {
             while !set.isAtEnd {
                 var pair = try set.next(DERTag.sequence).children()
                 let type = try pair.next().objectIdentifier()
-                let value = try Self.text(pair.next())
+                let valueNode = try pair.next()
                 try pair.expectEnd("an attribute")
-                relative.append(Attribute(type: type, value: value))
+                if let value = try Self.text(valueNode) {
+                    relative.append(Attribute(type: type, value: value))
+                } else {
+                    relative.append(Attribute(type: type, encodedValue: Array(valueNode.encoded)))
+                }
             }
             guard !relative.isEmpty else { throw .malformed("an empty relative distinguished name") }
             guard relativeNames.count < 64 else { throw .unsupported("a name of more than 64 parts") }
@@ -32,6 +36,7 @@ extension DistinguishedName {
                         var pair = DERWriter()
                         pair.sequence { pair in
                             pair.objectIdentifier(attribute.type)
+                            if let encoded = attribute.encodedValue { return pair.appendEncoded(encoded) }
                             switch attribute.type {
                             case .country: pair.printableString(attribute.value)
                             case .emailAddress, .domainComponent: pair.ia5String(attribute.value)
@@ -52,10 +57,8 @@ extension DistinguishedName {
         return writer.bytes
     }
 
-    /// The string types names use. A value of any other type cannot be
-    /// written as RFC 4514 text here, so it reads as `#` and its hex, which no
-    /// configured name can equal.
-    private static func text(_ node: DERNode) throws(PKIError) -> String {
+    /// The string types names use; nil for any other type (kept as its encoding).
+    private static func text(_ node: DERNode) throws(PKIError) -> String? {
         let bytes = Array(node.content)
         switch node.tag {
         case DERTag.utf8String, DERTag.printableString, DERTag.ia5String:
@@ -70,7 +73,7 @@ extension DistinguishedName {
             guard let text = String(validating: units, as: UTF16.self) else { throw .malformed("a BMPString is not UTF-16") }
             return text
         default:
-            return "#" + bytes.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+            return nil
         }
     }
 }

@@ -109,17 +109,18 @@ public struct KMIPListener: Service {
         }
     }
 
-    /// Reloads the trusted CAs when this server changes them, and every few seconds.
+    /// Reloads the trusted CAs when this server changes them, and every few
+    /// seconds. One task reads the change stream for the listener's life (a
+    /// cancelled iteration would end the stream), one ticks.
     private func followTrust() async {
         let changes = operations.core.kmipClientTrust.changes
-        while !Task.isCancelled {
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask { for await _ in changes { return } }
-                group.addTask { try? await Task.sleep(for: Self.trustReloadInterval) }
-                await group.next()
-                group.cancelAll()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await _ in changes { await self.reloadTrust() }
             }
-            await reloadTrust()
+            group.addTask {
+                while (try? await Task.sleep(for: Self.trustReloadInterval)) != nil { await self.reloadTrust() }
+            }
         }
     }
 

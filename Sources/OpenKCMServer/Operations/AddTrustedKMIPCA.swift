@@ -23,7 +23,10 @@ extension Operations {
                 if snapshot.clientCA?.subject == certificate.subject || snapshot.authorities.contains(where: { $0.certificate.subject == certificate.subject }) {
                     throw KMIPClientError.trustedAuthorityConflict("a CA named \(certificate.subject) is already trusted")
                 }
-                let id = String(Array(SHA256.hash(data: certificate.derEncoded)).hexString.prefix(16))
+                let id = String(Array(SHA256.hash(data: certificate.derEncoded)).hexString.prefix(32))
+                guard try await core.barrier.get(KMIPTrustedAuthority.storageKey(id)) == nil else {
+                    throw KMIPClientError.trustedAuthorityConflict("this CA is already trusted as \(id)")
+                }
                 let record = KMIPTrustedAuthority(
                     id: id, name: name, certificate: Data(certificate.derEncoded), subject: certificate.subject.description,
                     notAfter: certificate.notAfter, addedAt: Date())

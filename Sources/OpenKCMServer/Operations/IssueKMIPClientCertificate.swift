@@ -22,6 +22,8 @@ extension Operations {
     ) async throws -> IssuedKMIPClient {
         try await perform(.kmipClientIssue, caller: caller, tenant: tenant, service: service, sync: true) { unsealed in
             guard (1...3650).contains(days) else { throw KMIPClientError.invalidInput("'days' is 1 to 3650") }
+            // The name is the certificate's CN, which RFC 5280 bounds at 64 characters.
+            guard !name.isEmpty, name.count <= 64 else { throw KMIPClientError.invalidInput("a client's name is 1 to 64 characters (it is the certificate's CN)") }
             let key: SubjectPublicKey
             do { key = try SubjectPublicKey(pemEncoded: publicKey) } catch { throw KMIPClientError.invalidInput("'publicKey': \(error)") }
             guard try await unsealed.keyChain.services(of: tenant).contains(service) else { throw KeyChainError.serviceNotFound(tenant, service) }

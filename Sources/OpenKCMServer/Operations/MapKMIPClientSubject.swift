@@ -11,7 +11,7 @@ extension Operations {
         try await perform(.kmipClientMap, caller: caller, tenant: tenant, service: service, key: authority, sync: true) { unsealed in
             let canonical: String
             do { canonical = try DistinguishedName(rfc4514: subject).description } catch { throw KMIPClientError.invalidInput("'subject': \(error)") }
-            guard try await core.barrier.get(KMIPTrustedAuthority.storageKey(authority)) != nil else {
+            guard KMIPTrustedAuthority.isIdentifier(authority), try await core.barrier.get(KMIPTrustedAuthority.storageKey(authority)) != nil else {
                 throw KMIPClientError.trustedAuthorityNotFound(authority)
             }
             guard try await unsealed.keyChain.services(of: tenant).contains(service) else { throw KeyChainError.serviceNotFound(tenant, service) }

@@ -11,8 +11,6 @@ struct KMIPClientCertificate: Sendable {
     let fingerprint: String
     /// Nil when the certificate is outside what OpenKCMPKI reads; such a client can still be registered by fingerprint.
     let parsed: Certificate?
-    /// The trusted CA found to have signed it, by id.
-    private var issuer: String?
 
     init?(_ certificate: NIOSSLCertificate) {
         guard let der = try? certificate.toDERBytes() else { return nil }
@@ -26,17 +24,39 @@ struct KMIPClientCertificate: Sendable {
         return KMIPClientCertificate(certificates[0])?.fingerprint
     }
 
+    /// How this connection's certificate was recognised the last time, so
+    /// later messages skip the lookup that missed and the signature check.
+    private enum Recognition: Sendable {
+        case unknown
+        case byFingerprint
+        /// The trusted CA's id, and the subject as RFC 4514 text.
+        case bySubject(CertificateSubject)
+    }
+
+    private var recognition = Recognition.unknown
+
     /// The live identity this certificate is: by fingerprint first, else by
     /// subject at the trusted CA that signed it (checked again here by its
-    /// signature, whatever chain TLS built). Nil when it is neither.
-    /// The signature is checked once per connection; later messages only
-    /// check that the CA is still trusted.
+    /// signature, whatever chain TLS built). Nil when it is neither. Every
+    /// message asks again (identities are cached 5 s by the directory), so a
+    /// revocation or an untrusted CA takes effect on the next message.
     mutating func identity(in identities: IdentityDirectory, trust: KMIPClientTrust.Snapshot) async -> Identity? {
-        if let identity = try? await identities.authenticate(certificateFingerprint: fingerprint) { return identity }
-        guard let parsed else { return nil }
-        if let issuer, !trust.authorities.contains(where: { $0.record.id == issuer }) { self.issuer = nil }
-        if issuer == nil { issuer = trust.authority(issuing: parsed)?.record.id }
-        guard let issuer else { return nil }
-        return try? await identities.authenticate(certificateSubject: CertificateSubject(authority: issuer, subject: parsed.subject.description))
+        switch recognition {
+        case .byFingerprint:
+            return try? await identities.authenticate(certificateFingerprint: fingerprint)
+        case .bySubject(let subject):
+            guard trust.authorities.contains(where: { $0.record.id == subject.authority }) else { return nil }
+            return try? await identities.authenticate(certificateSubject: subject)
+        case .unknown:
+            if let identity = try? await identities.authenticate(certificateFingerprint: fingerprint) {
+                recognition = .byFingerprint
+                return identity
+            }
+            guard let parsed, let authority = trust.authority(issuing: parsed) else { return nil }
+            let subject = CertificateSubject(authority: authority.record.id, subject: parsed.subject.description)
+            guard let identity = try? await identities.authenticate(certificateSubject: subject) else { return nil }
+            recognition = .bySubject(subject)
+            return identity
+        }
     }
 }

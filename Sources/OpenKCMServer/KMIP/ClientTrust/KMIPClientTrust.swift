@@ -31,7 +31,9 @@ public final class KMIPClientTrust: Sendable {
         }
     }
 
-    private let current = Mutex<Snapshot>(Snapshot(clientCA: nil, authorities: []))
+    /// The installed snapshot, and the number of the reload that read it.
+    private let current = Mutex<(snapshot: Snapshot, reload: Int)>((Snapshot(clientCA: nil, authorities: []), 0))
+    private let reloads = Atomic<Int>(0)
     private let changed: AsyncStream<Void>.Continuation
     /// Yields when this server changed the set; the listener reloads at once.
     let changes: AsyncStream<Void>
@@ -40,15 +42,19 @@ public final class KMIPClientTrust: Sendable {
         (changes, changed) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
-    var snapshot: Snapshot { current.withLock { $0 } }
+    var snapshot: Snapshot { current.withLock { $0.snapshot } }
 
     func signalChange() {
         changed.yield()
     }
 
     /// Reads the CAs from sealed storage; a record that does not parse is skipped, not fatal.
+    /// Reloads may overlap: a snapshot is installed only if no reload that
+    /// started later has installed one, so a removal's own reload is never
+    /// overwritten by an older one still reading what was removed.
     @discardableResult
     func reload(from storage: SealedStorage) async throws -> Snapshot {
+        let number = reloads.wrappingAdd(1, ordering: .sequentiallyConsistent).newValue
         var snapshot = Snapshot(clientCA: nil, authorities: [])
         if let data = try await storage.get(KMIPClientCARecord.storageKey),
            let record = try? RecordCoder.decode(KMIPClientCARecord.self, from: data, at: KMIPClientCARecord.storageKey) {
@@ -59,7 +65,9 @@ public final class KMIPClientTrust: Sendable {
                   let certificate = try? Certificate(derEncoded: Array(record.certificate)) else { continue }
             snapshot.authorities.append(Authority(record: record, certificate: certificate))
         }
-        current.withLock { $0 = snapshot }
-        return snapshot
+        return current.withLock { current in
+            if number > current.reload { current = (snapshot, number) }
+            return current.snapshot
+        }
     }
 }

@@ -14,5 +14,9 @@ public struct KMIPTrustedAuthority: Sendable, Codable, Hashable {
     public let addedAt: Date
 
     static func storageKey(_ id: String) -> String { "kmip/trusted-cas/\(id)" }
+    /// An id is the first 128 bits of the SHA-256 of the CA certificate, hex.
+    static func isIdentifier(_ id: String) -> Bool {
+        id.utf8.count == 32 && id.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
+    }
     static let storagePrefix = "kmip/trusted-cas/"
 }
