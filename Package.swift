@@ -63,6 +63,14 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // KMIP's message layer for a listener: the engine (versions, batches,
+        // ID Placeholder, Query, handlers per operation) and the TTLV framer for
+        // NIO pipelines. Used by the core's listener and the gateway's.
+        .target(
+            name: "KMIPEngine",
+            dependencies: ["KMIP", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
         // The embedded default store.
         .target(
             name: "OpenKCMSQLite",
@@ -80,6 +88,7 @@ let package = Package(
             dependencies: [
                 "OpenKCMCore",
                 "KMIP",
+                "KMIPEngine",
                 "OpenKCMPKI",
                 "OpenKCMSQLite",
                 "OpenKCMAWSKMS",
@@ -342,6 +351,7 @@ let package = Package(
                 "OpenKCMClient",
                 "OpenKCMGateway",
                 "KMIP",
+                "KMIPEngine",
                 "OpenKCMServer",
                 "OpenKCMSQLite",
                 "OpenKCMAWSKMS",

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import KMIP
+import KMIPEngine
 import OpenKCMCore
 import OpenKCMServer
 import OpenKCMTestSupport

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import Testing
 import KMIP
+import KMIPEngine
 import OpenKCMCore
 import OpenKCMServer
 import OpenKCMTestSupport

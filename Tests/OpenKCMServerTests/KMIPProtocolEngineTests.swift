@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import KMIP
+import KMIPEngine
 import OpenKCMServer
 
 /// The KMIP message layer without the network: version negotiation (the

@@ -1,4 +1,5 @@
 import KMIP
+import KMIPEngine
 
 /// One Add, Modify, Delete or Set Attribute request, read from either
 /// encoding. KMIP 1.x names the attribute (`Attribute { Attribute Name,

@@ -2,6 +2,7 @@ import Crypto
 import CryptoExtras
 import Foundation
 import KMIP
+import KMIPEngine
 import OpenKCMCore
 
 /// KMIP Encrypt and Decrypt with AES, as the request's Cryptographic

@@ -1,5 +1,6 @@
 import Crypto
 import KMIP
+import KMIPEngine
 import OpenKCMCore
 
 /// A Get's Key Wrapping Specification: the object comes back encrypted

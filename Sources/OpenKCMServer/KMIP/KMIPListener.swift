@@ -1,5 +1,6 @@
 import Foundation
 import KMIP
+public import KMIPEngine
 public import Logging
 import NIOCore
 import NIOPosix

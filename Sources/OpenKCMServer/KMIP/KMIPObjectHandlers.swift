@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import KMIP
+public import KMIPEngine
 import OpenKCMCore
 
 /// The KMIP handlers for managed objects: each reads its payload in the
@@ -11,12 +12,12 @@ import OpenKCMCore
 extension KMIPProtocolEngine {
     public mutating func registerObjectOperations(_ operations: Operations) {
         queryObjectTypes = [.symmetricKey, .secretData]
-        undoBatch = { journal, caller in
-            guard let caller else { return false }
-            do {
-                return try await operations.kmipUndo(journal, caller: caller)
-            } catch {
-                return false
+        undoScope = { answerItems in
+            let journal = KMIPBatchJournal()
+            await KMIPBatchJournal.$current.withValue(journal) { await answerItems() }
+            return { caller in
+                guard let caller else { return false }
+                return (try? await operations.kmipUndo(journal, caller: caller)) ?? false
             }
         }
         register(.create) { payload, request throws(KMIPOperationError) in

@@ -1,21 +1,12 @@
-public import KMIP
+import KMIP
+public import KMIPEngine
 public import OpenKCMCore
 
-/// A batch item that fails: the Result Reason and a message for people. Only
-/// its own batch item fails; its neighbours are answered as usual.
-public struct KMIPOperationError: OpenKCMError, Hashable {
-    public var reason: KMIPResultReason
-    public var message: String
+/// The core's KMIP engine: its callers are the server's identities.
+public typealias KMIPProtocolEngine = KMIPEngine<Caller>
 
-    public init(_ reason: KMIPResultReason, _ message: String) {
-        self.reason = reason
-        self.message = message
-    }
-}
-
-extension KMIPOperationError {
+extension KMIPOperationError: OpenKCMError {
     public var code: String { "kmip.\(reason)" }
-    public var description: String { message }
 
     /// Any error an operation throws, as the reason and message a KMIP client gets.
     static func from(_ error: any Error) -> KMIPOperationError {
@@ -29,9 +20,5 @@ extension KMIPOperationError {
         case let error as BarrierError: return KMIPOperationError(.generalFailure, "\(error)")
         default: return KMIPOperationError(.generalFailure, "the operation failed")
         }
-    }
-
-    static func wrongState(_ message: String, version: KMIPVersion) -> KMIPOperationError {
-        KMIPOperationError(version >= .v2_0 ? .wrongKeyLifecycleState : .permissionDenied, message)
     }
 }

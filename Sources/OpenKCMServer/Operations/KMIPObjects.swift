@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import KMIP
+import KMIPEngine
 import OpenKCMCore
 
 /// The KMIP managed-object operations, each audited like every other

@@ -6,13 +6,14 @@ public import KMIP
 /// (a failing item does not fail its neighbours), and never lets a tag the
 /// negotiated version does not define into a response. Operations are
 /// handlers registered per operation; an unknown or unregistered operation is
-/// answered with Operation Not Supported.
-public struct KMIPProtocolEngine: Sendable {
+/// answered with Operation Not Supported. `Caller` is whoever the listener
+/// recognised on the connection (the core's identity, or the gateway's client).
+public struct KMIPEngine<Caller: Sendable>: Sendable {
     /// One operation: reads its request payload, returns its response payload's items.
     public typealias Handler = @Sendable (_ payload: TTLVItem, _ request: KMIPRequestContext) async throws(KMIPOperationError) -> [TTLVItem]
 
     /// The versions served, in order of preference (newest first).
-    public static let supportedVersions: [KMIPVersion] = [.v2_1, .v2_0, .v1_4, .v1_3, .v1_2, .v1_1, .v1_0]
+    public static var supportedVersions: [KMIPVersion] { [.v2_1, .v2_0, .v1_4, .v1_3, .v1_2, .v1_1, .v1_0] }
 
     public var vendorIdentification: String
     private var handlers: [KMIPOperation: Handler] = [:]
@@ -21,7 +22,7 @@ public struct KMIPProtocolEngine: Sendable {
     let clock: @Sendable () -> Int64
 
     public init(vendorIdentification: String = "OpenKCM", limits: TTLVLimits = .default,
-                clock: @escaping @Sendable () -> Int64 = { KMIPProtocolEngine.unixTime() }) {
+                clock: @escaping @Sendable () -> Int64 = { unixTime() }) {
         self.vendorIdentification = vendorIdentification
         self.decoder = TTLVDecoder(limits: limits)
         self.clock = clock
@@ -86,17 +87,21 @@ public struct KMIPProtocolEngine: Sendable {
     /// Items share the ID Placeholder.
     private func answer(_ request: KMIPRequestMessage, context: KMIPRequestContext) async -> [KMIPResponseBatchItem] {
         let option = request.header.batchErrorContinuationOption ?? .stop
-        let journal = option == .undo && request.batchItems.count > 1 ? KMIPBatchJournal() : nil
         var placeholder: String?
         var items: [KMIPResponseBatchItem] = []
-        await KMIPBatchJournal.$current.withValue(journal) {
+        func answerItems() async {
             for item in request.batchItems {
                 let answered = await answer(item, context: context, placeholder: &placeholder)
                 items.append(answered)
                 if answered.resultStatus == .operationFailed && option != .continue { break }
             }
         }
-        if let journal, items.last?.resultStatus == .operationFailed, items.count > 1, let undo = undoBatch, await undo(journal, context.caller) {
+        guard option == .undo, request.batchItems.count > 1, let undoScope else {
+            await answerItems()
+            return items
+        }
+        let restore = await undoScope { await answerItems() }
+        if items.last?.resultStatus == .operationFailed, items.count > 1, await restore(context.caller) {
             for index in items.indices.dropLast() where items[index].resultStatus == .success {
                 // What an undone item made no longer exists: no payload to act on.
                 items[index].resultStatus = .operationUndone
@@ -124,18 +129,22 @@ public struct KMIPProtocolEngine: Sendable {
         }
     }
 
-    /// Restores the batch's changes after a failed item under Undo: true when all
-    /// were restored, false when none were (another client changed one meanwhile);
-    /// then the earlier items stay answered Success, which they are.
-    var undoBatch: (@Sendable (KMIPBatchJournal, Caller?) async -> Bool)?
+    /// How a batch under Batch Error Continuation Option Undo runs: the scope
+    /// runs `answerItems` (recording what they change), and returns what
+    /// restores those changes after a failed item: true when all were
+    /// restored, false when none were (another client changed one meanwhile);
+    /// then the earlier items stay answered Success, which they are. Without a
+    /// scope, Undo is answered like Stop.
+    public typealias UndoScope = @Sendable (_ answerItems: () async -> Void) async -> @Sendable (Caller?) async -> Bool
+    public var undoScope: UndoScope?
 
     // MARK: ID Placeholder
 
     /// Operations whose Unique Identifier may be left out, meaning "the ID Placeholder".
-    static let placeholderOperations: Set<KMIPOperation> = [
+    static var placeholderOperations: Set<KMIPOperation> { [
         .get, .getAttributes, .getAttributeList, .addAttribute, .modifyAttribute, .deleteAttribute, .setAttribute,
         .activate, .revoke, .destroy, .rekey, .encrypt, .decrypt, .mac, .macVerify,
-    ]
+    ] }
 
     /// The payload with the ID Placeholder written in where the client left
     /// the Unique Identifier out (or, in KMIP 2.x, named the placeholder).
