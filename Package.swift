@@ -64,11 +64,17 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // KMIP's message layer for a listener: the engine (versions, batches,
-        // ID Placeholder, Query, handlers per operation) and the TTLV framer for
-        // NIO pipelines. Used by the core's listener and the gateway's.
+        // ID Placeholder, Query, handlers per operation), AES Encrypt/Decrypt as
+        // KMIP parameters them, and the TTLV framer for NIO pipelines. Used by
+        // the core's listener and the gateway's; it links neither.
         .target(
             name: "KMIPEngine",
-            dependencies: ["KMIP", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: [
+                "KMIP",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         // The embedded default store.

@@ -25,7 +25,7 @@ extension KMIPProtocolEngine {
                 guard payload[.objectType]?.enumerationValue == KMIPObjectType.symmetricKey.rawValue else {
                     throw KMIPOperationError(.featureNotSupported, "Create makes symmetric keys only")
                 }
-                let attributes = Self.attributes(payload)
+                let attributes = KMIPRequestedAttributes(payload)
                 let algorithm = attributes.algorithm.flatMap(KMIPCryptographicAlgorithm.init(rawValue:))
                 guard algorithm == .aes || algorithm == .hmacSha256 else {
                     throw KMIPOperationError(.featureNotSupported, "Create makes AES and HMAC-SHA256 keys")
@@ -41,7 +41,7 @@ extension KMIPProtocolEngine {
         }
         register(.register) { payload, request throws(KMIPOperationError) in
             try await Self.run(request) { caller in
-                let attributes = Self.attributes(payload)
+                let attributes = KMIPRequestedAttributes(payload)
                 let type = payload[.objectType]?.enumerationValue
                 let container: TTLVItem?
                 switch type {
@@ -81,7 +81,7 @@ extension KMIPProtocolEngine {
         }
         register(.locate) { payload, request throws(KMIPOperationError) in
             try await Self.run(request) { caller in
-                let filter = Self.attributes(payload)
+                let filter = KMIPRequestedAttributes(payload)
                 let uids = try await operations.kmipLocate({ object in
                     (filter.objectType == nil || filter.objectType == object.objectType)
                         && (filter.state == nil || filter.state == object.state)
@@ -287,47 +287,6 @@ extension KMIPProtocolEngine {
             throw KMIPOperationError(.invalidField, "a Unique Identifier is required")
         }
         return uid
-    }
-
-    /// The attributes a Create or Register carries, from either encoding.
-    struct RequestedAttributes {
-        var algorithm: UInt32?
-        var length: Int32?
-        var usageMask: Int32?
-        var names: [String] = []
-        var groups: [String] = []
-        var objectType: UInt32?
-        var state: UInt32?
-    }
-
-    static func attributes(_ payload: TTLVItem) -> RequestedAttributes {
-        var result = RequestedAttributes()
-        func take(_ tag: TTLVTag, _ value: TTLVItem) {
-            switch tag {
-            case .cryptographicAlgorithm: result.algorithm = value.enumerationValue
-            case .cryptographicLength: result.length = value.integerValue
-            case .cryptographicUsageMask: result.usageMask = value.integerValue
-            case .name: if let text = value[.nameValue]?.textValue ?? value.textValue { result.names.append(text) }
-            case .objectGroup: if let text = value.textValue { result.groups.append(text) }
-            case .objectType: result.objectType = value.enumerationValue
-            case .state: result.state = value.enumerationValue
-            default: break
-            }
-        }
-        let byName: [String: TTLVTag] = [
-            "Cryptographic Algorithm": .cryptographicAlgorithm, "Cryptographic Length": .cryptographicLength,
-            "Cryptographic Usage Mask": .cryptographicUsageMask, "Name": .name, "Object Group": .objectGroup,
-            "Object Type": .objectType, "State": .state,
-        ]
-        // KMIP 1.x: Template-Attribute { Attribute { Attribute Name, Attribute Value } }; also bare Attribute items.
-        for container in [payload[.templateAttribute], payload[.attributes], Optional(payload)].compactMap({ $0 }) {
-            for attribute in container.all(.attribute) {
-                if let name = attribute[.attributeName]?.textValue, let tag = byName[name], let value = attribute[.attributeValue] { take(tag, value) }
-            }
-        }
-        // KMIP 2.x: Attributes { tagged items }.
-        for item in payload[.attributes]?.children ?? [] { take(item.tag, item) }
-        return result
     }
 
     /// Get Attributes' answer: KMIP 1.x names each Attribute; 2.x tags them inside Attributes.

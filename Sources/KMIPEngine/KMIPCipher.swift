@@ -1,15 +1,13 @@
-import Crypto
+public import Crypto
 import CryptoExtras
 import Foundation
-import KMIP
-import KMIPEngine
-import OpenKCMCore
+public import KMIP
 
 /// KMIP Encrypt and Decrypt with AES, as the request's Cryptographic
 /// Parameters say: GCM (tags of 12 to 16 bytes, additional data), CBC with
 /// PKCS#5 padding or none, CTR. An IV the client does not give is made here
 /// and returned.
-struct KMIPCipher: Sendable {
+public struct KMIPCipher: Sendable {
     var mode: KMIPBlockCipherMode
     var padding: KMIPPaddingMethod?
     var iv: [UInt8]?
@@ -20,7 +18,8 @@ struct KMIPCipher: Sendable {
     /// GCM's tag length in bytes: as named, 16 by default.
     var tagLength: Int { requestedTagLength ?? 16 }
 
-    init(_ payload: TTLVItem) throws(KMIPOperationError) {
+    /// Reads the mode, padding, IV, additional data and tag of an Encrypt or Decrypt payload.
+    public init(_ payload: TTLVItem) throws(KMIPOperationError) {
         let parameters = payload[.cryptographicParameters]
         guard let raw = parameters?[.blockCipherMode]?.enumerationValue, let mode = KMIPBlockCipherMode(rawValue: raw) else {
             throw KMIPOperationError(.invalidField, "Cryptographic Parameters must name a Block Cipher Mode (GCM, CBC or CTR)")
@@ -41,7 +40,7 @@ struct KMIPCipher: Sendable {
     }
 
     /// Returns the ciphertext, the IV when this server made it, and the GCM tag.
-    func encrypt(_ plaintext: [UInt8], key: SymmetricKey) throws(KMIPOperationError) -> (data: [UInt8], madeIV: [UInt8]?, tag: [UInt8]?) {
+    public func encrypt(_ plaintext: [UInt8], key: SymmetricKey) throws(KMIPOperationError) -> (data: [UInt8], madeIV: [UInt8]?, tag: [UInt8]?) {
         do {
             switch mode {
             case .gcm:
@@ -70,7 +69,7 @@ struct KMIPCipher: Sendable {
         }
     }
 
-    func decrypt(_ ciphertext: [UInt8], key: SymmetricKey) throws(KMIPOperationError) -> [UInt8] {
+    public func decrypt(_ ciphertext: [UInt8], key: SymmetricKey) throws(KMIPOperationError) -> [UInt8] {
         guard let iv else { throw KMIPOperationError(.invalidField, "Decrypt needs the IV/Counter/Nonce") }
         do {
             switch mode {
@@ -106,8 +105,10 @@ struct KMIPCipher: Sendable {
         guard iv.count == 12 else { throw KMIPOperationError(.invalidField, "a GCM tag shorter than 16 bytes needs a 12-byte IV") }
         var plaintext = Array(try AES._CTR.decrypt(ciphertext, using: key, nonce: AES._CTR.Nonce(nonceBytes: iv + [0, 0, 0, 2])))
         let resealed = try AES.GCM.seal(plaintext, using: key, nonce: AES.GCM.Nonce(data: iv), authenticating: additionalData)
-        guard ConstantTime.equals(resealed.tag.prefix(tag.count), tag) else {
-            plaintext.zeroize()
+        var difference: UInt8 = 0
+        for (computed, given) in zip(resealed.tag.prefix(tag.count), tag) { difference |= computed ^ given }
+        guard difference == 0 else {
+            for index in plaintext.indices { plaintext[index] = 0 }
             throw KMIPOperationError(.cryptographicFailure, "the data does not decrypt with this key, IV and tag")
         }
         return plaintext

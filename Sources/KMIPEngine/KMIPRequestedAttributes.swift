@@ -1,0 +1,47 @@
+public import KMIP
+
+/// The attributes a Create, Register or Locate carries: KMIP 1.x names them
+/// in Attribute structures (inside a Template-Attribute, or bare), KMIP 2.x
+/// tags them inside Attributes.
+public struct KMIPRequestedAttributes: Sendable {
+    public var algorithm: UInt32?
+    public var length: Int32?
+    public var usageMask: Int32?
+    public var names: [String] = []
+    public var groups: [String] = []
+    public var objectType: UInt32?
+    public var state: UInt32?
+
+    /// Reads them from a request payload, in either encoding and in any version, since clients mix them.
+    public init(_ payload: TTLVItem) {
+        var result = Self()
+        func take(_ tag: TTLVTag, _ value: TTLVItem) {
+            switch tag {
+            case .cryptographicAlgorithm: result.algorithm = value.enumerationValue
+            case .cryptographicLength: result.length = value.integerValue
+            case .cryptographicUsageMask: result.usageMask = value.integerValue
+            case .name: if let text = value[.nameValue]?.textValue ?? value.textValue { result.names.append(text) }
+            case .objectGroup: if let text = value.textValue { result.groups.append(text) }
+            case .objectType: result.objectType = value.enumerationValue
+            case .state: result.state = value.enumerationValue
+            default: break
+            }
+        }
+        let byName: [String: TTLVTag] = [
+            "Cryptographic Algorithm": .cryptographicAlgorithm, "Cryptographic Length": .cryptographicLength,
+            "Cryptographic Usage Mask": .cryptographicUsageMask, "Name": .name, "Object Group": .objectGroup,
+            "Object Type": .objectType, "State": .state,
+        ]
+        // KMIP 1.x: Template-Attribute { Attribute { Attribute Name, Attribute Value } }; also bare Attribute items.
+        for container in [payload[.templateAttribute], payload[.attributes], Optional(payload)].compactMap({ $0 }) {
+            for attribute in container.all(.attribute) {
+                if let name = attribute[.attributeName]?.textValue, let tag = byName[name], let value = attribute[.attributeValue] { take(tag, value) }
+            }
+        }
+        // KMIP 2.x: Attributes { tagged items }.
+        for item in payload[.attributes]?.children ?? [] { take(item.tag, item) }
+        self = result
+    }
+
+    private init() {}
+}
