@@ -7,6 +7,7 @@ struct GatewayMetrics: Sendable {
     let cacheMisses: Counter
     let refusals: Counter
     let cacheDrops: Counter
+    let kmipMessages: Counter
     let wrapBatchSize: ValueHistogram
     let unwrapBatchSize: ValueHistogram
     let coreLatency: DurationHistogram
@@ -19,6 +20,7 @@ struct GatewayMetrics: Sendable {
         cacheMisses = registry.makeCounter(descriptor: name("cache_misses", "total", "unwraps sent to the core"))
         refusals = registry.makeCounter(descriptor: name("refusals", "total", "wraps and unwraps refused by the core or failed"))
         cacheDrops = registry.makeCounter(descriptor: name("cache_drops", "total", "times the cache was emptied (events, lost stream)"))
+        kmipMessages = registry.makeCounter(descriptor: name("kmip_messages", "total", "KMIP request messages answered"))
         let sizes: [Double] = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000]
         wrapBatchSize = registry.makeValueHistogram(descriptor: name("batch_size", "", "items per batch sent to the core"), labels: [("operation", "wrap")], buckets: sizes)
         unwrapBatchSize = registry.makeValueHistogram(descriptor: name("batch_size", "", "items per batch sent to the core"), labels: [("operation", "unwrap")], buckets: sizes)

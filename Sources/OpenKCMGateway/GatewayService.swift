@@ -1,7 +1,7 @@
-public import Hummingbird
+import Hummingbird
 public import ServiceLifecycle
 
-/// Runs a gateway: its local listener and its event follower, until graceful shutdown.
+/// Runs a gateway: its local listener (and KMIP listener, if configured) and its event follower, until graceful shutdown.
 public struct GatewayService: Service {
     public let gateway: Gateway
 
@@ -13,9 +13,12 @@ public struct GatewayService: Service {
         let configuration = gateway.configuration
         let address: BindAddress = configuration.socketPath.map { .unixDomainSocket(path: $0) } ?? .hostname(configuration.host, port: configuration.port)
         let app = Application(router: gateway.router(), configuration: .init(address: address, serverName: "openkcm-gateway"), logger: gateway.logger)
+        // Built before anything listens: a bad certificate file stops the gateway at start.
+        let kmip = try configuration.kmip.map { try GatewayKMIPListener(configuration: $0, gateway: gateway) }
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { await cancelWhenGracefulShutdown { await gateway.followEvents() } }
             group.addTask { try await app.runService() }
+            if let kmip { group.addTask { try await kmip.run() } }
         }
     }
 }

@@ -24,6 +24,11 @@ struct GatewayCommand: AsyncParsableCommand {
     @Option(help: "Listen on this Unix domain socket instead of --address (the SDK: RESTDataKeySource(unixSocket:...)).") var socket: String?
     @Option(name: .customLong("cache-seconds"), help: "How long an unwrapped key is served from memory (default 60; 0 disables the cache).") var cacheSeconds = 60
     @Option(name: .customLong("cache-size"), help: "At most this many unwrapped keys in memory (default 100000).") var cacheSize = 100_000
+    @Option(name: .customLong("kmip-address"), help: "Also serve KMIP (mutual TLS) on this loopback host:port: Create, Activate, Get, Encrypt, Decrypt, Destroy.")
+    var kmipAddress: String?
+    @Option(name: .customLong("kmip-certificate-file"), help: "The KMIP listener's certificate chain (PEM).") var kmipCertificateFile: String?
+    @Option(name: .customLong("kmip-key-file"), help: "The KMIP listener's private key (PEM).") var kmipKeyFile: String?
+    @Option(name: .customLong("kmip-client-ca-file"), help: "The CAs local KMIP clients' certificates must chain to (PEM).") var kmipClientCAFile: String?
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
@@ -46,8 +51,21 @@ struct GatewayCommand: AsyncParsableCommand {
             throw ValidationError("--address must be a loopback address (127.0.0.1, ::1, localhost): the gateway speaks plain HTTP; use --socket for a Unix socket")
         }
         guard cacheSeconds >= 0, cacheSize >= 1 else { throw ValidationError("--cache-seconds must be 0 or more and --cache-size 1 or more") }
-        let configuration = GatewayConfiguration(coreURL: core, tenant: tenant, service: service, token: token, host: host,
+        var configuration = GatewayConfiguration(coreURL: core, tenant: tenant, service: service, token: token, host: host,
                                                  port: port, socketPath: socket, cacheLifetime: .seconds(cacheSeconds), cacheCapacity: cacheSize)
+        if let kmipAddress {
+            guard let colon = kmipAddress.lastIndex(of: ":"), let kmipPort = Int(kmipAddress[kmipAddress.index(after: colon)...]), (0...65535).contains(kmipPort) else {
+                throw ValidationError("--kmip-address must be host:port, got '\(kmipAddress)'")
+            }
+            let kmipHost = String(kmipAddress[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+            // KMIP hands out plaintext keys (Get): it serves the processes beside it only.
+            guard ["127.0.0.1", "::1", "localhost"].contains(kmipHost) else { throw ValidationError("--kmip-address must be a loopback address") }
+            guard let kmipCertificateFile, let kmipKeyFile, let kmipClientCAFile else {
+                throw ValidationError("--kmip-address needs --kmip-certificate-file, --kmip-key-file and --kmip-client-ca-file")
+            }
+            configuration.kmip = GatewayKMIPConfiguration(host: kmipHost, port: kmipPort, certificateFile: kmipCertificateFile,
+                                                          keyFile: kmipKeyFile, clientCAFile: kmipClientCAFile)
+        }
         var logger = Logger(label: "openkcm.gateway")
         logger.logLevel = .info
         let gateway = Gateway(configuration: configuration, logger: logger)

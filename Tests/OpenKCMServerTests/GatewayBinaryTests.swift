@@ -1,5 +1,6 @@
 import Foundation
 import OpenKCMClient
+import OpenKCMTestSupport
 import Testing
 
 /// `openkcm gateway` as shipped: the real binary in front of a real `openkcm
@@ -17,31 +18,40 @@ import Testing
         return process
     }
 
-    @Test func theGatewayBinaryServesTheSDK() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("openkcm-gateway-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
+    /// `openkcm server --dev` with tenant acme, service payments and a crypto identity for them (its token also in a file).
+    static func devCore(in directory: URL) async throws -> (server: Process, port: Int, root: String, token: String, tokenFile: URL) {
         let corePort = Int.random(in: 40_001...50_000)
-        let gatewayPort = Int.random(in: 50_001...60_000)
         let serverLog = directory.appendingPathComponent("server.log")
         let server = try Self.launch(["server", "--dev", "--address", "127.0.0.1:\(corePort)"], output: serverLog)
-        defer { EndToEndTests.stop(server) }
         var root: String?
         for _ in 0..<200 where root == nil {
             try await Task.sleep(for: .milliseconds(50))
             let log = (try? String(contentsOf: serverLog, encoding: .utf8)) ?? ""
             root = log.split(separator: "\n").first { $0.contains("root token:") }.flatMap { $0.split(separator: " ").last.map(String.init) }
         }
-        let rootToken = try #require(root, "the dev server printed no root token")
+        guard let rootToken = root else {
+            EndToEndTests.stop(server)
+            throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "the dev server printed no root token"])
+        }
         _ = try await AutoUnsealServerTests.waitForStatus(port: corePort)
         for arguments in [["tenant", "create", "acme", "--l1-provider", "software", "--l1-key", "dev-l1"], ["service", "create", "--tenant", "acme", "payments"]] {
             #expect(try await EndToEndTests.openkcmOffPool(arguments, port: corePort, token: rootToken).status == 0)
         }
         let identity = EndToEndTests.json(try await EndToEndTests.openkcmOffPool(
             ["identity", "create", "app", "--role", "crypto", "--tenant", "acme", "--service", "payments", "--output", "json"], port: corePort, token: rootToken).stdout)
-        let token = try #require(identity["token"] as? String)
+        let token = identity["token"] as? String ?? ""
         let tokenFile = directory.appendingPathComponent("token")
         try token.write(to: tokenFile, atomically: true, encoding: .utf8)
+        return (server, corePort, rootToken, token, tokenFile)
+    }
+
+    @Test func theGatewayBinaryServesTheSDK() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("openkcm-gateway-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let gatewayPort = Int.random(in: 50_001...60_000)
+        let (server, corePort, _, token, tokenFile) = try await Self.devCore(in: directory)
+        defer { EndToEndTests.stop(server) }
 
         // A non-loopback address is refused: the local API is plain HTTP.
         let refused = try await EndToEndTests.openkcmOffPool(["gateway", "--core", "http://127.0.0.1:\(corePort)", "--tenant", "acme", "--service", "payments",
@@ -66,5 +76,68 @@ import Testing
         EndToEndTests.stop(server)
         #expect(ContinuousClock.now - start < .seconds(10))
         EndToEndTests.stop(gateway)
+    }
+
+    /// KMIP at the edge: a local PyKMIP client over mutual TLS creates, gets,
+    /// encrypts, decrypts and destroys keys at `openkcm gateway --kmip-address`;
+    /// another CA's certificate gets no TLS session; unlinking the tenant's L1
+    /// at the core refuses the gateway's KMIP Get within a second.
+    @Test func theGatewayBinaryServesKMIP() async throws {
+        guard let python = ProcessInfo.processInfo.environment["OPENKCM_PYKMIP_PYTHON"] else {
+            if Peers.required { Issue.record(Comment(rawValue: Peers.missing("OPENKCM_PYKMIP_PYTHON"))) }
+            return
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("openkcm-gateway-kmip-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try KMIPListenerTests.makeCertificates(in: directory)
+        let strangers = directory.appendingPathComponent("strangers")
+        try FileManager.default.createDirectory(at: strangers, withIntermediateDirectories: true)
+        try KMIPListenerTests.makeCertificates(in: strangers)
+        let (server, corePort, rootToken, _, tokenFile) = try await Self.devCore(in: directory)
+        defer { EndToEndTests.stop(server) }
+        let kmipPort = Int.random(in: 50_001...60_000)
+        let path = { (name: String) in directory.appendingPathComponent(name).path }
+        let gateway = try Self.launch(["gateway", "--core", "http://127.0.0.1:\(corePort)", "--tenant", "acme", "--service", "payments",
+                                       "--token-file", tokenFile.path, "--address", "127.0.0.1:\(kmipPort - 1)",
+                                       "--kmip-address", "127.0.0.1:\(kmipPort)", "--kmip-certificate-file", path("server.pem"),
+                                       "--kmip-key-file", path("server.key"), "--kmip-client-ca-file", path("ca.pem")],
+                                      output: directory.appendingPathComponent("gateway.log"))
+        defer { EndToEndTests.stop(gateway) }
+        let kmip = KMIPProbe(python: python, port: kmipPort, directory: directory)
+        var ready = false
+        for _ in 0..<100 where !ready {
+            ready = try await kmip.run(path("client.pem"), path("client.key"), ["raw", KMIPProbe.discover])["connected"] as? Bool == true
+            if !ready { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(ready, "the gateway's KMIP listener never answered")
+        for version in ["1.2", "2.0"] {
+            let edge = try await kmip.run(path("client.pem"), path("client.key"), [version, "edge"])
+            #expect(edge["error"] == nil && edge["key_length"] as? Int == 32, "\(version): \(edge)")
+            #expect(edge["cbc_round_trip"] as? Bool == true && edge["cbc_matches_local_aes"] as? Bool == true, "\(version): \(edge)")
+            #expect(edge["after_destroy"] as? String == "ITEM_NOT_FOUND", "\(version): \(edge)")
+        }
+        // A client certificate from another CA: no TLS session.
+        let stranger = try await kmip.run(strangers.appendingPathComponent("client.pem").path, strangers.appendingPathComponent("client.key").path,
+                                          ["raw", KMIPProbe.discover])
+        #expect(stranger["connected"] as? Bool == false, "\(stranger)")
+
+        // The kill switch reaches KMIP at the edge: a key the gateway has cached is refused once the L1 is unlinked.
+        let created = try await kmip.run(path("client.pem"), path("client.key"), ["1.2", "create", "256"])
+        let small = try await kmip.run(path("client.pem"), path("client.key"), ["1.2", "create", "128"])
+        #expect((small["error"] as? String)?.contains("INVALID_FIELD") == true, "the gateway's keys are AES-256 data keys: \(small)")
+        let uid = try #require(created["uid"] as? String, "\(created)")
+        #expect(try await kmip.run(path("client.pem"), path("client.key"), ["1.2", "get", uid])["outcomes"] as? [String] == ["got"])
+        let unlinked = ContinuousClock.now
+        #expect(try await EndToEndTests.openkcmOffPool(["l1", "unlink", "--tenant", "acme"], port: corePort, token: rootToken).status == 0)
+        var outcome: [String] = []
+        while ContinuousClock.now - unlinked < .seconds(5) {
+            outcome = try await kmip.run(path("client.pem"), path("client.key"), ["1.2", "get", uid])["outcomes"] as? [String] ?? []
+            if outcome != ["got"] { break }
+        }
+        let elapsed = ContinuousClock.now - unlinked
+        print("kill switch at the gateway's KMIP: first refusal \(elapsed) after the unlink was sent (a PyKMIP run included)")
+        #expect(outcome == ["PERMISSION_DENIED"], "\(outcome)")
+        #expect(elapsed < .seconds(1) + .milliseconds(800), "the refusal took \(elapsed); a PyKMIP start-up is about 0.5 s of that")
     }
 }

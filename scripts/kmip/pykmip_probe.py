@@ -4,7 +4,7 @@
 Usage: pykmip_probe.py HOST PORT CERT KEY CA VERSION   (VERSION like 1.2 or 2.0)
        pykmip_probe.py HOST PORT CERT KEY CA raw HEX   (sends the TTLV message HEX over the same TLS, prints the answer's hex)
        pykmip_probe.py HOST PORT CERT KEY CA VERSION lifecycle   (Create, Activate, Get, Get Attributes, Revoke, Destroy)
-       pykmip_probe.py HOST PORT CERT KEY CA VERSION create | get UID... | register-locate
+       pykmip_probe.py HOST PORT CERT KEY CA VERSION create | get UID... | register-locate | edge
        pykmip_probe.py HOST PORT CERT KEY CA resume HEX   (two connections per TLS version, the second resuming the first's session)
 Prints {"connected": bool, "discover": {...}, "query": {...}} (or {"connected", "response"}) and exits 0; the caller asserts.
 """
@@ -120,14 +120,48 @@ def register_locate(client, out):
 if len(sys.argv) > 7 and sys.argv[7] == "register-locate":
     run_scenario(register_locate)
 
+
+def edge(client, out):
+    # What a local app does at a gateway: Create AES-256, Activate, Get, Encrypt/Decrypt (CBC), Destroy, Get again.
+    import os
+    uid = client.create(enums.CryptographicAlgorithm.AES, 256)
+    out["uid_length"] = len(uid)
+    client.activate(uid)
+    key = client.get(uid)
+    out["key_length"] = len(key.value)
+    data = os.urandom(100)
+    cbc = {"block_cipher_mode": enums.BlockCipherMode.CBC, "padding_method": enums.PaddingMethod.PKCS5,
+           "cryptographic_algorithm": enums.CryptographicAlgorithm.AES}
+    ciphertext, iv = client.encrypt(data, uid=uid, cryptographic_parameters=cbc)
+    out["cbc_round_trip"] = client.decrypt(ciphertext, uid=uid, cryptographic_parameters=cbc, iv_counter_nonce=iv) == data
+    # The gateway's Get gave the real key: a local AES-CBC with it opens what the gateway sealed.
+    from cryptography.hazmat.primitives import padding as pad
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+    decryptor = Cipher(algorithms.AES(key.value), modes.CBC(iv)).decryptor()
+    unpadder = pad.PKCS7(128).unpadder()
+    out["cbc_matches_local_aes"] = unpadder.update(decryptor.update(ciphertext) + decryptor.finalize()) + unpadder.finalize() == data
+    client.destroy(uid)
+    try:
+        client.get(uid)
+        out["after_destroy"] = "got"
+    except Exception as error:
+        out["after_destroy"] = getattr(getattr(error, "reason", None), "name", type(error).__name__)
+
+
+if len(sys.argv) > 7 and sys.argv[7] == "edge":
+    run_scenario(edge)
+
 if len(sys.argv) > 7 and sys.argv[7] in ("create", "get"):
-    # create: prints the new key's uid; get UID...: tries to get each, prints each outcome.
+    # create [BITS]: prints the new key's uid (AES-128 unless BITS); get UID...: tries to get each, prints each outcome.
     client = make_client()
     out = {}
     client.open()
     try:
         if sys.argv[7] == "create":
-            out["uid"] = client.create(enums.CryptographicAlgorithm.AES, 128)
+            try:
+                out["uid"] = client.create(enums.CryptographicAlgorithm.AES, int(sys.argv[8]) if len(sys.argv) > 8 else 128)
+            except Exception as error:
+                out["error"] = "%s: %s" % (type(error).__name__, error)
         else:
             outcomes = []
             for uid in sys.argv[8:]:

@@ -1,0 +1,106 @@
+import Crypto
+import Foundation
+import KMIP
+public import KMIPEngine
+
+extension KMIPEngine where Caller == GatewayKMIPClient {
+    /// The operations a local application needs at its gateway: Create (an
+    /// AES key made here, wrapped by the core), Activate, Get, Encrypt,
+    /// Decrypt and Destroy (crypto-shredded at the core). Objects are born
+    /// Active and have no stored attributes: Locate, Register and attribute
+    /// operations are the core's (Operation Not Supported here).
+    public mutating func registerGatewayOperations(_ gateway: Gateway) {
+        queryObjectTypes = [.symmetricKey]
+        register(.create) { payload, _ throws(KMIPOperationError) in
+            let attributes = KMIPRequestedAttributes(payload)
+            guard payload[.objectType]?.enumerationValue == KMIPObjectType.symmetricKey.rawValue,
+                  attributes.algorithm == nil || attributes.algorithm == KMIPCryptographicAlgorithm.aes.rawValue
+            else { throw KMIPOperationError(.featureNotSupported, "the gateway makes AES keys only") }
+            // A gateway object is a data key (L4), and those are AES-256.
+            guard (attributes.length ?? 256) == 256 else { throw KMIPOperationError(.invalidField, "the gateway makes AES-256 keys (Cryptographic Length 256)") }
+            let key = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0).base64EncodedString() }
+            let wrapped = try await Self.atCore { try await gateway.wrap(key, context: GatewayKMIPObject.context) }
+            return [TTLVItem(.objectType, .enumeration(KMIPObjectType.symmetricKey.rawValue)),
+                    TTLVItem(.uniqueIdentifier, .textString(GatewayKMIPObject.identifier(wrapped: wrapped)))]
+        }
+        register(.activate) { payload, _ throws(KMIPOperationError) in
+            let uid = try Self.uniqueIdentifier(payload)
+            _ = try await Self.key(uid, gateway)
+            return [TTLVItem(.uniqueIdentifier, .textString(uid))]
+        }
+        register(.get) { payload, _ throws(KMIPOperationError) in
+            let uid = try Self.uniqueIdentifier(payload)
+            if let format = payload[.keyFormatType]?.enumerationValue, format != KMIPKeyFormatType.raw.rawValue {
+                throw KMIPOperationError(.keyFormatTypeNotSupported, "keys are given in Raw format")
+            }
+            guard payload[.keyWrappingSpecification] == nil else {
+                throw KMIPOperationError(.featureNotSupported, "wrapped Get is served by the core, not the gateway")
+            }
+            var material = try await Self.key(uid, gateway).withUnsafeBytes { Array($0) }
+            defer { for index in material.indices { material[index] = 0 } }
+            let block: [TTLVItem] = [
+                TTLVItem(.keyFormatType, .enumeration(KMIPKeyFormatType.raw.rawValue)),
+                .structure(.keyValue, [TTLVItem(.keyMaterial, .byteString(material))]),
+                TTLVItem(.cryptographicAlgorithm, .enumeration(KMIPCryptographicAlgorithm.aes.rawValue)),
+                TTLVItem(.cryptographicLength, .integer(Int32(material.count * 8))),
+            ]
+            return [TTLVItem(.objectType, .enumeration(KMIPObjectType.symmetricKey.rawValue)), TTLVItem(.uniqueIdentifier, .textString(uid)),
+                    .structure(.symmetricKey, [.structure(.keyBlock, block)])]
+        }
+        register(.encrypt) { payload, _ throws(KMIPOperationError) in
+            let uid = try Self.uniqueIdentifier(payload)
+            let cipher = try KMIPCipher(payload)
+            guard let data = payload[.data]?.bytesValue else { throw KMIPOperationError(.invalidField, "Encrypt needs Data") }
+            let (ciphertext, madeIV, tag) = try cipher.encrypt(data, key: try await Self.key(uid, gateway))
+            var items = [TTLVItem(.uniqueIdentifier, .textString(uid)), TTLVItem(.data, .byteString(ciphertext))]
+            if let madeIV { items.append(TTLVItem(.ivCounterNonce, .byteString(madeIV))) }
+            if let tag { items.append(TTLVItem(.authenticatedEncryptionTag, .byteString(tag))) }
+            return items
+        }
+        register(.decrypt) { payload, _ throws(KMIPOperationError) in
+            let uid = try Self.uniqueIdentifier(payload)
+            let cipher = try KMIPCipher(payload)
+            guard let data = payload[.data]?.bytesValue else { throw KMIPOperationError(.invalidField, "Decrypt needs Data") }
+            let plaintext = try cipher.decrypt(data, key: try await Self.key(uid, gateway))
+            return [TTLVItem(.uniqueIdentifier, .textString(uid)), TTLVItem(.data, .byteString(plaintext))]
+        }
+        register(.destroy) { payload, _ throws(KMIPOperationError) in
+            let uid = try Self.uniqueIdentifier(payload)
+            guard let wrapped = GatewayKMIPObject.wrapped(uid) else { throw KMIPOperationError(.itemNotFound, "no object \(uid)") }
+            try await Self.atCore { try await gateway.destroy(wrapped) }
+            return [TTLVItem(.uniqueIdentifier, .textString(uid))]
+        }
+    }
+
+    private static func uniqueIdentifier(_ payload: TTLVItem) throws(KMIPOperationError) -> String {
+        guard let uid = payload[.uniqueIdentifier]?.textValue else { throw KMIPOperationError(.invalidField, "a Unique Identifier is required") }
+        return uid
+    }
+
+    /// The object's key, unwrapped through the gateway's cache or the core.
+    private static func key(_ uid: String, _ gateway: Gateway) async throws(KMIPOperationError) -> SymmetricKey {
+        guard let wrapped = GatewayKMIPObject.wrapped(uid) else { throw KMIPOperationError(.itemNotFound, "no object \(uid)") }
+        let plaintext = try await atCore { try await gateway.unwrap(wrapped, context: GatewayKMIPObject.context) }
+        guard var bytes = Data(base64Encoded: plaintext) else { throw KMIPOperationError(.generalFailure, "the core's answer is not base64") }
+        defer { bytes.resetBytes(in: 0..<bytes.count) }
+        return SymmetricKey(data: bytes)
+    }
+
+    /// A call to the core, its refusal said the KMIP way: a lock (the kill
+    /// switch), a revoked identity or a destroyed key is what the client
+    /// must not get past, whatever the cause.
+    private static func atCore<T>(_ body: () async throws -> T) async throws(KMIPOperationError) -> T {
+        do {
+            return try await body()
+        } catch let error as GatewayError {
+            switch error.status {
+            case 401, 403, 423: throw KMIPOperationError(.permissionDenied, error.detail)
+            case 404, 410: throw KMIPOperationError(.itemNotFound, error.detail)
+            case 400: throw KMIPOperationError(.invalidField, error.detail)
+            default: throw KMIPOperationError(.generalFailure, error.detail)
+            }
+        } catch {
+            throw KMIPOperationError(.generalFailure, "the core could not be reached")
+        }
+    }
+}
