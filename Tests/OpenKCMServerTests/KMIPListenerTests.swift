@@ -98,9 +98,10 @@ import OpenKCMTestSupport
                                                     "--certificate-file", path("client.pem"), "--output", "json"], port: port, token: root)
         #expect(registered.status == 0, "\(registered.stderr)")
 
-        let tls = ["127.0.0.1", "\(kmipPort)"]
+        // Python runs off the cooperative pool (KMIPProbe), so the other suites' timers keep running meanwhile.
+        let kmip = KMIPProbe(python: python, port: kmipPort, directory: directory)
         for version in ["1.0", "1.2", "2.0"] {
-            let answer = try Self.runProbe(python, tls + [path("client.pem"), path("client.key"), path("ca.pem"), version])
+            let answer = try await kmip.run(path("client.pem"), path("client.key"), [version])
             let discover = answer["discover"] as? [String: Any] ?? [:]
             let query = answer["query"] as? [String: Any] ?? [:]
             #expect(answer["connected"] as? Bool == true && discover["status"] as? String == "SUCCESS", "\(version): \(answer)")
@@ -116,7 +117,7 @@ import OpenKCMTestSupport
             // KMIP 1.2 and 2.0 go through every operation in scripts/kmip/test_pykmip_acceptance.py; 1.0 here.
             guard version == "1.0" else { continue }
             // A key's life: Create, Activate, Get (32 bytes), State, no Destroy while Active, Revoke, Destroy, gone.
-            let life = try Self.runProbe(python, tls + [path("client.pem"), path("client.key"), path("ca.pem"), version, "lifecycle"])
+            let life = try await kmip.run(path("client.pem"), path("client.key"), [version, "lifecycle"])
             let steps = life["steps"] as? [String: [String: Any]] ?? [:]
             #expect(steps["create"]?["ok"] as? Bool == true && steps["activate"]?["ok"] as? Bool == true, "\(version): \(life)")
             #expect(steps["get"]?["value"] as? Int == 32 && steps["state"]?["value"] as? [String] == ["ACTIVE"], "\(version): \(life)")
@@ -125,34 +126,34 @@ import OpenKCMTestSupport
             #expect((steps["get-after-destroy"]?["error"] as? String)?.contains("ITEM_NOT_FOUND") == true, "\(version): \(life)")
 
             // Register a 96-byte secret and a named AES key; the secret comes back intact; Locate by name and by type.
-            let registered = try Self.runProbe(python, tls + [path("client.pem"), path("client.key"), path("ca.pem"), version, "register-locate"])
+            let registered = try await kmip.run(path("client.pem"), path("client.key"), [version, "register-locate"])
             #expect(registered["secret_round_trip"] as? Bool == true && registered["by_name"] as? Bool == true
                     && registered["by_type"] as? Bool == true, "\(version): \(registered)")
         }
 
         // Another tenant's client cannot reach acme's key, and acme's own client can.
-        let created = try Self.runProbe(python, tls + [path("client.pem"), path("client.key"), path("ca.pem"), "1.2", "create"])
+        let created = try await kmip.run(path("client.pem"), path("client.key"), ["1.2", "create"])
         let uid = try #require(created["uid"] as? String, "\(created)")
         #expect(try EndToEndTests.openkcm(["identity", "create", "globex-kmip", "--role", "crypto", "--tenant", "globex", "--service", "payments",
                                            "--certificate-file", path("other.pem")], port: port, token: root).status == 0)
-        let stranger = try Self.runProbe(python, tls + [path("other.pem"), path("other.key"), path("ca.pem"), "1.2", "get", uid])
+        let stranger = try await kmip.run(path("other.pem"), path("other.key"), ["1.2", "get", uid])
         #expect(stranger["outcomes"] as? [String] == ["ITEM_NOT_FOUND"], "\(stranger)")
-        let owner = try Self.runProbe(python, tls + [path("client.pem"), path("client.key"), path("ca.pem"), "1.2", "get", uid])
+        let owner = try await kmip.run(path("client.pem"), path("client.key"), ["1.2", "get", uid])
         #expect(owner["outcomes"] as? [String] == ["got"], "\(owner)")
 
         // Same CA, not registered ("third"): a KMIP answer refusing every batch item with Permission Denied.
         let discoverRequest = "42007801000000604200770100000038420069010000002042006a0200000004000000010000000042006b0200000004000000010000000042000d0200000004000000010000000042000f010000001842005c05000000040000001e000000004200790100000000"
-        let refused = try Self.runProbe(python, tls + [path("third.pem"), path("third.key"), path("ca.pem"), "raw", discoverRequest])
+        let refused = try await kmip.run(path("third.pem"), path("third.key"), ["raw", discoverRequest])
         let bytes = Array(try #require((refused["response"] as? String).flatMap { hex in
             stride(from: 0, to: hex.count, by: 2).map { UInt8(hex[hex.index(hex.startIndex, offsetBy: $0)..<hex.index(hex.startIndex, offsetBy: $0 + 2)], radix: 16)! }
         }, "\(refused)"))
         let response = try KMIPResponseMessage(TTLVDecoder().decode(bytes))
         #expect(response.batchItems.first?.resultStatus == .operationFailed && response.batchItems.first?.resultReason == .permissionDenied)
         // TLS session resumption, 1.2 and 1.3: the second connection resumes the first's session.
-        let resumed = try Self.runProbe(python, tls + [path("client.pem"), path("client.key"), path("ca.pem"), "resume", discoverRequest])
+        let resumed = try await kmip.run(path("client.pem"), path("client.key"), ["resume", discoverRequest])
         #expect(resumed["1.2"] as? [Bool] == [false, true] && resumed["1.3"] as? [Bool] == [false, true], "\(resumed)")
         // No client certificate: no TLS session at all.
-        let anonymous = try Self.runProbe(python, tls + ["-", "-", path("ca.pem"), "raw", discoverRequest])
+        let anonymous = try await kmip.run("-", "-", ["raw", discoverRequest])
         #expect(anonymous["connected"] as? Bool == false, "\(anonymous)")
         // The refusal is audited.
         let audit = try EndToEndTests.openkcm(["audit", "list", "--limit", "1000", "--output", "json"], port: port, token: root)
