@@ -108,7 +108,7 @@ public struct KMIPCipher: Sendable {
         var difference: UInt8 = 0
         for (computed, given) in zip(resealed.tag.prefix(tag.count), tag) { difference |= computed ^ given }
         guard difference == 0 else {
-            for index in plaintext.indices { plaintext[index] = 0 }
+            plaintext.secureZero()
             throw KMIPOperationError(.cryptographicFailure, "the data does not decrypt with this key, IV and tag")
         }
         return plaintext

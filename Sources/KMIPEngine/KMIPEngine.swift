@@ -13,7 +13,7 @@ public struct KMIPEngine<Caller: Sendable>: Sendable {
     public typealias Handler = @Sendable (_ payload: TTLVItem, _ request: KMIPRequestContext) async throws(KMIPOperationError) -> [TTLVItem]
 
     /// The versions served, in order of preference (newest first).
-    public static var supportedVersions: [KMIPVersion] { [.v2_1, .v2_0, .v1_4, .v1_3, .v1_2, .v1_1, .v1_0] }
+    public static var supportedVersions: [KMIPVersion] { servedVersions }
 
     public var vendorIdentification: String
     private var handlers: [KMIPOperation: Handler] = [:]
@@ -141,10 +141,7 @@ public struct KMIPEngine<Caller: Sendable>: Sendable {
     // MARK: ID Placeholder
 
     /// Operations whose Unique Identifier may be left out, meaning "the ID Placeholder".
-    static var placeholderOperations: Set<KMIPOperation> { [
-        .get, .getAttributes, .getAttributeList, .addAttribute, .modifyAttribute, .deleteAttribute, .setAttribute,
-        .activate, .revoke, .destroy, .rekey, .encrypt, .decrypt, .mac, .macVerify,
-    ] }
+    static var placeholderOperations: Set<KMIPOperation> { operationsTakingThePlaceholder }
 
     /// The payload with the ID Placeholder written in where the client left
     /// the Unique Identifier out (or, in KMIP 2.x, named the placeholder).
@@ -242,3 +239,10 @@ public struct KMIPEngine<Caller: Sendable>: Sendable {
         Int64(Date().timeIntervalSince1970)
     }
 }
+
+// Stored once: a generic type cannot hold static stored properties, and these are read on every batch item.
+private let servedVersions: [KMIPVersion] = [.v2_1, .v2_0, .v1_4, .v1_3, .v1_2, .v1_1, .v1_0]
+private let operationsTakingThePlaceholder: Set<KMIPOperation> = [
+    .get, .getAttributes, .getAttributeList, .addAttribute, .modifyAttribute, .deleteAttribute, .setAttribute,
+    .activate, .revoke, .destroy, .rekey, .encrypt, .decrypt, .mac, .macVerify,
+]

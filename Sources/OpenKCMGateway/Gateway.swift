@@ -85,15 +85,16 @@ public final class Gateway: Sendable {
         }
     }
 
-    /// Crypto-shreds one data key at the core, and forgets every cached key at once
-    /// (the core's event tells every other gateway too).
+    /// Crypto-shreds one data key at the core, and then forgets every cached
+    /// key (the core's event tells every other gateway too). A destroy the
+    /// core refused leaves the cache as it was: a refused call must not let a
+    /// client empty it at will.
     func destroy(_ wrapped: String) async throws {
-        let outcome = await core.destroy(wrapped)
-        dropCache(because: "a data key was destroyed here")
-        if case .failure(let error) = outcome {
+        if case .failure(let error) = await core.destroy(wrapped) {
             metrics.refusals.increment()
             throw error
         }
+        dropCache(because: "a data key was destroyed here")
     }
 
     /// Follows the core's events until cancelled, reconnecting with backoff.

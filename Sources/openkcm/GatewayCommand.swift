@@ -53,6 +53,9 @@ struct GatewayCommand: AsyncParsableCommand {
         guard cacheSeconds >= 0, cacheSize >= 1 else { throw ValidationError("--cache-seconds must be 0 or more and --cache-size 1 or more") }
         var configuration = GatewayConfiguration(coreURL: core, tenant: tenant, service: service, token: token, host: host,
                                                  port: port, socketPath: socket, cacheLifetime: .seconds(cacheSeconds), cacheCapacity: cacheSize)
+        if kmipAddress == nil, kmipCertificateFile != nil || kmipKeyFile != nil || kmipClientCAFile != nil {
+            throw ValidationError("--kmip-certificate-file, --kmip-key-file and --kmip-client-ca-file need --kmip-address")
+        }
         if let kmipAddress {
             guard let colon = kmipAddress.lastIndex(of: ":"), let kmipPort = Int(kmipAddress[kmipAddress.index(after: colon)...]), (0...65535).contains(kmipPort) else {
                 throw ValidationError("--kmip-address must be host:port, got '\(kmipAddress)'")

@@ -4,7 +4,7 @@
 Usage: pykmip_probe.py HOST PORT CERT KEY CA VERSION   (VERSION like 1.2 or 2.0)
        pykmip_probe.py HOST PORT CERT KEY CA raw HEX   (sends the TTLV message HEX over the same TLS, prints the answer's hex)
        pykmip_probe.py HOST PORT CERT KEY CA VERSION lifecycle   (Create, Activate, Get, Get Attributes, Revoke, Destroy)
-       pykmip_probe.py HOST PORT CERT KEY CA VERSION create | get UID... | register-locate | edge
+       pykmip_probe.py HOST PORT CERT KEY CA VERSION create [BITS] | get UID... | destroy UID... | register-locate | edge
        pykmip_probe.py HOST PORT CERT KEY CA resume HEX   (two connections per TLS version, the second resuming the first's session)
 Prints {"connected": bool, "discover": {...}, "query": {...}} (or {"connected", "response"}) and exits 0; the caller asserts.
 """
@@ -151,8 +151,8 @@ def edge(client, out):
 if len(sys.argv) > 7 and sys.argv[7] == "edge":
     run_scenario(edge)
 
-if len(sys.argv) > 7 and sys.argv[7] in ("create", "get"):
-    # create [BITS]: prints the new key's uid (AES-128 unless BITS); get UID...: tries to get each, prints each outcome.
+if len(sys.argv) > 7 and sys.argv[7] in ("create", "get", "destroy"):
+    # create [BITS]: prints the new key's uid (AES-128 unless BITS); get UID... / destroy UID...: tries to get each, prints each outcome.
     client = make_client()
     out = {}
     client.open()
@@ -166,8 +166,12 @@ if len(sys.argv) > 7 and sys.argv[7] in ("create", "get"):
             outcomes = []
             for uid in sys.argv[8:]:
                 try:
-                    client.get(uid)
-                    outcomes.append("got")
+                    if sys.argv[7] == "destroy":
+                        client.destroy(uid)
+                        outcomes.append("destroyed")
+                    else:
+                        client.get(uid)
+                        outcomes.append("got")
                 except Exception as error:
                     outcomes.append(getattr(getattr(error, "reason", None), "name", type(error).__name__))
             out["outcomes"] = outcomes

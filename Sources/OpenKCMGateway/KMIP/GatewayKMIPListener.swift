@@ -41,12 +41,15 @@ final class GatewayKMIPListener: Sendable {
         let maximum = engine.limits.maximumMessageSize
         let sslContext = self.sslContext
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .bind(host: configuration.host, port: configuration.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext))
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(TTLVFrameDecoder(maximumMessageSize: maximum)))
-                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    // One message is answered at a time: read at most a few frames ahead of it.
+                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(
+                        wrappingChannelSynchronously: channel, configuration: .init(backPressureStrategy: .init(lowWatermark: 1, highWatermark: 4)))
                 }
             }
         gateway.logger.info("gateway KMIP listening", metadata: ["address": .string("\(configuration.host):\(configuration.port)")])
@@ -56,6 +59,7 @@ final class GatewayKMIPListener: Sendable {
                     for try await connection in inbound {
                         guard self.open.wrappingAdd(1, ordering: .relaxed).newValue <= self.maximumConnections else {
                             self.open.wrappingSubtract(1, ordering: .relaxed)
+                            self.gateway.logger.warning("gateway KMIP connection refused: too many open", metadata: ["limit": .stringConvertible(self.maximumConnections)])
                             try? await connection.channel.close()
                             continue
                         }

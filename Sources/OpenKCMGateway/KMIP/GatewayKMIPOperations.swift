@@ -8,10 +8,13 @@ extension KMIPEngine where Caller == GatewayKMIPClient {
     /// AES key made here, wrapped by the core), Activate, Get, Encrypt,
     /// Decrypt and Destroy (crypto-shredded at the core). Objects are born
     /// Active and have no stored attributes: Locate, Register and attribute
-    /// operations are the core's (Operation Not Supported here).
+    /// operations are the core's (Operation Not Supported here). Activate
+    /// answers Success for an object that opens (it is Active already), Destroy
+    /// needs no Revoke first, Name and Usage Mask on Create are not kept, and
+    /// Undo batches run as Stop.
     public mutating func registerGatewayOperations(_ gateway: Gateway) {
         queryObjectTypes = [.symmetricKey]
-        register(.create) { payload, _ throws(KMIPOperationError) in
+        register(.create) { payload, request throws(KMIPOperationError) in
             let attributes = KMIPRequestedAttributes(payload)
             guard payload[.objectType]?.enumerationValue == KMIPObjectType.symmetricKey.rawValue,
                   attributes.algorithm == nil || attributes.algorithm == KMIPCryptographicAlgorithm.aes.rawValue
@@ -19,16 +22,16 @@ extension KMIPEngine where Caller == GatewayKMIPClient {
             // A gateway object is a data key (L4), and those are AES-256.
             guard (attributes.length ?? 256) == 256 else { throw KMIPOperationError(.invalidField, "the gateway makes AES-256 keys (Cryptographic Length 256)") }
             let key = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0).base64EncodedString() }
-            let wrapped = try await Self.atCore { try await gateway.wrap(key, context: GatewayKMIPObject.context) }
+            let wrapped = try await Self.atCore(request.version, creating: true) { try await gateway.wrap(key, context: GatewayKMIPObject.context) }
             return [TTLVItem(.objectType, .enumeration(KMIPObjectType.symmetricKey.rawValue)),
                     TTLVItem(.uniqueIdentifier, .textString(GatewayKMIPObject.identifier(wrapped: wrapped)))]
         }
-        register(.activate) { payload, _ throws(KMIPOperationError) in
+        register(.activate) { payload, request throws(KMIPOperationError) in
             let uid = try Self.uniqueIdentifier(payload)
-            _ = try await Self.key(uid, gateway)
+            _ = try await Self.key(uid, gateway, request.version)
             return [TTLVItem(.uniqueIdentifier, .textString(uid))]
         }
-        register(.get) { payload, _ throws(KMIPOperationError) in
+        register(.get) { payload, request throws(KMIPOperationError) in
             let uid = try Self.uniqueIdentifier(payload)
             if let format = payload[.keyFormatType]?.enumerationValue, format != KMIPKeyFormatType.raw.rawValue {
                 throw KMIPOperationError(.keyFormatTypeNotSupported, "keys are given in Raw format")
@@ -36,8 +39,8 @@ extension KMIPEngine where Caller == GatewayKMIPClient {
             guard payload[.keyWrappingSpecification] == nil else {
                 throw KMIPOperationError(.featureNotSupported, "wrapped Get is served by the core, not the gateway")
             }
-            var material = try await Self.key(uid, gateway).withUnsafeBytes { Array($0) }
-            defer { for index in material.indices { material[index] = 0 } }
+            // The bytes go into the answer, which is this operation's contract; the SymmetricKey is zeroed by swift-crypto.
+            let material = try await Self.key(uid, gateway, request.version).withUnsafeBytes { Array($0) }
             let block: [TTLVItem] = [
                 TTLVItem(.keyFormatType, .enumeration(KMIPKeyFormatType.raw.rawValue)),
                 .structure(.keyValue, [TTLVItem(.keyMaterial, .byteString(material))]),
@@ -47,27 +50,30 @@ extension KMIPEngine where Caller == GatewayKMIPClient {
             return [TTLVItem(.objectType, .enumeration(KMIPObjectType.symmetricKey.rawValue)), TTLVItem(.uniqueIdentifier, .textString(uid)),
                     .structure(.symmetricKey, [.structure(.keyBlock, block)])]
         }
-        register(.encrypt) { payload, _ throws(KMIPOperationError) in
+        register(.encrypt) { payload, request throws(KMIPOperationError) in
             let uid = try Self.uniqueIdentifier(payload)
             let cipher = try KMIPCipher(payload)
             guard let data = payload[.data]?.bytesValue else { throw KMIPOperationError(.invalidField, "Encrypt needs Data") }
-            let (ciphertext, madeIV, tag) = try cipher.encrypt(data, key: try await Self.key(uid, gateway))
+            let (ciphertext, madeIV, tag) = try cipher.encrypt(data, key: try await Self.key(uid, gateway, request.version))
             var items = [TTLVItem(.uniqueIdentifier, .textString(uid)), TTLVItem(.data, .byteString(ciphertext))]
             if let madeIV { items.append(TTLVItem(.ivCounterNonce, .byteString(madeIV))) }
             if let tag { items.append(TTLVItem(.authenticatedEncryptionTag, .byteString(tag))) }
             return items
         }
-        register(.decrypt) { payload, _ throws(KMIPOperationError) in
+        register(.decrypt) { payload, request throws(KMIPOperationError) in
             let uid = try Self.uniqueIdentifier(payload)
             let cipher = try KMIPCipher(payload)
             guard let data = payload[.data]?.bytesValue else { throw KMIPOperationError(.invalidField, "Decrypt needs Data") }
-            let plaintext = try cipher.decrypt(data, key: try await Self.key(uid, gateway))
+            let plaintext = try cipher.decrypt(data, key: try await Self.key(uid, gateway, request.version))
             return [TTLVItem(.uniqueIdentifier, .textString(uid)), TTLVItem(.data, .byteString(plaintext))]
         }
-        register(.destroy) { payload, _ throws(KMIPOperationError) in
+        register(.destroy) { payload, request throws(KMIPOperationError) in
             let uid = try Self.uniqueIdentifier(payload)
             guard let wrapped = GatewayKMIPObject.wrapped(uid) else { throw KMIPOperationError(.itemNotFound, "no object \(uid)") }
-            try await Self.atCore { try await gateway.destroy(wrapped) }
+            // Only a KMIP object can be destroyed here: it must open under the KMIP context first, so an SDK
+            // record's data key (another context) or a made-up blob is Item Not Found, and a destroyed one too.
+            _ = try await Self.key(uid, gateway, request.version)
+            try await Self.atCore(request.version) { try await gateway.destroy(wrapped) }
             return [TTLVItem(.uniqueIdentifier, .textString(uid))]
         }
     }
@@ -78,9 +84,9 @@ extension KMIPEngine where Caller == GatewayKMIPClient {
     }
 
     /// The object's key, unwrapped through the gateway's cache or the core.
-    private static func key(_ uid: String, _ gateway: Gateway) async throws(KMIPOperationError) -> SymmetricKey {
+    private static func key(_ uid: String, _ gateway: Gateway, _ version: KMIPVersion) async throws(KMIPOperationError) -> SymmetricKey {
         guard let wrapped = GatewayKMIPObject.wrapped(uid) else { throw KMIPOperationError(.itemNotFound, "no object \(uid)") }
-        let plaintext = try await atCore { try await gateway.unwrap(wrapped, context: GatewayKMIPObject.context) }
+        let plaintext = try await atCore(version) { try await gateway.unwrap(wrapped, context: GatewayKMIPObject.context) }
         guard var bytes = Data(base64Encoded: plaintext) else { throw KMIPOperationError(.generalFailure, "the core's answer is not base64") }
         defer { bytes.resetBytes(in: 0..<bytes.count) }
         return SymmetricKey(data: bytes)
@@ -89,14 +95,18 @@ extension KMIPEngine where Caller == GatewayKMIPClient {
     /// A call to the core, its refusal said the KMIP way: a lock (the kill
     /// switch), a revoked identity or a destroyed key is what the client
     /// must not get past, whatever the cause.
-    private static func atCore<T>(_ body: () async throws -> T) async throws(KMIPOperationError) -> T {
+    /// A blob the core cannot open (400: another context, a foreign or
+    /// malformed envelope) names no object: Item Not Found, except on Create.
+    /// A key state that forbids the use (409) is the version's wrong-state reason.
+    private static func atCore<T>(_ version: KMIPVersion, creating: Bool = false, _ body: () async throws -> T) async throws(KMIPOperationError) -> T {
         do {
             return try await body()
         } catch let error as GatewayError {
             switch error.status {
             case 401, 403, 423: throw KMIPOperationError(.permissionDenied, error.detail)
             case 404, 410: throw KMIPOperationError(.itemNotFound, error.detail)
-            case 400: throw KMIPOperationError(.invalidField, error.detail)
+            case 400: throw KMIPOperationError(creating ? .invalidField : .itemNotFound, error.detail)
+            case 409: throw KMIPOperationError.wrongState(error.detail, version: version)
             default: throw KMIPOperationError(.generalFailure, error.detail)
             }
         } catch {

@@ -85,7 +85,9 @@ public struct KMIPListener: Service {
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: self.tls.current.withLock { $0.context }))
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(TTLVFrameDecoder(maximumMessageSize: maximum)))
-                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    // One message is answered at a time: read at most a few frames ahead of it.
+                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(
+                        wrappingChannelSynchronously: channel, configuration: .init(backPressureStrategy: .init(lowWatermark: 1, highWatermark: 4)))
                 }
             }
         logger.info("KMIP listening", metadata: ["address": .string("\(configuration.host):\(configuration.port)")])
