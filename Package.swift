@@ -371,6 +371,7 @@ let package = Package(
                 "OpenKCMAzureKeyVault",
                 "OpenKCMGCPKMS",
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 "OpenKCMTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),

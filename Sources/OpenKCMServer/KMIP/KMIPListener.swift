@@ -85,6 +85,7 @@ public struct KMIPListener: Service {
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: self.tls.current.withLock { $0.context }))
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(TTLVFrameDecoder(maximumMessageSize: maximum)))
+                    try channel.pipeline.syncOperations.addHandler(KMIPConnectionTimeouts())
                     // One message is answered at a time: read at most a few frames ahead of it.
                     return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(
                         wrappingChannelSynchronously: channel, configuration: .init(backPressureStrategy: .init(lowWatermark: 1, highWatermark: 4)))
