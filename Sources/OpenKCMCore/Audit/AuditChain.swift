@@ -27,8 +27,13 @@ public struct AuditChain: Sendable {
         sealed.time = Date(timeIntervalSince1970: (entry.time.timeIntervalSince1970 * 1000).rounded() / 1000)
         sealed.sequence = head.sequence + 1
         sealed.previousHash = head.hash
-        sealed.mac = Self.mac(sealed, key: key)
-        head = AuditHead(sequence: sealed.sequence, hash: Self.hash(sealed))
+        // The canonical bytes are made once: the MAC covers them, the hash covers them and the MAC.
+        let canonical = sealed.canonicalBytes
+        sealed.mac = Array(HMAC<SHA256>.authenticationCode(for: canonical, using: key)).hexString
+        var hasher = SHA256()
+        hasher.update(data: canonical)
+        hasher.update(data: Array(sealed.mac.utf8))
+        head = AuditHead(sequence: sealed.sequence, hash: Array(hasher.finalize()).hexString)
         return sealed
     }
 

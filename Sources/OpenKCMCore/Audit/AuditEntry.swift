@@ -46,7 +46,9 @@ public struct AuditEntry: Sendable, Hashable, Codable {
     /// The bytes the MAC and the chain hash cover: every field but the MAC,
     /// each length-prefixed, so no two entries share an encoding.
     package var canonicalBytes: [UInt8] {
-        var bytes: [UInt8] = Array("OpenKCM audit v1".utf8)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(256)
+        bytes += "OpenKCM audit v1".utf8
         func field(_ text: String?) {
             guard let text else {
                 bytes.appendUInt32(UInt32.max)

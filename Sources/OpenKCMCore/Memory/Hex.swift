@@ -1,14 +1,15 @@
 extension Collection<UInt8> {
     /// Lowercase hex. For ids, tags and ciphertext only, never for key material.
     package var hexString: String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(count * 2)
-        for byte in self {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
+        String(unsafeUninitializedCapacity: count * 2) { buffer in
+            var index = 0
+            for byte in self {
+                buffer[index] = JSONWriter.hexDigit(byte >> 4)
+                buffer[index + 1] = JSONWriter.hexDigit(byte & 0x0F)
+                index += 2
+            }
+            return index
         }
-        return String(decoding: out, as: UTF8.self)
     }
 }
 
