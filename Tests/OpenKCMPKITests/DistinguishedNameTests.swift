@@ -60,3 +60,41 @@ import Testing
         #expect(throws: PKIError.self) { try DistinguishedName(rfc4514: name.description) }
     }
 }
+
+/// Property checks over many random names and strings: rendering then parsing
+/// gives the same name back, DER round-trips, and no text makes the parser trap.
+@Suite struct DistinguishedNameRandomTests {
+    static let alphabet: [Unicode.Scalar] = Array("aZ09 ,+;\"\\<>#=\u{0}\u{1}\u{600}\u{301}é漢🔑-_.".unicodeScalars)
+    static let types: [ASN1ObjectID] = [.commonName, .organization, .organizationalUnit, .country, .locality, .userID, ASN1ObjectID(2, 5, 4, 97)]
+
+    @Test func renderedNamesParseBackToThemselves() throws {
+        var generator = SplitMix64(seed: 0xD1_5717)
+        for _ in 0..<5_000 {
+            let relativeNames = (0..<Int.random(in: 1...4, using: &generator)).map { _ in
+                (0..<Int.random(in: 1...2, using: &generator)).map { _ in
+                    DistinguishedName.Attribute(
+                        type: Self.types.randomElement(using: &generator)!,
+                        value: String(String.UnicodeScalarView((0..<Int.random(in: 1...8, using: &generator)).map { _ in Self.alphabet.randomElement(using: &generator)! })))
+                }
+            }
+            let name = DistinguishedName(relativeNames: relativeNames)
+            let text = name.description
+            let parsed = try DistinguishedName(rfc4514: text)
+            #expect(parsed.description == text, "\(text.debugDescription)")
+            var reader = DERReader(name.derEncoded)
+            #expect(try DistinguishedName(reader.next()).description == text)
+        }
+    }
+
+    @Test func anyTextIsParsedOrRefused() {
+        var generator = SplitMix64(seed: 0x7E_C7)
+        for _ in 0..<20_000 {
+            let text = String(String.UnicodeScalarView((0..<Int.random(in: 0...24, using: &generator)).map { _ in
+                Bool.random(using: &generator) ? Self.alphabet.randomElement(using: &generator)! : "CN=".unicodeScalars.randomElement(using: &generator)!
+            }))
+            if let name = try? DistinguishedName(rfc4514: text) {
+                #expect((try? DistinguishedName(rfc4514: name.description))?.description == name.description, "\(text.debugDescription)")
+            }
+        }
+    }
+}
