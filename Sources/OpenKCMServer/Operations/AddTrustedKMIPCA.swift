@@ -20,7 +20,7 @@ extension Operations {
             guard certificate.notAfter > Date() else { throw KMIPClientError.invalidInput("the CA certificate expired on \(certificate.notAfter)") }
             return try await core.objectLocks.withLock(KMIPTrustedAuthority.storagePrefix) {
                 let snapshot = try await core.kmipClientTrust.reload(from: core.barrier)
-                if snapshot.clientCA?.subject == certificate.subject || snapshot.authorities.contains(where: { $0.certificate.subject == certificate.subject }) {
+                if snapshot.clientCAs.contains(where: { $0.subject == certificate.subject }) || snapshot.authorities.contains(where: { $0.certificate.subject == certificate.subject }) {
                     throw KMIPClientError.trustedAuthorityConflict("a CA named \(certificate.subject) is already trusted")
                 }
                 let id = String(Array(SHA256.hash(data: certificate.derEncoded)).hexString.prefix(32))

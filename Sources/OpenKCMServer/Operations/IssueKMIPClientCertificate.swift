@@ -47,17 +47,14 @@ extension Operations {
         }
     }
 
-    /// The server's KMIP client CA, made (once, under a lock) when `creating`.
+    /// The server's KMIP client CA that issues: the one with the smallest id,
+    /// made (under a lock) when there is none and `creating`. Without a
+    /// compare-and-swap in storage, two replicas can both make one at the same
+    /// moment; both are kept and trusted, and both then issue with the same.
     func kmipClientAuthority(creating: Bool) async throws -> CertificateAuthority? {
-        let key = KMIPClientCARecord.storageKey
-        return try await core.objectLocks.withLock(key) { () async throws -> CertificateAuthority? in
-            if var data = try await core.barrier.get(key) {
-                defer { data.resetBytes(in: 0..<data.count) }
-                var record = try RecordCoder.decode(KMIPClientCARecord.self, from: data, at: key)
-                defer { record.privateKey.resetBytes(in: 0..<record.privateKey.count) }
-                return try CertificateAuthority(
-                    privateKeyRawRepresentation: record.privateKey, certificate: Certificate(derEncoded: Array(record.certificate)))
-            }
+        let prefix = KMIPClientCARecord.storagePrefix
+        return try await core.objectLocks.withLock(prefix) { () async throws -> CertificateAuthority? in
+            if let existing = try await loadKMIPClientAuthority() { return existing }
             guard creating else { return nil }
             let now = Date()
             var label = [UInt8](repeating: 0, count: 4)
@@ -72,9 +69,19 @@ extension Operations {
                 notBefore: now.addingTimeInterval(-300), notAfter: now.addingTimeInterval(10 * 365 * 86_400))
             var record = KMIPClientCARecord(privateKey: authority.privateKeyRawRepresentation, certificate: Data(authority.certificate.derEncoded))
             defer { record.privateKey.resetBytes(in: 0..<record.privateKey.count) }
-            try await core.barrier.put(key, value: RecordCoder.encode(record))
+            let id = String(Array(SHA256.hash(data: authority.certificate.derEncoded)).hexString.prefix(32))
+            try await core.barrier.put(prefix + id, value: RecordCoder.encode(record))
             core.kmipClientTrust.signalChange()
-            return authority
+            return try await loadKMIPClientAuthority() ?? authority
         }
+    }
+
+    private func loadKMIPClientAuthority() async throws -> CertificateAuthority? {
+        guard let key = try await core.barrier.list(prefix: KMIPClientCARecord.storagePrefix).min(),
+              var data = try await core.barrier.get(key) else { return nil }
+        defer { data.resetBytes(in: 0..<data.count) }
+        var record = try RecordCoder.decode(KMIPClientCARecord.self, from: data, at: key)
+        defer { record.privateKey.resetBytes(in: 0..<record.privateKey.count) }
+        return try CertificateAuthority(privateKeyRawRepresentation: record.privateKey, certificate: Certificate(derEncoded: Array(record.certificate)))
     }
 }

@@ -17,12 +17,13 @@ public final class KMIPClientTrust: Sendable {
     }
 
     struct Snapshot: Sendable {
-        var clientCA: Certificate?
+        /// The server's own client CAs (normally one).
+        var clientCAs: [Certificate]
         var authorities: [Authority]
 
         /// The CA certificates to hand to TLS, in a stable order.
         var roots: [[UInt8]] {
-            ([clientCA].compactMap { $0?.derEncoded } + authorities.map(\.certificate.derEncoded)).sorted { $0.lexicographicallyPrecedes($1) }
+            (clientCAs.map(\.derEncoded) + authorities.map(\.certificate.derEncoded)).sorted { $0.lexicographicallyPrecedes($1) }
         }
 
         /// The trusted CA that issued `certificate`, if any: by issuer name and by its signature.
@@ -32,7 +33,7 @@ public final class KMIPClientTrust: Sendable {
     }
 
     /// The installed snapshot, and the number of the reload that read it.
-    private let current = Mutex<(snapshot: Snapshot, reload: Int)>((Snapshot(clientCA: nil, authorities: []), 0))
+    private let current = Mutex<(snapshot: Snapshot, reload: Int)>((Snapshot(clientCAs: [], authorities: []), 0))
     private let reloads = Atomic<Int>(0)
     private let changed: AsyncStream<Void>.Continuation
     /// Yields when this server changed the set; the listener reloads at once.
@@ -55,10 +56,11 @@ public final class KMIPClientTrust: Sendable {
     @discardableResult
     func reload(from storage: SealedStorage) async throws -> Snapshot {
         let number = reloads.wrappingAdd(1, ordering: .sequentiallyConsistent).newValue
-        var snapshot = Snapshot(clientCA: nil, authorities: [])
-        if let data = try await storage.get(KMIPClientCARecord.storageKey),
-           let record = try? RecordCoder.decode(KMIPClientCARecord.self, from: data, at: KMIPClientCARecord.storageKey) {
-            snapshot.clientCA = try? Certificate(derEncoded: Array(record.certificate))
+        var snapshot = Snapshot(clientCAs: [], authorities: [])
+        for key in try await storage.list(prefix: KMIPClientCARecord.storagePrefix) {
+            guard let data = try await storage.get(key), let record = try? RecordCoder.decode(KMIPClientCARecord.self, from: data, at: key),
+                  let certificate = try? Certificate(derEncoded: Array(record.certificate)) else { continue }
+            snapshot.clientCAs.append(certificate)
         }
         for key in try await storage.list(prefix: KMIPTrustedAuthority.storagePrefix) {
             guard let data = try await storage.get(key), let record = try? RecordCoder.decode(KMIPTrustedAuthority.self, from: data, at: key),
