@@ -150,6 +150,8 @@ public struct KMIPListener: Service {
     func respond(to bytes: [UInt8], client: inout KMIPClientCertificate?) async -> [UInt8] {
         let correlationID = RandomUUID.make()
         guard let unsealed = try? operations.core.unsealed() else {
+            // Held by the audit log until the next unseal, like REST's refusals while sealed.
+            await operations.auditUnscoped("kmip.session", caller: Caller(identity: nil, correlationID: correlationID), error: BarrierError.sealed)
             return engine.refuse(bytes, reason: .permissionDenied, message: "the server is sealed")
         }
         guard let identity = await client?.identity(in: unsealed.identities, trust: operations.core.kmipClientTrust.snapshot) else {
