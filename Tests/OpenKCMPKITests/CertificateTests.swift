@@ -88,14 +88,17 @@ import Testing
         let parsed = await withCheckedContinuation { continuation in
             DispatchQueue.global().async { continuation.resume(returning: Self.mutate(ca)) }
         }
-        #expect(parsed < 100_000)
+        #expect(parsed < Self.iterations)
     }
+
+    /// 100,000 in the test run; `OPENKCM_PKI_FUZZ_ITERATIONS=5000000 swift test --filter mutatedCertificates` for a longer run.
+    static let iterations = Int(ProcessInfo.processInfo.environment["OPENKCM_PKI_FUZZ_ITERATIONS"] ?? "") ?? 100_000
 
     static func mutate(_ ca: CertificateAuthority) -> Int {
         let seed = ca.certificate.derEncoded
         var generator = SplitMix64(seed: 0x5EED_CE27)
         var parsed = 0
-        for _ in 0..<100_000 {
+        for _ in 0..<iterations {
             var bytes = seed
             for _ in 0..<Int.random(in: 1...4, using: &generator) {
                 let index = Int.random(in: 0..<bytes.count, using: &generator)
@@ -155,5 +158,38 @@ enum OpenSSL {
         let text = String(decoding: data, as: UTF8.self)
         guard process.terminationStatus == 0 else { throw Failure(description: "openssl \(arguments.joined(separator: " ")): \(text)") }
         return text
+    }
+}
+
+/// Real-world DER: the machine's CA bundle (Debian's ca-certificates), when
+/// present. Every root there is a self-signed CA; each one this reader takes
+/// must verify its own signature, and the ones it refuses must be for a key
+/// type it does not serve (P-521, Ed25519), never a parse failure.
+@Suite struct SystemRootTests {
+    @Test func theSystemRootsParseAndVerifyThemselves() throws {
+        guard let bundle = try? String(contentsOfFile: "/etc/ssl/certs/ca-certificates.crt", encoding: .utf8) else { return }
+        let documents = try PEMDocument.parseAll(bundle, limit: 1_000)
+        let served: Set<ASN1ObjectID> = [.ecdsaWithSHA256, .ecdsaWithSHA384, .ecdsaWithSHA512,
+                                         .sha256WithRSAEncryption, .sha384WithRSAEncryption, .sha512WithRSAEncryption]
+        var parsed = 0
+        var verified = 0
+        for document in documents where document.label == "CERTIFICATE" {
+            do {
+                let root = try Certificate(derEncoded: document.derBytes)
+                parsed += 1
+                if served.contains(root.signatureAlgorithm) {
+                    #expect(root.isIssued(by: root), "\(root.subject) does not verify its own signature")
+                    verified += 1
+                } else {
+                    // SHA-1 or RSA-PSS: not served, so never taken as verified.
+                    #expect(!root.isIssued(by: root), "\(root.subject)")
+                }
+            } catch {
+                // Only a key type not served may be refused (P-521, Ed25519): a real root always parses.
+                #expect("\(error)".contains("public key"), "\(error)")
+            }
+        }
+        #expect(parsed >= documents.count * 9 / 10, "\(parsed) of \(documents.count) parsed")
+        #expect(verified >= documents.count / 2, "\(verified) of \(documents.count) verified")
     }
 }
