@@ -59,26 +59,34 @@ public final class Gateway: Sendable {
 
     /// Unwraps through the cache, or the core (batched); base64 in and out.
     public func unwrap(_ wrapped: String, context: [String: String]) async throws -> String {
+        try await unwrapKey(wrapped, context: context).withUnsafeBytes { Data($0).base64EncodedString() }
+    }
+
+    /// The data key inside `wrapped`, from the cache or the core (batched),
+    /// as a `SymmetricKey` (zeroed when released) for callers that use it here.
+    func unwrapKey(_ wrapped: String, context: [String: String]) async throws -> SymmetricKey {
         guard let blob = Data(base64Encoded: wrapped) else {
             throw GatewayError(status: 400, code: "request.invalid_base64", detail: "wrapped is not base64")
         }
         let slot = UnwrapCache.slot(wrapped: Array(blob), context: context)
         if let key = cache.key(at: slot) {
             metrics.cacheHits.increment()
-            return key.withUnsafeBytes { Data($0).base64EncodedString() }
+            return key
         }
         metrics.cacheMisses.increment()
         let generation = cache.generation
         let following = eventsConnected.load(ordering: .acquiring)
         do {
             let plaintext = try await unwraps.submit(CoreConnection.Item(value: wrapped, context: context))
+            guard var bytes = Data(base64Encoded: plaintext), bytes.count == 32 else {
+                throw GatewayError(status: 502, code: "gateway.bad_core_answer", detail: "the core's unwrap answer is not a base64 256-bit key")
+            }
+            defer { bytes.resetBytes(in: 0..<bytes.count) }
+            let key = SymmetricKey(data: bytes)
             // Cached only while the event stream is up, and only if no lock or loss emptied the
             // cache while the core was answering: nothing outlives a lock unseen.
-            if following, var bytes = Data(base64Encoded: plaintext), bytes.count == 32 {
-                cache.store(SymmetricKey(data: bytes), at: slot, takenAt: generation)
-                bytes.resetBytes(in: 0..<bytes.count)
-            }
-            return plaintext
+            if following { cache.store(key, at: slot, takenAt: generation) }
+            return key
         } catch {
             metrics.refusals.increment()
             throw error

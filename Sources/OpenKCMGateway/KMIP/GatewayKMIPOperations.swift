@@ -86,10 +86,7 @@ extension KMIPEngine where Caller == GatewayKMIPClient {
     /// The object's key, unwrapped through the gateway's cache or the core.
     private static func key(_ uid: String, _ gateway: Gateway, _ version: KMIPVersion) async throws(KMIPOperationError) -> SymmetricKey {
         guard let wrapped = GatewayKMIPObject.wrapped(uid) else { throw KMIPOperationError(.itemNotFound, "no object \(uid)") }
-        let plaintext = try await atCore(version) { try await gateway.unwrap(wrapped, context: GatewayKMIPObject.context) }
-        guard var bytes = Data(base64Encoded: plaintext) else { throw KMIPOperationError(.generalFailure, "the core's answer is not base64") }
-        defer { bytes.resetBytes(in: 0..<bytes.count) }
-        return SymmetricKey(data: bytes)
+        return try await atCore(version) { try await gateway.unwrapKey(wrapped, context: GatewayKMIPObject.context) }
     }
 
     /// A call to the core, its refusal said the KMIP way: a lock (the kill
