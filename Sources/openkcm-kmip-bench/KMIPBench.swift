@@ -62,6 +62,15 @@ struct KMIPBench: AsyncParsableCommand {
 
     /// Sets up the request, then drives every connection at once.
     func measure(context: NIOSSLContext, group: any EventLoopGroup) async throws -> [KMIPBenchConnection.Tally] {
+        // The answers are read by scanning for Result Status only: check that scan on answers the codec wrote.
+        let header = KMIPResponseHeader(protocolVersion: .v1_4, timeStamp: 0, batchCount: 2)
+        let mixed = KMIPResponseMessage(header: header, batchItems: [
+            .failure(for: nil, reason: .itemNotFound, message: "x"),
+            .success(for: KMIPRequestBatchItem(operation: .encrypt, payload: []), payload: [TTLVItem(.data, .byteString([1, 2, 3]))]),
+        ])
+        guard KMIPBenchConnection.failedItems(in: ByteBuffer(bytes: TTLVEncoder.encode(mixed.ttlv))) == 1 else {
+            throw ValidationError("the Result Status scan miscounts")
+        }
         let request: [UInt8]
         if operation == "encrypt" {
             let created = try await KMIPBenchConnection.with(host: host, port: port, context: context, group: group) { connection in
