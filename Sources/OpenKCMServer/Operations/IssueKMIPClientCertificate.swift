@@ -27,7 +27,9 @@ extension Operations {
             let key: SubjectPublicKey
             do { key = try SubjectPublicKey(pemEncoded: publicKey) } catch { throw KMIPClientError.invalidInput("'publicKey': \(error)") }
             guard try await unsealed.keyChain.services(of: tenant).contains(service) else { throw KeyChainError.serviceNotFound(tenant, service) }
-            let authority = try await kmipClientAuthority(creating: true)!
+            guard let authority = try await kmipClientAuthority(creating: true) else {
+                throw KMIPClientError.noClientAuthority
+            }
             let now = Date()
             let subject = DistinguishedName(relativeNames: [
                 [.init(type: .organization, value: "OpenKCM tenant \(tenant.rawValue)")],
