@@ -35,4 +35,46 @@ import Testing
         #expect(snapshot.roots.contains(other.certificate.derEncoded))
         #expect(snapshot.roots.contains(try Certificate(pemEncoded: first.authority).derEncoded), "the first CA's certificates stay trusted")
     }
+
+    /// A customer renews its root (same subject, a new key): the id and the
+    /// mappings stay, and certificates from the old and the new root both map.
+    @Test func aRenewedTrustedCAKeepsItsMappingsAndTrustsBothCertificates() async throws {
+        let harness = try ServerHarness()
+        defer { harness.cleanUp() }
+        let renewed = harness.directory.appendingPathComponent("renewed")
+        try FileManager.default.createDirectory(at: renewed, withIntermediateDirectories: true)
+        try KMIPListenerTests.makeCertificates(in: harness.directory)
+        try KMIPListenerTests.makeCertificates(in: renewed)
+        func pem(_ url: URL, _ name: String) throws -> String { try String(contentsOf: url.appendingPathComponent(name), encoding: .utf8) }
+        let (core, _) = try await harness.coreWithTenants(["acme"])
+        let operations = Operations(core: core)
+        let caller = Caller(identity: try await core.unsealed().identities.create(name: "root", role: .root).identity, correlationID: "t")
+        let added = try await operations.addTrustedKMIPCA(name: "customer", certificate: try pem(harness.directory, "ca.pem"), caller: caller)
+        _ = try await operations.mapKMIPClientSubject(
+            name: "db", tenant: TenantID("acme"), service: ServiceID("payments"), authority: added.id, subject: "CN=client", caller: caller)
+
+        // Another subject, the same certificate, an unknown id: refused.
+        let stranger = try CertificateAuthority.create(subject: DistinguishedName(rfc4514: "CN=Someone else"), notBefore: Date(), notAfter: Date().addingTimeInterval(86_400))
+        await #expect(throws: KMIPClientError.self) { try await operations.renewTrustedKMIPCA(added.id, certificate: stranger.certificate.pemString, caller: caller) }
+        await #expect(throws: KMIPClientError.self) { try await operations.renewTrustedKMIPCA(added.id, certificate: try pem(harness.directory, "ca.pem"), caller: caller) }
+        await #expect(throws: KMIPClientError.self) { try await operations.renewTrustedKMIPCA(String(repeating: "a", count: 32), certificate: try pem(renewed, "ca.pem"), caller: caller) }
+
+        let record = try await operations.renewTrustedKMIPCA(added.id, certificate: try pem(renewed, "ca.pem"), caller: caller)
+        #expect(record.id == added.id && record.previousCertificate == added.certificate)
+        let snapshot = try await core.kmipClientTrust.reload(from: core.barrier)
+        #expect(snapshot.roots.count == 2, "the old and the new root are both trusted")
+        for directory in [harness.directory, renewed] {
+            let leaf = try Certificate(pemEncoded: pem(directory, "client.pem"))
+            #expect(snapshot.authority(issuing: leaf)?.record.id == added.id)
+            let identity = try await core.unsealed().identities.authenticate(
+                certificateSubject: CertificateSubject(authority: added.id, subject: leaf.subject.description))
+            #expect(identity.name == "db")
+        }
+        // A second renewal drops the first certificate.
+        let third = try CertificateAuthority.create(subject: DistinguishedName(rfc4514: "CN=OpenKCM test CA"), notBefore: Date(), notAfter: Date().addingTimeInterval(86_400))
+        _ = try await operations.renewTrustedKMIPCA(added.id, certificate: third.certificate.pemString, caller: caller)
+        let after = try await core.kmipClientTrust.reload(from: core.barrier)
+        #expect(after.authority(issuing: try Certificate(pemEncoded: pem(harness.directory, "client.pem"))) == nil)
+        #expect(after.authority(issuing: try Certificate(pemEncoded: pem(renewed, "client.pem")))?.record.id == added.id)
+    }
 }

@@ -30,6 +30,7 @@ public enum OperationKind: String, Sendable, Hashable, Codable, CaseIterable, Cu
     case kmipTrustedCAAdd = "kmip-trusted-ca.add"
     case kmipTrustedCAList = "kmip-trusted-ca.list"
     case kmipTrustedCARemove = "kmip-trusted-ca.remove"
+    case kmipTrustedCARenew = "kmip-trusted-ca.renew"
     // Execution plane
     case dataKeyGenerate = "datakey.generate"
     case dataKeyWrap = "datakey.wrap"
@@ -70,7 +71,7 @@ public enum OperationKind: String, Sendable, Hashable, Codable, CaseIterable, Cu
             .serviceCreate, .serviceList, .serviceRead, .serviceKeyRotate, .serviceDeactivate, .serviceDestroy:
             .governance
         case .identityCreate, .identityList, .identityRevoke, .kmipClientIssue, .kmipClientMap, .kmipClientCARead,
-            .kmipTrustedCAAdd, .kmipTrustedCAList, .kmipTrustedCARemove:
+            .kmipTrustedCAAdd, .kmipTrustedCAList, .kmipTrustedCARemove, .kmipTrustedCARenew:
             .identities
         case .dataKeyGenerate, .dataKeyWrap, .dataKeyUnwrap, .dataKeyRewrap, .dataKeyEvents, .dataKeyDestroy,
             .kmipCreate, .kmipRegister, .kmipLocate, .kmipGet, .kmipGetAttributes, .kmipGetAttributeList, .kmipActivate, .kmipChangeAttribute, .kmipRevoke, .kmipDestroy, .kmipEncrypt, .kmipDecrypt, .kmipMAC, .kmipMACVerify, .kmipReKey, .kmipUndo:

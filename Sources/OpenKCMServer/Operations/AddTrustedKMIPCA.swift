@@ -11,13 +11,7 @@ extension Operations {
     public func addTrustedKMIPCA(name: String, certificate pem: String, caller: Caller) async throws -> KMIPTrustedAuthority {
         try await perform(.kmipTrustedCAAdd, caller: caller, sync: true) { _ in
             guard !name.isEmpty, name.utf8.count <= 128 else { throw KMIPClientError.invalidInput("a name is 1 to 128 bytes") }
-            let certificate: Certificate
-            do { certificate = try Certificate(pemEncoded: pem) } catch { throw KMIPClientError.invalidInput("'certificate': \(error)") }
-            guard certificate.isCertificateAuthority else { throw KMIPClientError.invalidInput("the certificate is not a CA (basicConstraints cA is not TRUE)") }
-            guard certificate.isIssued(by: certificate) else {
-                throw KMIPClientError.invalidInput("the certificate is not self-signed: trust the root CA (client certificates must be issued by it directly)")
-            }
-            guard certificate.notAfter > Date() else { throw KMIPClientError.invalidInput("the CA certificate expired on \(certificate.notAfter)") }
+            let certificate = try Self.trustableCA(pem)
             return try await core.objectLocks.withLock(KMIPTrustedAuthority.storagePrefix) {
                 let snapshot = try await core.kmipClientTrust.reload(from: core.barrier)
                 if snapshot.clientCAs.contains(where: { $0.subject == certificate.subject }) || snapshot.authorities.contains(where: { $0.certificate.subject == certificate.subject }) {
@@ -35,5 +29,18 @@ extension Operations {
                 return record
             }
         }
+    }
+
+    /// A certificate the listener may trust for client certificates: a
+    /// self-signed CA (client certificates must be issued by it directly), unexpired.
+    static func trustableCA(_ pem: String) throws -> Certificate {
+        let certificate: Certificate
+        do { certificate = try Certificate(pemEncoded: pem) } catch { throw KMIPClientError.invalidInput("'certificate': \(error)") }
+        guard certificate.isCertificateAuthority else { throw KMIPClientError.invalidInput("the certificate is not a CA (basicConstraints cA is not TRUE)") }
+        guard certificate.isIssued(by: certificate) else {
+            throw KMIPClientError.invalidInput("the certificate is not self-signed: trust the root CA (client certificates must be issued by it directly)")
+        }
+        guard certificate.notAfter > Date() else { throw KMIPClientError.invalidInput("the CA certificate expired on \(certificate.notAfter)") }
+        return certificate
     }
 }

@@ -131,3 +131,10 @@ struct TrustedCABody: RequestBody {
     /// The CA certificate, PEM.
     var certificate: String
 }
+
+/// `PUT /v1/kmip/trusted-cas/{id}`: the CA's renewed certificate.
+struct RenewTrustedCABody: RequestBody {
+    static let fields: Set<String> = ["certificate"]
+    /// PEM, self-signed, with the same subject.
+    var certificate: String
+}

@@ -7,7 +7,7 @@ struct KMIPCommand: AsyncParsableCommand {
         abstract: "Register KMIP clients: certificates from the server's CA, or subjects at a trusted CA (root).",
         subcommands: [
             KMIPClientCertCommand.self, KMIPMapSubjectCommand.self, KMIPClientCACommand.self,
-            KMIPTrustCACommand.self, KMIPTrustedCAsCommand.self, KMIPUntrustCACommand.self,
+            KMIPTrustCACommand.self, KMIPRenewCACommand.self, KMIPTrustedCAsCommand.self, KMIPUntrustCACommand.self,
         ]
     )
 }

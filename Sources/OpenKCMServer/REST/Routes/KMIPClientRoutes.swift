@@ -43,6 +43,11 @@ struct KMIPClientRoutes {
         router.get("/v1/kmip/trusted-cas") { _, context in
             try JSONBody.response(["trustedCAs": try await operations.listTrustedKMIPCAs(caller: context.caller).map(TrustedCAView.init)])
         }
+        router.put("/v1/kmip/trusted-cas/:ca") { request, context in
+            let body = try await JSONBody.decode(RenewTrustedCABody.self, from: request, context: context)
+            let record = try await operations.renewTrustedKMIPCA(try context.parameters.require("ca"), certificate: body.certificate, caller: context.caller)
+            return try JSONBody.response(TrustedCAView(record))
+        }
         router.delete("/v1/kmip/trusted-cas/:ca") { _, context in
             try await operations.removeTrustedKMIPCA(try context.parameters.require("ca"), caller: context.caller)
             return JSONBody.noContent()
@@ -64,6 +69,8 @@ struct TrustedCAView: Encodable {
     var notAfter: Date
     var addedAt: Date
     var certificate: String
+    /// The certificate the last renewal replaced, still trusted (PEM).
+    var previousCertificate: String?
 
     init(_ record: KMIPTrustedAuthority) {
         id = record.id
@@ -72,5 +79,6 @@ struct TrustedCAView: Encodable {
         notAfter = record.notAfter
         addedAt = record.addedAt
         certificate = PEMDocument(label: "CERTIFICATE", derBytes: Array(record.certificate)).pemString
+        previousCertificate = record.previousCertificate.map { PEMDocument(label: "CERTIFICATE", derBytes: Array($0)).pemString }
     }
 }
