@@ -1,6 +1,8 @@
 import ArgumentParser
+import AsyncHTTPClient
 import Foundation
 import Logging
+import NIOSSL
 import OpenKCMGateway
 import ServiceLifecycle
 import UnixSignals
@@ -24,6 +26,7 @@ struct GatewayCommand: AsyncParsableCommand {
     @Option(help: "Listen on this Unix domain socket instead of --address (the SDK: RESTDataKeySource(unixSocket:...)).") var socket: String?
     @Option(name: .customLong("cache-seconds"), help: "How long an unwrapped key is served from memory (default 60; 0 disables the cache).") var cacheSeconds = 60
     @Option(name: .customLong("cache-size"), help: "At most this many unwrapped keys in memory (default 100000).") var cacheSize = 100_000
+    @Option(name: .customLong("core-ca-file"), help: "CAs (PEM) to trust for an https:// core (or OPENKCM_CACERT).") var coreCAFile: String?
     @Option(name: .customLong("kmip-address"), help: "Also serve KMIP (mutual TLS) on this loopback host:port: Create, Activate, Get, Encrypt, Decrypt, Destroy.")
     var kmipAddress: String?
     @Option(name: .customLong("kmip-certificate-file"), help: "The KMIP listener's certificate chain (PEM).") var kmipCertificateFile: String?
@@ -71,9 +74,23 @@ struct GatewayCommand: AsyncParsableCommand {
         }
         var logger = Logger(label: "openkcm.gateway")
         logger.logLevel = .info
-        let gateway = Gateway(configuration: configuration, logger: logger)
+        var clientConfiguration = HTTPClient.Configuration()
+        if let caFile = coreCAFile ?? environment["OPENKCM_CACERT"], !caFile.isEmpty {
+            guard FileManager.default.isReadableFile(atPath: caFile) else { throw ValidationError("cannot read \(caFile)") }
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.trustRoots = .file(caFile)
+            clientConfiguration.tlsConfiguration = tls
+        }
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
+        let gateway = Gateway(configuration: configuration, client: client, logger: logger)
         logger.info("gateway listening", metadata: ["address": .string(socket.map { "unix:\($0)" } ?? address), "core": .string(core), "tenant": .string(tenant), "service": .string(service)])
         let group = ServiceGroup(configuration: .init(services: [GatewayService(gateway: gateway)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
     }
 }

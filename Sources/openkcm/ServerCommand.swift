@@ -18,7 +18,7 @@ struct ServerCommand: AsyncParsableCommand {
             (POST /v1/sys/init) and unsealed (POST /v1/sys/unseal). With --dev it runs on a throwaway \
             SQLite store in a temporary directory, initialised and unsealed with a dev seal, and prints a root token.
             Settings come from flags, then environment variables (OPENKCM_ADDRESS as host:port, OPENKCM_DATA_DIR, \
-            OPENKCM_AUDIT_SYNC, OPENKCM_SEAL), then the --config file (TOML: [server] address, data_dir, audit_sync, seal), then defaults.
+            OPENKCM_AUDIT_SYNC, OPENKCM_SEAL), then the --config file (TOML: [server] address, data_dir, audit_sync, seal, tls_certificate_file and tls_key_file for HTTPS), then defaults.
             """
     )
 
@@ -76,6 +76,11 @@ struct ServerCommand: AsyncParsableCommand {
                 guard seconds >= 1 else { throw ValidationError("server.l1_check_interval_seconds must be at least 1") }
                 configuration.l1CheckInterval = .seconds(seconds)
             }
+            switch (try file.string("server.tls_certificate_file"), try file.string("server.tls_key_file")) {
+            case (let certificate?, let key?): configuration.tls = RESTTLSConfiguration(certificateFile: certificate, keyFile: key)
+            case (nil, nil): break
+            default: throw ValidationError("[server] tls_certificate_file and tls_key_file go together")
+            }
             if let address = try file.string("kmip.address") {
                 guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]), (0...65535).contains(port),
                       let certificate = try file.string("kmip.certificate_file"), let key = try file.string("kmip.key_file")
@@ -110,13 +115,13 @@ struct ServerCommand: AsyncParsableCommand {
             FileHandle.standardOutput.write(Data("""
                 ==> WARNING: dev mode, not for production. The MasterKey is held by a throwaway dev seal \
                 that dies with this process: the store below can never be unsealed again.
-                ==> REST:       http://\(addressText)
+                ==> REST:       \(configuration.tls == nil ? "http" : "https")://\(addressText)
                 ==> data:       \(built.dataDirectory)
                 ==> root token: \(token)
                 ==> dev L1:     provider "\(l1.provider)", key "\(l1.key)"
 
                 Try, in another terminal:
-                    export OPENKCM_ADDR=http://\(addressText) OPENKCM_TOKEN=\(token)
+                    export OPENKCM_ADDR=\(configuration.tls == nil ? "http" : "https")://\(addressText) OPENKCM_TOKEN=\(token)
                     curl -s -H "Authorization: Bearer $OPENKCM_TOKEN" $OPENKCM_ADDR/v1/sys/seal-status
 
                 """.utf8))

@@ -20,13 +20,14 @@ import OpenKCMSQLite
         let stderr: String
     }
 
-    static func openkcm(_ arguments: [String], port: Int, token: String?, stdin: String? = nil) throws -> Run {
+    static func openkcm(_ arguments: [String], port: Int, token: String?, stdin: String? = nil, environment extra: [String: String] = [:]) throws -> Run {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         environment["OPENKCM_ADDR"] = "http://127.0.0.1:\(port)"
         environment["OPENKCM_TOKEN"] = token
+        environment.merge(extra) { $1 }
         process.environment = environment
         let out = Pipe()
         let err = Pipe()
@@ -46,10 +47,11 @@ import OpenKCMSQLite
     /// ``openkcm(_:port:token:stdin:)`` on a thread of its own: a test whose server
     /// runs in this process must not block a Swift concurrency thread while the
     /// CLI waits for that server (two such waits on a 2-core pool deadlock).
-    static func openkcmOffPool(_ arguments: [String], port: Int, token: String?, stdin: String? = nil) async throws -> Run {
+    static func openkcmOffPool(_ arguments: [String], port: Int, token: String?, stdin: String? = nil,
+                               environment: [String: String] = [:]) async throws -> Run {
         try await withCheckedThrowingContinuation { continuation in
             Thread {
-                continuation.resume(with: Result { try openkcm(arguments, port: port, token: token, stdin: stdin) })
+                continuation.resume(with: Result { try openkcm(arguments, port: port, token: token, stdin: stdin, environment: environment) })
             }.start()
         }
     }

@@ -1,5 +1,8 @@
 import Foundation
 public import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import NIOSSL
 public import Logging
 public import OpenKCMCore
 import OpenKCMSQLite
@@ -77,8 +80,18 @@ public struct OpenKCMServerBuilder {
             services.append(KeystoreReload(configurationFile: file, registry: keystores, connections: connections, renewal: renewal,
                                            autoUnseal: autoUnseal, logger: logger))
         }
+        var server = HTTPServerBuilder.http1()
+        if let tls = configuration.tls {
+            // Read now: a bad file stops the server at start, not at the first client.
+            var settings = TLSConfiguration.makeServerConfiguration(
+                certificateChain: try NIOSSLCertificate.fromPEMFile(tls.certificateFile).map { .certificate($0) },
+                privateKey: .privateKey(try NIOSSLPrivateKey(file: tls.keyFile, format: .pem)))
+            settings.minimumTLSVersion = .tlsv12
+            server = try .tls(.http1(), tlsConfiguration: settings)
+        }
         let application = Application(
             router: buildRouter(operations: operations),
+            server: server,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "openkcm"),
             services: services,
             logger: logger

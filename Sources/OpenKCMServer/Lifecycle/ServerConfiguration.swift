@@ -19,6 +19,9 @@ public struct ServerConfiguration: Sendable {
     public var l1GracePeriod: Duration = .seconds(60)
     /// The KMIP listener (`[kmip]`); none when nil.
     public var kmip: KMIPListenerConfiguration?
+    /// TLS for the REST API (`[server] tls_certificate_file`, `tls_key_file`):
+    /// bearer tokens and wrap requests carry secrets, so anything past loopback needs it.
+    public var tls: RESTTLSConfiguration?
     /// The TOML file the settings came from; SIGHUP reloads its `[keystores]` sections.
     public var configurationFile: String?
     /// Provider connections from `[keystores.<name>]`: name -> field -> value.
