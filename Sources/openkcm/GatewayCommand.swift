@@ -75,8 +75,12 @@ struct GatewayCommand: AsyncParsableCommand {
         var logger = Logger(label: "openkcm.gateway")
         logger.logLevel = .info
         var clientConfiguration = HTTPClient.Configuration()
+        // The token goes with every call: never to wherever a redirect points.
+        clientConfiguration.redirectConfiguration = .disallow
         if let caFile = coreCAFile ?? environment["OPENKCM_CACERT"], !caFile.isEmpty {
-            guard FileManager.default.isReadableFile(atPath: caFile) else { throw ValidationError("cannot read \(caFile)") }
+            guard let certificates = try? NIOSSLCertificate.fromPEMFile(caFile), !certificates.isEmpty else {
+                throw ValidationError("\(caFile) is not a readable PEM file of CA certificates")
+            }
             var tls = TLSConfiguration.makeClientConfiguration()
             tls.trustRoots = .file(caFile)
             clientConfiguration.tlsConfiguration = tls

@@ -73,6 +73,25 @@ import Testing
                 // Same CA, a subject nobody mapped: TLS completes, KMIP refuses.
                 #expect(try await kmip.refusal(kmip.path("third.pem"), kmip.path("third.key")) == .permissionDenied)
 
+                // The customer renews its root (same name, a new key): the mapping stays and serves the new root's
+                // client; the old root's client is shut out (two roots with one name cannot be trusted side by side).
+                let renewedPKI = harness.directory.appendingPathComponent("renewed")
+                try FileManager.default.createDirectory(at: renewedPKI, withIntermediateDirectories: true)
+                try KMIPListenerTests.makeCertificates(in: renewedPKI)
+                let renewal = try await client.call(.put, "/v1/kmip/trusted-cas/\(caID)", token: root, json: [
+                    "certificate": try String(contentsOfFile: renewedPKI.appendingPathComponent("ca.pem").path, encoding: .utf8),
+                ])
+                #expect(renewal.status == 200 && renewal.string("id") == caID, "\(renewal.json)")
+                let renewedOther = (renewedPKI.appendingPathComponent("other.pem").path, renewedPKI.appendingPathComponent("other.key").path)
+                try await Self.eventually { try await kmip.run(renewedOther.0, renewedOther.1, ["1.2", "create"])["uid"] != nil }
+                #expect(try await kmip.run(kmip.path("other.pem"), kmip.path("other.key"), ["raw", discover])["connected"] as? Bool == false,
+                        "the old root's client")
+                // Back to the first root for what follows.
+                #expect(try await client.call(.put, "/v1/kmip/trusted-cas/\(caID)", token: root, json: [
+                    "certificate": try String(contentsOfFile: kmip.path("ca.pem"), encoding: .utf8),
+                ]).status == 200)
+                try await Self.eventually { try await kmip.run(kmip.path("other.pem"), kmip.path("other.key"), ["1.2", "create"])["uid"] != nil }
+
                 // 3. Revoking acme's identity shuts its certificate out; globex is unaffected.
                 let acmeID = try #require((issued["identity"] as? [String: Any])?["id"] as? String)
                 #expect(try await client.call(.delete, "/v1/identities/\(acmeID)", token: root).status == 204)

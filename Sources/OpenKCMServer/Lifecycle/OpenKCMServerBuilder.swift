@@ -83,10 +83,15 @@ public struct OpenKCMServerBuilder {
         var server = HTTPServerBuilder.http1()
         if let tls = configuration.tls {
             // Read now: a bad file stops the server at start, not at the first client.
+            let chain = try NIOSSLCertificate.fromPEMFile(tls.certificateFile)
+            guard !chain.isEmpty else { throw ConfigurationError.wrongType("server.tls_certificate_file", expected: "a PEM file with the server's certificate chain") }
             var settings = TLSConfiguration.makeServerConfiguration(
-                certificateChain: try NIOSSLCertificate.fromPEMFile(tls.certificateFile).map { .certificate($0) },
-                privateKey: .privateKey(try NIOSSLPrivateKey(file: tls.keyFile, format: .pem)))
+                certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(try NIOSSLPrivateKey(file: tls.keyFile, format: .pem)))
             settings.minimumTLSVersion = .tlsv12
+            // TLS 1.2 suites with forward secrecy and AEAD only (TLS 1.3's are all so).
+            settings.cipherSuites = "ECDHE+AESGCM:ECDHE+CHACHA20"
+            // Built once here so that a key that does not match the certificate stops the server now.
+            _ = try NIOSSLContext(configuration: settings)
             server = try .tls(.http1(), tlsConfiguration: settings)
         }
         let application = Application(

@@ -5,9 +5,11 @@ import OpenKCMPKI
 extension Operations {
     /// Replaces a trusted CA's certificate with its renewal (same subject,
     /// typically a new key), keeping its id and so every subject mapped at
-    /// it. The replaced certificate stays trusted beside the new one until the
-    /// next renewal, so clients can move to certificates from the new one at
-    /// their own pace.
+    /// it. The replaced certificate stops being trusted at once: TLS picks a
+    /// client certificate's issuer by name, so two roots with one name cannot
+    /// be trusted side by side. Connections the old root admitted are refused
+    /// from their next message; renew when the clients hold certificates from
+    /// the new root.
     public func renewTrustedKMIPCA(_ id: String, certificate pem: String, caller: Caller) async throws -> KMIPTrustedAuthority {
         try await perform(.kmipTrustedCARenew, caller: caller, key: id, sync: true) { _ in
             let certificate = try Self.trustableCA(pem)
@@ -23,10 +25,9 @@ extension Operations {
                 guard Data(certificate.derEncoded) != current.certificate else {
                     throw KMIPClientError.trustedAuthorityConflict("this is the certificate already trusted as \(id)")
                 }
-                var renewed = KMIPTrustedAuthority(
+                let renewed = KMIPTrustedAuthority(
                     id: id, name: current.name, certificate: Data(certificate.derEncoded), subject: current.subject,
                     notAfter: certificate.notAfter, addedAt: current.addedAt)
-                renewed.previousCertificate = current.certificate
                 try await core.barrier.put(key, value: RecordCoder.encode(renewed))
                 try await core.kmipClientTrust.reload(from: core.barrier)
                 core.kmipClientTrust.signalChange()

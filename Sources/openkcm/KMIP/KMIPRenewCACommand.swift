@@ -5,7 +5,7 @@ import Foundation
 struct KMIPRenewCACommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "renew-ca",
-        abstract: "Replace a trusted CA's certificate with its renewal (same subject): its mappings stay, and the old certificate stays trusted until the next renewal.")
+        abstract: "Replace a trusted CA's certificate with its renewal (same subject): its mappings stay; the old certificate stops being trusted at once.")
 
     @OptionGroup var client: ClientOptions
     @Argument(help: "The trusted CA's id.") var id: String
@@ -17,8 +17,7 @@ struct KMIPRenewCACommand: AsyncParsableCommand {
             let api = client.client()
             let answer = try await api.call(.PUT, "/v1/kmip/trusted-cas/\(RESTClient.escape(id))", body: ["certificate": pem])
             api.show(answer) {
-                Table.pairs([("id", answer["id"]), ("name", answer["name"]), ("subject", answer["subject"]), ("not after", answer["notAfter"]),
-                             ("previous kept", answer["previousCertificate"] == nil ? "no" : "yes")])
+                Table.pairs([("id", answer["id"]), ("name", answer["name"]), ("subject", answer["subject"]), ("not after", answer["notAfter"])])
             }
         }
     }

@@ -29,8 +29,9 @@ struct KMIPClientCertificate: Sendable {
     private enum Recognition: Sendable {
         case unknown
         case byFingerprint
-        /// The trusted CA's id, and the subject as RFC 4514 text.
-        case bySubject(CertificateSubject)
+        /// The trusted CA's id and the subject as RFC 4514 text, and the CA certificate that signed it
+        /// (a renewal can drop that certificate while the id stays).
+        case bySubject(CertificateSubject, issuer: [UInt8])
     }
 
     private var recognition = Recognition.unknown
@@ -44,8 +45,9 @@ struct KMIPClientCertificate: Sendable {
         switch recognition {
         case .byFingerprint:
             return try? await identities.authenticate(certificateFingerprint: fingerprint)
-        case .bySubject(let subject):
-            guard trust.authorities.contains(where: { $0.record.id == subject.authority }) else { return nil }
+        case .bySubject(let subject, let issuer):
+            guard let authority = trust.authorities.first(where: { $0.record.id == subject.authority }),
+                  authority.certificate.derEncoded == issuer else { return nil }
             return try? await identities.authenticate(certificateSubject: subject)
         case .unknown:
             if let identity = try? await identities.authenticate(certificateFingerprint: fingerprint) {
@@ -53,9 +55,10 @@ struct KMIPClientCertificate: Sendable {
                 return identity
             }
             guard let parsed, let authority = trust.authority(issuing: parsed) else { return nil }
+            let issuer = authority.certificate
             let subject = CertificateSubject(authority: authority.record.id, subject: parsed.subject.description)
             guard let identity = try? await identities.authenticate(certificateSubject: subject) else { return nil }
-            recognition = .bySubject(subject)
+            recognition = .bySubject(subject, issuer: issuer.derEncoded)
             return identity
         }
     }

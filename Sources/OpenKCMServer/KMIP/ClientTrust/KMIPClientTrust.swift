@@ -14,11 +14,6 @@ public final class KMIPClientTrust: Sendable {
     struct Authority: Sendable {
         let record: KMIPTrustedAuthority
         let certificate: Certificate
-        /// The certificate a renewal replaced, if any (same subject).
-        let previous: Certificate?
-
-        /// Its certificates that may have issued client certificates now.
-        var certificates: [Certificate] { [certificate] + (previous.map { [$0] } ?? []) }
     }
 
     struct Snapshot: Sendable {
@@ -28,12 +23,12 @@ public final class KMIPClientTrust: Sendable {
 
         /// The CA certificates to hand to TLS, in a stable order.
         var roots: [[UInt8]] {
-            (clientCAs.map(\.derEncoded) + authorities.flatMap { $0.certificates.map(\.derEncoded) }).sorted { $0.lexicographicallyPrecedes($1) }
+            (clientCAs.map(\.derEncoded) + authorities.map(\.certificate.derEncoded)).sorted { $0.lexicographicallyPrecedes($1) }
         }
 
         /// The trusted CA that issued `certificate`, if any: by issuer name and by its signature.
         func authority(issuing certificate: Certificate) -> Authority? {
-            authorities.first { authority in authority.certificates.contains { certificate.isIssued(by: $0) } }
+            authorities.first { certificate.isIssued(by: $0.certificate) }
         }
     }
 
@@ -70,8 +65,7 @@ public final class KMIPClientTrust: Sendable {
         for key in try await storage.list(prefix: KMIPTrustedAuthority.storagePrefix) {
             guard let data = try await storage.get(key), let record = try? RecordCoder.decode(KMIPTrustedAuthority.self, from: data, at: key),
                   let certificate = try? Certificate(derEncoded: Array(record.certificate)) else { continue }
-            let previous = record.previousCertificate.flatMap { try? Certificate(derEncoded: Array($0)) }
-            snapshot.authorities.append(Authority(record: record, certificate: certificate, previous: previous))
+            snapshot.authorities.append(Authority(record: record, certificate: certificate))
         }
         return current.withLock { current in
             if number > current.reload { current = (snapshot, number) }

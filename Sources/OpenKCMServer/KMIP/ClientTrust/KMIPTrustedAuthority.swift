@@ -12,10 +12,6 @@ public struct KMIPTrustedAuthority: Sendable, Codable, Hashable {
     public let subject: String
     public let notAfter: Date
     public let addedAt: Date
-    /// The certificate this one renewed (same subject, another key), still
-    /// trusted so that clients can move to the new CA's certificates at their
-    /// own pace; replaced at the next renewal, and useless once it expires.
-    public var previousCertificate: Data?
 
     static func storageKey(_ id: String) -> String { "kmip/trusted-cas/\(id)" }
     /// An id is the first 128 bits of the SHA-256 of the CA certificate, hex.

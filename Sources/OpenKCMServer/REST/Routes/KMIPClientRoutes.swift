@@ -69,8 +69,6 @@ struct TrustedCAView: Encodable {
     var notAfter: Date
     var addedAt: Date
     var certificate: String
-    /// The certificate the last renewal replaced, still trusted (PEM).
-    var previousCertificate: String?
 
     init(_ record: KMIPTrustedAuthority) {
         id = record.id
@@ -79,6 +77,5 @@ struct TrustedCAView: Encodable {
         notAfter = record.notAfter
         addedAt = record.addedAt
         certificate = PEMDocument(label: "CERTIFICATE", derBytes: Array(record.certificate)).pemString
-        previousCertificate = record.previousCertificate.map { PEMDocument(label: "CERTIFICATE", derBytes: Array($0)).pemString }
     }
 }
