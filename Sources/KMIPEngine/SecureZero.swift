@@ -6,7 +6,9 @@ import Darwin
 
 extension Array where Element == UInt8 {
     /// Overwrites the bytes with zeros in a way the optimizer may not remove
-    /// (explicit_bzero / memset_s), for plaintext that must not linger.
+    /// (explicit_bzero / memset_s), for plaintext that must not linger. The
+    /// same as OpenKCMCore's `zeroize()`: this target links no OpenKCM target,
+    /// so that the gateway can use it without the core.
     mutating func secureZero() {
         withUnsafeMutableBytes { buffer in
             guard let base = buffer.baseAddress, buffer.count > 0 else { return }
