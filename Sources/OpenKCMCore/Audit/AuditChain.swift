@@ -29,11 +29,8 @@ public struct AuditChain: Sendable {
         sealed.previousHash = head.hash
         // The canonical bytes are made once: the MAC covers them, the hash covers them and the MAC.
         let canonical = sealed.canonicalBytes
-        sealed.mac = Array(HMAC<SHA256>.authenticationCode(for: canonical, using: key)).hexString
-        var hasher = SHA256()
-        hasher.update(data: canonical)
-        hasher.update(data: Array(sealed.mac.utf8))
-        head = AuditHead(sequence: sealed.sequence, hash: Array(hasher.finalize()).hexString)
+        sealed.mac = Self.mac(canonical: canonical, key: key)
+        head = AuditHead(sequence: sealed.sequence, hash: Self.hash(canonical: canonical, mac: sealed.mac))
         return sealed
     }
 
@@ -46,12 +43,17 @@ public struct AuditChain: Sendable {
         )
     }
 
-    static func mac(_ entry: AuditEntry, key: SymmetricKey) -> String {
-        Array(HMAC<SHA256>.authenticationCode(for: entry.canonicalBytes, using: key)).hexString
+    /// The entry's MAC: HMAC-SHA256 of its canonical bytes, hex.
+    static func mac(canonical: [UInt8], key: SymmetricKey) -> String {
+        Array(HMAC<SHA256>.authenticationCode(for: canonical, using: key)).hexString
     }
 
-    static func hash(_ entry: AuditEntry) -> String {
-        Array(SHA256.hash(data: entry.canonicalBytes + Array(entry.mac.utf8))).hexString
+    /// The chain link to the next entry: SHA-256 of the canonical bytes and the MAC, hex.
+    static func hash(canonical: [UInt8], mac: String) -> String {
+        var hasher = SHA256()
+        hasher.update(data: canonical)
+        hasher.update(data: Array(mac.utf8))
+        return Array(hasher.finalize()).hexString
     }
 }
 

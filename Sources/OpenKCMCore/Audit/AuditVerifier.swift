@@ -17,7 +17,8 @@ public struct AuditVerifier: Sendable {
         var count: UInt64 = 0
         for (index, entry) in entries.enumerated() {
             let position = index + 1
-            guard ConstantTime.equals(Array(AuditChain.mac(entry, key: key).utf8), Array(entry.mac.utf8)) else {
+            let canonical = entry.canonicalBytes
+            guard ConstantTime.equals(Array(AuditChain.mac(canonical: canonical, key: key).utf8), Array(entry.mac.utf8)) else {
                 return .broken(position: position, sequence: entry.sequence, reason: .badMAC)
             }
             guard entry.sequence == previous.sequence + 1 else {
@@ -26,7 +27,7 @@ public struct AuditVerifier: Sendable {
             guard entry.previousHash == previous.hash else {
                 return .broken(position: position, sequence: entry.sequence, reason: .chainMismatch)
             }
-            previous = AuditHead(sequence: entry.sequence, hash: AuditChain.hash(entry))
+            previous = AuditHead(sequence: entry.sequence, hash: AuditChain.hash(canonical: canonical, mac: entry.mac))
             if let checkpoint, checkpoint.sequence == entry.sequence, checkpoint.hash != previous.hash {
                 return .broken(position: position, sequence: entry.sequence, reason: .headMismatch)
             }

@@ -4,8 +4,8 @@ extension Collection<UInt8> {
         String(unsafeUninitializedCapacity: count * 2) { buffer in
             var index = 0
             for byte in self {
-                buffer[index] = JSONWriter.hexDigit(byte >> 4)
-                buffer[index + 1] = JSONWriter.hexDigit(byte & 0x0F)
+                buffer[index] = hexDigit(byte >> 4)
+                buffer[index + 1] = hexDigit(byte & 0x0F)
                 index += 2
             }
             return index
@@ -36,4 +36,10 @@ extension [UInt8] {
         }
         self = out
     }
+}
+
+/// A lowercase hex digit for a nibble.
+@inline(__always)
+package func hexDigit(_ nibble: UInt8) -> UInt8 {
+    nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
 }

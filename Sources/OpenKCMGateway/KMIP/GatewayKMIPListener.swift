@@ -7,7 +7,6 @@ import NIOPosix
 import NIOSSL
 import Prometheus
 import ServiceLifecycle
-import Synchronization
 
 /// The gateway's KMIP listener: TLS 1.2 or 1.3, a client certificate that
 /// chains to the configured CA required, one message at a time per
@@ -17,9 +16,8 @@ final class GatewayKMIPListener: Sendable {
     let engine: KMIPEngine<GatewayKMIPClient>
     let sslContext: NIOSSLContext
     let gateway: Gateway
-    /// Connections past this many are closed on arrival.
-    let maximumConnections = 256
-    private let open = Atomic<Int>(0)
+    /// Connections past 256 are closed on arrival.
+    private let open = KMIPConnectionLimit(maximum: 256)
 
     /// Reads the TLS material now: a bad file stops the gateway at start.
     init(configuration: GatewayKMIPConfiguration, gateway: Gateway) throws {
@@ -58,14 +56,13 @@ final class GatewayKMIPListener: Sendable {
             try await withThrowingDiscardingTaskGroup { group in
                 try await server.executeThenClose { inbound in
                     for try await connection in inbound {
-                        guard self.open.wrappingAdd(1, ordering: .relaxed).newValue <= self.maximumConnections else {
-                            self.open.wrappingSubtract(1, ordering: .relaxed)
-                            self.gateway.logger.warning("gateway KMIP connection refused: too many open", metadata: ["limit": .stringConvertible(self.maximumConnections)])
+                        guard self.open.enter() else {
+                            self.gateway.logger.warning("gateway KMIP connection refused: too many open", metadata: ["limit": .stringConvertible(self.open.maximum)])
                             try? await connection.channel.close()
                             continue
                         }
                         group.addTask {
-                            defer { self.open.wrappingSubtract(1, ordering: .relaxed) }
+                            defer { self.open.leave() }
                             await self.serve(connection)
                         }
                     }

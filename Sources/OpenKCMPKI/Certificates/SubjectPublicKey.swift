@@ -69,54 +69,29 @@ public struct SubjectPublicKey: Sendable, Hashable {
         return Array(SHA256.hash(data: bits).prefix(20))
     }
 
-    /// Whether `signature` over `message` was made by this key with `algorithm`.
+    /// Whether `signature` over `message` was made by this key with `algorithm`
+    /// (ECDSA with SHA-2, or RSA PKCS #1 v1.5 with SHA-2, which is what CAs sign certificates with).
     func isValidSignature(_ signature: [UInt8], for message: ArraySlice<UInt8>, algorithm signatureAlgorithm: ASN1ObjectID) -> Bool {
-        switch (self.algorithm, signatureAlgorithm) {
-        case (.p256, .ecdsaWithSHA256), (.p256, .ecdsaWithSHA384), (.p256, .ecdsaWithSHA512):
-            guard let key = try? P256.Signing.PublicKey(derRepresentation: derEncoded),
-                  let parsed = try? P256.Signing.ECDSASignature(derRepresentation: signature) else { return false }
-            return Self.digest(message, signatureAlgorithm).map { digest in
-                switch digest {
-                case .sha256(let d): key.isValidSignature(parsed, for: d)
-                case .sha384(let d): key.isValidSignature(parsed, for: d)
-                case .sha512(let d): key.isValidSignature(parsed, for: d)
-                }
-            } ?? false
-        case (.p384, .ecdsaWithSHA256), (.p384, .ecdsaWithSHA384), (.p384, .ecdsaWithSHA512):
-            guard let key = try? P384.Signing.PublicKey(derRepresentation: derEncoded),
-                  let parsed = try? P384.Signing.ECDSASignature(derRepresentation: signature) else { return false }
-            return Self.digest(message, signatureAlgorithm).map { digest in
-                switch digest {
-                case .sha256(let d): key.isValidSignature(parsed, for: d)
-                case .sha384(let d): key.isValidSignature(parsed, for: d)
-                case .sha512(let d): key.isValidSignature(parsed, for: d)
-                }
-            } ?? false
-        case (.rsa, .sha256WithRSAEncryption), (.rsa, .sha384WithRSAEncryption), (.rsa, .sha512WithRSAEncryption):
-            guard let key = try? _RSA.Signing.PublicKey(derRepresentation: derEncoded) else { return false }
-            let parsed = _RSA.Signing.RSASignature(rawRepresentation: signature)
-            return Self.digest(message, signatureAlgorithm).map { digest in
-                switch digest {
-                case .sha256(let d): key.isValidSignature(parsed, for: d, padding: .insecurePKCS1v1_5)
-                case .sha384(let d): key.isValidSignature(parsed, for: d, padding: .insecurePKCS1v1_5)
-                case .sha512(let d): key.isValidSignature(parsed, for: d, padding: .insecurePKCS1v1_5)
-                }
-            } ?? false
-        default:
-            return false
+        let digest: any Digest
+        switch signatureAlgorithm {
+        case .ecdsaWithSHA256, .sha256WithRSAEncryption: digest = SHA256.hash(data: message)
+        case .ecdsaWithSHA384, .sha384WithRSAEncryption: digest = SHA384.hash(data: message)
+        case .ecdsaWithSHA512, .sha512WithRSAEncryption: digest = SHA512.hash(data: message)
+        default: return false
         }
-    }
-
-    private enum MessageDigest {
-        case sha256(SHA256.Digest), sha384(SHA384.Digest), sha512(SHA512.Digest)
-    }
-
-    private static func digest(_ message: ArraySlice<UInt8>, _ algorithm: ASN1ObjectID) -> MessageDigest? {
+        let ecdsa: Set<ASN1ObjectID> = [.ecdsaWithSHA256, .ecdsaWithSHA384, .ecdsaWithSHA512]
         switch algorithm {
-        case .ecdsaWithSHA256, .sha256WithRSAEncryption: .sha256(SHA256.hash(data: message))
-        case .ecdsaWithSHA384, .sha384WithRSAEncryption: .sha384(SHA384.hash(data: message))
-        case .ecdsaWithSHA512, .sha512WithRSAEncryption: .sha512(SHA512.hash(data: message))
-        default: nil
+        case .p256:
+            guard ecdsa.contains(signatureAlgorithm), let key = try? P256.Signing.PublicKey(derRepresentation: derEncoded),
+                  let parsed = try? P256.Signing.ECDSASignature(derRepresentation: signature) else { return false }
+            return key.isValidSignature(parsed, for: digest)
+        case .p384:
+            guard ecdsa.contains(signatureAlgorithm), let key = try? P384.Signing.PublicKey(derRepresentation: derEncoded),
+                  let parsed = try? P384.Signing.ECDSASignature(derRepresentation: signature) else { return false }
+            return key.isValidSignature(parsed, for: digest)
+        case .rsa:
+            guard !ecdsa.contains(signatureAlgorithm), let key = try? _RSA.Signing.PublicKey(derRepresentation: derEncoded) else { return false }
+            return key.isValidSignature(_RSA.Signing.RSASignature(rawRepresentation: signature), for: digest, padding: .insecurePKCS1v1_5)
         }
     }
 }

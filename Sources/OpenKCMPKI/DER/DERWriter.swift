@@ -53,10 +53,6 @@ package struct DERWriter {
         append(DERTag.boolean, [value ? 0xFF : 0x00])
     }
 
-    package mutating func null() {
-        append(DERTag.null, [])
-    }
-
     package mutating func objectIdentifier(_ identifier: ASN1ObjectID) {
         append(DERTag.objectIdentifier, identifier.contentBytes)
     }

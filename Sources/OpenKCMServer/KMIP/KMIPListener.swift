@@ -31,15 +31,14 @@ public struct KMIPListener: Service {
     private let serverChain: [NIOSSLCertificateSource]
     private let serverKey: NIOSSLPrivateKey
     public static let trustReloadInterval = Duration.seconds(5)
-    /// Connections open now; past ``maximumConnections`` new ones are closed at once.
-    private let open = ConnectionCount()
-    let maximumConnections: Int
+    /// Connections open now; past the limit new ones are closed at once.
+    private let open: KMIPConnectionLimit
 
     /// Reads the TLS material now: a bad file stops the server at start, not at the first client.
     public init(configuration: KMIPListenerConfiguration, operations: Operations, engine: KMIPProtocolEngine = KMIPProtocolEngine(),
                 maximumConnections: Int = 1024, logger: Logger = Logger(label: "openkcm.kmip")) throws {
         self.configuration = configuration
-        self.maximumConnections = maximumConnections
+        self.open = KMIPConnectionLimit(maximum: maximumConnections)
         self.operations = operations
         var engine = engine
         engine.registerObjectOperations(operations)
@@ -98,8 +97,8 @@ public struct KMIPListener: Service {
                 group.addTask { await self.followTrust() }
                 try await server.executeThenClose { inbound in
                     for try await connection in inbound {
-                        guard open.enter(limit: maximumConnections) else {
-                            logger.warning("KMIP connection refused: too many open", metadata: ["limit": .stringConvertible(maximumConnections)])
+                        guard open.enter() else {
+                            logger.warning("KMIP connection refused: too many open", metadata: ["limit": .stringConvertible(open.maximum)])
                             try? await connection.channel.close()
                             continue
                         }
@@ -168,23 +167,5 @@ private final class TLSContextSlot: Sendable {
 
     init(_ context: NIOSSLContext) {
         current = Mutex(([], context))
-    }
-}
-
-/// How many KMIP connections are open.
-private final class ConnectionCount: Sendable {
-    private let count = Atomic<Int>(0)
-
-    func enter(limit: Int) -> Bool {
-        let now = count.wrappingAdd(1, ordering: .relaxed).newValue
-        if now > limit {
-            count.wrappingSubtract(1, ordering: .relaxed)
-            return false
-        }
-        return true
-    }
-
-    func leave() {
-        count.wrappingSubtract(1, ordering: .relaxed)
     }
 }
