@@ -49,6 +49,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // KMIP's TTLV encoding and typed messages: no I/O, no knowledge of OpenKCM.
+        // The binary data-key batch between a gateway and the core: a codec, no I/O.
+        .target(name: "DataKeyWire", swiftSettings: swiftSettings),
         .target(
             name: "KMIP",
             swiftSettings: swiftSettings
@@ -93,6 +95,7 @@ let package = Package(
             name: "OpenKCMServer",
             dependencies: [
                 "OpenKCMCore",
+                "DataKeyWire",
                 "KMIP",
                 "KMIPEngine",
                 "OpenKCMPKI",
@@ -244,6 +247,7 @@ let package = Package(
         .target(
             name: "OpenKCMGateway",
             dependencies: [
+                "DataKeyWire",
                 "KMIP",
                 "KMIPEngine",
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -295,6 +299,7 @@ let package = Package(
             resources: [.copy("Resources")],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "DataKeyWireTests", dependencies: ["DataKeyWire"], swiftSettings: swiftSettings),
         .testTarget(
             name: "OpenKCMClientTests",
             dependencies: ["OpenKCMClient", .product(name: "Crypto", package: "swift-crypto")],
@@ -361,6 +366,7 @@ let package = Package(
             name: "OpenKCMServerTests",
             dependencies: [
                 "OpenKCMCore",
+                "DataKeyWire",
                 "OpenKCMClient",
                 "OpenKCMGateway",
                 "KMIP",

@@ -1,9 +1,17 @@
+import Synchronization
+
 /// Gathers concurrent requests into batches: while `inFlight` batches are
 /// out, new requests queue, and the next batch takes everything queued (up
 /// to `limit`). Under load batches grow by themselves; alone, a request goes
 /// at once.
-actor BatchCoalescer<Item: Sendable, Answer: Sendable> {
+///
+/// A lock, not an actor: a request only appends itself and perhaps takes a
+/// batch, so a short critical section costs each caller less than a hop onto
+/// an actor's executor and back, which at 64 callers was most of the gateway's
+/// own time per key.
+final class BatchCoalescer<Item: Sendable, Answer: Sendable>: Sendable {
     typealias Send = @Sendable ([Item]) async -> [Result<Answer, GatewayError>]
+    private typealias Waiting = (item: Item, reply: CheckedContinuation<Answer, any Error>)
 
     private let send: Send
     private let limit: Int
@@ -13,10 +21,17 @@ actor BatchCoalescer<Item: Sendable, Answer: Sendable> {
     private let cost: @Sendable (Item) -> Int
     /// Requests that may wait at once; past it, new ones are refused (the core is not keeping up).
     private let maximumQueued: Int
-    private var queue: [(item: Item, reply: CheckedContinuation<Answer, any Error>)] = []
-    private var inFlight = 0
     /// Called with each batch's size, for metrics.
     private let observe: @Sendable (Int) -> Void
+
+    private struct State {
+        var queue: [Waiting] = []
+        /// Where the queue's unsent requests start: taking a batch moves it instead of shifting the array.
+        var head = 0
+        var inFlight = 0
+        var queued: Int { queue.count - head }
+    }
+    private let state = Mutex(State())
 
     init(limit: Int, inFlight: Int, budget: Int = 768 << 10, maximumQueued: Int = 100_000, cost: @escaping @Sendable (Item) -> Int = { _ in 1 },
          observe: @escaping @Sendable (Int) -> Void = { _ in }, send: @escaping Send) {
@@ -30,30 +45,48 @@ actor BatchCoalescer<Item: Sendable, Answer: Sendable> {
     }
 
     func submit(_ item: Item) async throws -> Answer {
-        guard queue.count < maximumQueued else {
-            throw GatewayError(status: 503, code: "gateway.overloaded", detail: "too many requests are waiting for the core; retry")
-        }
-        return try await withCheckedThrowingContinuation { reply in
-            queue.append((item, reply))
-            if inFlight < maximumInFlight { startBatch() }
+        try await withCheckedThrowingContinuation { reply in
+            let outcome = state.withLock { state -> Result<[Waiting]?, GatewayError> in
+                guard state.queued < maximumQueued else {
+                    return .failure(GatewayError(status: 503, code: "gateway.overloaded", detail: "too many requests are waiting for the core; retry"))
+                }
+                state.queue.append((item, reply))
+                return .success(state.inFlight < maximumInFlight ? takeBatch(&state) : nil)
+            }
+            switch outcome {
+            case .failure(let error): reply.resume(throwing: error)
+            case .success(let batch?): start(batch)
+            case .success(nil): break
+            }
         }
     }
 
-    private func startBatch() {
-        guard !queue.isEmpty else { return }
+    /// The next batch from the queue, counted as in flight; nil if nothing waits.
+    private func takeBatch(_ state: inout State) -> [Waiting]? {
+        guard state.queued > 0 else { return nil }
         // Up to `limit` items and `budget` bytes; always at least one.
-        var count = 0
+        var end = state.head
         var bytes = 0
-        for entry in queue.prefix(limit) {
-            bytes += cost(entry.item)
-            if count > 0 && bytes > budget { break }
-            count += 1
+        while end < state.queue.count && end - state.head < limit {
+            bytes += cost(state.queue[end].item)
+            if end > state.head && bytes > budget { break }
+            end += 1
         }
-        let batch = Array(queue.prefix(count))
-        queue.removeFirst(batch.count)
-        inFlight += 1
+        let batch = Array(state.queue[state.head..<end])
+        state.head = end
+        if state.head == state.queue.count {
+            state.queue.removeAll(keepingCapacity: true)
+            state.head = 0
+        } else if state.head > 4096 {
+            state.queue.removeFirst(state.head)
+            state.head = 0
+        }
+        state.inFlight += 1
+        return batch
+    }
+
+    private func start(_ batch: [Waiting]) {
         observe(batch.count)
-        let send = self.send
         Task {
             let answers = await send(batch.map(\.item))
             for (index, entry) in batch.enumerated() {
@@ -62,12 +95,11 @@ actor BatchCoalescer<Item: Sendable, Answer: Sendable> {
                 case .failure(let error): entry.reply.resume(throwing: error)
                 }
             }
-            self.finished()
+            let next = state.withLock { state -> [Waiting]? in
+                state.inFlight -= 1
+                return takeBatch(&state)
+            }
+            if let next { start(next) }
         }
-    }
-
-    private func finished() {
-        inFlight -= 1
-        startBatch()
     }
 }

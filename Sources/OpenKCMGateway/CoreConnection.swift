@@ -1,5 +1,8 @@
 import AsyncHTTPClient
+import Crypto
+import DataKeyWire
 import Foundation
+import KMIPEngine
 import NIOCore
 import NIOHTTP1
 
@@ -10,13 +13,22 @@ struct CoreConnection: Sendable {
     let client: HTTPClient
 
     struct Item: Sendable {
-        /// base64: the key to wrap, or the wrapped blob.
-        var value: String
-        var context: [String: String]
+        enum Value: Sendable {
+            /// A data key to wrap: kept as a `SymmetricKey` (zeroed when released) until written into the body.
+            case key(SymmetricKey)
+            /// A wrapped blob to open.
+            case blob([UInt8])
+        }
+        var value: Value
+        /// The canonical EncryptionContext bytes (``DataKeyBatchWire/canonicalContext(_:)``).
+        var context: [UInt8]
 
-        /// The most the item can add to a batch body: JSON escaping writes a context byte as up to 6.
+        /// What the item adds to a batch body.
         @Sendable static func encodedSize(_ item: Item) -> Int {
-            item.value.utf8.count + item.context.reduce(48) { $0 + 6 * ($1.key.utf8.count + $1.value.utf8.count) + 8 }
+            switch item.value {
+            case .key(let key): 2 + key.bitCount / 8 + item.context.count
+            case .blob(let blob): 2 + blob.count + item.context.count
+            }
         }
     }
 
@@ -24,47 +36,67 @@ struct CoreConnection: Sendable {
         "\(configuration.coreURL)/v1/tenants/\(configuration.tenant)/services/\(configuration.service)"
     }
 
-    private struct BatchItem: Encodable {
-        var plaintext: String?
-        var wrapped: String?
-        var context: [String: String]
-    }
-
-    private struct BatchRequest: Encodable { var items: [BatchItem] }
-
-    private struct BatchAnswer: Decodable {
-        struct Problem: Decodable { var status: Int?; var code: String?; var detail: String? }
-        struct Result: Decodable { var plaintext: String?; var wrapped: String?; var error: Problem? }
-        var results: [Result]
-    }
-
-    /// `POST .../wrap/batch` or `.../unwrap/batch`; each item's base64 answer (`wrapped` or `plaintext`) or its problem.
-    func batch(_ operation: String, _ items: [Item]) async -> [Result<String, GatewayError>] {
-        let wrapping = operation == "wrap"
-        let body = BatchRequest(items: items.map { wrapping ? BatchItem(plaintext: $0.value, context: $0.context) : BatchItem(wrapped: $0.value, context: $0.context) })
-        let failure = { (error: GatewayError) in [Result<String, GatewayError>](repeating: .failure(error), count: items.count) }
+    /// `POST .../wrap/batch` or `.../unwrap/batch` in the binary batch form
+    /// (``DataKeyBatchWire``); each item's answer (made by `read` from the
+    /// core's value) or its problem. The bodies, which carry data keys, are
+    /// zeroed once the call is over.
+    func batch<Answer: Sendable>(
+        _ operation: String, _ items: [Item], read: (ArraySlice<UInt8>) throws(GatewayError) -> Answer
+    ) async -> [Result<Answer, GatewayError>] {
+        let failure = { (error: GatewayError) in [Result<Answer, GatewayError>](repeating: .failure(error), count: items.count) }
+        var writer: DataKeyBatchRequestWriter
+        do {
+            writer = try DataKeyBatchRequestWriter(count: items.count, reserving: items.reduce(0) { $0 + Item.encodedSize($1) })
+            for item in items {
+                switch item.value {
+                case .key(let key): try key.withUnsafeBytes { bytes in try writer.append(value: bytes, context: item.context) }
+                case .blob(let blob): try writer.append(value: blob, context: item.context)
+                }
+            }
+        } catch {
+            return failure(GatewayError(status: 400, code: "request.invalid_batch", detail: "\(error)"))
+        }
+        var sent = ByteBuffer(bytes: writer.bytes)
+        writer.bytes.secureZero()
+        var received: ByteBuffer?
+        defer {
+            sent.withUnsafeMutableReadableBytes { $0.secureZero() }
+            received?.withUnsafeMutableReadableBytes { $0.secureZero() }
+        }
         do {
             var request = HTTPClientRequest(url: "\(base)/\(operation)/batch")
             request.method = .POST
-            request.headers.add(name: "Content-Type", value: "application/json")
+            request.headers.add(name: "Content-Type", value: DataKeyBatchWire.mediaType)
+            request.headers.add(name: "Accept", value: DataKeyBatchWire.mediaType)
             request.headers.add(name: "Authorization", value: "Bearer \(configuration.token)")
-            request.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(body)))
+            request.body = .bytes(sent)
             let response = try await client.execute(request, timeout: .seconds(10))
+            // Only `sent` should hold the request body now, so it is zeroed in place.
+            request.body = nil
             let bytes = try await response.body.collect(upTo: 16 << 20)
+            received = bytes
             guard response.status == .ok else {
                 let json = (try? JSONSerialization.jsonObject(with: Data(bytes.readableBytesView))) as? [String: Any] ?? [:]
                 return failure(Self.problem(json, status: Int(response.status.code)))
             }
-            let answer = try JSONDecoder().decode(BatchAnswer.self, from: Data(bytes.readableBytesView))
-            guard answer.results.count == items.count else { return failure(.unavailable("the core's batch answer does not match the request")) }
-            return answer.results.map { result in
-                if let problem = result.error {
-                    let status = problem.status ?? 500
-                    return .failure(GatewayError(status: status, code: problem.code ?? "core.http_\(status)", detail: problem.detail ?? "HTTP \(status)"))
-                }
-                guard let value = wrapping ? result.wrapped : result.plaintext else { return .failure(.unavailable("the core's answer lacks a value")) }
-                return .success(value)
+            guard response.headers.first(name: "Content-Type") == DataKeyBatchWire.mediaType else {
+                return failure(.unavailable("the core did not answer in the binary batch form"))
             }
+            var body = Array(bytes.readableBytesView)
+            defer { body.secureZero() }
+            var answer = try DataKeyBatchAnswer(decoding: body)
+            defer { answer.outcomes = [] }
+            guard answer.outcomes.count == items.count else { return failure(.unavailable("the core's batch answer does not match the request")) }
+            return answer.outcomes.map { outcome in
+                switch outcome {
+                case .problem(let status, let code, let detail):
+                    .failure(GatewayError(status: status, code: code, detail: detail))
+                case .value(let value):
+                    Result { () throws(GatewayError) in try read(value) }
+                }
+            }
+        } catch let error as DataKeyWireError {
+            return failure(.unavailable("the core's batch answer is malformed: \(error)"))
         } catch {
             return failure(.unavailable("the core did not answer: \(error)"))
         }

@@ -1,5 +1,6 @@
 public import AsyncHTTPClient
 import Crypto
+import DataKeyWire
 import Foundation
 public import Logging
 import Prometheus
@@ -17,7 +18,7 @@ public final class Gateway: Sendable {
     let metrics = GatewayMetrics()
     let logger: Logger
     private let wraps: BatchCoalescer<CoreConnection.Item, String>
-    private let unwraps: BatchCoalescer<CoreConnection.Item, String>
+    private let unwraps: BatchCoalescer<CoreConnection.Item, SymmetricKey>
     private let eventsConnected = Atomic<Bool>(false)
 
     public init(configuration: GatewayConfiguration, client: HTTPClient = .shared, logger: Logger = Logger(label: "openkcm.gateway")) {
@@ -31,20 +32,35 @@ public final class Gateway: Sendable {
                                     observe: { metrics.wrapBatchSize.record(Double($0)) }) { items in
             let start = ContinuousClock.now
             defer { metrics.coreLatency.record(ContinuousClock.now - start) }
-            return await core.batch("wrap", items)
+            return await core.batch("wrap", items) { wrapped in Data(wrapped).base64EncodedString() }
         }
         self.unwraps = BatchCoalescer(limit: configuration.batchLimit, inFlight: configuration.batchesInFlight, cost: CoreConnection.Item.encodedSize,
                                       observe: { metrics.unwrapBatchSize.record(Double($0)) }) { items in
             let start = ContinuousClock.now
             defer { metrics.coreLatency.record(ContinuousClock.now - start) }
-            return await core.batch("unwrap", items)
+            return await core.batch("unwrap", items) { key throws(GatewayError) in
+                guard key.count == 32 else {
+                    throw GatewayError(status: 502, code: "gateway.bad_core_answer", detail: "the core's unwrap answer is not a 256-bit key")
+                }
+                return SymmetricKey(data: key)
+            }
         }
     }
 
     /// Wraps a data key through the core (batched with concurrent requests); base64 in and out.
     public func wrap(_ key: String, context: [String: String]) async throws -> String {
+        guard var bytes = Data(base64Encoded: key) else {
+            metrics.refusals.increment()
+            throw GatewayError(status: 400, code: "request.invalid_base64", detail: "'plaintext' is not valid base64")
+        }
+        defer { bytes.resetBytes(in: 0..<bytes.count) }
+        return try await wrap(SymmetricKey(data: bytes), context: context)
+    }
+
+    /// Wraps a data key through the core; the wrapped blob in base64.
+    func wrap(_ key: SymmetricKey, context: [String: String]) async throws -> String {
         do {
-            return try await wraps.submit(CoreConnection.Item(value: key, context: context))
+            return try await wraps.submit(CoreConnection.Item(value: .key(key), context: try Self.canonical(context)))
         } catch {
             metrics.refusals.increment()
             throw error
@@ -53,8 +69,8 @@ public final class Gateway: Sendable {
 
     /// A data key made here, and its wrapped form from the core.
     public func dataKey(context: [String: String]) async throws -> (plaintext: String, wrapped: String) {
-        let key = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0).base64EncodedString() }
-        return (key, try await wrap(key, context: context))
+        let key = SymmetricKey(size: .bits256)
+        return (key.withUnsafeBytes { Data($0).base64EncodedString() }, try await wrap(key, context: context))
     }
 
     /// Unwraps through the cache, or the core (batched); base64 in and out.
@@ -66,9 +82,18 @@ public final class Gateway: Sendable {
     /// as a `SymmetricKey` (zeroed when released) for callers that use it here.
     func unwrapKey(_ wrapped: String, context: [String: String]) async throws -> SymmetricKey {
         guard let blob = Data(base64Encoded: wrapped) else {
+            metrics.refusals.increment()
             throw GatewayError(status: 400, code: "request.invalid_base64", detail: "wrapped is not base64")
         }
-        let slot = UnwrapCache.slot(wrapped: Array(blob), context: context)
+        let bytes = Array(blob)
+        let canonical: [UInt8]
+        do {
+            canonical = try Self.canonical(context)
+        } catch {
+            metrics.refusals.increment()
+            throw error
+        }
+        let slot = UnwrapCache.slot(wrapped: bytes, context: canonical)
         if let key = cache.key(at: slot) {
             metrics.cacheHits.increment()
             return key
@@ -77,12 +102,7 @@ public final class Gateway: Sendable {
         let generation = cache.generation
         let following = eventsConnected.load(ordering: .acquiring)
         do {
-            let plaintext = try await unwraps.submit(CoreConnection.Item(value: wrapped, context: context))
-            guard var bytes = Data(base64Encoded: plaintext), bytes.count == 32 else {
-                throw GatewayError(status: 502, code: "gateway.bad_core_answer", detail: "the core's unwrap answer is not a base64 256-bit key")
-            }
-            defer { bytes.resetBytes(in: 0..<bytes.count) }
-            let key = SymmetricKey(data: bytes)
+            let key = try await unwraps.submit(CoreConnection.Item(value: .blob(bytes), context: canonical))
             // Cached only while the event stream is up, and only if no lock or loss emptied the
             // cache while the core was answering: nothing outlives a lock unseen.
             if following { cache.store(key, at: slot, takenAt: generation) }
@@ -90,6 +110,15 @@ public final class Gateway: Sendable {
         } catch {
             metrics.refusals.increment()
             throw error
+        }
+    }
+
+    /// The context as the binary batch carries it; the core judges its limits.
+    private static func canonical(_ context: [String: String]) throws(GatewayError) -> [UInt8] {
+        do {
+            return try DataKeyBatchWire.canonicalContext(context)
+        } catch {
+            throw GatewayError(status: 400, code: "envelope.context_too_large", detail: error.description)
         }
     }
 

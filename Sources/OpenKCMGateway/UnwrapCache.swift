@@ -27,19 +27,14 @@ final class UnwrapCache: Sendable {
         self.capacity = capacity
     }
 
-    /// Every field length-prefixed (u32), so no two (blob, context) pairs hash the same input.
-    static func slot(wrapped: [UInt8], context: [String: String]) -> SHA256Digest {
+    /// The blob length-prefixed (u32), then the canonical context (which
+    /// delimits itself), so no two (blob, context) pairs hash the same input.
+    static func slot(wrapped: [UInt8], context: [UInt8]) -> SHA256Digest {
         var hasher = SHA256()
-        func field(_ bytes: [UInt8]) {
-            let count = UInt32(clamping: bytes.count)
-            hasher.update(data: [24, 16, 8, 0].map { UInt8(truncatingIfNeeded: count >> $0) })
-            hasher.update(data: bytes)
-        }
-        field(wrapped)
-        for (key, value) in context.sorted(by: { Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8)) }) {
-            field(Array(key.utf8))
-            field(Array(value.utf8))
-        }
+        let count = UInt32(clamping: wrapped.count)
+        hasher.update(data: [24, 16, 8, 0].map { UInt8(truncatingIfNeeded: count >> $0) })
+        hasher.update(data: wrapped)
+        hasher.update(data: context)
         return hasher.finalize()
     }
 

@@ -132,6 +132,9 @@ struct SDKBench {
         let items = value(#"openkcm_gateway_batch_size_sum{operation="wrap"}"#)
         emit("openkcm-sdk-bench gateway: \(concurrency) tasks wrapping through one in-process gateway for \(seconds) s, core at \(configuration.coreURL)")
         emit(String(format: "wrapped: %d keys, %.0f keys/s; %.0f core batch calls, %.1f keys per batch", wrapped, Double(wrapped) / elapsed, batches, batches > 0 ? items / batches : 0))
+        let coreSeconds = value("openkcm_gateway_core_duration_seconds_sum")
+        let coreCalls = value("openkcm_gateway_core_duration_seconds_count")
+        emit(String(format: "core round trip: %.0f µs per batch (mean, as the gateway waits for it)", coreCalls > 0 ? coreSeconds / coreCalls * 1e6 : 0))
     }
 
     static func peakResidentMiB() -> Double {

@@ -104,6 +104,31 @@ import OpenKCMCore
         #expect(verifier.verify(foreign, checkpoint: foreignHead) == .broken(position: 1, sequence: 1, reason: .badMAC))
     }
 
+    @Test func aBatchEntrysCountIsCoveredAndEntriesWithoutOneKeepTheirV1Bytes() throws {
+        let masterKey = MasterKey.generate()
+        var chain = AuditChain(masterKey: masterKey)
+        let single = AuditEntry(time: Date(timeIntervalSince1970: 1_800_000_000), correlationID: "c", identity: "app",
+                                operation: "datakey.wrap", tenant: "acme", service: "payments", outcome: .success)
+        var batch = single
+        batch.count = 1000
+        let entries = [chain.seal(single), chain.seal(batch), chain.seal(single)]
+        let verifier = AuditVerifier(masterKey: masterKey)
+        let stored = try AuditLogFormat.lines(entries.flatMap { try AuditLogFormat.line($0) }).map { try AuditLogFormat.entry($0) }
+        #expect(stored.map(\.count) == [nil, 1000, nil])
+        #expect(verifier.verify(stored, checkpoint: chain.head).isIntact)
+        // Logs written before counts existed: an entry without one is signed over the v1 bytes.
+        #expect(entries[0].canonicalBytes.starts(with: Array("OpenKCM audit v1".utf8)))
+        #expect(entries[1].canonicalBytes.starts(with: Array("OpenKCM audit v2".utf8)))
+        for edit: (inout AuditEntry) -> Void in [{ $0.count = 999 }, { $0.count = nil }, { $0.count = 1 }] {
+            var tampered = stored
+            edit(&tampered[1])
+            #expect(verifier.verify(tampered, checkpoint: chain.head) == .broken(position: 2, sequence: 2, reason: .badMAC))
+        }
+        var added = stored
+        added[0].count = 2
+        #expect(!verifier.verify(added, checkpoint: chain.head).isIntact)
+    }
+
     @Test func aChainContinuesAcrossRestartsFromItsHead() {
         let masterKey = MasterKey.generate()
         let (first, head) = Self.makeLog(5, masterKey: masterKey)

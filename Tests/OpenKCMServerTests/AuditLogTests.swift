@@ -93,6 +93,29 @@ import OpenKCMServer
         }
     }
 
+    /// A batch's items that ended alike share one entry with their count; a
+    /// refused item in the middle keeps its own, and the counts add up to the batch.
+    @Test func aBatchIsAuditedItemByItemWithAlikeItemsCounted() async throws {
+        let harness = try ServerHarness()
+        defer { harness.cleanUp() }
+        let (core, tokens) = try await harness.coreWithTenants(["acme"])
+        let app = try #require(tokens["acme"])
+        let key = Data(repeating: 7, count: 32).base64EncodedString()
+        let plaintexts = [key, key, "not base64!", key, key]
+        try await harness.application(core).test(.router) { client async throws in
+            let items = plaintexts.map { ["plaintext": $0] }
+            let answer = try await client.call(.post, "/v1/tenants/acme/services/payments/wrap/batch", token: app, json: ["items": items])
+            #expect((answer["results"] as? [[String: Any]])?.map { $0["error"] == nil } == [true, true, false, true, true])
+        }
+        let entries = try AuditLogFormat.lines(Array(try Data(contentsOf: URL(fileURLWithPath: harness.auditPath)))).map { try AuditLogFormat.entry($0) }
+        #expect(AuditVerifier(masterKey: try core.unsealed().masterKey).verify(entries).isIntact, "the counted entries keep the chain intact")
+        let wraps = entries.filter { $0.operation == "datakey.wrap" }
+        #expect(wraps.map(\.outcome) == [.success, .refused, .success])
+        #expect(wraps.map(\.count) == [2, nil, 2])
+        #expect(wraps[1].errorCode == "request.invalid_base64")
+        #expect(Set(wraps.map(\.correlationID)).count == 1)
+    }
+
     @Test func aRestartAfterACrashContinuesTheSameChain() async throws {
         let harness = try ServerHarness()
         defer { harness.cleanUp() }

@@ -19,6 +19,10 @@ public struct AuditEntry: Sendable, Hashable, Codable {
     public var outcome: AuditOutcome
     /// The stable error code of a refusal or failure.
     public var errorCode: String?
+    /// How many items of one batch request this entry stands for, when more
+    /// than one: a batch's items that ended alike (same operation, scope,
+    /// outcome and error) share one entry. Absent for a single operation.
+    public var count: UInt64?
     /// Hex SHA-256 of the previous entry's canonical bytes and MAC; 64 zeros for the first.
     public var previousHash: String
     /// Hex HMAC-SHA256 of this entry's canonical bytes under the audit key.
@@ -27,7 +31,7 @@ public struct AuditEntry: Sendable, Hashable, Codable {
     public init(
         sequence: UInt64 = 0, time: Date, correlationID: String, identity: String, operation: String,
         tenant: String? = nil, service: String? = nil, key: String? = nil,
-        outcome: AuditOutcome, errorCode: String? = nil
+        outcome: AuditOutcome, errorCode: String? = nil, count: UInt64? = nil
     ) {
         self.sequence = sequence
         self.time = time
@@ -39,16 +43,19 @@ public struct AuditEntry: Sendable, Hashable, Codable {
         self.key = key
         self.outcome = outcome
         self.errorCode = errorCode
+        self.count = count
         self.previousHash = ""
         self.mac = ""
     }
 
     /// The bytes the MAC and the chain hash cover: every field but the MAC,
-    /// each length-prefixed, so no two entries share an encoding.
+    /// each length-prefixed, so no two entries share an encoding. An entry
+    /// with a ``count`` is "v2" and ends with it; every other entry keeps the
+    /// v1 bytes, so logs written before counts existed still verify.
     package var canonicalBytes: [UInt8] {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(256)
-        bytes += "OpenKCM audit v1".utf8
+        bytes += (count == nil ? "OpenKCM audit v1" : "OpenKCM audit v2").utf8
         func field(_ text: String?) {
             guard let text else {
                 bytes.appendUInt32(UInt32.max)
@@ -72,6 +79,10 @@ public struct AuditEntry: Sendable, Hashable, Codable {
         field(outcome.rawValue)
         field(errorCode)
         field(previousHash)
+        if let count {
+            bytes.appendUInt32(UInt32(truncatingIfNeeded: count >> 32))
+            bytes.appendUInt32(UInt32(truncatingIfNeeded: count))
+        }
         return bytes
     }
 }

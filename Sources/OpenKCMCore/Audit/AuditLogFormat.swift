@@ -8,6 +8,7 @@ public enum AuditLogFormat {
     public static func line(_ entry: AuditEntry) throws -> [UInt8] {
         var writer = JSONWriter()
         writer.field("correlationID", entry.correlationID)
+        writer.field("count", entry.count)
         writer.field("errorCode", entry.errorCode)
         writer.field("identity", entry.identity)
         writer.field("key", entry.key)

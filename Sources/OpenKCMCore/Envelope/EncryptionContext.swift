@@ -12,10 +12,25 @@ public struct EncryptionContext: Sendable, Hashable {
     /// The whole encoded context is at most this many bytes.
     public static let maximumEncodedLength = 8192
 
-    /// The pairs, sorted by key bytes.
-    public let pairs: [(key: String, value: String)]
     /// The canonical encoding: u16 count, then per pair u16 length + key, u16 length + value.
+    /// It is all a context holds: the pairs are read back from it when asked for.
     package let encoded: [UInt8]
+
+    /// The pairs, sorted by key bytes.
+    public var pairs: [(key: String, value: String)] {
+        var pairs: [(key: String, value: String)] = []
+        var offset = 2
+        func field() -> String {
+            let length = Int(encoded[offset]) << 8 | Int(encoded[offset + 1])
+            defer { offset += 2 + length }
+            return String(decoding: encoded[offset + 2..<offset + 2 + length], as: UTF8.self)
+        }
+        for _ in 0..<(Int(encoded[0]) << 8 | Int(encoded[1])) {
+            let key = field()
+            pairs.append((key, field()))
+        }
+        return pairs
+    }
 
     /// The empty context.
     public static let empty = EncryptionContext(validatedPairs: [])
@@ -50,8 +65,50 @@ public struct EncryptionContext: Sendable, Hashable {
         self.init(validatedPairs: trustedPairs.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) })
     }
 
+    /// Takes a context already in its canonical encoding (a gateway's binary
+    /// batch sends it so), checking everything ``init(_:)`` checks, and that
+    /// the keys are in strictly ascending byte order: unsorted or repeated
+    /// keys would give one context two encodings.
+    public init(canonical bytes: some Collection<UInt8>) throws(EnvelopeError) {
+        let bytes = Array(bytes)
+        guard bytes.count <= Self.maximumEncodedLength else {
+            throw .contextTooLarge(reason: "encoded context is \(bytes.count) bytes, at most \(Self.maximumEncodedLength) allowed")
+        }
+        let malformed = EnvelopeError.invalidContext(reason: "the context's encoding is malformed")
+        guard bytes.count >= 2 else { throw malformed }
+        let count = Int(bytes[0]) << 8 | Int(bytes[1])
+        guard count <= Self.maximumPairCount else {
+            throw .contextTooLarge(reason: "\(count) pairs, at most \(Self.maximumPairCount) allowed")
+        }
+        var offset = 2
+        var previousKey: Range<Int>?
+        func field() throws(EnvelopeError) -> Range<Int> {
+            guard bytes.count - offset >= 2 else { throw malformed }
+            let length = Int(bytes[offset]) << 8 | Int(bytes[offset + 1])
+            guard bytes.count - offset - 2 >= length else { throw malformed }
+            defer { offset += 2 + length }
+            let range = offset + 2..<offset + 2 + length
+            guard String(validating: bytes[range], as: UTF8.self) != nil else {
+                throw .invalidContext(reason: "a context key or value is not UTF-8")
+            }
+            return range
+        }
+        for _ in 0..<count {
+            let key = try field()
+            guard (1...255).contains(key.count) else { throw .contextTooLarge(reason: "a context key must be 1 to 255 UTF-8 bytes") }
+            if let previousKey, !bytes[previousKey].lexicographicallyPrecedes(bytes[key]) {
+                throw .invalidContext(reason: "context keys must be sorted by their bytes, each once")
+            }
+            previousKey = key
+            guard try field().count <= Self.maximumValueLength else {
+                throw .contextTooLarge(reason: "a context value exceeds \(Self.maximumValueLength) bytes")
+            }
+        }
+        guard offset == bytes.count else { throw malformed }
+        self.encoded = bytes
+    }
+
     private init(validatedPairs: [(key: String, value: String)]) {
-        self.pairs = validatedPairs
         var bytes: [UInt8] = []
         bytes.appendUInt16(UInt16(validatedPairs.count))
         for pair in validatedPairs {

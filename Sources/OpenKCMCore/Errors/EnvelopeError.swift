@@ -18,6 +18,9 @@ public enum EnvelopeError: OpenKCMError, Equatable {
     case invalidKeyVersion
     /// The caller context is larger than the format allows.
     case contextTooLarge(reason: String)
+    /// A context sent in its binary form that is not canonical: malformed,
+    /// unsorted or repeated keys, or bytes that are not UTF-8.
+    case invalidContext(reason: String)
     /// The AEAD tag did not verify: wrong key, wrong binding (tenant, service,
     /// layer, key id, version, context) or tampered bytes.
     case authenticationFailed
@@ -35,6 +38,7 @@ public enum EnvelopeError: OpenKCMError, Equatable {
         case .wrongLayer: "envelope.wrong_layer"
         case .invalidKeyVersion: "envelope.invalid_key_version"
         case .contextTooLarge: "envelope.context_too_large"
+        case .invalidContext: "envelope.invalid_context"
         case .authenticationFailed: "envelope.authentication_failed"
         case .invalidKeyLength: "envelope.invalid_key_length"
         }
@@ -59,6 +63,8 @@ public enum EnvelopeError: OpenKCMError, Equatable {
         case .invalidKeyVersion:
             "wrapped blob names key version 0, which is never valid"
         case .contextTooLarge(let reason):
+            "encryption context refused: \(reason)"
+        case .invalidContext(let reason):
             "encryption context refused: \(reason)"
         case .authenticationFailed:
             "wrapped blob failed authentication: wrong key, wrong context, or tampered bytes"

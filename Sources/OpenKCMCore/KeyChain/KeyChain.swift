@@ -398,6 +398,39 @@ public final class KeyChain: Sendable {
         ))
     }
 
+    /// Wraps many edge-made L4s (a gateway's batch) with one lookup of the
+    /// service's L3 and no suspension between items, in order. Each item
+    /// ends on its own (a key of the wrong size fails alone); what stops the
+    /// service (a locked tenant, a missing service) throws for all of them.
+    public func wrapDataKeys(
+        _ items: [(key: SymmetricKey, context: EncryptionContext)], tenant: TenantID, service: ServiceID
+    ) async throws -> [Result<[UInt8], EnvelopeError>] {
+        var results: [Result<[UInt8], EnvelopeError>] = []
+        results.reserveCapacity(items.count)
+        var current: (loaded: UnsealedService, version: UInt32, key: SymmetricKey)?
+        for item in items {
+            guard item.key.bitCount == 256 else {
+                results.append(.failure(.invalidKeyLength(length: item.key.bitCount / 8, expected: 32)))
+                continue
+            }
+            // Every wrap is counted against the L3 version's nonce budget, as a single wrap is.
+            if let loaded = current?.loaded, let (version, key) = try loaded.wrappingKey() {
+                current = (loaded, version, key)
+            } else {
+                current = try await serviceWrappingKey(tenant, service)
+            }
+            guard let (loaded, version, l3) = current else { continue }
+            results.append(Result { () throws(EnvelopeError) in
+                try EnvelopeCipher.wrap(
+                    item.key,
+                    header: EnvelopeHeader(layer: .l4, keyID: loaded.ring.serviceKeys.keyID, keyVersion: version),
+                    binding: KeyChainBindings.dataKey(tenant, service, context: item.context),
+                    wrappingKey: l3)
+            })
+        }
+        return results
+    }
+
     /// Opens an L4 blob. It must have been wrapped for this tenant, service and context.
     public func unwrapDataKey(
         _ blob: Data, tenant: TenantID, service: ServiceID, context: EncryptionContext = .empty

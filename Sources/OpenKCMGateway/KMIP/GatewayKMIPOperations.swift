@@ -21,7 +21,7 @@ extension KMIPEngine where Caller == GatewayKMIPClient {
             else { throw KMIPOperationError(.featureNotSupported, "the gateway makes AES keys only") }
             // A gateway object is a data key (L4), and those are AES-256.
             guard (attributes.length ?? 256) == 256 else { throw KMIPOperationError(.invalidField, "the gateway makes AES-256 keys (Cryptographic Length 256)") }
-            let key = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0).base64EncodedString() }
+            let key = SymmetricKey(size: .bits256)
             let wrapped = try await Self.atCore(request.version, creating: true) { try await gateway.wrap(key, context: GatewayKMIPObject.context) }
             return [TTLVItem(.objectType, .enumeration(KMIPObjectType.symmetricKey.rawValue)),
                     TTLVItem(.uniqueIdentifier, .textString(GatewayKMIPObject.identifier(wrapped: wrapped)))]

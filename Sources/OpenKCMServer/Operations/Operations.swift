@@ -59,7 +59,7 @@ public struct Operations: Sendable {
     }
 
     /// The unsealed core, if the caller may perform `operation` on this scope.
-    private func admit(_ operation: OperationKind, caller: Caller, tenant: TenantID?, service: ServiceID?) throws -> ServerCore.Unsealed {
+    func admit(_ operation: OperationKind, caller: Caller, tenant: TenantID?, service: ServiceID?) throws -> ServerCore.Unsealed {
         let unsealed = try core.unsealed()
         guard let identity = caller.identity else { throw AccessError.unauthenticated }
         try AccessPolicy.authorize(identity, operation, tenant: tenant, service: service)
@@ -68,7 +68,7 @@ public struct Operations: Sendable {
 
     /// Writes an entry, or adds it to the caller's batch, which the batch
     /// route writes as one before answering.
-    private func record(_ entry: AuditEntry, caller: Caller, sync: Bool) async throws {
+    func record(_ entry: AuditEntry, caller: Caller, sync: Bool) async throws {
         caller.audited.set()
         if let batch = caller.auditBatch {
             batch.add(entry)
@@ -79,7 +79,7 @@ public struct Operations: Sendable {
 
     /// Records a refused or failed operation. While sealed the log holds it
     /// for the next unseal; any other audit failure replaces the caller's error.
-    private func recordRefusal(
+    func recordRefusal(
         _ operation: OperationKind, caller: Caller, tenant: TenantID?, service: ServiceID?, key: String?, error: any Error, sync: Bool
     ) async throws {
         let entry = auditEntry(operation.rawValue, caller: caller, tenant: tenant, service: service, key: key, error: error)
@@ -113,7 +113,7 @@ public struct Operations: Sendable {
         try? await core.auditLog.append(entry, sync: sync)
     }
 
-    private func auditEntry(
+    func auditEntry(
         _ operation: String, caller: Caller, tenant: TenantID?, service: ServiceID?, key: String?, error: (any Error)?
     ) -> AuditEntry {
         let outcome: AuditOutcome
@@ -136,7 +136,7 @@ public struct Operations: Sendable {
             service: service?.rawValue,
             key: key,
             outcome: outcome,
-            errorCode: error.map { ($0 as? any OpenKCMError)?.code ?? "internal" }
+            errorCode: error.map { ($0 as? ProblemDetails)?.code ?? ($0 as? any OpenKCMError)?.code ?? "internal" }
         )
     }
 }

@@ -14,8 +14,8 @@ struct AuditListCommand: AsyncParsableCommand {
             let answer = try await api.call(.GET, "/v1/audit?from=\(from)&limit=\(limit)")
             let entries = answer["entries"] as? [[String: Any]] ?? []
             api.show(answer) {
-                [["SEQ", "TIME", "IDENTITY", "OPERATION", "TENANT", "SERVICE", "OUTCOME", "ERROR", "CORRELATION"]] + entries.map { entry in
-                    ["sequence", "time", "identity", "operation", "tenant", "service", "outcome", "errorCode", "correlationID"]
+                [["SEQ", "TIME", "IDENTITY", "OPERATION", "TENANT", "SERVICE", "OUTCOME", "COUNT", "ERROR", "CORRELATION"]] + entries.map { entry in
+                    ["sequence", "time", "identity", "operation", "tenant", "service", "outcome", "count", "errorCode", "correlationID"]
                         .map { Table.text(entry[$0]) }
                 }
             }

@@ -1,4 +1,5 @@
 import Crypto
+import DataKeyWire
 import Foundation
 import Hummingbird
 import OpenKCMCore
@@ -39,43 +40,147 @@ struct DataKeyRoutes {
                 return JSONBody.response(json: try result.json())
             }
             router.post("/v1/tenants/:tenant/services/:service/\(action.rawValue)/batch") { request, context in
+                if Self.isBinaryBatch(request) { return try await binaryBatch(action, request, context: context) }
                 let items = try await JSONBody.batch(from: request, context: context)
                 guard (1...BatchBody.maximumItems).contains(items.count) else {
                     throw ProblemDetails(status: .badRequest, code: "request.batch_size",
                                          detail: "a batch holds 1 to \(BatchBody.maximumItems) items, got \(items.count)")
                 }
-                let tenant = try context.tenant()
-                let service = try context.service()
-                try await operations.authorize(action.operation, caller: context.caller, tenant: tenant, service: service)
-                // One audit entry per item, written together before the answer: fail closed.
-                var caller = context.caller
-                let batch = AuditBatch()
-                caller.auditBatch = batch
-                var results: [DataKeyResult] = []
-                results.reserveCapacity(items.count)
-                for item in items {
-                    let entriesBefore = batch.count
-                    do {
-                        results.append(try await run(action, item, tenant: tenant, service: service, caller: caller))
-                    } catch {
-                        // An item refused before its operation ran (bad base64, bad context) is audited too.
-                        if batch.count == entriesBefore {
-                            operations.auditItemRefusal(action.operation, caller: caller, tenant: tenant, service: service, error: error)
-                        }
-                        var problem = ProblemDetails.from(error)
-                        problem.correlationId = context.caller.correlationID
-                        results.append(DataKeyResult(error: problem))
-                    }
-                }
-                try await operations.core.auditLog.append(contentsOf: batch.drain())
                 var json: [UInt8] = Array(#"{"results":["#.utf8)
-                for (index, result) in results.enumerated() {
-                    if index > 0 { json.append(UInt8(ascii: ",")) }
+                var first = true
+                try await runBatch(action, items, context: context) { item, tenant, service, caller in
+                    let result = try await run(action, item, tenant: tenant, service: service, caller: caller)
+                    if !first { json.append(UInt8(ascii: ",")) }
+                    first = false
                     json += try result.json()
+                } failed: { problem in
+                    if !first { json.append(UInt8(ascii: ",")) }
+                    first = false
+                    json += try DataKeyResult(error: problem).json()
                 }
                 return JSONBody.response(json: json + Array("]}".utf8))
             }
         }
+    }
+
+    /// Authorizes a batch once, then runs its items in order. Every item is
+    /// audited, and the entries are written together before the answer (fail
+    /// closed); items that ended alike share one entry with their count.
+    private func runBatch<Item>(
+        _ action: Action, _ items: [Item], context: OpenKCMRequestContext,
+        _ body: (Item, TenantID, ServiceID, Caller) async throws -> Void,
+        failed: (ProblemDetails) throws -> Void
+    ) async throws {
+        let tenant = try context.tenant()
+        let service = try context.service()
+        try await operations.authorize(action.operation, caller: context.caller, tenant: tenant, service: service)
+        var caller = context.caller
+        let batch = AuditBatch()
+        caller.auditBatch = batch
+        for item in items {
+            let entriesBefore = batch.count
+            do {
+                try await body(item, tenant, service, caller)
+            } catch {
+                // An item refused before its operation ran (bad base64, bad context) is audited too.
+                if batch.count == entriesBefore {
+                    operations.auditItemRefusal(action.operation, caller: caller, tenant: tenant, service: service, error: error)
+                }
+                var problem = ProblemDetails.from(error)
+                problem.correlationId = context.caller.correlationID
+                try failed(problem)
+            }
+        }
+        try await operations.core.auditLog.append(contentsOf: batch.drain())
+    }
+
+    /// Compared byte by byte: this runs for every batch, and Foundation's
+    /// splitting and trimming cost more than the rest of the routing.
+    static func isBinaryBatch(_ request: Request) -> Bool {
+        guard let type = request.headers[.contentType]?.utf8 else { return false }
+        let media = DataKeyBatchWire.mediaType.utf8
+        func lower(_ byte: UInt8) -> UInt8 { (65...90).contains(byte) ? byte + 32 : byte }
+        guard type.count >= media.count, zip(type, media).allSatisfy({ lower($0) == $1 }) else { return false }
+        // Parameters may follow (`; charset=...`), nothing else.
+        return type.dropFirst(media.count).first.map { $0 == UInt8(ascii: ";") || $0 == UInt8(ascii: " ") } ?? true
+    }
+
+    /// A gateway's batch in ``DataKeyBatchWire``'s binary form: the same
+    /// operation, authorization and audit as the JSON batch, without base64
+    /// or JSON on either side. Only wrap and unwrap have this form.
+    private func binaryBatch(_ action: Action, _ request: Request, context: OpenKCMRequestContext) async throws -> Response {
+        guard action == .wrap || action == .unwrap else {
+            throw ProblemDetails(status: .unsupportedMediaType, code: "request.unsupported_media_type",
+                                 detail: "\(DataKeyBatchWire.mediaType) is accepted by wrap/batch and unwrap/batch only")
+        }
+        // Collected without keeping it in the request, so this is the one copy to zero.
+        var buffer = try await request.body.collect(upTo: context.maxUploadSize)
+        var body = Array(buffer.readableBytesView)
+        // The body holds data keys to wrap: zero both copies once answered.
+        buffer.withUnsafeMutableReadableBytes { $0.zeroize() }
+        defer { body.zeroize() }
+        var decoded: DataKeyBatchRequest
+        do {
+            decoded = try DataKeyBatchRequest(decoding: body)
+        } catch {
+            if case .itemCount = error { throw ProblemDetails(status: .badRequest, code: "request.batch_size", detail: error.description) }
+            throw ProblemDetails(status: .badRequest, code: "request.invalid_batch", detail: error.description)
+        }
+        var answer = try DataKeyBatchAnswerWriter(count: decoded.items.count)
+        if action == .wrap {
+            try await binaryWraps(decoded.items, into: &answer, context: context)
+        } else {
+            try await runBatch(action, decoded.items, context: context) { item, tenant, service, caller in
+                let encryptionContext = try EncryptionContext(canonical: item.context)
+                let key = try await operations.unwrapDataKey(Data(item.value), tenant: tenant, service: service,
+                                                             context: encryptionContext, caller: caller)
+                try key.withUnsafeBytes { bytes in try answer.appendValue(bytes) }
+            } failed: { problem in
+                answer.appendProblem(status: problem.status, code: problem.code, detail: problem.detail)
+            }
+        }
+        // The slices share the body's storage: drop them so the body is zeroed in place.
+        decoded.items = []
+        return Response(status: .ok, headers: [.contentType: DataKeyBatchWire.mediaType],
+                        body: .init(byteBuffer: ByteBuffer(bytes: answer.bytes)))
+    }
+
+    /// The wraps of a binary batch in one call to the key chain: items whose
+    /// context is not canonical are refused (and audited) first, the rest
+    /// wrapped together, and the answers written in the request's order.
+    private func binaryWraps(_ items: [DataKeyBatchRequest.Item], into answer: inout DataKeyBatchAnswerWriter,
+                             context: OpenKCMRequestContext) async throws {
+        let tenant = try context.tenant()
+        let service = try context.service()
+        try await operations.authorize(.dataKeyWrap, caller: context.caller, tenant: tenant, service: service)
+        var caller = context.caller
+        let batch = AuditBatch()
+        caller.auditBatch = batch
+        var readable: [(key: SymmetricKey, context: EncryptionContext)] = []
+        readable.reserveCapacity(items.count)
+        var refusals: [Int: ProblemDetails] = [:]
+        for (index, item) in items.enumerated() {
+            do {
+                readable.append((SymmetricKey(data: item.value), try EncryptionContext(canonical: item.context)))
+            } catch {
+                operations.auditItemRefusal(.dataKeyWrap, caller: caller, tenant: tenant, service: service, error: error)
+                refusals[index] = ProblemDetails.from(error)
+            }
+        }
+        var wrapped = (readable.isEmpty ? [] : try await operations.wrapDataKeys(readable, tenant: tenant, service: service, caller: caller))
+            .makeIterator()
+        for index in items.indices {
+            let outcome = refusals[index].map { .failure($0) } ?? wrapped.next()
+                ?? .failure(ProblemDetails(status: .internalServerError, code: "internal", detail: "internal error"))
+            switch outcome {
+            case .success(let blob):
+                try answer.appendValue(blob)
+            case .failure(let error):
+                let problem = ProblemDetails.from(error)
+                answer.appendProblem(status: problem.status, code: problem.code, detail: problem.detail)
+            }
+        }
+        try await operations.core.auditLog.append(contentsOf: batch.drain())
     }
 
     private func run(_ action: Action, _ item: DataKeyItem, tenant: TenantID, service: ServiceID, caller: Caller) async throws -> DataKeyResult {
