@@ -266,7 +266,8 @@ let package = Package(
         // The SDK beside raw swift-crypto, and streaming memory.
         .executableTarget(
             name: "openkcm-sdk-bench",
-            dependencies: ["OpenKCMClient", "OpenKCMCore", "OpenKCMGateway", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["OpenKCMClient", "OpenKCMCore", "OpenKCMGateway", .product(name: "Crypto", package: "swift-crypto"),
+                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
         // A KMIP load generator: persistent mutual-TLS connections, closed or paced loops, latency percentiles.

@@ -2,6 +2,8 @@ import Crypto
 import Foundation
 import OpenKCMClient
 import OpenKCMCore
+import NIOCore
+import NIOPosix
 import OpenKCMGateway
 
 /// The SDK's cost beside raw swift-crypto, measured in one run:
@@ -22,6 +24,8 @@ struct SDKBench {
     static func main() async throws {
         let arguments = Array(CommandLine.arguments.dropFirst())
         if arguments.first == "gateway", arguments.count >= 5 {
+            // As `openkcm gateway` does: the callers' tasks run on NIO's event loops, beside the HTTP client.
+            _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
             let token = try String(contentsOfFile: arguments[4], encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
             let inFlight = Int(ProcessInfo.processInfo.environment["OPENKCM_BENCH_BATCHES_IN_FLIGHT"] ?? "") ?? 2
             try await gateway(GatewayConfiguration(coreURL: arguments[1], tenant: arguments[2], service: arguments[3], token: token, batchesInFlight: inFlight),
@@ -109,6 +113,7 @@ struct SDKBench {
         _ = try await gateway.wrap(key, context: ["record": "warm-up"])
         let end = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
         let start = ContinuousClock.now
+        let cpuBefore = processCPUSeconds()
         let wrapped = try await withThrowingTaskGroup(of: Int.self) { group in
             for _ in 0..<concurrency {
                 group.addTask {
@@ -123,6 +128,7 @@ struct SDKBench {
             return try await group.reduce(0, +)
         }
         let elapsed = Self.seconds(ContinuousClock.now - start)
+        let cpu = processCPUSeconds() - cpuBefore
         // Batch sizes from the gateway's own metrics (sum and count of the wrap histogram).
         let text = gateway.metricsText
         func value(_ prefix: String) -> Double {
@@ -135,6 +141,15 @@ struct SDKBench {
         let coreSeconds = value("openkcm_gateway_core_duration_seconds_sum")
         let coreCalls = value("openkcm_gateway_core_duration_seconds_count")
         emit(String(format: "core round trip: %.0f µs per batch (mean, as the gateway waits for it)", coreCalls > 0 ? coreSeconds / coreCalls * 1e6 : 0))
+        emit(String(format: "gateway and callers CPU per key: %.0f µs (this process, user + system)", wrapped > 0 ? cpu / Double(wrapped) * 1e6 : 0))
+    }
+
+    /// User + system CPU time of this process so far.
+    static func processCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 
     static func peakResidentMiB() -> Double {

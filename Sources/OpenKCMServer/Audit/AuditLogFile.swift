@@ -168,17 +168,27 @@ public final class AuditLogFile: Service, Sendable {
         }
         if ticket == 0 { return }  // held in the sealed backlog
         if leader { await flush() }
+        // The leader of an unsynced group has usually written its own line by now: answer
+        // without a continuation, whose resumption would cost a task switch per request.
+        if let settled = state.withLock({ Self.settled($0, ticket: ticket, needsSync: needsSync) }) { return try settled.get() }
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             state.withLock { state in
-                if let failure = state.failure, state.writtenTicket < ticket || (needsSync && state.syncedTicket < ticket) {
-                    continuation.resume(throwing: AuditLogError.unwritable(failure))
-                } else if state.writtenTicket >= ticket && (!needsSync || state.syncedTicket >= ticket) {
-                    continuation.resume()
-                } else {
-                    state.waiters.append(Waiter(ticket: ticket, needsSync: needsSync, continuation: continuation))
+                switch Self.settled(state, ticket: ticket, needsSync: needsSync) {
+                case .failure(let error): continuation.resume(throwing: error)
+                case .success: continuation.resume()
+                case nil: state.waiters.append(Waiter(ticket: ticket, needsSync: needsSync, continuation: continuation))
                 }
             }
         }
+    }
+
+    /// How an append with `ticket` ended, or nil while its line still waits to be written (or synced).
+    private static func settled(_ state: borrowing State, ticket: UInt64, needsSync: Bool) -> Result<Void, AuditLogError>? {
+        if let failure = state.failure, state.writtenTicket < ticket || (needsSync && state.syncedTicket < ticket) {
+            return .failure(.unwritable(failure))
+        }
+        if state.writtenTicket >= ticket && (!needsSync || state.syncedTicket >= ticket) { return .success(()) }
+        return nil
     }
 
     /// Writes everything queued, in batches, until the queue is empty.
