@@ -55,15 +55,28 @@ public struct DataKeyBatchAnswer: Sendable {
 /// Writes an answer body outcome by outcome, so the core need not build
 /// ``DataKeyBatchAnswer/Outcome`` values first.
 public struct DataKeyBatchAnswerWriter: Sendable {
-    public private(set) var bytes: [UInt8]
+    /// The body so far. An answer of data keys must be zeroed once sent, and
+    /// written into a capacity reserved up front (``init(count:reserving:)``):
+    /// an array that grows leaves its old storage, keys included, in freed memory.
+    public var bytes: [UInt8]
 
-    /// Starts an answer of `count` outcomes; append exactly that many.
-    public init(count: Int, reservingPerItem: Int = 64) throws(DataKeyWireError) {
+    /// Starts an answer of `count` outcomes, with room for `capacity` bytes of them; append exactly `count`.
+    public init(count: Int, reserving capacity: Int = 0) throws(DataKeyWireError) {
         guard (1...DataKeyBatchWire.maximumItems).contains(count) else { throw .itemCount(count) }
         bytes = DataKeyBatchWire.answerMagic
-        bytes.reserveCapacity(6 + count * reservingPerItem)
+        bytes.reserveCapacity(6 + max(capacity, count * 64))
         bytes.appendWireUInt16(count)
     }
+
+    /// What ``appendValue(_:)`` adds for a value of `count` bytes.
+    public static func valueSize(_ count: Int) -> Int { 3 + count }
+
+    /// What ``appendProblem(status:code:detail:)`` adds for this code and detail.
+    public static func problemSize(code: String, detail: String) -> Int {
+        7 + min(code.utf8.count, problemFieldLimit) + min(detail.utf8.count, problemFieldLimit)
+    }
+
+    static let problemFieldLimit = 1024
 
     public mutating func appendValue(_ value: some Collection<UInt8>) throws(DataKeyWireError) {
         bytes.append(0)
@@ -75,7 +88,7 @@ public struct DataKeyBatchAnswerWriter: Sendable {
         bytes.append(1)
         bytes.appendWireUInt16(Int(UInt16(clamping: status)))
         for text in [code, detail] {
-            let utf8 = Array(text.utf8.prefix(1024))
+            let utf8 = Array(text.utf8.prefix(Self.problemFieldLimit))
             // 1024 bytes fit a u16 length; a cut in a multi-byte character decodes as U+FFFD.
             try? bytes.appendWireField(utf8, name: "problem")
         }

@@ -10,8 +10,6 @@ public enum DataKeyWireError: Error, Equatable, Sendable, CustomStringConvertibl
     case itemCount(Int)
     /// An outcome tag other than 0 (value) or 1 (problem).
     case unknownOutcome(UInt8)
-    /// A context that is not in canonical form: keys unsorted or repeated, not UTF-8, or empty.
-    case nonCanonicalContext(String)
     /// A field longer than its u16 length can say.
     case fieldTooLong(field: String, length: Int)
 
@@ -22,7 +20,6 @@ public enum DataKeyWireError: Error, Equatable, Sendable, CustomStringConvertibl
         case .trailingBytes(let count): "\(count) bytes follow the last batch item"
         case .itemCount(let count): "a batch holds 1 to \(DataKeyBatchWire.maximumItems) items, got \(count)"
         case .unknownOutcome(let tag): "unknown batch outcome tag \(tag)"
-        case .nonCanonicalContext(let reason): "the context is not canonical: \(reason)"
         case .fieldTooLong(let field, let length): "'\(field)' is \(length) bytes, more than a batch field holds"
         }
     }

@@ -90,7 +90,8 @@ struct CoreConnection: Sendable {
             return answer.outcomes.map { outcome in
                 switch outcome {
                 case .problem(let status, let code, let detail):
-                    .failure(GatewayError(status: status, code: code, detail: detail))
+                    // Passed on as the gateway's own HTTP status: only an error status is believed.
+                    .failure(GatewayError(status: (400...599).contains(status) ? status : 502, code: code, detail: detail))
                 case .value(let value):
                     Result { () throws(GatewayError) in try read(value) }
                 }

@@ -122,7 +122,8 @@ public struct EncryptionContext: Sendable, Hashable {
 
     /// The pairs as a dictionary.
     public var dictionary: [String: String] {
-        Dictionary(uniqueKeysWithValues: pairs.map { ($0.key, $0.value) })
+        // Two keys with different bytes can be equal Strings (NFC and NFD "é"): keep the first, never trap.
+        Dictionary(pairs.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
     }
 
     public static func == (lhs: Self, rhs: Self) -> Bool { lhs.encoded == rhs.encoded }

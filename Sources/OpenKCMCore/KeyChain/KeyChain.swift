@@ -428,6 +428,10 @@ public final class KeyChain: Sendable {
                     wrappingKey: l3)
             })
         }
+        // A seal or a lock that landed while the batch ran stops it as it stops a single wrap:
+        // no blob wrapped after it is handed out.
+        guard !storage.isSealed else { throw BarrierError.sealed }
+        _ = try cachedService(tenant, service)
         return results
     }
 

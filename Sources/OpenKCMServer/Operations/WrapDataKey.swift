@@ -1,5 +1,6 @@
 public import Crypto
 public import Foundation
+import HTTPTypes
 public import OpenKCMCore
 
 extension Operations {
@@ -11,19 +12,28 @@ extension Operations {
     }
 
     /// Wraps a gateway's batch of L4s (execution): one authorization and one
-    /// L3 lookup for all, each item with its own outcome. Every item is
-    /// audited; a run of items that ended alike is one entry with its count.
+    /// L3 lookup for all, each item with its own outcome; an item that could
+    /// not be read (`.failure`) fails alone. Every item is audited in order;
+    /// a run of items that ended alike is one entry with its count.
     public func wrapDataKeys(
-        _ items: [(key: SymmetricKey, context: EncryptionContext)], tenant: TenantID, service: ServiceID, caller: Caller
+        _ items: [Result<(key: SymmetricKey, context: EncryptionContext), any Error>], tenant: TenantID, service: ServiceID, caller: Caller
     ) async throws -> [Result<[UInt8], any Error>] {
-        let results: [Result<[UInt8], any Error>]
+        let readable = items.compactMap { try? $0.get() }
+        var wrapped: [Result<[UInt8], any Error>]
         do {
             let core = try admit(.dataKeyWrap, caller: caller, tenant: tenant, service: service)
-            results = try await core.keyChain.wrapDataKeys(items, tenant: tenant, service: service).map { $0.mapError { $0 } }
+            wrapped = readable.isEmpty ? [] : try await core.keyChain.wrapDataKeys(readable, tenant: tenant, service: service).map { $0.mapError { $0 } }
         } catch let auditError as AuditLogError {
             throw auditError
         } catch {
-            results = Array(repeating: .failure(error), count: items.count)
+            wrapped = Array(repeating: .failure(error), count: readable.count)
+        }
+        var next = wrapped.makeIterator()
+        let results: [Result<[UInt8], any Error>] = items.map { item in
+            switch item {
+            case .failure(let error): .failure(error)
+            case .success: next.next() ?? .failure(ProblemDetails(status: .internalServerError, code: "internal", detail: "internal error"))
+            }
         }
         var start = 0
         while start < results.count {

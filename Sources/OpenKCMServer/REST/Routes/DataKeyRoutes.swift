@@ -126,61 +126,78 @@ struct DataKeyRoutes {
             if case .itemCount = error { throw ProblemDetails(status: .badRequest, code: "request.batch_size", detail: error.description) }
             throw ProblemDetails(status: .badRequest, code: "request.invalid_batch", detail: error.description)
         }
-        var answer = try DataKeyBatchAnswerWriter(count: decoded.items.count)
+        var outcomes: [BinaryOutcome] = []
+        outcomes.reserveCapacity(decoded.items.count)
         if action == .wrap {
-            try await binaryWraps(decoded.items, into: &answer, context: context)
+            outcomes = try await binaryWraps(decoded.items, context: context)
         } else {
             try await runBatch(action, decoded.items, context: context) { item, tenant, service, caller in
                 let encryptionContext = try EncryptionContext(canonical: item.context)
-                let key = try await operations.unwrapDataKey(Data(item.value), tenant: tenant, service: service,
-                                                             context: encryptionContext, caller: caller)
-                try key.withUnsafeBytes { bytes in try answer.appendValue(bytes) }
+                outcomes.append(.key(try await operations.unwrapDataKey(Data(item.value), tenant: tenant, service: service,
+                                                                         context: encryptionContext, caller: caller)))
             } failed: { problem in
-                answer.appendProblem(status: problem.status, code: problem.code, detail: problem.detail)
+                outcomes.append(.problem(problem))
             }
         }
         // The slices share the body's storage: drop them so the body is zeroed in place.
         decoded.items = []
-        return Response(status: .ok, headers: [.contentType: DataKeyBatchWire.mediaType],
-                        body: .init(byteBuffer: ByteBuffer(bytes: answer.bytes)))
+        // Sized first, so the answer's array never grows (and leaves copies of keys behind), then zeroed.
+        var answer = try DataKeyBatchAnswerWriter(count: outcomes.count, reserving: outcomes.reduce(0) { $0 + $1.encodedSize })
+        for outcome in outcomes {
+            switch outcome {
+            case .blob(let blob): try answer.appendValue(blob)
+            case .key(let key): try key.withUnsafeBytes { bytes in try answer.appendValue(bytes) }
+            case .problem(let problem): answer.appendProblem(status: problem.status, code: problem.code, detail: problem.detail)
+            }
+        }
+        // Hummingbird owns the ByteBuffer once answered: that copy cannot be zeroed here.
+        let response = Response(status: .ok, headers: [.contentType: DataKeyBatchWire.mediaType],
+                                body: .init(byteBuffer: ByteBuffer(bytes: answer.bytes)))
+        answer.bytes.zeroize()
+        return response
     }
 
-    /// The wraps of a binary batch in one call to the key chain: items whose
-    /// context is not canonical are refused (and audited) first, the rest
-    /// wrapped together, and the answers written in the request's order.
-    private func binaryWraps(_ items: [DataKeyBatchRequest.Item], into answer: inout DataKeyBatchAnswerWriter,
-                             context: OpenKCMRequestContext) async throws {
+    /// One item's answer in a binary batch.
+    private enum BinaryOutcome {
+        case blob([UInt8])
+        /// Kept as a `SymmetricKey` (zeroed when released) until written.
+        case key(SymmetricKey)
+        case problem(ProblemDetails)
+
+        var encodedSize: Int {
+            switch self {
+            case .blob(let blob): DataKeyBatchAnswerWriter.valueSize(blob.count)
+            case .key(let key): DataKeyBatchAnswerWriter.valueSize(key.bitCount / 8)
+            case .problem(let problem): DataKeyBatchAnswerWriter.problemSize(code: problem.code, detail: problem.detail)
+            }
+        }
+    }
+
+    /// The wraps of a binary batch in one call to the key chain. An item
+    /// whose context is not canonical fails alone; every item is audited in
+    /// the request's order.
+    private func binaryWraps(_ items: [DataKeyBatchRequest.Item], context: OpenKCMRequestContext) async throws -> [BinaryOutcome] {
         let tenant = try context.tenant()
         let service = try context.service()
         try await operations.authorize(.dataKeyWrap, caller: context.caller, tenant: tenant, service: service)
         var caller = context.caller
         let batch = AuditBatch()
         caller.auditBatch = batch
-        var readable: [(key: SymmetricKey, context: EncryptionContext)] = []
-        readable.reserveCapacity(items.count)
-        var refusals: [Int: ProblemDetails] = [:]
-        for (index, item) in items.enumerated() {
-            do {
-                readable.append((SymmetricKey(data: item.value), try EncryptionContext(canonical: item.context)))
-            } catch {
-                operations.auditItemRefusal(.dataKeyWrap, caller: caller, tenant: tenant, service: service, error: error)
-                refusals[index] = ProblemDetails.from(error)
-            }
+        let readable = items.map { item in
+            Result { () throws(EnvelopeError) in (key: SymmetricKey(data: item.value), context: try EncryptionContext(canonical: item.context)) }
+                .mapError { $0 as any Error }
         }
-        var wrapped = (readable.isEmpty ? [] : try await operations.wrapDataKeys(readable, tenant: tenant, service: service, caller: caller))
-            .makeIterator()
-        for index in items.indices {
-            let outcome = refusals[index].map { .failure($0) } ?? wrapped.next()
-                ?? .failure(ProblemDetails(status: .internalServerError, code: "internal", detail: "internal error"))
-            switch outcome {
-            case .success(let blob):
-                try answer.appendValue(blob)
-            case .failure(let error):
-                let problem = ProblemDetails.from(error)
-                answer.appendProblem(status: problem.status, code: problem.code, detail: problem.detail)
-            }
-        }
+        let wrapped = try await operations.wrapDataKeys(readable, tenant: tenant, service: service, caller: caller)
         try await operations.core.auditLog.append(contentsOf: batch.drain())
+        return wrapped.map { result -> BinaryOutcome in
+            switch result {
+            case .success(let blob): return .blob(blob)
+            case .failure(let error):
+                var problem = ProblemDetails.from(error)
+                problem.correlationId = context.caller.correlationID
+                return .problem(problem)
+            }
+        }
     }
 
     private func run(_ action: Action, _ item: DataKeyItem, tenant: TenantID, service: ServiceID, caller: Caller) async throws -> DataKeyResult {
