@@ -266,8 +266,7 @@ let package = Package(
         // The SDK beside raw swift-crypto, and streaming memory.
         .executableTarget(
             name: "openkcm-sdk-bench",
-            dependencies: ["OpenKCMClient", "OpenKCMCore", "OpenKCMGateway", .product(name: "Crypto", package: "swift-crypto"),
-                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
+            dependencies: ["OpenKCMClient", "OpenKCMCore", "OpenKCMGateway", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         // A KMIP load generator: persistent mutual-TLS connections, closed or paced loops, latency percentiles.

@@ -2,8 +2,6 @@ import Crypto
 import Foundation
 import OpenKCMClient
 import OpenKCMCore
-import NIOCore
-import NIOPosix
 import OpenKCMGateway
 
 /// The SDK's cost beside raw swift-crypto, measured in one run:
@@ -24,8 +22,6 @@ struct SDKBench {
     static func main() async throws {
         let arguments = Array(CommandLine.arguments.dropFirst())
         if arguments.first == "gateway", arguments.count >= 5 {
-            // As `openkcm gateway` does: the callers' tasks run on NIO's event loops, beside the HTTP client.
-            _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
             let token = try String(contentsOfFile: arguments[4], encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
             let inFlight = Int(ProcessInfo.processInfo.environment["OPENKCM_BENCH_BATCHES_IN_FLIGHT"] ?? "") ?? 2
             try await gateway(GatewayConfiguration(coreURL: arguments[1], tenant: arguments[2], service: arguments[3], token: token, batchesInFlight: inFlight),

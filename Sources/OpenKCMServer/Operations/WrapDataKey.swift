@@ -13,8 +13,7 @@ extension Operations {
 
     /// Wraps a gateway's batch of L4s (execution): one authorization and one
     /// L3 lookup for all, each item with its own outcome; an item that could
-    /// not be read (`.failure`) fails alone. Every item is audited in order;
-    /// a run of items that ended alike is one entry with its count.
+    /// not be read (`.failure`) fails alone. Every item is audited in order.
     public func wrapDataKeys(
         _ items: [Result<(key: SymmetricKey, context: EncryptionContext), any Error>], tenant: TenantID, service: ServiceID, caller: Caller
     ) async throws -> [Result<[UInt8], any Error>] {
@@ -35,30 +34,16 @@ extension Operations {
             case .success: next.next() ?? .failure(ProblemDetails(status: .internalServerError, code: "internal", detail: "internal error"))
             }
         }
-        var start = 0
-        while start < results.count {
-            var end = start + 1
-            while end < results.count, Self.endedAlike(results[start], results[end]) { end += 1 }
-            var entry = auditEntry(OperationKind.dataKeyWrap.rawValue, caller: caller, tenant: tenant, service: service, key: nil,
-                                   error: results[start].failure)
-            entry.count = end - start > 1 ? UInt64(end - start) : nil
-            try await record(entry, caller: caller, sync: false)
-            start = end
+        // One entry per item, in order; the batch merges neighbours that ended alike (``AuditBatch/drain()``).
+        let success = auditEntry(OperationKind.dataKeyWrap.rawValue, caller: caller, tenant: tenant, service: service, key: nil, error: nil)
+        for result in results {
+            switch result {
+            case .success: try await record(success, caller: caller, sync: false)
+            case .failure(let error):
+                try await record(auditEntry(OperationKind.dataKeyWrap.rawValue, caller: caller, tenant: tenant, service: service, key: nil, error: error),
+                                 caller: caller, sync: false)
+            }
         }
         return results
-    }
-
-    private static func endedAlike(_ a: Result<[UInt8], any Error>, _ b: Result<[UInt8], any Error>) -> Bool {
-        switch (a, b) {
-        case (.success, .success): true
-        case (.failure(let a), .failure(let b)): ProblemDetails.from(a).code == ProblemDetails.from(b).code
-        default: false
-        }
-    }
-}
-
-extension Result {
-    fileprivate var failure: Failure? {
-        if case .failure(let error) = self { error } else { nil }
     }
 }

@@ -64,34 +64,44 @@ struct DataKeyRoutes {
     }
 
     /// Authorizes a batch once, then runs its items in order. Every item is
-    /// audited, and the entries are written together before the answer (fail
-    /// closed); items that ended alike share one entry with their count.
+    /// audited; items that ended alike share one entry with their count.
     private func runBatch<Item>(
         _ action: Action, _ items: [Item], context: OpenKCMRequestContext,
         _ body: (Item, TenantID, ServiceID, Caller) async throws -> Void,
         failed: (ProblemDetails) throws -> Void
     ) async throws {
+        try await auditedBatch(action, context: context) { tenant, service, caller, batch in
+            for item in items {
+                let entriesBefore = batch.count
+                do {
+                    try await body(item, tenant, service, caller)
+                } catch {
+                    // An item refused before its operation ran (bad base64, bad context) is audited too.
+                    if batch.count == entriesBefore {
+                        operations.auditItemRefusal(action.operation, caller: caller, tenant: tenant, service: service, error: error)
+                    }
+                    var problem = ProblemDetails.from(error)
+                    problem.correlationId = context.caller.correlationID
+                    try failed(problem)
+                }
+            }
+        }
+    }
+
+    /// A batch's frame: one authorization, a caller whose audit entries are
+    /// collected, and those entries written together before the answer (fail closed).
+    private func auditedBatch<Result>(
+        _ action: Action, context: OpenKCMRequestContext, _ body: (TenantID, ServiceID, Caller, AuditBatch) async throws -> Result
+    ) async throws -> Result {
         let tenant = try context.tenant()
         let service = try context.service()
         try await operations.authorize(action.operation, caller: context.caller, tenant: tenant, service: service)
         var caller = context.caller
         let batch = AuditBatch()
         caller.auditBatch = batch
-        for item in items {
-            let entriesBefore = batch.count
-            do {
-                try await body(item, tenant, service, caller)
-            } catch {
-                // An item refused before its operation ran (bad base64, bad context) is audited too.
-                if batch.count == entriesBefore {
-                    operations.auditItemRefusal(action.operation, caller: caller, tenant: tenant, service: service, error: error)
-                }
-                var problem = ProblemDetails.from(error)
-                problem.correlationId = context.caller.correlationID
-                try failed(problem)
-            }
-        }
+        let result = try await body(tenant, service, caller, batch)
         try await operations.core.auditLog.append(contentsOf: batch.drain())
+        return result
     }
 
     /// Compared byte by byte: this runs for every batch, and Foundation's
@@ -177,18 +187,13 @@ struct DataKeyRoutes {
     /// whose context is not canonical fails alone; every item is audited in
     /// the request's order.
     private func binaryWraps(_ items: [DataKeyBatchRequest.Item], context: OpenKCMRequestContext) async throws -> [BinaryOutcome] {
-        let tenant = try context.tenant()
-        let service = try context.service()
-        try await operations.authorize(.dataKeyWrap, caller: context.caller, tenant: tenant, service: service)
-        var caller = context.caller
-        let batch = AuditBatch()
-        caller.auditBatch = batch
         let readable = items.map { item in
             Result { () throws(EnvelopeError) in (key: SymmetricKey(data: item.value), context: try EncryptionContext(canonical: item.context)) }
                 .mapError { $0 as any Error }
         }
-        let wrapped = try await operations.wrapDataKeys(readable, tenant: tenant, service: service, caller: caller)
-        try await operations.core.auditLog.append(contentsOf: batch.drain())
+        let wrapped = try await auditedBatch(.wrap, context: context) { tenant, service, caller, _ in
+            try await operations.wrapDataKeys(readable, tenant: tenant, service: service, caller: caller)
+        }
         return wrapped.map { result -> BinaryOutcome in
             switch result {
             case .success(let blob): return .blob(blob)
