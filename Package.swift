@@ -51,6 +51,12 @@ let package = Package(
         // KMIP's TTLV encoding and typed messages: no I/O, no knowledge of OpenKCM.
         // The binary data-key batch between a gateway and the core: a codec, no I/O.
         .target(name: "DataKeyWire", swiftSettings: swiftSettings),
+        // The data-key channel's framing over NIO, shared by the core's listener and the gateway.
+        .target(
+            name: "DataKeyChannel",
+            dependencies: ["DataKeyWire", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "KMIP",
             swiftSettings: swiftSettings
@@ -96,6 +102,7 @@ let package = Package(
             dependencies: [
                 "OpenKCMCore",
                 "DataKeyWire",
+                "DataKeyChannel",
                 "KMIP",
                 "KMIPEngine",
                 "OpenKCMPKI",
@@ -248,6 +255,7 @@ let package = Package(
             name: "OpenKCMGateway",
             dependencies: [
                 "DataKeyWire",
+                "DataKeyChannel",
                 "KMIP",
                 "KMIPEngine",
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -367,6 +375,8 @@ let package = Package(
             dependencies: [
                 "OpenKCMCore",
                 "DataKeyWire",
+                "DataKeyChannel",
+                .product(name: "NIOPosix", package: "swift-nio"),
                 "OpenKCMClient",
                 "OpenKCMGateway",
                 "KMIP",

@@ -12,6 +12,10 @@ public enum DataKeyWireError: Error, Equatable, Sendable, CustomStringConvertibl
     case unknownOutcome(UInt8)
     /// A field longer than its u16 length can say.
     case fieldTooLong(field: String, length: Int)
+    /// A channel frame announces a length of 0 or more than ``DataKeyChannelWire/maximumFrameSize``.
+    case frameSize(Int)
+    /// A text field (a hello's token, tenant or service) is not UTF-8.
+    case invalidText
 
     public var description: String {
         switch self {
@@ -21,6 +25,8 @@ public enum DataKeyWireError: Error, Equatable, Sendable, CustomStringConvertibl
         case .itemCount(let count): "a batch holds 1 to \(DataKeyBatchWire.maximumItems) items, got \(count)"
         case .unknownOutcome(let tag): "unknown batch outcome tag \(tag)"
         case .fieldTooLong(let field, let length): "'\(field)' is \(length) bytes, more than a batch field holds"
+        case .frameSize(let length): "a channel frame of \(length) bytes (1 to \(DataKeyChannelWire.maximumFrameSize) are allowed)"
+        case .invalidText: "a text field is not UTF-8"
         }
     }
 }

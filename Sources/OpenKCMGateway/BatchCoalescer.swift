@@ -23,6 +23,9 @@ final class BatchCoalescer<Item: Sendable, Answer: Sendable>: Sendable {
     private let maximumQueued: Int
     /// Called with each batch's size, for metrics.
     private let observe: @Sendable (Int) -> Void
+    /// Where batches are sent from: the event loop of the connection they go
+    /// out on, so that writing a batch and reading its answer need no thread hop.
+    private let executor: (any TaskExecutor)?
 
     private struct State {
         var queue: [Waiting] = []
@@ -34,7 +37,8 @@ final class BatchCoalescer<Item: Sendable, Answer: Sendable>: Sendable {
     private let state = Mutex(State())
 
     init(limit: Int, inFlight: Int, budget: Int = 768 << 10, maximumQueued: Int = 100_000, cost: @escaping @Sendable (Item) -> Int = { _ in 1 },
-         observe: @escaping @Sendable (Int) -> Void = { _ in }, send: @escaping Send) {
+         executor: (any TaskExecutor)? = nil, observe: @escaping @Sendable (Int) -> Void = { _ in }, send: @escaping Send) {
+        self.executor = executor
         self.send = send
         self.limit = limit
         self.maximumInFlight = inFlight
@@ -87,7 +91,7 @@ final class BatchCoalescer<Item: Sendable, Answer: Sendable>: Sendable {
 
     private func start(_ batch: [Waiting]) {
         observe(batch.count)
-        Task {
+        Task(executorPreference: executor) { [self] in
             let answers = await send(batch.map(\.item))
             for (index, entry) in batch.enumerated() {
                 switch index < answers.count ? answers[index] : .failure(.unavailable("the core answered fewer items than were sent")) {

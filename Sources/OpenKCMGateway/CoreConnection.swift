@@ -44,20 +44,14 @@ struct CoreConnection: Sendable {
         _ operation: String, _ items: [Item], read: (ArraySlice<UInt8>) throws(GatewayError) -> Answer
     ) async -> [Result<Answer, GatewayError>] {
         let failure = { (error: GatewayError) in [Result<Answer, GatewayError>](repeating: .failure(error), count: items.count) }
-        var writer: DataKeyBatchRequestWriter
+        var body: [UInt8]
         do {
-            writer = try DataKeyBatchRequestWriter(count: items.count, reserving: items.reduce(0) { $0 + Item.encodedSize($1) })
-            for item in items {
-                switch item.value {
-                case .key(let key): try key.withUnsafeBytes { bytes in try writer.append(value: bytes, context: item.context) }
-                case .blob(let blob): try writer.append(value: blob, context: item.context)
-                }
-            }
+            body = try Self.requestBody(items)
         } catch {
-            return failure(GatewayError(status: 400, code: "request.invalid_batch", detail: "\(error)"))
+            return failure(error)
         }
-        var sent = ByteBuffer(bytes: writer.bytes)
-        writer.bytes.secureZero()
+        var sent = ByteBuffer(bytes: body)
+        body.secureZero()
         var received: ByteBuffer?
         defer {
             sent.withUnsafeMutableReadableBytes { $0.secureZero() }
@@ -82,11 +76,39 @@ struct CoreConnection: Sendable {
             guard response.headers.first(name: "Content-Type") == DataKeyBatchWire.mediaType else {
                 return failure(.unavailable("the core did not answer in the binary batch form"))
             }
-            var body = Array(bytes.readableBytesView)
-            defer { body.secureZero() }
+            var answer = Array(bytes.readableBytesView)
+            defer { answer.secureZero() }
+            return Self.outcomes(answer, count: items.count, read: read)
+        } catch {
+            return failure(.unavailable("the core did not answer: \(error)"))
+        }
+    }
+
+    /// A batch's request body (``DataKeyBatchWire``); it carries data keys: zero it once sent.
+    static func requestBody(_ items: [Item]) throws(GatewayError) -> [UInt8] {
+        do {
+            var writer = try DataKeyBatchRequestWriter(count: items.count, reserving: items.reduce(0) { $0 + Item.encodedSize($1) })
+            for item in items {
+                switch item.value {
+                case .key(let key): try key.withUnsafeBytes { bytes in try writer.append(value: bytes, context: item.context) }
+                case .blob(let blob): try writer.append(value: blob, context: item.context)
+                }
+            }
+            return writer.bytes
+        } catch {
+            throw GatewayError(status: 400, code: "request.invalid_batch", detail: "\(error)")
+        }
+    }
+
+    /// Each item's answer from the core's answer body, or every item's failure if the body is not one for `count` items.
+    static func outcomes<Answer: Sendable>(
+        _ body: [UInt8], count: Int, read: (ArraySlice<UInt8>) throws(GatewayError) -> Answer
+    ) -> [Result<Answer, GatewayError>] {
+        let failure = { (error: GatewayError) in [Result<Answer, GatewayError>](repeating: .failure(error), count: count) }
+        do {
             var answer = try DataKeyBatchAnswer(decoding: body)
             defer { answer.outcomes = [] }
-            guard answer.outcomes.count == items.count else { return failure(.unavailable("the core's batch answer does not match the request")) }
+            guard answer.outcomes.count == count else { return failure(.unavailable("the core's batch answer does not match the request")) }
             return answer.outcomes.map { outcome in
                 switch outcome {
                 case .problem(let status, let code, let detail):
@@ -96,10 +118,8 @@ struct CoreConnection: Sendable {
                     Result { () throws(GatewayError) in try read(value) }
                 }
             }
-        } catch let error as DataKeyWireError {
-            return failure(.unavailable("the core's batch answer is malformed: \(error)"))
         } catch {
-            return failure(.unavailable("the core did not answer: \(error)"))
+            return failure(.unavailable("the core's batch answer is malformed: \(error)"))
         }
     }
 

@@ -14,6 +14,8 @@ import Synchronization
 public final class Gateway: Sendable {
     public let configuration: GatewayConfiguration
     let core: CoreConnection
+    /// The core's data-key channel, when configured: batches go there instead of over REST.
+    let channel: CoreChannel?
     let cache: UnwrapCache
     let metrics = GatewayMetrics()
     let logger: Logger
@@ -26,24 +28,33 @@ public final class Gateway: Sendable {
         self.logger = logger
         let core = CoreConnection(configuration: configuration, client: client)
         self.core = core
-        self.cache = UnwrapCache(lifetime: configuration.cacheLifetime, capacity: configuration.cacheCapacity)
         let metrics = self.metrics
+        let channel = configuration.coreChannel.map {
+            CoreChannel(configuration: $0, token: configuration.token, tenant: configuration.tenant, service: configuration.service,
+                        connected: { metrics.channelConnections.increment() })
+        }
+        self.channel = channel
+        self.cache = UnwrapCache(lifetime: configuration.cacheLifetime, capacity: configuration.cacheCapacity)
         self.wraps = BatchCoalescer(limit: configuration.batchLimit, inFlight: configuration.batchesInFlight, cost: CoreConnection.Item.encodedSize,
-                                    observe: { metrics.wrapBatchSize.record(Double($0)) }) { items in
+                                    executor: channel?.executor, observe: { metrics.wrapBatchSize.record(Double($0)) }) { items in
             let start = ContinuousClock.now
             defer { metrics.coreLatency.record(ContinuousClock.now - start) }
-            return await core.batch("wrap", items) { wrapped in Data(wrapped).base64EncodedString() }
+            let read = { (wrapped: ArraySlice<UInt8>) throws(GatewayError) in Data(wrapped).base64EncodedString() }
+            if let channel { return await channel.batch(.wrap, items, read: read) }
+            return await core.batch("wrap", items, read: read)
         }
         self.unwraps = BatchCoalescer(limit: configuration.batchLimit, inFlight: configuration.batchesInFlight, cost: CoreConnection.Item.encodedSize,
-                                      observe: { metrics.unwrapBatchSize.record(Double($0)) }) { items in
+                                      executor: channel?.executor, observe: { metrics.unwrapBatchSize.record(Double($0)) }) { items in
             let start = ContinuousClock.now
             defer { metrics.coreLatency.record(ContinuousClock.now - start) }
-            return await core.batch("unwrap", items) { key throws(GatewayError) in
+            let read = { (key: ArraySlice<UInt8>) throws(GatewayError) in
                 guard key.count == 32 else {
                     throw GatewayError(status: 502, code: "gateway.bad_core_answer", detail: "the core's unwrap answer is not a 256-bit key")
                 }
                 return SymmetricKey(data: key)
             }
+            if let channel { return await channel.batch(.unwrap, items, read: read) }
+            return await core.batch("unwrap", items, read: read)
         }
     }
 

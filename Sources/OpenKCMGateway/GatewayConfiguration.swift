@@ -20,6 +20,8 @@ public struct GatewayConfiguration: Sendable {
     public var batchesInFlight: Int
     /// A KMIP listener for local applications, besides the REST one.
     public var kmip: GatewayKMIPConfiguration?
+    /// The core's data-key channel: batches go there instead of to the REST batch routes.
+    public var coreChannel: CoreChannelConfiguration?
 
     public init(coreURL: String, tenant: String, service: String, token: String, host: String = "127.0.0.1", port: Int = 8300,
                 socketPath: String? = nil, cacheLifetime: Duration = .seconds(60), cacheCapacity: Int = 100_000, batchLimit: Int = 1000,

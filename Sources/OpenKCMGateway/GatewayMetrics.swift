@@ -11,6 +11,7 @@ struct GatewayMetrics: Sendable {
     let wrapBatchSize: ValueHistogram
     let unwrapBatchSize: ValueHistogram
     let coreLatency: DurationHistogram
+    let channelConnections: Counter
 
     init() {
         func name(_ metric: String, _ unit: String = "", _ help: String) -> MetricNameDescriptor {
@@ -24,6 +25,7 @@ struct GatewayMetrics: Sendable {
         let sizes: [Double] = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000]
         wrapBatchSize = registry.makeValueHistogram(descriptor: name("batch_size", "", "items per batch sent to the core"), labels: [("operation", "wrap")], buckets: sizes)
         unwrapBatchSize = registry.makeValueHistogram(descriptor: name("batch_size", "", "items per batch sent to the core"), labels: [("operation", "unwrap")], buckets: sizes)
+        channelConnections = registry.makeCounter(descriptor: name("core_channel_connections", "total", "connections opened to the core's data-key channel (hello accepted)"))
         coreLatency = registry.makeDurationHistogram(descriptor: name("core_duration", "seconds", "time for one batch at the core"),
                                                      buckets: [.microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
                                                                .milliseconds(20), .milliseconds(50), .milliseconds(100), .milliseconds(500), .seconds(1)])

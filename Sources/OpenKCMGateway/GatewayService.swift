@@ -15,6 +15,7 @@ public struct GatewayService: Service {
         let app = Application(router: gateway.router(), configuration: .init(address: address, serverName: "openkcm-gateway"), logger: gateway.logger)
         // Built before anything listens: a bad certificate file stops the gateway at start.
         let kmip = try configuration.kmip.map { try GatewayKMIPListener(configuration: $0, gateway: gateway) }
+        defer { gateway.channel?.close() }
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { await cancelWhenGracefulShutdown { await gateway.followEvents() } }
             group.addTask { try await app.runService() }

@@ -23,9 +23,14 @@ struct SDKBench {
         let arguments = Array(CommandLine.arguments.dropFirst())
         if arguments.first == "gateway", arguments.count >= 5 {
             let token = try String(contentsOfFile: arguments[4], encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-            let inFlight = Int(ProcessInfo.processInfo.environment["OPENKCM_BENCH_BATCHES_IN_FLIGHT"] ?? "") ?? 2
-            try await gateway(GatewayConfiguration(coreURL: arguments[1], tenant: arguments[2], service: arguments[3], token: token, batchesInFlight: inFlight),
-                              seconds: arguments.count > 5 ? Double(arguments[5]) ?? 10 : 10, concurrency: arguments.count > 6 ? Int(arguments[6]) ?? 64 : 64)
+            let environment = ProcessInfo.processInfo.environment
+            let inFlight = Int(environment["OPENKCM_BENCH_BATCHES_IN_FLIGHT"] ?? "") ?? 2
+            var configuration = GatewayConfiguration(coreURL: arguments[1], tenant: arguments[2], service: arguments[3], token: token, batchesInFlight: inFlight)
+            // The core's data-key channel (host:port), as `openkcm gateway --core-channel` would use it.
+            if let channel = environment["OPENKCM_BENCH_CHANNEL"], let colon = channel.lastIndex(of: ":"), let port = Int(channel[channel.index(after: colon)...]) {
+                configuration.coreChannel = CoreChannelConfiguration(host: String(channel[..<colon]), port: port)
+            }
+            try await gateway(configuration, seconds: arguments.count > 5 ? Double(arguments[5]) ?? 10 : 10, concurrency: arguments.count > 6 ? Int(arguments[6]) ?? 64 : 64)
             return
         }
         let chain = try await KeyChainDataKeySource.make()
@@ -132,7 +137,8 @@ struct SDKBench {
         }
         let batches = value(#"openkcm_gateway_batch_size_count{operation="wrap"}"#)
         let items = value(#"openkcm_gateway_batch_size_sum{operation="wrap"}"#)
-        emit("openkcm-sdk-bench gateway: \(concurrency) tasks wrapping through one in-process gateway for \(seconds) s, core at \(configuration.coreURL)")
+        let transport = configuration.coreChannel.map { "data-key channel \($0.host):\($0.port)" } ?? "REST \(configuration.coreURL)"
+        emit("openkcm-sdk-bench gateway: \(concurrency) tasks wrapping through one in-process gateway for \(seconds) s, core over \(transport)")
         emit(String(format: "wrapped: %d keys, %.0f keys/s; %.0f core batch calls, %.1f keys per batch", wrapped, Double(wrapped) / elapsed, batches, batches > 0 ? items / batches : 0))
         let coreSeconds = value("openkcm_gateway_core_duration_seconds_sum")
         let coreCalls = value("openkcm_gateway_core_duration_seconds_count")

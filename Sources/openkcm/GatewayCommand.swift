@@ -26,6 +26,8 @@ struct GatewayCommand: AsyncParsableCommand {
     @Option(help: "Listen on this Unix domain socket instead of --address (the SDK: RESTDataKeySource(unixSocket:...)).") var socket: String?
     @Option(name: .customLong("cache-seconds"), help: "How long an unwrapped key is served from memory (default 60; 0 disables the cache).") var cacheSeconds = 60
     @Option(name: .customLong("cache-size"), help: "At most this many unwrapped keys in memory (default 100000).") var cacheSize = 100_000
+    @Option(name: .customLong("core-channel"), help: "The core's data-key channel, host:port (its --channel-address): batches go there instead of to its REST batch routes; TLS when --core is https.")
+    var coreChannel: String?
     @Option(name: .customLong("core-ca-file"), help: "CAs (PEM) to trust for an https:// core (or OPENKCM_CACERT).") var coreCAFile: String?
     @Option(name: .customLong("kmip-address"), help: "Also serve KMIP (mutual TLS) on this loopback host:port: Create, Activate, Get, Encrypt, Decrypt, Destroy.")
     var kmipAddress: String?
@@ -81,17 +83,36 @@ struct GatewayCommand: AsyncParsableCommand {
         var clientConfiguration = HTTPClient.Configuration()
         // The token goes with every call: never to wherever a redirect points.
         clientConfiguration.redirectConfiguration = .disallow
+        var tls = TLSConfiguration.makeClientConfiguration()
         if let caFile = coreCAFile ?? environment["OPENKCM_CACERT"], !caFile.isEmpty {
             guard let certificates = try? NIOSSLCertificate.fromPEMFile(caFile), !certificates.isEmpty else {
                 throw ValidationError("\(caFile) is not a readable PEM file of CA certificates")
             }
-            var tls = TLSConfiguration.makeClientConfiguration()
             tls.trustRoots = .file(caFile)
             clientConfiguration.tlsConfiguration = tls
         }
+        if let coreChannel {
+            guard let colon = coreChannel.lastIndex(of: ":"), let channelPort = Int(coreChannel[coreChannel.index(after: colon)...]), (1...65535).contains(channelPort) else {
+                throw ValidationError("--core-channel must be host:port, got '\(coreChannel)'")
+            }
+            let channelHost = String(coreChannel[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+            // The channel speaks TLS exactly when the core's REST does, with the same trust.
+            let secure = core.lowercased().hasPrefix("https://")
+            guard secure || ["127.0.0.1", "::1", "localhost"].contains(channelHost) else {
+                throw ValidationError("--core-channel carries the token and data keys: past loopback the core must be https:// (its channel is TLS then)")
+            }
+            let context: NIOSSLContext?
+            do {
+                context = secure ? try NIOSSLContext(configuration: tls) : nil
+            } catch {
+                throw ValidationError("cannot build TLS for --core-channel: \(error)")
+            }
+            configuration.coreChannel = CoreChannelConfiguration(host: channelHost, port: channelPort, tls: context)
+        }
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
         let gateway = Gateway(configuration: configuration, client: client, logger: logger)
-        logger.info("gateway listening", metadata: ["address": .string(socket.map { "unix:\($0)" } ?? address), "core": .string(core), "tenant": .string(tenant), "service": .string(service)])
+        logger.info("gateway listening", metadata: ["address": .string(socket.map { "unix:\($0)" } ?? address), "core": .string(core), "tenant": .string(tenant), "service": .string(service),
+                                                    "core_channel": .string(coreChannel ?? "none (REST batches)")])
         let group = ServiceGroup(configuration: .init(services: [GatewayService(gateway: gateway)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
             try await group.run()

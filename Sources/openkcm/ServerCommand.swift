@@ -18,7 +18,7 @@ struct ServerCommand: AsyncParsableCommand {
             (POST /v1/sys/init) and unsealed (POST /v1/sys/unseal). With --dev it runs on a throwaway \
             SQLite store in a temporary directory, initialised and unsealed with a dev seal, and prints a root token.
             Settings come from flags, then environment variables (OPENKCM_ADDRESS as host:port, OPENKCM_DATA_DIR, \
-            OPENKCM_AUDIT_SYNC, OPENKCM_SEAL), then the --config file (TOML: [server] address, data_dir, audit_sync, seal, tls_certificate_file and tls_key_file for HTTPS), then defaults.
+            OPENKCM_AUDIT_SYNC, OPENKCM_SEAL), then the --config file (TOML: [server] address, data_dir, audit_sync, seal, tls_certificate_file and tls_key_file for HTTPS, channel_address), then defaults.
             """
     )
 
@@ -39,6 +39,9 @@ struct ServerCommand: AsyncParsableCommand {
 
     @Option(help: "Auto-unseal keystore, provider:key: a [keystores.<provider>] connection and a key there, or software:<key file> (dev only).")
     var seal: String?
+
+    @Option(name: .customLong("channel-address"), help: "Also listen for gateways' data-key channel on host:port (TLS when REST has TLS).")
+    var channelAddress: String?
 
     @Option(name: .customLong("audit-sync"), help: "Audit fsync policy: group (default; fsync at most every 10 ms, key-state changes before answering) or every-request.")
     var auditSync: String?
@@ -88,6 +91,13 @@ struct ServerCommand: AsyncParsableCommand {
                 configuration.kmip = KMIPListenerConfiguration(host: String(address[..<colon]), port: port, certificateFile: certificate,
                                                                keyFile: key, clientCAFile: try file.string("kmip.client_ca_file"))
             }
+            if let address = try channelAddress ?? file.string("server.channel_address") {
+                guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]), (0...65535).contains(port) else {
+                    throw ValidationError("--channel-address (server.channel_address) must be host:port, got '\(address)'")
+                }
+                configuration.dataKeyChannel = DataKeyChannelConfiguration(
+                    host: String(address[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]")), port: port)
+            }
             if let seconds = try file.integer("server.auto_unseal_retry_seconds") {
                 guard seconds >= 1 else { throw ValidationError("server.auto_unseal_retry_seconds must be at least 1") }
                 configuration.autoUnsealRetryInterval = .seconds(seconds)
@@ -116,7 +126,7 @@ struct ServerCommand: AsyncParsableCommand {
                 ==> WARNING: dev mode, not for production. The MasterKey is held by a throwaway dev seal \
                 that dies with this process: the store below can never be unsealed again.
                 ==> REST:       \(configuration.tls == nil ? "http" : "https")://\(addressText)
-                ==> data:       \(built.dataDirectory)
+                ==> data:       \(built.dataDirectory)\(configuration.dataKeyChannel.map { "\n==> channel:    \($0.host):\($0.port) (gateways: --core-channel)" } ?? "")
                 ==> root token: \(token)
                 ==> dev L1:     provider "\(l1.provider)", key "\(l1.key)"
 

@@ -23,10 +23,12 @@ import Testing
     }
 
     /// `openkcm server --dev` with tenant acme, service payments and a crypto identity for them (its token also in a file).
-    static func devCore(in directory: URL) async throws -> (server: Process, port: Int, root: String, token: String, tokenFile: URL) {
+    /// With `channelPort`, the core also listens for gateways' data-key channel there.
+    static func devCore(in directory: URL, channelPort: Int? = nil) async throws -> (server: Process, port: Int, root: String, token: String, tokenFile: URL) {
         let corePort = Int.random(in: 40_001...50_000)
         let serverLog = directory.appendingPathComponent("server.log")
-        let server = try Self.launch(["server", "--dev", "--address", "127.0.0.1:\(corePort)"], output: serverLog)
+        let server = try Self.launch(["server", "--dev", "--address", "127.0.0.1:\(corePort)"] + (channelPort.map { ["--channel-address", "127.0.0.1:\($0)"] } ?? []),
+                                     output: serverLog)
         var root: String?
         for _ in 0..<200 where root == nil {
             try await Task.sleep(for: .milliseconds(50))
@@ -56,7 +58,8 @@ import Testing
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let gatewayPort = Int.random(in: 50_001...60_000)
-        let (server, corePort, _, token, tokenFile) = try await Self.devCore(in: directory)
+        let channelPort = Int.random(in: 60_001...64_000)
+        let (server, corePort, _, token, tokenFile) = try await Self.devCore(in: directory, channelPort: channelPort)
         defer { EndToEndTests.stop(server) }
 
         // A non-loopback address is refused: the local API is plain HTTP.
@@ -64,8 +67,9 @@ import Testing
                                                               "--token-file", tokenFile.path, "--address", "0.0.0.0:\(gatewayPort)"], port: corePort, token: nil)
         #expect(refused.status != 0 && refused.stderr.contains("loopback"), "\(refused.stderr)")
 
+        // Batches go over the core's data-key channel.
         let gateway = try Self.launch(["gateway", "--core", "http://127.0.0.1:\(corePort)", "--tenant", "acme", "--service", "payments",
-                                       "--token-file", tokenFile.path, "--address", "127.0.0.1:\(gatewayPort)"],
+                                       "--token-file", tokenFile.path, "--address", "127.0.0.1:\(gatewayPort)", "--core-channel", "127.0.0.1:\(channelPort)"],
                                       output: directory.appendingPathComponent("gateway.log"))
         defer { EndToEndTests.stop(gateway) }
         let encryptor = EnvelopeEncryptor(source: RESTDataKeySource(baseURL: "http://127.0.0.1:\(gatewayPort)", tenant: "acme", service: "payments", token: token))
@@ -76,6 +80,8 @@ import Testing
         }
         let sealed = try #require(record, "the gateway never answered")
         #expect(try await encryptor.decrypt(sealed, context: ["k": "v"]) == Array("through the binary".utf8))
+        let (metrics, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(gatewayPort)/metrics")!)
+        #expect(String(decoding: metrics, as: UTF8.self).contains("openkcm_gateway_core_channel_connections_total 1"), "the batches did not go over the channel")
 
         // SIGTERM: the core stops promptly with the gateway still following its events, and so does the gateway.
         let start = ContinuousClock.now

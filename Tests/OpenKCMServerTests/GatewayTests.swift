@@ -26,15 +26,22 @@ import Testing
         }
     }
 
-    @Test func recordsThroughGatewaysTheKillSwitchAndShredding() async throws {
+    /// Run twice: the gateways' batches over the core's REST batch routes (the
+    /// default, with the acceptance's 10,000 records), and over its data-key
+    /// channel (3,000, so that the two runs together do not starve the suite's timed tests).
+    @Test(arguments: [false, true]) func recordsThroughGatewaysTheKillSwitchAndShredding(overChannel: Bool) async throws {
+        let recordCount = overChannel ? 3_000 : 10_000
         let harness = try ServerHarness()
         defer { harness.cleanUp() }
         let (core, appTokens) = try await harness.coreWithTenants(["acme", "globex", "initech"])
         let unsealed = try core.unsealed()
+        try await harness.withChannel(core) { channelPort in
         try await harness.application(core).test(.live) { client in
             let coreURL = "http://127.0.0.1:\(try #require(client.port))"
             @Sendable func configuration(_ name: String) -> GatewayConfiguration {
-                GatewayConfiguration(coreURL: coreURL, tenant: name, service: "payments", token: appTokens[name]!)
+                var configuration = GatewayConfiguration(coreURL: coreURL, tenant: name, service: "payments", token: appTokens[name]!)
+                if overChannel { configuration.coreChannel = CoreChannelConfiguration(host: "127.0.0.1", port: channelPort) }
+                return configuration
             }
             try await Self.withGateway(configuration("acme")) { acmeGateway, acmeURL in
                 try await Self.withGateway(configuration("globex")) { globexGateway, globexURL in
@@ -46,12 +53,12 @@ import Testing
                                                                  reuse: DataKeyReuse(maximumMessages: 10))
                         }
                         let sealed = encryptors
-                        // 10,000 records across the three tenants, 64 at a time.
+                        // 10,000 records (or 3,000) across the three tenants, 64 at a time.
                         let records = try await withThrowingTaskGroup(of: [(String, Int, [UInt8])].self) { group in
                             for lane in 0..<64 {
                                 group.addTask {
                                     var made: [(String, Int, [UInt8])] = []
-                                    for index in stride(from: lane, to: 10_000, by: 64) {
+                                    for index in stride(from: lane, to: recordCount, by: 64) {
                                         let name = ["acme", "globex", "initech"][index % 3]
                                         made.append((name, index, try await sealed[name]!.encrypt(Array("record \(index)".utf8), context: ["row": "\(index)"])))
                                     }
@@ -62,7 +69,7 @@ import Testing
                             for try await made in group { all += made }
                             return all
                         }
-                        #expect(records.count == 10_000)
+                        #expect(records.count == recordCount)
 
                         // A stream through the gateway: it opens whole, and fails cut short or with two chunks swapped.
                         let big = (0..<(300 * 1024)).map { UInt8(truncatingIfNeeded: $0 &* 7) }
@@ -91,7 +98,7 @@ import Testing
                             }
                             return try await group.reduce(0, +)
                         }
-                        #expect(opened == 10_000)
+                        #expect(opened == recordCount)
                         let metrics = acmeGateway.metricsText
                         #expect(metrics.contains("openkcm_gateway_cache_hits_total"), "\(metrics.prefix(300))")
                         #expect(acmeGateway.cachedKeys > 0)
@@ -160,9 +167,14 @@ import Testing
                             }
                             #expect(try await second.decrypt(initechRecord.2, context: ["row": "\(initechRecord.1)"]) == Array("record \(initechRecord.1)".utf8))
                         }
+                        // Over the channel, a few connections carried every batch; over REST, none was opened.
+                        let connections = acmeGateway.metricsText.split(separator: "\n").first { $0.hasPrefix("openkcm_gateway_core_channel_connections_total ") }
+                            .flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
+                        #expect(overChannel ? (1...8).contains(connections) : connections == 0, "\(connections) channel connections")
                     }
                 }
             }
+        }
         }
     }
 }

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import OpenKCMClient
 import OpenKCMTestSupport
 import Testing
@@ -15,10 +18,12 @@ import Testing
         try KMIPListenerTests.makeCertificates(in: directory)
         let path = { (name: String) in directory.appendingPathComponent(name).path }
         let port = Int.random(in: 40_001...50_000)
+        let channelPort = Int.random(in: 60_001...64_000)
         try """
             [server]
             tls_certificate_file = "\(path("server.pem"))"
             tls_key_file = "\(path("server.key"))"
+            channel_address = "127.0.0.1:\(channelPort)"
             """.write(toFile: path("openkcm.toml"), atomically: true, encoding: .utf8)
         let log = directory.appendingPathComponent("server.log")
         let server = try GatewayBinaryTests.launch(["server", "--dev", "--address", "127.0.0.1:\(port)", "--config", path("openkcm.toml")], output: log)
@@ -57,7 +62,8 @@ import Testing
         let gatewayPort = Int.random(in: 50_001...60_000)
         let gateway = try GatewayBinaryTests.launch(["gateway", "--core", "https://127.0.0.1:\(port)", "--core-ca-file", path("ca.pem"),
                                                      "--tenant", "acme", "--service", "payments", "--token-file", path("token"),
-                                                     "--address", "127.0.0.1:\(gatewayPort)"], output: directory.appendingPathComponent("gateway.log"))
+                                                     "--address", "127.0.0.1:\(gatewayPort)", "--core-channel", "127.0.0.1:\(channelPort)"],
+                                                    output: directory.appendingPathComponent("gateway.log"))
         defer { EndToEndTests.stop(gateway) }
         let encryptor = EnvelopeEncryptor(source: RESTDataKeySource(baseURL: "http://127.0.0.1:\(gatewayPort)", tenant: "acme", service: "payments", token: token))
         var record: [UInt8]?
@@ -67,5 +73,11 @@ import Testing
         }
         let sealed = try #require(record, "the gateway never reached the core over TLS")
         #expect(try await encryptor.decrypt(sealed, context: ["k": "v"]) == Array("over TLS to the core".utf8))
+        // The batches went over the data-key channel, which speaks TLS as REST does.
+        let (metrics, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(gatewayPort)/metrics")!)
+        #expect(String(decoding: metrics, as: UTF8.self).contains("openkcm_gateway_core_channel_connections_total 1"))
+        // A plain TCP connection to the channel gets no hello answered.
+        let plainChannel = try await DataKeyChannelTests.plainHelloIsAnswered(port: channelPort, token: token)
+        #expect(!plainChannel)
     }
 }

@@ -80,3 +80,17 @@ extension TestClientProtocol {
         }
     }
 }
+
+extension ServerHarness {
+    /// The core's data-key channel on a free loopback port for the duration of `body`, which gets the port.
+    func withChannel<T: Sendable>(_ core: ServerCore, _ body: @Sendable (Int) async throws -> T) async throws -> T {
+        let (ports, port) = AsyncStream.makeStream(of: Int.self)
+        let listener = try DataKeyChannelListener(configuration: DataKeyChannelConfiguration(host: "127.0.0.1", port: 0),
+                                                  operations: Operations(core: core), tls: nil, onListening: { port.yield($0) })
+        let running = Task { try await listener.run() }
+        defer { running.cancel() }
+        var iterator = ports.makeAsyncIterator()
+        guard let bound = await iterator.next() else { throw CancellationError() }
+        return try await body(bound)
+    }
+}

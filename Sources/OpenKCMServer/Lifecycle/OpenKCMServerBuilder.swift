@@ -76,6 +76,9 @@ public struct OpenKCMServerBuilder {
         if let kmip = configuration.kmip {
             services.append(try KMIPListener(configuration: kmip, operations: operations, logger: logger))
         }
+        if let channel = configuration.dataKeyChannel {
+            services.append(try DataKeyChannelListener(configuration: channel, operations: operations, tls: configuration.tls, logger: logger))
+        }
         if let file = configuration.configurationFile {
             services.append(KeystoreReload(configurationFile: file, registry: keystores, connections: connections, renewal: renewal,
                                            autoUnseal: autoUnseal, logger: logger))

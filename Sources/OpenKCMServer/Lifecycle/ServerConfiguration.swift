@@ -19,6 +19,8 @@ public struct ServerConfiguration: Sendable {
     public var l1GracePeriod: Duration = .seconds(60)
     /// The KMIP listener (`[kmip]`); none when nil.
     public var kmip: KMIPListenerConfiguration?
+    /// The data-key channel for gateways (`[server] channel_address`); none when nil.
+    public var dataKeyChannel: DataKeyChannelConfiguration?
     /// TLS for the REST API (`[server] tls_certificate_file`, `tls_key_file`):
     /// bearer tokens and wrap requests carry secrets, so anything past loopback needs it.
     public var tls: RESTTLSConfiguration?

@@ -63,45 +63,19 @@ struct DataKeyRoutes {
         }
     }
 
-    /// Authorizes a batch once, then runs its items in order. Every item is
-    /// audited; items that ended alike share one entry with their count.
+    /// Authorizes a batch once, then runs its items in order (``Operations/runBatch(_:_:tenant:service:caller:_:failed:)``).
     private func runBatch<Item>(
         _ action: Action, _ items: [Item], context: OpenKCMRequestContext,
         _ body: (Item, TenantID, ServiceID, Caller) async throws -> Void,
         failed: (ProblemDetails) throws -> Void
     ) async throws {
-        try await auditedBatch(action, context: context) { tenant, service, caller, batch in
-            for item in items {
-                let entriesBefore = batch.count
-                do {
-                    try await body(item, tenant, service, caller)
-                } catch {
-                    // An item refused before its operation ran (bad base64, bad context) is audited too.
-                    if batch.count == entriesBefore {
-                        operations.auditItemRefusal(action.operation, caller: caller, tenant: tenant, service: service, error: error)
-                    }
-                    var problem = ProblemDetails.from(error)
-                    problem.correlationId = context.caller.correlationID
-                    try failed(problem)
-                }
-            }
-        }
-    }
-
-    /// A batch's frame: one authorization, a caller whose audit entries are
-    /// collected, and those entries written together before the answer (fail closed).
-    private func auditedBatch<Result>(
-        _ action: Action, context: OpenKCMRequestContext, _ body: (TenantID, ServiceID, Caller, AuditBatch) async throws -> Result
-    ) async throws -> Result {
         let tenant = try context.tenant()
         let service = try context.service()
-        try await operations.authorize(action.operation, caller: context.caller, tenant: tenant, service: service)
-        var caller = context.caller
-        let batch = AuditBatch()
-        caller.auditBatch = batch
-        let result = try await body(tenant, service, caller, batch)
-        try await operations.core.auditLog.append(contentsOf: batch.drain())
-        return result
+        try await operations.runBatch(action.operation, items, tenant: tenant, service: service, caller: context.caller) { item, caller in
+            try await body(item, tenant, service, caller)
+        } failed: { problem in
+            try failed(problem)
+        }
     }
 
     /// Compared byte by byte: this runs for every batch, and Foundation's
@@ -115,9 +89,7 @@ struct DataKeyRoutes {
         return type.dropFirst(media.count).first.map { $0 == UInt8(ascii: ";") || $0 == UInt8(ascii: " ") } ?? true
     }
 
-    /// A gateway's batch in ``DataKeyBatchWire``'s binary form: the same
-    /// operation, authorization and audit as the JSON batch, without base64
-    /// or JSON on either side. Only wrap and unwrap have this form.
+    /// A gateway's batch in ``DataKeyBatchWire``'s binary form (``BinaryBatchResponder``).
     private func binaryBatch(_ action: Action, _ request: Request, context: OpenKCMRequestContext) async throws -> Response {
         guard action == .wrap || action == .unwrap else {
             throw ProblemDetails(status: .unsupportedMediaType, code: "request.unsupported_media_type",
@@ -129,80 +101,12 @@ struct DataKeyRoutes {
         // The body holds data keys to wrap: zero both copies once answered.
         buffer.withUnsafeMutableReadableBytes { $0.zeroize() }
         defer { body.zeroize() }
-        var decoded: DataKeyBatchRequest
-        do {
-            decoded = try DataKeyBatchRequest(decoding: body)
-        } catch {
-            if case .itemCount = error { throw ProblemDetails(status: .badRequest, code: "request.batch_size", detail: error.description) }
-            throw ProblemDetails(status: .badRequest, code: "request.invalid_batch", detail: error.description)
-        }
-        var outcomes: [BinaryOutcome] = []
-        outcomes.reserveCapacity(decoded.items.count)
-        if action == .wrap {
-            outcomes = try await binaryWraps(decoded.items, context: context)
-        } else {
-            try await runBatch(action, decoded.items, context: context) { item, tenant, service, caller in
-                let encryptionContext = try EncryptionContext(canonical: item.context)
-                outcomes.append(.key(try await operations.unwrapDataKey(Data(item.value), tenant: tenant, service: service,
-                                                                         context: encryptionContext, caller: caller)))
-            } failed: { problem in
-                outcomes.append(.problem(problem))
-            }
-        }
-        // The slices share the body's storage: drop them so the body is zeroed in place.
-        decoded.items = []
-        // Sized first, so the answer's array never grows (and leaves copies of keys behind), then zeroed.
-        var answer = try DataKeyBatchAnswerWriter(count: outcomes.count, reserving: outcomes.reduce(0) { $0 + $1.encodedSize })
-        for outcome in outcomes {
-            switch outcome {
-            case .blob(let blob): try answer.appendValue(blob)
-            case .key(let key): try key.withUnsafeBytes { bytes in try answer.appendValue(bytes) }
-            case .problem(let problem): answer.appendProblem(status: problem.status, code: problem.code, detail: problem.detail)
-            }
-        }
+        var answer = try await BinaryBatchResponder(operations: operations).answer(
+            action == .wrap ? .wrap : .unwrap, body: body, tenant: try context.tenant(), service: try context.service(), caller: context.caller)
         // Hummingbird owns the ByteBuffer once answered: that copy cannot be zeroed here.
-        let response = Response(status: .ok, headers: [.contentType: DataKeyBatchWire.mediaType],
-                                body: .init(byteBuffer: ByteBuffer(bytes: answer.bytes)))
-        answer.bytes.zeroize()
+        let response = Response(status: .ok, headers: [.contentType: DataKeyBatchWire.mediaType], body: .init(byteBuffer: ByteBuffer(bytes: answer)))
+        answer.zeroize()
         return response
-    }
-
-    /// One item's answer in a binary batch.
-    private enum BinaryOutcome {
-        case blob([UInt8])
-        /// Kept as a `SymmetricKey` (zeroed when released) until written.
-        case key(SymmetricKey)
-        case problem(ProblemDetails)
-
-        var encodedSize: Int {
-            switch self {
-            case .blob(let blob): DataKeyBatchAnswerWriter.valueSize(blob.count)
-            case .key(let key): DataKeyBatchAnswerWriter.valueSize(key.bitCount / 8)
-            case .problem(let problem): DataKeyBatchAnswerWriter.problemSize(code: problem.code, detail: problem.detail)
-            }
-        }
-    }
-
-    /// The wraps of a binary batch in one call to the key chain. An item
-    /// whose context is not canonical fails alone; every item is audited in
-    /// the request's order.
-    private func binaryWraps(_ items: [DataKeyBatchRequest.Item], context: OpenKCMRequestContext) async throws -> [BinaryOutcome] {
-        let readable = items.map { item in
-            Result { () throws(EnvelopeError) in (key: SymmetricKey(data: item.value), context: try EncryptionContext(canonical: item.context)) }
-                .mapError { $0 as any Error }
-        }
-        let wrapped = try await auditedBatch(.wrap, context: context) { tenant, service, caller, _ in
-            try await operations.wrapDataKeys(readable, tenant: tenant, service: service, caller: caller)
-        }
-        return wrapped.map { result -> BinaryOutcome in
-            switch result {
-            case .success(let blob): return .blob(blob)
-            case .failure(let error):
-                var problem = ProblemDetails.from(error)
-                problem.correlationId = context.caller.correlationID
-                return .problem(problem)
-            }
-        }
     }
 
     private func run(_ action: Action, _ item: DataKeyItem, tenant: TenantID, service: ServiceID, caller: Caller) async throws -> DataKeyResult {

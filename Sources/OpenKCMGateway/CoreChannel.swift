@@ -1,0 +1,203 @@
+import DataKeyChannel
+import DataKeyWire
+import KMIPEngine
+import NIOCore
+import NIOPosix
+import NIOSSL
+import Synchronization
+
+/// The gateway's end of the core's data-key channel (``DataKeyChannelWire``):
+/// persistent connections that each carry one batch at a time, so a batch
+/// costs a frame each way instead of an HTTP request. A connection says
+/// hello once; one that fails is dropped and the next batch opens another.
+final class CoreChannel: Sendable {
+    let configuration: CoreChannelConfiguration
+    private let hello: DataKeyChannelWire.Hello
+    private let tls: NIOSSLContext?
+    /// Connections that said hello and carry no batch now.
+    private let idle = Mutex<[any Channel]>([])
+    /// Every connection lives on this loop, and batches are sent from it (``executor``).
+    let eventLoop: any EventLoop
+    let executor: EventLoopTaskExecutor
+
+    /// Counts each connection whose hello the core accepted.
+    private let connected: @Sendable () -> Void
+
+    init(configuration: CoreChannelConfiguration, token: String, tenant: String, service: String, connected: @escaping @Sendable () -> Void = {}) {
+        self.configuration = configuration
+        self.connected = connected
+        self.hello = DataKeyChannelWire.Hello(token: token, tenant: tenant, service: service)
+        self.tls = configuration.tls
+        self.eventLoop = MultiThreadedEventLoopGroup.singleton.next()
+        self.executor = EventLoopTaskExecutor(eventLoop)
+    }
+
+    /// Sends one batch and reads each item's answer, as ``CoreConnection/batch(_:_:read:)`` does over REST.
+    func batch<Answer: Sendable>(
+        _ kind: DataKeyChannelWire.Kind, _ items: [CoreConnection.Item], read: (ArraySlice<UInt8>) throws(GatewayError) -> Answer
+    ) async -> [Result<Answer, GatewayError>] {
+        let failure = { (error: GatewayError) in [Result<Answer, GatewayError>](repeating: .failure(error), count: items.count) }
+        var body: [UInt8]
+        do {
+            body = try CoreConnection.requestBody(items)
+        } catch {
+            return failure(error)
+        }
+        var frame = ByteBuffer(bytes: DataKeyChannelWire.header(kind, payloadCount: body.count))
+        frame.writeBytes(body)
+        body.secureZero()
+        var answer: ByteBuffer
+        do {
+            answer = try await send(frame)
+        } catch {
+            frame.withUnsafeMutableReadableBytes { $0.secureZero() }
+            return failure(error as? GatewayError ?? .unavailable("the core's data-key channel failed: \(error)"))
+        }
+        frame.withUnsafeMutableReadableBytes { $0.secureZero() }
+        defer { answer.withUnsafeMutableReadableBytes { $0.secureZero() } }
+        guard let kindByte = answer.readInteger(as: UInt8.self) else { return failure(.unavailable("the core sent an empty frame")) }
+        var payload = Array(answer.readableBytesView)
+        defer { payload.secureZero() }
+        switch DataKeyChannelWire.Kind(rawValue: kindByte) {
+        case .answer:
+            return CoreConnection.outcomes(payload, count: items.count, read: read)
+        case .refusal:
+            guard let refusal = try? DataKeyChannelWire.Refusal(decoding: payload) else { return failure(.unavailable("the core's refusal is malformed")) }
+            return failure(GatewayError(status: (400...599).contains(refusal.status) ? refusal.status : 502, code: refusal.code, detail: refusal.detail))
+        default:
+            return failure(.unavailable("the core sent an unexpected frame (kind \(kindByte))"))
+        }
+    }
+
+    /// Sends a batch frame on an idle connection, or on a new one. A kept
+    /// connection may have been closed meanwhile (the core closes idle ones):
+    /// then the batch goes once more, on a new connection. Sending twice is
+    /// safe: a wrap made twice only leaves an unused blob, an unwrap reads.
+    private func send(_ frame: ByteBuffer) async throws -> ByteBuffer {
+        while let kept = idle.withLock({ $0.popLast() }) {
+            guard kept.isActive else { continue }
+            if let answer = try? await Self.exchange(frame, on: kept) {
+                idle.withLock { $0.append(kept) }
+                return answer
+            }
+            kept.close(promise: nil)
+            break
+        }
+        let fresh = try await open()
+        do {
+            let answer = try await Self.exchange(frame, on: fresh)
+            idle.withLock { $0.append(fresh) }
+            return answer
+        } catch {
+            fresh.close(promise: nil)
+            throw GatewayError.unavailable("the core's data-key channel failed: \(error)")
+        }
+    }
+
+    /// A new connection that said hello.
+    private func open() async throws -> any Channel {
+        let channel = try await connect()
+        var frame = ByteBuffer(bytes: try hello.frame())
+        var answer: ByteBuffer
+        do {
+            answer = try await Self.exchange(frame, on: channel)
+        } catch {
+            channel.close(promise: nil)
+            throw GatewayError.unavailable("the core's data-key channel closed during the hello: \(error)")
+        }
+        frame.withUnsafeMutableReadableBytes { $0.secureZero() }
+        switch answer.readInteger(as: UInt8.self).flatMap(DataKeyChannelWire.Kind.init(rawValue:)) {
+        case .ready:
+            connected()
+            return channel
+        case .refusal:
+            channel.close(promise: nil)
+            let refusal = try? DataKeyChannelWire.Refusal(decoding: Array(answer.readableBytesView))
+            throw GatewayError(status: refusal.map { (400...599).contains($0.status) ? $0.status : 502 } ?? 502,
+                               code: refusal?.code ?? "gateway.bad_core_answer", detail: refusal?.detail ?? "the core refused the hello")
+        default:
+            channel.close(promise: nil)
+            throw GatewayError.unavailable("the core did not answer the hello")
+        }
+    }
+
+    private func connect() async throws -> any Channel {
+        let tls = self.tls
+        // SNI takes names only: for an IP address the certificate is checked against the peer's address instead.
+        let host = (try? SocketAddress(ipAddress: configuration.host, port: 0)) == nil ? configuration.host : nil
+        return try await ClientBootstrap(group: eventLoop)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .connectTimeout(.seconds(5))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    if let tls {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tls, serverHostname: host))
+                    }
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(DataKeyChannelFrameDecoder()))
+                    try channel.pipeline.syncOperations.addHandler(CoreChannelExchange())
+                }
+            }
+            .connect(host: configuration.host, port: configuration.port).get()
+    }
+
+    /// Writes a frame and waits for the frame that answers it, at most 10 s.
+    private static func exchange(_ frame: ByteBuffer, on channel: any Channel) async throws -> ByteBuffer {
+        let answer = channel.eventLoop.makePromise(of: ByteBuffer.self)
+        // A late answer would put the connection out of step: close it, which fails the promise.
+        let timeout = channel.eventLoop.scheduleTask(in: .seconds(10)) { channel.close(promise: nil) }
+        channel.writeAndFlush(CoreChannelExchange.Outbound(frame: frame, answer: answer), promise: nil)
+        defer { timeout.cancel() }
+        return try await answer.futureResult.get()
+    }
+
+    /// Closes every idle connection (at shutdown).
+    func close() {
+        for channel in idle.withLock({ idle in defer { idle = [] }; return idle }) { channel.close(promise: nil) }
+    }
+}
+
+/// Pairs each frame a connection sends with the frame that answers it: the
+/// core answers in order, so the oldest waiting promise gets the next frame.
+/// A connection that closes or fails fails every waiting promise.
+private final class CoreChannelExchange: ChannelDuplexHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = Outbound
+    typealias OutboundOut = ByteBuffer
+
+    struct Outbound: Sendable {
+        var frame: ByteBuffer
+        var answer: EventLoopPromise<ByteBuffer>
+    }
+
+    private var waiting = CircularBuffer<EventLoopPromise<ByteBuffer>>()
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        let outbound = unwrapOutboundIn(data)
+        waiting.append(outbound.answer)
+        context.write(wrapOutboundOut(outbound.frame), promise: promise)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        guard let answer = waiting.popFirst() else {
+            // A frame nobody asked for: the connection is out of step.
+            context.close(promise: nil)
+            return
+        }
+        answer.succeed(frame)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        failAll(error)
+        context.close(promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        failAll(GatewayError.unavailable("the core closed the data-key channel"))
+        context.fireChannelInactive()
+    }
+
+    private func failAll(_ error: any Error) {
+        while let answer = waiting.popFirst() { answer.fail(error) }
+    }
+}

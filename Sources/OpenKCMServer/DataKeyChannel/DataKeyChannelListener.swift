@@ -1,0 +1,195 @@
+import DataKeyChannel
+import DataKeyWire
+import Foundation
+import HTTPTypes
+import KMIPEngine
+public import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import OpenKCMCore
+public import ServiceLifecycle
+
+/// The data-key channel (``DataKeyChannelWire``): gateways keep a connection
+/// open and send binary wrap and unwrap batches over it, answered as the
+/// REST batch routes answer them (``BinaryBatchResponder``) but without an
+/// HTTP request, a router and a token check of their own per batch.
+///
+/// A connection starts with a hello: the bearer token, the tenant and the
+/// service. The token must belong to a live identity allowed to wrap in that
+/// service, or the hello is refused, audited, and the connection closed.
+/// Each batch then authenticates the token again and is authorized and
+/// audited as a REST batch is: revoking the identity, locking the tenant or
+/// sealing the core refuses the next batch.
+public struct DataKeyChannelListener: Service {
+    let configuration: DataKeyChannelConfiguration
+    let operations: Operations
+    let responder: BinaryBatchResponder
+    let logger: Logger
+    private let tls: NIOSSLContext?
+    private let open: KMIPConnectionLimit
+    /// Told the port once bound (port 0 binds a free one).
+    private let onListening: @Sendable (Int) -> Void
+
+    /// Reads the TLS material now: a bad file stops the server at start, not at the first gateway.
+    public init(configuration: DataKeyChannelConfiguration, operations: Operations, tls: RESTTLSConfiguration?,
+                maximumConnections: Int = 1024, logger: Logger = Logger(label: "openkcm.channel"),
+                onListening: @escaping @Sendable (Int) -> Void = { _ in }) throws {
+        self.configuration = configuration
+        self.onListening = onListening
+        self.operations = operations
+        self.responder = BinaryBatchResponder(operations: operations)
+        self.logger = logger
+        self.open = KMIPConnectionLimit(maximum: maximumConnections)
+        if let tls {
+            let chain = try NIOSSLCertificate.fromPEMFile(tls.certificateFile).map { NIOSSLCertificateSource.certificate($0) }
+            var settings = TLSConfiguration.makeServerConfiguration(
+                certificateChain: chain, privateKey: .privateKey(try NIOSSLPrivateKey(file: tls.keyFile, format: .pem)))
+            settings.minimumTLSVersion = .tlsv12
+            settings.cipherSuites = "ECDHE+AESGCM:ECDHE+CHACHA20"
+            self.tls = try NIOSSLContext(configuration: settings)
+        } else {
+            self.tls = nil
+        }
+    }
+
+    public func run() async throws {
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .bind(host: configuration.host, port: configuration.port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(DataKeyChannelFrameDecoder()))
+                    try channel.pipeline.syncOperations.addHandler(KMIPConnectionTimeouts())
+                    // Frames are answered one at a time: read at most a few ahead.
+                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(
+                        wrappingChannelSynchronously: channel, configuration: .init(backPressureStrategy: .init(lowWatermark: 1, highWatermark: 4)))
+                }
+            }
+        let port = server.channel.localAddress?.port ?? configuration.port
+        logger.info("data-key channel listening", metadata: ["address": .string("\(configuration.host):\(port)"), "tls": .stringConvertible(tls != nil)])
+        onListening(port)
+        try await cancelWhenGracefulShutdown {
+            try await withThrowingDiscardingTaskGroup { group in
+                try await server.executeThenClose { inbound in
+                    for try await connection in inbound {
+                        guard open.enter() else {
+                            logger.warning("data-key channel connection refused: too many open", metadata: ["limit": .stringConvertible(open.maximum)])
+                            try? await connection.channel.close()
+                            continue
+                        }
+                        let executor = EventLoopTaskExecutor(connection.channel.eventLoop)
+                        group.addTask(executorPreference: executor) {
+                            defer { open.leave() }
+                            await self.serve(connection)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Who a connection's hello said it is.
+    private struct Session {
+        var token: String
+        var tenant: TenantID
+        var service: ServiceID
+    }
+
+    private func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
+        do {
+            try await connection.executeThenClose { inbound, outbound in
+                var session: Session?
+                for try await frame in inbound {
+                    var frame = frame
+                    guard let kindByte = frame.readInteger(as: UInt8.self) else { return }
+                    var payload = Array(frame.readableBytesView)
+                    // The payload holds a token, or data keys to wrap: zero every copy once answered.
+                    frame.withUnsafeMutableReadableBytes { $0.zeroize() }
+                    defer { payload.zeroize() }
+                    let kind = DataKeyChannelWire.Kind(rawValue: kindByte)
+                    if let current = session {
+                        var answer = await respond(kind, payload, session: current)
+                        try await outbound.write(ByteBuffer(bytes: answer))
+                        answer.zeroize()
+                    } else {
+                        switch await greet(kind, payload) {
+                        case .success(let accepted):
+                            session = accepted
+                            try await outbound.write(ByteBuffer(bytes: DataKeyChannelWire.header(.ready, payloadCount: 0)))
+                        case .failure(let refusal):
+                            try await outbound.write(ByteBuffer(bytes: refusal.frame()))
+                            return
+                        }
+                    }
+                }
+            }
+        } catch {
+            logger.debug("data-key channel connection closed", metadata: ["reason": .string("\(error)")])
+        }
+    }
+
+    /// A connection's first frame: it must be a hello whose token may wrap in its (tenant, service).
+    private func greet(_ kind: DataKeyChannelWire.Kind?, _ payload: [UInt8]) async -> Result<Session, DataKeyChannelWire.Refusal> {
+        let caller = Caller(identity: nil, correlationID: RandomUUID.make())
+        do {
+            guard kind == .hello else {
+                throw ProblemDetails(status: .badRequest, code: "channel.hello_expected", detail: "a data-key channel starts with a hello frame")
+            }
+            let hello: DataKeyChannelWire.Hello
+            do {
+                hello = try DataKeyChannelWire.Hello(decoding: payload)
+            } catch {
+                throw ProblemDetails(status: .badRequest, code: "channel.invalid_hello", detail: error.description)
+            }
+            let session = Session(token: hello.token, tenant: try TenantID(hello.tenant), service: try ServiceID(hello.service))
+            var identified = caller
+            identified.identity = try await authenticate(session.token)
+            // Refused and audited here if this identity may not wrap in that service.
+            try await operations.authorize(.dataKeyWrap, caller: identified, tenant: session.tenant, service: session.service)
+            return .success(session)
+        } catch {
+            return .failure(await refusal(error, operation: "datakey-channel.hello", caller: caller))
+        }
+    }
+
+    /// A batch frame's answer frame.
+    private func respond(_ kind: DataKeyChannelWire.Kind?, _ payload: [UInt8], session: Session) async -> [UInt8] {
+        var caller = Caller(identity: nil, correlationID: RandomUUID.make())
+        let operation: BinaryBatchResponder.Operation
+        switch kind {
+        case .wrap: operation = .wrap
+        case .unwrap: operation = .unwrap
+        default:
+            let problem = ProblemDetails(status: .badRequest, code: "channel.unexpected_frame", detail: "only wrap and unwrap batches follow the hello")
+            return await refusal(problem, operation: "datakey-channel.frame", caller: caller).frame()
+        }
+        do {
+            caller.identity = try await authenticate(session.token)
+            var answer = try await responder.answer(operation, body: payload, tenant: session.tenant, service: session.service, caller: caller)
+            defer { answer.zeroize() }
+            return DataKeyChannelWire.header(.answer, payloadCount: answer.count) + answer
+        } catch {
+            let name = operation == .wrap ? "datakey-channel.wrap" : "datakey-channel.unwrap"
+            return await refusal(error, operation: name, caller: caller).frame()
+        }
+    }
+
+    /// The token's identity, as REST's bearer check finds it. Sealed is
+    /// said as such (503), so a gateway retries instead of giving up on its token.
+    private func authenticate(_ token: String) async throws -> Identity {
+        try await operations.core.unsealed().identities.authenticate(token)
+    }
+
+    /// A refusal as the REST API would say it, audited unless an operation already was.
+    private func refusal(_ error: any Error, operation: String, caller: Caller) async -> DataKeyChannelWire.Refusal {
+        if !caller.audited.isSet { await operations.auditUnscoped(operation, caller: caller, error: error) }
+        let problem = ProblemDetails.from(error)
+        if problem.status >= 500 {
+            logger.error("data-key channel batch failed", metadata: ["correlation_id": .string(caller.correlationID), "code": .string(problem.code)])
+        }
+        return DataKeyChannelWire.Refusal(status: problem.status, code: problem.code, detail: problem.detail)
+    }
+}
