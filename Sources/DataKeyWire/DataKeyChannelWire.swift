@@ -21,6 +21,12 @@ public enum DataKeyChannelWire {
     /// A frame's length (its kind and payload) is at most this: a batch body
     /// of 1,000 items fits, as it does the REST body limit of 1 MiB.
     public static let maximumFrameSize = (1 << 20) + 1
+    /// A connection's first frame, the hello, is at most this: before the
+    /// token is checked, a peer may not make the core hold a megabyte.
+    public static let maximumHelloFrameSize = 16 << 10
+    /// An answer frame is at most this: 1,000 outcomes that are each a
+    /// problem with the longest code and detail take about 2 MB.
+    public static let maximumAnswerFrameSize = 4 << 20
 
     public enum Kind: UInt8, Sendable {
         case hello = 0x01
@@ -41,10 +47,10 @@ public enum DataKeyChannelWire {
     }
 
     /// The length a frame's first four bytes announce, if the frame may be that long.
-    public static func frameLength(_ prefix: some Collection<UInt8>) throws(DataKeyWireError) -> Int {
+    public static func frameLength(_ prefix: some Collection<UInt8>, maximum: Int = maximumFrameSize) throws(DataKeyWireError) -> Int {
         guard prefix.count >= 4 else { throw .truncated }
         let length = prefix.prefix(4).reduce(0) { $0 << 8 | Int($1) }
-        guard (1...maximumFrameSize).contains(length) else { throw .frameSize(length) }
+        guard (1...maximum).contains(length) else { throw .frameSize(length) }
         return length
     }
 
@@ -75,14 +81,20 @@ public enum DataKeyChannelWire {
             try reader.expectEnd()
         }
 
-        /// The whole frame, header included. It carries the token: zero it once sent.
+        /// The whole frame, header included, written into one array sized up
+        /// front (no copy of the token is left behind). It carries the token: zero it once sent.
         public func frame() throws(DataKeyWireError) -> [UInt8] {
-            var payload = DataKeyChannelWire.helloMagic
-            try payload.appendWireField(Array(token.utf8), name: "token")
-            try payload.appendWireField(Array(tenant.utf8), name: "tenant")
-            try payload.appendWireField(Array(service.utf8), name: "service")
-            defer { for index in payload.indices { payload[index] = 0 } }
-            return DataKeyChannelWire.header(.hello, payloadCount: payload.count) + payload
+            let fields = [("token", token.utf8), ("tenant", tenant.utf8), ("service", service.utf8)]
+            for (name, field) in fields where field.count > Int(UInt16.max) { throw .fieldTooLong(field: name, length: field.count) }
+            let payloadCount = DataKeyChannelWire.helloMagic.count + fields.reduce(0) { $0 + 2 + $1.1.count }
+            var frame = DataKeyChannelWire.header(.hello, payloadCount: payloadCount)
+            frame.reserveCapacity(5 + payloadCount)
+            frame += DataKeyChannelWire.helloMagic
+            for (_, field) in fields {
+                frame.appendWireUInt16(field.count)
+                frame.append(contentsOf: field)
+            }
+            return frame
         }
     }
 

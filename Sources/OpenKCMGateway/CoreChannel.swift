@@ -76,12 +76,18 @@ final class CoreChannel: Sendable {
     private func send(_ frame: ByteBuffer) async throws -> ByteBuffer {
         while let kept = idle.withLock({ $0.popLast() }) {
             guard kept.isActive else { continue }
-            if let answer = try? await Self.exchange(frame, on: kept) {
+            do {
+                let answer = try await Self.exchange(frame, on: kept)
                 idle.withLock { $0.append(kept) }
                 return answer
+            } catch let error as CoreChannelTimeout {
+                // The core has the batch and is slow: sending it again would only double its load.
+                kept.close(promise: nil)
+                throw GatewayError.unavailable("the core did not answer within \(error.limit)")
+            } catch {
+                kept.close(promise: nil)
+                break
             }
-            kept.close(promise: nil)
-            break
         }
         let fresh = try await open()
         do {
@@ -97,7 +103,10 @@ final class CoreChannel: Sendable {
     /// A new connection that said hello.
     private func open() async throws -> any Channel {
         let channel = try await connect()
-        var frame = ByteBuffer(bytes: try hello.frame())
+        var bytes = try hello.frame()
+        var frame = ByteBuffer(bytes: bytes)
+        bytes.secureZero()
+        defer { frame.withUnsafeMutableReadableBytes { $0.secureZero() } }
         var answer: ByteBuffer
         do {
             answer = try await Self.exchange(frame, on: channel)
@@ -105,7 +114,6 @@ final class CoreChannel: Sendable {
             channel.close(promise: nil)
             throw GatewayError.unavailable("the core's data-key channel closed during the hello: \(error)")
         }
-        frame.withUnsafeMutableReadableBytes { $0.secureZero() }
         switch answer.readInteger(as: UInt8.self).flatMap(DataKeyChannelWire.Kind.init(rawValue:)) {
         case .ready:
             connected()
@@ -133,7 +141,8 @@ final class CoreChannel: Sendable {
                     if let tls {
                         try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tls, serverHostname: host))
                     }
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(DataKeyChannelFrameDecoder()))
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(
+                        DataKeyChannelFrameDecoder(maximumFrameSize: DataKeyChannelWire.maximumAnswerFrameSize)))
                     try channel.pipeline.syncOperations.addHandler(CoreChannelExchange())
                 }
             }
@@ -141,11 +150,18 @@ final class CoreChannel: Sendable {
     }
 
     /// Writes a frame and waits for the frame that answers it, at most 10 s.
+    /// A write that fails (the connection closed meanwhile) fails the answer at once.
     private static func exchange(_ frame: ByteBuffer, on channel: any Channel) async throws -> ByteBuffer {
         let answer = channel.eventLoop.makePromise(of: ByteBuffer.self)
-        // A late answer would put the connection out of step: close it, which fails the promise.
-        let timeout = channel.eventLoop.scheduleTask(in: .seconds(10)) { channel.close(promise: nil) }
-        channel.writeAndFlush(CoreChannelExchange.Outbound(frame: frame, answer: answer), promise: nil)
+        let limit = TimeAmount.seconds(10)
+        // A late answer would put the connection out of step: it is closed as well.
+        let timeout = channel.eventLoop.scheduleTask(in: limit) {
+            answer.fail(CoreChannelTimeout(limit: .seconds(10)))
+            channel.close(promise: nil)
+        }
+        let written = channel.eventLoop.makePromise(of: Void.self)
+        written.futureResult.whenFailure { answer.fail($0) }
+        channel.writeAndFlush(CoreChannelExchange.Outbound(frame: frame, answer: answer), promise: written)
         defer { timeout.cancel() }
         return try await answer.futureResult.get()
     }
@@ -154,6 +170,11 @@ final class CoreChannel: Sendable {
     func close() {
         for channel in idle.withLock({ idle in defer { idle = [] }; return idle }) { channel.close(promise: nil) }
     }
+}
+
+/// The core took longer than the limit to answer a batch.
+private struct CoreChannelTimeout: Error {
+    let limit: Duration
 }
 
 /// Pairs each frame a connection sends with the frame that answers it: the
@@ -195,6 +216,10 @@ private final class CoreChannelExchange: ChannelDuplexHandler {
     func channelInactive(context: ChannelHandlerContext) {
         failAll(GatewayError.unavailable("the core closed the data-key channel"))
         context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        failAll(GatewayError.unavailable("the data-key channel closed"))
     }
 
     private func failAll(_ error: any Error) {

@@ -32,6 +32,9 @@ import Testing
         #expect(throws: DataKeyWireError.truncated) { try DataKeyChannelWire.frameLength([0, 0, 1]) }
         #expect(try DataKeyChannelWire.frameLength([0x00, 0x10, 0x00, 0x01]) == DataKeyChannelWire.maximumFrameSize)
         #expect(throws: DataKeyWireError.self) { try DataKeyChannelWire.frameLength([0x00, 0x10, 0x00, 0x02]) }
+        #expect(throws: DataKeyWireError.frameSize(20_000)) {
+            try DataKeyChannelWire.frameLength([0x00, 0x00, 0x4E, 0x20], maximum: DataKeyChannelWire.maximumHelloFrameSize)
+        }
     }
 
     @Test func everyCutOfAHelloIsRefusedAndTextMustBeUTF8() throws {

@@ -38,13 +38,28 @@ extension KeyChain {
             lockTenant(tenant, reason: message, cause: .provider)
             return .locked(reason: message)
         case .unreachable(let reason):
-            let since = unreachableSince.withLock { $0[tenant, default: .now] }
-            unreachableSince.withLock { $0[tenant] = since }
-            guard ContinuousClock.now - since >= l1GracePeriod, lockCause(tenant) == nil else { return nil }
-            let message = "its L1 \(ring.l1) has been unreachable for more than \(l1GracePeriod) (\(reason))"
-            lockTenant(tenant, reason: message, cause: .provider)
-            return .locked(reason: message)
+            return unreachable(tenant, l1: ring.l1, reason: reason)
         }
+    }
+
+    /// A status check that has not answered yet counts as the L1 being
+    /// unreachable: the grace period runs, and a provider that never answers
+    /// locks its tenant once it is over.
+    public func noteL1Unanswered(_ tenant: TenantID) async -> L1StatusChange? {
+        guard let ring = try? await tenantKeyRing(tenant), ring.l1UnlinkedAt == nil else { return nil }
+        return unreachable(tenant, l1: ring.l1, reason: "the status check has not answered")
+    }
+
+    private func unreachable(_ tenant: TenantID, l1: KeystoreReference, reason: String) -> L1StatusChange? {
+        let since = unreachableSince.withLock { unreachable in
+            let since = unreachable[tenant, default: .now]
+            unreachable[tenant] = since
+            return since
+        }
+        guard ContinuousClock.now - since >= l1GracePeriod, lockCause(tenant) == nil else { return nil }
+        let message = "its L1 \(l1) has been unreachable for more than \(l1GracePeriod) (\(reason))"
+        lockTenant(tenant, reason: message, cause: .provider)
+        return .locked(reason: message)
     }
 
     private func keystoreForStatus(_ reference: KeystoreReference) throws -> any Keystore {

@@ -61,11 +61,13 @@ public struct DataKeyChannelListener: Service {
             .bind(host: configuration.host, port: configuration.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(DataKeyChannelFrameDecoder()))
-                    try channel.pipeline.syncOperations.addHandler(KMIPConnectionTimeouts())
-                    // Frames are answered one at a time: read at most a few ahead.
+                    // Until the hello is checked, a frame may be only a few KiB.
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(
+                        DataKeyChannelFrameDecoder(firstFrameLimit: DataKeyChannelWire.maximumHelloFrameSize)))
+                    try channel.pipeline.syncOperations.addHandler(KMIPConnectionTimeouts(firstMessage: .seconds(10)))
+                    // Frames are answered one at a time and a gateway sends one at a time: read at most one ahead.
                     return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(
-                        wrappingChannelSynchronously: channel, configuration: .init(backPressureStrategy: .init(lowWatermark: 1, highWatermark: 4)))
+                        wrappingChannelSynchronously: channel, configuration: .init(backPressureStrategy: .init(lowWatermark: 1, highWatermark: 2)))
                 }
             }
         let port = server.channel.localAddress?.port ?? configuration.port
@@ -98,6 +100,10 @@ public struct DataKeyChannelListener: Service {
         var service: ServiceID
     }
 
+    /// How long an answer may wait for the peer to read it: a peer that stops
+    /// reading would otherwise hold its connection, and the answer, for good.
+    static let writeDeadline = TimeAmount.seconds(30)
+
     private func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
         do {
             try await connection.executeThenClose { inbound, outbound in
@@ -112,23 +118,39 @@ public struct DataKeyChannelListener: Service {
                     let kind = DataKeyChannelWire.Kind(rawValue: kindByte)
                     if let current = session {
                         var answer = await respond(kind, payload, session: current)
-                        try await outbound.write(ByteBuffer(bytes: answer))
+                        try await write(answer, to: outbound, on: connection.channel)
                         answer.zeroize()
                     } else {
                         switch await greet(kind, payload) {
                         case .success(let accepted):
                             session = accepted
-                            try await outbound.write(ByteBuffer(bytes: DataKeyChannelWire.header(.ready, payloadCount: 0)))
+                            try await write(DataKeyChannelWire.header(.ready, payloadCount: 0), to: outbound, on: connection.channel)
                         case .failure(let refusal):
-                            try await outbound.write(ByteBuffer(bytes: refusal.frame()))
+                            try await write(refusal.frame(), to: outbound, on: connection.channel)
                             return
                         }
                     }
                 }
             }
+        } catch let error as DataKeyWireError {
+            // Framing the listener cannot follow (a length of 0 or past the limit): refused like an oversized REST body.
+            await operations.auditUnscoped("datakey-channel.frame", caller: Caller(identity: nil, correlationID: RandomUUID.make()),
+                                           error: ProblemDetails(status: .contentTooLarge, code: "channel.invalid_frame", detail: error.description))
+            logger.debug("data-key channel connection closed", metadata: ["reason": .string(error.description)])
         } catch {
             logger.debug("data-key channel connection closed", metadata: ["reason": .string("\(error)")])
         }
+    }
+
+    /// Writes one answer, closing the connection if the peer has not taken it
+    /// within ``writeDeadline``. The buffer is zeroed once written (best
+    /// effort: a copy NIO still holds for a slow peer is not reached).
+    private func write(_ bytes: [UInt8], to outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, on channel: any Channel) async throws {
+        var buffer = ByteBuffer(bytes: bytes)
+        let deadline = channel.eventLoop.scheduleTask(in: Self.writeDeadline) { channel.close(promise: nil) }
+        defer { deadline.cancel() }
+        try await outbound.write(buffer)
+        buffer.withUnsafeMutableReadableBytes { $0.zeroize() }
     }
 
     /// A connection's first frame: it must be a hello whose token may wrap in its (tenant, service).
@@ -147,8 +169,10 @@ public struct DataKeyChannelListener: Service {
             let session = Session(token: hello.token, tenant: try TenantID(hello.tenant), service: try ServiceID(hello.service))
             var identified = caller
             identified.identity = try await authenticate(session.token)
-            // Refused and audited here if this identity may not wrap in that service.
+            // Refused and audited here (as `datakey.wrap`, as REST audits it) if this identity may not wrap in that service.
             try await operations.authorize(.dataKeyWrap, caller: identified, tenant: session.tenant, service: session.service)
+            // Who opened a channel, and for which scope, is on the record too.
+            await operations.auditHello(caller: identified, tenant: session.tenant, service: session.service)
             return .success(session)
         } catch {
             return .failure(await refusal(error, operation: "datakey-channel.hello", caller: caller))
@@ -167,7 +191,13 @@ public struct DataKeyChannelListener: Service {
             return await refusal(problem, operation: "datakey-channel.frame", caller: caller).frame()
         }
         do {
-            caller.identity = try await authenticate(session.token)
+            do {
+                caller.identity = try await authenticate(session.token)
+            } catch {
+                // Audited in the batch's scope, as REST audits a batch whose token no longer holds.
+                try await operations.authorize(operation.kind, caller: caller, tenant: session.tenant, service: session.service)
+                throw error
+            }
             var answer = try await responder.answer(operation, body: payload, tenant: session.tenant, service: session.service, caller: caller)
             defer { answer.zeroize() }
             return DataKeyChannelWire.header(.answer, payloadCount: answer.count) + answer

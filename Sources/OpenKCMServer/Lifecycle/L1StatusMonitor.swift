@@ -2,15 +2,23 @@ import Foundation
 public import Logging
 import OpenKCMCore
 public import ServiceLifecycle
+import Synchronization
 
 /// The kill switch's watch: every ``interval`` it asks each linked tenant's
 /// L1 for its status, locks tenants whose key the customer disabled or
 /// deleted (or that stayed unreachable past the grace period), unlocks them
 /// when the key is back, and audits every lock and unlock.
+///
+/// One customer's slow KMS must not delay another's kill switch: a pass
+/// waits at most ``interval`` for any one tenant's answer. A check still
+/// running then goes on in the background, counts as unreachable for the
+/// grace period until it answers, and is not started again until it has.
 public struct L1StatusMonitor: Service {
     let operations: Operations
     let interval: Duration
     let logger: Logger
+    /// Tenants whose check is still running, from this pass or an earlier one.
+    private let running = TenantsInFlight()
 
     public init(operations: Operations, interval: Duration = .seconds(5), logger: Logger = Logger(label: "openkcm.l1-monitor")) {
         self.operations = operations
@@ -27,29 +35,104 @@ public struct L1StatusMonitor: Service {
         }
     }
 
-    /// One pass over every tenant, a few providers at a time.
+    /// One pass over every tenant, a few providers at a time, each waited for at most ``interval``.
     public func checkOnce() async {
         guard let unsealed = try? operations.core.unsealed(), let tenants = try? await unsealed.keyChain.tenants() else { return }
         await withTaskGroup(of: Void.self) { group in
-            var running = 0
+            var started = 0
             for tenant in tenants {
-                if running >= 8 {
+                if started >= 8 {
                     await group.next()
-                    running -= 1
+                    started -= 1
                 }
-                running += 1
-                group.addTask {
-                    guard let change = try? await unsealed.keyChain.refreshL1Status(tenant) else { return }
-                    switch change {
-                    case .locked(let reason):
-                        logger.warning("tenant locked", metadata: ["tenant": .string(tenant.rawValue), "reason": .string(reason)])
-                        await operations.auditSystemEvent("l1.lock", tenant: tenant, errorCode: "keychain.tenant_locked")
-                    case .unlocked:
-                        logger.info("tenant unlocked", metadata: ["tenant": .string(tenant.rawValue)])
-                        await operations.auditSystemEvent("l1.unlock", tenant: tenant, errorCode: nil)
-                    }
-                }
+                started += 1
+                group.addTask { await check(tenant, keyChain: unsealed.keyChain) }
             }
+        }
+    }
+
+    /// Asks one tenant's L1, waiting at most ``interval``; a check from an earlier pass that still runs is left to finish.
+    private func check(_ tenant: TenantID, keyChain: KeyChain) async {
+        guard running.enter(tenant) else {
+            // Still unanswered since an earlier pass: the grace period runs on.
+            await record(await keyChain.noteL1Unanswered(tenant), tenant: tenant)
+            return
+        }
+        let answered = OneShotSignal()
+        // Unstructured, so that a provider call that ignores cancellation (a blocking
+        // PKCS#11 call, a stalled connection) cannot hold this pass.
+        Task {
+            defer {
+                running.leave(tenant)
+                answered.fire()
+            }
+            await refresh(tenant, keyChain: keyChain)
+        }
+        let timer = Task {
+            try? await Task.sleep(for: interval)
+            answered.fire()
+        }
+        await answered.wait()
+        timer.cancel()
+        if running.contains(tenant) {
+            logger.warning("L1 status check still running after one interval", metadata: ["tenant": .string(tenant.rawValue)])
+            await record(await keyChain.noteL1Unanswered(tenant), tenant: tenant)
+        }
+    }
+
+    private func refresh(_ tenant: TenantID, keyChain: KeyChain) async {
+        await record(try? await keyChain.refreshL1Status(tenant), tenant: tenant)
+    }
+
+    private func record(_ change: L1StatusChange?, tenant: TenantID) async {
+        guard let change else { return }
+        switch change {
+        case .locked(let reason):
+            logger.warning("tenant locked", metadata: ["tenant": .string(tenant.rawValue), "reason": .string(reason)])
+            await operations.auditSystemEvent("l1.lock", tenant: tenant, errorCode: "keychain.tenant_locked")
+        case .unlocked:
+            logger.info("tenant unlocked", metadata: ["tenant": .string(tenant.rawValue)])
+            await operations.auditSystemEvent("l1.unlock", tenant: tenant, errorCode: nil)
+        }
+    }
+}
+
+/// Tenants with a status check under way.
+private final class TenantsInFlight: Sendable {
+    private let tenants = Mutex<Set<TenantID>>([])
+
+    /// False if the tenant's check is already running.
+    func enter(_ tenant: TenantID) -> Bool { tenants.withLock { $0.insert(tenant).inserted } }
+    func leave(_ tenant: TenantID) { _ = tenants.withLock { $0.remove(tenant) } }
+    func contains(_ tenant: TenantID) -> Bool { tenants.withLock { $0.contains(tenant) } }
+}
+
+/// Resumes one waiter once, whichever of several events comes first.
+private final class OneShotSignal: Sendable {
+    private enum State {
+        case idle
+        case waiting(CheckedContinuation<Void, Never>)
+        case fired
+    }
+    private let state = Mutex(State.idle)
+
+    func fire() {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            defer { state = .fired }
+            if case .waiting(let continuation) = state { return continuation }
+            return nil
+        }
+        waiter?.resume()
+    }
+
+    func wait() async {
+        await withCheckedContinuation { continuation in
+            let fired = state.withLock { state -> Bool in
+                if case .fired = state { return true }
+                state = .waiting(continuation)
+                return false
+            }
+            if fired { continuation.resume() }
         }
     }
 }

@@ -105,6 +105,11 @@ public struct Operations: Sendable {
         try? await core.auditLog.append(entry, sync: true)
     }
 
+    /// Audits a gateway's accepted data-key channel hello, in the scope it will serve.
+    func auditHello(caller: Caller, tenant: TenantID, service: ServiceID) async {
+        try? await core.auditLog.append(auditEntry("datakey-channel.hello", caller: caller, tenant: tenant, service: service, key: nil, error: nil))
+    }
+
     /// Audits what happens outside a named, scoped operation: init, unseal,
     /// and refusals before routing (bad token, bad body, unknown route).
     public func auditUnscoped(_ operation: String, caller: Caller, error: (any Error)?, sync: Bool = false) async {
