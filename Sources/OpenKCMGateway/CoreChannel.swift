@@ -149,14 +149,16 @@ final class CoreChannel: Sendable {
             .connect(host: configuration.host, port: configuration.port).get()
     }
 
-    /// Writes a frame and waits for the frame that answers it, at most 10 s.
+    /// How long the core may take to answer one frame, as a REST batch call may.
+    static let answerLimit = TimeAmount.seconds(10)
+
+    /// Writes a frame and waits for the frame that answers it, at most ``answerLimit``.
     /// A write that fails (the connection closed meanwhile) fails the answer at once.
     private static func exchange(_ frame: ByteBuffer, on channel: any Channel) async throws -> ByteBuffer {
         let answer = channel.eventLoop.makePromise(of: ByteBuffer.self)
-        let limit = TimeAmount.seconds(10)
         // A late answer would put the connection out of step: it is closed as well.
-        let timeout = channel.eventLoop.scheduleTask(in: limit) {
-            answer.fail(CoreChannelTimeout(limit: .seconds(10)))
+        let timeout = channel.eventLoop.scheduleTask(in: answerLimit) {
+            answer.fail(CoreChannelTimeout(limit: .nanoseconds(answerLimit.nanoseconds)))
             channel.close(promise: nil)
         }
         let written = channel.eventLoop.makePromise(of: Void.self)
