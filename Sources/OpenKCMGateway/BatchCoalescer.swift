@@ -5,6 +5,12 @@ import Synchronization
 /// to `limit`). Under load batches grow by themselves; alone, a request goes
 /// at once.
 ///
+/// While another batch is out, a new one waits until as many requests are
+/// queued as the last batch answered: the callers that batch released come
+/// back one by one, and sending the first few alone would make many small
+/// batches, each costing the core and the gateway a round trip. Nothing waits
+/// longer than the batch in flight: when it returns, whatever is queued goes.
+///
 /// A lock, not an actor: a request only appends itself and perhaps takes a
 /// batch, so a short critical section costs each caller less than a hop onto
 /// an actor's executor and back, which at 64 callers was most of the gateway's
@@ -32,7 +38,14 @@ final class BatchCoalescer<Item: Sendable, Answer: Sendable>: Sendable {
         /// Where the queue's unsent requests start: taking a batch moves it instead of shifting the array.
         var head = 0
         var inFlight = 0
+        /// How many requests the last batch to return carried.
+        var lastAnswered = 1
         var queued: Int { queue.count - head }
+
+        /// Whether a batch should go now: none is out, or enough are queued to fill one like the last.
+        func shouldSend(maximumInFlight: Int) -> Bool {
+            inFlight == 0 || (inFlight < maximumInFlight && queued >= lastAnswered)
+        }
     }
     private let state = Mutex(State())
 
@@ -55,7 +68,7 @@ final class BatchCoalescer<Item: Sendable, Answer: Sendable>: Sendable {
                     return .failure(GatewayError(status: 503, code: "gateway.overloaded", detail: "too many requests are waiting for the core; retry"))
                 }
                 state.queue.append((item, reply))
-                return .success(state.inFlight < maximumInFlight ? takeBatch(&state) : nil)
+                return .success(state.shouldSend(maximumInFlight: maximumInFlight) ? takeBatch(&state) : nil)
             }
             switch outcome {
             case .failure(let error): reply.resume(throwing: error)
@@ -101,7 +114,8 @@ final class BatchCoalescer<Item: Sendable, Answer: Sendable>: Sendable {
             }
             let next = state.withLock { state -> [Waiting]? in
                 state.inFlight -= 1
-                return takeBatch(&state)
+                state.lastAnswered = max(1, batch.count)
+                return state.shouldSend(maximumInFlight: maximumInFlight) ? takeBatch(&state) : nil
             }
             if let next { start(next) }
         }

@@ -157,17 +157,19 @@ import Testing
         #expect(try await kmip.run(path("client.pem"), path("client.key"), ["1.2", "get", uid])["outcomes"] as? [String] == ["got"])
         let status = try await Self.gatewayStatus(port: kmipPort - 1, token: token)
         #expect(status["followingEvents"] as? Bool == true && (status["cachedKeys"] as? Int ?? 0) >= 1, "the key is not cached: \(status)")
-        let unlinked = ContinuousClock.now
+        let sent = ContinuousClock.now
         #expect(try await EndToEndTests.openkcmOffPool(["l1", "unlink", "--tenant", "acme"], port: corePort, token: rootToken).status == 0)
+        let unlinked = ContinuousClock.now
         var outcome: [String] = []
         while ContinuousClock.now - unlinked < .seconds(5) {
             outcome = try await kmip.run(path("client.pem"), path("client.key"), ["1.2", "get", uid])["outcomes"] as? [String] ?? []
             if outcome != ["got"] { break }
         }
         let elapsed = ContinuousClock.now - unlinked
-        print("kill switch at the gateway's KMIP: first refusal \(elapsed) after the unlink was sent (a PyKMIP run included)")
+        print("kill switch at the gateway's KMIP: first refusal \(elapsed) after the unlink was answered, \(ContinuousClock.now - sent) after it was sent (a PyKMIP run included)")
         #expect(outcome == ["PERMISSION_DENIED"], "\(outcome)")
-        // The bound counts two process starts (the CLI's unlink, a PyKMIP Get); the SDK's own measurement is in GatewayTests.
+        // The bound counts one process start (a PyKMIP Get), timed from the unlink's answer rather than from
+        // starting the CLI, whose own start-up under the suite's load took up to 2 s; the SDK's measurement is in GatewayTests.
         #expect(elapsed < .seconds(3), "the refusal took \(elapsed)")
     }
 
