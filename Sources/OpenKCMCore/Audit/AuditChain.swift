@@ -10,13 +10,15 @@ public struct AuditChain: Sendable {
     /// The hash that stands before the first entry.
     public static let genesisHash = String(repeating: "0", count: 64)
 
-    private let key: SymmetricKey
+    /// The HMAC already keyed: each entry's MAC starts from a copy of it
+    /// instead of hashing the key's pads again.
+    private let keyedMAC: HMAC<SHA256>
     /// The last sealed entry's sequence and hash: the chain's head.
     public private(set) var head: AuditHead
 
     /// Continues a chain after `head` (``AuditHead/genesis`` for a new log).
     public init(masterKey: MasterKey, head: AuditHead = .genesis) {
-        self.key = Self.auditKey(masterKey)
+        self.keyedMAC = Self.keyedMAC(masterKey)
         self.head = head
     }
 
@@ -29,23 +31,26 @@ public struct AuditChain: Sendable {
         sealed.previousHash = head.hash
         // The canonical bytes are made once: the MAC covers them, the hash covers them and the MAC.
         let canonical = sealed.canonicalBytes
-        sealed.mac = Self.mac(canonical: canonical, key: key)
+        sealed.mac = Self.mac(canonical: canonical, keyed: keyedMAC)
         head = AuditHead(sequence: sealed.sequence, hash: Self.hash(canonical: canonical, mac: sealed.mac))
         return sealed
     }
 
-    static func auditKey(_ masterKey: MasterKey) -> SymmetricKey {
-        HKDF<SHA256>.deriveKey(
+    /// An HMAC-SHA256 keyed with the audit key derived from the MasterKey, before any data.
+    static func keyedMAC(_ masterKey: MasterKey) -> HMAC<SHA256> {
+        HMAC<SHA256>(key: HKDF<SHA256>.deriveKey(
             inputKeyMaterial: masterKey.key,
             salt: Array("OpenKCM audit v1".utf8),
             info: Array("audit entry mac key".utf8),
             outputByteCount: 32
-        )
+        ))
     }
 
     /// The entry's MAC: HMAC-SHA256 of its canonical bytes, hex.
-    static func mac(canonical: [UInt8], key: SymmetricKey) -> String {
-        Array(HMAC<SHA256>.authenticationCode(for: canonical, using: key)).hexString
+    static func mac(canonical: [UInt8], keyed: HMAC<SHA256>) -> String {
+        var mac = keyed
+        mac.update(data: canonical)
+        return Array(mac.finalize()).hexString
     }
 
     /// The chain link to the next entry: SHA-256 of the canonical bytes and the MAC, hex.

@@ -3,10 +3,10 @@ import Foundation
 
 /// Checks an audit log entry by entry and reports the first one that breaks the chain.
 public struct AuditVerifier: Sendable {
-    private let key: SymmetricKey
+    private let keyedMAC: HMAC<SHA256>
 
     public init(masterKey: MasterKey) {
-        self.key = AuditChain.auditKey(masterKey)
+        self.keyedMAC = AuditChain.keyedMAC(masterKey)
     }
 
     /// Verifies `entries` in stored order. With `checkpoint` (the head kept
@@ -18,7 +18,7 @@ public struct AuditVerifier: Sendable {
         for (index, entry) in entries.enumerated() {
             let position = index + 1
             let canonical = entry.canonicalBytes
-            guard ConstantTime.equals(Array(AuditChain.mac(canonical: canonical, key: key).utf8), Array(entry.mac.utf8)) else {
+            guard ConstantTime.equals(Array(AuditChain.mac(canonical: canonical, keyed: keyedMAC).utf8), Array(entry.mac.utf8)) else {
                 return .broken(position: position, sequence: entry.sequence, reason: .badMAC)
             }
             guard entry.sequence == previous.sequence + 1 else {

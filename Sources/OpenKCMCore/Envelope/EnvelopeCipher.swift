@@ -10,16 +10,19 @@ public enum EnvelopeCipher {
     /// The size of every key below L1 and of the MasterKey.
     public static let keyByteCount = 32
 
-    /// Wraps `key` (which must be a 256-bit key) under `wrappingKey`.
+    /// Wraps `key` (which must be a 256-bit key) under `wrappingKey`, with
+    /// `nonce` if given (a fresh one from ``SystemRandom``: a batch draws its
+    /// nonces together) or a fresh one drawn here.
     public static func wrap(
         _ key: SymmetricKey,
         header: EnvelopeHeader,
         binding: EnvelopeBinding,
-        wrappingKey: SymmetricKey
+        wrappingKey: SymmetricKey,
+        freshNonce: AES.GCM.Nonce? = nil
     ) throws(EnvelopeError) -> [UInt8] {
         let result = key.withUnsafeBytes { plaintext in
             Result { () throws(EnvelopeError) in
-                try seal(plaintext, header: header, binding: binding, key: wrappingKey, nonce: AES.GCM.Nonce())
+                try seal(plaintext, header: header, binding: binding, key: wrappingKey, nonce: freshNonce ?? SystemRandom.nonce())
             }
         }
         return try result.get()
@@ -50,7 +53,7 @@ public enum EnvelopeCipher {
         binding: EnvelopeBinding,
         key: SymmetricKey
     ) throws(EnvelopeError) -> [UInt8] {
-        try seal(plaintext, header: header, binding: binding, key: key, nonce: AES.GCM.Nonce())
+        try seal(plaintext, header: header, binding: binding, key: key, nonce: SystemRandom.nonce())
     }
 
     /// Seals with a caller-chosen nonce. Only the published test vectors use a

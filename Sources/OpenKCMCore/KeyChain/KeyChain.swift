@@ -375,7 +375,7 @@ public final class KeyChain: Sendable {
 
     /// Makes a random 256-bit L4 and wraps it under the service's current L3 version.
     public func generateDataKey(tenant: TenantID, service: ServiceID, context: EncryptionContext = .empty) async throws -> DataKey {
-        let key = SymmetricKey(size: .bits256)
+        let key = SystemRandom.symmetricKey()
         let (loaded, version, l3) = try await serviceWrappingKey(tenant, service)
         let wrapped = try EnvelopeCipher.wrap(
             key,
@@ -408,7 +408,9 @@ public final class KeyChain: Sendable {
         var results: [Result<[UInt8], EnvelopeError>] = []
         results.reserveCapacity(items.count)
         var current: (loaded: UnsealedService, version: UInt32, key: SymmetricKey)?
-        for item in items {
+        // One draw from the kernel for the whole batch's nonces, instead of two per item.
+        let nonces = SystemRandom.nonces(items.count)
+        for (item, nonce) in zip(items, nonces) {
             guard item.key.bitCount == 256 else {
                 results.append(.failure(.invalidKeyLength(length: item.key.bitCount / 8, expected: 32)))
                 continue
@@ -425,7 +427,8 @@ public final class KeyChain: Sendable {
                     item.key,
                     header: EnvelopeHeader(layer: .l4, keyID: loaded.ring.serviceKeys.keyID, keyVersion: version),
                     binding: KeyChainBindings.dataKey(tenant, service, context: item.context),
-                    wrappingKey: l3)
+                    wrappingKey: l3,
+                    freshNonce: nonce)
             })
         }
         // A seal or a lock that landed while the batch ran stops it as it stops a single wrap:
