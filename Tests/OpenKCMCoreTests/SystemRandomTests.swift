@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import Testing
 @testable import OpenKCMCore
+import OpenKCMTestSupport
 
 /// The one-call random draws behind nonces and keys: every byte of a request
 /// is filled (past the 256-byte limit of one call too), and nothing repeats.
@@ -35,13 +36,11 @@ import Testing
     }
 
     @Test func aBatchWrapGivesEveryItemItsOwnNonce() async throws {
-        let storage = SealedStorage(backend: InMemoryStorage())
-        storage.unseal(with: .generate())
-        let l1 = SoftwareKeystore(name: "random-l1")
-        let chain = KeyChain(storage: storage, keystores: KeystoreRegistry([l1]))
-        let tenant = try TenantID("acme")
-        let service = try ServiceID("payments")
-        try await chain.createTenant(tenant, l1: l1.reference)
+        let fixture = KeyChainFixture()
+        let chain = fixture.chain
+        let tenant = OpenKCMTestSupport.tenant("acme")
+        let service = OpenKCMTestSupport.service("payments")
+        try await chain.createTenant(tenant, l1: fixture.l1.reference)
         try await chain.createService(service, tenant: tenant)
         let key = SystemRandom.symmetricKey()
         let results = try await chain.wrapDataKeys(Array(repeating: (key: key, context: EncryptionContext.empty), count: 500),

@@ -10,19 +10,29 @@ public enum EnvelopeCipher {
     /// The size of every key below L1 and of the MasterKey.
     public static let keyByteCount = 32
 
-    /// Wraps `key` (which must be a 256-bit key) under `wrappingKey`, with
-    /// `nonce` if given (a fresh one from ``SystemRandom``: a batch draws its
-    /// nonces together) or a fresh one drawn here.
+    /// Wraps `key` (which must be a 256-bit key) under `wrappingKey` with a fresh nonce.
     public static func wrap(
         _ key: SymmetricKey,
         header: EnvelopeHeader,
         binding: EnvelopeBinding,
+        wrappingKey: SymmetricKey
+    ) throws(EnvelopeError) -> [UInt8] {
+        try wrap(key, header: header, binding: binding, wrappingKey: wrappingKey, freshNonce: SystemRandom.nonce())
+    }
+
+    /// Wraps with a nonce the caller drew fresh from ``SystemRandom`` (a
+    /// batch draws its nonces together). Not public: a nonce used twice under
+    /// one key breaks GCM.
+    package static func wrap(
+        _ key: SymmetricKey,
+        header: EnvelopeHeader,
+        binding: EnvelopeBinding,
         wrappingKey: SymmetricKey,
-        freshNonce: AES.GCM.Nonce? = nil
+        freshNonce: AES.GCM.Nonce
     ) throws(EnvelopeError) -> [UInt8] {
         let result = key.withUnsafeBytes { plaintext in
             Result { () throws(EnvelopeError) in
-                try seal(plaintext, header: header, binding: binding, key: wrappingKey, nonce: freshNonce ?? SystemRandom.nonce())
+                try seal(plaintext, header: header, binding: binding, key: wrappingKey, nonce: freshNonce)
             }
         }
         return try result.get()

@@ -1,4 +1,4 @@
-public import Crypto
+package import Crypto
 
 #if canImport(Glibc)
 import Glibc
@@ -13,17 +13,17 @@ import Darwin
 ///
 /// swift-crypto's `AES.GCM.Nonce()` and `SymmetricKey(size:)` draw through
 /// `SystemRandomNumberGenerator`, which asks the kernel 8 bytes at a time:
-/// two `getrandom` calls per nonce and four per 256-bit key, each about a
-/// microsecond here, and together most of the cost of an L4 wrap. The bytes
+/// two `getrandom` calls per nonce and four per 256-bit key, each 0.4 µs or
+/// more here (most of it the kernel's per-call set-up, not the bytes). The bytes
 /// come from the same generator; only the number of calls changes. Nothing
 /// is kept between calls, so no random bytes are buffered in the process
 /// (a forked child could not replay a nonce).
-public enum SystemRandom {
+package enum SystemRandom {
     /// The most `getentropy` gives in one call.
     static let chunk = 256
 
     /// Fills `buffer` with random bytes.
-    public static func fill(_ buffer: UnsafeMutableRawBufferPointer) {
+    package static func fill(_ buffer: UnsafeMutableRawBufferPointer) {
         guard var base = buffer.baseAddress else { return }
         var remaining = buffer.count
         while remaining > 0 {
@@ -39,7 +39,7 @@ public enum SystemRandom {
     }
 
     /// A fresh 256-bit key, drawn in one call; the stack copy is zeroed.
-    public static func symmetricKey() -> SymmetricKey {
+    package static func symmetricKey() -> SymmetricKey {
         withUnsafeTemporaryAllocation(byteCount: 32, alignment: 16) { buffer in
             defer { buffer.zeroize() }
             fill(buffer)
@@ -48,7 +48,7 @@ public enum SystemRandom {
     }
 
     /// A fresh 96-bit AES-GCM nonce, drawn in one call.
-    public static func nonce() -> AES.GCM.Nonce {
+    package static func nonce() -> AES.GCM.Nonce {
         var bytes: (UInt64, UInt32) = (0, 0)
         return withUnsafeMutableBytes(of: &bytes) { buffer in
             let twelve = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<12])
@@ -59,7 +59,7 @@ public enum SystemRandom {
     }
 
     /// `count` fresh 96-bit AES-GCM nonces, drawn together (one call per 21).
-    public static func nonces(_ count: Int) -> [AES.GCM.Nonce] {
+    package static func nonces(_ count: Int) -> [AES.GCM.Nonce] {
         guard count > 0 else { return [] }
         var bytes = [UInt8](repeating: 0, count: count * 12)
         bytes.withUnsafeMutableBytes { fill($0) }
