@@ -1,4 +1,5 @@
 import Foundation
+import OpenKCMTestSupport
 import Testing
 import OpenKCMCore
 
@@ -17,12 +18,12 @@ import OpenKCMCore
     }
 
     static func waitForStatus(port: Int) async throws -> [String: Any] {
-        for _ in 0..<100 {
+        let answer = try await Eventually.value(every: .milliseconds(100)) { () -> [String: Any]? in
             let run = try EndToEndTests.openkcm(["operator", "status", "--output", "json"], port: port, token: nil)
-            if run.status == 0 { return EndToEndTests.json(run.stdout) }
-            try await Task.sleep(for: .milliseconds(100))
+            return run.status == 0 ? EndToEndTests.json(run.stdout) : nil
         }
-        throw CancellationError()
+        guard let answer else { throw CancellationError() }
+        return answer
     }
 
     @Test func theServerUnsealsItselfAtStart() async throws {

@@ -68,16 +68,16 @@ import OpenKCMSQLite
         return server
     }
 
-    /// SIGTERM, then up to 15 s for a graceful shutdown; a server that does not
+    /// SIGTERM, then up to 60 s for a graceful shutdown; a server that does not
     /// stop is killed and the test fails instead of hanging.
     static func stop(_ server: Process) {
         guard server.isRunning else { return }
         server.terminate()
-        let deadline = Date().addingTimeInterval(15)
+        let deadline = Date().addingTimeInterval(60)
         while server.isRunning && Date() < deadline { usleep(20_000) }
         if server.isRunning {
             kill(server.processIdentifier, SIGKILL)
-            Issue.record("the server did not shut down within 15 s of SIGTERM")
+            Issue.record("the server did not shut down within 60 s of SIGTERM")
         }
         server.waitUntilExit()
     }

@@ -9,6 +9,8 @@ import Testing
 
 /// `openkcm gateway` as shipped: the real binary in front of a real `openkcm
 /// server --dev`, the SDK through it, and SIGTERM stopping both promptly.
+/// Runs in scripts/test's serial phase (`SERIAL_SUITES`): its time bounds are latency
+/// promises, measured where no other suite loads the machine.
 @Suite struct GatewayBinaryTests {
     static func launch(_ arguments: [String], output: URL) throws -> Process {
         FileManager.default.createFile(atPath: output.path, contents: nil)
@@ -29,11 +31,9 @@ import Testing
         let serverLog = directory.appendingPathComponent("server.log")
         let server = try Self.launch(["server", "--dev", "--address", "127.0.0.1:\(corePort)"] + (channelPort.map { ["--channel-address", "127.0.0.1:\($0)"] } ?? []),
                                      output: serverLog)
-        var root: String?
-        for _ in 0..<200 where root == nil {
-            try await Task.sleep(for: .milliseconds(50))
+        let root = try await Eventually.value { () -> String? in
             let log = (try? String(contentsOf: serverLog, encoding: .utf8)) ?? ""
-            root = log.split(separator: "\n").first { $0.contains("root token:") }.flatMap { $0.split(separator: " ").last.map(String.init) }
+            return log.split(separator: "\n").first { $0.contains("root token:") }.flatMap { $0.split(separator: " ").last.map(String.init) }
         }
         do {
             let rootToken = try #require(root, "the dev server printed no root token")

@@ -12,6 +12,8 @@ import Testing
 /// Core + gateway + SDK in one process, over real HTTP: records through
 /// three tenants' gateways, batching, the unwrap cache, the kill switch
 /// reaching the edge within 1 s, and a destroyed service purged from the cache.
+/// Runs in scripts/test's serial phase (`SERIAL_SUITES`): its time bounds are latency
+/// promises, measured where no other suite loads the machine.
 @Suite struct GatewayTests {
     /// A gateway's local listener on a free port, and its event follower, for the duration of `body`.
     static func withGateway<T: Sendable>(_ configuration: GatewayConfiguration, _ body: @Sendable (Gateway, String) async throws -> T) async throws -> T {
@@ -137,7 +139,7 @@ import Testing
                         // Crypto-shredding a service: its records never open again, not even from the gateway's cache.
                         #expect(globexGateway.cachedKeys > 0)
                         try await unsealed.keyChain.destroyService(service("payments"), tenant: tenant("globex"))
-                        for _ in 0..<100 where globexGateway.cachedKeys > 0 { try await Task.sleep(for: .milliseconds(10)) }
+                        try await Eventually.holds(every: .milliseconds(10)) { globexGateway.cachedKeys == 0 }
                         #expect(globexGateway.cachedKeys == 0)
                         await #expect(throws: OpenKCMClientError.self) { try await sealed["globex"]!.decrypt(globexRecord.2, context: ["row": "\(globexRecord.1)"]) }
                         let initechRecord = records.first { $0.0 == "initech" }!
@@ -155,7 +157,7 @@ import Testing
                             #expect(try await second.decrypt(doomed, context: ["row": "doomed"]) == Array("shred me".utf8))
                             #expect(secondGateway.cachedKeys > 0)
                             try await first.destroy(doomed)
-                            for _ in 0..<100 where secondGateway.cachedKeys > 0 { try await Task.sleep(for: .milliseconds(10)) }
+                            try await Eventually.holds(every: .milliseconds(10)) { secondGateway.cachedKeys == 0 }
                             for encryptor in [first, second] {
                                 do {
                                     _ = try await encryptor.decrypt(doomed, context: ["row": "doomed"])
@@ -192,7 +194,7 @@ import Testing
                                                      token: token, socketPath: socket)
             let service = Task { try await GatewayService(gateway: Gateway(configuration: configuration)).run() }
             defer { service.cancel() }
-            for _ in 0..<200 where !FileManager.default.fileExists(atPath: socket) { try await Task.sleep(for: .milliseconds(10)) }
+            try await Eventually.holds(every: .milliseconds(10)) { FileManager.default.fileExists(atPath: socket) }
             let encryptor = EnvelopeEncryptor(source: RESTDataKeySource(unixSocket: socket, tenant: "acme", service: "payments", token: token))
             let record = try await encryptor.encrypt(Array("over a socket".utf8), context: ["k": "v"])
             #expect(try await encryptor.decrypt(record, context: ["k": "v"]) == Array("over a socket".utf8))

@@ -174,11 +174,8 @@ import Testing
     }
 
     static func eventually(_ condition: () async throws -> Bool) async throws {
-        for _ in 0..<40 {
-            if try await condition() { return }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        Issue.record("the condition did not hold within 4 s")
+        if try await Eventually.holds(every: .milliseconds(100), condition) { return }
+        Issue.record("the condition did not hold within \(Eventually.timeout)")
     }
 }
 

@@ -106,11 +106,9 @@ import OpenKCMTransit
         // The right CA back in the file, and a SIGHUP: unsealed without a restart.
         try Data(contentsOf: URL(fileURLWithPath: ca)).write(to: caFile)
         kill(server.processIdentifier, SIGHUP)
-        var unsealed = false
         let start = ContinuousClock.now
-        while !unsealed && ContinuousClock.now - start < .seconds(10) {
-            try await Task.sleep(for: .milliseconds(100))
-            unsealed = EndToEndTests.json(try EndToEndTests.openkcm(["operator", "status", "--output", "json"], port: port, token: nil).stdout)["sealed"] as? Bool == false
+        let unsealed = try await Eventually.holds(every: .milliseconds(100)) {
+            EndToEndTests.json(try EndToEndTests.openkcm(["operator", "status", "--output", "json"], port: port, token: nil).stdout)["sealed"] as? Bool == false
         }
         print("SIGHUP with the right CA file -> unsealed after \(ContinuousClock.now - start)")
         #expect(unsealed)

@@ -1,4 +1,5 @@
 import Foundation
+import OpenKCMTestSupport
 import Testing
 import OpenKCMCore
 
@@ -19,11 +20,9 @@ import OpenKCMCore
         defer { if server.isRunning { kill(server.processIdentifier, SIGKILL) } }
 
         // Wait for the listener, then initialise through the CLI.
-        var initRun: EndToEndTests.Run?
-        for _ in 0..<100 {
+        let initRun = try await Eventually.value(every: .milliseconds(100)) { () -> EndToEndTests.Run? in
             let attempt = try EndToEndTests.openkcm(["operator", "init", "--shares", "2", "--threshold", "2", "--output", "json"], port: port, token: nil)
-            if attempt.status == 0 { initRun = attempt; break }
-            try await Task.sleep(for: .milliseconds(100))
+            return attempt.status == 0 ? attempt : nil
         }
         let initialised = try #require(initRun)
         let root = try #require(EndToEndTests.json(initialised.stdout)["rootToken"] as? String)

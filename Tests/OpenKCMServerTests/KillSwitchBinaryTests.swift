@@ -12,6 +12,8 @@ import OpenKCMTransit
 /// OpenBao seal key. All three customers disable their keys at once, at their
 /// own KMS; each tenant must be refused within 6 s, and open again within 6 s
 /// of the key coming back. A restart auto-unseals and everything still opens.
+/// Runs in scripts/test's serial phase (`SERIAL_SUITES`): its time bounds are latency
+/// promises, measured where no other suite loads the machine.
 @Suite struct KillSwitchBinaryTests {
     @Test func eachCustomerPullsThePlugOnTheRealServer() async throws {
         let harness = try ServerHarness()

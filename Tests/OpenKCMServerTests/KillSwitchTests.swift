@@ -14,6 +14,8 @@ import OpenKCMTransit
 /// soft-delete; SoftHSM2: the key's usage attributes cleared), and every operation for that tenant is refused within 6 s
 /// (the monitor runs every 500 ms here, every 5 s by default); other tenants keep working; re-enabling
 /// brings everything back. Unlinking through the API refuses at once.
+/// Runs in scripts/test's serial phase (`SERIAL_SUITES`): its time bounds are latency
+/// promises, measured where no other suite loads the machine.
 @Suite struct KillSwitchTests {
     @Test func disablingTheL1AtTheProviderLocksOnlyThatTenant() async throws {
         let harness = try ServerHarness()

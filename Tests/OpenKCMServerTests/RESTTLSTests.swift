@@ -28,20 +28,19 @@ import Testing
         let log = directory.appendingPathComponent("server.log")
         let server = try GatewayBinaryTests.launch(["server", "--dev", "--address", "127.0.0.1:\(port)", "--config", path("openkcm.toml")], output: log)
         defer { EndToEndTests.stop(server) }
-        var root: String?
-        for _ in 0..<200 where root == nil {
-            try await Task.sleep(for: .milliseconds(50))
+        let root = try await Eventually.value { () -> String? in
             let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-            root = text.split(separator: "\n").first { $0.contains("root token:") }.flatMap { $0.split(separator: " ").last.map(String.init) }
+            return text.split(separator: "\n").first { $0.contains("root token:") }.flatMap { $0.split(separator: " ").last.map(String.init) }
         }
         let rootToken = try #require(root, "the dev server printed no root token")
         #expect(try String(contentsOf: log, encoding: .utf8).contains("REST:       https://127.0.0.1:\(port)"))
         let https = ["OPENKCM_ADDR": "https://127.0.0.1:\(port)", "OPENKCM_CACERT": path("ca.pem")]
 
         var status = try await EndToEndTests.openkcmOffPool(["operator", "status"], port: port, token: nil, environment: https)
-        for _ in 0..<50 where status.status != 0 {
-            try await Task.sleep(for: .milliseconds(100))
+        try await Eventually.holds(every: .milliseconds(100)) {
+            if status.status == 0 { return true }
             status = try await EndToEndTests.openkcmOffPool(["operator", "status"], port: port, token: nil, environment: https)
+            return status.status == 0
         }
         #expect(status.status == 0, "\(status.stderr)")
         // The server's certificate is not trusted without the CA; plain HTTP to the TLS port gets no answer.
@@ -66,10 +65,8 @@ import Testing
                                                     output: directory.appendingPathComponent("gateway.log"))
         defer { EndToEndTests.stop(gateway) }
         let encryptor = EnvelopeEncryptor(source: RESTDataKeySource(baseURL: "http://127.0.0.1:\(gatewayPort)", tenant: "acme", service: "payments", token: token))
-        var record: [UInt8]?
-        for _ in 0..<100 where record == nil {
-            record = try? await encryptor.encrypt(Array("over TLS to the core".utf8), context: ["k": "v"])
-            if record == nil { try await Task.sleep(for: .milliseconds(100)) }
+        let record = try await Eventually.value(every: .milliseconds(100)) {
+            try? await encryptor.encrypt(Array("over TLS to the core".utf8), context: ["k": "v"])
         }
         let sealed = try #require(record, "the gateway never reached the core over TLS")
         #expect(try await encryptor.decrypt(sealed, context: ["k": "v"]) == Array("over TLS to the core".utf8))

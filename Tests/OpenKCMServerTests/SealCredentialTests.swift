@@ -11,6 +11,8 @@ import OpenKCMTransit
 /// tokens are renewed before they lapse; a revoked token leaves the real server
 /// sealed with the reason in `seal-status`, never crashed; a new token written
 /// to the token file and a SIGHUP unseal it with nobody typing a share.
+/// Runs in scripts/test's serial phase (`SERIAL_SUITES`): its time bounds are latency
+/// promises, measured where no other suite loads the machine.
 @Suite struct SealCredentialTests {
     /// A token that may only use transit keys (no `create`), with a `ttl`.
     static func transitToken(_ root: TransitClient, ttl: String) async throws -> String {
@@ -93,10 +95,8 @@ import OpenKCMTransit
         try await Self.transitToken(peers.transit, ttl: "1h").write(to: tokenFile, atomically: true, encoding: .utf8)
         let start = ContinuousClock.now
         kill(server.processIdentifier, SIGHUP)
-        var unsealed = false
-        while !unsealed && ContinuousClock.now - start < .seconds(10) {
-            try await Task.sleep(for: .milliseconds(100))
-            unsealed = EndToEndTests.json(try EndToEndTests.openkcm(["operator", "status", "--output", "json"], port: port, token: nil).stdout)["sealed"] as? Bool == false
+        let unsealed = try await Eventually.holds(every: .milliseconds(100)) {
+            EndToEndTests.json(try EndToEndTests.openkcm(["operator", "status", "--output", "json"], port: port, token: nil).stdout)["sealed"] as? Bool == false
         }
         print("SIGHUP with a new seal token -> unsealed after \(ContinuousClock.now - start)")
         #expect(unsealed)
