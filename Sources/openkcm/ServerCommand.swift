@@ -75,6 +75,10 @@ struct ServerCommand: AsyncParsableCommand {
         do {
             configuration.keystores = try file.keystoreSections()
             configuration.configurationFile = config
+            if let bytes = try file.integer("server.audit_segment_bytes") {
+                guard bytes >= 4096 else { throw ValidationError("server.audit_segment_bytes must be at least 4096") }
+                configuration.auditSegmentBytes = bytes
+            }
             if let seconds = try file.integer("server.l1_check_interval_seconds") {
                 guard seconds >= 1 else { throw ValidationError("server.l1_check_interval_seconds must be at least 1") }
                 configuration.l1CheckInterval = .seconds(seconds)

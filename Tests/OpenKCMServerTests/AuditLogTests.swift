@@ -9,28 +9,43 @@ import OpenKCMServer
 /// a log that cannot be written refuses operations instead of passing silently.
 @Suite struct AuditLogTests {
     /// Runs a short story and returns the root token; the log then holds several entries.
-    static func story(_ harness: ServerHarness, mode: AuditLogFile.SyncMode = .group) async throws -> (ServerCore, String) {
+    static func story(_ harness: ServerHarness, mode: AuditLogFile.SyncMode = .group) async throws -> (ServerCore, String, [ShamirShare]) {
         let core = try await harness.makeCore(mode: mode)
-        let rootToken = try await core.initializeShamir(shares: 2, threshold: 2).rootToken
+        let (shares, rootToken) = try await core.initializeShamir(shares: 2, threshold: 2)
         try await harness.application(core).test(.router) { client async throws in
             _ = try await client.call(.post, "/v1/tenants", token: rootToken, json: ["id": "acme", "l1": ["provider": "software", "key": "customer-l1"]])
             _ = try await client.call(.post, "/v1/tenants/acme/services", token: rootToken, json: ["id": "payments"])
             for _ in 0..<5 { _ = try await client.call(.post, "/v1/tenants/acme/keys/rotate", token: rootToken) }
             _ = try await client.call(.get, "/v1/tenants", token: "okcm.bad.token")
         }
-        return (core, rootToken)
+        return (core, rootToken, shares)
+    }
+
+    /// The audit checkpoint kept in the harness's sealed storage.
+    static func checkpoint(_ harness: ServerHarness, masterKey: MasterKey) async throws -> AuditHead? {
+        let barrier = SealedStorage(backend: harness.storage)
+        barrier.unseal(with: masterKey)
+        return try await barrier.get(ServerCore.auditCheckpointKey).map { try JSONDecoder().decode(AuditHead.self, from: $0) }
     }
 
     static func lines(_ path: String) throws -> [String] {
         try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
     }
 
-    @Test func everyKindOfTamperingIsCaughtAtTheRightLine() async throws {
+    @Test func everyKindOfTamperingIsCaughtAtTheRightLineAndRefusedAtUnseal() async throws {
         let harness = try ServerHarness()
         defer { harness.cleanUp() }
-        let (core, rootToken) = try await Self.story(harness)
+        let (core, rootToken, shares) = try await Self.story(harness)
+        try await harness.application(core).test(.router) { client async throws in
+            let intact = try await client.call(.post, "/v1/audit/verify", token: rootToken)
+            #expect(intact["intact"] as? Bool == true, "\(intact.json)")
+        }
+        let masterKey = try core.unsealed().masterKey
+        await core.seal()
+        let checkpoint = try #require(try await Self.checkpoint(harness, masterKey: masterKey))
         let original = try Self.lines(harness.auditPath)
         #expect(original.count >= 8)
+        #expect(checkpoint.sequence == UInt64(original.count), "the seal stored the head as the checkpoint")
         let tamperings: [(String, @Sendable ([String]) -> [String], Int)] = [
             ("edit", { var l = $0; l[3] = l[3].replacingOccurrences(of: "\"success\"", with: "\"refused\""); return l }, 4),
             ("edit identity", { var l = $0; l[2] = l[2].replacingOccurrences(of: "\"identity\":\"", with: "\"identity\":\"x"); return l }, 3),
@@ -41,20 +56,24 @@ import OpenKCMServer
             ("cut the tail", { Array($0.dropLast(2)) }, original.count - 1),
             ("cut to one entry", { Array($0.prefix(1)) }, 2),
         ]
-        try await harness.application(core).test(.router) { client async throws in
-            let intact = try await client.call(.post, "/v1/audit/verify", token: rootToken)
-            #expect(intact["intact"] as? Bool == true, "\(intact.json)")
-            for (name, tamper, line) in tamperings {
-                try (tamper(original).joined(separator: "\n") + "\n").write(toFile: harness.auditPath, atomically: false, encoding: .utf8)
-                let verify = try await client.call(.post, "/v1/audit/verify", token: rootToken)
-                #expect(verify["intact"] as? Bool == false, "\(name) not caught")
-                #expect(verify["firstBadLine"] as? Int == line, "\(name): \(verify.json)")
-                try (original.joined(separator: "\n") + "\n").write(toFile: harness.auditPath, atomically: false, encoding: .utf8)
-            }
+        for (name, tamper, line) in tamperings {
+            // The files are edited while the server is down (a running server refuses a changed segment at its next write).
+            try (tamper(original).joined(separator: "\n") + "\n").write(toFile: harness.auditPath, atomically: false, encoding: .utf8)
+            let verification = await (try AuditLogFile(path: harness.auditPath)).verify(masterKey: masterKey, checkpoint: checkpoint)
+            guard case .broken(let position, _, _) = verification.result else { Issue.record("\(name) not caught"); continue }
+            #expect(position == line, "\(name): \(verification)")
+            // And the server does not unseal over it: the open segment is checked in full against the checkpoint.
+            let restarted = try await harness.makeCore()
+            await #expect(throws: AuditLogError.self, "\(name) was continued") { for share in shares { _ = try await restarted.submitShare(share) } }
+            #expect(restarted.status.sealed && restarted.status.auditError?.contains("chain is broken") == true, "\(name): \(restarted.status)")
         }
+        try (original.joined(separator: "\n") + "\n").write(toFile: harness.auditPath, atomically: false, encoding: .utf8)
+        let restored = try await harness.makeCore()
+        for share in shares.prefix(2) { _ = try await restored.submitShare(share) }
+        #expect(!restored.status.sealed && restored.status.auditError == nil, "the restored log unseals: \(restored.status)")
     }
 
-    @Test func aTailCutWhileTheServerWasDownIsCaught() async throws {
+    @Test func aTailCutWhileTheServerWasDownKeepsItSealed() async throws {
         let harness = try ServerHarness()
         defer { harness.cleanUp() }
         let core = try await harness.makeCore()
@@ -68,11 +87,12 @@ import OpenKCMServer
         try (lines.dropLast(3).joined(separator: "\n") + "\n").write(toFile: harness.auditPath, atomically: false, encoding: .utf8)
 
         let restarted = try await harness.makeCore()
-        for share in shares { _ = try await restarted.submitShare(share) }
+        await #expect(throws: AuditLogError.self) { for share in shares { _ = try await restarted.submitShare(share) } }
+        #expect(restarted.status.sealed)
+        #expect(restarted.status.auditError?.contains("no longer holds entry \(lines.count)") == true, "\(restarted.status)")
         try await harness.application(restarted).test(.router) { client async throws in
-            let verify = try await client.call(.post, "/v1/audit/verify", token: rootToken)
-            #expect(verify["intact"] as? Bool == false, "\(verify.json)")
-            #expect((verify["reason"] as? String)?.contains("ends early") == true, "\(verify.json)")
+            let status = try await client.call(.get, "/v1/sys/seal-status")
+            #expect(status["sealed"] as? Bool == true && (status.string("auditError")).contains("checkpoint"), "\(status.json)")
         }
     }
 

@@ -23,8 +23,9 @@ struct ServerHarness {
 
     var auditPath: String { directory.appendingPathComponent("audit.log").path }
 
-    func makeCore(auditPath: String? = nil, mode: AuditLogFile.SyncMode = .group) async throws -> ServerCore {
-        try await ServerCore(backend: storage, keystores: keystores, auditLog: AuditLogFile(path: auditPath ?? self.auditPath, mode: mode))
+    func makeCore(auditPath: String? = nil, mode: AuditLogFile.SyncMode = .group, segmentBytes: Int = 64 << 20) async throws -> ServerCore {
+        try await ServerCore(backend: storage, keystores: keystores,
+                             auditLog: AuditLogFile(path: auditPath ?? self.auditPath, mode: mode, segmentBytes: segmentBytes))
     }
 
     func application(_ core: ServerCore) -> some ApplicationProtocol {

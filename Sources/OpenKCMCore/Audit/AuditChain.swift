@@ -36,6 +36,13 @@ public struct AuditChain: Sendable {
         return sealed
     }
 
+    /// Moves the head back to `head`, an entry already written: the entries
+    /// sealed after it were never written (a write failed), so the next
+    /// entry takes the first one's place and the chain on disk stays whole.
+    public mutating func rewind(to head: AuditHead) {
+        self.head = head
+    }
+
     /// An HMAC-SHA256 keyed with the audit key derived from the MasterKey, before any data.
     static func keyedMAC(_ masterKey: MasterKey) -> HMAC<SHA256> {
         HMAC<SHA256>(key: HKDF<SHA256>.deriveKey(
@@ -59,19 +66,5 @@ public struct AuditChain: Sendable {
         hasher.update(data: canonical)
         hasher.update(data: Array(mac.utf8))
         return Array(hasher.finalize()).hexString
-    }
-}
-
-/// The position of the newest entry: kept in sealed storage so that cutting
-/// entries off the end of the log is noticed too.
-public struct AuditHead: Sendable, Hashable, Codable {
-    public var sequence: UInt64
-    public var hash: String
-
-    public static let genesis = AuditHead(sequence: 0, hash: AuditChain.genesisHash)
-
-    public init(sequence: UInt64, hash: String) {
-        self.sequence = sequence
-        self.hash = hash
     }
 }

@@ -47,4 +47,33 @@ public enum AuditLogFormat {
         }
         return lines
     }
+
+    /// The `sequence` a stored line claims, read without decoding the line:
+    /// readers skip to a page's first entry this way. Nil if it has none.
+    /// (`"sequence":` cannot occur inside a JSON string, whose quotes are escaped.)
+    public static func sequence<Line: Collection<UInt8>>(of line: Line) -> UInt64? {
+        let key = Array(#""sequence":"#.utf8)
+        let bytes = Array(line)
+        guard bytes.count > key.count else { return nil }
+        var index = 0
+        while index + key.count <= bytes.count {
+            if bytes[index] == key[0] && bytes[index..<index + key.count].elementsEqual(key) {
+                var value: UInt64 = 0
+                var position = index + key.count
+                var digits = 0
+                while position < bytes.count, bytes[position] >= 0x30, bytes[position] <= 0x39, digits < 20 {
+                    let (shifted, overflow) = value.multipliedReportingOverflow(by: 10)
+                    guard !overflow else { return nil }
+                    let (sum, carry) = shifted.addingReportingOverflow(UInt64(bytes[position] - 0x30))
+                    guard !carry else { return nil }
+                    value = sum
+                    position += 1
+                    digits += 1
+                }
+                return digits > 0 ? value : nil
+            }
+            index += 1
+        }
+        return nil
+    }
 }

@@ -9,15 +9,24 @@ import Glibc
 import Darwin
 #endif
 
-/// The audit log on disk: JSON lines, hash-chained and MACed by ``AuditChain``.
+/// The audit log on disk: JSON lines, hash-chained and MACed by ``AuditChain``,
+/// in size-bounded segments (see ``AuditSegments``).
 ///
 /// Fail-closed and grouped: ``append(_:sync:)`` returns only once its line is
 /// written out of the process (a `kill -9` then loses no answered entry), and,
 /// when `sync` is set or the mode is ``SyncMode/everyRequest``, fsynced too.
 /// Concurrent appends share one `write` and one `fsync` (group commit): the
 /// first caller writes for everyone queued behind it. Otherwise the file is
-/// fsynced at most ``syncInterval`` after a write, by ``run()``. Once a write
-/// fails the log refuses every later append: the chain must not skip entries.
+/// fsynced at most ``syncInterval`` after a write, by ``run()``.
+///
+/// A write that fails (a full disk) is cut back off the file, its entries'
+/// callers are refused, and the chain continues from the last entry written;
+/// appends are refused while the failure lasts and retried every
+/// ``retryInterval``, so the log recovers by itself when space returns.
+///
+/// The chain is opened at unseal against the checkpoint kept in sealed
+/// storage (``openChain(masterKey:checkpoint:)``): a log cut short, regrown
+/// after a cut or replaced is refused, never continued.
 public final class AuditLogFile: Service, Sendable {
     public enum SyncMode: String, Sendable, CaseIterable {
         /// Answer after `write`; fsync in groups at most every ``syncInterval``, and before any `sync` append returns.
@@ -26,10 +35,15 @@ public final class AuditLogFile: Service, Sendable {
         case everyRequest = "every-request"
     }
 
+    /// The open segment; closed ones are beside it (``AuditSegments``).
     public let path: String
     public let mode: SyncMode
     public let syncInterval: Duration
-    private let descriptor: Int32
+    /// A segment is closed and a new one opened once it holds this many bytes.
+    public let segmentBytes: Int
+    /// How often appends try the disk again after a failed write.
+    public let retryInterval: Duration
+    private let segments: AuditSegments
 
     private struct Waiter {
         let ticket: UInt64
@@ -46,7 +60,13 @@ public final class AuditLogFile: Service, Sendable {
         var syncedTicket: UInt64 = 0
         var writing = false
         var waiters: [Waiter] = []
-        var failure: String?
+        /// Why the last write or fsync failed, while it lasts; and when.
+        /// Why appends are refused: a failed write (retried), or the open segment changed under us (not retried).
+        var failure: AuditLogError?
+        var failedAt: ContinuousClock.Instant?
+        /// Tickets whose entries were dropped by a failed write, newest last (a few are
+        /// enough: an appender looks at its outcome right after its ticket is written or dropped).
+        var failedTickets: [ClosedRange<UInt64>] = []
         /// The chain head after the queued entries, and after the written ones.
         var pendingHead: AuditHead?
         var writtenHead: AuditHead?
@@ -55,48 +75,72 @@ public final class AuditLogFile: Service, Sendable {
         /// Refusals made while sealed (no audit key yet), chained at the next unseal.
         var sealedBacklog: [AuditEntry] = []
         var sealedBacklogDropped = 0
+        /// The open segment, its size as written by us, and its first entry's sequence.
+        var file: AuditSegmentFile
+        var fileSize: Int
+        var fileFirstSequence: UInt64 = 1
+        /// Readers of closed segments: a segment is not closed under them.
+        var readers = 0
+        var rotating = false
+        var anonymous: AnonymousRefusalLimiter
+
+        func settled(ticket: UInt64, needsSync: Bool) -> Result<Void, AuditLogError>? {
+            for dropped in failedTickets where dropped.contains(ticket) {
+                return .failure(failure ?? .unwritable("the write holding this entry failed"))
+            }
+            if writtenTicket >= ticket && (!needsSync || syncedTicket >= ticket) { return .success(()) }
+            if let failure { return .failure(failure) }
+            return nil
+        }
     }
 
     /// At most this many refusals are held while sealed; beyond it they are counted.
     public static let sealedBacklogLimit = 10_000
 
-    private let state = Mutex(State())
+    private let state: Mutex<State>
 
-    /// Opens (creating with mode 0600) the log at `path`.
-    public init(path: String, mode: SyncMode = .group, syncInterval: Duration = .milliseconds(10)) throws {
-        let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else { throw AuditLogError.unwritable("cannot open \(path): \(String(cString: strerror(errno)))") }
-        self.descriptor = descriptor
+    /// Opens (creating with mode 0600) the open segment at `path`.
+    /// - Parameters:
+    ///   - segmentBytes: the size at which a segment is closed (at least 4 KiB).
+    ///   - anonymousBurst, anonymousPerSecond: how many refusals of callers without identity are written one by one (``AnonymousRefusalLimiter``).
+    public init(
+        path: String, mode: SyncMode = .group, syncInterval: Duration = .milliseconds(10), segmentBytes: Int = 64 << 20,
+        retryInterval: Duration = .milliseconds(500), anonymousBurst: Int = 100, anonymousPerSecond: Int = 20
+    ) throws {
+        let file = try AuditSegmentFile(path: path)
         self.path = path
         self.mode = mode
         self.syncInterval = syncInterval
+        self.segmentBytes = max(segmentBytes, 4096)
+        self.retryInterval = retryInterval
+        self.segments = AuditSegments(path: path)
+        self.state = Mutex(State(file: file, fileSize: file.size ?? 0,
+                                 anonymous: AnonymousRefusalLimiter(burst: anonymousBurst, perSecond: anonymousPerSecond)))
     }
 
-    deinit {
-        close(descriptor)
-    }
-
-    /// Starts accepting entries: the chain continues after the last complete
-    /// line (a partial last line, never acknowledged, is cut off).
-    public func openChain(masterKey: MasterKey) throws {
-        let contents = try readAll()
-        let lines = AuditLogFormat.lines(contents)
-        let complete = lines.last.map { $0.endIndex + 1 } ?? 0
-        if complete < contents.count { guard ftruncate(descriptor, off_t(complete)) == 0 else {
-            throw AuditLogError.unwritable("cannot cut the partial last line: \(String(cString: strerror(errno)))")
-        } }
-        var head = AuditHead.genesis
-        if let last = lines.last {
-            let entry = try AuditLogFormat.entry(last)
-            guard entry.sequence >= 1 else { throw AuditLogError.chainBroken("the last entry has sequence 0") }
-            var probe = AuditChain(masterKey: masterKey, head: AuditHead(sequence: entry.sequence - 1, hash: entry.previousHash))
-            let resealed = probe.seal(entry)
-            guard resealed.mac == entry.mac else { throw AuditLogError.chainBroken("the last entry does not verify under this MasterKey") }
-            head = probe.head
-        }
+    /// Starts accepting entries after checking the log against `checkpoint`,
+    /// the head kept in sealed storage (nil for a log that never stored one):
+    /// the entry it names must still be in the log, unchanged, and every
+    /// entry after it must verify and link. A partial last line (a write cut
+    /// short by a crash, never acknowledged) is cut off first. Throws
+    /// ``AuditLogError/chainBroken(_:)`` otherwise, and the chain stays closed.
+    public func openChain(masterKey: MasterKey, checkpoint: AuditHead?) throws {
+        let contents = AuditSegments.contents(of: path)
+        let complete = AuditLogFormat.lines(contents).last.map { $0.endIndex + 1 } ?? 0
+        // Opened again: the file at `path` may have been replaced while sealed, and entries go where they are read from.
+        let file = try AuditSegmentFile(path: path)
+        if complete < contents.count, let error = file.truncate(to: complete) { throw AuditLogError.unwritable(error) }
+        let head = try AuditLogReader(segments: segments).head(masterKey: masterKey, checkpoint: checkpoint)
+        let firstLine = AuditLogFormat.lines(AuditSegments.contents(of: path)).first
         let backlog = state.withLock { state -> [AuditEntry] in
             state.chain = AuditChain(masterKey: masterKey, head: head)
+            state.file = file
             state.writtenHead = head
+            state.pendingHead = head
+            state.fileSize = complete
+            state.fileFirstSequence = firstLine.flatMap { AuditLogFormat.sequence(of: $0) } ?? head.sequence + 1
+            state.failure = nil
+            state.failedAt = nil
             var backlog = state.sealedBacklog
             if state.sealedBacklogDropped > 0, let last = backlog.last {
                 // Say how many refusals did not fit, in the chain itself.
@@ -132,6 +176,11 @@ public final class AuditLogFile: Service, Sendable {
         }
     }
 
+    /// Why appends are refused right now (a failed write not yet recovered), for `operator status`.
+    public var failure: String? {
+        state.withLock { $0.failure.map { "\($0)" } }
+    }
+
     /// Appends one entry; returns when it is written (and fsynced if `sync`).
     /// Throws, and the operation must be refused, if it cannot be.
     public func append(_ entry: AuditEntry, sync: Bool = false) async throws {
@@ -139,11 +188,35 @@ public final class AuditLogFile: Service, Sendable {
     }
 
     /// Appends entries as one write, in order; returns when all are written.
+    /// Refusals of callers without identity beyond the ``AnonymousRefusalLimiter``'s
+    /// budget are counted instead of written.
     public func append(contentsOf entries: [AuditEntry], sync: Bool = false) async throws {
         guard !entries.isEmpty else { return }
         let needsSync = sync || mode == .everyRequest
+        let now = ContinuousClock.now
         let (ticket, leader) = try state.withLock { state throws(AuditLogError) -> (UInt64, Bool) in
-            if let failure = state.failure { throw .unwritable(failure) }
+            var entries = entries
+            if entries.contains(where: AnonymousRefusalLimiter.applies) {
+                var admitted: [AuditEntry] = []
+                for entry in entries {
+                    if AnonymousRefusalLimiter.applies(to: entry) {
+                        guard state.anonymous.admit(now: now) else { continue }
+                        if let summary = state.anonymous.summary(time: entry.time) { admitted.append(summary) }
+                    }
+                    admitted.append(entry)
+                }
+                entries = admitted
+                if entries.isEmpty { return (0, false) }  // counted, to be written in the next summary
+            }
+            if let failure = state.failure {
+                // A failed write is tried again once per retry interval (refused in between without
+                // touching the disk); a segment changed under the server is never written to again.
+                guard case .unwritable = failure, let failedAt = state.failedAt, now - failedAt >= retryInterval, !state.writing else {
+                    throw failure
+                }
+                state.failure = nil
+                state.failedAt = nil
+            }
             guard var chain = state.chain else {
                 // Sealed: refusals are kept and chained at the next unseal, so they are
                 // audited too; anything else cannot happen while sealed and is refused.
@@ -166,7 +239,7 @@ public final class AuditLogFile: Service, Sendable {
             state.writing = true
             return (state.lastTicket, leader)
         }
-        if ticket == 0 { return }  // held in the sealed backlog
+        if ticket == 0 { return }  // counted, or held in the sealed backlog
         if leader { await flush() }
         // The leader of an unsynced group has usually written its own line by now: answer
         // without a continuation, whose resumption would cost a task switch per request.
@@ -182,27 +255,44 @@ public final class AuditLogFile: Service, Sendable {
         }
     }
 
+    /// Writes the count of anonymous refusals not written one by one, if any.
+    public func flushAnonymousRefusals() async {
+        let summary = state.withLock { state in state.chain == nil ? nil : state.anonymous.summary(time: Date()) }
+        guard let summary else { return }
+        // The summary itself is not limited (it carries a count); a failed write is retried with the next one.
+        if (try? await append(summary)) == nil {
+            state.withLock { $0.anonymous.recount(summary.count ?? 0) }
+        }
+    }
+
     /// How an append with `ticket` ended, or nil while its line still waits to be written (or synced).
     private static func settled(_ state: borrowing State, ticket: UInt64, needsSync: Bool) -> Result<Void, AuditLogError>? {
-        if let failure = state.failure, state.writtenTicket < ticket || (needsSync && state.syncedTicket < ticket) {
-            return .failure(.unwritable(failure))
-        }
-        if state.writtenTicket >= ticket && (!needsSync || state.syncedTicket >= ticket) { return .success(()) }
-        return nil
+        state.settled(ticket: ticket, needsSync: needsSync)
     }
 
     /// Writes everything queued, in batches, until the queue is empty.
     private func flush() async {
         while true {
             var orphans: [CheckedContinuation<Void, any Error>] = []
-            let batch = state.withLock { state -> (bytes: [UInt8], ticket: UInt64, sync: Bool, head: AuditHead?)? in
+            let batch = state.withLock { state -> (bytes: [UInt8], ticket: UInt64, sync: Bool, head: AuditHead?, file: AuditSegmentFile, size: Int)? in
                 guard !state.pending.isEmpty, state.failure == nil else {
                     state.writing = false
-                    if state.failure != nil {
-                        // Nobody will write for them: every waiter learns of the failure now.
+                    if let failure = state.failure {
+                        // Nobody will write for them: every waiter learns of the failure now, and the
+                        // entries queued behind the failed write (chained after it) are dropped with it.
                         orphans = state.waiters.map(\.continuation)
                         state.waiters = []
                         state.pending = []
+                        state.pendingNeedsSync = false
+                        if state.lastTicket > state.writtenTicket {
+                            state.failedTickets.append((state.writtenTicket + 1)...state.lastTicket)
+                            if state.failedTickets.count > 64 { state.failedTickets.removeFirst() }
+                        }
+                        _ = failure
+                        if let written = state.writtenHead {
+                            state.chain?.rewind(to: written)
+                            state.pendingHead = written
+                        }
                     }
                     return nil
                 }
@@ -210,56 +300,144 @@ public final class AuditLogFile: Service, Sendable {
                     state.pending = []
                     state.pendingNeedsSync = false
                 }
-                return (state.pending, state.lastTicket, state.pendingNeedsSync, state.pendingHead)
+                return (state.pending, state.lastTicket, state.pendingNeedsSync, state.pendingHead, state.file, state.fileSize)
             }
             guard let batch else {
-                let failure = state.withLock { $0.failure } ?? "audit log failed"
-                for continuation in orphans { continuation.resume(throwing: AuditLogError.unwritable(failure)) }
+                let failure = state.withLock { $0.failure } ?? .unwritable("audit log failed")
+                for continuation in orphans { continuation.resume(throwing: failure) }
                 return
             }
-            let descriptor = self.descriptor
-            let result: String?
+            let result: AuditLogError?
             if batch.sync {
                 // fsync takes ~100 us: off the cooperative pool.
-                result = await Self.blocking {
-                    if let error = Self.writeAll(descriptor, batch.bytes) { return error }
-                    if fsync(descriptor) != 0 { return "fsync failed: \(String(cString: strerror(errno)))" }
-                    return nil
-                }
+                result = await Self.blocking { Self.write(batch.bytes, to: batch.file, size: batch.size, sync: true) }
             } else {
                 // A write into the page cache takes microseconds: a thread hop would cost more.
-                result = Self.writeAll(descriptor, batch.bytes)
+                result = Self.write(batch.bytes, to: batch.file, size: batch.size, sync: false)
             }
-            let ready = state.withLock { state -> [(CheckedContinuation<Void, any Error>, (any Error)?)] in
+            let (ready, rotate) = state.withLock { state -> ([(CheckedContinuation<Void, any Error>, (any Error)?)], Bool) in
                 if let result {
                     state.failure = result
+                    state.failedAt = .now
                 } else {
                     state.writtenTicket = batch.ticket
                     state.writtenHead = batch.head
+                    state.fileSize += batch.bytes.count
                     if batch.sync { state.syncedTicket = batch.ticket }
                 }
                 var ready: [(CheckedContinuation<Void, any Error>, (any Error)?)] = []
-                state.waiters.removeAll { waiter in
-                    if let failure = state.failure {
-                        ready.append((waiter.continuation, AuditLogError.unwritable(failure)))
-                        return true
+                let waiters = state.waiters
+                state.waiters = []
+                for waiter in waiters {
+                    switch Self.settled(state, ticket: waiter.ticket, needsSync: waiter.needsSync) {
+                    case nil: state.waiters.append(waiter)
+                    case .success: ready.append((waiter.continuation, nil))
+                    case .failure(let error): ready.append((waiter.continuation, error))
                     }
-                    guard state.writtenTicket >= waiter.ticket, !waiter.needsSync || state.syncedTicket >= waiter.ticket else { return false }
-                    ready.append((waiter.continuation, nil))
-                    return true
                 }
-                return ready
+                let rotate = result == nil && state.fileSize >= segmentBytes && state.readers == 0 && !state.rotating
+                if rotate { state.rotating = true }
+                return (ready, rotate)
             }
             // A durable entry (a key-state change) also moves the checkpoint before anyone is answered.
             if batch.sync && result == nil { await checkpointHead() }
             for (continuation, error) in ready {
                 if let error { continuation.resume(throwing: error) } else { continuation.resume() }
             }
+            if rotate { await rotateSegment() }
         }
     }
 
+    /// Writes `bytes` at the end of `file`, whose good length is `size`; a
+    /// write cut short (a full disk) is cut back off, so the file never holds
+    /// half an entry that a later write would follow. Nil, or why it failed.
+    ///
+    /// The segment must be exactly as this server left it: a file cut,
+    /// regrown or replaced while the server runs (the attack of cutting the
+    /// log and letting requests refill it) is refused as a broken chain, and
+    /// the log takes no more entries. Only a write of ours that failed half
+    /// way and could not be cut back at once is cut back here.
+    private static func write(_ bytes: [UInt8], to file: AuditSegmentFile, size: Int, sync: Bool) -> AuditLogError? {
+        guard let actual = file.size else { return .unwritable("cannot read the audit log's size: \(String(cString: strerror(errno)))") }
+        if actual != size {
+            guard actual > size, file.hasUncutWrite else {
+                return .chainBroken("the open segment is \(actual) bytes where this server wrote \(size): it was changed by someone else")
+            }
+            if let error = file.truncate(to: size) { return .unwritable(error) }
+            file.hasUncutWrite = false
+        }
+        if let error = file.append(bytes) {
+            if file.truncate(to: size) != nil { file.hasUncutWrite = true }
+            return .unwritable(error)
+        }
+        if sync, let error = file.sync() { return .unwritable(error) }
+        return nil
+    }
+
+    /// Closes the open segment under its first sequence's name and opens a
+    /// new one. Runs only while this flush is the writer and nobody reads.
+    private func rotateSegment() async {
+        let (file, first, next) = state.withLock { ($0.file, $0.fileFirstSequence, ($0.writtenHead?.sequence ?? 0) + 1) }
+        let path = path
+        let closed = segments.closedPath(firstSequence: first)
+        let opened = await Self.blocking { () -> Result<AuditSegmentFile, AuditLogError> in
+            // Durable before it is renamed: a closed segment is never written again.
+            if let error = file.sync() { return .failure(.unwritable(error)) }
+            guard rename(path, closed) == 0 else { return .failure(.unwritable("cannot close segment: \(String(cString: strerror(errno)))")) }
+            let directory = open((path as NSString).deletingLastPathComponent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            if directory >= 0 {
+                _ = fsync(directory)
+                close(directory)
+            }
+            do throws(AuditLogError) {
+                return .success(try AuditSegmentFile(path: path))
+            } catch {
+                // Put the segment back: it stays the open one, and the next rotation tries again.
+                _ = rename(closed, path)
+                return .failure(error)
+            }
+        }
+        state.withLock { state in
+            state.rotating = false
+            switch opened {
+            case .success(let file):
+                state.file = file
+                state.fileSize = 0
+                state.fileFirstSequence = next
+            case .failure:
+                // The old segment stays open: nothing is lost, and the next rotation tries again.
+                break
+            }
+        }
+    }
+
+    /// Runs `body` on a thread-pool thread (segments are read whole, up to
+    /// ``segmentBytes`` each) with the segments as they are: none is closed while it reads.
+    func withStableSegments<Result: Sendable>(_ body: @escaping @Sendable (AuditLogReader) -> Result) async -> Result {
+        while !state.withLock({ state in
+            guard !state.rotating else { return false }
+            state.readers += 1
+            return true
+        }) {
+            try? await Task.sleep(for: .milliseconds(1))
+        }
+        defer { state.withLock { $0.readers -= 1 } }
+        let reader = AuditLogReader(segments: segments)
+        return await Self.blocking { body(reader) }
+    }
+
+    /// Entries from `sequence` on, at most `limit`, reading only the segments that hold them.
+    public func entries(from sequence: UInt64, limit: Int) async -> [AuditEntry] {
+        await withStableSegments { $0.page(from: sequence, limit: limit) }
+    }
+
+    /// Verifies every segment of the log, and that it reaches `checkpoint` unchanged.
+    public func verify(masterKey: MasterKey, checkpoint: AuditHead?) async -> AuditLogVerification {
+        await withStableSegments { $0.verify(masterKey: masterKey, checkpoint: checkpoint) }
+    }
+
     /// Where the checkpoint goes: the server stores it in sealed storage, so
-    /// entries cut off the end of the log are noticed by ``AuditVerifier``.
+    /// entries cut off the end of the log are noticed at unseal and by verify.
     public func setCheckpoint(stored: AuditHead?, _ store: (@Sendable (AuditHead) async throws -> Void)?) {
         state.withLock { state in
             state.checkpoint = store
@@ -289,90 +467,53 @@ public final class AuditLogFile: Service, Sendable {
 
     /// fsyncs what was written but not yet synced.
     public func syncNow() async {
-        let target = state.withLock { $0.writtenTicket > $0.syncedTicket && $0.failure == nil ? $0.writtenTicket : nil }
-        guard let target else { return }
-        let descriptor = self.descriptor
-        let failed = await Self.blocking { fsync(descriptor) != 0 }
+        let target = state.withLock { $0.writtenTicket > $0.syncedTicket && $0.failure == nil ? ($0.writtenTicket, $0.file) : nil }
+
+        guard let (ticket, file) = target else { return }
+        let error = await Self.blocking { file.sync() }
         let orphans = state.withLock { state -> [CheckedContinuation<Void, any Error>] in
-            guard failed else {
-                state.syncedTicket = max(state.syncedTicket, target)
+            guard let error else {
+                state.syncedTicket = max(state.syncedTicket, ticket)
                 return []
             }
-            state.failure = "fsync failed"
+            state.failure = .unwritable(error)
+            state.failedAt = .now
             // Only waiters nobody is writing for; a running flush fails its own.
             guard !state.writing else { return [] }
             defer { state.waiters = [] }
             return state.waiters.map(\.continuation)
         }
-        for continuation in orphans { continuation.resume(throwing: AuditLogError.unwritable("fsync failed")) }
+        for continuation in orphans { continuation.resume(throwing: AuditLogError.unwritable(error ?? "fsync failed")) }
     }
 
     /// The periodic fsync, run by the service group; a last fsync on shutdown.
+    /// Once a second it also moves the checkpoint and writes the count of
+    /// anonymous refusals that were not written one by one.
     public func run() async throws {
         var lastCheckpoint = ContinuousClock.now
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             try? await Task.sleep(for: syncInterval)
             await syncNow()
             if ContinuousClock.now - lastCheckpoint >= .seconds(1) {
+                await flushAnonymousRefusals()
                 await checkpointHead()
                 lastCheckpoint = ContinuousClock.now
             }
         }
+        await flushAnonymousRefusals()
         await syncNow()
         await checkpointHead()
     }
 
-    /// The whole log as stored.
+    /// The open segment as stored (tests and tools; readers use ``entries(from:limit:)``).
     public func readAll() throws -> [UInt8] {
-        // Only a regular file has a log to read (a device such as /dev/full does not).
-        guard (try? FileManager.default.attributesOfItem(atPath: path)[.type] as? FileAttributeType) == .typeRegular,
-            let data = FileManager.default.contents(atPath: path)
-        else { return [] }
-        return Array(data)
-    }
-
-    private static func writeAll(_ descriptor: Int32, _ bytes: [UInt8]) -> String? {
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeBytes { buffer in
-                write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)  // safe: non-empty, offset < count
-            }
-            if written < 0 {
-                if errno == EINTR { continue }
-                return "write failed: \(String(cString: strerror(errno)))"
-            }
-            offset += written
-        }
-        return nil
+        AuditSegments.contents(of: path)
     }
 
     /// Runs blocking file I/O off the cooperative pool.
     private static func blocking<Result: Sendable>(_ body: @escaping @Sendable () -> Result) async -> Result {
         await withCheckedContinuation { continuation in
             NIOThreadPool.singleton.submit { _ in continuation.resume(returning: body()) }
-        }
-    }
-}
-
-/// Why the audit log refused an entry. Any of these refuses the operation.
-public enum AuditLogError: OpenKCMError, Equatable {
-    case sealed
-    case unwritable(String)
-    case chainBroken(String)
-
-    public var code: String {
-        switch self {
-        case .sealed: "audit.sealed"
-        case .unwritable: "audit.unwritable"
-        case .chainBroken: "audit.chain_broken"
-        }
-    }
-
-    public var description: String {
-        switch self {
-        case .sealed: "the audit log is closed while the server is sealed"
-        case .unwritable(let reason): "the audit log cannot be written (\(reason)); operations are refused"
-        case .chainBroken(let reason): "the audit log's chain is broken: \(reason)"
         }
     }
 }

@@ -25,6 +25,8 @@ public final class ServerCore: Sendable {
     public let configuredSeal: (any Keystore)?
     /// Why the last auto-unseal failed (cleared when one succeeds), for `seal-status`.
     private let autoUnsealFailure = Mutex<String?>(nil)
+    /// Why the last unseal was refused by the audit log's check, for `seal-status`.
+    private let auditRefusal = Mutex<String?>(nil)
     /// An operator sealed this server: keystore seals stay sealed until a restart or an explicit unseal.
     private let sealedByOperator = Atomic<Bool>(false)
 
@@ -87,6 +89,7 @@ public final class ServerCore: Sendable {
             }
         }
         if status.sealed { status.autoUnsealError = autoUnsealFailure.withLock { $0 } }
+        status.auditError = status.sealed ? auditRefusal.withLock { $0 } : auditLog.failure
         return status
     }
 
@@ -248,11 +251,23 @@ public final class ServerCore: Sendable {
     public static let auditCheckpointKey = "audit/checkpoint"
 
     private func openUnsealed(_ configuration: SealConfiguration, masterKey: MasterKey) async throws -> Unsealed {
-        try auditLog.openChain(masterKey: masterKey)
         barrier.unseal(with: masterKey)
         let barrier = self.barrier
-        // The stored checkpoint never moves back, even if the log was cut while the server was down.
-        let stored = try await barrier.get(Self.auditCheckpointKey).flatMap { try? JSONDecoder().decode(AuditHead.self, from: $0) }
+        // The checkpoint, sealed outside the log, says how far the log reached: a log cut short,
+        // regrown after a cut or replaced does not reach it unchanged, and the server stays sealed.
+        let stored: AuditHead?
+        do {
+            stored = try await barrier.get(Self.auditCheckpointKey).map { try JSONDecoder().decode(AuditHead.self, from: $0) }
+        } catch let error as DecodingError {
+            throw AuditLogError.chainBroken("the sealed checkpoint is unreadable (\(error))")
+        }
+        do {
+            try auditLog.openChain(masterKey: masterKey, checkpoint: stored)
+            auditRefusal.withLock { $0 = nil }
+        } catch {
+            auditRefusal.withLock { $0 = "\(error)" }
+            throw error
+        }
         auditLog.setCheckpoint(stored: stored) { head in
             try await barrier.put(Self.auditCheckpointKey, value: JSONEncoder().encode(head))
         }
@@ -279,4 +294,8 @@ public struct SealStatus: Sendable, Hashable, Codable {
     /// While sealed: why the last auto-unseal failed (a keystore refused, is
     /// disabled or unreachable, or fewer than the threshold of shard keystores answered).
     public var autoUnsealError: String? = nil
+    /// Why the audit log refuses: while sealed, why the last unseal found the
+    /// log broken against its checkpoint (the server does not unseal over it);
+    /// while unsealed, a write failure that refuses operations until it passes.
+    public var auditError: String? = nil
 }

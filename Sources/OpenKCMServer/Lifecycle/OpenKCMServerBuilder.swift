@@ -52,7 +52,7 @@ public struct OpenKCMServerBuilder {
         let renewal = TransitTokenRenewal(logger: logger)
         let connections = try KeystoreProviders.register(configuration.keystores, into: keystores)
         renewal.watch(connections.transitClients)
-        let auditLog = try AuditLogFile(path: auditPath, mode: configuration.auditSync)
+        let auditLog = try AuditLogFile(path: auditPath, mode: configuration.auditSync, segmentBytes: configuration.auditSegmentBytes)
         let seal = try configuration.seal.map { try SealKeystoreLoader.keystore($0, registry: keystores) }
         let core = try await ServerCore(
             backend: storage, keystores: keystores, auditLog: auditLog, configuredSeal: configuration.dev ? nil : seal,
@@ -83,7 +83,13 @@ public struct OpenKCMServerBuilder {
             services.append(KeystoreReload(configurationFile: file, registry: keystores, connections: connections, renewal: renewal,
                                            autoUnseal: autoUnseal, logger: logger))
         }
-        var server = HTTPServerBuilder.http1()
+        // Requests the HTTP parser refuses get a problem+json 400 and an audit entry, as every other refusal does.
+        let http1 = HTTP1Channel.Configuration(additionalChannelHandlers: [
+            MalformedRequestHandler { correlationID, problem in
+                Task { await operations.auditUnscoped("http.malformed", caller: Caller(identity: nil, correlationID: correlationID), error: problem) }
+            }
+        ])
+        var server = HTTPServerBuilder.http1(configuration: http1)
         if let tls = configuration.tls {
             // Read now: a bad file stops the server at start, not at the first client.
             let chain = try NIOSSLCertificate.fromPEMFile(tls.certificateFile)
@@ -95,7 +101,7 @@ public struct OpenKCMServerBuilder {
             settings.cipherSuites = "ECDHE+AESGCM:ECDHE+CHACHA20"
             // Built once here so that a key that does not match the certificate stops the server now.
             _ = try NIOSSLContext(configuration: settings)
-            server = try .tls(.http1(), tlsConfiguration: settings)
+            server = try .tls(.http1(configuration: http1), tlsConfiguration: settings)
         }
         let application = Application(
             router: buildRouter(operations: operations),

@@ -7,6 +7,9 @@ public struct ServerConfiguration: Sendable {
     /// Throwaway in-memory store, auto-initialised and unsealed with a dev seal.
     public var dev: Bool
     public var auditSync: AuditLogFile.SyncMode
+    /// The audit log's segment size: a segment is closed (renamed
+    /// `audit.log.<first sequence>`) and a new one opened past it (default 64 MiB).
+    public var auditSegmentBytes: Int = 64 << 20
     /// Auto-unseal: the keystore that wraps the MasterKey, as `provider:key`:
     /// a `[keystores.<provider>]` connection and a key there, or the dev-grade
     /// `software:<key file>` (32 bytes, created with mode 0600 if missing).

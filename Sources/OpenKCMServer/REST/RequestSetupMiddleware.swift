@@ -55,10 +55,22 @@ public struct RequestSetupMiddleware: RouterMiddleware {
             }
             // Refusals no operation audited (routing, body, ids, token) are audited here.
             if !context.caller.audited.isSet {
-                await operations.auditUnscoped("\(request.method) \(request.uri.path)", caller: context.caller, error: tokenError ?? error)
+                await operations.auditUnscoped("\(request.method) \(Self.auditedPath(request.uri.path))", caller: context.caller, error: tokenError ?? error)
             }
             return problem.response(correlationID: context.caller.correlationID)
         }
+    }
+
+    /// The path as the audit entry names it: at most 256 bytes (cut at a
+    /// character boundary), so a caller cannot grow the log by its URL length.
+    static func auditedPath(_ path: String) -> String {
+        guard path.utf8.count > 256 else { return path }
+        var cut = ""
+        for character in path {
+            guard cut.utf8.count + character.utf8.count <= 256 else { break }
+            cut.append(character)
+        }
+        return cut + "..."
     }
 
     /// A caller's id if it is short and plain; otherwise a fresh one.

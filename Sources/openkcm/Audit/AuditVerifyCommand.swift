@@ -15,7 +15,7 @@ struct AuditVerifyCommand: AsyncParsableCommand {
             api.show(answer) {
                 intact
                     ? Table.pairs([("intact", true), ("entries", answer["entries"]), ("head", answer["headSequence"])])
-                    : Table.pairs([("intact", false), ("first bad line", answer["firstBadLine"]),
+                    : Table.pairs([("intact", false), ("segment", answer["firstBadSegment"]), ("first bad line", answer["firstBadLine"]),
                                    ("claimed sequence", answer["firstBadSequence"]), ("reason", answer["reason"])])
             }
             if !intact { throw ExitCode(2) }

@@ -27,6 +27,7 @@ enum SealStatusTable {
         Table.pairs([
             ("initialized", status["initialized"]), ("sealed", status["sealed"]), ("seal", status["kind"]),
             ("threshold", status["threshold"]), ("shares", status["shares"]), ("progress", status["progress"]),
-        ] + (status["autoUnsealError"].map { [("auto-unseal error", $0)] } ?? []))
+        ] + (status["autoUnsealError"].map { [("auto-unseal error", $0)] } ?? [])
+          + (status["auditError"].map { [("audit error", $0)] } ?? []))
     }
 }

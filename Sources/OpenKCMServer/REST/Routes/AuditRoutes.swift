@@ -12,12 +12,14 @@ struct AuditRoutes {
             return try JSONBody.response(["entries": try await operations.readAudit(from: from, limit: limit, caller: context.caller)])
         }
         router.post("/v1/audit/verify") { _, context in
-            switch try await operations.verifyAudit(caller: context.caller) {
+            let verification = try await operations.verifyAudit(caller: context.caller)
+            switch verification.result {
             case .intact(let entries, let head):
                 return try JSONBody.response(VerifyResponse(intact: true, entries: entries, headSequence: head.sequence, headHash: head.hash))
             case .broken(let position, let sequence, let reason):
                 return try JSONBody.response(VerifyResponse(
-                    intact: false, firstBadLine: position, firstBadSequence: sequence, reason: reason.description))
+                    intact: false, firstBadSegment: verification.segment, firstBadLine: position, firstBadSequence: sequence,
+                    reason: reason.description))
             }
         }
     }
@@ -28,6 +30,8 @@ struct VerifyResponse: Encodable {
     var entries: UInt64?
     var headSequence: UInt64?
     var headHash: String?
+    /// The segment file the first bad entry is in; `firstBadLine` counts lines within it.
+    var firstBadSegment: String?
     var firstBadLine: Int?
     var firstBadSequence: UInt64?
     var reason: String?
