@@ -251,6 +251,9 @@ public final class ServerCore: Sendable {
         try auditLog.openChain(masterKey: masterKey)
         barrier.unseal(with: masterKey)
         let barrier = self.barrier
+        // The store root is checked (or, for a store from before record versions, built) now,
+        // so a store whose index was deleted or tampered with stays sealed with the reason.
+        try await barrier.openIndex()
         // The stored checkpoint never moves back, even if the log was cut while the server was down.
         let stored = try await barrier.get(Self.auditCheckpointKey).flatMap { try? JSONDecoder().decode(AuditHead.self, from: $0) }
         auditLog.setCheckpoint(stored: stored) { head in
