@@ -30,9 +30,18 @@ import OpenKCMCore
 
     @Test func bucketsSpreadAndStayInRange() {
         let buckets = Set((0..<2000).map { StorageScope.bucket(of: "kmip/objects/acme/payments/\($0)") })
-        #expect(buckets.allSatisfy { (0..<StorageScope.bucketCount).contains($0) })
-        #expect(buckets.count == StorageScope.bucketCount)
-        #expect(StorageScope.bucket(of: "tenants/acme") == StorageScope.bucket(of: "tenants/acme"))
+        #expect(buckets.allSatisfy { (1..<StorageScope.bucketCount).contains($0) })
+        #expect(buckets.count == StorageScope.bucketCount - 1)
+        // A tenant's head records share bucket 0, so listing tenants reads one bucket per tenant.
+        #expect(StorageScope.bucket(of: "tenants/acme") == 0)
+        #expect(StorageScope.bucket(of: "services/acme/payments") == 0)
+        #expect(StorageScope.bucket(0, mayHold: "tenants/"))
+        #expect(!StorageScope.bucket(5, mayHold: "tenants/"))
+        #expect(StorageScope.bucket(0, mayHold: "services/acme/"))
+        #expect(!StorageScope.bucket(0, mayHold: "destroyed-l4/acme/payments/"))
+        #expect(StorageScope.bucket(5, mayHold: "destroyed-l4/acme/payments/"))
+        #expect(StorageScope.bucket(0, mayHold: "") && StorageScope.bucket(5, mayHold: ""))
+        #expect(StorageScope.bucket(0, mayHold: "t") && StorageScope.bucket(5, mayHold: "t"))
     }
 
     @Test func listsReadOnlyTheScopesThatMayHoldThePrefix() {

@@ -118,6 +118,7 @@ public final class SealedStorage: Sendable {
                 guard scope.mayHold(prefix: prefix) else { continue }
                 for bucketName in try await self.loadScopeRoot(scope, into: &loaded, barrierKey).versions.keys {
                     guard let bucket = Int(bucketName) else { throw BarrierError.recordCorrupted(key: scope.rootKey) }
+                    guard StorageScope.bucket(bucket, mayHold: prefix) else { continue }
                     let versions = try await self.loadBucket(bucket, in: scope, into: &loaded, barrierKey)
                     for path in versions.versions.keys where path.hasPrefix(prefix) { indexed.insert(path) }
                 }

@@ -43,10 +43,25 @@ package struct StorageScope: Hashable, Sendable, Comparable, CustomStringConvert
     /// Where one bucket (each indexed path's version) is stored.
     package func bucketKey(_ bucket: Int) -> String { "barrier/buckets/\(name)/\(bucket)" }
 
-    /// The bucket of `path` inside its scope: the first byte of SHA-256(path), mod 64.
+    /// The bucket of `path` inside its scope. A tenant's few head records
+    /// (`tenants/<t>`, `services/<t>/...`) share bucket 0, so listing tenants or
+    /// services reads one bucket per tenant, not its KMIP objects and revoked
+    /// L4s; every other path goes to bucket 1 + (first byte of SHA-256(path) mod 63).
     package static func bucket(of path: String) -> Int {
-        Int(SHA256.hash(data: Array(path.utf8)).withUnsafeBytes { $0[0] }) % bucketCount
+        if isHead(path) { return 0 }
+        return 1 + Int(SHA256.hash(data: Array(path.utf8)).withUnsafeBytes { $0[0] }) % (bucketCount - 1)
     }
+
+    /// Whether bucket `bucket` may hold a path that starts with `prefix`.
+    package static func bucket(_ bucket: Int, mayHold prefix: String) -> Bool {
+        // A prefix that only head paths can have (or only other paths) rules out the other buckets.
+        if isHead(prefix) { return bucket == 0 }
+        if headPrefixes.contains(where: { $0.hasPrefix(prefix) }) { return true }
+        return bucket != 0
+    }
+
+    private static let headPrefixes = ["tenants/", "services/"]
+    private static func isHead(_ path: String) -> Bool { headPrefixes.contains { path.hasPrefix($0) } }
 
     // MARK: Paths to scopes
 
