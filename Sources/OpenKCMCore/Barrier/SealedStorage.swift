@@ -139,6 +139,8 @@ public final class SealedStorage: Sendable {
     /// they change, in one atomic write.
     public func write(_ mutations: [StorageMutation]) async throws {
         let barrierKey = try currentKey()
+        // Nothing to write: no new generation (callers batch changes and may find none).
+        if mutations.isEmpty { return }
         var scopes: [StorageScope] = []
         scopes.reserveCapacity(mutations.count)
         for mutation in mutations {
