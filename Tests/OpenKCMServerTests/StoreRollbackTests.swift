@@ -3,7 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import KMIP
 import KMIPEngine
-import OpenKCMCore
+@testable import OpenKCMCore
 import OpenKCMPKI
 @testable import OpenKCMServer
 import OpenKCMSQLite
@@ -256,5 +256,51 @@ import Testing
             #expect(get.payload?[.symmetricKey] == nil)
         }
         try await node.stop()
+    }
+
+    @Test func aStoreFromBeforeRecordVersionsIsIndexedAtItsFirstUnseal() async throws {
+        let node = try Node()
+        defer { node.cleanUp() }
+        try await node.initialize()
+        let app = node.appToken
+        let key = try await node.rest().test(.router) { client async throws in
+            try await client.call(.post, "/v1/tenants/acme/services/payments/datakey", token: app, json: ["context": Self.context])
+        }
+        let masterKey = try node.core!.unsealed().masterKey
+        try await node.stop()
+
+        // Every record as the barrier wrote it before versions (the bare envelope, bound to its path), and no index.
+        let storage = try await SQLiteStorage.open(path: node.database)
+        let barrier = SealedStorage(backend: storage)
+        barrier.unseal(with: masterKey)
+        var records: [String: Data] = [:]
+        for path in try await barrier.list(prefix: "") { records[path] = try #require(try await barrier.get(path)) }
+        try await storage.close()
+        #expect(records.keys.contains("tenants/acme") && records.keys.contains("identities/\(node.appID)"))
+        _ = try node.sql("DELETE FROM records WHERE substr(key, 1, 8) = 'barrier/'")
+        for (path, value) in records {
+            let hex = try Self.legacyRecord(value, at: path, masterKey: masterKey).map { String(format: "%02x", $0) }.joined()
+            _ = try node.sql("UPDATE records SET value = X'\(hex)' WHERE key = '\(path)'")
+        }
+        #expect(try node.rows("tenants/acme")["tenants/acme"]?.hasPrefix("4F4B") == true)
+
+        // The first unseal indexes it as it is and rewrites every record at version 1; the old key still opens.
+        try await node.start()
+        #expect(try node.rows("tenants/acme")["tenants/acme"]?.hasPrefix("0000000000000001") == true)
+        #expect(try node.rows("barrier/root").count == 1)
+        try await node.rest().test(.router) { client async throws in
+            let opened = try await client.call(.post, "/v1/tenants/acme/services/payments/unwrap", token: app,
+                                               json: ["wrapped": key.string("wrapped"), "context": Self.context])
+            #expect(opened.status == 200 && opened.string("plaintext") == key.string("plaintext"), "\(opened.json)")
+        }
+        try await node.stop()
+    }
+
+    /// A record as the barrier wrote it before records carried versions.
+    static func legacyRecord(_ value: Data, at path: String, masterKey: MasterKey) throws -> Data {
+        let key = BarrierKey(masterKey: masterKey)
+        let header = EnvelopeHeader(layer: .barrierRecord, keyID: key.id, keyVersion: BarrierKey.term)
+        let binding = EnvelopeBinding(context: EncryptionContext(trustedPairs: [(key: "path", value: path)]))
+        return Data(try EnvelopeCipher.seal(value, header: header, binding: binding, key: key.key))
     }
 }
