@@ -8,6 +8,7 @@ import OpenKCMPKI
 @testable import OpenKCMServer
 import OpenKCMSQLite
 import OpenKCMTestSupport
+import Synchronization
 import Testing
 
 /// The threat of issue 17: an operator who can write the SQLite file but has
@@ -42,8 +43,8 @@ import Testing
         @discardableResult
         func start() async throws -> ServerCore {
             let storage = try await SQLiteStorage.open(path: database)
-            let core = try await ServerCore(backend: storage, keystores: harness.keystores, auditLog: AuditLogFile(path: harness.auditPath, mode: .group))
             self.storage = storage
+            let core = try await ServerCore(backend: storage, keystores: harness.keystores, auditLog: AuditLogFile(path: harness.auditPath, mode: .group))
             self.core = core
             if !shares.isEmpty { for share in shares { _ = try await core.submitShare(share) } }
             return core
@@ -95,7 +96,17 @@ import Testing
             for key in keys { _ = try sql("DELETE FROM records WHERE key = '\(key)'") }
         }
 
-        func cleanUp() { harness.cleanUp() }
+        /// After a failed test the store may still be open: SQLite-NIO asserts on a connection
+        /// released unclosed, so it is closed here and kept alive until then.
+        func cleanUp() {
+            if let storage {
+                Self.unclosed.withLock { $0.append(storage) }
+                Task { try? await storage.close() }
+            }
+            harness.cleanUp()
+        }
+
+        static let unclosed = Mutex<[SQLiteStorage]>([])
     }
 
     static let context = ["order": "42"]
@@ -283,6 +294,11 @@ import Testing
             _ = try node.sql("UPDATE records SET value = X'\(hex)' WHERE key = '\(path)'")
         }
         #expect(try node.rows("tenants/acme")["tenants/acme"]?.hasPrefix("4F4B") == true)
+        // A server from before versions never wrote the store generation into its audit log either.
+        let log = try String(contentsOfFile: node.harness.auditPath, encoding: .utf8).split(separator: "\n")
+        let legacyLog = log.filter { !$0.contains(#""operation":"barrier."#) }
+        #expect(legacyLog.count == log.count - 1)
+        try (legacyLog.joined(separator: "\n") + "\n").write(toFile: node.harness.auditPath, atomically: false, encoding: .utf8)
 
         // The first unseal indexes it as it is and rewrites every record at version 1; the old key still opens.
         try await node.start()
@@ -292,6 +308,56 @@ import Testing
             let opened = try await client.call(.post, "/v1/tenants/acme/services/payments/unwrap", token: app,
                                                json: ["wrapped": key.string("wrapped"), "context": Self.context])
             #expect(opened.status == 200 && opened.string("plaintext") == key.string("plaintext"), "\(opened.json)")
+        }
+        try await node.stop()
+    }
+
+    @Test func aWholeStorePutBackFromABackupIsRefusedByTheAuditLog() async throws {
+        let node = try Node()
+        defer { node.cleanUp() }
+        try await node.initialize()
+        try await node.stop()
+        // A consistent copy of the whole data directory, the audit log with it.
+        let files = FileManager.default
+        let data = node.harness.directory
+        let backup = data.appendingPathComponent("backup")
+        try files.createDirectory(at: backup, withIntermediateDirectories: true)
+        let names = ["openkcm.sqlite", "openkcm.sqlite-wal", "openkcm.sqlite-shm", "audit.log"]
+        for name in names where files.fileExists(atPath: data.appendingPathComponent(name).path) {
+            try files.copyItem(at: data.appendingPathComponent(name), to: backup.appendingPathComponent(name))
+        }
+        func restore(_ names: [String]) throws {
+            for name in names {
+                try? files.removeItem(at: data.appendingPathComponent(name))
+                if files.fileExists(atPath: backup.appendingPathComponent(name).path) {
+                    try files.copyItem(at: backup.appendingPathComponent(name), to: data.appendingPathComponent(name))
+                }
+            }
+        }
+
+        // After the backup: the identity is revoked, and the server sealed and stopped.
+        try await node.start()
+        try await node.core!.unsealed().identities.revoke(node.appID)
+        try await node.stop()
+
+        // The store alone put back: every row consistent, but older than the audit log recorded.
+        try restore(Array(names.dropLast()))
+        let refused = await #expect(throws: BarrierError.self) { try await node.start() }
+        if case .storeRolledBack(let generation, let audited)? = refused {
+            #expect(generation < audited)
+        } else {
+            Issue.record("expected storeRolledBack, got \(String(describing: refused))")
+        }
+        #expect(node.core!.status.sealed)
+        try await node.stop()
+
+        // The whole backup, audit log included (a restore on purpose): it unseals, and is what it was.
+        try restore(names)
+        try await node.start()
+        let app = node.appToken
+        try await node.rest().test(.router) { client async throws in
+            let answer = try await client.call(.post, "/v1/tenants/acme/services/payments/datakey", token: app, json: ["context": Self.context])
+            #expect(answer.status == 200, "\(answer.json)")
         }
         try await node.stop()
     }

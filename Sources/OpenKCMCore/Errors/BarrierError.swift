@@ -18,6 +18,9 @@ public enum BarrierError: OpenKCMError, Equatable {
     case recordUnexpected(key: String)
     /// The path is the barrier's own (its index); callers cannot use it.
     case reservedKey(key: String)
+    /// The whole store is older than the audit log says it was: a backup was
+    /// put back. Its index is consistent, so only the log outside it shows this.
+    case storeRolledBack(generation: UInt64, audited: UInt64)
 
     public var code: String {
         switch self {
@@ -28,6 +31,7 @@ public enum BarrierError: OpenKCMError, Equatable {
         case .recordMissing: "barrier.record_missing"
         case .recordUnexpected: "barrier.record_unexpected"
         case .reservedKey: "barrier.reserved_key"
+        case .storeRolledBack: "barrier.store_rolled_back"
         }
     }
 
@@ -41,6 +45,8 @@ public enum BarrierError: OpenKCMError, Equatable {
         case .recordMissing(let key): "stored record '\(key)' is in the sealed index but missing from the store: it was deleted outside the server"
         case .recordUnexpected(let key): "stored record '\(key)' is not in the sealed index: it was put back outside the server"
         case .reservedKey(let key): "storage key '\(key)' is reserved for the barrier's index"
+        case .storeRolledBack(let generation, let audited):
+            "the store is at generation \(generation) but the audit log recorded \(audited): an older copy of the whole store was put back"
         }
     }
 }

@@ -53,6 +53,8 @@ public final class AuditLogFile: Service, Sendable {
         var checkpointedHead: AuditHead?
         var checkpoint: (@Sendable (AuditHead) async throws -> Void)?
         /// Refusals made while sealed (no audit key yet), chained at the next unseal.
+        /// The store generation the log last recorded, see ``loggedStoreGeneration``.
+        var loggedStoreGeneration: UInt64?
         var sealedBacklog: [AuditEntry] = []
         var sealedBacklogDropped = 0
     }
@@ -85,6 +87,7 @@ public final class AuditLogFile: Service, Sendable {
         if complete < contents.count { guard ftruncate(descriptor, off_t(complete)) == 0 else {
             throw AuditLogError.unwritable("cannot cut the partial last line: \(String(cString: strerror(errno)))")
         } }
+        let logged = try Self.lastStoreGeneration(in: lines, masterKey: masterKey)
         var head = AuditHead.genesis
         if let last = lines.last {
             let entry = try AuditLogFormat.entry(last)
@@ -97,6 +100,7 @@ public final class AuditLogFile: Service, Sendable {
         let backlog = state.withLock { state -> [AuditEntry] in
             state.chain = AuditChain(masterKey: masterKey, head: head)
             state.writtenHead = head
+            state.loggedStoreGeneration = logged
             var backlog = state.sealedBacklog
             if state.sealedBacklogDropped > 0, let last = backlog.last {
                 // Say how many refusals did not fit, in the chain itself.
@@ -110,6 +114,41 @@ public final class AuditLogFile: Service, Sendable {
             return backlog
         }
         if !backlog.isEmpty { pendingBacklog.withLock { $0 = backlog } }
+    }
+
+    /// The operations whose entries record the store generation in their `count`:
+    /// the server writes one at every unseal and every seal.
+    public static let storeGenerationOperations: Set<String> = ["barrier.open", "barrier.seal"]
+
+    /// The store generation the log recorded last (read by ``openChain(masterKey:)``,
+    /// its MAC checked). The store is outside the log: a store older than this
+    /// was rolled back as a whole, which its own index cannot see.
+    public var loggedStoreGeneration: UInt64? { state.withLock { $0.loggedStoreGeneration } }
+
+    /// The newest store generation entry, searched from the end; lines that
+    /// cannot hold one are skipped without parsing.
+    private static func lastStoreGeneration(in lines: [ArraySlice<UInt8>], masterKey: MasterKey) throws -> UInt64? {
+        let marker = Array("\"barrier.".utf8)
+        for line in lines.reversed() where contains(line, marker) {
+            guard let entry = try? AuditLogFormat.entry(line), storeGenerationOperations.contains(entry.operation),
+                  let generation = entry.count, entry.sequence >= 1 else { continue }
+            var probe = AuditChain(masterKey: masterKey, head: AuditHead(sequence: entry.sequence - 1, hash: entry.previousHash))
+            guard probe.seal(entry).mac == entry.mac else {
+                throw AuditLogError.chainBroken("entry \(entry.sequence) (the store generation) does not verify under this MasterKey")
+            }
+            return generation
+        }
+        return nil
+    }
+
+    private static func contains(_ line: ArraySlice<UInt8>, _ marker: [UInt8]) -> Bool {
+        guard line.count >= marker.count else { return false }
+        var index = line.startIndex
+        while index <= line.endIndex - marker.count {
+            if line[index] == marker[0], line[index..<(index + marker.count)].elementsEqual(marker) { return true }
+            index += 1
+        }
+        return false
     }
 
     /// Refusals from the sealed period, written by ``flushSealedBacklog()`` once unsealed.

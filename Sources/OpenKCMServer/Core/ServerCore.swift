@@ -214,6 +214,9 @@ public final class ServerCore: Sendable {
         guard let configuration else { return }  // another caller is unsealing, or did
         do {
             _ = try await openUnsealed(configuration, masterKey: masterKey)
+            // The generation the store is at, for the check at the next unseal (a new store has none to
+            // record). Best effort: a log that cannot be written refuses every operation anyway.
+            if let generation = try? await barrier.openIndex() { try? await recordStoreGeneration("barrier.open", generation) }
         } catch {
             closeStores()
             phase.withLock { $0 = .sealed(configuration, Unsealer(configuration: configuration)) }
@@ -230,6 +233,8 @@ public final class ServerCore: Sendable {
     /// unwrapped key and the audit key.
     public func seal() async {
         await auditLog.checkpointHead()
+        // The generation the store reached, so a backup older than it is refused at the next unseal.
+        if let generation = try? await barrier.openIndex() { try? await recordStoreGeneration("barrier.seal", generation) }
         sealedByOperator.store(true, ordering: .relaxed)
         sealNow()
     }
@@ -244,6 +249,14 @@ public final class ServerCore: Sendable {
         }
     }
 
+    /// Writes the store generation into the audit log (durably), see ``AuditLogFile/loggedStoreGeneration``.
+    private func recordStoreGeneration(_ operation: String, _ generation: UInt64) async throws {
+        try await auditLog.append(
+            AuditEntry(time: Date(), correlationID: RandomUUID.make(), identity: "openkcm", operation: operation,
+                       outcome: .success, count: generation),
+            sync: true)
+    }
+
     /// Where the audit checkpoint lives, in sealed storage.
     public static let auditCheckpointKey = "audit/checkpoint"
 
@@ -253,7 +266,12 @@ public final class ServerCore: Sendable {
         let barrier = self.barrier
         // The store root is checked (or, for a store from before record versions, built) now,
         // so a store whose index was deleted or tampered with stays sealed with the reason.
-        try await barrier.openIndex()
+        let generation = try await barrier.openIndex()
+        // The audit log is outside the store and recorded its generation at every unseal and seal:
+        // a store older than that was rolled back whole (a backup put back), which the index cannot see.
+        if let logged = auditLog.loggedStoreGeneration, logged > generation {
+            throw BarrierError.storeRolledBack(generation: generation, audited: logged)
+        }
         // The stored checkpoint never moves back, even if the log was cut while the server was down.
         let stored = try await barrier.get(Self.auditCheckpointKey).flatMap { try? JSONDecoder().decode(AuditHead.self, from: $0) }
         auditLog.setCheckpoint(stored: stored) { head in
