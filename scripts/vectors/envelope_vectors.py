@@ -49,6 +49,9 @@ VECTORS = [
          tenant="initech", service="audit-log", context={"r\u00e9gion": "\u00cele-de-France", "Zone": "eu-1"}),
     dict(title="MasterKey share under a shard keystore", layer="MasterKey share", version=2,
          tenant="", service="", context={"openkcm:purpose": "MasterKey share"}),
+    dict(title="Barrier record at record version 7, as stored", layer="barrier record", version=1,
+         tenant="", service="", context={"path": "tenants/acme", "record-version": "7"},
+         plaintext=b'{"tenant":"acme"}', record_version=7),
 ]
 
 
@@ -75,6 +78,9 @@ def main():
         print(f"plaintext: {plaintext.hex()}")
         print(f"aad: {a.hex()}")
         print(f"blob: {blob.hex()}")
+        if "record_version" in v:
+            # What the barrier stores: the record version, readable without the key, then the envelope.
+            print(f"stored: {(struct.pack('>Q', v['record_version']) + blob).hex()}")
         print("```\n")
 
 

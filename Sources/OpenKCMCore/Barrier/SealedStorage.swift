@@ -3,8 +3,24 @@ public import Foundation
 import Synchronization
 
 /// The barrier: every value is AES-256-GCM-encrypted under a key derived from
-/// the MasterKey before it reaches ``Storage``, with its storage key bound as
-/// associated data, so a record copied to another key fails to open.
+/// the MasterKey before it reaches ``Storage``, bound to its storage key and to
+/// its version, so a record copied to another key fails to open.
+///
+/// Every record carries a version (the store generation of the write that made
+/// it: monotonic per path, never reused), and a sealed index says which paths
+/// exist at which version: one index per ``StorageScope`` in 64 buckets, each
+/// scope's root carrying its buckets' versions, and one store root carrying
+/// every scope root's version. So someone who can write the store but has no
+/// MasterKey cannot put back an older copy of a record, delete one, or put back
+/// a deleted one without the read being refused (``BarrierError/recordRolledBack(key:expected:found:)``,
+/// ``BarrierError/recordMissing(key:)``, ``BarrierError/recordUnexpected(key:)``);
+/// only a rollback of the whole store to an older consistent state is not seen
+/// here (docs/architecture.md says what bounds it).
+///
+/// Every mutation writes its records, their buckets, scope roots and the store
+/// root in one atomic ``Storage/write(_:)``, serialised in this process. The
+/// index is cached decoded while unsealed, so a read costs one storage round
+/// trip, as before.
 ///
 /// While sealed every call throws ``BarrierError/sealed``.
 public final class SealedStorage: Sendable {
@@ -16,66 +32,277 @@ public final class SealedStorage: Sendable {
     public let backend: any Storage
     private let recordKey = Mutex<BarrierKey?>(nil)
     private let sealedFlag = Atomic<Bool>(true)
+    /// The decoded index, loaded lazily and checked against its parents; nil
+    /// while sealed or after a failed write (reloaded from the store then).
+    private let index = Mutex<RecordIndex?>(nil)
+    /// Serialises index changes (and index loads) in this process. Several
+    /// replicas on one store will need conditional writes on the record
+    /// versions instead (the store root's version is the one to condition on).
+    private let writeLock = KeyedAsyncLock<Int>()
 
     public init(backend: any Storage) {
         self.backend = backend
     }
 
-    /// Derives the record key from `masterKey` and starts serving.
+    /// Derives the record key from `masterKey` and starts serving. The index is
+    /// loaded on first use; call ``openIndex()`` to load (and, for a store
+    /// written before records carried versions, build) it now.
     public func unseal(with masterKey: MasterKey) {
         let key = BarrierKey(masterKey: masterKey)
+        index.withLock { $0 = nil }
         recordKey.withLock { $0 = key }
         sealedFlag.store(false, ordering: .releasing)
     }
 
-    /// Forgets the record key; the derived key's bytes are zeroed on release.
+    /// Forgets the record key and the cached index; the derived key's bytes are zeroed on release.
     public func seal() {
         sealedFlag.store(true, ordering: .releasing)
         recordKey.withLock { $0 = nil }
+        index.withLock { $0 = nil }
     }
 
     /// Cheap enough for every L4 operation to check.
     public var isSealed: Bool { sealedFlag.load(ordering: .acquiring) }
 
+    /// Loads the store root now, so that a store whose root was deleted or
+    /// tampered with is refused at unseal. A store with records but no root
+    /// (written before records carried versions) is indexed here, trusting its
+    /// records as they are, and each is rewritten with version 1, atomically.
+    /// - Returns: the store generation (the store root's version).
+    @discardableResult
+    public func openIndex() async throws -> UInt64 {
+        let barrierKey = try currentKey()
+        return try await writeLock.withLock(0) { try await self.loadedIndex(barrierKey).generation }
+    }
+
     /// The decrypted record at `key`, or nil.
     public func get(_ key: String) async throws -> Data? {
         let barrierKey = try currentKey()
-        guard let stored = try await backend.get(key) else { return nil }
-        return try barrierKey.open(stored, at: key)
+        let scope = try Self.scope(of: key)
+        // Fast path: the bucket is cached, so one storage read. A write that lands between the
+        // two reads shows as a mismatch, which the locked path below settles.
+        if let expected = index.withLock({ $0?.expectation(for: key, in: scope) }) {
+            let stored = try await backend.get(key)
+            if Self.version(of: stored) == expected {
+                guard let stored, let expected else { return nil }
+                return try barrierKey.open(stored, at: key, version: expected)
+            }
+        }
+        return try await writeLock.withLock(0) {
+            var loaded = try await self.loadedIndex(barrierKey)
+            let expected = try await self.loadBucket(of: key, in: scope, into: &loaded, barrierKey).versions[key]
+            self.index.withLock { $0 = loaded }
+            return try Self.verify(try await self.backend.get(key), at: key, expected: expected, barrierKey)
+        }
     }
 
     /// Encrypts and stores `value` at `key`.
     public func put(_ key: String, value: Data) async throws {
-        try StoragePath.validate(key)
-        let sealed = try currentKey().seal(value, at: key)
-        try await backend.put(key, value: sealed)
+        try await write([.put(key: key, value: value)])
     }
 
+    /// Removes `key` and its entry in the index.
     public func delete(_ key: String) async throws {
-        _ = try currentKey()
-        try await backend.delete(key)
+        try await write([.delete(key: key)])
     }
 
+    /// Every key with `prefix`, as the sealed index has them. Refused when the
+    /// store has a key the index does not, or lacks one it has.
     public func list(prefix: String) async throws -> [String] {
-        _ = try currentKey()
-        return try await backend.list(prefix: prefix)
+        let barrierKey = try currentKey()
+        return try await writeLock.withLock(0) {
+            var loaded = try await self.loadedIndex(barrierKey)
+            var indexed = Set<String>()
+            for name in loaded.storeRoot.versions.keys {
+                guard let scope = StorageScope.named(name) else { throw BarrierError.recordCorrupted(key: StorageScope.storeRootKey) }
+                guard scope.mayHold(prefix: prefix) else { continue }
+                for bucketName in try await self.loadScopeRoot(scope, into: &loaded, barrierKey).versions.keys {
+                    guard let bucket = Int(bucketName) else { throw BarrierError.recordCorrupted(key: scope.rootKey) }
+                    guard StorageScope.bucket(bucket, mayHold: prefix) else { continue }
+                    let versions = try await self.loadBucket(bucket, in: scope, into: &loaded, barrierKey)
+                    for path in versions.versions.keys where path.hasPrefix(prefix) { indexed.insert(path) }
+                }
+            }
+            self.index.withLock { $0 = loaded }
+            let listed = try await self.backend.list(prefix: prefix).filter { StorageScope.of($0) != nil }
+            if let unexpected = listed.first(where: { !indexed.contains($0) }) { throw BarrierError.recordUnexpected(key: unexpected) }
+            if indexed.count != listed.count {
+                let present = Set(listed)
+                let missing = indexed.filter { !present.contains($0) }.min { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+                throw BarrierError.recordMissing(key: missing ?? prefix)
+            }
+            return listed
+        }
     }
 
-    /// Encrypts every put and applies all mutations atomically.
+    /// Encrypts every put and applies all mutations, with the index records
+    /// they change, in one atomic write.
     public func write(_ mutations: [StorageMutation]) async throws {
         let barrierKey = try currentKey()
-        var sealed: [StorageMutation] = []
-        sealed.reserveCapacity(mutations.count)
+        // Nothing to write: no new generation (callers batch changes and may find none).
+        if mutations.isEmpty { return }
+        var scopes: [StorageScope] = []
+        scopes.reserveCapacity(mutations.count)
         for mutation in mutations {
-            switch mutation {
-            case .put(let key, let value):
-                try StoragePath.validate(key)
-                sealed.append(.put(key: key, value: try barrierKey.seal(value, at: key)))
-            case .delete:
-                sealed.append(mutation)
+            try StoragePath.validate(mutation.key)
+            scopes.append(try Self.scope(of: mutation.key))
+        }
+        try await writeLock.withLock(0) {
+            var loaded = try await self.loadedIndex(barrierKey)
+            let generation = loaded.generation + 1
+            var sealed: [StorageMutation] = []
+            sealed.reserveCapacity(mutations.count + 4)
+            var touched: [StorageScope: Set<Int>] = [:]
+            for (mutation, scope) in zip(mutations, scopes) {
+                let bucket = StorageScope.bucket(of: mutation.key)
+                var versions = try await self.loadBucket(bucket, in: scope, into: &loaded, barrierKey)
+                switch mutation {
+                case .put(let key, let value):
+                    sealed.append(.put(key: key, value: try barrierKey.seal(value, at: key, version: generation)))
+                    versions[key] = generation
+                case .delete(let key):
+                    sealed.append(mutation)
+                    versions[key] = nil
+                }
+                loaded.buckets[scope.bucketKey(bucket)] = versions
+                touched[scope, default: []].insert(bucket)
+            }
+            sealed += try loaded.commit(touched, generation: generation, barrierKey)
+            do {
+                try await self.backend.write(sealed)
+            } catch {
+                // The store may or may not have applied it (a lost connection): reload from it.
+                self.index.withLock { $0 = nil }
+                throw error
+            }
+            self.index.withLock { $0 = loaded }
+        }
+    }
+
+    // MARK: The index
+
+    /// The cached index, or the store root loaded (or built) now. Call under ``writeLock``.
+    private func loadedIndex(_ barrierKey: BarrierKey) async throws -> RecordIndex {
+        if let cached = index.withLock({ $0 }) { return cached }
+        let loaded: RecordIndex
+        if let stored = try await backend.get(StorageScope.storeRootKey) {
+            loaded = try await checkScopeRoots(against: RecordIndex(storeRoot: stored, barrierKey), barrierKey)
+        } else {
+            loaded = try await migrate(barrierKey)
+        }
+        index.withLock { $0 = loaded }
+        return loaded
+    }
+
+    /// Reads every scope root once, at load: one newer than the store root
+    /// says, or one it does not list, means the store root was put back (with
+    /// one scope, say, to make that scope's rollback look consistent), and
+    /// nothing is served. An older or missing scope root is that scope's
+    /// rollback: it is refused when the scope is used, and other scopes serve.
+    private func checkScopeRoots(against storeRoot: RecordIndex, _ barrierKey: BarrierKey) async throws -> RecordIndex {
+        var loaded = storeRoot
+        for key in try await backend.list(prefix: StorageScope.scopeRootPrefix) {
+            let name = String(key.dropFirst(StorageScope.scopeRootPrefix.count))
+            guard let scope = StorageScope.named(name), let expected = loaded.storeRoot[name] else {
+                throw BarrierError.recordUnexpected(key: key)
+            }
+            guard let stored = try await backend.get(key), let found = Self.version(of: stored) else { continue }
+            if found > expected {
+                throw BarrierError.recordRolledBack(key: StorageScope.storeRootKey, expected: found, found: loaded.generation)
+            }
+            if found == expected {
+                loaded.scopeRoots[scope] = try VersionMap(decoding: try barrierKey.open(stored, at: key, version: expected), at: key)
             }
         }
-        try await backend.write(sealed)
+        return loaded
+    }
+
+    /// The scope root of `scope`, checked against the store root. Call under ``writeLock``.
+    private func loadScopeRoot(_ scope: StorageScope, into loaded: inout RecordIndex, _ barrierKey: BarrierKey) async throws -> VersionMap {
+        if let cached = loaded.scopeRoots[scope] { return cached }
+        // A scope the store root does not list is empty, whatever the store holds there.
+        guard let expected = loaded.storeRoot[scope.name] else { return VersionMap() }
+        let stored = try await backend.get(scope.rootKey)
+        let root = try VersionMap(decoding: try Self.verify(stored, at: scope.rootKey, expected: expected, barrierKey)!, at: scope.rootKey)
+        loaded.scopeRoots[scope] = root
+        return root
+    }
+
+    private func loadBucket(of key: String, in scope: StorageScope, into loaded: inout RecordIndex, _ barrierKey: BarrierKey) async throws -> VersionMap {
+        try await loadBucket(StorageScope.bucket(of: key), in: scope, into: &loaded, barrierKey)
+    }
+
+    /// One bucket of `scope`, checked against its scope root. Call under ``writeLock``.
+    private func loadBucket(_ bucket: Int, in scope: StorageScope, into loaded: inout RecordIndex, _ barrierKey: BarrierKey) async throws -> VersionMap {
+        let key = scope.bucketKey(bucket)
+        if let cached = loaded.buckets[key] { return cached }
+        let root = try await loadScopeRoot(scope, into: &loaded, barrierKey)
+        let versions: VersionMap
+        if let expected = root[String(bucket)] {
+            versions = try VersionMap(decoding: try Self.verify(try await backend.get(key), at: key, expected: expected, barrierKey)!, at: key)
+        } else {
+            versions = VersionMap()
+        }
+        loaded.buckets[key] = versions
+        return versions
+    }
+
+    /// Indexes a store written before records carried versions (or an empty
+    /// one): every record is opened as it is (trust on first use: nothing older
+    /// can be told apart from it) and rewritten at version 1 with the whole
+    /// index, in one atomic write. A store that already has index records or
+    /// versioned records but no store root had its root deleted, and is refused.
+    private func migrate(_ barrierKey: BarrierKey) async throws -> RecordIndex {
+        var loaded = RecordIndex()
+        let generation: UInt64 = 1
+        var writes: [StorageMutation] = []
+        var touched: [StorageScope: Set<Int>] = [:]
+        for key in try await backend.list(prefix: "") {
+            if key == SealConfiguration.storageKey { continue }
+            guard let scope = StorageScope.of(key) else { throw BarrierError.recordMissing(key: StorageScope.storeRootKey) }
+            guard let stored = try await backend.get(key) else { continue }
+            guard Self.version(of: stored) == 0 else { throw BarrierError.recordMissing(key: StorageScope.storeRootKey) }
+            let value = try barrierKey.openUnversioned(stored, at: key)
+            writes.append(.put(key: key, value: try barrierKey.seal(value, at: key, version: generation)))
+            let bucket = StorageScope.bucket(of: key)
+            loaded.buckets[scope.bucketKey(bucket), default: VersionMap()][key] = generation
+            touched[scope, default: []].insert(bucket)
+        }
+        // An empty store (a new one) has nothing to index: its first write makes the store root at version 1.
+        if writes.isEmpty { return loaded }
+        writes += try loaded.commit(touched, generation: generation, barrierKey)
+        try await backend.write(writes)
+        return loaded
+    }
+
+    // MARK: Records
+
+    /// Which index `key` belongs to; the index's own keys and the seal configuration belong to none.
+    private static func scope(of key: String) throws(BarrierError) -> StorageScope {
+        guard let scope = StorageScope.of(key) else { throw .reservedKey(key: key) }
+        return scope
+    }
+
+    /// The version a stored record says it is: nil when absent, 0 for a
+    /// record from before versions (it starts with the envelope's magic, while
+    /// a version's first byte is 0 for any version below 2^56).
+    package static func version(of stored: Data?) -> UInt64? {
+        guard let stored else { return nil }
+        guard stored.count > 8, stored[stored.startIndex] == 0 else { return 0 }
+        return stored.prefix(8).reduce(0) { $0 << 8 | UInt64($1) }
+    }
+
+    /// Opens `stored` if it is exactly the version the index expects.
+    static func verify(_ stored: Data?, at key: String, expected: UInt64?, _ barrierKey: BarrierKey) throws(BarrierError) -> Data? {
+        switch (stored, expected) {
+        case (nil, nil): return nil
+        case (nil, .some): throw .recordMissing(key: key)
+        case (.some, nil): throw .recordUnexpected(key: key)
+        case (.some(let stored), .some(let expected)):
+            let found = version(of: stored) ?? 0
+            guard found == expected else { throw .recordRolledBack(key: key, expected: expected, found: found) }
+            return try barrierKey.open(stored, at: key, version: expected)
+        }
     }
 
     private func currentKey() throws(BarrierError) -> BarrierKey {
@@ -102,23 +329,42 @@ struct BarrierKey: Sendable {
         self.id = KeyID(prefixOf: idMac)
     }
 
-    private func binding(for path: String) -> EnvelopeBinding {
-        // One short pair; a storage path is at most 512 bytes, within the value limit.
-        EnvelopeBinding(context: EncryptionContext(trustedPairs: [(key: "path", value: path)]))
+    /// The path, and from version 1 on the record's version, as the AAD's context pairs.
+    private func binding(for path: String, version: UInt64?) -> EnvelopeBinding {
+        // Short pairs; a storage path is at most 512 bytes, within the value limit.
+        var pairs = [(key: "path", value: path)]
+        if let version { pairs.append((key: "record-version", value: String(version))) }
+        return EnvelopeBinding(context: EncryptionContext(trustedPairs: pairs))
     }
 
-    func seal(_ value: Data, at path: String) throws -> Data {
+    /// `u64 version || envelope`: the version is readable without the key (the
+    /// store, and later conditional writes, use it) and bound in the AAD.
+    func seal(_ value: Data, at path: String, version: UInt64) throws -> Data {
         let header = EnvelopeHeader(layer: .barrierRecord, keyID: id, keyVersion: Self.term)
-        return Data(try EnvelopeCipher.seal(value, header: header, binding: binding(for: path), key: key))
+        var out = Data(count: 8)
+        for index in 0..<8 { out[index] = UInt8(truncatingIfNeeded: version >> UInt64(56 - 8 * index)) }
+        out.append(contentsOf: try EnvelopeCipher.seal(value, header: header, binding: binding(for: path, version: version), key: key))
+        return out
     }
 
-    func open(_ stored: Data, at path: String) throws(BarrierError) -> Data {
+    /// Opens a versioned record whose version the caller checked.
+    func open(_ stored: Data, at path: String, version: UInt64) throws(BarrierError) -> Data {
+        guard stored.count > 8 else { throw .recordCorrupted(key: path) }
+        return try openEnvelope(stored.dropFirst(8), at: path, version: version)
+    }
+
+    /// Opens a record written before records carried versions (migration only).
+    func openUnversioned(_ stored: Data, at path: String) throws(BarrierError) -> Data {
+        try openEnvelope(stored, at: path, version: nil)
+    }
+
+    private func openEnvelope(_ envelope: Data, at path: String, version: UInt64?) throws(BarrierError) -> Data {
         do {
-            let wrapped = try WrappedKey(parsing: stored, maximumSize: SealedStorage.maximumRecordSize + WrappedKey.overhead)
+            let wrapped = try WrappedKey(parsing: Data(envelope), maximumSize: SealedStorage.maximumRecordSize + WrappedKey.overhead)
             guard wrapped.header.layer == .barrierRecord, wrapped.header.keyID == id else {
                 throw BarrierError.recordCorrupted(key: path)
             }
-            return try EnvelopeCipher.open(wrapped, binding: binding(for: path), key: key)
+            return try EnvelopeCipher.open(wrapped, binding: binding(for: path, version: version), key: key)
         } catch {
             throw .recordCorrupted(key: path)
         }

@@ -72,6 +72,8 @@ public final class AuditLogFile: Service, Sendable {
         var writtenHead: AuditHead?
         var checkpointedHead: AuditHead?
         var checkpoint: (@Sendable (AuditHead) async throws -> Void)?
+        /// The store generation the log last recorded, see ``loggedStoreGeneration``.
+        var loggedStoreGeneration: UInt64?
         /// Refusals made while sealed (no audit key yet), chained at the next unseal.
         var sealedBacklog: [AuditEntry] = []
         var sealedBacklogDropped = 0
@@ -130,7 +132,9 @@ public final class AuditLogFile: Service, Sendable {
         // Opened again: the file at `path` may have been replaced while sealed, and entries go where they are read from.
         let file = try AuditSegmentFile(path: path)
         if complete < contents.count, let error = file.truncate(to: complete) { throw AuditLogError.unwritable(error) }
-        let head = try AuditLogReader(segments: segments).head(masterKey: masterKey, checkpoint: checkpoint)
+        let reader = AuditLogReader(segments: segments)
+        let head = try reader.head(masterKey: masterKey, checkpoint: checkpoint)
+        let logged = try reader.lastStoreGeneration(masterKey: masterKey, operations: Self.storeGenerationOperations)
         let firstLine = AuditLogFormat.lines(AuditSegments.contents(of: path)).first
         let backlog = state.withLock { state -> [AuditEntry] in
             state.chain = AuditChain(masterKey: masterKey, head: head)
@@ -141,6 +145,7 @@ public final class AuditLogFile: Service, Sendable {
             state.fileFirstSequence = firstLine.flatMap { AuditLogFormat.sequence(of: $0) } ?? head.sequence + 1
             state.failure = nil
             state.failedAt = nil
+            state.loggedStoreGeneration = logged
             var backlog = state.sealedBacklog
             if state.sealedBacklogDropped > 0, let last = backlog.last {
                 // Say how many refusals did not fit, in the chain itself.
@@ -155,6 +160,15 @@ public final class AuditLogFile: Service, Sendable {
         }
         if !backlog.isEmpty { pendingBacklog.withLock { $0 = backlog } }
     }
+
+    /// The operations whose entries record the store generation in their `count`:
+    /// the server writes one at every unseal and every seal.
+    public static let storeGenerationOperations: Set<String> = ["barrier.open", "barrier.seal"]
+
+    /// The store generation the log recorded last (read by ``openChain(masterKey:checkpoint:)``,
+    /// its MAC checked). The store is outside the log: a store older than this
+    /// was rolled back as a whole, which its own index cannot see.
+    public var loggedStoreGeneration: UInt64? { state.withLock { $0.loggedStoreGeneration } }
 
     /// Refusals from the sealed period, written by ``flushSealedBacklog()`` once unsealed.
     private let pendingBacklog = Mutex<[AuditEntry]>([])

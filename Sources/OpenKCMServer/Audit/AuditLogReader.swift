@@ -90,4 +90,35 @@ struct AuditLogReader: Sendable {
         }
         return check?.head ?? .genesis
     }
+
+    /// The store generation the log recorded last: the `count` of the newest
+    /// entry among `operations` (the server writes one at every unseal and
+    /// seal), its MAC checked. Segments are searched from the newest; lines
+    /// that cannot hold one are skipped without parsing.
+    func lastStoreGeneration(masterKey: MasterKey, operations: Set<String>) throws(AuditLogError) -> UInt64? {
+        let marker = Array("\"barrier.".utf8)
+        for segment in segments.all().reversed() {
+            for line in AuditLogFormat.lines(AuditSegments.contents(of: segment.path)).reversed() where Self.contains(line, marker) {
+                guard let entry = try? AuditLogFormat.entry(line), operations.contains(entry.operation),
+                      let generation = entry.count, entry.sequence >= 1 else { continue }
+                var check = AuditChainCheck(masterKey: masterKey, checkpoint: nil,
+                                            after: AuditHead(sequence: entry.sequence - 1, hash: entry.previousHash))
+                if check.check(entry) != nil {
+                    throw .chainBroken("\(segment.name): entry \(entry.sequence) (the store generation) does not verify under this MasterKey")
+                }
+                return generation
+            }
+        }
+        return nil
+    }
+
+    private static func contains(_ line: ArraySlice<UInt8>, _ marker: [UInt8]) -> Bool {
+        guard line.count >= marker.count else { return false }
+        var index = line.startIndex
+        while index <= line.endIndex - marker.count {
+            if line[index] == marker[0], line[index..<(index + marker.count)].elementsEqual(marker) { return true }
+            index += 1
+        }
+        return false
+    }
 }

@@ -217,6 +217,9 @@ public final class ServerCore: Sendable {
         guard let configuration else { return }  // another caller is unsealing, or did
         do {
             _ = try await openUnsealed(configuration, masterKey: masterKey)
+            // The generation the store is at, for the check at the next unseal (a new store has none to
+            // record). Best effort: a log that cannot be written refuses every operation anyway.
+            if let generation = try? await barrier.openIndex() { try? await recordStoreGeneration("barrier.open", generation) }
         } catch {
             closeStores()
             phase.withLock { $0 = .sealed(configuration, Unsealer(configuration: configuration)) }
@@ -233,6 +236,8 @@ public final class ServerCore: Sendable {
     /// unwrapped key and the audit key.
     public func seal() async {
         await auditLog.checkpointHead()
+        // The generation the store reached, so a backup older than it is refused at the next unseal.
+        if let generation = try? await barrier.openIndex() { try? await recordStoreGeneration("barrier.seal", generation) }
         sealedByOperator.store(true, ordering: .relaxed)
         sealNow()
     }
@@ -247,12 +252,23 @@ public final class ServerCore: Sendable {
         }
     }
 
+    /// Writes the store generation into the audit log (durably), see ``AuditLogFile/loggedStoreGeneration``.
+    private func recordStoreGeneration(_ operation: String, _ generation: UInt64) async throws {
+        try await auditLog.append(
+            AuditEntry(time: Date(), correlationID: RandomUUID.make(), identity: "openkcm", operation: operation,
+                       outcome: .success, count: generation),
+            sync: true)
+    }
+
     /// Where the audit checkpoint lives, in sealed storage.
     public static let auditCheckpointKey = "audit/checkpoint"
 
     private func openUnsealed(_ configuration: SealConfiguration, masterKey: MasterKey) async throws -> Unsealed {
         barrier.unseal(with: masterKey)
         let barrier = self.barrier
+        // The store root is checked (or, for a store from before record versions, built) now,
+        // so a store whose index was deleted or tampered with stays sealed with the reason.
+        let generation = try await barrier.openIndex()
         // The checkpoint, sealed outside the log, says how far the log reached: a log cut short,
         // regrown after a cut or replaced does not reach it unchanged, and the server stays sealed.
         let stored: AuditHead?
@@ -265,6 +281,13 @@ public final class ServerCore: Sendable {
             try auditLog.openChain(masterKey: masterKey, checkpoint: stored)
             auditRefusal.withLock { $0 = nil }
         } catch {
+            auditRefusal.withLock { $0 = "\(error)" }
+            throw error
+        }
+        // The audit log is outside the store and recorded its generation at every unseal and seal:
+        // a store older than that was rolled back whole (a backup put back), which the index cannot see.
+        if let logged = auditLog.loggedStoreGeneration, logged > generation {
+            let error = BarrierError.storeRolledBack(generation: generation, audited: logged)
             auditRefusal.withLock { $0 = "\(error)" }
             throw error
         }

@@ -60,7 +60,14 @@ public struct ProblemDetails: Error, Sendable, Codable, Hashable {
                 .conflict
             }
         case is EnvelopeError, is ShamirError: .badRequest
-        case let error as BarrierError: error == .sealed ? .serviceUnavailable : .internalServerError
+        case let error as BarrierError:
+            switch error {
+            case .sealed: .serviceUnavailable
+            // The store was changed outside the server (a record rolled back, deleted or put back):
+            // nothing is served from it, and the code names what was found.
+            case .recordCorrupted, .recordRolledBack, .recordMissing, .recordUnexpected, .storeRolledBack, .invalidMasterKey, .reservedKey:
+                .internalServerError
+            }
         case let error as SealError:
             switch error {
             case .notInitialized: .serviceUnavailable

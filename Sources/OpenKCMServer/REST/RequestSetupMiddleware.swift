@@ -44,6 +44,9 @@ public struct RequestSetupMiddleware: RouterMiddleware {
             }
         }
         do {
+            // A token whose identity record was changed outside the server (a revocation put back,
+            // say) is refused with what was found, not as a bad token: the operator must see it.
+            if let integrity = tokenError as? BarrierError, integrity != .sealed { throw integrity }
             var response = try await next(request, context)
             response.headers[.correlationID] = context.caller.correlationID
             return response
