@@ -157,6 +157,23 @@ import OpenKCMTestSupport
         }
         #expect(try AuditLogTests.lines(auditPath).allSatisfy { $0.hasPrefix("{") && $0.hasSuffix("}") }, "no half entry in the file")
     }
+
+    /// The open segment moved away or replaced while the server runs: writes
+    /// would go to a file nobody reads, so the log stops instead.
+    @Test func anOpenSegmentMovedAwayStopsTheLog() async throws {
+        let harness = try ServerHarness()
+        defer { harness.cleanUp() }
+        let core = try await harness.makeCore()
+        let rootToken = try await core.initializeShamir(shares: 2, threshold: 2).rootToken
+        try await harness.application(core).test(.router) { client async throws in
+            #expect(try await client.call(.get, "/v1/tenants", token: rootToken).status == 200)
+            try FileManager.default.moveItem(atPath: harness.auditPath, toPath: harness.auditPath + ".elsewhere")
+            try Data().write(to: URL(fileURLWithPath: harness.auditPath))
+            let refused = try await client.call(.get, "/v1/tenants", token: rootToken)
+            #expect(refused.status == 503 && refused.string("code") == "audit.chain_broken", "\(refused.json)")
+            #expect(try await client.call(.get, "/v1/sys/seal-status").string("auditError").contains("deleted, renamed or replaced"))
+        }
+    }
 }
 
 /// A tmpfs of a fixed size, mounted for one test: a disk that really fills up.

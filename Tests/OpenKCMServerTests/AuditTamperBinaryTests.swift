@@ -17,7 +17,7 @@ import OpenKCMCore
     /// One server on its own data directory, with 4 KiB audit segments.
     struct Node {
         let directory: URL
-        let port = Int.random(in: 20_000...40_000)
+        let port = FreePort.pick()
 
         init() throws {
             directory = FileManager.default.temporaryDirectory.appendingPathComponent("openkcm-audit-tamper-\(UUID().uuidString)")
@@ -141,8 +141,9 @@ import OpenKCMCore
         EndToEndTests.stop(server)
         try saved.write(to: URL(fileURLWithPath: newest))
 
-        // 2. The open segment deleted (the last segment of all).
+        // 2. The open segment deleted (the last segment of all; the unseal above wrote to it).
         let open = try Data(contentsOf: URL(fileURLWithPath: node.auditPath))
+        try #require(!open.isEmpty, "the open segment is empty: deleting it would change nothing")
         try FileManager.default.removeItem(atPath: node.auditPath)
         server = try node.start()
         try await Self.expectRefusedUnseal(node, shares, "open segment deleted")

@@ -31,7 +31,7 @@ import OpenKCMCore
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let seal = "software:" + directory.appendingPathComponent("seal.key").path
-        let port = Int.random(in: 40_001...50_000)
+        let port = FreePort.pick()
 
         var server = try Self.start(directory, seal: seal, port: port)
         #expect(try await Self.waitForStatus(port: port)["initialized"] as? Bool == false)

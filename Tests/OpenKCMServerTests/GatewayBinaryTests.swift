@@ -27,7 +27,7 @@ import Testing
     /// `openkcm server --dev` with tenant acme, service payments and a crypto identity for them (its token also in a file).
     /// With `channelPort`, the core also listens for gateways' data-key channel there.
     static func devCore(in directory: URL, channelPort: Int? = nil) async throws -> (server: Process, port: Int, root: String, token: String, tokenFile: URL) {
-        let corePort = Int.random(in: 40_001...50_000)
+        let corePort = FreePort.pick()
         let serverLog = directory.appendingPathComponent("server.log")
         let server = try Self.launch(["server", "--dev", "--address", "127.0.0.1:\(corePort)"] + (channelPort.map { ["--channel-address", "127.0.0.1:\($0)"] } ?? []),
                                      output: serverLog)
@@ -57,8 +57,8 @@ import Testing
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("openkcm-gateway-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let gatewayPort = Int.random(in: 50_001...60_000)
-        let channelPort = Int.random(in: 60_001...64_000)
+        let gatewayPort = FreePort.pick()
+        let channelPort = FreePort.pick()
         let (server, corePort, _, token, tokenFile) = try await Self.devCore(in: directory, channelPort: channelPort)
         defer { EndToEndTests.stop(server) }
 
@@ -110,10 +110,11 @@ import Testing
         try KMIPListenerTests.makeCertificates(in: strangers)
         let (server, corePort, rootToken, token, tokenFile) = try await Self.devCore(in: directory)
         defer { EndToEndTests.stop(server) }
-        let kmipPort = Int.random(in: 50_001...60_000)
+        let kmipPort = FreePort.pick()
+        let gatewayPort = FreePort.pick()
         let path = { (name: String) in directory.appendingPathComponent(name).path }
         let gateway = try Self.launch(["gateway", "--core", "http://127.0.0.1:\(corePort)", "--tenant", "acme", "--service", "payments",
-                                       "--token-file", tokenFile.path, "--address", "127.0.0.1:\(kmipPort - 1)",
+                                       "--token-file", tokenFile.path, "--address", "127.0.0.1:\(gatewayPort)",
                                        "--kmip-address", "127.0.0.1:\(kmipPort)", "--kmip-certificate-file", path("server.pem"),
                                        "--kmip-key-file", path("server.key"), "--kmip-client-ca-file", path("ca.pem")],
                                       output: directory.appendingPathComponent("gateway.log"))
@@ -138,7 +139,7 @@ import Testing
         #expect(try await kmip.run("-", "-", ["raw", KMIPProbe.discover])["connected"] as? Bool == false)
 
         // An SDK record's data key (wrapped under the record's context) is no KMIP object: not to Get, not to Destroy.
-        let source = RESTDataKeySource(baseURL: "http://127.0.0.1:\(kmipPort - 1)", tenant: "acme", service: "payments", token: token)
+        let source = RESTDataKeySource(baseURL: "http://127.0.0.1:\(gatewayPort)", tenant: "acme", service: "payments", token: token)
         let encryptor = EnvelopeEncryptor(source: source, reuse: .never)
         let record = try await encryptor.encrypt(Array("a record".utf8), context: ["row": "1"])
         let recordKey = try await source.wrap(SymmetricKey(size: .bits256), context: ["row": "2"])
@@ -155,7 +156,7 @@ import Testing
         #expect((small["error"] as? String)?.contains("INVALID_FIELD") == true, "the gateway's keys are AES-256 data keys: \(small)")
         let uid = try #require(created["uid"] as? String, "\(created)")
         #expect(try await kmip.run(path("client.pem"), path("client.key"), ["1.2", "get", uid])["outcomes"] as? [String] == ["got"])
-        let status = try await Self.gatewayStatus(port: kmipPort - 1, token: token)
+        let status = try await Self.gatewayStatus(port: gatewayPort, token: token)
         #expect(status["followingEvents"] as? Bool == true && (status["cachedKeys"] as? Int ?? 0) >= 1, "the key is not cached: \(status)")
         let sent = ContinuousClock.now
         #expect(try await EndToEndTests.openkcmOffPool(["l1", "unlink", "--tenant", "acme"], port: corePort, token: rootToken).status == 0)

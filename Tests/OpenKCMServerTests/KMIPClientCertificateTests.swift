@@ -26,7 +26,7 @@ import Testing
         try KMIPListenerTests.makeCertificates(in: harness.directory)
         let (core, _) = try await harness.coreWithTenants(["acme", "globex"])
         let root = try await core.unsealed().identities.create(name: "root", role: .root).token
-        let kmip = KMIPProbe(python: python, port: Int.random(in: 40_001...50_000), directory: harness.directory)
+        let kmip = KMIPProbe(python: python, port: FreePort.pick(), directory: harness.directory)
         let listener = try KMIPListener(
             configuration: KMIPListenerConfiguration(port: kmip.port, certificateFile: kmip.path("server.pem"), keyFile: kmip.path("server.key")),
             operations: Operations(core: core))

@@ -60,8 +60,8 @@ import OpenKCMTestSupport
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         try Self.makeCertificates(in: directory)
-        let port = Int.random(in: 40_001...50_000)
-        let kmipPort = Int.random(in: 50_001...60_000)
+        let port = FreePort.pick()
+        let kmipPort = FreePort.pick()
         let path = { (name: String) in directory.appendingPathComponent(name).path }
         let configFile = directory.appendingPathComponent("openkcm.toml")
         try """

@@ -74,7 +74,7 @@ import OpenKCMTransit
         try "root".write(to: tokenFile, atomically: true, encoding: .utf8)
         let caFile = directory.appendingPathComponent("ca.pem")
         try Data(contentsOf: URL(fileURLWithPath: ca)).write(to: caFile)
-        let port = Int.random(in: 40_001...50_000)
+        let port = FreePort.pick()
         let configFile = directory.appendingPathComponent("openkcm.toml")
         try """
             [server]

@@ -10,7 +10,7 @@ import OpenKCMCore
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("openkcm-kill9-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let port = Int.random(in: 20_000...40_000)
+        let port = FreePort.pick()
         let server = Process()
         server.executableURL = URL(fileURLWithPath: EndToEndTests.binary)
         server.arguments = ["server", "--data-dir", directory.path, "--address", "127.0.0.1:\(port)"]

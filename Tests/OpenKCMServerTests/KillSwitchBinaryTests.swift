@@ -25,7 +25,7 @@ import OpenKCMTransit
         let controlKey = "initech-l1-\(UUID().uuidString.prefix(8).lowercased())"
         _ = try await peers.transit.call(.POST, "transit/keys/\(controlKey)", [:], reference: KeystoreReference(provider: "globex-bao", key: controlKey))
 
-        let port = Int.random(in: 40_001...50_000)
+        let port = FreePort.pick()
         var toml = """
             [server]
             address = "127.0.0.1:\(port)"

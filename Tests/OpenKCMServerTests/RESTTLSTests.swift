@@ -17,8 +17,8 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         try KMIPListenerTests.makeCertificates(in: directory)
         let path = { (name: String) in directory.appendingPathComponent(name).path }
-        let port = Int.random(in: 40_001...50_000)
-        let channelPort = Int.random(in: 60_001...64_000)
+        let port = FreePort.pick()
+        let channelPort = FreePort.pick()
         try """
             [server]
             tls_certificate_file = "\(path("server.pem"))"
@@ -58,7 +58,7 @@ import Testing
         let token = try #require(identity["token"] as? String)
         try token.write(toFile: path("token"), atomically: true, encoding: .utf8)
 
-        let gatewayPort = Int.random(in: 50_001...60_000)
+        let gatewayPort = FreePort.pick()
         let gateway = try GatewayBinaryTests.launch(["gateway", "--core", "https://127.0.0.1:\(port)", "--core-ca-file", path("ca.pem"),
                                                      "--tenant", "acme", "--service", "payments", "--token-file", path("token"),
                                                      "--address", "127.0.0.1:\(gatewayPort)", "--core-channel", "127.0.0.1:\(channelPort)"],

@@ -58,7 +58,7 @@ import OpenKCMTransit
         let tokenFile = harness.directory.appendingPathComponent("seal.token")
         let firstToken = try await Self.transitToken(peers.transit, ttl: "1h")
         try firstToken.write(to: tokenFile, atomically: true, encoding: .utf8)
-        let port = Int.random(in: 40_001...50_000)
+        let port = FreePort.pick()
         let configFile = harness.directory.appendingPathComponent("openkcm.toml")
         try """
             [server]

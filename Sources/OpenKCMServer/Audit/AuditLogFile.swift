@@ -64,12 +64,16 @@ public final class AuditLogFile: Service, Sendable {
         /// Why appends are refused: a failed write (retried), or the open segment changed under us (not retried).
         var failure: AuditLogError?
         var failedAt: ContinuousClock.Instant?
-        /// Tickets whose entries were dropped by a failed write, newest last (a few are
-        /// enough: an appender looks at its outcome right after its ticket is written or dropped).
+        /// Tickets whose entries were dropped by a failed write, newest last (4,096 ranges,
+        /// at least half an hour of failures 500 ms apart: an appender looks at its outcome
+        /// right after its ticket is written or dropped).
         var failedTickets: [ClosedRange<UInt64>] = []
         /// The chain head after the queued entries, and after the written ones.
         var pendingHead: AuditHead?
         var writtenHead: AuditHead?
+        /// The head of what is fsynced: the only head the checkpoint may name, so a
+        /// power cut never leaves the checkpoint ahead of what the disk kept.
+        var syncedHead: AuditHead?
         var checkpointedHead: AuditHead?
         var checkpoint: (@Sendable (AuditHead) async throws -> Void)?
         /// The store generation the log last recorded, see ``loggedStoreGeneration``.
@@ -126,23 +130,34 @@ public final class AuditLogFile: Service, Sendable {
     /// entry after it must verify and link. A partial last line (a write cut
     /// short by a crash, never acknowledged) is cut off first. Throws
     /// ``AuditLogError/chainBroken(_:)`` otherwise, and the chain stays closed.
-    public func openChain(masterKey: MasterKey, checkpoint: AuditHead?) throws {
-        let contents = AuditSegments.contents(of: path)
-        let complete = AuditLogFormat.lines(contents).last.map { $0.endIndex + 1 } ?? 0
-        // Opened again: the file at `path` may have been replaced while sealed, and entries go where they are read from.
-        let file = try AuditSegmentFile(path: path)
-        if complete < contents.count, let error = file.truncate(to: complete) { throw AuditLogError.unwritable(error) }
-        let reader = AuditLogReader(segments: segments)
-        let head = try reader.head(masterKey: masterKey, checkpoint: checkpoint)
-        let logged = try reader.lastStoreGeneration(masterKey: masterKey, operations: Self.storeGenerationOperations)
-        let firstLine = AuditLogFormat.lines(AuditSegments.contents(of: path)).first
+    public func openChain(masterKey: MasterKey, checkpoint: AuditHead?) async throws {
+        // A flush still running from before the seal ends first: the chain is read from what it wrote.
+        while state.withLock({ $0.writing }) { try? await Task.sleep(for: .milliseconds(1)) }
+        let (path, segments) = (self.path, self.segments)
+        // Up to three segments are read and checked: on the audit reading thread, not the cooperative pool.
+        let opened = await Self.reading { () -> Result<(AuditSegmentFile, Int, AuditHead, UInt64?, UInt64?), AuditLogError> in
+            let contents = AuditSegments.contents(of: path)
+            let lines = AuditLogFormat.lines(contents)
+            let complete = lines.last.map { $0.endIndex + 1 } ?? 0
+            return Result { () throws(AuditLogError) in
+                // Opened again: the file at `path` may have been replaced while sealed, and entries go where they are read from.
+                let file = try AuditSegmentFile(path: path)
+                if complete < contents.count, let error = file.truncate(to: complete) { throw .unwritable(error) }
+                let reader = AuditLogReader(segments: segments)
+                let head = try reader.head(masterKey: masterKey, checkpoint: checkpoint)
+                let logged = try reader.lastStoreGeneration(masterKey: masterKey, operations: Self.storeGenerationOperations)
+                return (file, complete, head, logged, lines.first.flatMap { AuditLogFormat.sequence(of: $0) })
+            }
+        }
+        let (file, complete, head, logged, firstSequence) = try opened.get()
         let backlog = state.withLock { state -> [AuditEntry] in
             state.chain = AuditChain(masterKey: masterKey, head: head)
             state.file = file
             state.writtenHead = head
+            state.syncedHead = head
             state.pendingHead = head
             state.fileSize = complete
-            state.fileFirstSequence = firstLine.flatMap { AuditLogFormat.sequence(of: $0) } ?? head.sequence + 1
+            state.fileFirstSequence = firstSequence ?? head.sequence + 1
             state.failure = nil
             state.failedAt = nil
             state.loggedStoreGeneration = logged
@@ -209,6 +224,15 @@ public final class AuditLogFile: Service, Sendable {
         let needsSync = sync || mode == .everyRequest
         let now = ContinuousClock.now
         let (ticket, leader) = try state.withLock { state throws(AuditLogError) -> (UInt64, Bool) in
+            if let failure = state.failure {
+                // A failed write is tried again once per retry interval (refused in between without
+                // touching the disk); a segment changed under the server is never written to again.
+                guard case .unwritable = failure, let failedAt = state.failedAt, now - failedAt >= retryInterval, !state.writing else {
+                    throw failure
+                }
+                state.failure = nil
+                state.failedAt = nil
+            }
             var entries = entries
             if entries.contains(where: AnonymousRefusalLimiter.applies) {
                 var admitted: [AuditEntry] = []
@@ -221,15 +245,6 @@ public final class AuditLogFile: Service, Sendable {
                 }
                 entries = admitted
                 if entries.isEmpty { return (0, false) }  // counted, to be written in the next summary
-            }
-            if let failure = state.failure {
-                // A failed write is tried again once per retry interval (refused in between without
-                // touching the disk); a segment changed under the server is never written to again.
-                guard case .unwritable = failure, let failedAt = state.failedAt, now - failedAt >= retryInterval, !state.writing else {
-                    throw failure
-                }
-                state.failure = nil
-                state.failedAt = nil
             }
             guard var chain = state.chain else {
                 // Sealed: refusals are kept and chained at the next unseal, so they are
@@ -300,7 +315,7 @@ public final class AuditLogFile: Service, Sendable {
                         state.pendingNeedsSync = false
                         if state.lastTicket > state.writtenTicket {
                             state.failedTickets.append((state.writtenTicket + 1)...state.lastTicket)
-                            if state.failedTickets.count > 64 { state.failedTickets.removeFirst() }
+                            if state.failedTickets.count > 4096 { state.failedTickets.removeFirst() }
                         }
                         _ = failure
                         if let written = state.writtenHead {
@@ -337,7 +352,10 @@ public final class AuditLogFile: Service, Sendable {
                     state.writtenTicket = batch.ticket
                     state.writtenHead = batch.head
                     state.fileSize += batch.bytes.count
-                    if batch.sync { state.syncedTicket = batch.ticket }
+                    if batch.sync {
+                        state.syncedTicket = batch.ticket
+                        state.syncedHead = batch.head
+                    }
                 }
                 var ready: [(CheckedContinuation<Void, any Error>, (any Error)?)] = []
                 let waiters = state.waiters
@@ -372,6 +390,9 @@ public final class AuditLogFile: Service, Sendable {
     /// the log takes no more entries. Only a write of ours that failed half
     /// way and could not be cut back at once is cut back here.
     private static func write(_ bytes: [UInt8], to file: AuditSegmentFile, size: Int, sync: Bool) -> AuditLogError? {
+        guard file.isStillAtItsPath else {
+            return .chainBroken("the open segment was deleted, renamed or replaced while the server ran")
+        }
         guard let actual = file.size else { return .unwritable("cannot read the audit log's size: \(String(cString: strerror(errno)))") }
         if actual != size {
             guard actual > size, file.hasUncutWrite else {
@@ -384,7 +405,11 @@ public final class AuditLogFile: Service, Sendable {
             if file.truncate(to: size) != nil { file.hasUncutWrite = true }
             return .unwritable(error)
         }
-        if sync, let error = file.sync() { return .unwritable(error) }
+        if sync, let error = file.sync() {
+            // Its callers are refused: the entries must not stay in the file either.
+            if file.truncate(to: size) != nil { file.hasUncutWrite = true }
+            return .unwritable(error)
+        }
         return nil
     }
 
@@ -398,13 +423,15 @@ public final class AuditLogFile: Service, Sendable {
             // Durable before it is renamed: a closed segment is never written again.
             if let error = file.sync() { return .failure(.unwritable(error)) }
             guard rename(path, closed) == 0 else { return .failure(.unwritable("cannot close segment: \(String(cString: strerror(errno)))")) }
-            let directory = open((path as NSString).deletingLastPathComponent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-            if directory >= 0 {
-                _ = fsync(directory)
-                close(directory)
-            }
             do throws(AuditLogError) {
-                return .success(try AuditSegmentFile(path: path))
+                let opened = try AuditSegmentFile(path: path)
+                // Both names durable (the closed segment's and the new one's) before anything is written to the new one.
+                let directory = open((path as NSString).deletingLastPathComponent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                if directory >= 0 {
+                    _ = fsync(directory)
+                    close(directory)
+                }
+                return .success(opened)
             } catch {
                 // Put the segment back: it stays the open one, and the next rotation tries again.
                 _ = rename(closed, path)
@@ -425,7 +452,7 @@ public final class AuditLogFile: Service, Sendable {
         }
     }
 
-    /// Runs `body` on a thread-pool thread (segments are read whole, up to
+    /// Runs `body` on the audit reading thread (segments are read whole, up to
     /// ``segmentBytes`` each) with the segments as they are: none is closed while it reads.
     func withStableSegments<Result: Sendable>(_ body: @escaping @Sendable (AuditLogReader) -> Result) async -> Result {
         while !state.withLock({ state in
@@ -436,8 +463,23 @@ public final class AuditLogFile: Service, Sendable {
             try? await Task.sleep(for: .milliseconds(1))
         }
         defer { state.withLock { $0.readers -= 1 } }
-        let reader = AuditLogReader(segments: segments)
-        return await Self.blocking { body(reader) }
+        let reader = AuditLogReader(segments: segments, openFirstSequence: state.withLock { $0.fileFirstSequence })
+        return await Self.reading { body(reader) }
+    }
+
+    /// One thread of its own for reading segments (verify, pages, the unseal
+    /// check): a long `audit verify` must not hold the shared thread pool that
+    /// SQLite and the audit fsyncs use.
+    private static let readingThread: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: 1)
+        pool.start()
+        return pool
+    }()
+
+    private static func reading<Result: Sendable>(_ body: @escaping @Sendable () -> Result) async -> Result {
+        await withCheckedContinuation { continuation in
+            readingThread.submit { _ in continuation.resume(returning: body()) }
+        }
     }
 
     /// Entries from `sequence` on, at most `limit`, reading only the segments that hold them.
@@ -459,13 +501,13 @@ public final class AuditLogFile: Service, Sendable {
         }
     }
 
-    /// Stores the head of what is written, if it moved. A failure to store it
+    /// Stores the head of what is fsynced, if it moved. A failure to store it
     /// is not an audit failure: the entries themselves are written.
     public func checkpointHead() async {
         // One store at a time, each with the newest head: the stored checkpoint only moves forward.
         _ = try? await checkpointLock.withLock(0) {
             let (head, store) = state.withLock { state -> (AuditHead?, (@Sendable (AuditHead) async throws -> Void)?) in
-                guard let head = state.writtenHead, head.sequence > state.checkpointedHead?.sequence ?? 0 else { return (nil, nil) }
+                guard let head = state.syncedHead, head.sequence > state.checkpointedHead?.sequence ?? 0 else { return (nil, nil) }
                 return (head, state.checkpoint)
             }
             guard let head, let store else { return }
@@ -481,13 +523,15 @@ public final class AuditLogFile: Service, Sendable {
 
     /// fsyncs what was written but not yet synced.
     public func syncNow() async {
-        let target = state.withLock { $0.writtenTicket > $0.syncedTicket && $0.failure == nil ? ($0.writtenTicket, $0.file) : nil }
-
-        guard let (ticket, file) = target else { return }
+        let target = state.withLock { $0.writtenTicket > $0.syncedTicket && $0.failure == nil ? ($0.writtenTicket, $0.writtenHead, $0.file) : nil }
+        guard let (ticket, head, file) = target else { return }
         let error = await Self.blocking { file.sync() }
         let orphans = state.withLock { state -> [CheckedContinuation<Void, any Error>] in
             guard let error else {
-                state.syncedTicket = max(state.syncedTicket, ticket)
+                if ticket > state.syncedTicket {
+                    state.syncedTicket = ticket
+                    state.syncedHead = head
+                }
                 return []
             }
             state.failure = .unwritable(error)

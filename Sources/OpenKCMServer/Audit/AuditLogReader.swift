@@ -5,12 +5,15 @@ public import OpenKCMCore
 /// every unseal that the log still holds the entry the sealed checkpoint names.
 struct AuditLogReader: Sendable {
     let segments: AuditSegments
+    /// The open segment's first sequence, when the log knows it: a page that
+    /// starts there skips the closed segments.
+    var openFirstSequence: UInt64? = nil
 
     /// Entries from `sequence` on, at most `limit`: the reading starts at the
     /// closed segment that holds `sequence`, not at the start of the log.
     func page(from sequence: UInt64, limit: Int) -> [AuditEntry] {
         let all = segments.all()
-        let start = all.lastIndex { ($0.firstSequence ?? UInt64.max) <= sequence } ?? 0
+        let start = all.lastIndex { ($0.firstSequence ?? openFirstSequence ?? UInt64.max) <= sequence } ?? 0
         var entries: [AuditEntry] = []
         for segment in all[start...] {
             let bytes = AuditSegments.contents(of: segment.path)

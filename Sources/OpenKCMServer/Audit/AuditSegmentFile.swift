@@ -24,6 +24,32 @@ final class AuditSegmentFile: Sendable {
         let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw .unwritable("cannot open \(path): \(String(cString: strerror(errno)))") }
         self.descriptor = descriptor
+        if let resolved = realpath(path, nil) {
+            self.resolvedPath = String(cString: resolved)
+            free(resolved)
+        } else {
+            self.resolvedPath = nil
+        }
+    }
+
+    /// The file's absolute path when it was opened.
+    private let resolvedPath: String?
+
+    /// Whether the descriptor still names the file at the path it was opened
+    /// at: false once the file was deleted, renamed, or replaced by another
+    /// file renamed over it (writes would go to a file nobody reads). Linux
+    /// answers through /proc; elsewhere this says true.
+    var isStillAtItsPath: Bool {
+        #if os(Linux)
+        guard let resolvedPath else { return true }
+        var buffer = [CChar](repeating: 0, count: 4097)
+        let count = readlink("/proc/self/fd/\(descriptor)", &buffer, 4096)
+        guard count > 0 else { return true }  // no /proc: nothing to compare with
+        let target = String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return target == resolvedPath
+        #else
+        return true
+        #endif
     }
 
     deinit {

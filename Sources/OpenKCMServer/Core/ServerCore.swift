@@ -235,9 +235,12 @@ public final class ServerCore: Sendable {
     /// Seals: stores the audit checkpoint, then drops the MasterKey, every
     /// unwrapped key and the audit key.
     public func seal() async {
-        await auditLog.checkpointHead()
-        // The generation the store reached, so a backup older than it is refused at the next unseal.
+        // Anonymous refusals counted since the last summary go into the chain before the audit key is dropped.
+        await auditLog.flushAnonymousRefusals()
+        // The generation the store reached, so a backup older than it is refused at the next unseal (fsynced).
         if let generation = try? await barrier.openIndex() { try? await recordStoreGeneration("barrier.seal", generation) }
+        await auditLog.syncNow()
+        await auditLog.checkpointHead()
         sealedByOperator.store(true, ordering: .relaxed)
         sealNow()
     }
@@ -278,7 +281,7 @@ public final class ServerCore: Sendable {
             throw AuditLogError.chainBroken("the sealed checkpoint is unreadable (\(error))")
         }
         do {
-            try auditLog.openChain(masterKey: masterKey, checkpoint: stored)
+            try await auditLog.openChain(masterKey: masterKey, checkpoint: stored)
             auditRefusal.withLock { $0 = nil }
         } catch {
             auditRefusal.withLock { $0 = "\(error)" }

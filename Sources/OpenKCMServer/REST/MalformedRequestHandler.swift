@@ -3,6 +3,7 @@ import HTTPTypes
 import NIOCore
 import NIOHTTP1
 import NIOHTTPTypes
+import NIOHTTPTypesHTTP1
 import OpenKCMCore
 
 /// Answers a request the HTTP parser refuses (raw control or non-ASCII bytes
@@ -22,26 +23,40 @@ final class MalformedRequestHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     /// Audits the refusal (off the event loop); given the correlation id and the problem.
     let audit: @Sendable (_ correlationID: String, _ problem: ProblemDetails) -> Void
-    /// A request's head was passed on and its response has not ended.
-    private var requestInFlight = false
+    /// A request's head was passed on, and its body has not all been read or its response has not ended:
+    /// Hummingbird owns the connection's answer until both ends are done.
+    private var requestRead = true
+    private var responseWritten = true
+    private var requestInFlight: Bool { !requestRead || !responseWritten }
 
     init(audit: @escaping @Sendable (_ correlationID: String, _ problem: ProblemDetails) -> Void) {
         self.audit = audit
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if case .head = unwrapInboundIn(data) { requestInFlight = true }
+        switch unwrapInboundIn(data) {
+        case .head:
+            requestRead = false
+            responseWritten = false
+        case .end: requestRead = true
+        case .body: break
+        }
         context.fireChannelRead(data)
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .end = unwrapOutboundIn(data) { requestInFlight = false }
+        if case .end = unwrapOutboundIn(data) { responseWritten = true }
         context.write(data, promise: promise)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        guard error is HTTPParserError, !requestInFlight else {
+        guard error is HTTPParserError || error is HTTP1TypeConversionError, !requestInFlight else {
             context.fireErrorCaught(error)
+            return
+        }
+        // A client gone mid-request (the parser's error at end of input) has nobody to answer, and is no refusal.
+        guard context.channel.isActive else {
+            context.close(promise: nil)
             return
         }
         let correlationID = RandomUUID.make()
