@@ -52,7 +52,10 @@ struct EventRoutes {
         var data = #"{"tenant":"\#(event.tenant.rawValue)""#
         if let service = event.service { data += #","service":"\#(service.rawValue)""# }
         if case .tenantLocked(_, let cause) = event { data += #","cause":"\#(cause)""# }
-        if case .dataKeyDestroyed(_, _, let digest) = event { data += #","digest":"\#(digest)""# }
+        switch event {
+        case .dataKeyRevoked(_, _, let digest), .subjectDestroyed(_, _, let digest): data += #","digest":"\#(digest)""#
+        default: break
+        }
         return "event: \(event.name)\ndata: \(data)}\n\n"
     }
 }
