@@ -154,7 +154,7 @@ import Testing
                             #expect(try await first.decrypt(doomed, context: ["row": "doomed"]) == Array("shred me".utf8))
                             #expect(try await second.decrypt(doomed, context: ["row": "doomed"]) == Array("shred me".utf8))
                             #expect(secondGateway.cachedKeys > 0)
-                            try await first.destroy(doomed)
+                            try await first.revoke(doomed)
                             for _ in 0..<100 where secondGateway.cachedKeys > 0 { try await Task.sleep(for: .milliseconds(10)) }
                             for encryptor in [first, second] {
                                 do {

@@ -40,7 +40,7 @@ public enum KeyChainEvent: Sendable, Hashable {
         case .tenantDestroyed: "tenant.destroyed"
         case .serviceDestroyed: "service.destroyed"
         case .serviceDeactivated: "service.deactivated"
-        case .dataKeyRevoked: "datakey.destroyed"
+        case .dataKeyRevoked: "datakey.revoked"
         case .subjectDestroyed: "subject.destroyed"
         }
     }
