@@ -105,6 +105,8 @@ import Testing
                     try await encryptors[0].destroySubject(doomed)
                     for _ in 0..<1_000 where second.cachedKeys >= cachedBySecond { try await Task.sleep(for: .milliseconds(10)) }
                     #expect(second.cachedKeys < cachedBySecond, "the second gateway kept the destroyed subject's keys")
+                    // Only that subject's keys went: the other nine subjects' stay cached.
+                    #expect(second.cachedKeys > 0 && first.cachedKeys > 0, "a subject's destruction emptied a whole cache")
 
                     var refused = 0
                     var opened = 0
