@@ -7,7 +7,7 @@ import ServiceLifecycle
 /// `GET /v1/tenants/{tenant}/services/{service}/events`: server-sent events
 /// for gateways (execution plane). The stream opens with `event: hello`,
 /// then carries `tenant.locked`, `tenant.unlocked`, `tenant.destroyed`,
-/// `service.destroyed`, `service.deactivated` and `datakey.destroyed` as they happen in this
+/// `service.destroyed`, `service.deactivated`, `datakey.revoked` and `subject.destroyed` (both with a `digest`) as they happen in this
 /// process, and a comment every 15 s so that proxies and the gateway see a
 /// dead connection. It ends at graceful shutdown.
 struct EventRoutes {
