@@ -11,6 +11,9 @@ public struct KMIPRequestedAttributes: Sendable {
     public var groups: [String] = []
     public var objectType: UInt32?
     public var state: UInt32?
+    /// Client-defined text attributes by their 1.x name: `x-`/`y-` custom
+    /// attributes, and 2.x vendor attributes as `<vendor>-<name>`.
+    public var custom: [String: String] = [:]
 
     /// Reads them from a request payload, in either encoding and in any version, since clients mix them.
     public init(_ payload: TTLVItem) {
@@ -36,10 +39,21 @@ public struct KMIPRequestedAttributes: Sendable {
         for container in [payload[.templateAttribute], payload[.attributes], Optional(payload)].compactMap({ $0 }) {
             for attribute in container.all(.attribute) {
                 if let name = attribute[.attributeName]?.textValue, let tag = byName[name], let value = attribute[.attributeValue] { take(tag, value) }
+                if let name = attribute[.attributeName]?.textValue, name.hasPrefix("x-") || name.hasPrefix("y-"),
+                   let text = attribute[.attributeValue]?.textValue {
+                    result.custom[name] = text
+                }
             }
         }
         // KMIP 2.x: Attributes { tagged items }.
-        for item in payload[.attributes]?.children ?? [] { take(item.tag, item) }
+        for item in payload[.attributes]?.children ?? [] {
+            take(item.tag, item)
+            // A vendor attribute: Attribute { Vendor Identification, Attribute Name, Attribute Value }.
+            if item.tag == .attribute, let vendor = item[.vendorIdentification]?.textValue, !vendor.isEmpty,
+               let name = item[.attributeName]?.textValue, let text = item[.attributeValue]?.textValue {
+                result.custom["\(vendor)-\(name)"] = text
+            }
+        }
         self = result
     }
 

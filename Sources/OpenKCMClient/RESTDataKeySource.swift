@@ -4,9 +4,10 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 
-/// Wraps, unwraps and destroys data keys over OpenKCM's REST API, at the core
-/// or at a gateway (`POST /v1/tenants/{tenant}/services/{service}/wrap`,
-/// `/unwrap`, `/destroy`), with a crypto identity's bearer token. Transient failures
+/// Wraps, unwraps and revokes data keys, and destroys subjects, over
+/// OpenKCM's REST API, at the core or at a gateway (`POST
+/// /v1/tenants/{tenant}/services/{service}/wrap`, `/unwrap`, `/revoke`,
+/// `/subjects/destroy`), with a crypto identity's bearer token. Transient failures
 /// (no connection, 429, 502, 503, 504) are retried with exponential backoff
 /// and jitter; a refusal (401, 403, 404, 423 locked, 400) is not.
 public struct RESTDataKeySource: DataKeySource {
@@ -57,32 +58,48 @@ public struct RESTDataKeySource: DataKeySource {
         self.timeout = timeout
     }
 
-    private struct WrapRequest: Encodable { var plaintext: String; var context: [String: String] }
+    private struct WrapRequest: Encodable { var plaintext: String; var context: [String: String]; var subject: String? }
     private struct WrapAnswer: Decodable { var wrapped: String }
-    private struct UnwrapRequest: Encodable { var wrapped: String; var context: [String: String] }
+    private struct UnwrapRequest: Encodable { var wrapped: String; var context: [String: String]; var subject: String? }
     private struct UnwrapAnswer: Decodable { var plaintext: String }
     private struct Problem: Decodable { var code: String?; var detail: String? }
 
     public func wrap(_ key: SymmetricKey, context: [String: String]) async throws(OpenKCMClientError) -> [UInt8] {
-        let body = WrapRequest(plaintext: key.withUnsafeBytes { Data($0).base64EncodedString() }, context: context)
+        try await wrap(key, context: context, subject: nil)
+    }
+
+    public func unwrap(_ wrapped: [UInt8], context: [String: String]) async throws(OpenKCMClientError) -> SymmetricKey {
+        try await unwrap(wrapped, context: context, subject: nil)
+    }
+
+    public func wrap(_ key: SymmetricKey, context: [String: String], subject: String?) async throws(OpenKCMClientError) -> [UInt8] {
+        let body = WrapRequest(plaintext: key.withUnsafeBytes { Data($0).base64EncodedString() }, context: context, subject: subject)
         let answer: WrapAnswer = try await call("wrap", body)
         guard let wrapped = Data(base64Encoded: answer.wrapped) else { throw .invalidResponse("wrapped is not base64") }
         return Array(wrapped)
     }
 
-    public func unwrap(_ wrapped: [UInt8], context: [String: String]) async throws(OpenKCMClientError) -> SymmetricKey {
-        let answer: UnwrapAnswer = try await call("unwrap", UnwrapRequest(wrapped: Data(wrapped).base64EncodedString(), context: context))
+    public func unwrap(_ wrapped: [UInt8], context: [String: String], subject: String?) async throws(OpenKCMClientError) -> SymmetricKey {
+        let answer: UnwrapAnswer = try await call(
+            "unwrap", UnwrapRequest(wrapped: Data(wrapped).base64EncodedString(), context: context, subject: subject))
         guard var bytes = Data(base64Encoded: answer.plaintext), bytes.count == 32 else { throw .invalidResponse("plaintext is not a 32-byte key") }
         defer { bytes.resetBytes(in: 0..<bytes.count) }
         return SymmetricKey(data: bytes)
     }
 
-    private struct DestroyRequest: Encodable { var wrapped: String }
-    private struct DestroyAnswer: Decodable { var destroyed: Bool }
+    private struct RevokeRequest: Encodable { var wrapped: String }
+    private struct RevokeAnswer: Decodable { var revoked: Bool }
+    private struct SubjectRequest: Encodable { var subject: String }
+    private struct SubjectAnswer: Decodable { var destroyed: Bool }
 
-    public func destroy(_ wrapped: [UInt8]) async throws(OpenKCMClientError) {
-        let answer: DestroyAnswer = try await call("destroy", DestroyRequest(wrapped: Data(wrapped).base64EncodedString()))
-        guard answer.destroyed else { throw .invalidResponse("the data key was not destroyed") }
+    public func revoke(_ wrapped: [UInt8]) async throws(OpenKCMClientError) {
+        let answer: RevokeAnswer = try await call("revoke", RevokeRequest(wrapped: Data(wrapped).base64EncodedString()))
+        guard answer.revoked else { throw .invalidResponse("the data key was not revoked") }
+    }
+
+    public func destroySubject(_ subject: String) async throws(OpenKCMClientError) {
+        let answer: SubjectAnswer = try await call("subjects/destroy", SubjectRequest(subject: subject))
+        guard answer.destroyed else { throw .invalidResponse("the subject was not destroyed") }
     }
 
     private func call<Body: Encodable, Answer: Decodable>(_ operation: String, _ body: Body) async throws(OpenKCMClientError) -> Answer {

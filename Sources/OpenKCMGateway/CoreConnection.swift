@@ -123,21 +123,40 @@ struct CoreConnection: Sendable {
         }
     }
 
-    /// `POST .../destroy`: one data key crypto-shredded at the core.
-    func destroy(_ wrapped: String) async -> Result<Void, GatewayError> {
+    /// `POST .../revoke`: one data key of this service revoked at the core.
+    func revoke(_ wrapped: String) async -> Result<Void, GatewayError> {
+        await json("revoke", ["wrapped": wrapped]).map { _ in () }
+    }
+
+    /// `POST .../subjects/destroy`: one subject crypto-shredded at the core.
+    func destroySubject(_ subject: String) async -> Result<Void, GatewayError> {
+        await json("subjects/destroy", ["subject": subject]).map { _ in () }
+    }
+
+    /// One JSON call to the core's REST API under this gateway's scope. The
+    /// path subject-bound items take: the binary batch has no field for a
+    /// subject, so they go one by one as JSON. Bodies and answers may carry a
+    /// data key in base64; the copies this function owns are zeroed.
+    func json(_ operation: String, _ body: [String: Any]) async -> Result<[String: Any], GatewayError> {
+        var received: ByteBuffer?
+        var payload = Data()
+        defer {
+            received?.withUnsafeMutableReadableBytes { $0.secureZero() }
+            payload.resetBytes(in: 0..<payload.count)
+        }
         do {
-            var request = HTTPClientRequest(url: "\(base)/destroy")
+            payload = try JSONSerialization.data(withJSONObject: body)
+            var request = HTTPClientRequest(url: "\(base)/\(operation)")
             request.method = .POST
             request.headers.add(name: "Content-Type", value: "application/json")
             request.headers.add(name: "Authorization", value: "Bearer \(configuration.token)")
-            request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: ["wrapped": wrapped])))
+            request.body = .bytes(ByteBuffer(bytes: payload))
             let response = try await client.execute(request, timeout: .seconds(10))
-            let bytes = try await response.body.collect(upTo: 1 << 16)
-            guard response.status == .ok else {
-                let json = (try? JSONSerialization.jsonObject(with: Data(bytes.readableBytesView))) as? [String: Any] ?? [:]
-                return .failure(Self.problem(json, status: Int(response.status.code)))
-            }
-            return .success(())
+            let bytes = try await response.body.collect(upTo: 1 << 20)
+            received = bytes
+            let json = (try? JSONSerialization.jsonObject(with: Data(bytes.readableBytesView))) as? [String: Any] ?? [:]
+            guard response.status == .ok else { return .failure(Self.problem(json, status: Int(response.status.code))) }
+            return .success(json)
         } catch {
             return .failure(.unavailable("the core did not answer: \(error)"))
         }
@@ -147,9 +166,15 @@ struct CoreConnection: Sendable {
         GatewayError(status: status, code: json["code"] as? String ?? "core.http_\(status)", detail: json["detail"] as? String ?? "HTTP \(status)")
     }
 
-    /// The core's event stream: each event's name as it arrives (`hello` first,
+    /// One event of the core's stream: its name and its `data` line (JSON, or empty).
+    struct Event: Sendable {
+        var name: String
+        var data: String = ""
+    }
+
+    /// The core's event stream: each event as it arrives (`hello` first,
     /// `keep-alive` for the core's periodic comment). Ends when the connection does.
-    func events() -> AsyncThrowingStream<String, any Error> {
+    func events() -> AsyncThrowingStream<Event, any Error> {
         AsyncThrowingStream { continuation in
             let task = Task {
                 do {
@@ -168,11 +193,14 @@ struct CoreConnection: Sendable {
                         while let end = pending.range(of: "\n\n") {
                             let message = pending[..<end.lowerBound]
                             pending = String(pending[end.upperBound...])
+                            var event: Event?
                             for line in message.split(separator: "\n") {
-                                if line.hasPrefix("event: ") { continuation.yield(String(line.dropFirst(7))) }
+                                if line.hasPrefix("event: ") { event = Event(name: String(line.dropFirst(7))) }
+                                if line.hasPrefix("data: ") { event?.data = String(line.dropFirst(6)) }
                                 // The core's comment every 15 s: the stream is alive.
-                                if line.hasPrefix(":") { continuation.yield("keep-alive") }
+                                if line.hasPrefix(":") { continuation.yield(Event(name: "keep-alive")) }
                             }
+                            if let event { continuation.yield(event) }
                         }
                     }
                     continuation.finish()

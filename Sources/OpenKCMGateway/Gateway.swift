@@ -59,18 +59,20 @@ public final class Gateway: Sendable {
     }
 
     /// Wraps a data key through the core (batched with concurrent requests); base64 in and out.
-    public func wrap(_ key: String, context: [String: String]) async throws -> String {
+    /// With a `subject`, the key is bound to it at the core.
+    public func wrap(_ key: String, context: [String: String], subject: String? = nil) async throws -> String {
         guard var bytes = Data(base64Encoded: key) else {
             metrics.refusals.increment()
             throw GatewayError(status: 400, code: "request.invalid_base64", detail: "'plaintext' is not valid base64")
         }
         defer { bytes.resetBytes(in: 0..<bytes.count) }
-        return try await wrap(SymmetricKey(data: bytes), context: context)
+        return try await wrap(SymmetricKey(data: bytes), context: context, subject: subject)
     }
 
     /// Wraps a data key through the core; the wrapped blob in base64.
-    func wrap(_ key: SymmetricKey, context: [String: String]) async throws -> String {
+    func wrap(_ key: SymmetricKey, context: [String: String], subject: String? = nil) async throws -> String {
         do {
+            if let subject { return try await wrapForSubject(key, context: context, subject: subject) }
             return try await wraps.submit(CoreConnection.Item(value: .key(key), context: try Self.canonical(context)))
         } catch {
             metrics.refusals.increment()
@@ -78,20 +80,32 @@ public final class Gateway: Sendable {
         }
     }
 
+    /// A subject-bound wrap, as one JSON call (``CoreConnection/json(_:_:)``):
+    /// the binary batch and the data-key channel carry no subject.
+    private func wrapForSubject(_ key: SymmetricKey, context: [String: String], subject: String) async throws -> String {
+        // Base64 text in Strings cannot be zeroed reliably; the JSON body built from it is (CoreConnection.json).
+        let plaintext = key.withUnsafeBytes { Data($0).base64EncodedString() }
+        let answer = try await core.json("wrap", ["plaintext": plaintext, "context": context, "subject": subject]).get()
+        guard let wrapped = answer["wrapped"] as? String else {
+            throw GatewayError(status: 502, code: "gateway.bad_core_answer", detail: "the core's wrap answer has no 'wrapped'")
+        }
+        return wrapped
+    }
+
     /// A data key made here, and its wrapped form from the core.
-    public func dataKey(context: [String: String]) async throws -> (plaintext: String, wrapped: String) {
+    public func dataKey(context: [String: String], subject: String? = nil) async throws -> (plaintext: String, wrapped: String) {
         let key = SymmetricKey(size: .bits256)
-        return (key.withUnsafeBytes { Data($0).base64EncodedString() }, try await wrap(key, context: context))
+        return (key.withUnsafeBytes { Data($0).base64EncodedString() }, try await wrap(key, context: context, subject: subject))
     }
 
     /// Unwraps through the cache, or the core (batched); base64 in and out.
-    public func unwrap(_ wrapped: String, context: [String: String]) async throws -> String {
-        try await unwrapKey(wrapped, context: context).withUnsafeBytes { Data($0).base64EncodedString() }
+    public func unwrap(_ wrapped: String, context: [String: String], subject: String? = nil) async throws -> String {
+        try await unwrapKey(wrapped, context: context, subject: subject).withUnsafeBytes { Data($0).base64EncodedString() }
     }
 
     /// The data key inside `wrapped`, from the cache or the core (batched),
     /// as a `SymmetricKey` (zeroed when released) for callers that use it here.
-    func unwrapKey(_ wrapped: String, context: [String: String]) async throws -> SymmetricKey {
+    func unwrapKey(_ wrapped: String, context: [String: String], subject: String? = nil) async throws -> SymmetricKey {
         guard let blob = Data(base64Encoded: wrapped) else {
             metrics.refusals.increment()
             throw GatewayError(status: 400, code: "request.invalid_base64", detail: "wrapped is not base64")
@@ -104,7 +118,7 @@ public final class Gateway: Sendable {
             metrics.refusals.increment()
             throw error
         }
-        let slot = UnwrapCache.slot(wrapped: bytes, context: canonical)
+        let slot = UnwrapCache.slot(wrapped: bytes, context: canonical, subject: subject)
         if let key = cache.key(at: slot) {
             metrics.cacheHits.increment()
             return key
@@ -113,15 +127,30 @@ public final class Gateway: Sendable {
         let generation = cache.generation
         let following = eventsConnected.load(ordering: .acquiring)
         do {
-            let key = try await unwraps.submit(CoreConnection.Item(value: .blob(bytes), context: canonical))
-            // Cached only while the event stream is up, and only if no lock or loss emptied the
-            // cache while the core was answering: nothing outlives a lock unseen.
-            if following { cache.store(key, at: slot, takenAt: generation) }
+            let key: SymmetricKey
+            if let subject {
+                key = try await unwrapForSubject(wrapped, context: context, subject: subject)
+            } else {
+                key = try await unwraps.submit(CoreConnection.Item(value: .blob(bytes), context: canonical))
+            }
+            // Cached only while the event stream is up, and only if no lock, loss or destroyed
+            // subject emptied the cache while the core was answering: nothing outlives a lock unseen.
+            if following { cache.store(key, at: slot, takenAt: generation, subject: subject.map(UnwrapCache.subjectDigest)) }
             return key
         } catch {
             metrics.refusals.increment()
             throw error
         }
+    }
+
+    /// A subject-bound unwrap, as one JSON call (the binary batch carries no subject).
+    private func unwrapForSubject(_ wrapped: String, context: [String: String], subject: String) async throws -> SymmetricKey {
+        let answer = try await core.json("unwrap", ["wrapped": wrapped, "context": context, "subject": subject]).get()
+        guard let plaintext = answer["plaintext"] as? String, var bytes = Data(base64Encoded: plaintext), bytes.count == 32 else {
+            throw GatewayError(status: 502, code: "gateway.bad_core_answer", detail: "the core's unwrap answer is not a 256-bit key")
+        }
+        defer { bytes.resetBytes(in: 0..<bytes.count) }
+        return SymmetricKey(data: bytes)
     }
 
     /// The context as the binary batch carries it; the core judges its limits.
@@ -133,16 +162,26 @@ public final class Gateway: Sendable {
         }
     }
 
-    /// Crypto-shreds one data key at the core, and then forgets every cached
-    /// key (the core's event tells every other gateway too). A destroy the
+    /// Revokes one data key at the core, and then forgets every cached key
+    /// (the core's event tells every other gateway too). A revocation the
     /// core refused leaves the cache as it was: a refused call must not let a
     /// client empty it at will.
-    func destroy(_ wrapped: String) async throws {
-        if case .failure(let error) = await core.destroy(wrapped) {
+    func revoke(_ wrapped: String) async throws {
+        if case .failure(let error) = await core.revoke(wrapped) {
             metrics.refusals.increment()
             throw error
         }
-        dropCache(because: "a data key was destroyed here")
+        dropCache(because: "a data key was revoked here")
+    }
+
+    /// Crypto-shreds one subject at the core, then forgets the keys cached
+    /// for it here (the core's `subject.destroyed` event tells every other gateway).
+    public func destroySubject(_ subject: String) async throws {
+        if case .failure(let error) = await core.destroySubject(subject) {
+            metrics.refusals.increment()
+            throw error
+        }
+        dropSubject(UnwrapCache.subjectDigest(subject), because: "a subject was destroyed here")
     }
 
     /// Follows the core's events until cancelled, reconnecting with backoff.
@@ -188,16 +227,31 @@ public final class Gateway: Sendable {
     /// How long the event stream may stay silent before it counts as lost (the core writes every 15 s).
     static let silenceLimit: Duration = .seconds(40)
 
-    private func handle(_ event: String) {
-        switch event {
+    private func handle(_ event: CoreConnection.Event) {
+        switch event.name {
         case "hello":
             dropCache(because: "connected to the core's event stream")
             eventsConnected.store(true, ordering: .releasing)
-        case "tenant.locked", "tenant.destroyed", "service.destroyed", "datakey.destroyed":
-            dropCache(because: event)
+        // `datakey.destroyed` is what cores before the rename to revocation sent.
+        case "tenant.locked", "tenant.destroyed", "service.destroyed", "datakey.revoked", "datakey.destroyed":
+            dropCache(because: event.name)
+        case "subject.destroyed":
+            // Only that subject's keys go; an event without a readable digest empties everything.
+            let data = (try? JSONSerialization.jsonObject(with: Data(event.data.utf8))) as? [String: Any]
+            if let digest = data?["digest"] as? String {
+                dropSubject(digest, because: event.name)
+            } else {
+                dropCache(because: event.name)
+            }
         default:
             break
         }
+    }
+
+    private func dropSubject(_ digest: String, because reason: String) {
+        let dropped = cache.removeSubject(digest)
+        metrics.cacheDrops.increment()
+        if dropped > 0 { logger.info("gateway cache dropped a subject's keys", metadata: ["reason": .string(reason), "keys": .stringConvertible(dropped)]) }
     }
 
 

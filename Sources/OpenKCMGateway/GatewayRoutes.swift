@@ -15,25 +15,35 @@ extension Gateway {
                 guard let key = body["plaintext"] as? String, Data(base64Encoded: key)?.count == 32 else {
                     throw GatewayError(status: 400, code: "request.invalid", detail: "plaintext must be a base64 32-byte key")
                 }
-                return ["wrapped": try await self.wrap(key, context: try Self.context(body))]
+                return ["wrapped": try await self.wrap(key, context: try Self.context(body), subject: try Self.subject(body))]
             }
         }
         router.post("\(prefix)/unwrap") { request, context in
             try await self.handle(request, context) { body in
                 guard let wrapped = body["wrapped"] as? String else { throw GatewayError(status: 400, code: "request.invalid", detail: "wrapped is required") }
-                return ["plaintext": try await self.unwrap(wrapped, context: try Self.context(body))]
+                return ["plaintext": try await self.unwrap(wrapped, context: try Self.context(body), subject: try Self.subject(body))]
             }
         }
-        router.post("\(prefix)/destroy") { request, context in
+        // `/destroy` is the deprecated name of `/revoke` (a deny-list entry, not shredding).
+        for (path, deprecated) in [("revoke", false), ("destroy", true)] {
+            router.post("\(prefix)/\(path)") { request, context in
+                try await self.handle(request, context) { body in
+                    guard let wrapped = body["wrapped"] as? String else { throw GatewayError(status: 400, code: "request.invalid", detail: "wrapped is required") }
+                    try await self.revoke(wrapped)
+                    return deprecated ? ["revoked": true, "destroyed": true] : ["revoked": true]
+                }
+            }
+        }
+        router.post("\(prefix)/subjects/destroy") { request, context in
             try await self.handle(request, context) { body in
-                guard let wrapped = body["wrapped"] as? String else { throw GatewayError(status: 400, code: "request.invalid", detail: "wrapped is required") }
-                try await self.destroy(wrapped)
-                return ["destroyed": true]
+                guard let subject = try Self.subject(body) else { throw GatewayError(status: 400, code: "request.invalid", detail: "subject is required") }
+                try await self.destroySubject(subject)
+                return ["destroyed": true, "subject": UnwrapCache.subjectDigest(subject)]
             }
         }
         router.post("\(prefix)/datakey") { request, context in
             try await self.handle(request, context) { body in
-                let made = try await self.dataKey(context: try Self.context(body))
+                let made = try await self.dataKey(context: try Self.context(body), subject: try Self.subject(body))
                 return ["plaintext": made.plaintext, "wrapped": made.wrapped]
             }
         }
@@ -88,6 +98,15 @@ extension Gateway {
                                detail: "at most 64 pairs, keys of 1 to 255 bytes, values up to 1024 bytes, 8192 bytes in all")
         }
         return pairs
+    }
+
+    /// The optional `subject`: a string (the core judges the rest).
+    static func subject(_ body: [String: Any]) throws -> String? {
+        guard let value = body["subject"] else { return nil }
+        guard let subject = value as? String, (1...1024).contains(subject.utf8.count) else {
+            throw GatewayError(status: 400, code: "request.invalid", detail: "subject must be a string of 1 to 256 bytes")
+        }
+        return subject
     }
 
     static func json(_ status: Int, _ object: [String: Any]) -> Response {

@@ -41,7 +41,8 @@ import Testing
     static func binding(_ vector: Vector) throws -> EnvelopeBinding {
         let json = Data((vector.fields["context"] ?? "{}").utf8)
         let context = try JSONDecoder().decode([String: String].self, from: json)
-        return EnvelopeBinding(tenant: vector.fields["tenant"] ?? "", service: vector.fields["service"] ?? "", context: try EncryptionContext(context))
+        return EnvelopeBinding(tenant: vector.fields["tenant"] ?? "", service: vector.fields["service"] ?? "", context: try EncryptionContext(context),
+                               subject: vector.fields["subject"])
     }
 
     @Test func theDocumentHasAtLeastSixVectors() {
@@ -78,6 +79,36 @@ import Testing
         #expect(wrapped.bytes == vector.bytes("blob"))
         let plaintext = try EnvelopeCipher.open(wrapped, binding: Self.binding(vector), key: SymmetricKey(data: vector.bytes("wrapping-key")))
         #expect(Array(plaintext) == vector.bytes("plaintext"))
+    }
+
+    @Test func aSubjectVectorIsDocumented() {
+        #expect(Self.vectors.contains { $0.fields["layer"] == EnvelopeLayer.l4Subject.description && $0.fields["subject"] != nil })
+    }
+
+    /// A subject-bound vector's wrapping key is the HKDF of its L3 key and subject secret.
+    @Test(arguments: vectors.filter { $0.fields["subject-secret"] != nil })
+    func theSubjectWrappingKeyIsDerivedAsDocumented(vector: Vector) throws {
+        let derived = SubjectKeys.wrappingKey(
+            l3: SymmetricKey(data: vector.bytes("l3-key")),
+            subjectSecret: SymmetricKey(data: vector.bytes("subject-secret")),
+            tenant: try TenantID(vector.fields["tenant"] ?? ""),
+            service: try ServiceID(vector.fields["service"] ?? ""),
+            subject: try SubjectID(vector.fields["subject"] ?? ""))
+        #expect(derived.withUnsafeBytes { Array($0) } == vector.bytes("wrapping-key"))
+    }
+
+    @Test(arguments: vectors.filter { $0.fields["subject"] != nil })
+    func openingASubjectVectorUnderAnotherSubjectFails(vector: Vector) throws {
+        let wrapped = try WrappedKey(parsing: vector.bytes("blob"))
+        var binding = try Self.binding(vector)
+        binding.subject = (binding.subject ?? "") + "x"
+        #expect(throws: EnvelopeError.authenticationFailed) {
+            try EnvelopeCipher.open(wrapped, binding: binding, key: SymmetricKey(data: vector.bytes("wrapping-key")))
+        }
+        binding.subject = nil
+        #expect(throws: EnvelopeError.authenticationFailed) {
+            try EnvelopeCipher.open(wrapped, binding: binding, key: SymmetricKey(data: vector.bytes("wrapping-key")))
+        }
     }
 
     @Test(arguments: vectors)

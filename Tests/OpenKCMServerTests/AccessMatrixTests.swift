@@ -44,6 +44,8 @@ import OpenKCMServer
         Route(method: .post, path: "/v1/tenants/acme/services/payments/rewrap", body: ["wrapped": "{wrapped}"], plane: .execution),
         Route(method: .post, path: "/v1/tenants/acme/services/payments/datakey/batch", body: ["items": [[:]]], plane: .execution),
         Route(method: .post, path: "/v1/tenants/acme/services/payments/unwrap/batch", body: ["items": [["wrapped": "{wrapped}"]]], plane: .execution),
+        Route(method: .post, path: "/v1/tenants/acme/services/payments/revoke", body: ["wrapped": "{wrapped}"], plane: .execution),
+        Route(method: .post, path: "/v1/tenants/acme/services/payments/subjects/destroy", body: ["subject": "s-{role}"], plane: .execution),
         Route(method: .get, path: "/v1/audit", body: nil, plane: .audit),
         Route(method: .post, path: "/v1/audit/verify", body: nil, plane: .audit),
         Route(method: .post, path: "/v1/sys/seal", body: nil, plane: .operator),

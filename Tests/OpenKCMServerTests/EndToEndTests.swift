@@ -127,6 +127,20 @@ import OpenKCMSQLite
             let wrappedOwn = try await Self.openkcmOffPool(["wrap", "--tenant", "acme", "--service", "payments"], port: port, token: app,
                                               stdin: Data(count: 32).base64EncodedString() + "\n")
             #expect(wrappedOwn.status == 0, "\(wrappedOwn.stderr)")
+            // A subject's keys through the CLI, shredded with `subject destroy`; one key revoked with `datakey revoke`.
+            let scope = ["--tenant", "acme", "--service", "payments"]
+            let bound = Self.json(try await Self.openkcmOffPool(["datakey", "generate"] + scope + ["--subject", "user-7", "--output", "json"], port: port, token: app).stdout)
+            let boundWrapped = try #require(bound["wrapped"] as? String)
+            let boundOpened = try await Self.openkcmOffPool(["unwrap"] + scope + ["--subject", "user-7", "--output", "json", boundWrapped], port: port, token: app)
+            #expect(Self.json(boundOpened.stdout)["plaintext"] as? String == bound["plaintext"] as? String, "\(boundOpened.stderr)")
+            let shredded = try await Self.openkcmOffPool(["subject", "destroy"] + scope + ["user-7", "--output", "json"], port: port, token: app)
+            #expect(shredded.status == 0 && Self.json(shredded.stdout)["destroyed"] as? Bool == true, "\(shredded.stderr)")
+            let gone = try await Self.openkcmOffPool(["unwrap"] + scope + ["--subject", "user-7", boundWrapped], port: port, token: app)
+            #expect(gone.status == 1 && gone.stderr.contains("keychain.subject_destroyed"), "\(gone.stderr)")
+            let doomed = try #require(Self.json(try await Self.openkcmOffPool(["datakey"] + scope + ["--output", "json"], port: port, token: app).stdout)["wrapped"] as? String)
+            #expect(try await Self.openkcmOffPool(["datakey", "revoke"] + scope + [doomed], port: port, token: app).status == 0)
+            let revoked = try await Self.openkcmOffPool(["unwrap"] + scope + [doomed], port: port, token: app)
+            #expect(revoked.status == 1 && revoked.stderr.contains("datakey.revoked"), "\(revoked.stderr)")
             #expect(try await Self.openkcmOffPool(["audit", "verify"], port: port, token: root).status == 0)
             #expect(try await Self.openkcmOffPool(["tenant", "list"], port: 1, token: root).status == 4)
 

@@ -145,7 +145,7 @@ import Testing
                         let initechRecord = records.first { $0.0 == "initech" }!
                         #expect(try await sealed["initech"]!.decrypt(initechRecord.2, context: ["row": "\(initechRecord.1)"]) == Array("record \(initechRecord.1)".utf8))
 
-                        // Crypto-shredding one record's L4: a second initech gateway, both with the key cached; destroyed through
+                        // Revoking one record's L4: a second initech gateway, both with the key cached; revoked through
                         // the first, the record opens through neither, while initech's other records do.
                         try await Self.withGateway(configuration("initech")) { secondGateway, secondURL in
                             let first = EnvelopeEncryptor(source: RESTDataKeySource(baseURL: initechURL, tenant: "initech", service: "payments",
@@ -156,15 +156,15 @@ import Testing
                             #expect(try await first.decrypt(doomed, context: ["row": "doomed"]) == Array("shred me".utf8))
                             #expect(try await second.decrypt(doomed, context: ["row": "doomed"]) == Array("shred me".utf8))
                             #expect(secondGateway.cachedKeys > 0)
-                            try await first.destroy(doomed)
+                            try await first.revoke(doomed)
                             try await Eventually.holds(every: .milliseconds(10)) { secondGateway.cachedKeys == 0 }
                             for encryptor in [first, second] {
                                 do {
                                     _ = try await encryptor.decrypt(doomed, context: ["row": "doomed"])
-                                    Issue.record("a destroyed data key opened")
+                                    Issue.record("a revoked data key opened")
                                 } catch let error as OpenKCMClientError {
                                     guard case .refused(let code, let status, _) = error else { Issue.record("\(error)"); continue }
-                                    #expect(code == "datakey.destroyed" && status == 410, "\(error)")
+                                    #expect(code == "datakey.revoked" && status == 410, "\(error)")
                                 }
                             }
                             #expect(try await second.decrypt(initechRecord.2, context: ["row": "\(initechRecord.1)"]) == Array("record \(initechRecord.1)".utf8))

@@ -53,7 +53,8 @@ public enum OperationKind: String, Sendable, Hashable, Codable, CaseIterable, Cu
     case kmipMACVerify = "kmip.mac-verify"
     case kmipReKey = "kmip.rekey"
     case dataKeyEvents = "datakey.events"
-    case dataKeyDestroy = "datakey.destroy"
+    case dataKeyRevoke = "datakey.revoke"
+    case subjectDestroy = "subject.destroy"
     case kmipUndo = "kmip.undo"
     // Audit
     case auditRead = "audit.read"
@@ -73,7 +74,7 @@ public enum OperationKind: String, Sendable, Hashable, Codable, CaseIterable, Cu
         case .identityCreate, .identityList, .identityRevoke, .kmipClientIssue, .kmipClientMap, .kmipClientCARead,
             .kmipTrustedCAAdd, .kmipTrustedCAList, .kmipTrustedCARemove, .kmipTrustedCARenew:
             .identities
-        case .dataKeyGenerate, .dataKeyWrap, .dataKeyUnwrap, .dataKeyRewrap, .dataKeyEvents, .dataKeyDestroy,
+        case .dataKeyGenerate, .dataKeyWrap, .dataKeyUnwrap, .dataKeyRewrap, .dataKeyEvents, .dataKeyRevoke, .subjectDestroy,
             .kmipCreate, .kmipRegister, .kmipLocate, .kmipGet, .kmipGetAttributes, .kmipGetAttributeList, .kmipActivate, .kmipChangeAttribute, .kmipRevoke, .kmipDestroy, .kmipEncrypt, .kmipDecrypt, .kmipMAC, .kmipMACVerify, .kmipReKey, .kmipUndo:
             .execution
         case .auditRead, .auditVerify: .audit

@@ -15,6 +15,10 @@ public enum EnvelopeLayer: UInt8, Sendable, Hashable, CaseIterable, Codable, Cus
     case l3 = 0x30
     /// A data key, wrapped by one L3 version.
     case l4 = 0x40
+    /// A data key bound to a subject: wrapped by a key derived from one L3
+    /// version and the subject's secret, so destroying the subject's secret
+    /// shreds it. A layer of its own so the blob says it needs a subject.
+    case l4Subject = 0x41
 
     public var description: String {
         switch self {
@@ -25,6 +29,7 @@ public enum EnvelopeLayer: UInt8, Sendable, Hashable, CaseIterable, Codable, Cus
         case .l2_1: "L2.1"
         case .l3: "L3"
         case .l4: "L4"
+        case .l4Subject: "L4 subject"
         }
     }
 }

@@ -19,6 +19,16 @@ public enum KeyChainError: OpenKCMError, Equatable {
     case currentVersionProtected(layer: EnvelopeLayer, version: UInt32)
     /// The blob was wrapped by a key that is not this tenant's or service's.
     case foreignKey(layer: EnvelopeLayer)
+    /// The subject was destroyed (crypto-shredded): its data keys never open
+    /// again, and its id is not given a new secret. `digest` is the subject's SHA-256.
+    case subjectDestroyed(digest: String)
+    /// The blob is bound to a subject (layer 0x41) and the request names none.
+    case subjectRequired
+    /// The request names a subject but the blob is a plain L4, bound to none.
+    case notSubjectBound
+    /// The blob does not open under this subject: it belongs to another
+    /// subject (or was made with another context). `digest` is the subject's SHA-256.
+    case subjectMismatch(digest: String)
 
     public var code: String {
         switch self {
@@ -36,6 +46,10 @@ public enum KeyChainError: OpenKCMError, Equatable {
         case .invalidMinimumDecryptionVersion: "keychain.invalid_min_decryption_version"
         case .currentVersionProtected: "keychain.current_version_protected"
         case .foreignKey: "keychain.foreign_key"
+        case .subjectDestroyed: "keychain.subject_destroyed"
+        case .subjectRequired: "keychain.subject_required"
+        case .notSubjectBound: "keychain.not_subject_bound"
+        case .subjectMismatch: "keychain.subject_mismatch"
         }
     }
 
@@ -69,6 +83,14 @@ public enum KeyChainError: OpenKCMError, Equatable {
             "\(layer) version \(version) is current; rotate or roll back first"
         case .foreignKey(let layer):
             "the blob was not wrapped by this \(layer) key"
+        case .subjectDestroyed(let digest):
+            "subject \(digest) was destroyed: its data keys cannot be opened and its id cannot be used again"
+        case .subjectRequired:
+            "the data key is bound to a subject: name the subject to open it"
+        case .notSubjectBound:
+            "the data key is not bound to a subject: open it without one"
+        case .subjectMismatch(let digest):
+            "the data key does not open under subject \(digest): it belongs to another subject or context"
         }
     }
 }

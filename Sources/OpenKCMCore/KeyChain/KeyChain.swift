@@ -10,7 +10,7 @@ import Synchronization
 /// then reflected in memory. L4 operations take the lock-free-of-I/O fast path
 /// once a service is loaded: one dictionary lookup under a mutex, then AES-GCM.
 public final class KeyChain: Sendable {
-    private let storage: SealedStorage
+    let storage: SealedStorage
     private let keystores: any KeystoreResolver
     var keystoreResolver: any KeystoreResolver { keystores }
     private let now: @Sendable () -> Date
@@ -18,18 +18,25 @@ public final class KeyChain: Sendable {
     /// How long an unreachable L1 (network fault, not a disable) is tolerated before the tenant locks.
     public let l1GracePeriod: Duration
     let unreachableSince = Mutex<[TenantID: ContinuousClock.Instant]>([:])
-    private let tenantLocks = KeyedAsyncLock<TenantID>()
+    let tenantLocks = KeyedAsyncLock<TenantID>()
     let memory = Mutex(KeyChainMemory())
-    private let broadcast = KeyChainEventBroadcast()
+    let broadcast = KeyChainEventBroadcast()
+    /// How long a subject secret held in memory is trusted before it is read
+    /// again (another process sharing the store may have destroyed it).
+    public let subjectFreshness: Duration
+    /// Counts subject destructions in this process (twice each: before the
+    /// write and after memory lets go), so a subject wrap that raced one
+    /// checks the store before handing out its blob.
+    let subjectDestructions = Atomic<UInt64>(0)
 
     /// Every lock, unlock and destruction from now on, as it happens in this process.
     public func events() -> AsyncStream<KeyChainEvent> {
         broadcast.subscribe()
     }
 
-    /// Tells listeners that one L4 was destroyed (the server keeps the list of destroyed blobs).
-    public func announceDataKeyDestroyed(tenant: TenantID, service: ServiceID, digest: String) {
-        broadcast.emit(.dataKeyDestroyed(tenant, service, digest: digest))
+    /// Tells listeners that one L4 was revoked (the server keeps the list of revoked blobs).
+    public func announceDataKeyRevoked(tenant: TenantID, service: ServiceID, digest: String) {
+        broadcast.emit(.dataKeyRevoked(tenant, service, digest: digest))
     }
 
     /// - Parameters:
@@ -41,8 +48,10 @@ public final class KeyChain: Sendable {
         keystores: any KeystoreResolver,
         nonceLimits: NonceLimits = NonceLimits(),
         l1GracePeriod: Duration = .seconds(60),
+        subjectFreshness: Duration = .seconds(5),
         clock: @escaping @Sendable () -> Date = { Date() }
     ) {
+        self.subjectFreshness = subjectFreshness
         self.storage = storage
         self.keystores = keystores
         self.nonceLimits = nonceLimits
@@ -87,7 +96,7 @@ public final class KeyChain: Sendable {
             try memory.withLock { memory throws(KeyChainError) in
                 if case .locked(let reason, _) = memory.tenants[tenant] { throw .tenantLocked(tenant, reason: reason) }
                 memory.tenants[tenant] = .unsealed(unsealed)
-                memory.services.removeValue(forKey: tenant)
+                memory.dropLoaded(tenant)
             }
             return ring
         }
@@ -110,12 +119,15 @@ public final class KeyChain: Sendable {
     public func destroyTenant(_ tenant: TenantID) async throws {
         try await tenantLocks.withLock(tenant) {
             _ = try await readTenant(tenant)
-            let services = try await storage.list(prefix: ServiceKeyRing.storagePrefix(tenant))
-            let deletes = services.map { StorageMutation.delete(key: $0) } + [.delete(key: TenantKeyRing.storageKey(tenant))]
+            // Subject secrets and tombstones go with the tenant: a tenant created later under the same id starts clean.
+            let records = try await storage.list(prefix: ServiceKeyRing.storagePrefix(tenant))
+                + storage.list(prefix: SubjectKeys.secretPrefix(tenant))
+                + storage.list(prefix: SubjectKeys.tombstonePrefix(tenant))
+            let deletes = records.map { StorageMutation.delete(key: $0) } + [.delete(key: TenantKeyRing.storageKey(tenant))]
             try await storage.write(deletes)
             memory.withLock { memory in
                 memory.tenants.removeValue(forKey: tenant)
-                memory.services.removeValue(forKey: tenant)
+                memory.dropLoaded(tenant)
             }
             broadcast.emit(.tenantDestroyed(tenant))
             try await storage.backend.purgeDeleted()
@@ -151,7 +163,7 @@ public final class KeyChain: Sendable {
             try await storage.put(TenantKeyRing.storageKey(tenant), value: RecordCoder.encode(ring))
             memory.withLock { memory in
                 memory.tenants.removeValue(forKey: tenant)
-                memory.services.removeValue(forKey: tenant)
+                memory.dropLoaded(tenant)
             }
         }
     }
@@ -364,7 +376,10 @@ public final class KeyChain: Sendable {
         try await tenantLocks.withLock(tenant) {
             try refuseIfLocked(try await readTenant(tenant))
             _ = try await readService(tenant, service)
-            try await storage.delete(ServiceKeyRing.storageKey(tenant, service))
+            // The service's subject secrets and tombstones go with it, in the same write.
+            let subjects = try await storage.list(prefix: "\(SubjectKeys.secretPrefix(tenant))\(service.rawValue)/")
+                + storage.list(prefix: "\(SubjectKeys.tombstonePrefix(tenant))\(service.rawValue)/")
+            try await storage.write(subjects.map { .delete(key: $0) } + [.delete(key: ServiceKeyRing.storageKey(tenant, service))])
             forgetService(tenant, service)
             broadcast.emit(.serviceDestroyed(tenant, service))
             try await storage.backend.purgeDeleted()
@@ -373,9 +388,16 @@ public final class KeyChain: Sendable {
 
     // MARK: Data keys (L4)
 
-    /// Makes a random 256-bit L4 and wraps it under the service's current L3 version.
-    public func generateDataKey(tenant: TenantID, service: ServiceID, context: EncryptionContext = .empty) async throws -> DataKey {
+    /// Makes a random 256-bit L4 and wraps it under the service's current L3
+    /// version, or, with a `subject`, under that L3 version and the subject's secret.
+    public func generateDataKey(
+        tenant: TenantID, service: ServiceID, context: EncryptionContext = .empty, subject: SubjectID? = nil
+    ) async throws -> DataKey {
         let key = SystemRandom.symmetricKey()
+        if let subject {
+            let (wrapped, version) = try await wrapForSubject(key, tenant: tenant, service: service, context: context, subject: subject)
+            return DataKey(key: key, wrapped: wrapped, serviceKeyVersion: version)
+        }
         let (loaded, version, l3) = try await serviceWrappingKey(tenant, service)
         let wrapped = try EnvelopeCipher.wrap(
             key,
@@ -386,9 +408,15 @@ public final class KeyChain: Sendable {
         return DataKey(key: key, wrapped: Data(wrapped), serviceKeyVersion: version)
     }
 
-    /// Wraps a caller-made 256-bit L4 (made at the edge) under the service's current L3 version.
-    public func wrapDataKey(_ key: SymmetricKey, tenant: TenantID, service: ServiceID, context: EncryptionContext = .empty) async throws -> Data {
+    /// Wraps a caller-made 256-bit L4 (made at the edge) under the service's
+    /// current L3 version, or, with a `subject`, under it and the subject's secret.
+    public func wrapDataKey(
+        _ key: SymmetricKey, tenant: TenantID, service: ServiceID, context: EncryptionContext = .empty, subject: SubjectID? = nil
+    ) async throws -> Data {
         guard key.bitCount == 256 else { throw EnvelopeError.invalidKeyLength(length: key.bitCount / 8, expected: 32) }
+        if let subject {
+            return try await wrapForSubject(key, tenant: tenant, service: service, context: context, subject: subject).wrapped
+        }
         let (loaded, version, l3) = try await serviceWrappingKey(tenant, service)
         return Data(try EnvelopeCipher.wrap(
             key,
@@ -438,11 +466,20 @@ public final class KeyChain: Sendable {
         return results
     }
 
-    /// Opens an L4 blob. It must have been wrapped for this tenant, service and context.
+    /// Opens an L4 blob. It must have been wrapped for this tenant, service
+    /// and context, and for `subject` if it is subject-bound (and only then).
     public func unwrapDataKey(
-        _ blob: Data, tenant: TenantID, service: ServiceID, context: EncryptionContext = .empty
+        _ blob: Data, tenant: TenantID, service: ServiceID, context: EncryptionContext = .empty, subject: SubjectID? = nil
     ) async throws -> SymmetricKey {
         let envelope = try WrappedKey(parsing: blob)
+        // The blob says whether it needs a subject, so a missing or extra one is named before any crypto.
+        switch (envelope.header.layer, subject) {
+        case (.l4Subject, let subject?):
+            return try await unwrapForSubject(envelope, tenant: tenant, service: service, context: context, subject: subject)
+        case (.l4Subject, nil): throw KeyChainError.subjectRequired
+        case (.l4, _?): throw KeyChainError.notSubjectBound
+        default: break
+        }
         guard envelope.header.layer == .l4 else { throw EnvelopeError.wrongLayer(expected: .l4, found: envelope.header.layer) }
         let loaded = try await unsealedService(tenant, service)
         guard envelope.header.keyID == loaded.ring.serviceKeys.keyID else { throw KeyChainError.foreignKey(layer: .l3) }
@@ -451,12 +488,13 @@ public final class KeyChain: Sendable {
             envelope, expecting: .l4, binding: KeyChainBindings.dataKey(tenant, service, context: context), wrappingKey: l3)
     }
 
-    /// Opens an L4 blob and wraps it again under the current L3 version.
+    /// Opens an L4 blob and wraps it again under the current L3 version (and
+    /// the same subject, for a subject-bound blob).
     public func rewrapDataKey(
-        _ blob: Data, tenant: TenantID, service: ServiceID, context: EncryptionContext = .empty
+        _ blob: Data, tenant: TenantID, service: ServiceID, context: EncryptionContext = .empty, subject: SubjectID? = nil
     ) async throws -> Data {
-        let key = try await unwrapDataKey(blob, tenant: tenant, service: service, context: context)
-        return try await wrapDataKey(key, tenant: tenant, service: service, context: context)
+        let key = try await unwrapDataKey(blob, tenant: tenant, service: service, context: context, subject: subject)
+        return try await wrapDataKey(key, tenant: tenant, service: service, context: context, subject: subject)
     }
 
     // MARK: Memory and the kill switch
@@ -466,7 +504,7 @@ public final class KeyChain: Sendable {
     public func lockTenant(_ tenant: TenantID, reason: String, cause: LockCause = .manual) {
         memory.withLock { memory in
             memory.tenants[tenant] = .locked(reason: reason, cause: cause)
-            memory.services.removeValue(forKey: tenant)
+            memory.dropLoaded(tenant)
         }
         broadcast.emit(.tenantLocked(tenant, cause: cause))
     }
@@ -498,6 +536,8 @@ public final class KeyChain: Sendable {
     public func evictAll() {
         memory.withLock { memory in
             for tenant in Array(memory.tenants.keys) { memory.evict(tenant) }
+            memory.services.removeAll()
+            memory.subjects.removeAll()
         }
     }
 
@@ -512,7 +552,7 @@ public final class KeyChain: Sendable {
     /// nonces are safe for 2^32 seals per key (NIST SP 800-38D 8.3), so every
     /// wrap is counted against a block reserved in the service record; when a
     /// version has used ``NonceLimits/wrapsPerVersion`` the L3 rotates by itself.
-    private func serviceWrappingKey(
+    func serviceWrappingKey(
         _ tenant: TenantID, _ service: ServiceID
     ) async throws -> (UnsealedService, UInt32, SymmetricKey) {
         while true {
@@ -549,7 +589,7 @@ public final class KeyChain: Sendable {
     }
 
     /// The loaded service, from memory or loaded under the tenant's lock.
-    private func unsealedService(_ tenant: TenantID, _ service: ServiceID) async throws -> UnsealedService {
+    func unsealedService(_ tenant: TenantID, _ service: ServiceID) async throws -> UnsealedService {
         // Sealing stops data-key operations at once, even for keys already in memory.
         guard !storage.isSealed else { throw BarrierError.sealed }
         if let loaded = try cachedService(tenant, service) { return loaded }
@@ -569,7 +609,7 @@ public final class KeyChain: Sendable {
     }
 
     /// The hot path: one lookup under the mutex, no copies of tenant state.
-    private func cachedService(_ tenant: TenantID, _ service: ServiceID) throws(KeyChainError) -> UnsealedService? {
+    func cachedService(_ tenant: TenantID, _ service: ServiceID) throws(KeyChainError) -> UnsealedService? {
         try memory.withLock { memory throws(KeyChainError) -> UnsealedService? in
             if let loaded = memory.services[tenant]?[service] { return loaded }
             if case .locked(let reason, _) = memory.tenants[tenant] { throw .tenantLocked(tenant, reason: reason) }
@@ -579,7 +619,7 @@ public final class KeyChain: Sendable {
 
     /// The tenant's unwrapped keys; unwraps the L2 through its L1 when absent.
     /// Call only while holding the tenant's lock.
-    private func unsealTenantLocked(_ tenant: TenantID) async throws -> UnsealedTenant {
+    func unsealTenantLocked(_ tenant: TenantID) async throws -> UnsealedTenant {
         let existing = try memory.withLock { memory throws(KeyChainError) -> UnsealedTenant? in
             switch memory.tenants[tenant] {
             case .unsealed(let unsealed): return unsealed
@@ -651,7 +691,7 @@ public final class KeyChain: Sendable {
         memory.withLock { memory in
             guard case .unsealed = memory.tenants[ring.tenant] else { return }
             memory.tenants[ring.tenant] = .unsealed(rebuilt)
-            memory.services.removeValue(forKey: ring.tenant)
+            memory.dropLoaded(ring.tenant)
         }
     }
 
@@ -664,17 +704,20 @@ public final class KeyChain: Sendable {
         }
     }
 
-    private func forgetService(_ tenant: TenantID, _ service: ServiceID) {
-        _ = memory.withLock { $0.services[tenant]?.removeValue(forKey: service) }
+    func forgetService(_ tenant: TenantID, _ service: ServiceID) {
+        memory.withLock { memory in
+            memory.services[tenant]?.removeValue(forKey: service)
+            memory.subjects[tenant]?.removeValue(forKey: service)
+        }
     }
 
-    private func readTenant(_ tenant: TenantID) async throws -> TenantKeyRing {
+    func readTenant(_ tenant: TenantID) async throws -> TenantKeyRing {
         let key = TenantKeyRing.storageKey(tenant)
         guard let data = try await storage.get(key) else { throw KeyChainError.tenantNotFound(tenant) }
         return try RecordCoder.decode(TenantKeyRing.self, from: data, at: key)
     }
 
-    private func readService(_ tenant: TenantID, _ service: ServiceID) async throws -> ServiceKeyRing {
+    func readService(_ tenant: TenantID, _ service: ServiceID) async throws -> ServiceKeyRing {
         let key = ServiceKeyRing.storageKey(tenant, service)
         guard let data = try await storage.get(key) else { throw KeyChainError.serviceNotFound(tenant, service) }
         return try RecordCoder.decode(ServiceKeyRing.self, from: data, at: key)

@@ -9,20 +9,25 @@ public enum KeyChainEvent: Sendable, Hashable {
     case tenantDestroyed(TenantID)
     case serviceDestroyed(TenantID, ServiceID)
     case serviceDeactivated(TenantID, ServiceID)
-    /// One data key (L4) was destroyed; `digest` is the SHA-256 of its wrapped blob, hex.
-    case dataKeyDestroyed(TenantID, ServiceID, digest: String)
+    /// One data key (L4) was revoked; `digest` is the SHA-256 of its wrapped blob, hex.
+    case dataKeyRevoked(TenantID, ServiceID, digest: String)
+    /// A subject was destroyed; `digest` is the SHA-256 of the subject id, hex.
+    /// Listeners drop every key they cached for that subject.
+    case subjectDestroyed(TenantID, ServiceID, digest: String)
 
     public var tenant: TenantID {
         switch self {
         case .tenantLocked(let tenant, _), .tenantUnlocked(let tenant), .tenantDestroyed(let tenant),
-             .serviceDestroyed(let tenant, _), .serviceDeactivated(let tenant, _), .dataKeyDestroyed(let tenant, _, _): tenant
+             .serviceDestroyed(let tenant, _), .serviceDeactivated(let tenant, _), .dataKeyRevoked(let tenant, _, _),
+             .subjectDestroyed(let tenant, _, _): tenant
         }
     }
 
     /// The service it names, if it is about one service.
     public var service: ServiceID? {
         switch self {
-        case .serviceDestroyed(_, let service), .serviceDeactivated(_, let service), .dataKeyDestroyed(_, let service, _): service
+        case .serviceDestroyed(_, let service), .serviceDeactivated(_, let service), .dataKeyRevoked(_, let service, _),
+             .subjectDestroyed(_, let service, _): service
         default: nil
         }
     }
@@ -35,7 +40,8 @@ public enum KeyChainEvent: Sendable, Hashable {
         case .tenantDestroyed: "tenant.destroyed"
         case .serviceDestroyed: "service.destroyed"
         case .serviceDeactivated: "service.deactivated"
-        case .dataKeyDestroyed: "datakey.destroyed"
+        case .dataKeyRevoked: "datakey.revoked"
+        case .subjectDestroyed: "subject.destroyed"
         }
     }
 }

@@ -27,11 +27,20 @@ public enum LockCause: Sendable, Hashable {
 struct KeyChainMemory: Sendable {
     var tenants: [TenantID: TenantSlot] = [:]
     var services: [TenantID: [ServiceID: UnsealedService]] = [:]
+    /// Subject secrets read or made so far, by tenant, service and subject
+    /// digest; held only while their tenant is unsealed, like loaded services.
+    var subjects: [TenantID: [ServiceID: [String: HeldSubjectSecret]]] = [:]
 
     /// Drops a tenant's keys and loaded services, leaving any lock in place.
     mutating func evict(_ tenant: TenantID) {
         if case .unsealed = tenants[tenant] { tenants.removeValue(forKey: tenant) }
+        dropLoaded(tenant)
+    }
+
+    /// Drops a tenant's loaded services and subject secrets.
+    mutating func dropLoaded(_ tenant: TenantID) {
         services.removeValue(forKey: tenant)
+        subjects.removeValue(forKey: tenant)
     }
 }
 
@@ -148,6 +157,11 @@ enum KeyChainBindings {
     /// An L4 envelope: bound to tenant, service and the caller's context.
     static func dataKey(_ tenant: TenantID, _ service: ServiceID, context: EncryptionContext) -> EnvelopeBinding {
         EnvelopeBinding(tenant: tenant.rawValue, service: service.rawValue, context: context)
+    }
+
+    /// A subject-bound L4 envelope (layer 0x41): as an L4, and the subject appended.
+    static func subjectDataKey(_ tenant: TenantID, _ service: ServiceID, subject: SubjectID, context: EncryptionContext) -> EnvelopeBinding {
+        EnvelopeBinding(tenant: tenant.rawValue, service: service.rawValue, context: context, subject: subject.rawValue)
     }
 
     private static func ownVersion(_ version: UInt32) -> EncryptionContext {

@@ -73,7 +73,7 @@ extension KMIPEngine where Caller == GatewayKMIPClient {
             // Only a KMIP object can be destroyed here: it must open under the KMIP context first, so an SDK
             // record's data key (another context) or a made-up blob is Item Not Found, and a destroyed one too.
             _ = try await Self.key(uid, gateway, request.version)
-            try await Self.atCore(request.version) { try await gateway.destroy(wrapped) }
+            try await Self.atCore(request.version) { try await gateway.revoke(wrapped) }
             return [TTLVItem(.uniqueIdentifier, .textString(uid))]
         }
     }

@@ -20,7 +20,7 @@ public final class ServerCore: Sendable {
     /// The CAs KMIP client certificates may chain to, see ``KMIPClientTrust``.
     public let kmipClientTrust = KMIPClientTrust()
     /// Data keys destroyed one by one (their blobs' digests), see ``DestroyedDataKeys``.
-    let destroyedDataKeys = DestroyedDataKeys()
+    let revokedDataKeys = RevokedDataKeys()
     /// The keystore named by `--seal`: init wraps the MasterKey with it instead of making shares.
     public let configuredSeal: (any Keystore)?
     /// Why the last auto-unseal failed (cleared when one succeeds), for `seal-status`.

@@ -147,6 +147,11 @@ struct KMIPAttributeChange: Sendable {
     }
 
     private func applyCustom(to object: inout KMIPManagedObject) throws(KMIPOperationError) -> TTLVItem? {
+        // The object's material is sealed under its subject: naming another one (or none) would lose it.
+        guard name != KMIPManagedObject.subjectAttribute else {
+            throw KMIPOperationError(version >= .v2_0 ? .attributeReadOnly : .permissionDenied,
+                                     "\(name) is fixed when the object is made: its key is sealed under that subject")
+        }
         var attributes = object.customAttributes ?? [:]
         defer { object.customAttributes = attributes.isEmpty ? nil : attributes }
         let exists = attributes[name] != nil

@@ -35,7 +35,8 @@ extension KMIPProtocolEngine {
                     throw KMIPOperationError(.invalidField, "Cryptographic Length must be one of \(lengths.map(String.init).joined(separator: ", "))")
                 }
                 let uid = try await operations.kmipCreateSymmetricKey(algorithm: algorithm!, length: length, usageMask: attributes.usageMask,
-                                                                       names: attributes.names, groups: attributes.groups, caller: caller)
+                                                                       names: attributes.names, groups: attributes.groups,
+                                                                       subject: attributes.custom[KMIPManagedObject.subjectAttribute], caller: caller)
                 return [TTLVItem(.objectType, .enumeration(KMIPObjectType.symmetricKey.rawValue)), TTLVItem(.uniqueIdentifier, .textString(uid))]
             }
         }
@@ -66,6 +67,10 @@ extension KMIPProtocolEngine {
                     state: KMIPState.preActive.rawValue, names: attributes.names, objectGroups: attributes.groups,
                     initialDate: 0, lastChangeDate: 0, wrappedKey: Data(), sealedMaterial: Data())
                 object.keyFormatType = block[.keyFormatType]?.enumerationValue
+                // The key's subject, if any: the material is sealed under it, and shredded with it.
+                if let subject = attributes.custom[KMIPManagedObject.subjectAttribute] {
+                    object.customAttributes = [KMIPManagedObject.subjectAttribute: subject]
+                }
                 if type == KMIPObjectType.symmetricKey.rawValue {
                     object.cryptographicAlgorithm = block[.cryptographicAlgorithm]?.enumerationValue ?? attributes.algorithm
                     object.cryptographicLength = block[.cryptographicLength]?.integerValue ?? attributes.length ?? Int32(material.count * 8)

@@ -26,8 +26,10 @@ extension Operations {
         return object
     }
 
-    /// Create: a new AES or HMAC key, Pre-Active, its material sealed under its own L4.
-    func kmipCreateSymmetricKey(algorithm: KMIPCryptographicAlgorithm = .aes, length: Int32, usageMask: Int32?, names: [String], groups: [String], caller: Caller) async throws -> String {
+    /// Create: a new AES or HMAC key, Pre-Active, its material sealed under its own L4
+    /// (bound to `subject`, the `x-openkcm-subject` custom attribute, when given).
+    func kmipCreateSymmetricKey(algorithm: KMIPCryptographicAlgorithm = .aes, length: Int32, usageMask: Int32?, names: [String], groups: [String],
+                                subject: String? = nil, caller: Caller) async throws -> String {
         let (tenant, service) = try kmipScope(caller)
         let uid = RandomUUID.make()
         return try await perform(.kmipCreate, caller: caller, tenant: tenant, service: service, key: uid, sync: true) { unsealed in
@@ -41,6 +43,7 @@ extension Operations {
                 wrappedKey: Data(), sealedMaterial: Data())
             var made = object
             made.keyFormatType = KMIPKeyFormatType.raw.rawValue
+            if let subject { made.customAttributes = [KMIPManagedObject.subjectAttribute: subject] }
             _ = try await kmipStore(unsealed).create(made, material: material)
             return uid
         }

@@ -4,10 +4,14 @@ import HTTPTypes
 public import OpenKCMCore
 
 extension Operations {
-    /// Wraps an L4 made at the edge under the service's current L3 (execution).
-    public func wrapDataKey(_ key: SymmetricKey, tenant: TenantID, service: ServiceID, context: EncryptionContext, caller: Caller) async throws -> Data {
-        try await perform(.dataKeyWrap, caller: caller, tenant: tenant, service: service) { core in
-            try await core.keyChain.wrapDataKey(key, tenant: tenant, service: service, context: context)
+    /// Wraps an L4 made at the edge under the service's current L3 (execution),
+    /// and under `subject`'s secret if one is named. The audit entry names the
+    /// subject by its digest.
+    public func wrapDataKey(
+        _ key: SymmetricKey, tenant: TenantID, service: ServiceID, context: EncryptionContext, subject: SubjectID? = nil, caller: Caller
+    ) async throws -> Data {
+        try await perform(.dataKeyWrap, caller: caller, tenant: tenant, service: service, key: subject?.auditKey) { core in
+            try await core.keyChain.wrapDataKey(key, tenant: tenant, service: service, context: context, subject: subject)
         }
     }
 

@@ -49,7 +49,7 @@ enum JSONBody {
                 return text
             }
         }
-        return DataKeyItem(context: context, plaintext: try string("plaintext"), wrapped: try string("wrapped"))
+        return DataKeyItem(context: context, plaintext: try string("plaintext"), wrapped: try string("wrapped"), subject: try string("subject"))
     }
 
     static func dataKeyItem(from request: Request, context: OpenKCMRequestContext) async throws -> DataKeyItem {

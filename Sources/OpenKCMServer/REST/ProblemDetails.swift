@@ -54,7 +54,8 @@ public struct ProblemDetails: Error, Sendable, Codable, Hashable {
             case .tenantNotFound, .serviceNotFound, .versionNotFound: .notFound
             case .tenantAlreadyExists, .serviceAlreadyExists: .conflict
             case .tenantLocked: .locked423
-            case .invalidIdentifier, .foreignKey: .badRequest
+            case .invalidIdentifier, .foreignKey, .subjectRequired, .notSubjectBound, .subjectMismatch: .badRequest
+            case .subjectDestroyed: .gone
             case .belowMinimumDecryptionVersion, .keyStateForbids, .invalidStateTransition, .invalidRollback,
                 .invalidMinimumDecryptionVersion, .currentVersionProtected:
                 .conflict
@@ -83,7 +84,7 @@ public struct ProblemDetails: Error, Sendable, Codable, Hashable {
             case .importRefused: .conflict
             }
         case is AuditLogError: .serviceUnavailable
-        case is DataKeyDestroyedError: .gone
+        case is DataKeyRevokedError: .gone
         case let error as KMIPClientError:
             switch error {
             case .invalidInput: .badRequest

@@ -69,12 +69,21 @@ struct CreateIdentityBody: RequestBody {
 
 /// One data-key request: generate, wrap, unwrap or rewrap, alone or in a batch.
 struct DataKeyItem: RequestBody {
-    static let fields: Set<String> = ["context", "plaintext", "wrapped"]
+    static let fields: Set<String> = ["context", "plaintext", "wrapped", "subject"]
     var context: [String: String]?
     /// base64 L4 to wrap.
     var plaintext: String?
     /// base64 blob to unwrap or rewrap.
     var wrapped: String?
+    /// The subject the key is bound to (a user id); crypto-shredded with it.
+    var subject: String? = nil
+}
+
+/// `POST .../subjects/destroy`: the subject travels in the body, not the
+/// path, so a user id (personal data, any UTF-8) never lands in URLs or access logs.
+struct SubjectBody: RequestBody {
+    static let fields: Set<String> = ["subject"]
+    var subject: String
 }
 
 /// A batch of up to ``maximumItems`` data-key requests.

@@ -13,7 +13,7 @@ struct UnwrapCommand: AsyncParsableCommand {
     func run() async throws {
         try await runReporting {
             let api = client.client()
-            let answer = try await api.call(.POST, scope.path + "/unwrap", body: ["wrapped": wrapped, "context": try context.dictionary()])
+            let answer = try await api.call(.POST, scope.path + "/unwrap", body: try context.body(["wrapped": wrapped]))
             api.show(answer) { Table.pairs([("plaintext", answer["plaintext"])]) }
         }
     }

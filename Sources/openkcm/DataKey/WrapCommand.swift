@@ -16,7 +16,7 @@ struct WrapCommand: AsyncParsableCommand {
                 throw CLIFailure("no key on standard input (base64 of 32 bytes)")
             }
             let api = client.client()
-            let answer = try await api.call(.POST, scope.path + "/wrap", body: ["plaintext": key, "context": try context.dictionary()])
+            let answer = try await api.call(.POST, scope.path + "/wrap", body: try context.body(["plaintext": key]))
             api.show(answer) { Table.pairs([("wrapped", answer["wrapped"])]) }
         }
     }

@@ -36,6 +36,16 @@ struct ScopeOptions: ParsableArguments {
 struct ContextOptions: ParsableArguments {
     @Option(name: .customLong("context"), help: "Encryption context pair key=value (repeatable).")
     var pairs: [String] = []
+    @Option(name: .customLong("subject"), help: "Bind the data key to this subject (a user id); it is crypto-shredded with `openkcm subject destroy`.")
+    var subject: String?
+
+    /// The request body's `context`, and `subject` when given, with `extra` fields.
+    func body(_ extra: [String: Any] = [:]) throws -> [String: Any] {
+        var body = extra
+        body["context"] = try dictionary()
+        if let subject { body["subject"] = subject }
+        return body
+    }
 
     func dictionary() throws -> [String: String] {
         var context: [String: String] = [:]

@@ -16,7 +16,7 @@ struct KMIPObjectStore: Sendable {
         let service = try ServiceID(object.service)
         let binding = KMIPManagedObject.binding(object.uniqueIdentifier, tenant: tenant, service: service)
         let context = try EncryptionContext(binding)
-        let dataKey = try await keyChain.generateDataKey(tenant: tenant, service: service, context: context)
+        let dataKey = try await keyChain.generateDataKey(tenant: tenant, service: service, context: context, subject: try object.subject)
         object.wrappedKey = dataKey.wrapped
         object.sealedMaterial = try AES.GCM.seal(material, using: dataKey.key, authenticating: context.encoded).combined ?? Data()
         try await put(object)
@@ -28,7 +28,7 @@ struct KMIPObjectStore: Sendable {
         let tenant = try TenantID(object.tenant)
         let service = try ServiceID(object.service)
         let context = try EncryptionContext(KMIPManagedObject.binding(object.uniqueIdentifier, tenant: tenant, service: service))
-        let key = try await keyChain.unwrapDataKey(object.wrappedKey, tenant: tenant, service: service, context: context)
+        let key = try await keyChain.unwrapDataKey(object.wrappedKey, tenant: tenant, service: service, context: context, subject: try object.subject)
         return Array(try AES.GCM.open(AES.GCM.SealedBox(combined: object.sealedMaterial), using: key, authenticating: context.encoded))
     }
 

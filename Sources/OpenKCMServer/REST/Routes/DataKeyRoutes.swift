@@ -24,14 +24,25 @@ struct DataKeyRoutes {
     }
 
     func register(on router: Router<OpenKCMRequestContext>) {
-        // Crypto-shreds one data key: its blob never unwraps again, and gateways drop their copies.
-        router.post("/v1/tenants/:tenant/services/:service/destroy") { request, context in
-            let item = try await JSONBody.dataKeyItem(from: request, context: context)
-            guard let wrapped = item.wrapped, let blob = Data(base64Encoded: wrapped) else {
-                throw ProblemDetails(status: .badRequest, code: "request.invalid", detail: "'wrapped' must be the base64 wrapped data key")
+        // Revokes one data key of this service: its blob is refused from now on, and gateways drop their copies.
+        // `/destroy` is the deprecated name (it never shredded anything) and answers both fields.
+        for (path, deprecated) in [("revoke", false), ("destroy", true)] {
+            router.post("/v1/tenants/:tenant/services/:service/\(path)") { request, context in
+                let item = try await JSONBody.dataKeyItem(from: request, context: context)
+                guard let wrapped = item.wrapped, let blob = Data(base64Encoded: wrapped), item.plaintext == nil, item.subject == nil else {
+                    throw ProblemDetails(status: .badRequest, code: "request.invalid", detail: "'wrapped' must be the base64 wrapped data key, alone")
+                }
+                let digest = try await operations.revokeDataKey(blob, tenant: try context.tenant(), service: try context.service(), caller: context.caller)
+                let also = deprecated ? #""destroyed":true,"# : ""
+                return JSONBody.response(json: Array(#"{\#(also)"digest":"\#(digest)","revoked":true}"#.utf8))
             }
-            let digest = try await operations.destroyDataKey(blob, tenant: try context.tenant(), service: try context.service(), caller: context.caller)
-            return JSONBody.response(json: Array(#"{"destroyed":true,"digest":"\#(digest)"}"#.utf8))
+        }
+        // Crypto-shreds one subject: every data key bound to it is unrecoverable, from any copy.
+        router.post("/v1/tenants/:tenant/services/:service/subjects/destroy") { request, context in
+            let body = try await JSONBody.decode(SubjectBody.self, from: request, context: context)
+            let subject = try SubjectID(body.subject)
+            let digest = try await operations.destroySubject(subject, tenant: try context.tenant(), service: try context.service(), caller: context.caller)
+            return JSONBody.response(json: Array(#"{"destroyed":true,"subject":"\#(digest)"}"#.utf8))
         }
         for action in Action.allCases {
             router.post("/v1/tenants/:tenant/services/:service/\(action.rawValue)") { request, context in
@@ -111,11 +122,12 @@ struct DataKeyRoutes {
 
     private func run(_ action: Action, _ item: DataKeyItem, tenant: TenantID, service: ServiceID, caller: Caller) async throws -> DataKeyResult {
         let context = try JSONBody.context(item.context)
+        let subject = try item.subject.map { try SubjectID($0) }
         switch action {
         case .datakey:
             try refuse(item.plaintext, "plaintext")
             try refuse(item.wrapped, "wrapped")
-            let dataKey = try await operations.generateDataKey(tenant: tenant, service: service, context: context, caller: caller)
+            let dataKey = try await operations.generateDataKey(tenant: tenant, service: service, context: context, subject: subject, caller: caller)
             return DataKeyResult(
                 plaintext: dataKey.key.withUnsafeBytes { Data($0).base64EncodedString() },
                 wrapped: dataKey.wrapped.base64EncodedString(),
@@ -124,17 +136,17 @@ struct DataKeyRoutes {
             try refuse(item.wrapped, "wrapped")
             var bytes = try JSONBody.base64(try required(item.plaintext, "plaintext"), field: "plaintext")
             defer { bytes.resetBytes(in: 0..<bytes.count) }
-            let wrapped = try await operations.wrapDataKey(SymmetricKey(data: bytes), tenant: tenant, service: service, context: context, caller: caller)
+            let wrapped = try await operations.wrapDataKey(SymmetricKey(data: bytes), tenant: tenant, service: service, context: context, subject: subject, caller: caller)
             return DataKeyResult(wrapped: wrapped.base64EncodedString())
         case .unwrap:
             try refuse(item.plaintext, "plaintext")
             let blob = try JSONBody.base64(try required(item.wrapped, "wrapped"), field: "wrapped")
-            let key = try await operations.unwrapDataKey(blob, tenant: tenant, service: service, context: context, caller: caller)
+            let key = try await operations.unwrapDataKey(blob, tenant: tenant, service: service, context: context, subject: subject, caller: caller)
             return DataKeyResult(plaintext: key.withUnsafeBytes { Data($0).base64EncodedString() })
         case .rewrap:
             try refuse(item.plaintext, "plaintext")
             let blob = try JSONBody.base64(try required(item.wrapped, "wrapped"), field: "wrapped")
-            let wrapped = try await operations.rewrapDataKey(blob, tenant: tenant, service: service, context: context, caller: caller)
+            let wrapped = try await operations.rewrapDataKey(blob, tenant: tenant, service: service, context: context, subject: subject, caller: caller)
             return DataKeyResult(wrapped: wrapped.base64EncodedString())
         }
     }

@@ -7,7 +7,7 @@ import ServiceLifecycle
 /// `GET /v1/tenants/{tenant}/services/{service}/events`: server-sent events
 /// for gateways (execution plane). The stream opens with `event: hello`,
 /// then carries `tenant.locked`, `tenant.unlocked`, `tenant.destroyed`,
-/// `service.destroyed`, `service.deactivated` and `datakey.destroyed` as they happen in this
+/// `service.destroyed`, `service.deactivated`, `datakey.revoked` and `subject.destroyed` (both with a `digest`) as they happen in this
 /// process, and a comment every 15 s so that proxies and the gateway see a
 /// dead connection. It ends at graceful shutdown.
 struct EventRoutes {
@@ -52,7 +52,10 @@ struct EventRoutes {
         var data = #"{"tenant":"\#(event.tenant.rawValue)""#
         if let service = event.service { data += #","service":"\#(service.rawValue)""# }
         if case .tenantLocked(_, let cause) = event { data += #","cause":"\#(cause)""# }
-        if case .dataKeyDestroyed(_, _, let digest) = event { data += #","digest":"\#(digest)""# }
+        switch event {
+        case .dataKeyRevoked(_, _, let digest), .subjectDestroyed(_, _, let digest): data += #","digest":"\#(digest)""#
+        default: break
+        }
         return "event: \(event.name)\ndata: \(data)}\n\n"
     }
 }

@@ -3,13 +3,14 @@ import Foundation
 import OpenKCMCore
 import Synchronization
 
-/// Data keys (L4) destroyed one by one: the SHA-256 of each wrapped blob,
-/// stored per (tenant, service) under `destroyed-l4/` in sealed storage.
-/// An unwrap of a listed blob is refused, so the record it protected never
-/// opens again, whoever kept a copy of the blob. Each (tenant, service) list
+/// Data keys (L4) revoked one by one: the SHA-256 of each wrapped blob,
+/// stored per (tenant, service) under `destroyed-l4/` in sealed storage (the
+/// prefix predates the name "revocation" and is kept so stored lists still
+/// apply). An unwrap of a listed blob is refused through OpenKCM; this is a
+/// deny-list, not crypto-shredding. Each (tenant, service) list
 /// is held in memory and read again from storage every `lifetime`, so another
 /// replica's destructions apply here within that time; this process's own at once.
-final class DestroyedDataKeys: Sendable {
+final class RevokedDataKeys: Sendable {
     private let lists = Mutex<[String: (digests: Set<String>, readAt: ContinuousClock.Instant)]>([:])
     let lifetime: Duration
 
@@ -33,7 +34,7 @@ final class DestroyedDataKeys: Sendable {
         }
         let keys = try await storage.list(prefix: scope)
         let digests = Set(keys.map { String($0.dropFirst(scope.count)) })
-        // Merged, never replaced: a destruction recorded here while storage was being read is kept.
+        // Merged, never replaced: a revocation recorded here while storage was being read is kept.
         let merged = lists.withLock { lists in
             if lists.count > 10_000 { lists.removeAll() }
             let merged = digests.union(lists[scope]?.digests ?? [])
@@ -43,7 +44,7 @@ final class DestroyedDataKeys: Sendable {
         return merged.contains(Self.digest(blob))
     }
 
-    /// Records a destruction; returns the blob's digest.
+    /// Records a revocation; returns the blob's digest.
     func add(_ blob: Data, tenant: TenantID, service: ServiceID, storage: SealedStorage) async throws -> String {
         let digest = Self.digest(blob)
         let scope = Self.prefix(tenant, service)

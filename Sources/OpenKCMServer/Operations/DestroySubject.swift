@@ -1,0 +1,16 @@
+public import OpenKCMCore
+
+extension Operations {
+    /// Crypto-shreds one subject of the caller's service (execution): its
+    /// secret is deleted and purged from the store, a sealed tombstone keeps
+    /// its id from being used again, and connected gateways drop the keys
+    /// they cached for it. Audited and fsynced like every key-state change,
+    /// under the subject's digest (never the id or the secret).
+    /// - Returns: the subject's digest (SHA-256 of its id, hex).
+    public func destroySubject(_ subject: SubjectID, tenant: TenantID, service: ServiceID, caller: Caller) async throws -> String {
+        try await perform(.subjectDestroy, caller: caller, tenant: tenant, service: service, key: subject.auditKey, sync: true) { core in
+            try await core.keyChain.destroySubject(subject, tenant: tenant, service: service)
+            return subject.digest
+        }
+    }
+}
