@@ -7,6 +7,8 @@ import OpenKCMCore
         ("services/acme/payments", "tenant/acme"),
         ("destroyed-l4/acme/payments/00ff", "tenant/acme"),
         ("kmip/objects/acme/payments/3f2a", "tenant/acme"),
+        ("subjects/acme/payments/00ff", "tenant/acme"),
+        ("subject-tombstones/acme/payments/00ff", "tenant/acme"),
         ("tenants/a.b_c-9", "tenant/a.b_c-9"),
         ("identities/abc", "system/identities"),
         ("identities-by-certificate/ff", "system/identities"),

@@ -5,7 +5,8 @@ import Crypto
 /// The barrier keeps a sealed index of every record's version (see
 /// ``SealedStorage``). The index is split by scope so that one write rewrites
 /// only the index of the tenant (or system area) it touches: a tenant's records
-/// (`tenants/<t>`, `services/<t>/...`, `destroyed-l4/<t>/...`,
+/// (`tenants/<t>`, `services/<t>/...`, `destroyed-l4/<t>/...`, subject
+/// secrets and tombstones `subjects/<t>/...`, `subject-tombstones/<t>/...`,
 /// `kmip/objects/<t>/...`) share the scope `tenant/<t>`; everything else
 /// falls into a few system scopes. This is the one place that decides it.
 package struct StorageScope: Hashable, Sendable, Comparable, CustomStringConvertible {
@@ -73,7 +74,7 @@ package struct StorageScope: Hashable, Sendable, Comparable, CustomStringConvert
         if path.hasPrefix(reservedPrefix) || path == SealConfiguration.storageKey { return nil }
         let segments = path.split(separator: "/", maxSplits: 3, omittingEmptySubsequences: false)
         switch segments[0] {
-        case "tenants", "services", "destroyed-l4":
+        case "tenants", "services", "destroyed-l4", "subjects", "subject-tombstones":
             if segments.count >= 2, isTenantLike(segments[1]) { return .tenant(String(segments[1])) }
         case "kmip":
             if segments.count >= 3, segments[1] == "objects", isTenantLike(segments[2]) { return .tenant(String(segments[2])) }
