@@ -139,19 +139,23 @@ struct CoreConnection: Sendable {
     /// data key in base64; the copies this function owns are zeroed.
     func json(_ operation: String, _ body: [String: Any]) async -> Result<[String: Any], GatewayError> {
         var received: ByteBuffer?
-        var payload = Data()
+        var sent = ByteBuffer()
         defer {
+            sent.withUnsafeMutableReadableBytes { $0.secureZero() }
             received?.withUnsafeMutableReadableBytes { $0.secureZero() }
-            payload.resetBytes(in: 0..<payload.count)
         }
         do {
-            payload = try JSONSerialization.data(withJSONObject: body)
+            var payload = try JSONSerialization.data(withJSONObject: body)
+            sent = ByteBuffer(bytes: payload)
+            payload.resetBytes(in: 0..<payload.count)
             var request = HTTPClientRequest(url: "\(base)/\(operation)")
             request.method = .POST
             request.headers.add(name: "Content-Type", value: "application/json")
             request.headers.add(name: "Authorization", value: "Bearer \(configuration.token)")
-            request.body = .bytes(ByteBuffer(bytes: payload))
+            request.body = .bytes(sent)
             let response = try await client.execute(request, timeout: .seconds(10))
+            // Only `sent` should hold the request body now (as in `batch`), so it is zeroed in place.
+            request.body = nil
             let bytes = try await response.body.collect(upTo: 1 << 20)
             received = bytes
             let json = (try? JSONSerialization.jsonObject(with: Data(bytes.readableBytesView))) as? [String: Any] ?? [:]
