@@ -211,8 +211,10 @@ import OpenKCMTestSupport
         let rows = ["tenants/acme": Data("ring".utf8), "services/acme/payments": Data("svc".utf8), "identities/root": Data("id".utf8)]
         for (key, value) in rows { try await store.backend.put(key, value: try legacyRecord(value, at: key, masterKey: store.masterKey)) }
         try await store.backend.put(SealConfiguration.storageKey, value: Data("{}".utf8))
+        // Not without the server's say-so (its audit log never recorded a store generation): a store that lost its index is refused.
+        await #expect(throws: BarrierError.recordMissing(key: StorageScope.storeRootKey)) { try await store.restarted().openIndex() }
         let barrier = store.restarted()
-        #expect(try await barrier.openIndex() == 1)
+        #expect(try await barrier.openIndex(allowMigration: true) == 1)
         for (key, value) in rows {
             #expect(try await barrier.get(key) == value)
             #expect(SealedStorage.version(of: try await store.backend.get(key)) == 1)
@@ -260,5 +262,23 @@ extension BarrierRollbackTests {
         #expect(SealedStorage.version(of: stored) == 7)
         #expect(stored.dropFirst(8) == Data(vector.bytes("blob")))
         #expect(vector.fields["context"]?.contains(#""record-version": "7""#) == true)
+    }
+
+    /// The whole store put back to an older copy while the server runs (its
+    /// next read of the index, after a failed write say): refused, never served,
+    /// and the index is never built again under a running server.
+    @Test func aStoreReplacedUnderTheRunningServerIsRefused() async throws {
+        let store = Store()
+        try await store.barrier.put("tenants/acme", value: Data("linked".utf8))
+        let old = try await store.snapshot()
+        try await store.barrier.put("tenants/acme", value: Data("unlinked".utf8))
+        // Every row back as it was at generation 1, consistently.
+        for key in try await store.backend.list(prefix: "") where old[key] == nil { try await store.backend.delete(key) }
+        try await store.restore(old) { _ in true }
+        await #expect(throws: BarrierError.storeRewound(generation: 1, seen: 2)) { try await store.barrier.openIndex() }
+        await #expect(throws: BarrierError.self) { _ = try await store.barrier.get("tenants/acme") }
+        // Every row deleted: not taken for a new store.
+        for key in try await store.backend.list(prefix: "") { try await store.backend.delete(key) }
+        await #expect(throws: BarrierError.recordMissing(key: StorageScope.storeRootKey)) { try await store.barrier.openIndex() }
     }
 }

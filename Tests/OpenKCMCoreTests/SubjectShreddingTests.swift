@@ -95,7 +95,9 @@ import OpenKCMTestSupport
         var iterator = events.makeAsyncIterator()
         #expect(await iterator.next() == .subjectDestroyed(acme, payments, digest: alice.digest))
 
-        for target in [chain, fixture.restarted()] {
+        // The running chain, then a process started after it (one writer at a time: replicas sharing a store are issue 18).
+        for restart in [false, true] {
+            let target = restart ? fixture.restarted() : chain
             for blob in aliceBlobs {
                 await #expect(throws: KeyChainError.subjectDestroyed(digest: alice.digest)) {
                     try await target.unwrapDataKey(blob, tenant: acme, service: payments, subject: alice)
@@ -112,33 +114,34 @@ import OpenKCMTestSupport
                 #expect(try await target.unwrapDataKey(blob, tenant: acme, service: payments, subject: bob) == key)
             }
         }
-        #expect(try await chain.isSubjectDestroyed(alice, tenant: acme, service: payments))
+        // The process started last is the one writer from here on.
+        let after = fixture.restarted()
+        #expect(try await after.isSubjectDestroyed(alice, tenant: acme, service: payments))
         // Destroying again, or a subject never used, leaves a tombstone all the same.
-        try await chain.destroySubject(alice, tenant: acme, service: payments)
+        try await after.destroySubject(alice, tenant: acme, service: payments)
         let never = try subject("never-seen")
-        try await chain.destroySubject(never, tenant: acme, service: payments)
+        try await after.destroySubject(never, tenant: acme, service: payments)
         await #expect(throws: KeyChainError.subjectDestroyed(digest: never.digest)) {
-            try await chain.generateDataKey(tenant: acme, service: payments, subject: never)
+            try await after.generateDataKey(tenant: acme, service: payments, subject: never)
         }
         await #expect(throws: KeyChainError.serviceNotFound(acme, service("nope"))) {
-            try await chain.destroySubject(alice, tenant: acme, service: service("nope"))
+            try await after.destroySubject(alice, tenant: acme, service: service("nope"))
         }
     }
 
-    @Test func anotherProcessLearnsOfADestructionFromTheStore() async throws {
+    /// A process started after the destruction reads it from the store. (Replicas serving one store at
+    /// the same time, each learning of the other's writes, come with issue 18: until then the barrier
+    /// trusts only its own writes, and a second writer's changes read as tampering, as they should.)
+    @Test func aProcessStartedLaterLearnsOfADestructionFromTheStore() async throws {
         let fixture = KeyChainFixture()
         try await fixture.chain.createTenant(acme, l1: fixture.l1.reference)
         try await fixture.chain.createService(payments, tenant: acme)
-        // A replica that trusts its memory for no time at all: the store decides every time.
-        let barrier = SealedStorage(backend: fixture.storage)
-        barrier.unseal(with: fixture.masterKey)
-        let replica = KeyChain(storage: barrier, keystores: fixture.keystores, subjectFreshness: .zero)
         let alice = try subject("alice")
         let made = try await fixture.chain.generateDataKey(tenant: acme, service: payments, subject: alice)
-        #expect(try await replica.unwrapDataKey(made.wrapped, tenant: acme, service: payments, subject: alice) == made.key)
+        #expect(try await fixture.restarted().unwrapDataKey(made.wrapped, tenant: acme, service: payments, subject: alice) == made.key)
         try await fixture.chain.destroySubject(alice, tenant: acme, service: payments)
         await #expect(throws: KeyChainError.subjectDestroyed(digest: alice.digest)) {
-            try await replica.unwrapDataKey(made.wrapped, tenant: acme, service: payments, subject: alice)
+            try await fixture.restarted().unwrapDataKey(made.wrapped, tenant: acme, service: payments, subject: alice)
         }
     }
 

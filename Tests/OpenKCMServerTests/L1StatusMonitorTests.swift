@@ -67,4 +67,31 @@ import Testing
         let entries = try AuditLogFormat.lines(Array(try Data(contentsOf: URL(fileURLWithPath: harness.auditPath)))).map { try AuditLogFormat.entry($0) }
         #expect(Set(entries.filter { $0.operation == "l1.lock" }.compactMap(\.tenant)) == ["fast", "slow"])
     }
+
+    /// A tenant record put back outside the server (an unlink undone, say)
+    /// while the tenant's keys are in memory: the monitor's pass reads the
+    /// record, fails its check, drops the tenant's keys and audits it, and the
+    /// next use is refused instead of served from memory.
+    @Test func aTenantWhoseRecordChangedOutsideTheServerLeavesMemory() async throws {
+        let harness = try ServerHarness()
+        defer { harness.cleanUp() }
+        let core = try await harness.makeCore()
+        _ = try await core.initializeShamir(shares: 2, threshold: 2)
+        let keyChain = try core.unsealed().keyChain
+        let acme = try TenantID("acme")
+        let payments = try ServiceID("payments")
+        try await keyChain.createTenant(acme, l1: harness.l1.reference)
+        try await keyChain.createService(payments, tenant: acme)
+        let made = try await keyChain.generateDataKey(tenant: acme, service: payments)
+        let old = try #require(try await harness.storage.get("tenants/acme"))
+        _ = try await keyChain.rotateTenantKey(acme)
+        try await harness.storage.put("tenants/acme", value: old)
+        #expect(keyChain.isUnsealed(acme))
+
+        await L1StatusMonitor(operations: Operations(core: core), interval: .milliseconds(200)).checkOnce()
+        #expect(!keyChain.isUnsealed(acme), "the tenant's keys stayed in memory")
+        await #expect(throws: BarrierError.self) { _ = try await keyChain.unwrapDataKey(made.wrapped, tenant: acme, service: payments) }
+        let entries = try AuditLogFormat.lines(Array(try Data(contentsOf: URL(fileURLWithPath: harness.auditPath)))).map { try AuditLogFormat.entry($0) }
+        #expect(entries.contains { $0.operation == "store.integrity" && $0.tenant == "acme" && $0.errorCode == "barrier.record_rolled_back" })
+    }
 }

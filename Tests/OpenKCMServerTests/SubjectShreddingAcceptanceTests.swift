@@ -134,7 +134,11 @@ import Testing
         }
 
         // A restarted core over the same store refuses the copies' wrapped keys too, read straight from the records.
-        let restarted = KeyChain(storage: barrier, keystores: harness.keystores)
+        // (A barrier of its own: the test's view above cached the index as it was before the destruction,
+        // and a barrier trusts only its own writes until replicas share a store, issue 18.)
+        let restartedBarrier = SealedStorage(backend: storage)
+        restartedBarrier.unseal(with: try MasterKey(ShamirSplitter.combine(shares)))
+        let restarted = KeyChain(storage: restartedBarrier, keystores: harness.keystores)
         for (subject, index, record) in copiesOutside.withLock({ $0 }) where subject == 3 {
             let wrapped = Data(record[6..<(6 + (Int(record[4]) << 8 | Int(record[5])))])
             await #expect(throws: KeyChainError.subjectDestroyed(digest: doomedID.digest)) {

@@ -39,6 +39,14 @@ public final class SealedStorage: Sendable {
     /// replicas on one store will need conditional writes on the record
     /// versions instead (the store root's version is the one to condition on).
     private let writeLock = KeyedAsyncLock<Int>()
+    /// The highest store generation this process has read or written since
+    /// unseal. The index is read again after a failed write; a store found
+    /// below this was replaced while the server ran and is refused
+    /// (``BarrierError/storeRewound(generation:seen:)``), never served.
+    private let highWater = Mutex<UInt64>(0)
+    /// Bumped at every seal and unseal: an index loaded under an earlier
+    /// unseal (by an operation still running across a seal) is never cached.
+    private let epoch = Atomic<UInt64>(0)
 
     public init(backend: any Storage) {
         self.backend = backend
@@ -48,8 +56,9 @@ public final class SealedStorage: Sendable {
     /// loaded on first use; call ``openIndex()`` to load (and, for a store
     /// written before records carried versions, build) it now.
     public func unseal(with masterKey: MasterKey) {
-        let key = BarrierKey(masterKey: masterKey)
+        let key = BarrierKey(masterKey: masterKey, epoch: epoch.add(1, ordering: .acquiringAndReleasing).newValue)
         index.withLock { $0 = nil }
+        highWater.withLock { $0 = 0 }
         recordKey.withLock { $0 = key }
         sealedFlag.store(false, ordering: .releasing)
     }
@@ -57,22 +66,36 @@ public final class SealedStorage: Sendable {
     /// Forgets the record key and the cached index; the derived key's bytes are zeroed on release.
     public func seal() {
         sealedFlag.store(true, ordering: .releasing)
+        epoch.add(1, ordering: .acquiringAndReleasing)
         recordKey.withLock { $0 = nil }
         index.withLock { $0 = nil }
+    }
+
+    /// Caches `loaded` unless a seal or unseal came since `barrierKey` was taken.
+    private func cache(_ loaded: RecordIndex, _ barrierKey: BarrierKey) {
+        index.withLock { index in
+            if barrierKey.epoch == epoch.load(ordering: .acquiring) { index = loaded }
+        }
     }
 
     /// Cheap enough for every L4 operation to check.
     public var isSealed: Bool { sealedFlag.load(ordering: .acquiring) }
 
-    /// Loads the store root now, so that a store whose root was deleted or
-    /// tampered with is refused at unseal. A store with records but no root
-    /// (written before records carried versions) is indexed here, trusting its
-    /// records as they are, and each is rewritten with version 1, atomically.
+    /// Loads the store root now, from the store (never from a cache), so that a
+    /// store whose root was deleted or tampered with is refused at unseal.
+    /// With `allowMigration`, a store with records but no root (written before
+    /// records carried versions) is indexed here, trusting its records as they
+    /// are, and each is rewritten with version 1, atomically; the server allows
+    /// it only when its audit log never recorded a store generation (otherwise a
+    /// missing root means the index was deleted). Nowhere else is a store indexed.
     /// - Returns: the store generation (the store root's version).
     @discardableResult
-    public func openIndex() async throws -> UInt64 {
+    public func openIndex(allowMigration: Bool = false) async throws -> UInt64 {
         let barrierKey = try currentKey()
-        return try await writeLock.withLock(0) { try await self.loadedIndex(barrierKey).generation }
+        return try await writeLock.withLock(0) {
+            self.index.withLock { $0 = nil }
+            return try await self.loadedIndex(barrierKey, allowMigration: allowMigration).generation
+        }
     }
 
     /// The decrypted record at `key`, or nil.
@@ -91,7 +114,7 @@ public final class SealedStorage: Sendable {
         return try await writeLock.withLock(0) {
             var loaded = try await self.loadedIndex(barrierKey)
             let expected = try await self.loadBucket(of: key, in: scope, into: &loaded, barrierKey).versions[key]
-            self.index.withLock { $0 = loaded }
+            self.cache(loaded, barrierKey)
             return try Self.verify(try await self.backend.get(key), at: key, expected: expected, barrierKey)
         }
     }
@@ -123,7 +146,7 @@ public final class SealedStorage: Sendable {
                     for path in versions.versions.keys where path.hasPrefix(prefix) { indexed.insert(path) }
                 }
             }
-            self.index.withLock { $0 = loaded }
+            self.cache(loaded, barrierKey)
             let listed = try await self.backend.list(prefix: prefix).filter { StorageScope.of($0) != nil }
             if let unexpected = listed.first(where: { !indexed.contains($0) }) { throw BarrierError.recordUnexpected(key: unexpected) }
             if indexed.count != listed.count {
@@ -171,26 +194,36 @@ public final class SealedStorage: Sendable {
             do {
                 try await self.backend.write(sealed)
             } catch {
-                // The store may or may not have applied it (a lost connection): reload from it.
+                // The store may or may not have applied it (a lost connection): read it again, at this
+                // generation or the one before (checked against the high-water mark when it is loaded).
                 self.index.withLock { $0 = nil }
                 throw error
             }
-            self.index.withLock { $0 = loaded }
+            self.highWater.withLock { $0 = max($0, generation) }
+            self.cache(loaded, barrierKey)
         }
     }
 
     // MARK: The index
 
     /// The cached index, or the store root loaded (or built) now. Call under ``writeLock``.
-    private func loadedIndex(_ barrierKey: BarrierKey) async throws -> RecordIndex {
+    private func loadedIndex(_ barrierKey: BarrierKey, allowMigration: Bool = false) async throws -> RecordIndex {
         if let cached = index.withLock({ $0 }) { return cached }
         let loaded: RecordIndex
+        let seen = highWater.withLock { $0 }
         if let stored = try await backend.get(StorageScope.storeRootKey) {
             loaded = try await checkScopeRoots(against: RecordIndex(storeRoot: stored, barrierKey), barrierKey)
+        } else if seen > 0 {
+            // This process read or wrote a store root since unseal: it was deleted under the server.
+            throw BarrierError.recordMissing(key: StorageScope.storeRootKey)
         } else {
-            loaded = try await migrate(barrierKey)
+            loaded = try await migrate(barrierKey, allowLegacyRecords: allowMigration)
         }
-        index.withLock { $0 = loaded }
+        // Read again after a failed write, the store may be at the generation before it, never below
+        // what this process has seen: an older store was put back under the running server.
+        guard loaded.generation >= seen else { throw BarrierError.storeRewound(generation: loaded.generation, seen: seen) }
+        highWater.withLock { $0 = max($0, loaded.generation) }
+        cache(loaded, barrierKey)
         return loaded
     }
 
@@ -252,7 +285,7 @@ public final class SealedStorage: Sendable {
     /// can be told apart from it) and rewritten at version 1 with the whole
     /// index, in one atomic write. A store that already has index records or
     /// versioned records but no store root had its root deleted, and is refused.
-    private func migrate(_ barrierKey: BarrierKey) async throws -> RecordIndex {
+    private func migrate(_ barrierKey: BarrierKey, allowLegacyRecords: Bool) async throws -> RecordIndex {
         var loaded = RecordIndex()
         let generation: UInt64 = 1
         var writes: [StorageMutation] = []
@@ -261,7 +294,7 @@ public final class SealedStorage: Sendable {
             if key == SealConfiguration.storageKey { continue }
             guard let scope = StorageScope.of(key) else { throw BarrierError.recordMissing(key: StorageScope.storeRootKey) }
             guard let stored = try await backend.get(key) else { continue }
-            guard Self.version(of: stored) == 0 else { throw BarrierError.recordMissing(key: StorageScope.storeRootKey) }
+            guard Self.version(of: stored) == 0, allowLegacyRecords else { throw BarrierError.recordMissing(key: StorageScope.storeRootKey) }
             let value = try barrierKey.openUnversioned(stored, at: key)
             writes.append(.put(key: key, value: try barrierKey.seal(value, at: key, version: generation)))
             let bucket = StorageScope.bucket(of: key)
@@ -317,8 +350,11 @@ struct BarrierKey: Sendable {
     static let term: UInt32 = 1
     let key: SymmetricKey
     let id: KeyID
+    /// The unseal this key belongs to (see ``SealedStorage``'s index cache).
+    let epoch: UInt64
 
-    init(masterKey: MasterKey) {
+    init(masterKey: MasterKey, epoch: UInt64 = 0) {
+        self.epoch = epoch
         self.key = HKDF<SHA256>.deriveKey(
             inputKeyMaterial: masterKey.key,
             salt: Array("OpenKCM barrier v1".utf8),

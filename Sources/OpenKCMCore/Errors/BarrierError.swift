@@ -21,6 +21,18 @@ public enum BarrierError: OpenKCMError, Equatable {
     /// The whole store is older than the audit log says it was: a backup was
     /// put back. Its index is consistent, so only the log outside it shows this.
     case storeRolledBack(generation: UInt64, audited: UInt64)
+    /// While the server ran, the store went back to an older generation than
+    /// one this server had already read or written: it was replaced under it.
+    case storeRewound(generation: UInt64, seen: UInt64)
+
+    /// Whether the store no longer matches what the server wrote (a record or
+    /// the whole store changed outside it), as opposed to being sealed or misused.
+    public var isIntegrityFailure: Bool {
+        switch self {
+        case .recordCorrupted, .recordRolledBack, .recordMissing, .recordUnexpected, .storeRolledBack, .storeRewound: true
+        case .sealed, .invalidMasterKey, .reservedKey: false
+        }
+    }
 
     public var code: String {
         switch self {
@@ -32,6 +44,7 @@ public enum BarrierError: OpenKCMError, Equatable {
         case .recordUnexpected: "barrier.record_unexpected"
         case .reservedKey: "barrier.reserved_key"
         case .storeRolledBack: "barrier.store_rolled_back"
+        case .storeRewound: "barrier.store_rewound"
         }
     }
 
@@ -47,6 +60,8 @@ public enum BarrierError: OpenKCMError, Equatable {
         case .reservedKey(let key): "storage key '\(key)' is reserved for the barrier's index"
         case .storeRolledBack(let generation, let audited):
             "the store is at generation \(generation) but the audit log recorded \(audited): an older copy of the whole store was put back"
+        case .storeRewound(let generation, let seen):
+            "the store went back to generation \(generation) after this server had reached \(seen): it was replaced while the server ran"
         }
     }
 }

@@ -74,7 +74,7 @@ package struct StorageScope: Hashable, Sendable, Comparable, CustomStringConvert
         if path.hasPrefix(reservedPrefix) || path == SealConfiguration.storageKey { return nil }
         let segments = path.split(separator: "/", maxSplits: 3, omittingEmptySubsequences: false)
         switch segments[0] {
-        case "tenants", "services", "destroyed-l4", "subjects", "subject-tombstones":
+        case let folder where tenantFolders.contains(folder):
             if segments.count >= 2, isTenantLike(segments[1]) { return .tenant(String(segments[1])) }
         case "kmip":
             if segments.count >= 3, segments[1] == "objects", isTenantLike(segments[2]) { return .tenant(String(segments[2])) }
@@ -95,7 +95,8 @@ package struct StorageScope: Hashable, Sendable, Comparable, CustomStringConvert
         let heads: [String]
         if name.hasPrefix("tenant/") {
             let tenant = name.dropFirst("tenant/".count)
-            heads = ["tenants/\(tenant)", "services/\(tenant)/", "destroyed-l4/\(tenant)/", "kmip/objects/\(tenant)/"]
+            // `tenants/<t>` is a record; the other folders hold records under `<folder>/<t>/`.
+            heads = Self.tenantFolders.map { $0 == "tenants" ? "tenants/\(tenant)" : "\($0)/\(tenant)/" } + ["kmip/objects/\(tenant)/"]
         } else {
             switch name {
             case "system/kmip": heads = ["kmip/"]
@@ -106,6 +107,10 @@ package struct StorageScope: Hashable, Sendable, Comparable, CustomStringConvert
         }
         return heads.contains { $0.hasPrefix(prefix) || prefix.hasPrefix($0) }
     }
+
+    /// The top-level folders whose second segment is a tenant id: their records
+    /// belong to that tenant's scope (one list, for ``of(_:)`` and ``mayHold(prefix:)`` alike).
+    private static let tenantFolders: Set<Substring> = ["tenants", "services", "destroyed-l4", "subjects", "subject-tombstones"]
 
     /// Tenant ids are 1 to 64 of `[A-Za-z0-9._-]`; anything else is not a tenant's path.
     private static func isTenantLike(_ segment: Substring) -> Bool {

@@ -180,6 +180,18 @@ public final class AuditLogFile: Service, Sendable {
     /// the server writes one at every unseal and every seal.
     public static let storeGenerationOperations: Set<String> = ["barrier.open", "barrier.seal"]
 
+    /// The store generation the log on disk recorded last, read before the
+    /// chain is opened (the store's index is opened first, and may be built
+    /// only for a log that never recorded one); its entry's MAC is checked.
+    public func recordedStoreGeneration(masterKey: MasterKey) async throws -> UInt64? {
+        let segments = self.segments
+        return try await Self.reading { () -> Result<UInt64?, AuditLogError> in
+            Result { () throws(AuditLogError) in
+                try AuditLogReader(segments: segments).lastStoreGeneration(masterKey: masterKey, operations: Self.storeGenerationOperations)
+            }
+        }.get()
+    }
+
     /// The store generation the log recorded last (read by ``openChain(masterKey:checkpoint:)``,
     /// its MAC checked). The store is outside the log: a store older than this
     /// was rolled back as a whole, which its own index cannot see.

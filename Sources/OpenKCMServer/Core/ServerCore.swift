@@ -271,7 +271,16 @@ public final class ServerCore: Sendable {
         let barrier = self.barrier
         // The store root is checked (or, for a store from before record versions, built) now,
         // so a store whose index was deleted or tampered with stays sealed with the reason.
-        let generation = try await barrier.openIndex()
+        // A store without an index is indexed (trusting its records as they are) only when the audit log
+        // never recorded a store generation: a server that wrote one had an index, so it was deleted.
+        let recorded: UInt64?
+        do {
+            recorded = try await auditLog.recordedStoreGeneration(masterKey: masterKey)
+        } catch {
+            auditRefusal.withLock { $0 = "\(error)" }
+            throw error
+        }
+        let generation = try await barrier.openIndex(allowMigration: recorded == nil)
         // The checkpoint, sealed outside the log, says how far the log reached: a log cut short,
         // regrown after a cut or replaced does not reach it unchanged, and the server stays sealed.
         let stored: AuditHead?

@@ -37,7 +37,22 @@ public struct L1StatusMonitor: Service {
 
     /// One pass over every tenant, a few providers at a time, each waited for at most ``interval``.
     public func checkOnce() async {
-        guard let unsealed = try? operations.core.unsealed(), let tenants = try? await unsealed.keyChain.tenants() else { return }
+        guard let unsealed = try? operations.core.unsealed() else { return }
+        let tenants: [TenantID]
+        do {
+            tenants = try await unsealed.keyChain.tenants()
+        } catch let error as BarrierError where error.isIntegrityFailure {
+            // The store no longer matches its sealed index, so which tenants are still linked to a live L1
+            // cannot be read: fail closed. Every tenant's keys leave memory (locks are kept) and each is
+            // loaded again, through its checked records and its L1, at its next use; a tenant whose
+            // records fail their check stays refused.
+            unsealed.keyChain.evictAll()
+            logger.error("the store failed its integrity check; every tenant's keys were dropped from memory", metadata: ["code": .string(error.code)])
+            await operations.auditSystemEvent("store.integrity", tenant: nil, errorCode: error.code)
+            return
+        } catch {
+            return
+        }
         await withTaskGroup(of: Void.self) { group in
             var started = 0
             for tenant in tenants {
@@ -81,7 +96,16 @@ public struct L1StatusMonitor: Service {
     }
 
     private func refresh(_ tenant: TenantID, keyChain: KeyChain) async {
-        await record(try? await keyChain.refreshL1Status(tenant), tenant: tenant)
+        do {
+            await record(try await keyChain.refreshL1Status(tenant), tenant: tenant)
+        } catch let error as BarrierError where error.isIntegrityFailure {
+            // This tenant's records changed outside the server (its L1 link may have been put back):
+            // its keys leave memory, and its next use reads the records again and is refused.
+            keyChain.evictTenant(tenant)
+            logger.error("a tenant's records failed their integrity check; its keys were dropped from memory",
+                         metadata: ["tenant": .string(tenant.rawValue), "code": .string(error.code)])
+            await operations.auditSystemEvent("store.integrity", tenant: tenant, errorCode: error.code)
+        } catch {}
     }
 
     private func record(_ change: L1StatusChange?, tenant: TenantID) async {

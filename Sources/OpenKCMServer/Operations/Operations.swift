@@ -97,7 +97,7 @@ public struct Operations: Sendable {
 
     /// Audits something the server did by itself (the L1 monitor locking or
     /// unlocking a tenant), fsynced: these are key-state changes.
-    func auditSystemEvent(_ operation: String, tenant: TenantID, errorCode: String?) async {
+    func auditSystemEvent(_ operation: String, tenant: TenantID?, errorCode: String?) async {
         var entry = auditEntry(operation, caller: Caller(identity: nil, correlationID: RandomUUID.make()), tenant: tenant,
                                service: nil, key: nil, error: nil)
         entry.identity = "openkcm"

@@ -66,7 +66,7 @@ public struct ProblemDetails: Error, Sendable, Codable, Hashable {
             case .sealed: .serviceUnavailable
             // The store was changed outside the server (a record rolled back, deleted or put back):
             // nothing is served from it, and the code names what was found.
-            case .recordCorrupted, .recordRolledBack, .recordMissing, .recordUnexpected, .storeRolledBack, .invalidMasterKey, .reservedKey:
+            case .recordCorrupted, .recordRolledBack, .recordMissing, .recordUnexpected, .storeRolledBack, .storeRewound, .invalidMasterKey, .reservedKey:
                 .internalServerError
             }
         case let error as SealError:
