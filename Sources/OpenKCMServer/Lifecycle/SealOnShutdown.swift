@@ -15,7 +15,14 @@ public struct SealOnShutdown: Service {
 
     public func run() async throws {
         try? await gracefulShutdown()
-        await core.seal()
-        await closeStorage()
+        // Sealing and closing must happen even when the group is already cancelling its services
+        // (a listener that did not drain in time): a cancelled lock wait would skip them, leaving
+        // the MasterKey in memory and the store unclosed. A task of its own does not inherit the
+        // cancellation; this one waits for it.
+        let (core, closeStorage) = (self.core, self.closeStorage)
+        await Task {
+            await core.seal()
+            await closeStorage()
+        }.value
     }
 }
