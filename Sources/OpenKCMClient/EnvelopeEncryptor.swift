@@ -85,9 +85,10 @@ public final class EnvelopeEncryptor: Sendable {
     /// subject, from any copy or backup, can never be decrypted again, and
     /// the subject id is refused from then on (410 `keychain.subject_destroyed`).
     public func destroySubject(_ subject: String) async throws(OpenKCMClientError) {
-        try await source.destroySubject(subject)
+        // Dropped first: whatever the core answers, no key of this subject is used again here.
         let tag = Array(subject.utf8)
         current.withLock { keys in keys = keys.filter { $0.value.subject != tag } }
+        try await source.destroySubject(subject)
     }
 
     /// Reused data keys are kept per context and subject: the encoded context (which delimits itself:
@@ -147,7 +148,10 @@ public final class EnvelopeEncryptor: Sendable {
         if let taken { return taken }
         let key = SymmetricKey(size: .bits256)
         let wrapped = try await Self.checked(source.wrap(key, context: context, subject: subject))
-        if reuse != .never {
+        // A subject-bound key is never reused: the subject may be destroyed elsewhere (another
+        // instance, a gateway, the CLI) at any moment, and a reused key would go on sealing records
+        // nobody can open; a fresh wrap per record asks the core, which refuses a destroyed subject.
+        if reuse != .never, subject == nil {
             current.withLock { keys in
                 // Bounded: one entry per context in use; a burst of new contexts starts over.
                 if keys.count >= 10_000 { keys.removeAll() }

@@ -24,7 +24,9 @@ import OpenKCMTestSupport
         #expect(!alice.description.contains("alice"))
         _ = try subject("Zoë Ñandú 用户 42")
         _ = try subject(String(repeating: "a", count: 256))
-        for bad in ["", String(repeating: "a", count: 257), "tab\there", "line\nbreak", "nul\u{0}", "del\u{7F}", "c1\u{85}"] {
+        for bad in ["", String(repeating: "a", count: 257), "tab\there", "line\nbreak", "nul\u{0}", "del\u{7F}", "c1\u{85}",
+                    // One person, one spelling: a decomposed "Zoë" and invisible characters would be other subjects.
+                    "Zoe\u{0308}", "a\u{200B}b", "\u{FEFF}alice", "a\u{202E}b"] {
             #expect(throws: KeyChainError.self) { try SubjectID(bad) }
         }
     }

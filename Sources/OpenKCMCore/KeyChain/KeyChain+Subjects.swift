@@ -26,7 +26,10 @@ extension KeyChain {
             memory.withLock { _ = $0.subjects[tenant]?[service]?.removeValue(forKey: subject.digest) }
             subjectDestructions.add(1, ordering: .sequentiallyConsistent)
             broadcast.emit(.subjectDestroyed(tenant, service, digest: subject.digest))
-            try await storage.backend.purgeDeleted()
+            // The destruction is done (secret deleted, tombstone written): a purge that fails now (a
+            // reader holding old WAL frames) is not a failed destruction. It is tried again by the
+            // next purge; the deleted bytes stay in the WAL until then.
+            try? await storage.backend.purgeDeleted()
         }
     }
 
@@ -68,6 +71,7 @@ extension KeyChain {
     func unwrapForSubject(
         _ envelope: WrappedKey, tenant: TenantID, service: ServiceID, context: EncryptionContext, subject: SubjectID
     ) async throws -> SymmetricKey {
+        let destructions = subjectDestructions.load(ordering: .sequentiallyConsistent)
         let loaded = try await unsealedService(tenant, service)
         guard envelope.header.keyID == loaded.ring.serviceKeys.keyID else { throw KeyChainError.foreignKey(layer: .l3) }
         let l3 = try loaded.unwrappingKey(envelope.header.keyVersion)
@@ -76,8 +80,9 @@ extension KeyChain {
             throw KeyChainError.subjectMismatch(digest: subject.digest)
         }
         let wrappingKey = SubjectKeys.wrappingKey(l3: l3, subjectSecret: secret, tenant: tenant, service: service, subject: subject)
+        let key: SymmetricKey
         do {
-            return try EnvelopeCipher.unwrap(
+            key = try EnvelopeCipher.unwrap(
                 envelope, expecting: .l4Subject,
                 binding: KeyChainBindings.subjectDataKey(tenant, service, subject: subject, context: context),
                 wrappingKey: wrappingKey)
@@ -85,6 +90,13 @@ extension KeyChain {
             // The blob names its layer, key and version, all checked above: what is left is the subject or the context.
             throw KeyChainError.subjectMismatch(digest: subject.digest)
         }
+        // A destruction that landed while this unwrap ran (its secret taken from memory before):
+        // once the destroy has answered, no key of the subject is handed out.
+        if subjectDestructions.load(ordering: .sequentiallyConsistent) != destructions,
+            try await isSubjectDestroyed(subject, tenant: tenant, service: service) {
+            throw KeyChainError.subjectDestroyed(digest: subject.digest)
+        }
+        return key
     }
 
     /// The subject's secret: from memory while fresh, else read (or, with

@@ -19,6 +19,11 @@ extension KMIPEngine where Caller == GatewayKMIPClient {
             guard payload[.objectType]?.enumerationValue == KMIPObjectType.symmetricKey.rawValue,
                   attributes.algorithm == nil || attributes.algorithm == KMIPCryptographicAlgorithm.aes.rawValue
             else { throw KMIPOperationError(.featureNotSupported, "the gateway makes AES keys only") }
+            // Custom attributes are not kept here (objects have no stored attributes); one that binds the
+            // key to a subject would otherwise be dropped silently, and the key outlive the subject's destruction.
+            guard attributes.custom.isEmpty else {
+                throw KMIPOperationError(.featureNotSupported, "the gateway keeps no custom attributes (a subject-bound key, x-openkcm-subject, is created at the core)")
+            }
             // A gateway object is a data key (L4), and those are AES-256.
             guard (attributes.length ?? 256) == 256 else { throw KMIPOperationError(.invalidField, "the gateway makes AES-256 keys (Cryptographic Length 256)") }
             let key = SymmetricKey(size: .bits256)
