@@ -53,7 +53,7 @@ public final class SealedStorage: Sendable {
     }
 
     /// Derives the record key from `masterKey` and starts serving. The index is
-    /// loaded on first use; call ``openIndex()`` to load (and, for a store
+    /// loaded on first use; call ``openIndex(allowMigration:)`` to load (and, for a store
     /// written before records carried versions, build) it now.
     public func unseal(with masterKey: MasterKey) {
         let key = BarrierKey(masterKey: masterKey, epoch: epoch.add(1, ordering: .acquiringAndReleasing).newValue)
@@ -96,6 +96,13 @@ public final class SealedStorage: Sendable {
             self.index.withLock { $0 = nil }
             return try await self.loadedIndex(barrierKey, allowMigration: allowMigration).generation
         }
+    }
+
+    /// The store generation (the store root's version), from the index this
+    /// process holds: no storage read once the index is loaded.
+    public func generation() async throws -> UInt64 {
+        let barrierKey = try currentKey()
+        return try await writeLock.withLock(0) { try await self.loadedIndex(barrierKey).generation }
     }
 
     /// The decrypted record at `key`, or nil.

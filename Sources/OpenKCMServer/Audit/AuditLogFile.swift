@@ -76,8 +76,6 @@ public final class AuditLogFile: Service, Sendable {
         var syncedHead: AuditHead?
         var checkpointedHead: AuditHead?
         var checkpoint: (@Sendable (AuditHead) async throws -> Void)?
-        /// The store generation the log last recorded, see ``loggedStoreGeneration``.
-        var loggedStoreGeneration: UInt64?
         /// Refusals made while sealed (no audit key yet), chained at the next unseal.
         var sealedBacklog: [AuditEntry] = []
         var sealedBacklogDropped = 0
@@ -135,7 +133,7 @@ public final class AuditLogFile: Service, Sendable {
         while state.withLock({ $0.writing }) { try? await Task.sleep(for: .milliseconds(1)) }
         let (path, segments) = (self.path, self.segments)
         // Up to three segments are read and checked: on the audit reading thread, not the cooperative pool.
-        let opened = await Self.reading { () -> Result<(AuditSegmentFile, Int, AuditHead, UInt64?, UInt64?), AuditLogError> in
+        let opened = await Self.reading { () -> Result<(AuditSegmentFile, Int, AuditHead, UInt64?), AuditLogError> in
             let contents = AuditSegments.contents(of: path)
             let lines = AuditLogFormat.lines(contents)
             let complete = lines.last.map { $0.endIndex + 1 } ?? 0
@@ -145,11 +143,10 @@ public final class AuditLogFile: Service, Sendable {
                 if complete < contents.count, let error = file.truncate(to: complete) { throw .unwritable(error) }
                 let reader = AuditLogReader(segments: segments)
                 let head = try reader.head(masterKey: masterKey, checkpoint: checkpoint)
-                let logged = try reader.lastStoreGeneration(masterKey: masterKey, operations: Self.storeGenerationOperations)
-                return (file, complete, head, logged, lines.first.flatMap { AuditLogFormat.sequence(of: $0) })
+                return (file, complete, head, lines.first.flatMap { AuditLogFormat.sequence(of: $0) })
             }
         }
-        let (file, complete, head, logged, firstSequence) = try opened.get()
+        let (file, complete, head, firstSequence) = try opened.get()
         let backlog = state.withLock { state -> [AuditEntry] in
             state.chain = AuditChain(masterKey: masterKey, head: head)
             state.file = file
@@ -160,7 +157,6 @@ public final class AuditLogFile: Service, Sendable {
             state.fileFirstSequence = firstSequence ?? head.sequence + 1
             state.failure = nil
             state.failedAt = nil
-            state.loggedStoreGeneration = logged
             var backlog = state.sealedBacklog
             if state.sealedBacklogDropped > 0, let last = backlog.last {
                 // Say how many refusals did not fit, in the chain itself.
@@ -180,9 +176,11 @@ public final class AuditLogFile: Service, Sendable {
     /// the server writes one at every unseal and every seal.
     public static let storeGenerationOperations: Set<String> = ["barrier.open", "barrier.seal"]
 
-    /// The store generation the log on disk recorded last, read before the
-    /// chain is opened (the store's index is opened first, and may be built
-    /// only for a log that never recorded one); its entry's MAC is checked.
+    /// The store generation the log on disk recorded last (its entry's MAC
+    /// checked), read before the chain is opened: the store's index is opened
+    /// first, and may be built only for a log that never recorded one. The
+    /// store is outside the log: a store older than this was rolled back as a
+    /// whole, which its own index cannot see.
     public func recordedStoreGeneration(masterKey: MasterKey) async throws -> UInt64? {
         let segments = self.segments
         return try await Self.reading { () -> Result<UInt64?, AuditLogError> in
@@ -191,11 +189,6 @@ public final class AuditLogFile: Service, Sendable {
             }
         }.get()
     }
-
-    /// The store generation the log recorded last (read by ``openChain(masterKey:checkpoint:)``,
-    /// its MAC checked). The store is outside the log: a store older than this
-    /// was rolled back as a whole, which its own index cannot see.
-    public var loggedStoreGeneration: UInt64? { state.withLock { $0.loggedStoreGeneration } }
 
     /// Refusals from the sealed period, written by ``flushSealedBacklog()`` once unsealed.
     private let pendingBacklog = Mutex<[AuditEntry]>([])

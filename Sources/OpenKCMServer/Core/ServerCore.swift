@@ -219,7 +219,7 @@ public final class ServerCore: Sendable {
             _ = try await openUnsealed(configuration, masterKey: masterKey)
             // The generation the store is at, for the check at the next unseal (a new store has none to
             // record). Best effort: a log that cannot be written refuses every operation anyway.
-            if let generation = try? await barrier.openIndex() { try? await recordStoreGeneration("barrier.open", generation) }
+            if let generation = try? await barrier.generation() { try? await recordStoreGeneration("barrier.open", generation) }
         } catch {
             closeStores()
             phase.withLock { $0 = .sealed(configuration, Unsealer(configuration: configuration)) }
@@ -238,7 +238,7 @@ public final class ServerCore: Sendable {
         // Anonymous refusals counted since the last summary go into the chain before the audit key is dropped.
         await auditLog.flushAnonymousRefusals()
         // The generation the store reached, so a backup older than it is refused at the next unseal (fsynced).
-        if let generation = try? await barrier.openIndex() { try? await recordStoreGeneration("barrier.seal", generation) }
+        if let generation = try? await barrier.generation() { try? await recordStoreGeneration("barrier.seal", generation) }
         await auditLog.syncNow()
         await auditLog.checkpointHead()
         sealedByOperator.store(true, ordering: .relaxed)
@@ -255,12 +255,22 @@ public final class ServerCore: Sendable {
         }
     }
 
-    /// Writes the store generation into the audit log (durably), see ``AuditLogFile/loggedStoreGeneration``.
+    /// Writes the store generation into the audit log (durably), see ``AuditLogFile/recordedStoreGeneration(masterKey:)``.
     private func recordStoreGeneration(_ operation: String, _ generation: UInt64) async throws {
         try await auditLog.append(
             AuditEntry(time: Date(), correlationID: RandomUUID.make(), identity: "openkcm", operation: operation,
                        outcome: .success, count: generation),
             sync: true)
+    }
+
+    /// Runs one of the unseal's checks against the audit log; its refusal is kept for `seal-status`.
+    private func recordingAuditRefusal<Result>(_ body: () async throws -> Result) async throws -> Result {
+        do {
+            return try await body()
+        } catch {
+            auditRefusal.withLock { $0 = "\(error)" }
+            throw error
+        }
     }
 
     /// Where the audit checkpoint lives, in sealed storage.
@@ -273,13 +283,7 @@ public final class ServerCore: Sendable {
         // so a store whose index was deleted or tampered with stays sealed with the reason.
         // A store without an index is indexed (trusting its records as they are) only when the audit log
         // never recorded a store generation: a server that wrote one had an index, so it was deleted.
-        let recorded: UInt64?
-        do {
-            recorded = try await auditLog.recordedStoreGeneration(masterKey: masterKey)
-        } catch {
-            auditRefusal.withLock { $0 = "\(error)" }
-            throw error
-        }
+        let recorded = try await recordingAuditRefusal { try await auditLog.recordedStoreGeneration(masterKey: masterKey) }
         let generation = try await barrier.openIndex(allowMigration: recorded == nil)
         // The checkpoint, sealed outside the log, says how far the log reached: a log cut short,
         // regrown after a cut or replaced does not reach it unchanged, and the server stays sealed.
@@ -289,20 +293,13 @@ public final class ServerCore: Sendable {
         } catch let error as DecodingError {
             throw AuditLogError.chainBroken("the sealed checkpoint is unreadable (\(error))")
         }
-        do {
+        try await recordingAuditRefusal {
             try await auditLog.openChain(masterKey: masterKey, checkpoint: stored)
-            auditRefusal.withLock { $0 = nil }
-        } catch {
-            auditRefusal.withLock { $0 = "\(error)" }
-            throw error
+            // The audit log is outside the store and recorded its generation at every unseal and seal:
+            // a store older than that was rolled back whole (a backup put back), which the index cannot see.
+            if let recorded, recorded > generation { throw BarrierError.storeRolledBack(generation: generation, audited: recorded) }
         }
-        // The audit log is outside the store and recorded its generation at every unseal and seal:
-        // a store older than that was rolled back whole (a backup put back), which the index cannot see.
-        if let logged = auditLog.loggedStoreGeneration, logged > generation {
-            let error = BarrierError.storeRolledBack(generation: generation, audited: logged)
-            auditRefusal.withLock { $0 = "\(error)" }
-            throw error
-        }
+        auditRefusal.withLock { $0 = nil }
         auditLog.setCheckpoint(stored: stored) { head in
             try await barrier.put(Self.auditCheckpointKey, value: JSONEncoder().encode(head))
         }
