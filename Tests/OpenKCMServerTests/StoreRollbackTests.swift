@@ -59,42 +59,12 @@ import Testing
         /// The REST API of the running core.
         func rest() -> some ApplicationProtocol { harness.application(core!) }
 
-        // MARK: Plain SQL on the stopped server's file
-
-        func sql(_ statement: String) throws -> String {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["sqlite3", database, statement]
-            let output = Pipe()
-            process.standardOutput = output
-            try process.run()
-            let data = output.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 0, "sqlite3 \(statement)")
-            return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        }
-
-        /// The stored row (ciphertext, as hex) of every key that starts with `prefix`.
-        func rows(_ prefix: String) throws -> [String: String] {
-            precondition(!prefix.contains("'"))
-            var rows: [String: String] = [:]
-            for line in try sql("SELECT key || '|' || hex(value) FROM records WHERE substr(key, 1, \(prefix.utf8.count)) = '\(prefix)'")
-                .split(separator: "\n") {
-                let parts = line.split(separator: "|")
-                rows[String(parts[0])] = String(parts[1])
-            }
-            return rows
-        }
-
-        func putBack(_ rows: [String: String]) throws {
-            for (key, hex) in rows {
-                _ = try sql("INSERT INTO records (key, value) VALUES ('\(key)', X'\(hex)') ON CONFLICT(key) DO UPDATE SET value = excluded.value")
-            }
-        }
-
-        func deleteRows(_ keys: some Sequence<String>) throws {
-            for key in keys { _ = try sql("DELETE FROM records WHERE key = '\(key)'") }
-        }
+        /// The SQLite file's rows, for plain SQL while the core is stopped.
+        var file: SQLiteRows { SQLiteRows(database: database) }
+        func sql(_ statement: String) throws -> String { try file.sql(statement) }
+        func rows(_ prefix: String) throws -> [String: String] { try file.rows(prefix) }
+        func putBack(_ rows: [String: String]) throws { try file.putBack(rows) }
+        func deleteRows(_ keys: some Sequence<String>) throws { try file.delete(keys) }
 
         /// After a failed test the store may still be open: SQLite-NIO asserts on a connection
         /// released unclosed, so it is closed here and kept alive until then.

@@ -151,8 +151,8 @@ def edge(client, out):
 if len(sys.argv) > 7 and sys.argv[7] == "edge":
     run_scenario(edge)
 
-if len(sys.argv) > 7 and sys.argv[7] in ("create", "get", "destroy"):
-    # create [BITS]: prints the new key's uid (AES-128 unless BITS); get UID... / destroy UID...: tries to get each, prints each outcome.
+if len(sys.argv) > 7 and sys.argv[7] in ("create", "get", "revoke", "destroy"):
+    # create [BITS]: prints the new key's uid (AES-128 unless BITS); get / revoke / destroy UID...: tries each, prints each outcome.
     client = make_client()
     out = {}
     client.open()
@@ -169,6 +169,9 @@ if len(sys.argv) > 7 and sys.argv[7] in ("create", "get", "destroy"):
                     if sys.argv[7] == "destroy":
                         client.destroy(uid)
                         outcomes.append("destroyed")
+                    elif sys.argv[7] == "revoke":
+                        client.revoke(enums.RevocationReasonCode.CESSATION_OF_OPERATION, uid)
+                        outcomes.append("revoked")
                     else:
                         client.get(uid)
                         outcomes.append("got")
