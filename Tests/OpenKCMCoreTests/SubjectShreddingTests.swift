@@ -31,6 +31,29 @@ import OpenKCMTestSupport
         }
     }
 
+    /// The store and the audit log call a subject by a keyed name: stable for
+    /// the store (across restarts), different per tenant and service and per
+    /// store, and never the plain digest a guessed id could be checked against.
+    @Test func subjectsAreNamedByAKeyedHMACThatTheStoreKeeps() async throws {
+        let fixture = try await fixture()
+        let alice = try subject("alice@example.com")
+        let name = try await fixture.chain.subjectName(alice, tenant: acme, service: payments)
+        #expect(name.count == 64 && name != alice.digest)
+        let key = try #require(try await fixture.barrier.get("core/subject-name-key"))
+        #expect(key.count == 32)
+        #expect(name == SubjectKeys.name(alice, tenant: acme, service: payments, key: SymmetricKey(data: key)))
+        #expect(try await fixture.restarted().subjectName(alice, tenant: acme, service: payments) == name)
+        #expect(try await fixture.chain.subjectName(alice, tenant: acme, service: service("billing")) != name)
+        #expect(try await fixture.chain.subjectName(alice, tenant: tenant("globex"), service: payments) != name)
+        #expect(try await fixture.chain.subjectName(try subject("alice@example.co"), tenant: acme, service: payments) != name)
+        let elsewhere = try await self.fixture()
+        #expect(try await elsewhere.chain.subjectName(alice, tenant: acme, service: payments) != name)
+        // Sealed, there is no name to give.
+        fixture.barrier.seal()
+        fixture.chain.evictAll()
+        await #expect(throws: BarrierError.sealed) { try await fixture.chain.subjectName(alice, tenant: acme, service: payments) }
+    }
+
     @Test func aSubjectBoundKeyOpensOnlyWithItsSubjectAndContext() async throws {
         let chain = try await fixture().chain
         let alice = try subject("alice")
@@ -83,17 +106,19 @@ import OpenKCMTestSupport
             let made = try await chain.generateDataKey(tenant: acme, service: payments, subject: bob)
             bobBlobs.append((made.wrapped, made.key))
         }
-        let secretPath = SubjectKeys.secretKey(acme, payments, alice)
+        let aliceName = try await chain.subjectName(alice, tenant: acme, service: payments)
+        let secretPath = SubjectKeys.secretKey(acme, payments, name: aliceName)
         #expect(try await fixture.barrier.get(secretPath)?.count == 32)
 
         try await chain.destroySubject(alice, tenant: acme, service: payments)
 
         #expect(try await fixture.barrier.get(secretPath) == nil)
-        #expect(try await fixture.barrier.get(SubjectKeys.tombstoneKey(acme, payments, alice)) != nil)
-        // The store's keys name the digest, never the subject.
+        #expect(try await fixture.barrier.get(SubjectKeys.tombstoneKey(acme, payments, name: aliceName)) != nil)
+        // The store's keys hold the keyed name: neither the subject nor its plain digest, which a guess could confirm.
         let keys = try await fixture.storage.list(prefix: "subjects/") + fixture.storage.list(prefix: "subject-tombstones/")
         #expect(keys.count == 2)
-        #expect(keys.allSatisfy { !$0.contains("alice") && !$0.contains("bob") })
+        #expect(keys.allSatisfy { !$0.contains("alice") && !$0.contains("bob") && !$0.contains(alice.digest) && !$0.contains(bob.digest) })
+        #expect(keys.contains { $0.hasSuffix(aliceName) })
         var iterator = events.makeAsyncIterator()
         #expect(await iterator.next() == .subjectDestroyed(acme, payments, digest: alice.digest))
 

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import OpenKCMCore
 import OpenKCMServer
+import Synchronization
 import Testing
 
 /// Subject-bound data keys and subject destruction over REST, and revocation
@@ -15,6 +16,7 @@ import Testing
         defer { harness.cleanUp() }
         let (core, tokens) = try await harness.coreWithTenants(["acme"])
         let token = try #require(tokens["acme"])
+        let destroyedName = Mutex("")
         try await harness.application(core).test(.router) { client async throws in
             let made = try await client.call(.post, "\(Self.base)/datakey", token: token, json: ["subject": "alice", "context": ["t": "1"]])
             #expect(made.status == 200, "\(made.json)")
@@ -46,17 +48,20 @@ import Testing
             // Destroyed: 410 for its keys and for any new use of the id.
             let destroyed = try await client.call(.post, "\(Self.base)/subjects/destroy", token: token, json: ["subject": "alice"])
             #expect(destroyed.status == 200 && destroyed["destroyed"] as? Bool == true, "\(destroyed.json)")
-            #expect(destroyed.string("subject") == (try SubjectID("alice")).digest)
+            let aliceDigest = try SubjectID("alice").digest
+            #expect(destroyed.string("subject").count == 64 && destroyed.string("subject") != aliceDigest)
+            destroyedName.withLock { $0 = destroyed.string("subject") }
             try await refused(["wrapped": wrapped, "subject": "alice", "context": ["t": "1"]], 410, "keychain.subject_destroyed")
             try await refused(["subject": "alice"], 410, "keychain.subject_destroyed", path: "datakey")
             try await refused(["wrapped": wrapped, "subject": "alice", "context": ["t": "1"]], 410, "keychain.subject_destroyed", path: "rewrap")
             // Unknown fields are refused, as everywhere.
             try await refused(["subject": "bob", "extra": 1], 400, "request.unknown_field", path: "subjects/destroy")
         }
-        // Audited, under the digest only.
+        // Audited under the keyed name the destruction answered, never the id nor its plain digest.
         let audit = try String(contentsOfFile: harness.auditPath, encoding: .utf8)
-        let digest = try SubjectID("alice").digest
-        #expect(audit.contains(#""key":"subject:\#(digest)","operation":"subject.destroy""#) || audit.contains("subject:\(digest)"))
+        let name = destroyedName.withLock { $0 }
+        #expect(audit.contains("subject:\(name)"))
+        #expect(!audit.contains(try SubjectID("alice").digest))
         #expect(audit.contains(#""errorCode":"keychain.subject_destroyed""#))
         #expect(audit.contains(#""errorCode":"keychain.subject_mismatch""#))
         #expect(!audit.contains("alice"))

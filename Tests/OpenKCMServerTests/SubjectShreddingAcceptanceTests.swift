@@ -41,6 +41,7 @@ import Testing
         let copiesOutside = Mutex<[(subject: Int, index: Int, record: [UInt8])]>([])
         let secretOutside = Mutex<[UInt8]>([])
         let sealedOutside = Mutex<[UInt8]>([])
+        let doomedName = Mutex("")
 
         try await harness.application(core).test(.live) { client in
             let coreURL = "http://127.0.0.1:\(try #require(client.port))"
@@ -88,7 +89,9 @@ import Testing
                     }
 
                     // Learn what must vanish: the secret, and its sealed record as SQLite holds it.
-                    let secretPath = SubjectKeys.secretKey(acme, payments, doomedID)
+                    let name = try await unsealed.keyChain.subjectName(doomedID, tenant: acme, service: payments)
+                    doomedName.withLock { $0 = name }
+                    let secretPath = SubjectKeys.secretKey(acme, payments, name: name)
                     let secret = try #require(try await barrier.get(secretPath).map(Array.init))
                     #expect(secret.count == 32)
                     let sealedRecord = try #require(try await storage.get(secretPath).map(Array.init))
@@ -163,10 +166,18 @@ import Testing
         }
         #expect(found.isEmpty, "\(found)")
 
-        // The audit log has the destruction under the subject's digest, and never the subject itself.
+        // The audit log has the destruction under the subject's keyed name, never the subject nor its plain digest;
+        // the data directory has no plain digest of any subject either (a guessed id cannot be confirmed).
         let audit = try String(contentsOfFile: harness.auditPath, encoding: .utf8)
-        #expect(audit.contains(#""operation":"subject.destroy""#) && audit.contains("subject:\(doomedID.digest)"))
+        #expect(audit.contains(#""operation":"subject.destroy""#) && audit.contains("subject:\(doomedName.withLock { $0 })"))
         #expect(!audit.contains("@example.com"))
+        for file in [harness.auditPath, path, path + "-wal"] where FileManager.default.fileExists(atPath: file) {
+            let contents = Array(try Data(contentsOf: URL(fileURLWithPath: file)))
+            for subject in subjects {
+                let digest = try SubjectID(subject).digest
+                #expect(!Self.contains(contents, Array(digest.utf8)) && !Self.contains(contents, Array(digest.utf8.prefix(16))), "\(subject)'s digest in \(file)")
+            }
+        }
         try await storage.close()
     }
 

@@ -83,14 +83,14 @@ public enum KeyChainError: OpenKCMError, Equatable {
             "\(layer) version \(version) is current; rotate or roll back first"
         case .foreignKey(let layer):
             "the blob was not wrapped by this \(layer) key"
-        case .subjectDestroyed(let digest):
-            "subject \(digest) was destroyed: its data keys cannot be opened and its id cannot be used again"
+        case .subjectDestroyed:
+            "the subject was destroyed: its data keys cannot be opened and its id cannot be used again"
         case .subjectRequired:
             "the data key is bound to a subject: name the subject to open it"
         case .notSubjectBound:
             "the data key is not bound to a subject: open it without one"
-        case .subjectMismatch(let digest):
-            "the data key does not open under subject \(digest): it belongs to another subject or context"
+        case .subjectMismatch:
+            "the data key does not open under this subject: it belongs to another subject or context"
         }
     }
 }

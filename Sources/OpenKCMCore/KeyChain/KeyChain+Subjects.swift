@@ -18,10 +18,11 @@ extension KeyChain {
         try await tenantLocks.withLock(tenant) {
             _ = try await readTenant(tenant)
             _ = try await readService(tenant, service)
+            let name = try await subjectName(subject, tenant: tenant, service: service)
             subjectDestructions.add(1, ordering: .sequentiallyConsistent)
             try await storage.write([
-                .delete(key: SubjectKeys.secretKey(tenant, service, subject)),
-                .put(key: SubjectKeys.tombstoneKey(tenant, service, subject), value: Data(Timestamp.format(Date()).utf8)),
+                .delete(key: SubjectKeys.secretKey(tenant, service, name: name)),
+                .put(key: SubjectKeys.tombstoneKey(tenant, service, name: name), value: Data(Timestamp.format(Date()).utf8)),
             ])
             memory.withLock { _ = $0.subjects[tenant]?[service]?.removeValue(forKey: subject.digest) }
             subjectDestructions.add(1, ordering: .sequentiallyConsistent)
@@ -35,7 +36,40 @@ extension KeyChain {
 
     /// Whether a subject was destroyed (its tombstone is stored).
     public func isSubjectDestroyed(_ subject: SubjectID, tenant: TenantID, service: ServiceID) async throws -> Bool {
-        try await storage.get(SubjectKeys.tombstoneKey(tenant, service, subject)) != nil
+        let name = try await subjectName(subject, tenant: tenant, service: service)
+        return try await storage.get(SubjectKeys.tombstoneKey(tenant, service, name: name)) != nil
+    }
+
+    /// What the store and the audit log call `subject` (``SubjectKeys/name(_:tenant:service:key:)``).
+    /// The first call on a store makes its name key.
+    public func subjectName(_ subject: SubjectID, tenant: TenantID, service: ServiceID) async throws -> String {
+        SubjectKeys.name(subject, tenant: tenant, service: service, key: try await subjectNameKey())
+    }
+
+    /// The store's subject name key: from memory, else read, or made on a store that has none.
+    private func subjectNameKey() async throws -> SymmetricKey {
+        guard !storage.isSealed else { throw BarrierError.sealed }
+        if let held = memory.withLock({ $0.subjectNameKey }) { return held }
+        // Made under a lock so two first uses in this process cannot make two keys (several
+        // processes writing one store need the conditional writes of issue 18 for the same).
+        return try await subjectNameLock.withLock(SubjectKeys.nameKeyPath) { () async throws -> SymmetricKey in
+            if let held = memory.withLock({ $0.subjectNameKey }) { return held }
+            let key: SymmetricKey
+            if var stored = try await storage.get(SubjectKeys.nameKeyPath) {
+                defer { stored.resetBytes(in: 0..<stored.count) }
+                guard stored.count == 32 else { throw BarrierError.recordCorrupted(key: SubjectKeys.nameKeyPath) }
+                key = SymmetricKey(data: stored)
+            } else {
+                key = SystemRandom.symmetricKey()
+                var bytes = key.withUnsafeBytes { Data($0) }
+                defer { bytes.resetBytes(in: 0..<bytes.count) }
+                try await storage.put(SubjectKeys.nameKeyPath, value: bytes)
+            }
+            // A seal that landed meanwhile dropped memory; the key is not kept past it.
+            guard !storage.isSealed else { throw BarrierError.sealed }
+            memory.withLock { $0.subjectNameKey = key }
+            return key
+        }
     }
 
     /// Wraps an L4 for `subject` under the current L3 version; makes the
@@ -110,7 +144,7 @@ extension KeyChain {
             if let held = try heldSubjectSecret(subject, tenant: tenant, service: service) { return held }
             // The tenant must be usable: a locked tenant's subjects are refused like its services.
             _ = try await unsealTenantLocked(tenant)
-            let path = SubjectKeys.secretKey(tenant, service, subject)
+            let path = SubjectKeys.secretKey(tenant, service, name: try await subjectName(subject, tenant: tenant, service: service))
             let secret: SymmetricKey
             if var stored = try await storage.get(path) {
                 defer { stored.resetBytes(in: 0..<stored.count) }

@@ -19,6 +19,8 @@ public final class KeyChain: Sendable {
     public let l1GracePeriod: Duration
     let unreachableSince = Mutex<[TenantID: ContinuousClock.Instant]>([:])
     let tenantLocks = KeyedAsyncLock<TenantID>()
+    /// Serialises making the store's subject name key (one key, one lock).
+    let subjectNameLock = KeyedAsyncLock<String>()
     let memory = Mutex(KeyChainMemory())
     let broadcast = KeyChainEventBroadcast()
     /// How long a subject secret held in memory is trusted before it is read
@@ -538,6 +540,7 @@ public final class KeyChain: Sendable {
             for tenant in Array(memory.tenants.keys) { memory.evict(tenant) }
             memory.services.removeAll()
             memory.subjects.removeAll()
+            memory.subjectNameKey = nil
         }
     }
 

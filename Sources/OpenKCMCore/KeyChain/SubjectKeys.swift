@@ -33,14 +33,40 @@ public enum SubjectKeys {
         }
     }
 
-    /// `subjects/<tenant>/<service>/<digest>`: the sealed secret (32 raw bytes).
-    package static func secretKey(_ tenant: TenantID, _ service: ServiceID, _ subject: SubjectID) -> String {
-        "\(secretPrefix(tenant))\(service.rawValue)/\(subject.digest)"
+    /// The fixed start of the name's HMAC input (docs/envelope-format.md).
+    public static let nameLabel = "openkcm subject name v1"
+    /// `core/subject-name-key`: the sealed 256-bit key that names subjects, made once per store.
+    /// Random rather than derived from the MasterKey, so that a new MasterKey renames nothing.
+    package static let nameKeyPath = "core/subject-name-key"
+
+    /// What the store and the audit log call a subject:
+    ///
+    /// ```
+    /// name = hex(HMAC-SHA256(key: name key,
+    ///                        "openkcm subject name v1" || u16 len tenant || tenant
+    ///                        || u16 len service || service || u16 len subject || subject))
+    /// ```
+    /// Keyed, so that someone who reads the store or the audit log (but holds
+    /// no MasterKey) cannot confirm a guessed id: the name of an erased person
+    /// says nothing about who it was. Unlike ``SubjectID/digest`` it differs
+    /// per tenant and service.
+    public static func name(_ subject: SubjectID, tenant: TenantID, service: ServiceID, key: SymmetricKey) -> String {
+        var message = Array(nameLabel.utf8)
+        for part in [tenant.rawValue, service.rawValue, subject.rawValue] {
+            message.appendUInt16(UInt16(part.utf8.count))
+            message.append(contentsOf: part.utf8)
+        }
+        return Array(HMAC<SHA256>.authenticationCode(for: message, using: key)).hexString
     }
 
-    /// `subject-tombstones/<tenant>/<service>/<digest>`: a destroyed subject (its time, ISO 8601).
-    package static func tombstoneKey(_ tenant: TenantID, _ service: ServiceID, _ subject: SubjectID) -> String {
-        "\(tombstonePrefix(tenant))\(service.rawValue)/\(subject.digest)"
+    /// `subjects/<tenant>/<service>/<name>`: the sealed secret (32 raw bytes).
+    package static func secretKey(_ tenant: TenantID, _ service: ServiceID, name: String) -> String {
+        "\(secretPrefix(tenant))\(service.rawValue)/\(name)"
+    }
+
+    /// `subject-tombstones/<tenant>/<service>/<name>`: a destroyed subject (its time, ISO 8601).
+    package static func tombstoneKey(_ tenant: TenantID, _ service: ServiceID, name: String) -> String {
+        "\(tombstonePrefix(tenant))\(service.rawValue)/\(name)"
     }
 
     static func secretPrefix(_ tenant: TenantID) -> String { "subjects/\(tenant.rawValue)/" }

@@ -30,6 +30,9 @@ struct KeyChainMemory: Sendable {
     /// Subject secrets read or made so far, by tenant, service and subject
     /// digest; held only while their tenant is unsealed, like loaded services.
     var subjects: [TenantID: [ServiceID: [String: HeldSubjectSecret]]] = [:]
+    /// The key that names subjects in the store and the audit log (``SubjectKeys/name(_:tenant:service:key:)``),
+    /// once read; dropped at a seal.
+    var subjectNameKey: SymmetricKey?
 
     /// Drops a tenant's keys and loaded services, leaving any lock in place.
     mutating func evict(_ tenant: TenantID) {

@@ -7,7 +7,7 @@ extension Operations {
     public func generateDataKey(
         tenant: TenantID, service: ServiceID, context: EncryptionContext, subject: SubjectID? = nil, caller: Caller
     ) async throws -> DataKey {
-        try await perform(.dataKeyGenerate, caller: caller, tenant: tenant, service: service, key: subject?.auditKey) { core in
+        try await perform(.dataKeyGenerate, caller: caller, tenant: tenant, service: service, key: await auditKey(subject, .dataKeyGenerate, caller: caller, tenant: tenant, service: service)) { core in
             try await core.keyChain.generateDataKey(tenant: tenant, service: service, context: context, subject: subject)
         }
     }

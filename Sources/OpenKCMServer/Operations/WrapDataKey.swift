@@ -10,7 +10,7 @@ extension Operations {
     public func wrapDataKey(
         _ key: SymmetricKey, tenant: TenantID, service: ServiceID, context: EncryptionContext, subject: SubjectID? = nil, caller: Caller
     ) async throws -> Data {
-        try await perform(.dataKeyWrap, caller: caller, tenant: tenant, service: service, key: subject?.auditKey) { core in
+        try await perform(.dataKeyWrap, caller: caller, tenant: tenant, service: service, key: await auditKey(subject, .dataKeyWrap, caller: caller, tenant: tenant, service: service)) { core in
             try await core.keyChain.wrapDataKey(key, tenant: tenant, service: service, context: context, subject: subject)
         }
     }

@@ -41,8 +41,8 @@ struct DataKeyRoutes {
         router.post("/v1/tenants/:tenant/services/:service/subjects/destroy") { request, context in
             let body = try await JSONBody.decode(SubjectBody.self, from: request, context: context)
             let subject = try SubjectID(body.subject)
-            let digest = try await operations.destroySubject(subject, tenant: try context.tenant(), service: try context.service(), caller: context.caller)
-            return JSONBody.response(json: Array(#"{"destroyed":true,"subject":"\#(digest)"}"#.utf8))
+            let name = try await operations.destroySubject(subject, tenant: try context.tenant(), service: try context.service(), caller: context.caller)
+            return JSONBody.response(json: Array(#"{"destroyed":true,"subject":"\#(name)"}"#.utf8))
         }
         for action in Action.allCases {
             router.post("/v1/tenants/:tenant/services/:service/\(action.rawValue)") { request, context in
