@@ -90,11 +90,21 @@ public final class SQLiteStorage: Storage {
         return rows.compactMap { $0.column("key")?.string }
     }
 
-    public func write(_ mutations: [StorageMutation]) async throws {
+    public func write(_ mutations: [StorageMutation], if conditions: [StorageCondition]) async throws {
         for mutation in mutations { try StoragePath.validate(mutation.key) }
+        for condition in conditions { try StoragePath.validate(condition.key) }
         try await serial.withLock(0) {
+            // IMMEDIATE takes the database's write lock first: no other connection (another
+            // process on the same file) writes between the conditions' reads and the commit.
             try await self.raw("BEGIN IMMEDIATE")
             do {
+                for condition in conditions {
+                    // The version is the value's first 8 bytes: no need to read the rest.
+                    let rows = try await self.raw("SELECT substr(value, 1, 8) AS head FROM records WHERE key = ?1", [.text(condition.key)])
+                    guard condition.holds(for: rows.first.map { Self.blob($0.column("head")) ?? Data() }) else {
+                        throw StorageError.conditionFailed(key: condition.key)
+                    }
+                }
                 for mutation in mutations {
                     switch mutation {
                     case .put(let key, let value):

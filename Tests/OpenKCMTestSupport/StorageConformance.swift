@@ -19,6 +19,11 @@ func require(_ condition: Bool, _ message: @autoclosure () -> String) throws {
     if !condition { throw ConformanceFailure(description: message()) }
 }
 
+/// A value that starts with `version`, as the barrier's records do.
+func versioned(_ version: UInt64) -> Data {
+    Data((0..<8).map { UInt8(truncatingIfNeeded: version >> UInt64(56 - 8 * $0)) }) + Data([0xAB])
+}
+
 public enum StorageConformance {
     /// Every check; each expects an empty store.
     public static let checks: [StorageConformanceCheck] = [
@@ -101,6 +106,76 @@ public enum StorageConformance {
                 try await group.waitForAll()
             }
             try require(try await storage.list(prefix: "c/").count == 65, "lost concurrent writes")
+        },
+        StorageConformanceCheck(name: "a write if absent applies once, then fails and applies nothing") { storage in
+            try await storage.write([.put(key: "once", value: versioned(1))], if: [.absent(key: "once")])
+            do {
+                try await storage.write([.put(key: "once", value: versioned(2)), .put(key: "other", value: Data([1]))], if: [.absent(key: "once")])
+                throw ConformanceFailure(description: "a second put-if-absent succeeded")
+            } catch StorageError.conditionFailed(let key) {
+                try require(key == "once", "failed condition names \(key)")
+            }
+            try require(try await storage.get("once") == versioned(1), "the losing write changed the value")
+            try require(try await storage.get("other") == nil, "the losing write applied part of itself")
+        },
+        StorageConformanceCheck(name: "a write if version holds only at that version") { storage in
+            try await storage.put("v", value: versioned(7))
+            try await storage.put("short", value: Data([0, 0, 7]))
+            for condition in [StorageCondition.version(key: "v", 6), .version(key: "v", 8), .version(key: "missing", 0), .version(key: "short", 7),
+                              .absent(key: "v")] {
+                do {
+                    try await storage.write([.delete(key: "v")], if: [condition])
+                    throw ConformanceFailure(description: "\(condition) held")
+                } catch StorageError.conditionFailed {}
+            }
+            try await storage.write([.put(key: "v", value: versioned(8))], if: [.version(key: "v", 7), .absent(key: "missing")])
+            try require(try await storage.get("v") == versioned(8), "the conditional put did not apply")
+            // Conditions on several keys: all must hold.
+            do {
+                try await storage.write([.delete(key: "v")], if: [.version(key: "v", 8), .absent(key: "short")])
+                throw ConformanceFailure(description: "a write with one failing condition of two applied")
+            } catch StorageError.conditionFailed(let key) {
+                try require(key == "short", "failed condition names \(key)")
+            }
+            try require(try await storage.get("v") == versioned(8), "a failed write deleted")
+        },
+        StorageConformanceCheck(name: "concurrent writers conditioned on one state: exactly one wins") { storage in
+            try await storage.put("race", value: versioned(1))
+            let winners = try await withThrowingTaskGroup(of: Int?.self) { group in
+                for writer in 0..<16 {
+                    group.addTask {
+                        do {
+                            try await storage.write([.put(key: "race", value: versioned(2) + Data([UInt8(writer)]))], if: [.version(key: "race", 1)])
+                            return writer
+                        } catch StorageError.conditionFailed { return nil }
+                    }
+                }
+                return try await group.reduce(into: [Int]()) { if let winner = $1 { $0.append(winner) } }
+            }
+            try require(winners.count == 1, "\(winners.count) writers won")
+            try require(try await storage.get("race") == versioned(2) + Data([UInt8(winners[0])]), "the stored value is not the winner's")
+        },
+        StorageConformanceCheck(name: "read-modify-write with version conditions loses no update") { storage in
+            try await storage.put("counter", value: versioned(0))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<16 {
+                    group.addTask {
+                        for _ in 0..<5 {
+                            while true {
+                                let stored = try await storage.get("counter") ?? Data()
+                                let version = StorageCondition.version(of: stored) ?? 0
+                                do {
+                                    try await storage.write([.put(key: "counter", value: versioned(version + 1))], if: [.version(key: "counter", version)])
+                                    break
+                                } catch StorageError.conditionFailed {}
+                            }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let final = StorageCondition.version(of: try await storage.get("counter") ?? Data()) ?? 0
+            try require(final == 80, "lost updates: \(final) of 80")
         },
         StorageConformanceCheck(name: "large values round-trip") { storage in
             let value = Data((0..<(1 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31) })

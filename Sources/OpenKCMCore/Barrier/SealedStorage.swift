@@ -18,9 +18,14 @@ import Synchronization
 /// here (docs/architecture.md says what bounds it).
 ///
 /// Every mutation writes its records, their buckets, scope roots and the store
-/// root in one atomic ``Storage/write(_:)``, serialised in this process. The
-/// index is cached decoded while unsealed, so a read costs one storage round
-/// trip, as before.
+/// root in one atomic ``Storage/write(_:if:)``, serialised in this process and
+/// conditioned on the store root it read: a writer in another process on the
+/// same store (a replica) that committed in between makes the write fail and
+/// be redone on top of the new index, never overwrite it. The index is cached
+/// decoded while unsealed, so a read costs one storage round trip; a record
+/// that does not match the cached index is checked again against the index
+/// read afresh when the store root has moved (another writer's commit), and
+/// refused when it has not.
 ///
 /// While sealed every call throws ``BarrierError/sealed``.
 public final class SealedStorage: Sendable {
@@ -35,9 +40,8 @@ public final class SealedStorage: Sendable {
     /// The decoded index, loaded lazily and checked against its parents; nil
     /// while sealed or after a failed write (reloaded from the store then).
     private let index = Mutex<RecordIndex?>(nil)
-    /// Serialises index changes (and index loads) in this process. Several
-    /// replicas on one store will need conditional writes on the record
-    /// versions instead (the store root's version is the one to condition on).
+    /// Serialises index changes (and index loads) in this process; writers in
+    /// other processes are kept apart by the condition on the store root.
     private let writeLock = KeyedAsyncLock<Int>()
     /// The highest store generation this process has read or written since
     /// unseal. The index is read again after a failed write; a store found
@@ -119,11 +123,30 @@ public final class SealedStorage: Sendable {
             }
         }
         return try await writeLock.withLock(0) {
-            var loaded = try await self.loadedIndex(barrierKey)
-            let expected = try await self.loadBucket(of: key, in: scope, into: &loaded, barrierKey).versions[key]
-            self.cache(loaded, barrierKey)
-            return try Self.verify(try await self.backend.get(key), at: key, expected: expected, barrierKey)
+            var reloaded = false
+            while true {
+                var loaded = try await self.loadedIndex(barrierKey)
+                let expected = try await self.loadBucket(of: key, in: scope, into: &loaded, barrierKey).versions[key]
+                self.cache(loaded, barrierKey)
+                let stored = try await self.backend.get(key)
+                // Another writer may have changed the record since this index was read: read the index again, once.
+                if Self.version(of: stored) != expected, !reloaded, try await self.storeMoved(since: loaded) {
+                    reloaded = true
+                    continue
+                }
+                return try Self.verify(stored, at: key, expected: expected, barrierKey)
+            }
         }
+    }
+
+    /// Whether another writer committed since `loaded` was read (the store
+    /// root's version moved); if so the cached index is dropped, to be read
+    /// again. A record that does not match an index that is still current is
+    /// the record's own rollback, and is refused. Call under ``writeLock``.
+    private func storeMoved(since loaded: RecordIndex) async throws -> Bool {
+        guard Self.version(of: try await backend.get(StorageScope.storeRootKey)) != loaded.generation else { return false }
+        index.withLock { $0 = nil }
+        return true
     }
 
     /// Encrypts and stores `value` at `key`.
@@ -141,28 +164,39 @@ public final class SealedStorage: Sendable {
     public func list(prefix: String) async throws -> [String] {
         let barrierKey = try currentKey()
         return try await writeLock.withLock(0) {
-            var loaded = try await self.loadedIndex(barrierKey)
-            var indexed = Set<String>()
-            for name in loaded.storeRoot.versions.keys {
-                guard let scope = StorageScope.named(name) else { throw BarrierError.recordCorrupted(key: StorageScope.storeRootKey) }
-                guard scope.mayHold(prefix: prefix) else { continue }
-                for bucketName in try await self.loadScopeRoot(scope, into: &loaded, barrierKey).versions.keys {
-                    guard let bucket = Int(bucketName) else { throw BarrierError.recordCorrupted(key: scope.rootKey) }
-                    guard StorageScope.bucket(bucket, mayHold: prefix) else { continue }
-                    let versions = try await self.loadBucket(bucket, in: scope, into: &loaded, barrierKey)
-                    for path in versions.versions.keys where path.hasPrefix(prefix) { indexed.insert(path) }
-                }
+            do {
+                return try await self.listLocked(prefix: prefix, barrierKey)
+            } catch let error as BarrierError where error.isIntegrityFailure {
+                // Another writer may have changed the store since the index was read: read it again, once.
+                guard let loaded = self.index.withLock({ $0 }), try await self.storeMoved(since: loaded) else { throw error }
+                return try await self.listLocked(prefix: prefix, barrierKey)
             }
-            self.cache(loaded, barrierKey)
-            let listed = try await self.backend.list(prefix: prefix).filter { StorageScope.of($0) != nil }
-            if let unexpected = listed.first(where: { !indexed.contains($0) }) { throw BarrierError.recordUnexpected(key: unexpected) }
-            if indexed.count != listed.count {
-                let present = Set(listed)
-                let missing = indexed.filter { !present.contains($0) }.min { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-                throw BarrierError.recordMissing(key: missing ?? prefix)
-            }
-            return listed
         }
+    }
+
+    /// ``list(prefix:)`` under ``writeLock``.
+    private func listLocked(prefix: String, _ barrierKey: BarrierKey) async throws -> [String] {
+        var loaded = try await self.loadedIndex(barrierKey)
+        var indexed = Set<String>()
+        for name in loaded.storeRoot.versions.keys {
+            guard let scope = StorageScope.named(name) else { throw BarrierError.recordCorrupted(key: StorageScope.storeRootKey) }
+            guard scope.mayHold(prefix: prefix) else { continue }
+            for bucketName in try await self.loadScopeRoot(scope, into: &loaded, barrierKey).versions.keys {
+                guard let bucket = Int(bucketName) else { throw BarrierError.recordCorrupted(key: scope.rootKey) }
+                guard StorageScope.bucket(bucket, mayHold: prefix) else { continue }
+                let versions = try await self.loadBucket(bucket, in: scope, into: &loaded, barrierKey)
+                for path in versions.versions.keys where path.hasPrefix(prefix) { indexed.insert(path) }
+            }
+        }
+        self.cache(loaded, barrierKey)
+        let listed = try await self.backend.list(prefix: prefix).filter { StorageScope.of($0) != nil }
+        if let unexpected = listed.first(where: { !indexed.contains($0) }) { throw BarrierError.recordUnexpected(key: unexpected) }
+        if indexed.count != listed.count {
+            let present = Set(listed)
+            let missing = indexed.filter { !present.contains($0) }.min { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+            throw BarrierError.recordMissing(key: missing ?? prefix)
+        }
+        return listed
     }
 
     /// Encrypts every put and applies all mutations, with the index records
@@ -178,37 +212,63 @@ public final class SealedStorage: Sendable {
             scopes.append(try Self.scope(of: mutation.key))
         }
         try await writeLock.withLock(0) {
-            var loaded = try await self.loadedIndex(barrierKey)
-            let generation = loaded.generation + 1
-            var sealed: [StorageMutation] = []
-            sealed.reserveCapacity(mutations.count + 4)
-            var touched: [StorageScope: Set<Int>] = [:]
-            for (mutation, scope) in zip(mutations, scopes) {
-                let bucket = StorageScope.bucket(of: mutation.key)
-                var versions = try await self.loadBucket(bucket, in: scope, into: &loaded, barrierKey)
-                switch mutation {
-                case .put(let key, let value):
-                    sealed.append(.put(key: key, value: try barrierKey.seal(value, at: key, version: generation)))
-                    versions[key] = generation
-                case .delete(let key):
-                    sealed.append(mutation)
-                    versions[key] = nil
+            var attempt = 1
+            while true {
+                do {
+                    return try await self.writeLocked(mutations, scopes, barrierKey)
+                } catch StorageError.conditionFailed(let key) where key == StorageScope.storeRootKey && attempt < Self.maximumWriteAttempts {
+                    // Another writer (a replica on the same database) committed since the index was read,
+                    // and nothing was written: write again on top of its index, read afresh.
+                    attempt += 1
                 }
-                loaded.buckets[scope.bucketKey(bucket)] = versions
-                touched[scope, default: []].insert(bucket)
             }
-            sealed += try loaded.commit(touched, generation: generation, barrierKey)
-            do {
-                try await self.backend.write(sealed)
-            } catch {
-                // The store may or may not have applied it (a lost connection): read it again, at this
-                // generation or the one before (checked against the high-water mark when it is loaded).
-                self.index.withLock { $0 = nil }
-                throw error
-            }
-            self.highWater.withLock { $0 = max($0, generation) }
-            self.cache(loaded, barrierKey)
         }
+    }
+
+    /// One attempt of ``write(_:)`` under ``writeLock``: the records and the
+    /// index records they change, written only on top of the store root the
+    /// index was read from. Any failure drops the cached index.
+    private func writeLocked(_ mutations: [StorageMutation], _ scopes: [StorageScope], _ barrierKey: BarrierKey) async throws {
+        var loaded = try await loadedIndex(barrierKey)
+        let before = loaded.generation
+        let generation = before + 1
+        var sealed: [StorageMutation] = []
+        sealed.reserveCapacity(mutations.count + 4)
+        var touched: [StorageScope: Set<Int>] = [:]
+        for (mutation, scope) in zip(mutations, scopes) {
+            let bucket = StorageScope.bucket(of: mutation.key)
+            var versions = try await loadBucket(bucket, in: scope, into: &loaded, barrierKey)
+            switch mutation {
+            case .put(let key, let value):
+                sealed.append(.put(key: key, value: try barrierKey.seal(value, at: key, version: generation)))
+                versions[key] = generation
+            case .delete(let key):
+                sealed.append(mutation)
+                versions[key] = nil
+            }
+            loaded.buckets[scope.bucketKey(bucket)] = versions
+            touched[scope, default: []].insert(bucket)
+        }
+        sealed += try loaded.commit(touched, generation: generation, barrierKey)
+        do {
+            try await backend.write(sealed, if: [Self.storeRootCondition(before)])
+        } catch {
+            // A failed condition wrote nothing; other failures may or may not have applied (a lost
+            // connection). Either way the index is read again, at this generation or the one before
+            // (checked against the high-water mark when it is loaded).
+            index.withLock { $0 = nil }
+            throw error
+        }
+        highWater.withLock { $0 = max($0, generation) }
+        cache(loaded, barrierKey)
+    }
+
+    /// How often a write is redone on top of other writers' commits before it gives up.
+    static let maximumWriteAttempts = 16
+
+    /// The store root as a write read it: at `generation`, or absent in a new store.
+    private static func storeRootCondition(_ generation: UInt64) -> StorageCondition {
+        generation == 0 ? .absent(key: StorageScope.storeRootKey) : .version(key: StorageScope.storeRootKey, generation)
     }
 
     // MARK: The index
@@ -311,7 +371,7 @@ public final class SealedStorage: Sendable {
         // An empty store (a new one) has nothing to index: its first write makes the store root at version 1.
         if writes.isEmpty { return loaded }
         writes += try loaded.commit(touched, generation: generation, barrierKey)
-        try await backend.write(writes)
+        try await backend.write(writes, if: [Self.storeRootCondition(0)])
         return loaded
     }
 

@@ -6,12 +6,16 @@ public enum StorageError: OpenKCMError, Equatable {
     case backendFailure(String)
     /// The store has been closed.
     case closed
+    /// A conditional write found `key` not as it expected (another writer
+    /// changed it since it was read): nothing was written.
+    case conditionFailed(key: String)
 
     public var code: String {
         switch self {
         case .invalidKey: "storage.invalid_key"
         case .backendFailure: "storage.backend_failure"
         case .closed: "storage.closed"
+        case .conditionFailed: "storage.condition_failed"
         }
     }
 
@@ -20,6 +24,7 @@ public enum StorageError: OpenKCMError, Equatable {
         case .invalidKey(let reason): "invalid storage key: \(reason)"
         case .backendFailure(let reason): "storage failure: \(reason)"
         case .closed: "storage is closed"
+        case .conditionFailed(let key): "'\(key)' was changed by another writer since it was read; nothing was written"
         }
     }
 }

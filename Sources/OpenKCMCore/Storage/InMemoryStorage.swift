@@ -28,9 +28,13 @@ public final class InMemoryStorage: Storage {
         }.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     }
 
-    public func write(_ mutations: [StorageMutation]) async throws {
+    public func write(_ mutations: [StorageMutation], if conditions: [StorageCondition]) async throws {
         for mutation in mutations { try StoragePath.validate(mutation.key) }
-        records.withLock { records in
+        for condition in conditions { try StoragePath.validate(condition.key) }
+        try records.withLock { records throws(StorageError) in
+            if let failed = conditions.first(where: { !$0.holds(for: records[$0.key]) }) {
+                throw .conditionFailed(key: failed.key)
+            }
             for mutation in mutations {
                 switch mutation {
                 case .put(let key, let value): records[key] = value

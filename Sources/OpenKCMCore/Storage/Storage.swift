@@ -4,7 +4,8 @@ public import Foundation
 /// through ``SealedStorage`` first, so implementations only ever see ciphertext.
 ///
 /// Keys are `/`-separated paths (``StoragePath``). Implementations must make
-/// ``write(_:)`` atomic: all mutations apply, or none.
+/// ``write(_:if:)`` atomic: every condition is checked and all mutations
+/// apply, or nothing does, with no other write in between.
 public protocol Storage: Sendable {
     /// The value at `key`, or nil.
     func get(_ key: String) async throws -> Data?
@@ -14,14 +15,22 @@ public protocol Storage: Sendable {
     func delete(_ key: String) async throws
     /// Every key that starts with `prefix`, in ascending byte order.
     func list(prefix: String) async throws -> [String]
-    /// Applies all `mutations` atomically, in order.
-    func write(_ mutations: [StorageMutation]) async throws
+    /// Applies all `mutations` atomically, in order, if every one of
+    /// `conditions` holds at that moment; otherwise applies nothing and throws
+    /// ``StorageError/conditionFailed(key:)`` naming a condition that did not
+    /// hold. Two writers conditioned on the same key's state: one wins.
+    func write(_ mutations: [StorageMutation], if conditions: [StorageCondition]) async throws
     /// Makes earlier deletes final: no copy of a deleted value may stay in a
     /// log or journal. Called after crypto-shredding.
     func purgeDeleted() async throws
 }
 
 extension Storage {
+    /// Applies all `mutations` atomically, in order, whatever the store holds.
+    public func write(_ mutations: [StorageMutation]) async throws {
+        try await write(mutations, if: [])
+    }
+
     /// Stores without a log have nothing to purge.
     public func purgeDeleted() async throws {}
 }
