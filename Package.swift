@@ -15,6 +15,7 @@ let package = Package(
     products: [
         .library(name: "OpenKCMCore", targets: ["OpenKCMCore"]),
         .library(name: "OpenKCMSQLite", targets: ["OpenKCMSQLite"]),
+        .library(name: "OpenKCMPostgres", targets: ["OpenKCMPostgres"]),
         .library(name: "KMIP", targets: ["KMIP"]),
         .library(name: "OpenKCMPKI", targets: ["OpenKCMPKI"]),
         .executable(name: "openkcm", targets: ["openkcm"]),
@@ -28,6 +29,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
+        // The store replicas share (issue 18): PostgreSQL's own client, with its connection pool and TLS.
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
@@ -94,6 +97,17 @@ let package = Package(
                 "OpenKCMCore",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The store several replicas share.
+        .target(
+            name: "OpenKCMPostgres",
+            dependencies: [
+                "OpenKCMCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -338,6 +352,11 @@ let package = Package(
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "OpenKCMPostgresTests",
+            dependencies: ["OpenKCMCore", "OpenKCMPostgres", "OpenKCMTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
