@@ -123,6 +123,7 @@ let package = Package(
                 "KMIPEngine",
                 "OpenKCMPKI",
                 "OpenKCMSQLite",
+                "OpenKCMPostgres",
                 "OpenKCMAWSKMS",
                 "OpenKCMTransit",
                 "OpenKCMPKCS11",
@@ -235,6 +236,7 @@ let package = Package(
             dependencies: [
                 "OpenKCMCore",
                 "OpenKCMServer",
+                "OpenKCMPostgres",
                 "OpenKCMGateway",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

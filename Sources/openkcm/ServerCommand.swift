@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import OpenKCMCore
+import OpenKCMPostgres
 import OpenKCMServer
 import Synchronization
 
@@ -106,6 +107,10 @@ struct ServerCommand: AsyncParsableCommand {
                 guard seconds >= 1 else { throw ValidationError("server.auto_unseal_retry_seconds must be at least 1") }
                 configuration.autoUnsealRetryInterval = .seconds(seconds)
             }
+            configuration.postgres = try Self.postgres(file)
+            if dev && configuration.postgres != nil {
+                throw ValidationError("--dev runs on a throwaway SQLite store: remove [storage] from the configuration")
+            }
             if let seconds = try file.integer("server.l1_grace_period_seconds") {
                 guard seconds >= 0 else { throw ValidationError("server.l1_grace_period_seconds must not be negative") }
                 configuration.l1GracePeriod = .seconds(seconds)
@@ -141,5 +146,58 @@ struct ServerCommand: AsyncParsableCommand {
                 """.utf8))
         }
         try await built.application.runService()
+    }
+}
+
+extension ServerCommand {
+    /// `[storage]`: nil for the embedded SQLite store (the default), else the
+    /// PostgreSQL store replicas share. The password comes from a file only.
+    static func postgres(_ file: ConfigurationFile) throws -> PostgresStorageConfiguration? {
+        let type = try file.string("storage.type") ?? "sqlite"
+        let postgresKeys = ConfigurationFile.knownKeys.filter { $0.hasPrefix("storage.") && $0 != "storage.type" }
+        switch type {
+        case "sqlite":
+            if let stray = postgresKeys.sorted().first(where: { file.values[$0] != nil }) {
+                throw ValidationError("\(stray) is for [storage] type = \"postgres\"")
+            }
+            return nil
+        case "postgres":
+            break
+        default:
+            throw ValidationError("[storage] type must be \"sqlite\" or \"postgres\", got '\(type)'")
+        }
+        guard let host = try file.string("storage.host"), let user = try file.string("storage.user"),
+              let database = try file.string("storage.database")
+        else { throw ValidationError("[storage] type = \"postgres\" needs host, user and database (password_file, port, schema, tls, ca_file are optional)") }
+        let port = try file.integer("storage.port") ?? 5432
+        guard (1...65535).contains(port) else { throw ValidationError("storage.port must be 1 to 65535") }
+        var password: String?
+        if let path = try file.string("storage.password_file") {
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw ValidationError("cannot read storage.password_file \(path)") }
+            password = text.trimmingCharacters(in: .newlines)
+        }
+        let loopback = ["127.0.0.1", "::1", "localhost"].contains(host)
+        let tls: PostgresStorageConfiguration.TLSMode
+        switch try file.string("storage.tls") ?? "require" {
+        case "require": tls = .require(caFile: try file.string("storage.ca_file"))
+        case "disable":
+            // Records are barrier ciphertext, but the password and which keys exist are not: no plain TCP off the host.
+            guard loopback else { throw ValidationError("storage.tls = \"disable\" is only allowed for a database on loopback") }
+            guard try file.string("storage.ca_file") == nil else { throw ValidationError("storage.ca_file needs storage.tls = \"require\"") }
+            tls = .disable
+        case let other: throw ValidationError("storage.tls must be \"require\" or \"disable\", got '\(other)'")
+        }
+        var configuration = PostgresStorageConfiguration(
+            host: host, port: port, username: user, password: password, database: database,
+            schema: try file.string("storage.schema") ?? "public", tls: tls)
+        if let connections = try file.integer("storage.max_connections") {
+            guard (1...1000).contains(connections) else { throw ValidationError("storage.max_connections must be 1 to 1000") }
+            configuration.maximumConnections = connections
+        }
+        if let seconds = try file.integer("storage.statement_timeout_seconds") {
+            guard (1...600).contains(seconds) else { throw ValidationError("storage.statement_timeout_seconds must be 1 to 600") }
+            configuration.statementTimeout = .seconds(seconds)
+        }
+        return configuration
     }
 }

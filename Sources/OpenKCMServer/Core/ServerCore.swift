@@ -50,12 +50,16 @@ public final class ServerCore: Sendable {
     /// Reads the seal configuration; the core starts sealed (or uninitialized).
     /// How long an unreachable L1 is tolerated before its tenant locks.
     public let l1GracePeriod: Duration
+    /// This node's id among the replicas sharing a store (``NodeIdentity``);
+    /// nil for a node with a store of its own.
+    public let nodeID: String?
 
     public init(
         backend: any Storage, keystores: KeystoreRegistry, auditLog: AuditLogFile, configuredSeal: (any Keystore)? = nil,
-        l1GracePeriod: Duration = .seconds(60)
+        l1GracePeriod: Duration = .seconds(60), nodeID: String? = nil
     ) async throws {
         self.l1GracePeriod = l1GracePeriod
+        self.nodeID = nodeID
         self.backend = backend
         self.barrier = SealedStorage(backend: backend)
         self.keystores = keystores
@@ -88,6 +92,7 @@ public final class ServerCore: Sendable {
                            shares: configuration.shares, progress: 0)
             }
         }
+        status.node = nodeID
         if status.sealed { status.autoUnsealError = autoUnsealFailure.withLock { $0 } }
         status.auditError = status.sealed ? auditRefusal.withLock { $0 } : auditLog.failure
         return status
@@ -273,8 +278,14 @@ public final class ServerCore: Sendable {
         }
     }
 
-    /// Where the audit checkpoint lives, in sealed storage.
+    /// Where the audit checkpoint of a node with a store of its own lives, in sealed storage.
     public static let auditCheckpointKey = "audit/checkpoint"
+
+    /// Where this node's audit checkpoint lives: each node sharing a store
+    /// keeps its own chain, so its own checkpoint (`audit/checkpoints/<node>`).
+    public var auditCheckpointPath: String {
+        nodeID.map { "audit/checkpoints/\($0)" } ?? Self.auditCheckpointKey
+    }
 
     private func openUnsealed(_ configuration: SealConfiguration, masterKey: MasterKey) async throws -> Unsealed {
         barrier.unseal(with: masterKey)
@@ -289,7 +300,7 @@ public final class ServerCore: Sendable {
         // regrown after a cut or replaced does not reach it unchanged, and the server stays sealed.
         let stored: AuditHead?
         do {
-            stored = try await barrier.get(Self.auditCheckpointKey).map { try JSONDecoder().decode(AuditHead.self, from: $0) }
+            stored = try await barrier.get(auditCheckpointPath).map { try JSONDecoder().decode(AuditHead.self, from: $0) }
         } catch let error as DecodingError {
             throw AuditLogError.chainBroken("the sealed checkpoint is unreadable (\(error))")
         }
@@ -300,8 +311,9 @@ public final class ServerCore: Sendable {
             if let recorded, recorded > generation { throw BarrierError.storeRolledBack(generation: generation, audited: recorded) }
         }
         auditRefusal.withLock { $0 = nil }
+        let checkpointPath = auditCheckpointPath
         auditLog.setCheckpoint(stored: stored) { head in
-            try await barrier.put(Self.auditCheckpointKey, value: JSONEncoder().encode(head))
+            try await barrier.put(checkpointPath, value: JSONEncoder().encode(head))
         }
         try await auditLog.flushSealedBacklog()
         let unsealed = Unsealed(
@@ -326,6 +338,8 @@ public struct SealStatus: Sendable, Hashable, Codable {
     /// While sealed: why the last auto-unseal failed (a keystore refused, is
     /// disabled or unreachable, or fewer than the threshold of shard keystores answered).
     public var autoUnsealError: String? = nil
+    /// This node's id among the replicas sharing a store; nil for a node with a store of its own.
+    public var node: String? = nil
     /// Why the audit log refuses: while sealed, why the last unseal found the
     /// log broken against its checkpoint (the server does not unseal over it);
     /// while unsealed, a write failure that refuses operations until it passes.

@@ -8,6 +8,15 @@ import Foundation
 /// address = "127.0.0.1:8200"
 /// data_dir = "/var/lib/openkcm"
 /// audit_sync = "group"          # or "every-request"
+///
+/// [storage]                     # optional: the store replicas share
+/// type = "postgres"             # default "sqlite" (in data_dir)
+/// host = "db.internal"
+/// user = "openkcm"
+/// password_file = "/etc/openkcm/postgres.password"
+/// database = "openkcm"
+/// tls = "require"               # "disable" only for a database on loopback
+/// ca_file = "/etc/openkcm/postgres-ca.pem"
 /// ```
 ///
 /// Only `[section]` headers, `key = "string" | integer | true | false` and
@@ -29,6 +38,8 @@ public struct ConfigurationFile: Sendable, Equatable {
         "server.l1_check_interval_seconds", "server.l1_grace_period_seconds", "server.auto_unseal_retry_seconds",
         "server.tls_certificate_file", "server.tls_key_file", "server.channel_address",
         "kmip.address", "kmip.certificate_file", "kmip.key_file", "kmip.client_ca_file",
+        "storage.type", "storage.host", "storage.port", "storage.user", "storage.password_file", "storage.database", "storage.schema",
+        "storage.tls", "storage.ca_file", "storage.max_connections", "storage.statement_timeout_seconds",
     ]
 
     public init(parsing text: String) throws(ConfigurationError) {

@@ -5,6 +5,7 @@ import HummingbirdTLS
 import NIOSSL
 public import Logging
 public import OpenKCMCore
+import OpenKCMPostgres
 import OpenKCMSQLite
 import ServiceLifecycle
 
@@ -31,14 +32,16 @@ public struct OpenKCMServerBuilder {
         keystores: KeystoreRegistry = KeystoreRegistry(),
         logger: Logger = Logger(label: "openkcm")
     ) async throws -> Built {
-        let storage: SQLiteStorage
+        let storage: any Storage
+        let closeStorage: @Sendable () async -> Void
         let auditPath: String
         var devL1: KeystoreReference?
         if configuration.dev {
             // The embedded default store, in a fresh directory: a throwaway.
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("openkcm-dev-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            storage = try await SQLiteStorage.open(path: directory.appendingPathComponent("openkcm.sqlite").path)
+            let sqlite = try await SQLiteStorage.open(path: directory.appendingPathComponent("openkcm.sqlite").path)
+            (storage, closeStorage) = (sqlite, { try? await sqlite.close() })
             auditPath = directory.appendingPathComponent("audit.log").path
             let l1 = SoftwareKeystore(name: "dev-l1")
             keystores.register(l1)
@@ -46,17 +49,25 @@ public struct OpenKCMServerBuilder {
         } else {
             try FileManager.default.createDirectory(
                 atPath: configuration.dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            storage = try await SQLiteStorage.open(path: configuration.dataDirectory + "/openkcm.sqlite")
+            if let postgres = configuration.postgres {
+                let shared = try await PostgresStorage.connect(postgres, logger: logger)
+                (storage, closeStorage) = (shared, { await shared.close() })
+            } else {
+                let sqlite = try await SQLiteStorage.open(path: configuration.dataDirectory + "/openkcm.sqlite")
+                (storage, closeStorage) = (sqlite, { try? await sqlite.close() })
+            }
             auditPath = configuration.dataDirectory + "/audit.log"
         }
         let renewal = TransitTokenRenewal(logger: logger)
         let connections = try KeystoreProviders.register(configuration.keystores, into: keystores)
         renewal.watch(connections.transitClients)
+        // Nodes sharing a store each keep their own audit chain, checkpointed under their own id.
+        let nodeID = configuration.postgres == nil || configuration.dev ? nil : try NodeIdentity.load(directory: configuration.dataDirectory)
         let auditLog = try AuditLogFile(path: auditPath, mode: configuration.auditSync, segmentBytes: configuration.auditSegmentBytes)
         let seal = try configuration.seal.map { try SealKeystoreLoader.keystore($0, registry: keystores) }
         let core = try await ServerCore(
             backend: storage, keystores: keystores, auditLog: auditLog, configuredSeal: configuration.dev ? nil : seal,
-            l1GracePeriod: configuration.l1GracePeriod)
+            l1GracePeriod: configuration.l1GracePeriod, nodeID: nodeID)
 
         var devRootToken: String?
         if configuration.dev {
@@ -69,7 +80,7 @@ public struct OpenKCMServerBuilder {
 
         let operations = Operations(core: core)
         var services: [any Service] = [
-            auditLog, SealOnShutdown(core: core, closeStorage: { try? await storage.close() }),
+            auditLog, SealOnShutdown(core: core, closeStorage: closeStorage),
             L1StatusMonitor(operations: operations, interval: configuration.l1CheckInterval, logger: logger),
             autoUnseal, renewal,
         ]

@@ -1,3 +1,4 @@
+public import OpenKCMPostgres
 /// How `openkcm server` runs. Defaults: SQLite under ./data, REST on 127.0.0.1:8200.
 public struct ServerConfiguration: Sendable {
     public var host: String
@@ -29,6 +30,10 @@ public struct ServerConfiguration: Sendable {
     public var tls: RESTTLSConfiguration?
     /// The TOML file the settings came from; SIGHUP reloads its `[keystores]` sections.
     public var configurationFile: String?
+    /// The shared PostgreSQL store (`[storage] type = "postgres"`); nil: the
+    /// embedded SQLite store in ``dataDirectory``. The audit log stays in
+    /// ``dataDirectory`` either way: each node keeps its own.
+    public var postgres: PostgresStorageConfiguration?
     /// Provider connections from `[keystores.<name>]`: name -> field -> value.
     public var keystores: [String: [String: String]] = [:]
 

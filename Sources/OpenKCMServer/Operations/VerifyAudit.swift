@@ -9,7 +9,7 @@ extension Operations {
         try await perform(.auditVerify, caller: caller) { core in
             // The checkpoint first, then the file: everything the checkpoint names is already written.
             await self.core.auditLog.checkpointHead()
-            let checkpoint = try await self.core.barrier.get(ServerCore.auditCheckpointKey)
+            let checkpoint = try await self.core.barrier.get(self.core.auditCheckpointPath)
                 .map { try JSONDecoder().decode(AuditHead.self, from: $0) }
             return await self.core.auditLog.verify(masterKey: core.masterKey, checkpoint: checkpoint)
         }

@@ -26,6 +26,7 @@ enum SealStatusTable {
     static func rows(_ status: [String: Any]) -> [[String]] {
         Table.pairs([
             ("initialized", status["initialized"]), ("sealed", status["sealed"]), ("seal", status["kind"]),
+        ] + (status["node"].map { [("node", $0)] } ?? []) + [
             ("threshold", status["threshold"]), ("shares", status["shares"]), ("progress", status["progress"]),
         ] + (status["autoUnsealError"].map { [("auto-unseal error", $0)] } ?? [])
           + (status["auditError"].map { [("audit error", $0)] } ?? []))

@@ -1,0 +1,140 @@
+import Foundation
+import NIOHTTP1
+import OpenKCMCore
+import OpenKCMTestSupport
+import OpenKCMTransit
+import Testing
+
+/// The real binary on the PostgreSQL store (`[storage] type = "postgres"`):
+/// keys made before a restart open after it, the data directory holds only the
+/// node's audit log, and a second node on the same database (its own data
+/// directory and audit log, the same seal) serves the first node's tenants.
+/// Replicas kept fresh beside each other are the next steps of issue 18.
+@Suite struct PostgresServerBinaryTests {
+    struct Node {
+        let directory: URL
+        let port = FreePort.pick()
+        var config: URL { directory.appendingPathComponent("openkcm.toml") }
+
+        init(shared: URL, database: URL, schema: String, bao: URL, name: String) throws {
+            directory = shared.appendingPathComponent(name)
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            try """
+                [server]
+                address = "127.0.0.1:\(port)"
+                data_dir = "\(directory.appendingPathComponent("data").path)"
+                seal = "software:\(shared.appendingPathComponent("seal.key").path)"
+
+                [storage]
+                type = "postgres"
+                host = "\(database.host ?? "")"
+                port = \(database.port ?? 5432)
+                user = "\(database.user ?? "")"
+                password_file = "\(shared.appendingPathComponent("postgres.password").path)"
+                database = "\(database.path.dropFirst())"
+                schema = "\(schema)"
+                tls = "disable"
+
+                [keystores.customer-bao]
+                type = "transit"
+                address = "\(bao.absoluteString)"
+                token_file = "\(shared.appendingPathComponent("bao.token").path)"
+                """.write(to: config, atomically: true, encoding: .utf8)
+        }
+
+        func start() async throws -> Process {
+            let server = try EndToEndTests.startServer(config: config)
+            _ = try await AutoUnsealServerTests.waitForStatus(port: port)
+            return server
+        }
+
+        func cli(_ arguments: [String], _ token: String?) throws -> EndToEndTests.Run {
+            try EndToEndTests.openkcm(arguments, port: port, token: token)
+        }
+    }
+
+    @Test func theServerKeepsItsKeysInPostgreSQLAndASecondNodeServesThem() async throws {
+        guard let database = Peers.url("OPENKCM_POSTGRES_URL") else {
+            if Peers.required { Issue.record(Comment(rawValue: Peers.missing("OPENKCM_POSTGRES_URL"))) }
+            return
+        }
+        guard let bao = Peers.url("OPENKCM_BAO_URL") else {
+            if Peers.required { Issue.record(Comment(rawValue: Peers.missing("OPENKCM_BAO_URL"))) }
+            return
+        }
+        let shared = FileManager.default.temporaryDirectory.appendingPathComponent("openkcm-postgres-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: shared, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: shared) }
+        try "\(database.password ?? "")\n".write(to: shared.appendingPathComponent("postgres.password"), atomically: true, encoding: .utf8)
+        try "root\n".write(to: shared.appendingPathComponent("bao.token"), atomically: true, encoding: .utf8)
+        let schema = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        let first = try Node(shared: shared, database: database, schema: schema, bao: bao, name: "a")
+        let second = try Node(shared: shared, database: database, schema: schema, bao: bao, name: "b")
+        let key = "acme-l1-\(UUID().uuidString.prefix(8).lowercased())"
+        _ = try await TransitClient(address: bao, token: "root").call(.POST, "transit/keys/\(key)", [:], reference: KeystoreReference(provider: "customer-bao", key: key))
+
+        var server = try await first.start()
+        defer { EndToEndTests.stop(server) }
+        let initRun = try first.cli(["operator", "init", "--output", "json"], nil)
+        let root = try #require(EndToEndTests.json(initRun.stdout)["rootToken"] as? String, "\(initRun.stderr)")
+        #expect(try first.cli(["tenant", "create", "acme", "--l1-provider", "customer-bao", "--l1-key", key], root).status == 0)
+        #expect(try first.cli(["service", "create", "--tenant", "acme", "payments"], root).status == 0)
+        let identity = try first.cli(["identity", "create", "app", "--role", "crypto", "--tenant", "acme", "--service", "payments", "--output", "json"], root)
+        let app = try #require(EndToEndTests.json(identity.stdout)["token"] as? String, "\(identity.stderr)")
+        let made = EndToEndTests.json(try first.cli(["datakey", "--tenant", "acme", "--service", "payments", "--context", "order=42", "--output", "json"], app).stdout)
+        let wrapped = try #require(made["wrapped"] as? String)
+        let plaintext = try #require(made["plaintext"] as? String)
+
+        // Restarted: unsealed by its seal, the key opens; its data directory has the audit log and no store.
+        EndToEndTests.stop(server)
+        server = try await first.start()
+        let opened = EndToEndTests.json(try first.cli(["unwrap", "--tenant", "acme", "--service", "payments", "--context", "order=42", "--output", "json", wrapped], app).stdout)
+        #expect(opened["plaintext"] as? String == plaintext)
+        let files = try FileManager.default.contentsOfDirectory(atPath: first.directory.appendingPathComponent("data").path)
+        #expect(files.contains("audit.log") && !files.contains { $0.hasPrefix("openkcm.sqlite") }, "\(files)")
+
+        // A second node on the same database, with its own data directory: the same tenant, identity and keys.
+        let other = try await second.start()
+        defer { EndToEndTests.stop(other) }
+        let status = EndToEndTests.json(try second.cli(["operator", "status", "--output", "json"], nil).stdout)
+        #expect(status["initialized"] as? Bool == true && status["sealed"] as? Bool == false, "\(status)")
+        let firstStatus = EndToEndTests.json(try first.cli(["operator", "status", "--output", "json"], nil).stdout)
+        let nodes = [firstStatus["node"] as? String, status["node"] as? String]
+        #expect(nodes.allSatisfy { $0?.hasPrefix("node-") == true } && nodes[0] != nodes[1], "\(nodes)")
+        let there = EndToEndTests.json(try second.cli(["unwrap", "--tenant", "acme", "--service", "payments", "--context", "order=42", "--output", "json", wrapped], app).stdout)
+        #expect(there["plaintext"] as? String == plaintext)
+        let madeThere = EndToEndTests.json(try second.cli(["datakey", "--tenant", "acme", "--service", "payments", "--output", "json"], app).stdout)
+        let back = EndToEndTests.json(try first.cli(["unwrap", "--tenant", "acme", "--service", "payments", "--output", "json",
+                                                     try #require(madeThere["wrapped"] as? String)], app).stdout)
+        #expect(back["plaintext"] as? String == madeThere["plaintext"] as? String)
+        // Each node's own audit log, both chains intact.
+        for node in [first, second] {
+            let verify = try node.cli(["audit", "verify"], root)
+            #expect(verify.status == 0, "\(verify.stdout) \(verify.stderr)")
+        }
+
+        // A node whose node-id is gone but whose audit log is not does not start: a new id would have no checkpoint to check the log against.
+        EndToEndTests.stop(server)
+        try FileManager.default.removeItem(at: first.directory.appendingPathComponent("data/node-id"))
+        let refused = try EndToEndTests.openkcm(["server", "--config", first.config.path], port: 1, token: nil)
+        #expect(refused.status != 0 && refused.stderr.contains("node-id is missing"), "\(refused.stderr)")
+    }
+
+    @Test func aBadStorageSectionStopsTheServerWithAClearMessage() throws {
+        for (section, expected) in [
+            ("type = \"mysql\"", "type must be"),
+            ("type = \"postgres\"\nhost = \"db.example.com\"\nuser = \"u\"\ndatabase = \"d\"\ntls = \"disable\"", "only allowed for a database on loopback"),
+            ("type = \"postgres\"\nhost = \"127.0.0.1\"", "needs host, user and database"),
+            ("host = \"127.0.0.1\"", "is for [storage] type"),
+        ] {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("openkcm-storage-config-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let config = directory.appendingPathComponent("openkcm.toml")
+            try "[server]\naddress = \"127.0.0.1:\(FreePort.pick())\"\ndata_dir = \"\(directory.path)/data\"\n\n[storage]\n\(section)\n"
+                .write(to: config, atomically: true, encoding: .utf8)
+            let run = try EndToEndTests.openkcm(["server", "--config", config.path], port: 1, token: nil)
+            #expect(run.status != 0 && run.stderr.contains(expected), "\(section): \(run.stderr)")
+        }
+    }
+}
