@@ -12,9 +12,12 @@ enum PostgresPeer {
             if Peers.required { Issue.record(Comment(rawValue: Peers.missing("OPENKCM_POSTGRES_URL"))) }
             return nil
         }
+        // Generous bounds and few connections per pool: the parallel test run shares two cores and one
+        // PostgreSQL among many suites, and a test must not fail because the machine is busy.
         return PostgresStorageConfiguration(
             host: host, port: url.port ?? 5432, username: user, password: url.password,
-            database: String(url.path.dropFirst()), schema: schema, tls: .disable)
+            database: String(url.path.dropFirst()), schema: schema, tls: .disable,
+            maximumConnections: 4, statementTimeout: .seconds(120), connectTimeout: .seconds(60))
     }
 
     static func newSchema() -> String { "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased() }
@@ -88,6 +91,7 @@ enum PostgresPeer {
         configuration.schema = PostgresPeer.newSchema()
         configuration.port = 9
         configuration.connectTimeout = .seconds(2)
+        configuration.statementTimeout = .seconds(1)
         await #expect(throws: StorageError.self) { _ = try await PostgresStorage.connect(configuration) }
     }
 }

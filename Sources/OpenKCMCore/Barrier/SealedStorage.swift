@@ -98,7 +98,7 @@ public final class SealedStorage: Sendable {
         let barrierKey = try currentKey()
         return try await writeLock.withLock(0) {
             self.index.withLock { $0 = nil }
-            return try await self.loadedIndex(barrierKey, allowMigration: allowMigration).generation
+            return try await self.againIfStoreMoved { try await self.loadedIndex(barrierKey, allowMigration: allowMigration).generation }
         }
     }
 
@@ -106,7 +106,7 @@ public final class SealedStorage: Sendable {
     /// process holds: no storage read once the index is loaded.
     public func generation() async throws -> UInt64 {
         let barrierKey = try currentKey()
-        return try await writeLock.withLock(0) { try await self.loadedIndex(barrierKey).generation }
+        return try await writeLock.withLock(0) { try await self.againIfStoreMoved { try await self.loadedIndex(barrierKey).generation } }
     }
 
     /// The decrypted record at `key`, or nil.
@@ -118,35 +118,69 @@ public final class SealedStorage: Sendable {
         if let expected = index.withLock({ $0?.expectation(for: key, in: scope) }) {
             let stored = try await backend.get(key)
             if Self.version(of: stored) == expected {
+                Self.transactionReads?.note(key, expected)
                 guard let stored, let expected else { return nil }
                 return try barrierKey.open(stored, at: key, version: expected)
             }
         }
         return try await writeLock.withLock(0) {
-            var reloaded = false
-            while true {
+            try await self.againIfStoreMoved {
                 var loaded = try await self.loadedIndex(barrierKey)
                 let expected = try await self.loadBucket(of: key, in: scope, into: &loaded, barrierKey).versions[key]
                 self.cache(loaded, barrierKey)
-                let stored = try await self.backend.get(key)
-                // Another writer may have changed the record since this index was read: read the index again, once.
-                if Self.version(of: stored) != expected, !reloaded, try await self.storeMoved(since: loaded) {
-                    reloaded = true
-                    continue
-                }
-                return try Self.verify(stored, at: key, expected: expected, barrierKey)
+                let value = try Self.verify(try await self.backend.get(key), at: key, expected: expected, barrierKey)
+                Self.transactionReads?.note(key, expected)
+                return value
             }
         }
     }
 
-    /// Whether another writer committed since `loaded` was read (the store
-    /// root's version moved); if so the cached index is dropped, to be read
-    /// again. A record that does not match an index that is still current is
-    /// the record's own rollback, and is refused. Call under ``writeLock``.
-    private func storeMoved(since loaded: RecordIndex) async throws -> Bool {
-        guard Self.version(of: try await backend.get(StorageScope.storeRootKey)) != loaded.generation else { return false }
-        index.withLock { $0 = nil }
-        return true
+    // MARK: Transactions
+
+    /// The records read in the running ``transaction(_:)``, if any.
+    @TaskLocal private static var transactionReads: TransactionReads?
+
+    /// Runs `body` as one optimistic transaction: every record it reads
+    /// through ``get(_:)`` is noted with its version, and every write it makes
+    /// commits only if each of those records is still at that version (checked
+    /// against the index the commit is made on top of). When another writer
+    /// (a replica on the same database) changed one of them in between, the
+    /// write fails with nothing written and `body` runs again from the start,
+    /// reading the other writer's change: so a read-modify-write never
+    /// overwrites a change it did not see. `body` must be safe to run again.
+    /// A transaction inside another is part of it.
+    public func transaction<Result: Sendable>(_ body: () async throws -> Result) async throws -> Result {
+        if Self.transactionReads != nil { return try await body() }
+        var attempt = 1
+        while true {
+            do {
+                return try await Self.$transactionReads.withValue(TransactionReads()) { try await body() }
+            } catch StorageError.conditionFailed(let key) where key != StorageScope.storeRootKey && attempt < Self.maximumWriteAttempts {
+                try await Self.backOff(attempt)
+                attempt += 1
+            }
+        }
+    }
+
+    /// Runs `body` (under ``writeLock``) again when it failed an integrity
+    /// check while another writer moved the store forward (a replica's
+    /// commit landed between two reads, or after the index was cached): the
+    /// index is read again. A store root that did not move forward leaves
+    /// the failure as it is: a record, bucket or root of this store was
+    /// rolled back, deleted or put back.
+    private func againIfStoreMoved<Result>(_ body: () async throws -> Result) async throws -> Result {
+        var attempt = 1
+        while true {
+            do {
+                return try await body()
+            } catch let error as BarrierError where error.isIntegrityFailure && attempt < Self.maximumWriteAttempts {
+                guard let now = Self.version(of: try await backend.get(StorageScope.storeRootKey)), now > highWater.withLock({ $0 }) else {
+                    throw error
+                }
+                index.withLock { $0 = nil }
+                attempt += 1
+            }
+        }
     }
 
     /// Encrypts and stores `value` at `key`.
@@ -164,13 +198,7 @@ public final class SealedStorage: Sendable {
     public func list(prefix: String) async throws -> [String] {
         let barrierKey = try currentKey()
         return try await writeLock.withLock(0) {
-            do {
-                return try await self.listLocked(prefix: prefix, barrierKey)
-            } catch let error as BarrierError where error.isIntegrityFailure {
-                // Another writer may have changed the store since the index was read: read it again, once.
-                guard let loaded = self.index.withLock({ $0 }), try await self.storeMoved(since: loaded) else { throw error }
-                return try await self.listLocked(prefix: prefix, barrierKey)
-            }
+            try await self.againIfStoreMoved { try await self.listLocked(prefix: prefix, barrierKey) }
         }
     }
 
@@ -215,10 +243,11 @@ public final class SealedStorage: Sendable {
             var attempt = 1
             while true {
                 do {
-                    return try await self.writeLocked(mutations, scopes, barrierKey)
+                    return try await self.againIfStoreMoved { try await self.writeLocked(mutations, scopes, barrierKey) }
                 } catch StorageError.conditionFailed(let key) where key == StorageScope.storeRootKey && attempt < Self.maximumWriteAttempts {
                     // Another writer (a replica on the same database) committed since the index was read,
                     // and nothing was written: write again on top of its index, read afresh.
+                    try await Self.backOff(attempt)
                     attempt += 1
                 }
             }
@@ -230,6 +259,16 @@ public final class SealedStorage: Sendable {
     /// index was read from. Any failure drops the cached index.
     private func writeLocked(_ mutations: [StorageMutation], _ scopes: [StorageScope], _ barrierKey: BarrierKey) async throws {
         var loaded = try await loadedIndex(barrierKey)
+        // In a transaction: every record it read must still be at the version it read (on this index; the
+        // condition on the store root below makes sure this index is the store's at the commit).
+        let reads = Self.transactionReads
+        for (key, version) in reads?.all ?? [:] {
+            guard let scope = StorageScope.of(key) else { continue }
+            guard try await loadBucket(of: key, in: scope, into: &loaded, barrierKey).versions[key] == version else {
+                cache(loaded, barrierKey)
+                throw StorageError.conditionFailed(key: key)
+            }
+        }
         let before = loaded.generation
         let generation = before + 1
         var sealed: [StorageMutation] = []
@@ -261,10 +300,23 @@ public final class SealedStorage: Sendable {
         }
         highWater.withLock { $0 = max($0, generation) }
         cache(loaded, barrierKey)
+        // What this transaction wrote is what it has read from now on.
+        for mutation in mutations {
+            switch mutation {
+            case .put(let key, _): reads?.set(key, generation)
+            case .delete(let key): reads?.set(key, nil)
+            }
+        }
     }
 
     /// How often a write is redone on top of other writers' commits before it gives up.
     static let maximumWriteAttempts = 16
+
+    /// A random pause before attempt `attempt + 1`, growing with each loss, so
+    /// that a writer that keeps losing to a busier one gets its turn.
+    private static func backOff(_ attempt: Int) async throws {
+        try await Task.sleep(for: .microseconds(Int.random(in: 0...(250 << min(attempt, 8)))))
+    }
 
     /// The store root as a write read it: at `generation`, or absent in a new store.
     private static func storeRootCondition(_ generation: UInt64) -> StorageCondition {

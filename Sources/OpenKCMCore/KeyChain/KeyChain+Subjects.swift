@@ -15,7 +15,7 @@ extension KeyChain {
     /// tenant is locked; destroying a subject twice, or one never used, leaves
     /// the same tombstone.
     public func destroySubject(_ subject: SubjectID, tenant: TenantID, service: ServiceID) async throws {
-        try await tenantLocks.withLock(tenant) {
+        try await tenantTransaction(tenant) {
             _ = try await readTenant(tenant)
             _ = try await readService(tenant, service)
             let name = try await subjectName(subject, tenant: tenant, service: service)
@@ -140,7 +140,7 @@ extension KeyChain {
     func subjectSecret(_ subject: SubjectID, tenant: TenantID, service: ServiceID, create: Bool) async throws -> SymmetricKey? {
         guard !storage.isSealed else { throw BarrierError.sealed }
         if let held = try heldSubjectSecret(subject, tenant: tenant, service: service) { return held }
-        return try await tenantLocks.withLock(tenant) { () async throws -> SymmetricKey? in
+        return try await tenantTransaction(tenant) { () async throws -> SymmetricKey? in
             if let held = try heldSubjectSecret(subject, tenant: tenant, service: service) { return held }
             // The tenant must be usable: a locked tenant's subjects are refused like its services.
             _ = try await unsealTenantLocked(tenant)

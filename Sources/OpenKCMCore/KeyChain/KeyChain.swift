@@ -66,7 +66,7 @@ public final class KeyChain: Sendable {
     /// Creates a tenant: a random L2 wrapped by `l1`, and L2.1 version 1 wrapped by the L2.
     @discardableResult
     public func createTenant(_ tenant: TenantID, l1: KeystoreReference) async throws -> TenantKeyRing {
-        try await tenantLocks.withLock(tenant) {
+        try await tenantTransaction(tenant) {
             guard try await storage.get(TenantKeyRing.storageKey(tenant)) == nil else {
                 throw KeyChainError.tenantAlreadyExists(tenant)
             }
@@ -119,7 +119,7 @@ public final class KeyChain: Sendable {
     /// one atomic write and drops its keys from memory. Nothing it protected
     /// can be opened afterwards.
     public func destroyTenant(_ tenant: TenantID) async throws {
-        try await tenantLocks.withLock(tenant) {
+        try await tenantTransaction(tenant) {
             _ = try await readTenant(tenant)
             // Subject secrets and tombstones go with the tenant: a tenant created later under the same id starts clean.
             let records = try await storage.list(prefix: ServiceKeyRing.storagePrefix(tenant))
@@ -141,7 +141,7 @@ public final class KeyChain: Sendable {
     /// the tenant is refused, here and after a restart, until ``linkL1(_:to:)``.
     public func unlinkL1(_ tenant: TenantID) async throws {
         lockTenant(tenant, reason: Self.unlinkedReason, cause: .unlinked)
-        try await tenantLocks.withLock(tenant) {
+        try await tenantTransaction(tenant) {
             var ring = try await readTenant(tenant)
             if ring.l1UnlinkedAt == nil { ring.l1UnlinkedAt = now() }
             try await storage.put(TenantKeyRing.storageKey(tenant), value: RecordCoder.encode(ring))
@@ -153,7 +153,7 @@ public final class KeyChain: Sendable {
     /// access (the L1 must still unwrap the L2); a new reference rewraps the
     /// L2 under it (the customer rotated their L1), leaving L2.1 and below untouched.
     public func linkL1(_ tenant: TenantID, to l1: KeystoreReference) async throws {
-        try await tenantLocks.withLock(tenant) {
+        try await tenantTransaction(tenant) {
             var ring = try await readTenant(tenant)
             let context = KeystoreContext(tenant: tenant.rawValue, purpose: .l2)
             let root = try await keystores.keystore(for: ring.l1).unwrap(ring.wrappedRoot, context: context)
@@ -175,7 +175,7 @@ public final class KeyChain: Sendable {
     /// material protects the L2 from now on, and nothing below the L2 changes.
     /// Refused while the tenant is unlinked or locked.
     public func rewrapRoot(_ tenant: TenantID) async throws {
-        try await tenantLocks.withLock(tenant) {
+        try await tenantTransaction(tenant) {
             var ring = try await readTenant(tenant)
             if ring.l1UnlinkedAt != nil { throw KeyChainError.tenantLocked(tenant, reason: Self.unlinkedReason) }
             let lock = memory.withLock { memory -> String? in
@@ -195,7 +195,7 @@ public final class KeyChain: Sendable {
     /// Adds an L2.1 version wrapped by the L2 and makes it current; returns its number.
     @discardableResult
     public func rotateTenantKey(_ tenant: TenantID) async throws -> UInt32 {
-        try await tenantLocks.withLock(tenant) { try await rotateTenantKeyLocked(tenant) }
+        try await tenantTransaction(tenant) { try await rotateTenantKeyLocked(tenant) }
     }
 
     private func rotateTenantKeyLocked(_ tenant: TenantID) async throws -> UInt32 {
@@ -228,7 +228,7 @@ public final class KeyChain: Sendable {
     /// its wrapped bytes. Compromising the current version first rotates, so a
     /// suspect key stops wrapping at once.
     public func transitionTenantKey(_ tenant: TenantID, version: UInt32, to state: KeyState) async throws {
-        try await tenantLocks.withLock(tenant) {
+        try await tenantTransaction(tenant) {
             let current = try await readTenant(tenant)
             try refuseIfLocked(current)
             if state == .compromised, current.tenantKeys.currentVersion == version {
@@ -247,7 +247,7 @@ public final class KeyChain: Sendable {
     /// L3 versions that can no longer be opened are left as they are.
     /// - Returns: how many L3 versions were rewrapped, and how many could not be.
     public func rewrapServiceKeys(_ tenant: TenantID) async throws -> (rewrapped: Int, skipped: Int) {
-        try await tenantLocks.withLock(tenant) {
+        try await tenantTransaction(tenant) {
             let unsealed = try await unsealTenantLocked(tenant)
             let (currentVersion, currentKey) = try unsealed.wrappingTenantKey()
             var rewrapped = 0
@@ -284,7 +284,7 @@ public final class KeyChain: Sendable {
     /// Creates a service's L3, version 1 wrapped by the tenant's current L2.1 version.
     @discardableResult
     public func createService(_ service: ServiceID, tenant: TenantID) async throws -> ServiceKeyRing {
-        try await tenantLocks.withLock(tenant) {
+        try await tenantTransaction(tenant) {
             let unsealed = try await unsealTenantLocked(tenant)
             let key = ServiceKeyRing.storageKey(tenant, service)
             guard try await storage.get(key) == nil else { throw KeyChainError.serviceAlreadyExists(tenant, service) }
@@ -321,7 +321,7 @@ public final class KeyChain: Sendable {
     /// Adds an L3 version wrapped by the tenant's current L2.1 version and makes it current.
     @discardableResult
     public func rotateServiceKey(_ service: ServiceID, tenant: TenantID) async throws -> UInt32 {
-        try await tenantLocks.withLock(tenant) { try await rotateServiceKeyLocked(service, tenant: tenant) }
+        try await tenantTransaction(tenant) { try await rotateServiceKeyLocked(service, tenant: tenant) }
     }
 
     private func rotateServiceKeyLocked(_ service: ServiceID, tenant: TenantID) async throws -> UInt32 {
@@ -353,7 +353,7 @@ public final class KeyChain: Sendable {
 
     /// Moves one L3 version to `state`; compromising the current version first rotates.
     public func transitionServiceKey(_ service: ServiceID, tenant: TenantID, version: UInt32, to state: KeyState) async throws {
-        try await tenantLocks.withLock(tenant) {
+        try await tenantTransaction(tenant) {
             try refuseIfLocked(try await readTenant(tenant))
             if state == .compromised, try await readService(tenant, service).serviceKeys.currentVersion == version {
                 _ = try await rotateServiceKeyLocked(service, tenant: tenant)
@@ -375,7 +375,7 @@ public final class KeyChain: Sendable {
 
     /// Crypto-shreds a service: deletes its wrapped L3 versions. Every L4 they wrapped is unrecoverable.
     public func destroyService(_ service: ServiceID, tenant: TenantID) async throws {
-        try await tenantLocks.withLock(tenant) {
+        try await tenantTransaction(tenant) {
             try refuseIfLocked(try await readTenant(tenant))
             _ = try await readService(tenant, service)
             // The service's subject secrets and tombstones go with it, in the same write.
@@ -568,7 +568,7 @@ public final class KeyChain: Sendable {
     /// Reserves the next block of wraps for the current L3 version, rotating
     /// the L3 first when the version's budget is spent.
     private func reserveWraps(_ tenant: TenantID, _ service: ServiceID, exhausted: UnsealedService) async throws {
-        try await tenantLocks.withLock(tenant) {
+        try await tenantTransaction(tenant) {
             // Another caller may have reserved already.
             if let cached = try cachedService(tenant, service), cached !== exhausted { return }
             let unsealed = try await unsealTenantLocked(tenant)
@@ -596,7 +596,7 @@ public final class KeyChain: Sendable {
         // Sealing stops data-key operations at once, even for keys already in memory.
         guard !storage.isSealed else { throw BarrierError.sealed }
         if let loaded = try cachedService(tenant, service) { return loaded }
-        return try await tenantLocks.withLock(tenant) {
+        return try await tenantTransaction(tenant) {
             if let loaded = try cachedService(tenant, service) { return loaded }
             let unsealed = try await unsealTenantLocked(tenant)
             let loaded = UnsealedService(ring: try await readService(tenant, service), tenant: unsealed)
@@ -630,7 +630,23 @@ public final class KeyChain: Sendable {
             case nil: return nil
             }
         }
-        if let existing { return existing }
+        if let existing {
+            // Another node on the same store may have changed the tenant (a rotation, a new minimum): what a
+            // change builds on is the stored record, so memory follows it when it moved.
+            let stored = try await readTenant(tenant)
+            if stored == existing.ring { return existing }
+            if stored.l1 == existing.ring.l1, stored.wrappedRoot == existing.ring.wrappedRoot, stored.l1UnlinkedAt == nil {
+                let rebuilt = try UnsealedTenant(ring: stored, root: existing.root)
+                memory.withLock { memory in
+                    guard case .unsealed = memory.tenants[tenant] else { return }
+                    memory.tenants[tenant] = .unsealed(rebuilt)
+                    memory.dropLoaded(tenant)
+                }
+                return rebuilt
+            }
+            // Unlinked or linked elsewhere: the keys go, and the tenant is opened again from the record below.
+            memory.withLock { $0.evict(tenant) }
+        }
         let ring = try await readTenant(tenant)
         guard ring.l1UnlinkedAt == nil else {
             lockTenant(tenant, reason: Self.unlinkedReason, cause: .unlinked)
@@ -659,7 +675,7 @@ public final class KeyChain: Sendable {
 
     /// Applies a rule change to the tenant record, stores it and reflects it in memory.
     private func updateTenant(_ tenant: TenantID, _ change: @Sendable (inout TenantKeyRing) throws(KeyChainError) -> Void) async throws {
-        try await tenantLocks.withLock(tenant) {
+        try await tenantTransaction(tenant) {
             var ring = try await readTenant(tenant)
             try refuseIfLocked(ring)
             try change(&ring)
@@ -671,7 +687,7 @@ public final class KeyChain: Sendable {
     private func updateService(
         _ tenant: TenantID, _ service: ServiceID, _ change: @Sendable (inout ServiceKeyRing) throws(KeyChainError) -> Void
     ) async throws {
-        try await tenantLocks.withLock(tenant) {
+        try await tenantTransaction(tenant) {
             try refuseIfLocked(try await readTenant(tenant))
             var ring = try await readService(tenant, service)
             try change(&ring)
@@ -712,6 +728,15 @@ public final class KeyChain: Sendable {
             memory.services[tenant]?.removeValue(forKey: service)
             memory.subjects[tenant]?.removeValue(forKey: service)
         }
+    }
+
+    /// Runs `body` under the tenant's lock in this process, as one store
+    /// transaction (``SealedStorage/transaction(_:)``): the records it reads
+    /// are the ones its writes are conditioned on, so a change another node
+    /// made meanwhile runs `body` again instead of being overwritten. Every
+    /// change to a tenant's records goes through here.
+    func tenantTransaction<Result: Sendable>(_ tenant: TenantID, _ body: () async throws -> Result) async throws -> Result {
+        try await tenantLocks.withLock(tenant) { try await storage.transaction(body) }
     }
 
     func readTenant(_ tenant: TenantID) async throws -> TenantKeyRing {
