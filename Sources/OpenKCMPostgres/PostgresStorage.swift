@@ -140,6 +140,9 @@ public final class PostgresStorage: Storage {
         if mutations.isEmpty && conditions.isEmpty { return }
         try await retrying {
             try await self.client.withTransaction(logger: self.logger) { connection in
+                // Said here, not only as the connection's default: a pooler in front of PostgreSQL may drop
+                // startup parameters, and the conditions below hold only at SERIALIZABLE.
+                try await connection.query("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE", logger: self.logger)
                 for condition in conditions {
                     // The version is the value's first 8 bytes: no need to read the rest.
                     let rows = try await connection.query(
@@ -195,23 +198,45 @@ public final class PostgresStorage: Storage {
         }
     }
 
-    /// `body`, or ``StorageError/backendFailure(_:)`` once ``attemptTimeout``
-    /// has passed (the attempt is cancelled; a write may or may not have been
-    /// applied, which the barrier treats as any unknown outcome).
+    /// `body`, with its wait for a connection bounded by ``attemptTimeout``.
+    /// When the time is up the attempt is cancelled, which ends a wait for a
+    /// connection (an unreachable database) with
+    /// ``StorageError/backendFailure(_:)``; a statement already sent cannot be
+    /// called back, so its own outcome is awaited and told as it is (the
+    /// server's `statement_timeout` bounds it), never guessed.
     private func bounded<Result: Sendable>(_ body: @escaping @Sendable () async throws -> Result) async throws -> Result {
         let timeout = attemptTimeout
-        return try await withThrowingTaskGroup(of: Result?.self) { group in
-            group.addTask { try await body() }
+        return try await withThrowingTaskGroup(of: Outcome<Result>.self) { group in
+            group.addTask { .finished(try await body()) }
             group.addTask {
-                try await Task.sleep(for: timeout)
-                return nil
+                try? await Task.sleep(for: timeout)
+                return .timedOut
             }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let result = first else {
+            switch try await group.next() {
+            case .finished(let result)?:
+                group.cancelAll()
+                return result
+            case .timedOut?, nil:
+                group.cancelAll()
+                do {
+                    if case .finished(let result)? = try await group.next() { return result }
+                } catch where Task.isCancelled || Self.isCancellation(error) {}
                 throw StorageError.backendFailure("PostgreSQL did not answer within \(timeout)")
             }
-            return result
         }
+    }
+
+    /// How one bounded attempt ended.
+    private enum Outcome<Result: Sendable>: Sendable {
+        case finished(Result)
+        case timedOut
+    }
+
+    /// Whether `error` is the cancellation of a wait (for a connection), not an answer.
+    private static func isCancellation(_ error: any Error) -> Bool {
+        if error is CancellationError { return true }
+        if let postgres = error as? PSQLError { return postgres.code == .queryCancelled || postgres.code == .poolClosed }
+        return false
     }
 
     /// The error a transaction's closure, BEGIN or COMMIT threw.

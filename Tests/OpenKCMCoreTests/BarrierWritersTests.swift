@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import OpenKCMCore
 import OpenKCMTestSupport
@@ -53,6 +54,37 @@ import OpenKCMTestSupport
         try await backend.put("identities/app", value: old)
         for reader in [a, b] {
             await #expect(throws: BarrierError.self) { try await reader.get("identities/app") }
+        }
+    }
+
+    /// A transaction that listed a prefix and deletes what it found runs again
+    /// when another writer added a record under the prefix meanwhile: nothing survives it.
+    @Test func aListingChangedMeanwhileRunsTheTransactionAgain() async throws {
+        let (a, b) = (node(), node())
+        try await a.put("kmip/objects/acme/payments/1", value: Data([1]))
+        let runs = Atomic<Int>(0)
+        try await a.transaction {
+            let run = runs.add(1, ordering: .relaxed).newValue
+            let listed = try await a.list(prefix: "kmip/objects/acme/")
+            if run == 1 { try await b.put("kmip/objects/acme/payments/2", value: Data([2])) }
+            try await a.write(listed.map { .delete(key: $0) })
+        }
+        #expect(runs.load(ordering: .relaxed) == 2)
+        #expect(try await b.list(prefix: "kmip/objects/acme/").isEmpty)
+    }
+
+    /// A record another writer deleted, put back by someone with write access
+    /// to the store while this node still has the old index cached: a
+    /// transaction's read checks the store root first and refuses it.
+    @Test func aRowPutBackBehindAStaleCacheIsRefusedInATransaction() async throws {
+        let (a, b) = (node(), node())
+        try await a.put("subjects/acme/payments/n", value: Data("secret".utf8))
+        let old = try #require(try await backend.get("subjects/acme/payments/n"))
+        #expect(try await a.get("subjects/acme/payments/n") == Data("secret".utf8))
+        try await b.delete("subjects/acme/payments/n")
+        try await backend.put("subjects/acme/payments/n", value: old)
+        await #expect(throws: BarrierError.recordUnexpected(key: "subjects/acme/payments/n")) {
+            try await a.transaction { try await a.get("subjects/acme/payments/n") }
         }
     }
 }

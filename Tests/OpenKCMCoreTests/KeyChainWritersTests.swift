@@ -58,4 +58,21 @@ import OpenKCMTestSupport
         for node in nodes { try await node.createService(service("s\(nodes.firstIndex { $0 === node }!)"), tenant: acme) }
         #expect(try await fixture.restarted().readTenant(acme).tenantKeys.versions.count == 1)
     }
+
+    /// Two nodes naming their first subject at once make one name key between them.
+    @Test func twoNodesNamingTheirFirstSubjectAtOnceShareOneKey() async throws {
+        let fixture = KeyChainFixture()
+        try await fixture.chain.createTenant(acme, l1: fixture.l1.reference)
+        let (acme, payments) = (acme, payments)
+        let subject = try SubjectID("alice@example.com")
+        for _ in 0..<5 {
+            let fresh = KeyChainFixture()
+            let nodes = [fresh.chain, fresh.restarted()]
+            async let first = nodes[0].subjectName(subject, tenant: acme, service: payments)
+            async let second = nodes[1].subjectName(subject, tenant: acme, service: payments)
+            let names = try await [first, second]
+            #expect(names[0] == names[1])
+            #expect(try await fresh.restarted().subjectName(subject, tenant: acme, service: payments) == names[0])
+        }
+    }
 }

@@ -113,6 +113,8 @@ public final class SealedStorage: Sendable {
     public func get(_ key: String) async throws -> Data? {
         let barrierKey = try currentKey()
         let scope = try Self.scope(of: key)
+        // A transaction builds on what it reads: never on an index another writer has moved past.
+        if Self.transactionReads != nil { try await dropIndexIfStoreMoved() }
         // Fast path: the bucket is cached, so one storage read. A write that lands between the
         // two reads shows as a mismatch, which the locked path below settles.
         if let expected = index.withLock({ $0?.expectation(for: key, in: scope) }) {
@@ -197,25 +199,18 @@ public final class SealedStorage: Sendable {
     /// store has a key the index does not, or lacks one it has.
     public func list(prefix: String) async throws -> [String] {
         let barrierKey = try currentKey()
-        return try await writeLock.withLock(0) {
+        if Self.transactionReads != nil { try await dropIndexIfStoreMoved() }
+        let listed = try await writeLock.withLock(0) {
             try await self.againIfStoreMoved { try await self.listLocked(prefix: prefix, barrierKey) }
         }
+        Self.transactionReads?.noteListing(prefix, Set(listed))
+        return listed
     }
 
     /// ``list(prefix:)`` under ``writeLock``.
     private func listLocked(prefix: String, _ barrierKey: BarrierKey) async throws -> [String] {
         var loaded = try await self.loadedIndex(barrierKey)
-        var indexed = Set<String>()
-        for name in loaded.storeRoot.versions.keys {
-            guard let scope = StorageScope.named(name) else { throw BarrierError.recordCorrupted(key: StorageScope.storeRootKey) }
-            guard scope.mayHold(prefix: prefix) else { continue }
-            for bucketName in try await self.loadScopeRoot(scope, into: &loaded, barrierKey).versions.keys {
-                guard let bucket = Int(bucketName) else { throw BarrierError.recordCorrupted(key: scope.rootKey) }
-                guard StorageScope.bucket(bucket, mayHold: prefix) else { continue }
-                let versions = try await self.loadBucket(bucket, in: scope, into: &loaded, barrierKey)
-                for path in versions.versions.keys where path.hasPrefix(prefix) { indexed.insert(path) }
-            }
-        }
+        let indexed = try await indexedPaths(prefix, in: &loaded, barrierKey)
         self.cache(loaded, barrierKey)
         let listed = try await self.backend.list(prefix: prefix).filter { StorageScope.of($0) != nil }
         if let unexpected = listed.first(where: { !indexed.contains($0) }) { throw BarrierError.recordUnexpected(key: unexpected) }
@@ -225,6 +220,32 @@ public final class SealedStorage: Sendable {
             throw BarrierError.recordMissing(key: missing ?? prefix)
         }
         return listed
+    }
+
+    /// Every path with `prefix` that `loaded` indexes (loading what it needs). Call under ``writeLock``.
+    private func indexedPaths(_ prefix: String, in loaded: inout RecordIndex, _ barrierKey: BarrierKey) async throws -> Set<String> {
+        var indexed = Set<String>()
+        for name in loaded.storeRoot.versions.keys {
+            guard let scope = StorageScope.named(name) else { throw BarrierError.recordCorrupted(key: StorageScope.storeRootKey) }
+            guard scope.mayHold(prefix: prefix) else { continue }
+            for bucketName in try await loadScopeRoot(scope, into: &loaded, barrierKey).versions.keys {
+                guard let bucket = Int(bucketName) else { throw BarrierError.recordCorrupted(key: scope.rootKey) }
+                guard StorageScope.bucket(bucket, mayHold: prefix) else { continue }
+                let versions = try await loadBucket(bucket, in: scope, into: &loaded, barrierKey)
+                for path in versions.versions.keys where path.hasPrefix(prefix) { indexed.insert(path) }
+            }
+        }
+        return indexed
+    }
+
+    /// Drops the cached index when the store root has moved past it (another
+    /// writer committed), so the next read loads it again. Never a refusal:
+    /// a root that did not move, or moved back, is judged when it is loaded.
+    private func dropIndexIfStoreMoved() async throws {
+        guard let cached = index.withLock({ $0?.generation }) else { return }
+        if let now = Self.version(of: try await backend.get(StorageScope.storeRootKey)), now > cached {
+            index.withLock { $0 = nil }
+        }
     }
 
     /// Encrypts every put and applies all mutations, with the index records
@@ -239,17 +260,18 @@ public final class SealedStorage: Sendable {
             try StoragePath.validate(mutation.key)
             scopes.append(try Self.scope(of: mutation.key))
         }
-        try await writeLock.withLock(0) {
-            var attempt = 1
-            while true {
-                do {
-                    return try await self.againIfStoreMoved { try await self.writeLocked(mutations, scopes, barrierKey) }
-                } catch StorageError.conditionFailed(let key) where key == StorageScope.storeRootKey && attempt < Self.maximumWriteAttempts {
-                    // Another writer (a replica on the same database) committed since the index was read,
-                    // and nothing was written: write again on top of its index, read afresh.
-                    try await Self.backOff(attempt)
-                    attempt += 1
+        var attempt = 1
+        while true {
+            do {
+                return try await writeLock.withLock(0) {
+                    try await self.againIfStoreMoved { try await self.writeLocked(mutations, scopes, barrierKey) }
                 }
+            } catch StorageError.conditionFailed(let key) where key == StorageScope.storeRootKey && attempt < Self.maximumWriteAttempts {
+                // Another writer (a replica on the same database) committed since the index was read, and
+                // nothing was written: write again on top of its index, read afresh, after a pause taken
+                // outside the lock so this process's other reads and writes go on meanwhile.
+                try await Self.backOff(attempt)
+                attempt += 1
             }
         }
     }
@@ -262,11 +284,19 @@ public final class SealedStorage: Sendable {
         // In a transaction: every record it read must still be at the version it read (on this index; the
         // condition on the store root below makes sure this index is the store's at the commit).
         let reads = Self.transactionReads
-        for (key, version) in reads?.all ?? [:] {
+        for (key, version) in reads?.versions ?? [:] {
             guard let scope = StorageScope.of(key) else { continue }
             guard try await loadBucket(of: key, in: scope, into: &loaded, barrierKey).versions[key] == version else {
                 cache(loaded, barrierKey)
                 throw StorageError.conditionFailed(key: key)
+            }
+        }
+        // And every prefix it listed must still hold the same paths (a record another writer added under a
+        // prefix a destruction listed would otherwise survive it).
+        for (prefix, paths) in reads?.listings ?? [:] {
+            guard try await indexedPaths(prefix, in: &loaded, barrierKey) == paths else {
+                cache(loaded, barrierKey)
+                throw StorageError.conditionFailed(key: prefix.isEmpty ? "(all)" : prefix)
             }
         }
         let before = loaded.generation
@@ -303,8 +333,8 @@ public final class SealedStorage: Sendable {
         // What this transaction wrote is what it has read from now on.
         for mutation in mutations {
             switch mutation {
-            case .put(let key, _): reads?.set(key, generation)
-            case .delete(let key): reads?.set(key, nil)
+            case .put(let key, _): reads?.wrote(key, generation)
+            case .delete(let key): reads?.wrote(key, nil)
             }
         }
     }

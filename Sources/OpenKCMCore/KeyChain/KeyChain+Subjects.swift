@@ -50,20 +50,22 @@ extension KeyChain {
     private func subjectNameKey() async throws -> SymmetricKey {
         guard !storage.isSealed else { throw BarrierError.sealed }
         if let held = memory.withLock({ $0.subjectNameKey }) { return held }
-        // Made under a lock so two first uses in this process cannot make two keys (several
-        // processes writing one store need the conditional writes of issue 18 for the same).
+        // Made under a lock so two first uses in this process cannot make two keys, and in a store
+        // transaction so two nodes cannot either: the one whose "absent" read is stale runs again and reads
+        // the other's key.
         return try await subjectNameLock.withLock(SubjectKeys.nameKeyPath) { () async throws -> SymmetricKey in
             if let held = memory.withLock({ $0.subjectNameKey }) { return held }
-            let key: SymmetricKey
-            if var stored = try await storage.get(SubjectKeys.nameKeyPath) {
-                defer { stored.resetBytes(in: 0..<stored.count) }
-                guard stored.count == 32 else { throw BarrierError.recordCorrupted(key: SubjectKeys.nameKeyPath) }
-                key = SymmetricKey(data: stored)
-            } else {
-                key = SystemRandom.symmetricKey()
-                var bytes = key.withUnsafeBytes { Data($0) }
+            let key = try await storage.transaction { () async throws -> SymmetricKey in
+                if var stored = try await storage.get(SubjectKeys.nameKeyPath) {
+                    defer { stored.resetBytes(in: 0..<stored.count) }
+                    guard stored.count == 32 else { throw BarrierError.recordCorrupted(key: SubjectKeys.nameKeyPath) }
+                    return SymmetricKey(data: stored)
+                }
+                let made = SystemRandom.symmetricKey()
+                var bytes = made.withUnsafeBytes { Data($0) }
                 defer { bytes.resetBytes(in: 0..<bytes.count) }
                 try await storage.put(SubjectKeys.nameKeyPath, value: bytes)
+                return made
             }
             // A seal that landed meanwhile dropped memory; the key is not kept past it.
             guard !storage.isSealed else { throw BarrierError.sealed }
@@ -142,8 +144,11 @@ extension KeyChain {
         if let held = try heldSubjectSecret(subject, tenant: tenant, service: service) { return held }
         return try await tenantTransaction(tenant) { () async throws -> SymmetricKey? in
             if let held = try heldSubjectSecret(subject, tenant: tenant, service: service) { return held }
-            // The tenant must be usable: a locked tenant's subjects are refused like its services.
+            // The tenant must be usable: a locked tenant's subjects are refused like its services. The service
+            // record is read in this transaction, so a destruction of the service on another node makes a new
+            // secret's write fail instead of leaving it orphaned.
             _ = try await unsealTenantLocked(tenant)
+            _ = try await readService(tenant, service)
             let path = SubjectKeys.secretKey(tenant, service, name: try await subjectName(subject, tenant: tenant, service: service))
             let secret: SymmetricKey
             if var stored = try await storage.get(path) {

@@ -633,7 +633,14 @@ public final class KeyChain: Sendable {
         if let existing {
             // Another node on the same store may have changed the tenant (a rotation, a new minimum): what a
             // change builds on is the stored record, so memory follows it when it moved.
-            let stored = try await readTenant(tenant)
+            let stored: TenantKeyRing
+            do {
+                stored = try await readTenant(tenant)
+            } catch KeyChainError.tenantNotFound(let gone) {
+                // Destroyed on another node: its keys leave memory here too.
+                memory.withLock { $0.evict(tenant) }
+                throw KeyChainError.tenantNotFound(gone)
+            }
             if stored == existing.ring { return existing }
             if stored.l1 == existing.ring.l1, stored.wrappedRoot == existing.ring.wrappedRoot, stored.l1UnlinkedAt == nil {
                 let rebuilt = try UnsealedTenant(ring: stored, root: existing.root)

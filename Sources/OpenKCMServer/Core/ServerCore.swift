@@ -253,8 +253,10 @@ public final class ServerCore: Sendable {
     private func sealNow() {
         phase.withLock { phase in
             guard case .unsealed(let configuration, let unsealed) = phase else { return }
-            unsealed.keyChain.evictAll()
+            // Sealed first: a read racing the seal (a subject name key, a tenant) then fails instead of
+            // putting keys back into memory after the eviction.
             barrier.seal()
+            unsealed.keyChain.evictAll()
             auditLog.closeChain()
             phase = .sealed(configuration, Unsealer(configuration: configuration))
         }
