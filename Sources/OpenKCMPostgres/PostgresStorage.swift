@@ -122,7 +122,7 @@ public final class PostgresStorage: Storage {
         try await retrying {
             // A range scan on the primary key instead of LIKE: no escaping, and byte order (COLLATE "C").
             let rows: PostgresRowSequence
-            if let upper = Self.successor(of: prefix) {
+            if let upper = StoragePath.upperBound(ofPrefix: prefix) {
                 rows = try await self.client.query(
                     "SELECT key FROM openkcm_records WHERE key >= \(prefix) AND key < \(upper) ORDER BY key", logger: self.logger)
             } else {
@@ -262,16 +262,4 @@ public final class PostgresStorage: Storage {
         duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
     }
 
-    /// The smallest string greater than every string starting with `prefix`.
-    private static func successor(of prefix: String) -> String? {
-        var bytes = Array(prefix.utf8)
-        while let last = bytes.last {
-            if last < 0x7F {
-                bytes[bytes.count - 1] = last + 1
-                return String(decoding: bytes, as: UTF8.self)
-            }
-            bytes.removeLast()
-        }
-        return nil
-    }
 }

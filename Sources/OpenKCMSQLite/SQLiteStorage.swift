@@ -81,7 +81,7 @@ public final class SQLiteStorage: Storage {
     public func list(prefix: String) async throws -> [String] {
         // A range scan instead of LIKE: no escaping, and it uses the primary key.
         let rows: [SQLiteRow]
-        if let upper = Self.successor(of: prefix) {
+        if let upper = StoragePath.upperBound(ofPrefix: prefix) {
             rows = try await query(
                 "SELECT key FROM records WHERE key >= ?1 AND key < ?2 ORDER BY key", [.text(prefix), .text(upper)])
         } else {
@@ -154,18 +154,6 @@ public final class SQLiteStorage: Storage {
         return Data(buffer.readableBytesView)
     }
 
-    /// The smallest string greater than every string starting with `prefix`.
-    private static func successor(of prefix: String) -> String? {
-        var bytes = Array(prefix.utf8)
-        while let last = bytes.last {
-            if last < 0x7F {
-                bytes[bytes.count - 1] = last + 1
-                return String(decoding: bytes, as: UTF8.self)
-            }
-            bytes.removeLast()
-        }
-        return nil
-    }
 }
 
 extension SQLiteStorage {

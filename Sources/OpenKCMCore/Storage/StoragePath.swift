@@ -19,4 +19,20 @@ public enum StoragePath {
             throw .invalidKey("a storage key has no empty path segment")
         }
     }
+
+    /// The smallest key greater than every key starting with `prefix`, or nil
+    /// when there is none: the exclusive upper bound of a range scan, which
+    /// stores use instead of LIKE (no escaping, and the primary key serves it).
+    /// Keys are printable ASCII, so the last byte below 0x7F is raised by one.
+    package static func upperBound(ofPrefix prefix: String) -> String? {
+        var bytes = Array(prefix.utf8)
+        while let last = bytes.last {
+            if last < 0x7F {
+                bytes[bytes.count - 1] = last + 1
+                return String(decoding: bytes, as: UTF8.self)
+            }
+            bytes.removeLast()
+        }
+        return nil
+    }
 }
