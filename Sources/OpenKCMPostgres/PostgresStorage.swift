@@ -261,5 +261,4 @@ public final class PostgresStorage: Storage {
     private static func milliseconds(_ duration: Duration) -> Int64 {
         duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
     }
-
 }

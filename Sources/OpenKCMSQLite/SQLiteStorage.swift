@@ -153,7 +153,6 @@ public final class SQLiteStorage: Storage {
         guard case .blob(let buffer) = data else { return nil }
         return Data(buffer.readableBytesView)
     }
-
 }
 
 extension SQLiteStorage {
