@@ -8,7 +8,8 @@ import Testing
 /// The real binary on the PostgreSQL store (`[storage] type = "postgres"`):
 /// keys made before a restart open after it, the data directory holds only the
 /// node's audit log, and a second node on the same database (its own data
-/// directory and audit log, the same seal) serves the first node's tenants.
+/// directory and audit log, the same seal) serves the first node's tenants;
+/// of two inits sent to two nodes at once, one wins and the other node unseals.
 /// Replicas kept fresh beside each other are the next steps of issue 18.
 @Suite struct PostgresServerBinaryTests {
     struct Node {
@@ -24,6 +25,7 @@ import Testing
                 address = "127.0.0.1:\(port)"
                 data_dir = "\(directory.appendingPathComponent("data").path)"
                 seal = "software:\(shared.appendingPathComponent("seal.key").path)"
+                auto_unseal_retry_seconds = 1
 
                 [storage]
                 type = "postgres"
@@ -73,10 +75,24 @@ import Testing
         let key = "acme-l1-\(UUID().uuidString.prefix(8).lowercased())"
         _ = try await TransitClient(address: bao, token: "root").call(.POST, "transit/keys/\(key)", [:], reference: KeystoreReference(provider: "customer-bao", key: key))
 
+        // Both nodes start on the empty database and are told to initialise at once: one init wins.
         var server = try await first.start()
         defer { EndToEndTests.stop(server) }
-        let initRun = try first.cli(["operator", "init", "--output", "json"], nil)
-        let root = try #require(EndToEndTests.json(initRun.stdout)["rootToken"] as? String, "\(initRun.stderr)")
+        let other = try await second.start()
+        defer { EndToEndTests.stop(other) }
+        async let firstInit = EndToEndTests.openkcmOffPool(["operator", "init", "--output", "json"], port: first.port, token: nil)
+        async let secondInit = EndToEndTests.openkcmOffPool(["operator", "init", "--output", "json"], port: second.port, token: nil)
+        let inits = try await [firstInit, secondInit]
+        #expect(inits.filter { $0.status == 0 }.count == 1, "\(inits.map { "\($0.status) \($0.stderr)" })")
+        #expect(inits.contains { $0.status != 0 && $0.stderr.contains("already") }, "\(inits.map(\.stderr))")
+        let root = try #require(inits.compactMap { EndToEndTests.json($0.stdout)["rootToken"] as? String }.first)
+        // The other node unseals itself with the winner's seal configuration.
+        for node in [first, second] {
+            let unsealed = try await Eventually.holds(every: .milliseconds(200)) {
+                EndToEndTests.json(try node.cli(["operator", "status", "--output", "json"], nil).stdout)["sealed"] as? Bool == false
+            }
+            #expect(unsealed, "node on port \(node.port) did not unseal")
+        }
         #expect(try first.cli(["tenant", "create", "acme", "--l1-provider", "customer-bao", "--l1-key", key], root).status == 0)
         #expect(try first.cli(["service", "create", "--tenant", "acme", "payments"], root).status == 0)
         let identity = try first.cli(["identity", "create", "app", "--role", "crypto", "--tenant", "acme", "--service", "payments", "--output", "json"], root)
@@ -93,9 +109,7 @@ import Testing
         let files = try FileManager.default.contentsOfDirectory(atPath: first.directory.appendingPathComponent("data").path)
         #expect(files.contains("audit.log") && !files.contains { $0.hasPrefix("openkcm.sqlite") }, "\(files)")
 
-        // A second node on the same database, with its own data directory: the same tenant, identity and keys.
-        let other = try await second.start()
-        defer { EndToEndTests.stop(other) }
+        // The second node on the same database, with its own data directory: the same tenant, identity and keys.
         let status = EndToEndTests.json(try second.cli(["operator", "status", "--output", "json"], nil).stdout)
         #expect(status["initialized"] as? Bool == true && status["sealed"] as? Bool == false, "\(status)")
         let firstStatus = EndToEndTests.json(try first.cli(["operator", "status", "--output", "json"], nil).stdout)

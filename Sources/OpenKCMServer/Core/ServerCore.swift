@@ -142,7 +142,20 @@ public final class ServerCore: Sendable {
         return try await commitInitialization(configuration, masterKey: masterKey)
     }
 
+    /// A node that started before the store was initialized (by another node
+    /// sharing it) reads the seal configuration again: it is then sealed and
+    /// unseals like the others. Nothing changes once a configuration is known.
+    public func refreshSealConfiguration() async {
+        guard case .uninitialized = phase.withLock({ $0 }) else { return }
+        guard let data = try? await backend.get(SealConfiguration.storageKey),
+              let configuration = try? JSONDecoder().decode(SealConfiguration.self, from: data) else { return }
+        phase.withLock { phase in
+            if case .uninitialized = phase { phase = .sealed(configuration, Unsealer(configuration: configuration)) }
+        }
+    }
+
     private func commitInitialization(_ configuration: SealConfiguration, masterKey: MasterKey) async throws -> String {
+        await refreshSealConfiguration()
         let isNew = phase.withLock { phase -> Bool in
             guard case .uninitialized = phase else { return false }
             // Claim the slot so a concurrent init fails.
@@ -151,7 +164,18 @@ public final class ServerCore: Sendable {
         }
         guard isNew else { throw SealError.alreadyInitialized }
         do {
-            try await backend.put(SealConfiguration.storageKey, value: JSONEncoder().encode(configuration))
+            // Only if no node sharing the store initialized it meanwhile: one init wins.
+            try await backend.write([.put(key: SealConfiguration.storageKey, value: JSONEncoder().encode(configuration))],
+                                    if: [.absent(key: SealConfiguration.storageKey)])
+        } catch StorageError.conditionFailed {
+            phase.withLock { $0 = .uninitialized }
+            await refreshSealConfiguration()
+            throw SealError.alreadyInitialized
+        } catch {
+            phase.withLock { $0 = .uninitialized }
+            throw error
+        }
+        do {
             let unsealed = try await openUnsealed(configuration, masterKey: masterKey)
             let (_, token) = try await unsealed.identities.create(name: "root", role: .root)
             return token
@@ -169,6 +193,7 @@ public final class ServerCore: Sendable {
     /// Adds one operator share; unseals at the threshold. `unsealedNow` says
     /// whether this very share completed the unseal.
     public func submitShare(_ share: ShamirShare) async throws -> (status: SealStatus, unsealedNow: Bool) {
+        await refreshSealConfiguration()
         let unsealer = try phase.withLock { phase throws -> Unsealer? in
             switch phase {
             case .uninitialized: throw SealError.notInitialized
@@ -188,6 +213,7 @@ public final class ServerCore: Sendable {
 
     /// Unseals without people: the seal keystore, or M shard keystores.
     public func autoUnseal() async throws {
+        await refreshSealConfiguration()
         let configuration = try phase.withLock { phase throws -> SealConfiguration? in
             switch phase {
             case .uninitialized: throw SealError.notInitialized

@@ -28,6 +28,7 @@ public struct AutoUnsealRetry: Service {
 
     /// One try, when one is wanted; logs the outcome.
     public func attempt() async {
+        await core.refreshSealConfiguration()
         guard core.wantsAutoUnseal else { return }
         do {
             try await core.autoUnseal()

@@ -9,13 +9,15 @@ struct SystemRoutes {
 
     func register(on router: Router<OpenKCMRequestContext>) {
         router.get("/v1/sys/health") { _, _ in
+            await operations.core.refreshSealConfiguration()
             let status = operations.core.status
             return try JSONBody.response(
                 ["status": status.sealed ? "sealed" : "ok", "initialized": "\(status.initialized)", "sealed": "\(status.sealed)"],
                 status: status.sealed ? .serviceUnavailable : .ok)
         }
         router.get("/v1/sys/seal-status") { _, _ in
-            try JSONBody.response(operations.core.status)
+            await operations.core.refreshSealConfiguration()
+            return try JSONBody.response(operations.core.status)
         }
         router.post("/v1/sys/init") { request, context in
             let body = try await JSONBody.decode(InitBody.self, from: request, context: context)
