@@ -104,6 +104,9 @@ import OpenKCMCore
         let list = try EndToEndTests.openkcm(["tenant", "list"], port: node.port, token: root)
         #expect(list.status != 0 && list.stderr.contains("chain is broken"), "\(list.stderr)")
         #expect(try EndToEndTests.openkcm(["operator", "status"], port: node.port, token: nil).stdout.contains("changed by someone else"))
+        // A load balancer takes the node out: it serves nothing while its log refuses writes.
+        let (_, health) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(node.port)/v1/sys/health")!)
+        #expect((health as? HTTPURLResponse)?.statusCode == 503)
         let grown = try AuditLogTests.lines(node.auditPath).count
         #expect(grown == 3, "the cut log was not regrown: \(grown) lines")
 

@@ -16,7 +16,7 @@ import OpenKCMServer
         let core = try await harness.makeCore()
         let (shares, rootToken, wrapped) = try await harness.application(core).test(.live) { client async throws in
             // Sealed and uninitialized: only health and seal status answer.
-            #expect(try await client.call(.get, "/v1/sys/health").status == 503)
+            #expect(try await client.call(.get, "/v1/sys/health").status == 501)
             let status = try await client.call(.get, "/v1/sys/seal-status")
             #expect(status["initialized"] as? Bool == false && status["sealed"] as? Bool == true)
             #expect(try await client.call(.get, "/v1/tenants", token: "okcm.x.y").status == 503)

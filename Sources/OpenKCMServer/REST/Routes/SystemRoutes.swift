@@ -8,12 +8,19 @@ struct SystemRoutes {
     let operations: Operations
 
     func register(on router: Router<OpenKCMRequestContext>) {
+        // What a load balancer needs, as Vault answers it: 200 only for a node that serves (initialised,
+        // unsealed, its audit log writable); 501 not initialised, 503 sealed or refusing for its audit log.
         router.get("/v1/sys/health") { _, _ in
             await operations.core.refreshSealConfiguration()
             let status = operations.core.status
-            return try JSONBody.response(
-                ["status": status.sealed ? "sealed" : "ok", "initialized": "\(status.initialized)", "sealed": "\(status.sealed)"],
-                status: status.sealed ? .serviceUnavailable : .ok)
+            let (state, code): (String, HTTPResponse.Status) =
+                if !status.initialized { ("uninitialized", .notImplemented) }
+                else if status.sealed { ("sealed", .serviceUnavailable) }
+                else if status.auditError != nil { ("audit_error", .serviceUnavailable) }
+                else { ("ok", .ok) }
+            var body = ["status": state, "initialized": "\(status.initialized)", "sealed": "\(status.sealed)"]
+            if let node = status.node { body["node"] = node }
+            return try JSONBody.response(body, status: code)
         }
         router.get("/v1/sys/seal-status") { _, _ in
             await operations.core.refreshSealConfiguration()
