@@ -471,7 +471,7 @@ public final class SealedStorage: Sendable {
     package static func version(of stored: Data?) -> UInt64? {
         guard let stored else { return nil }
         guard stored.count > 8, stored[stored.startIndex] == 0 else { return 0 }
-        return stored.prefix(8).reduce(0) { $0 << 8 | UInt64($1) }
+        return StorageCondition.version(of: stored)
     }
 
     /// Opens `stored` if it is exactly the version the index expects.

@@ -14,7 +14,9 @@ extension KeyChain {
     /// rather than given a new secret. Needs no key, so it works while the
     /// tenant is locked; destroying a subject twice, or one never used, leaves
     /// the same tombstone.
-    public func destroySubject(_ subject: SubjectID, tenant: TenantID, service: ServiceID) async throws {
+    /// - Returns: the subject's name, as the store and the audit log call it.
+    @discardableResult
+    public func destroySubject(_ subject: SubjectID, tenant: TenantID, service: ServiceID) async throws -> String {
         try await tenantTransaction(tenant) {
             _ = try await readTenant(tenant)
             _ = try await readService(tenant, service)
@@ -31,6 +33,7 @@ extension KeyChain {
             // reader holding old WAL frames) is not a failed destruction. It is tried again by the
             // next purge; the deleted bytes stay in the WAL until then.
             try? await storage.backend.purgeDeleted()
+            return name
         }
     }
 

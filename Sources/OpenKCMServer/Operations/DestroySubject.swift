@@ -12,7 +12,6 @@ extension Operations {
         let key = await auditKey(subject, .subjectDestroy, caller: caller, tenant: tenant, service: service)
         return try await perform(.subjectDestroy, caller: caller, tenant: tenant, service: service, key: key, sync: true) { core in
             try await core.keyChain.destroySubject(subject, tenant: tenant, service: service)
-            return try await core.keyChain.subjectName(subject, tenant: tenant, service: service)
         }
     }
 }
