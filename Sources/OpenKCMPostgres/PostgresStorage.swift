@@ -16,17 +16,34 @@ import PostgresNIO
 /// the start, conditions included, which is always safe since nothing of it
 /// was applied. A failure whose outcome is unknown (the connection lost at
 /// commit) is never retried here: the barrier reads the store again.
-public final class PostgresStorage: Storage {
+///
+/// Every write also announces the keys it wrote (`pg_notify`, delivered at
+/// commit) on the channel `openkcm_<schema>`, and ``changes()`` listens on it
+/// over a connection of its own: this is how each replica learns within
+/// moments what the others changed (``StorageChangeFeed``).
+public final class PostgresStorage: Storage, StorageChangeFeed, StorageLeadership {
     private let client: PostgresClient
     private let running: Task<Void, Never>
     private let logger: Logger
+    /// For the listening connection, which lives outside the pool.
+    private let listenConfiguration: PostgresConnection.Configuration
+    /// Where writes are announced: one channel per schema, so deployments sharing a database do not hear each other.
+    private let channel: String
+    /// The schema: advisory locks are per database, so their keys name it.
+    private let schema: String
     /// How long one attempt may take, waiting for a connection included:
     /// an unreachable database fails the request within it, never hangs it.
     private let attemptTimeout: Duration
     /// A transaction aborted by a conflict is run again at most this often.
     static let maximumAttempts = 16
 
-    private init(client: PostgresClient, running: Task<Void, Never>, logger: Logger, attemptTimeout: Duration) {
+    private init(
+        client: PostgresClient, running: Task<Void, Never>, logger: Logger, attemptTimeout: Duration,
+        listenConfiguration: PostgresConnection.Configuration, channel: String, schema: String
+    ) {
+        self.listenConfiguration = listenConfiguration
+        self.channel = channel
+        self.schema = schema
         self.client = client
         self.running = running
         self.logger = logger
@@ -41,15 +58,25 @@ public final class PostgresStorage: Storage {
             throw StorageError.backendFailure("PostgreSQL schema '\(configuration.schema)' is not a plain identifier (a-z, 0-9, _)")
         }
         let tls: PostgresClient.Configuration.TLS
+        let listenTLS: PostgresConnection.Configuration.TLS
         switch configuration.tls {
         case .disable:
             tls = .disable
+            listenTLS = .disable
         case .require(let caFile):
             var client = TLSConfiguration.makeClientConfiguration()
             client.minimumTLSVersion = .tlsv12
             if let caFile { client.trustRoots = .file(caFile) }
             tls = .require(client)
+            listenTLS = .require(try NIOSSLContext(configuration: client))
         }
+        var listenConfiguration = PostgresConnection.Configuration(
+            host: configuration.host, port: configuration.port, username: configuration.username,
+            password: configuration.password, database: configuration.database, tls: listenTLS)
+        listenConfiguration.options.connectTimeout = .nanoseconds(Int64(Self.milliseconds(configuration.connectTimeout)) * 1_000_000)
+        // The listening connection carries the node's id, so the nodes of this schema can see who is up.
+        let listenerName = configuration.nodeID.map { Self.listenerPrefix(schema: configuration.schema) + $0 } ?? "openkcm-listen"
+        listenConfiguration.options.additionalStartupParameters = [("application_name", listenerName)]
         var postgres = PostgresClient.Configuration(
             host: configuration.host, port: configuration.port, username: configuration.username,
             password: configuration.password, database: configuration.database, tls: tls)
@@ -65,7 +92,8 @@ public final class PostgresStorage: Storage {
         let running = Task { await client.run() }
         let storage = PostgresStorage(
             client: client, running: running, logger: logger,
-            attemptTimeout: configuration.connectTimeout + configuration.statementTimeout)
+            attemptTimeout: configuration.connectTimeout + configuration.statementTimeout,
+            listenConfiguration: listenConfiguration, channel: "openkcm_" + configuration.schema, schema: configuration.schema)
         do {
             try await storage.createTable(schema: configuration.schema)
         } catch {
@@ -75,10 +103,12 @@ public final class PostgresStorage: Storage {
         return storage
     }
 
-    /// Stops the pool; later calls fail.
+    /// Stops the pool; later calls fail. Waits a few seconds at most: a
+    /// connection stuck on a dead network does not hold a shutdown up.
     public func close() async {
         running.cancel()
-        await running.value
+        let running = running
+        _ = try? await Deadline.run(within: .seconds(5)) { await running.value }
     }
 
     private func createTable(schema: String) async throws {
@@ -161,8 +191,162 @@ public final class PostgresStorage: Storage {
                         try await connection.query("DELETE FROM openkcm_records WHERE key = \(key)", logger: self.logger)
                     }
                 }
+                // Delivered to listeners only if this transaction commits.
+                let payload = Self.announcement(of: mutations)
+                try await connection.query("SELECT pg_notify(\(self.channel), \(payload))", logger: self.logger)
             }
         }
+    }
+
+    // MARK: Announcements
+
+    /// Every commit of every writer on this schema from now on (see
+    /// ``StorageChangeFeed``). Starts with ``StorageChange/unknown`` once
+    /// listening, and again after each reconnection (what was committed
+    /// while not listening is not known).
+    public func changes() -> AsyncStream<StorageChange> {
+        // Unbounded: a dropped announcement would be a change missed; the consumer only marks memory stale.
+        let (stream, continuation) = AsyncStream.makeStream(of: StorageChange.self)
+        let configuration = listenConfiguration
+        let channel = channel
+        let logger = logger
+        let task = Task {
+            var pause = Duration.milliseconds(100)
+            while !Task.isCancelled {
+                do {
+                    let connection = try await PostgresConnection.connect(
+                        on: MultiThreadedEventLoopGroup.singleton.any(), configuration: configuration, id: 0, logger: logger
+                    ).get()
+                    try await withTaskCancellationHandler {
+                        try await connection.listen(on: channel) { notifications in
+                            continuation.yield(.unknown)
+                            pause = .milliseconds(100)
+                            for try await notification in notifications {
+                                continuation.yield(Self.change(announced: notification.payload))
+                            }
+                        }
+                    } onCancel: {
+                        let closing: EventLoopFuture<Void> = connection.close()
+                        _ = closing
+                    }
+                    try? await connection.close()
+                } catch {
+                    if !Task.isCancelled {
+                        logger.warning("PostgreSQL announcements interrupted, listening again", metadata: ["error": "\(Self.describe(error))"])
+                    }
+                }
+                try? await Task.sleep(for: pause)
+                pause = min(pause * 2, .seconds(5))
+            }
+            continuation.finish()
+        }
+        continuation.onTermination = { _ in task.cancel() }
+        return stream
+    }
+
+    /// The nodes of this schema whose listening connection is open now.
+    public func listeners() async throws -> [String] {
+        let prefix = Self.listenerPrefix(schema: schema)
+        return try await retrying {
+            let rows = try await self.client.query(
+                "SELECT DISTINCT application_name FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE \(prefix + "%")",
+                logger: self.logger)
+            var nodes: [String] = []
+            for try await name in rows.decode(String.self) where name.hasPrefix(prefix) { nodes.append(String(name.dropFirst(prefix.count))) }
+            return nodes.sorted()
+        }
+    }
+
+    /// `openkcm:<8 hex of the schema>:`: short enough that a node id fits PostgreSQL's 63-byte application_name.
+    static func listenerPrefix(schema: String) -> String {
+        "openkcm:" + String(UInt64(bitPattern: advisoryKey(schema: schema, name: "listeners")) >> 32, radix: 16).leftPadded(to: 8) + ":"
+    }
+
+    // MARK: Leadership
+
+    /// Session advisory locks (`pg_try_advisory_lock`) on a connection of
+    /// their own: PostgreSQL releases one when its connection ends, so a node
+    /// that dies (its process, its machine's connection) hands its duties on.
+    public func lead(_ name: String, retry: Duration, _ duty: @escaping @Sendable () async -> Void) async {
+        let key = Self.advisoryKey(schema: schema, name: name)
+        var configuration = listenConfiguration
+        // PostgreSQL drops a session whose node stopped answering (a partition, a dead machine) within
+        // about 20 s, and the lock with it, instead of after the system's two-hour TCP keepalive.
+        configuration.options.additionalStartupParameters = [
+            ("application_name", "openkcm-lead"), ("tcp_keepalives_idle", "10"), ("tcp_keepalives_interval", "5"),
+            ("tcp_keepalives_count", "2"),
+        ]
+        while !Task.isCancelled {
+            do {
+                let connection = try await PostgresConnection.connect(
+                    on: MultiThreadedEventLoopGroup.singleton.any(), configuration: configuration, id: 1, logger: logger
+                ).get()
+                while !Task.isCancelled && !connection.isClosed {
+                    let rows = try await connection.query("SELECT pg_try_advisory_lock(\(key))", logger: logger)
+                    var held = false
+                    for try await granted in rows.decode(Bool.self) { held = granted }
+                    if held {
+                        let logger = logger
+                        await withTaskGroup(of: Void.self) { group in
+                            group.addTask { await duty() }
+                            // Ends when the connection does (the lock went with it), or when it stops
+                            // answering: this node then stops the duty rather than run it cut off from the
+                            // store, while PostgreSQL keeps the lock until it drops the session.
+                            group.addTask {
+                                while !Task.isCancelled && !connection.isClosed {
+                                    try? await Task.sleep(for: retry)
+                                    let answered = try? await Deadline.run(within: retry) {
+                                        for try await _ in try await connection.query("SELECT 1", logger: logger) {}
+                                    }
+                                    if answered == nil { return }
+                                }
+                            }
+                            await group.next()
+                            group.cancelAll()
+                            try? await connection.close()
+                        }
+                        break
+                    }
+                    try await Task.sleep(for: retry)
+                }
+                try? await connection.close()
+            } catch {
+                if !Task.isCancelled {
+                    logger.warning("PostgreSQL leadership connection lost, asking again", metadata: ["error": "\(Self.describe(error))"])
+                }
+            }
+            try? await Task.sleep(for: retry)
+        }
+    }
+
+    /// A 64-bit advisory lock key for `name` in `schema` (FNV-1a: stable across processes and releases).
+    static func advisoryKey(schema: String, name: String) -> Int64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in "openkcm/\(schema)/\(name)".utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        return Int64(bitPattern: hash)
+    }
+
+    /// What a write announces: its keys, one per line; `*` when they would
+    /// not fit PostgreSQL's 8000-byte payload (listeners then assume anything changed).
+    static func announcement(of mutations: [StorageMutation]) -> String {
+        var keys: [String] = []
+        var seen = Set<String>()
+        var size = 0
+        for mutation in mutations where seen.insert(mutation.key).inserted {
+            size += mutation.key.utf8.count + 1
+            if size > 7_900 { return "*" }
+            keys.append(mutation.key)
+        }
+        return keys.joined(separator: "\n")
+    }
+
+    /// An announcement as received.
+    static func change(announced payload: String) -> StorageChange {
+        if payload == "*" { return .unknown }
+        return .keys(payload.split(separator: "\n").map(String.init))
     }
 
     /// Removes deleted rows' old versions from the table's files (VACUUM).
@@ -198,45 +382,20 @@ public final class PostgresStorage: Storage {
         }
     }
 
-    /// `body`, with its wait for a connection bounded by ``attemptTimeout``.
-    /// When the time is up the attempt is cancelled, which ends a wait for a
-    /// connection (an unreachable database) with
-    /// ``StorageError/backendFailure(_:)``; a statement already sent cannot be
-    /// called back, so its own outcome is awaited and told as it is (the
-    /// server's `statement_timeout` bounds it), never guessed.
+    /// `body`, bounded by ``attemptTimeout``: when the time is up the
+    /// attempt is cancelled, which ends a wait for a connection (an
+    /// unreachable database), and the caller gets
+    /// ``StorageError/backendFailure(_:)`` whether or not a statement was
+    /// already sent (a connection that stopped answering, a network that
+    /// drops packets, would otherwise hang the request for good). A write
+    /// abandoned so may still commit: the caller treats it as any write
+    /// whose outcome is unknown (the barrier reads the store again).
     private func bounded<Result: Sendable>(_ body: @escaping @Sendable () async throws -> Result) async throws -> Result {
-        let timeout = attemptTimeout
-        return try await withThrowingTaskGroup(of: Outcome<Result>.self) { group in
-            group.addTask { .finished(try await body()) }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                return .timedOut
-            }
-            switch try await group.next() {
-            case .finished(let result)?:
-                group.cancelAll()
-                return result
-            case .timedOut?, nil:
-                group.cancelAll()
-                do {
-                    if case .finished(let result)? = try await group.next() { return result }
-                } catch where Task.isCancelled || Self.isCancellation(error) {}
-                throw StorageError.backendFailure("PostgreSQL did not answer within \(timeout)")
-            }
+        do {
+            return try await Deadline.run(within: attemptTimeout, body)
+        } catch is DeadlineExceeded {
+            throw StorageError.backendFailure("PostgreSQL did not answer within \(attemptTimeout)")
         }
-    }
-
-    /// How one bounded attempt ended.
-    private enum Outcome<Result: Sendable>: Sendable {
-        case finished(Result)
-        case timedOut
-    }
-
-    /// Whether `error` is the cancellation of a wait (for a connection), not an answer.
-    private static func isCancellation(_ error: any Error) -> Bool {
-        if error is CancellationError { return true }
-        if let postgres = error as? PSQLError { return postgres.code == .queryCancelled || postgres.code == .poolClosed }
-        return false
     }
 
     /// The error a transaction's closure, BEGIN or COMMIT threw.
@@ -260,5 +419,11 @@ public final class PostgresStorage: Storage {
 
     private static func milliseconds(_ duration: Duration) -> Int64 {
         duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to length: Int) -> String {
+        String(repeating: "0", count: max(0, length - count)) + self
     }
 }

@@ -28,6 +28,9 @@ public struct PostgresStorageConfiguration: Sendable {
     public var statementTimeout: Duration
     /// How long connecting may take.
     public var connectTimeout: Duration
+    /// This node's id, shown to the other nodes as the `application_name`
+    /// of its listening connection (``PostgresStorage/listeners()``).
+    public var nodeID: String? = nil
 
     public init(
         host: String, port: Int = 5432, username: String, password: String?, database: String, schema: String = "public", tls: TLSMode,

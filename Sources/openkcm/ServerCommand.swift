@@ -111,6 +111,10 @@ struct ServerCommand: AsyncParsableCommand {
             if dev && configuration.postgres != nil {
                 throw ValidationError("--dev runs on a throwaway SQLite store: remove [storage] from the configuration")
             }
+            if let milliseconds = try file.integer("storage.freshness_bound_ms") {
+                guard (50...60_000).contains(milliseconds) else { throw ValidationError("storage.freshness_bound_ms must be between 50 and 60000") }
+                configuration.freshnessBound = .milliseconds(milliseconds)
+            }
             if let seconds = try file.integer("server.l1_grace_period_seconds") {
                 guard seconds >= 0 else { throw ValidationError("server.l1_grace_period_seconds must not be negative") }
                 configuration.l1GracePeriod = .seconds(seconds)

@@ -2,6 +2,7 @@ import Foundation
 import OpenKCMCore
 import OpenKCMPostgres
 import OpenKCMTestSupport
+import Synchronization
 import Testing
 
 /// The PostgreSQL started by scripts/test (`OPENKCM_POSTGRES_URL`,
@@ -93,5 +94,79 @@ enum PostgresPeer {
         configuration.connectTimeout = .seconds(2)
         configuration.statementTimeout = .seconds(1)
         await #expect(throws: StorageError.self) { _ = try await PostgresStorage.connect(configuration) }
+    }
+
+    /// Every commit, by any node, is announced to every listener on the
+    /// schema (and only on it): by its keys, or as "unknown" when they would
+    /// not fit an announcement; a listener starts with "unknown".
+    @Test func commitsAreAnnouncedToEveryNodeListeningOnTheSchema() async throws {
+        guard let configuration = PostgresPeer.configuration(schema: PostgresPeer.newSchema()) else { return }
+        guard let elsewhere = PostgresPeer.configuration(schema: PostgresPeer.newSchema()) else { return }
+        let writer = try await PostgresStorage.connect(configuration)
+        let listener = try await PostgresStorage.connect(configuration)
+        let other = try await PostgresStorage.connect(elsewhere)
+        var changes = listener.changes().makeAsyncIterator()
+        #expect(await changes.next() == .unknown)
+        try await other.put("tenants/elsewhere", value: Data([1]))
+        try await writer.write([.put(key: "tenants/acme", value: Data([1])), .delete(key: "services/acme/payments")], if: [])
+        #expect(await changes.next() == .keys(["tenants/acme", "services/acme/payments"]))
+        // A condition that fails commits nothing, and announces nothing.
+        await #expect(throws: StorageError.self) {
+            try await writer.write([.put(key: "tenants/acme", value: Data([2]))], if: [.absent(key: "tenants/acme")])
+        }
+        let many = (0..<400).map { StorageMutation.put(key: "kmip/objects/acme/\(String(repeating: "x", count: 20))-\($0)", value: Data([1])) }
+        try await writer.write(many, if: [])
+        #expect(await changes.next() == .unknown)
+        try await writer.put("tenants/globex", value: Data([1]))
+        #expect(await changes.next() == .keys(["tenants/globex"]))
+        await writer.close()
+        await listener.close()
+        await other.close()
+    }
+
+    /// A duty runs on one node at a time; when that node stops (its lock's
+    /// connection closes), another takes it over.
+    @Test func oneNodeLeadsAndAnotherTakesOverWhenItStops() async throws {
+        guard let configuration = PostgresPeer.configuration(schema: PostgresPeer.newSchema()) else { return }
+        let nodes = [try await PostgresStorage.connect(configuration), try await PostgresStorage.connect(configuration)]
+        let leading = Leaders()
+        let tasks = nodes.enumerated().map { index, node in
+            Task {
+                await node.lead("duty", retry: .milliseconds(100)) {
+                    leading.started(index)
+                    while !Task.isCancelled { try? await Task.sleep(for: .milliseconds(20)) }
+                    leading.stopped(index)
+                }
+            }
+        }
+        #expect(try await Eventually.holds { leading.current.count == 1 })
+        try await Task.sleep(for: .milliseconds(500))
+        let first = try #require(leading.current.first)
+        #expect(leading.current == [first] && leading.mostAtOnce == 1)
+        tasks[first].cancel()
+        await tasks[first].value
+        #expect(try await Eventually.holds { leading.current == [1 - first] }, "\(leading.current)")
+        #expect(leading.mostAtOnce == 1)
+        tasks[1 - first].cancel()
+        await tasks[1 - first].value
+        for node in nodes { await node.close() }
+    }
+}
+
+/// Which nodes run the duty now, and the most that ever did at once.
+private final class Leaders: Sendable {
+    private let state = Mutex<(current: Set<Int>, most: Int)>(([], 0))
+    var current: Set<Int> { state.withLock { $0.current } }
+    var mostAtOnce: Int { state.withLock { $0.most } }
+
+    func started(_ node: Int) {
+        state.withLock { state in
+            state.current.insert(node)
+            state.most = max(state.most, state.current.count)
+        }
+    }
+
+    func stopped(_ node: Int) {
+        _ = state.withLock { $0.current.remove(node) }
     }
 }

@@ -19,6 +19,19 @@ public struct KeyChainFixture: Sendable {
         self.chain = KeyChain(storage: barrier, keystores: keystores)
     }
 
+    /// Another node on the same store, as a replica on a shared database: it
+    /// confirms what it holds with the store every `bound` (``StoreFreshness``),
+    /// through `backend` when given (a connection a test may cut).
+    public func replica(
+        bound: Duration = .seconds(3600), backend: (any Storage)? = nil, nonceLimits: NonceLimits = NonceLimits()
+    ) -> Replica {
+        let backend = backend ?? storage
+        let barrier = SealedStorage(backend: backend)
+        barrier.unseal(with: masterKey)
+        let freshness = StoreFreshness(backend: backend, bound: bound)
+        return Replica(chain: KeyChain(storage: barrier, keystores: keystores, nonceLimits: nonceLimits, freshness: freshness), freshness: freshness)
+    }
+
     /// A second key chain over the same storage and keystores: a restarted server.
     public func restarted() -> KeyChain {
         let barrier = SealedStorage(backend: storage)
@@ -35,4 +48,16 @@ public func tenant(_ id: String) -> TenantID {
 public func service(_ id: String) -> ServiceID {
     // safe: test ids are literals that pass the id rules.
     try! ServiceID(id)
+}
+
+/// A key chain on a store other nodes write too (``KeyChainFixture/replica(bound:backend:nonceLimits:)``).
+public struct Replica: Sendable {
+    public let chain: KeyChain
+    public let freshness: StoreFreshness
+
+    /// What the store's announcement of another node's commit to `tenant` does.
+    public func announce(_ tenant: TenantID) {
+        freshness.forget([.tenant(tenant.rawValue)])
+        chain.storeChanged(tenants: [tenant])
+    }
 }

@@ -13,13 +13,19 @@ public final class IdentityDirectory: Sendable {
     private let now: @Sendable () -> Date
     /// Identities read recently, so a request costs no storage read. Entries
     /// live ``cacheLifetime`` at most, so a revocation made by another node
-    /// takes effect here within that time; one made here takes effect at once.
+    /// takes effect here within that time (at once when the store announces
+    /// it, ``storeChanged()``); one made here takes effect at once.
     private let cache = Mutex<[String: (identity: Identity, readAt: ContinuousClock.Instant)]>([:])
-    public static let cacheLifetime = Duration.seconds(5)
+    /// 5 s on a store of its own (only another process's offline change could
+    /// be missed); the freshness bound on a store shared with other nodes.
+    public let cacheLifetime: Duration
     /// Certificate fingerprint (or subject digest) to identity id, for as long as identities are cached.
     private let certificates = Mutex<[String: (id: String, readAt: ContinuousClock.Instant)]>([:])
 
-    public init(storage: SealedStorage, masterKey: MasterKey, clock: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        storage: SealedStorage, masterKey: MasterKey, cacheLifetime: Duration = .seconds(5), clock: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.cacheLifetime = cacheLifetime
         self.storage = storage
         self.hashKey = HKDF<SHA256>.deriveKey(
             inputKeyMaterial: masterKey.key,
@@ -28,6 +34,12 @@ public final class IdentityDirectory: Sendable {
             outputByteCount: 32
         )
         self.now = clock
+    }
+
+    /// Another node changed identities in the shared store: everything is read again.
+    package func storeChanged() {
+        cache.withLock { $0.removeAll() }
+        certificates.withLock { $0.removeAll() }
     }
 
     /// Creates an identity and returns it with its token. The token is shown
@@ -98,7 +110,7 @@ public final class IdentityDirectory: Sendable {
     public func authenticate(certificateFingerprint fingerprint: String) async throws -> Identity {
         guard fingerprint.utf8.count == 64 else { throw AccessError.unauthenticated }
         let id: String
-        if let cached = certificates.withLock({ $0[fingerprint] }), ContinuousClock.now - cached.readAt < Self.cacheLifetime {
+        if let cached = certificates.withLock({ $0[fingerprint] }), ContinuousClock.now - cached.readAt < cacheLifetime {
             id = cached.id
         } else {
             guard let data = try await storage.get(Identity.certificateKey(fingerprint)) else { throw AccessError.unauthenticated }
@@ -118,7 +130,7 @@ public final class IdentityDirectory: Sendable {
     public func authenticate(certificateSubject subject: CertificateSubject) async throws -> Identity {
         let digest = subject.digest
         let id: String
-        if let cached = certificates.withLock({ $0[digest] }), ContinuousClock.now - cached.readAt < Self.cacheLifetime {
+        if let cached = certificates.withLock({ $0[digest] }), ContinuousClock.now - cached.readAt < cacheLifetime {
             id = cached.id
         } else {
             guard let data = try await storage.get(Identity.subjectKey(subject)) else { throw AccessError.unauthenticated }
@@ -135,7 +147,7 @@ public final class IdentityDirectory: Sendable {
 
     private func lookUp(_ id: String) async throws -> Identity {
         let cached = cache.withLock { $0[id] }
-        if let cached, ContinuousClock.now - cached.readAt < Self.cacheLifetime { return cached.identity }
+        if let cached, ContinuousClock.now - cached.readAt < cacheLifetime { return cached.identity }
         let key = Identity.storageKey(id)
         guard let data = try await storage.get(key) else { throw AccessError.unauthenticated }
         let identity = try RecordCoder.decode(Identity.self, from: data, at: key)

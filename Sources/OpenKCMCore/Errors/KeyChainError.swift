@@ -29,6 +29,12 @@ public enum KeyChainError: OpenKCMError, Equatable {
     /// The blob does not open under this subject: it belongs to another
     /// subject (or was made with another context). `digest` is the subject's SHA-256.
     case subjectMismatch(digest: String)
+    /// This node shares its store with other nodes and could not confirm with
+    /// it, within the freshness bound, that what it holds for the tenant is
+    /// current (the database or the connection to it is down): it refuses
+    /// rather than serve a state another node may have changed (a lock, a
+    /// destruction). Answers again once the store does.
+    case stateUnconfirmed(TenantID, reason: String)
 
     public var code: String {
         switch self {
@@ -50,6 +56,7 @@ public enum KeyChainError: OpenKCMError, Equatable {
         case .subjectRequired: "keychain.subject_required"
         case .notSubjectBound: "keychain.not_subject_bound"
         case .subjectMismatch: "keychain.subject_mismatch"
+        case .stateUnconfirmed: "keychain.state_unconfirmed"
         }
     }
 
@@ -91,6 +98,8 @@ public enum KeyChainError: OpenKCMError, Equatable {
             "the data key is not bound to a subject: open it without one"
         case .subjectMismatch:
             "the data key does not open under this subject: it belongs to another subject or context"
+        case .stateUnconfirmed(let tenant, let reason):
+            "cannot confirm the state of tenant '\(tenant)' with the shared store, so nothing of it is served from memory: \(reason)"
         }
     }
 }

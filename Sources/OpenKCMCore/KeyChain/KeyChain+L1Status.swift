@@ -26,19 +26,23 @@ extension KeyChain {
         } catch {
             status = .unreachable(reason: "\(error)")
         }
-        let lockedByProvider = lockCause(tenant) == .provider
+        // A lock another node's check stored counts as this node's: the stored one is what every node follows.
+        let lockedByProvider = lockCause(tenant) == .provider || ring.l1ProviderLock != nil
         switch status {
         case .enabled:
             _ = unreachableSince.withLock { $0.removeValue(forKey: tenant) }
-            return lockedByProvider && unlockTenant(tenant, cause: .provider) ? .unlocked : nil
+            guard lockedByProvider else { return nil }
+            try await storeProviderLock(tenant, reason: nil)
+            _ = unlockTenant(tenant, cause: .provider)
+            return .unlocked
         case .disabled(let reason), .deleted(let reason):
             _ = unreachableSince.withLock { $0.removeValue(forKey: tenant) }
             guard !lockedByProvider, lockCause(tenant) == nil else { return nil }
             let message = "its L1 \(ring.l1) is off at the provider (\(reason))"
-            lockTenant(tenant, reason: message, cause: .provider)
+            try await lockByProvider(tenant, reason: message)
             return .locked(reason: message)
         case .unreachable(let reason):
-            return unreachable(tenant, l1: ring.l1, reason: reason)
+            return try await unreachable(tenant, l1: ring.l1, reason: reason)
         }
     }
 
@@ -47,10 +51,29 @@ extension KeyChain {
     /// locks its tenant once it is over.
     public func noteL1Unanswered(_ tenant: TenantID) async -> L1StatusChange? {
         guard let ring = try? await tenantKeyRing(tenant), ring.l1UnlinkedAt == nil else { return nil }
-        return unreachable(tenant, l1: ring.l1, reason: "the status check has not answered")
+        return try? await unreachable(tenant, l1: ring.l1, reason: "the status check has not answered")
     }
 
-    private func unreachable(_ tenant: TenantID, l1: KeystoreReference, reason: String) -> L1StatusChange? {
+    /// Locks with cause `provider` in memory at once, then in the tenant
+    /// record, so every node sharing the store locks too. A lock that could
+    /// not be stored still holds here (and the error says why it is not shared).
+    func lockByProvider(_ tenant: TenantID, reason: String) async throws {
+        lockTenant(tenant, reason: reason, cause: .provider)
+        try await storeProviderLock(tenant, reason: reason)
+    }
+
+    /// Writes (or, with nil, clears) the provider lock in the tenant record.
+    private func storeProviderLock(_ tenant: TenantID, reason: String?) async throws {
+        try await tenantTransaction(tenant) {
+            var ring = try await readTenant(tenant)
+            guard ring.l1ProviderLock != reason else { return }
+            ring.l1ProviderLock = reason
+            try await storage.put(TenantKeyRing.storageKey(tenant), value: RecordCoder.encode(ring))
+            if let reason { lockTenant(tenant, reason: reason, cause: .provider) }
+        }
+    }
+
+    private func unreachable(_ tenant: TenantID, l1: KeystoreReference, reason: String) async throws -> L1StatusChange? {
         let since = unreachableSince.withLock { unreachable in
             let since = unreachable[tenant, default: .now]
             unreachable[tenant] = since
@@ -58,7 +81,7 @@ extension KeyChain {
         }
         guard ContinuousClock.now - since >= l1GracePeriod, lockCause(tenant) == nil else { return nil }
         let message = "its L1 \(l1) has been unreachable for more than \(l1GracePeriod) (\(reason))"
-        lockTenant(tenant, reason: message, cause: .provider)
+        try await lockByProvider(tenant, reason: message)
         return .locked(reason: message)
     }
 

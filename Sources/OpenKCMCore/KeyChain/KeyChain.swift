@@ -30,6 +30,12 @@ public final class KeyChain: Sendable {
     /// write and after memory lets go), so a subject wrap that raced one
     /// checks the store before handing out its blob.
     let subjectDestructions = Atomic<UInt64>(0)
+    /// Set when other nodes write the same store: memory of a tenant is then
+    /// served only while confirmed current within the freshness bound.
+    let freshness: StoreFreshness?
+    /// Bumped by every announcement of another writer's change, so a
+    /// confirmation that raced one is not kept.
+    let announcements = Atomic<UInt64>(0)
 
     /// Every lock, unlock and destruction from now on, as it happens in this process.
     public func events() -> AsyncStream<KeyChainEvent> {
@@ -44,6 +50,7 @@ public final class KeyChain: Sendable {
     /// - Parameters:
     ///   - storage: the unsealed barrier the key chain persists through.
     ///   - keystores: resolves each tenant's L1 reference.
+    ///   - freshness: for a store other nodes write too; nil when this process is its only writer.
     ///   - clock: the time stamped on new versions.
     public init(
         storage: SealedStorage,
@@ -51,8 +58,10 @@ public final class KeyChain: Sendable {
         nonceLimits: NonceLimits = NonceLimits(),
         l1GracePeriod: Duration = .seconds(60),
         subjectFreshness: Duration = .seconds(5),
+        freshness: StoreFreshness? = nil,
         clock: @escaping @Sendable () -> Date = { Date() }
     ) {
+        self.freshness = freshness
         self.subjectFreshness = subjectFreshness
         self.storage = storage
         self.keystores = keystores
@@ -541,6 +550,7 @@ public final class KeyChain: Sendable {
             memory.services.removeAll()
             memory.subjects.removeAll()
             memory.subjectNameKey = nil
+            memory.confirmed.removeAll()
         }
     }
 
@@ -613,7 +623,12 @@ public final class KeyChain: Sendable {
 
     /// The hot path: one lookup under the mutex, no copies of tenant state.
     func cachedService(_ tenant: TenantID, _ service: ServiceID) throws(KeyChainError) -> UnsealedService? {
-        try memory.withLock { memory throws(KeyChainError) -> UnsealedService? in
+        let now: ContinuousClock.Instant? = freshness == nil ? nil : .now
+        return try memory.withLock { memory throws(KeyChainError) -> UnsealedService? in
+            // On a shared store, nothing (not even a lock) is taken from memory past the bound without asking.
+            if let now, let freshness {
+                guard let confirmed = memory.confirmed[tenant], now - confirmed.readAt < freshness.bound else { return nil }
+            }
             if let loaded = memory.services[tenant]?[service] { return loaded }
             if case .locked(let reason, _) = memory.tenants[tenant] { throw .tenantLocked(tenant, reason: reason) }
             return nil
@@ -659,6 +674,11 @@ public final class KeyChain: Sendable {
             lockTenant(tenant, reason: Self.unlinkedReason, cause: .unlinked)
             throw KeyChainError.tenantLocked(tenant, reason: Self.unlinkedReason)
         }
+        // Locked by its provider, as another node's status check (or this one's, before a restart) found it.
+        if let reason = ring.l1ProviderLock {
+            lockTenant(tenant, reason: reason, cause: .provider)
+            throw KeyChainError.tenantLocked(tenant, reason: reason)
+        }
         let keystore = try keystores.keystore(for: ring.l1)
         let root: SymmetricKey
         do {
@@ -666,7 +686,13 @@ public final class KeyChain: Sendable {
         } catch let error as KeystoreError {
             // A failed L1 call that says the key is off or gone locks at once, like the status check.
             switch error {
-            case .disabled, .notFound: lockTenant(tenant, reason: "its L1 refused: \(error)", cause: .provider)
+            case .disabled, .notFound:
+                // Stored too, so every node locks; a lock that cannot be stored still holds here.
+                let reason = "its L1 refused: \(error)"
+                lockTenant(tenant, reason: reason, cause: .provider)
+                var locked = ring
+                locked.l1ProviderLock = reason
+                try? await storage.put(TenantKeyRing.storageKey(tenant), value: RecordCoder.encode(locked))
             default: break
             }
             throw error
@@ -725,6 +751,7 @@ public final class KeyChain: Sendable {
     /// (Destroying is not: crypto-shredding needs no key.)
     private func refuseIfLocked(_ ring: TenantKeyRing) throws(KeyChainError) {
         if ring.l1UnlinkedAt != nil { throw .tenantLocked(ring.tenant, reason: Self.unlinkedReason) }
+        if let reason = ring.l1ProviderLock { throw .tenantLocked(ring.tenant, reason: reason) }
         try memory.withLock { memory throws(KeyChainError) in
             if case .locked(let reason, _) = memory.tenants[ring.tenant] { throw .tenantLocked(ring.tenant, reason: reason) }
         }
@@ -743,7 +770,12 @@ public final class KeyChain: Sendable {
     /// made meanwhile runs `body` again instead of being overwritten. Every
     /// change to a tenant's records goes through here.
     func tenantTransaction<Result: Sendable>(_ tenant: TenantID, _ body: () async throws -> Result) async throws -> Result {
-        try await tenantLocks.withLock(tenant) { try await storage.transaction(body) }
+        try await tenantLocks.withLock(tenant) {
+            try await storage.transaction {
+                try await confirmCurrent(tenant)
+                return try await body()
+            }
+        }
     }
 
     func readTenant(_ tenant: TenantID) async throws -> TenantKeyRing {

@@ -117,6 +117,18 @@ public struct KeyRing: Sendable, Hashable, Codable {
         versions[Int(number) - 1].reservedWraps = (versions[Int(number) - 1].reservedWraps ?? 0) + count
     }
 
+    /// Whether `other` serves exactly as this ring does: the same versions,
+    /// bytes, states and rules, whatever wraps either has reserved (another
+    /// node's reservation changes nothing this node may do with its own).
+    func servesAlike(_ other: KeyRing) -> Bool {
+        func unreserved(_ ring: KeyRing) -> KeyRing {
+            var ring = ring
+            for index in ring.versions.indices { ring.versions[index].reservedWraps = nil }
+            return ring
+        }
+        return unreserved(self) == unreserved(other)
+    }
+
     /// Replaces a version's wrapped bytes after it was rewrapped under a newer parent.
     mutating func replaceWrapped(_ number: UInt32, with wrapped: Data, parentVersion: UInt32) {
         guard let entry = version(number), entry.wrapped != nil else { return }

@@ -8,6 +8,12 @@ public struct TenantKeyRing: Sendable, Hashable, Codable {
     public internal(set) var l1: KeystoreReference
     /// When the L1 link was removed (the kill switch); nil while linked.
     public internal(set) var l1UnlinkedAt: Date?
+    /// Why the tenant is locked by its L1's provider (the customer disabled or
+    /// deleted the key, or it stayed unreachable past the grace period), as
+    /// the status check or an L1 call found it; nil while the provider
+    /// answers. Stored so that every node sharing the store locks, whichever
+    /// node saw it.
+    public internal(set) var l1ProviderLock: String? = nil
     /// The L2's id, written into every L2.1 envelope header.
     public let rootKeyID: KeyID
     /// The L2 generation; L2.1 envelopes name it as their wrapping key version.

@@ -33,6 +33,9 @@ struct KeyChainMemory: Sendable {
     /// The key that names subjects in the store and the audit log (``SubjectKeys/name(_:tenant:service:key:)``),
     /// once read; dropped at a seal.
     var subjectNameKey: SymmetricKey?
+    /// On a shared store (``StoreFreshness``): the generation of each
+    /// tenant's scope that memory was last confirmed at, and when.
+    var confirmed: [TenantID: StoreFreshness.Reading] = [:]
 
     /// Drops a tenant's keys and loaded services, leaving any lock in place.
     mutating func evict(_ tenant: TenantID) {

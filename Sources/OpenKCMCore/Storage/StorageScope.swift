@@ -24,6 +24,11 @@ package struct StorageScope: Hashable, Sendable, Comparable, CustomStringConvert
     }
 
     package var description: String { name }
+
+    /// The tenant a `tenant/<t>` scope belongs to.
+    package var tenant: String? {
+        name.hasPrefix("tenant/") ? String(name.dropFirst("tenant/".count)) : nil
+    }
     package static func < (lhs: StorageScope, rhs: StorageScope) -> Bool { lhs.name.utf8.lexicographicallyPrecedes(rhs.name.utf8) }
 
     // MARK: Index layout

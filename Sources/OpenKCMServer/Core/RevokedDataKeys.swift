@@ -12,10 +12,24 @@ import Synchronization
 /// replica's destructions apply here within that time; this process's own at once.
 final class RevokedDataKeys: Sendable {
     private let lists = Mutex<[String: (digests: Set<String>, readAt: ContinuousClock.Instant)]>([:])
+    /// 5 s on a store of its own; the freshness bound on a store shared with other nodes.
     let lifetime: Duration
 
     init(lifetime: Duration = .seconds(5)) {
         self.lifetime = lifetime
+    }
+
+    /// Another node changed the tenant's records: its lists are read again on next use.
+    func storeChanged(tenant: String) {
+        let prefix = "destroyed-l4/\(tenant)/"
+        lists.withLock { lists in
+            for key in lists.keys where key.hasPrefix(prefix) { lists.removeValue(forKey: key) }
+        }
+    }
+
+    /// Anything may have changed.
+    func storeChangedEverywhere() {
+        lists.withLock { $0.removeAll() }
     }
 
     static func digest(_ blob: Data) -> String {

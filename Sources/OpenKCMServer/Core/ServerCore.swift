@@ -16,17 +16,23 @@ public final class ServerCore: Sendable {
     /// Serialises read-modify-write of one KMIP managed object (by storage key).
     package let objectLocks = KeyedAsyncLock<String>()
     /// Decoded KMIP object records (never key material), see ``KMIPObjectRecordCache``.
-    let kmipRecords = KMIPObjectRecordCache()
+    let kmipRecords: KMIPObjectRecordCache
     /// The CAs KMIP client certificates may chain to, see ``KMIPClientTrust``.
     public let kmipClientTrust = KMIPClientTrust()
     /// Data keys destroyed one by one (their blobs' digests), see ``DestroyedDataKeys``.
-    let revokedDataKeys = RevokedDataKeys()
+    let revokedDataKeys: RevokedDataKeys
+    /// Set when the store is shared with other nodes (it announces their
+    /// changes, ``StorageChangeFeed``): how long memory is trusted without
+    /// asking the store (``StoreFreshness``).
+    public let freshness: StoreFreshness?
     /// The keystore named by `--seal`: init wraps the MasterKey with it instead of making shares.
     public let configuredSeal: (any Keystore)?
     /// Why the last auto-unseal failed (cleared when one succeeds), for `seal-status`.
     private let autoUnsealFailure = Mutex<String?>(nil)
     /// Why the last unseal was refused by the audit log's check, for `seal-status`.
     private let auditRefusal = Mutex<String?>(nil)
+    /// The cluster-wide duties this node runs now (``StorageLeadership``).
+    private let runningDuties = Mutex<Set<String>>([])
     /// An operator sealed this server: keystore seals stay sealed until a restart or an explicit unseal.
     private let sealedByOperator = Atomic<Bool>(false)
 
@@ -56,12 +62,17 @@ public final class ServerCore: Sendable {
 
     public init(
         backend: any Storage, keystores: KeystoreRegistry, auditLog: AuditLogFile, configuredSeal: (any Keystore)? = nil,
-        l1GracePeriod: Duration = .seconds(60), nodeID: String? = nil
+        l1GracePeriod: Duration = .seconds(60), nodeID: String? = nil, freshnessBound: Duration = .seconds(1)
     ) async throws {
+        let freshness = backend is any StorageChangeFeed ? StoreFreshness(backend: backend, bound: freshnessBound) : nil
+        self.freshness = freshness
+        self.kmipRecords = KMIPObjectRecordCache(lifetime: freshness?.bound ?? .seconds(2))
+        self.revokedDataKeys = RevokedDataKeys(lifetime: freshness?.bound ?? .seconds(5))
         self.l1GracePeriod = l1GracePeriod
         self.nodeID = nodeID
         self.backend = backend
-        self.barrier = SealedStorage(backend: backend)
+        // Shared with other nodes: a read the store does not answer is a refusal within the bound, not a hang.
+        self.barrier = SealedStorage(backend: freshness.map { DeadlineStorage(backend, readDeadline: $0.bound / 2) } ?? backend)
         self.keystores = keystores
         self.auditLog = auditLog
         self.configuredSeal = configuredSeal
@@ -96,6 +107,22 @@ public final class ServerCore: Sendable {
         if status.sealed { status.autoUnsealError = autoUnsealFailure.withLock { $0 } }
         status.auditError = status.sealed ? auditRefusal.withLock { $0 } : auditLog.failure
         return status
+    }
+
+    /// ``status`` with, on a shared store, the nodes up and this node's duties.
+    public func statusWithPeers() async -> SealStatus {
+        var status = status
+        guard let feed = backend as? any StorageChangeFeed, freshness != nil else { return status }
+        status.peers = try? await feed.listeners()
+        status.duties = runningDuties.withLock { $0.sorted() }
+        return status
+    }
+
+    /// Notes that this node took on (or gave up) a cluster-wide duty.
+    public func setRunning(_ duty: String, _ running: Bool) {
+        runningDuties.withLock { duties in
+            if running { duties.insert(duty) } else { duties.remove(duty) }
+        }
     }
 
     /// Whether a background retry may auto-unseal now: sealed, a keystore seal,
@@ -344,9 +371,11 @@ public final class ServerCore: Sendable {
             try await barrier.put(checkpointPath, value: JSONEncoder().encode(head))
         }
         try await auditLog.flushSealedBacklog()
+        // What another node may have changed while this one was sealed is read afresh.
+        freshness?.forgetAll()
         let unsealed = Unsealed(
-            keyChain: KeyChain(storage: barrier, keystores: keystores, l1GracePeriod: l1GracePeriod),
-            identities: IdentityDirectory(storage: barrier, masterKey: masterKey),
+            keyChain: KeyChain(storage: barrier, keystores: keystores, l1GracePeriod: l1GracePeriod, freshness: freshness),
+            identities: IdentityDirectory(storage: barrier, masterKey: masterKey, cacheLifetime: freshness?.bound ?? .seconds(5)),
             masterKey: masterKey
         )
         phase.withLock { $0 = .unsealed(configuration, unsealed) }
@@ -368,6 +397,10 @@ public struct SealStatus: Sendable, Hashable, Codable {
     public var autoUnsealError: String? = nil
     /// This node's id among the replicas sharing a store; nil for a node with a store of its own.
     public var node: String? = nil
+    /// On a shared store: the nodes listening to it now (this one included), and
+    /// the cluster-wide duties this node runs (`l1-status`).
+    public var peers: [String]? = nil
+    public var duties: [String]? = nil
     /// Why the audit log refuses: while sealed, why the last unseal found the
     /// log broken against its checkpoint (the server does not unseal over it);
     /// while unsealed, a write failure that refuses operations until it passes.

@@ -39,7 +39,7 @@ public struct ConfigurationFile: Sendable, Equatable {
         "server.tls_certificate_file", "server.tls_key_file", "server.channel_address",
         "kmip.address", "kmip.certificate_file", "kmip.key_file", "kmip.client_ca_file",
         "storage.type", "storage.host", "storage.port", "storage.user", "storage.password_file", "storage.database", "storage.schema",
-        "storage.tls", "storage.ca_file", "storage.max_connections", "storage.statement_timeout_seconds",
+        "storage.tls", "storage.ca_file", "storage.max_connections", "storage.statement_timeout_seconds", "storage.freshness_bound_ms",
     ]
 
     public init(parsing text: String) throws(ConfigurationError) {

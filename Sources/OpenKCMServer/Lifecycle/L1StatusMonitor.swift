@@ -1,6 +1,6 @@
 import Foundation
 public import Logging
-import OpenKCMCore
+public import OpenKCMCore
 public import ServiceLifecycle
 import Synchronization
 
@@ -20,18 +20,40 @@ public struct L1StatusMonitor: Service {
     /// Tenants whose check is still running, from this pass or an earlier one.
     private let running = TenantsInFlight()
 
-    public init(operations: Operations, interval: Duration = .seconds(5), logger: Logger = Logger(label: "openkcm.l1-monitor")) {
+    /// On a store shared with other nodes: the check runs on one node at a time, chosen by the store.
+    let leadership: (any StorageLeadership)?
+    /// How often a node that does not run the check asks to take it over.
+    static let takeOverRetry = Duration.seconds(2)
+
+    /// - Parameter leadership: on a store several nodes share, so that one of
+    ///   them checks every L1 (and stores the locks every node follows) rather
+    ///   than each asking every customer's KMS.
+    public init(
+        operations: Operations, interval: Duration = .seconds(5), leadership: (any StorageLeadership)? = nil,
+        logger: Logger = Logger(label: "openkcm.l1-monitor")
+    ) {
         self.operations = operations
         self.interval = interval
+        self.leadership = leadership
         self.logger = logger
     }
 
     public func run() async throws {
         await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                await checkOnce()
-                try? await Task.sleep(for: interval)
+            guard let leadership else { return await checkEveryInterval() }
+            await leadership.lead("l1-status", retry: Self.takeOverRetry) {
+                logger.info("this node runs the L1 status check for every node sharing the store")
+                operations.core.setRunning("l1-status", true)
+                await checkEveryInterval()
+                operations.core.setRunning("l1-status", false)
             }
+        }
+    }
+
+    private func checkEveryInterval() async {
+        while !Task.isCancelled {
+            await checkOnce()
+            try? await Task.sleep(for: interval)
         }
     }
 

@@ -36,6 +36,8 @@ public struct OpenKCMServerBuilder {
         let closeStorage: @Sendable () async -> Void
         let auditPath: String
         var devL1: KeystoreReference?
+        // Nodes sharing a store each keep their own audit chain, checkpointed under their own id.
+        var nodeID: String?
         if configuration.dev {
             // The embedded default store, in a fresh directory: a throwaway.
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("openkcm-dev-\(UUID().uuidString)")
@@ -49,7 +51,9 @@ public struct OpenKCMServerBuilder {
         } else {
             try FileManager.default.createDirectory(
                 atPath: configuration.dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            if let postgres = configuration.postgres {
+            if var postgres = configuration.postgres {
+                nodeID = try NodeIdentity.load(directory: configuration.dataDirectory)
+                postgres.nodeID = nodeID
                 let shared = try await PostgresStorage.connect(postgres, logger: logger)
                 (storage, closeStorage) = (shared, { await shared.close() })
             } else {
@@ -61,13 +65,11 @@ public struct OpenKCMServerBuilder {
         let renewal = TransitTokenRenewal(logger: logger)
         let connections = try KeystoreProviders.register(configuration.keystores, into: keystores)
         renewal.watch(connections.transitClients)
-        // Nodes sharing a store each keep their own audit chain, checkpointed under their own id.
-        let nodeID = configuration.postgres == nil || configuration.dev ? nil : try NodeIdentity.load(directory: configuration.dataDirectory)
         let auditLog = try AuditLogFile(path: auditPath, mode: configuration.auditSync, segmentBytes: configuration.auditSegmentBytes)
         let seal = try configuration.seal.map { try SealKeystoreLoader.keystore($0, registry: keystores) }
         let core = try await ServerCore(
             backend: storage, keystores: keystores, auditLog: auditLog, configuredSeal: configuration.dev ? nil : seal,
-            l1GracePeriod: configuration.l1GracePeriod, nodeID: nodeID)
+            l1GracePeriod: configuration.l1GracePeriod, nodeID: nodeID, freshnessBound: configuration.freshnessBound)
 
         var devRootToken: String?
         if configuration.dev {
@@ -81,9 +83,14 @@ public struct OpenKCMServerBuilder {
         let operations = Operations(core: core)
         var services: [any Service] = [
             auditLog, SealOnShutdown(core: core, closeStorage: closeStorage),
-            L1StatusMonitor(operations: operations, interval: configuration.l1CheckInterval, logger: logger),
+            L1StatusMonitor(
+                operations: operations, interval: configuration.l1CheckInterval,
+                leadership: core.freshness == nil ? nil : storage as? any StorageLeadership, logger: logger),
             autoUnseal, renewal,
         ]
+        if let feed = storage as? any StorageChangeFeed, core.freshness != nil {
+            services.append(StoreChangeFollower(feed: feed, core: core))
+        }
         if let kmip = configuration.kmip {
             services.append(try KMIPListener(configuration: kmip, operations: operations, logger: logger))
         }

@@ -21,6 +21,11 @@ public struct ServerConfiguration: Sendable {
     public var l1CheckInterval: Duration = .seconds(5)
     /// How long an unreachable L1 is tolerated before its tenant locks.
     public var l1GracePeriod: Duration = .seconds(60)
+    /// On a store shared with other nodes (`[storage] type = "postgres"`): how
+    /// long this node serves what it holds in memory without confirming with
+    /// the store that no other node changed it (and how long it waits for that
+    /// answer before refusing). Announcements usually make it much sooner.
+    public var freshnessBound: Duration = .seconds(1)
     /// The KMIP listener (`[kmip]`); none when nil.
     public var kmip: KMIPListenerConfiguration?
     /// The data-key channel for gateways (`[server] channel_address`); none when nil.

@@ -54,6 +54,7 @@ public struct ProblemDetails: Error, Sendable, Codable, Hashable {
             case .tenantNotFound, .serviceNotFound, .versionNotFound: .notFound
             case .tenantAlreadyExists, .serviceAlreadyExists: .conflict
             case .tenantLocked: .locked423
+            case .stateUnconfirmed: .serviceUnavailable
             case .invalidIdentifier, .foreignKey, .subjectRequired, .notSubjectBound, .subjectMismatch: .badRequest
             case .subjectDestroyed: .gone
             case .belowMinimumDecryptionVersion, .keyStateForbids, .invalidStateTransition, .invalidRollback,
@@ -84,6 +85,7 @@ public struct ProblemDetails: Error, Sendable, Codable, Hashable {
             case .importRefused: .conflict
             }
         case is AuditLogError: .serviceUnavailable
+        case is StoreFreshnessError: .serviceUnavailable
         case is DataKeyRevokedError: .gone
         case let error as KMIPClientError:
             switch error {

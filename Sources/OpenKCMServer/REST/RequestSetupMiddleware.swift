@@ -47,6 +47,9 @@ public struct RequestSetupMiddleware: RouterMiddleware {
             // A token whose identity record was changed outside the server (a revocation put back,
             // say) is refused with what was found, not as a bad token: the operator must see it.
             if let integrity = tokenError as? BarrierError, integrity != .sealed { throw integrity }
+            // A store that did not answer (a replica cut from its database) is not a bad token: the caller
+            // gets 503 and tries another node.
+            if let unanswered = tokenError as? StoreFreshnessError { throw unanswered }
             var response = try await next(request, context)
             response.headers[.correlationID] = context.caller.correlationID
             return response

@@ -26,7 +26,9 @@ enum SealStatusTable {
     static func rows(_ status: [String: Any]) -> [[String]] {
         Table.pairs([
             ("initialized", status["initialized"]), ("sealed", status["sealed"]), ("seal", status["kind"]),
-        ] + (status["node"].map { [("node", $0)] } ?? []) + [
+        ] + (status["node"].map { [("node", $0)] } ?? [])
+          + (status["peers"].map { [("nodes up", ($0 as? [String])?.joined(separator: ", ") ?? "\($0)")] } ?? [])
+          + (status["duties"].map { [("duties", ($0 as? [String]).map { $0.isEmpty ? "none" : $0.joined(separator: ", ") } ?? "\($0)")] } ?? []) + [
             ("threshold", status["threshold"]), ("shares", status["shares"]), ("progress", status["progress"]),
         ] + (status["autoUnsealError"].map { [("auto-unseal error", $0)] } ?? [])
           + (status["auditError"].map { [("audit error", $0)] } ?? []))

@@ -24,7 +24,7 @@ struct SystemRoutes {
         }
         router.get("/v1/sys/seal-status") { _, _ in
             await operations.core.refreshSealConfiguration()
-            return try JSONBody.response(operations.core.status)
+            return try JSONBody.response(await operations.core.statusWithPeers())
         }
         router.post("/v1/sys/init") { request, context in
             let body = try await JSONBody.decode(InitBody.self, from: request, context: context)

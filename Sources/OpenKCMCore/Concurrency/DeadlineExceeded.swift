@@ -1,0 +1,2 @@
+/// ``Deadline/run(within:_:)`` stopped waiting.
+package struct DeadlineExceeded: Error, Sendable {}
