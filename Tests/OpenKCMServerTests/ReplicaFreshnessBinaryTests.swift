@@ -22,10 +22,10 @@ import Testing
         let json: [String: Any]
     }
 
-    static func call(_ method: HTTPMethod, _ node: Node, _ path: String, token: String, body: String? = nil) async throws -> Answer {
+    static func call(_ method: HTTPMethod, _ node: Node, _ path: String, token: String?, body: String? = nil) async throws -> Answer {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(node.port)\(path)")
         request.method = method
-        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(string: body))
@@ -177,7 +177,11 @@ import Testing
         #expect(cut != nil && cut! < .milliseconds(1500))
         let refusal = try await unwrap(c, blobs[2]).json["code"] as? String
         #expect(["keychain.state_unconfirmed", "store.unconfirmed"].contains(refusal), "\(refusal ?? "no code")")
-        // The others are not affected.
+        // Its health check tells the load balancer; the others are not affected.
+        // (As a load balancer asks: without a token.)
+        let health = try await Self.call(.GET, c, "/v1/sys/health", token: nil)
+        #expect(health.status == 503 && health.json["status"] as? String == "store_unreachable", "\(health.json)")
+        #expect(try await Self.call(.GET, b, "/v1/sys/health", token: nil).status == 200)
         #expect(try await unwrap(b, blobs[2]).status == 200)
         proxy.restore()
         start = ContinuousClock.now

@@ -118,6 +118,13 @@ public final class ServerCore: Sendable {
         return status
     }
 
+    /// Whether the shared store answers (within half the freshness bound, at
+    /// most one read per bound); always true for a store of this node's own.
+    public func storeAnswers() async -> Bool {
+        guard let freshness else { return true }
+        return (try? await freshness.generation(of: .system("audit"))) != nil
+    }
+
     /// Notes that this node took on (or gave up) a cluster-wide duty.
     public func setRunning(_ duty: String, _ running: Bool) {
         runningDuties.withLock { duties in

@@ -9,7 +9,8 @@ struct SystemRoutes {
 
     func register(on router: Router<OpenKCMRequestContext>) {
         // What a load balancer needs, as Vault answers it: 200 only for a node that serves (initialised,
-        // unsealed, its audit log writable); 501 not initialised, 503 sealed or refusing for its audit log.
+        // unsealed, its audit log writable, its shared store answering); 501 not initialised, 503 sealed,
+        // refusing for its audit log, or cut from the database other nodes share.
         router.get("/v1/sys/health") { _, _ in
             await operations.core.refreshSealConfiguration()
             let status = operations.core.status
@@ -17,6 +18,7 @@ struct SystemRoutes {
                 if !status.initialized { ("uninitialized", .notImplemented) }
                 else if status.sealed { ("sealed", .serviceUnavailable) }
                 else if status.auditError != nil { ("audit_error", .serviceUnavailable) }
+                else if await !operations.core.storeAnswers() { ("store_unreachable", .serviceUnavailable) }
                 else { ("ok", .ok) }
             var body = ["status": state, "initialized": "\(status.initialized)", "sealed": "\(status.sealed)"]
             if let node = status.node { body["node"] = node }
