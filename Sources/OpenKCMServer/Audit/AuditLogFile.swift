@@ -44,6 +44,9 @@ public final class AuditLogFile: Service, Sendable {
     /// How often appends try the disk again after a failed write.
     public let retryInterval: Duration
     private let segments: AuditSegments
+    /// Wakes ``run()`` from idle: every append yields here, so a server with
+    /// nothing to write does not wake every ``syncInterval``.
+    private let wake = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
 
     private struct Waiter {
         let ticket: UInt64
@@ -273,6 +276,7 @@ public final class AuditLogFile: Service, Sendable {
             state.writing = true
             return (state.lastTicket, leader)
         }
+        wake.continuation.yield()
         if ticket == 0 { return }  // counted, or held in the sealed backlog
         if leader { await flush() }
         // The leader of an unsynced group has usually written its own line by now: answer
@@ -552,9 +556,22 @@ public final class AuditLogFile: Service, Sendable {
     /// The periodic fsync, run by the service group; a last fsync on shutdown.
     /// Once a second it also moves the checkpoint and writes the count of
     /// anonymous refusals that were not written one by one.
+    /// Idle (nothing written since the last fsync, the checkpoint caught up,
+    /// no refusal counted) it sleeps until the next append, so an idle server
+    /// does not wake every ``syncInterval``.
     public func run() async throws {
         var lastCheckpoint = ContinuousClock.now
+        var woken = wake.stream.makeAsyncIterator()
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            if isIdle {
+                let wake = wake.continuation
+                await withGracefulShutdownHandler {
+                    _ = await woken.next()
+                } onGracefulShutdown: {
+                    wake.yield()
+                }
+                continue
+            }
             try? await Task.sleep(for: syncInterval)
             await syncNow()
             if ContinuousClock.now - lastCheckpoint >= .seconds(1) {
@@ -566,6 +583,15 @@ public final class AuditLogFile: Service, Sendable {
         await flushAnonymousRefusals()
         await syncNow()
         await checkpointHead()
+    }
+
+    /// Nothing for ``run()`` to do until the next append.
+    private var isIdle: Bool {
+        state.withLock { state in
+            state.pending.isEmpty && !state.writing && state.writtenTicket == state.syncedTicket && state.failure == nil
+                && state.anonymous.suppressed == 0
+                && (state.checkpoint == nil || (state.syncedHead?.sequence ?? 0) <= (state.checkpointedHead?.sequence ?? 0))
+        }
     }
 
     /// The open segment as stored (tests and tools; readers use ``entries(from:limit:)``).
