@@ -3,6 +3,7 @@ public import Crypto
 import Foundation
 import NIOCore
 import NIOHTTP1
+import Synchronization
 
 /// Wraps, unwraps and revokes data keys, and destroys subjects, over
 /// OpenKCM's REST API, at the core or at a gateway (`POST
@@ -10,6 +11,13 @@ import NIOHTTP1
 /// `/subjects/destroy`), with a crypto identity's bearer token. Transient failures
 /// (no connection, 429, 502, 503, 504) are retried with exponential backoff
 /// and jitter; a refusal (401, 403, 404, 423 locked, 400) is not.
+///
+/// Given several addresses (replicas of one core, or gateways), it sends to
+/// the one that answered last and moves to the next on a transient failure,
+/// at once, backing off only after every address failed. Every operation it
+/// sends is idempotent (a wrap sent twice makes two blobs for one key, each
+/// valid; revoking or destroying twice is revoking or destroying once), so
+/// one that may have been applied before its connection dropped is sent again.
 public struct RESTDataKeySource: DataKeySource {
     public struct Retry: Sendable {
         public var attempts: Int
@@ -23,7 +31,12 @@ public struct RESTDataKeySource: DataKeySource {
         }
     }
 
-    public let baseURL: String
+    /// The first address (the one given, or the first of several).
+    public var baseURL: String { baseURLs[0] }
+    /// Every address, in the order they are tried.
+    public let baseURLs: [String]
+    /// The address that answered last, so that a failed one is not tried first again.
+    private let current = CurrentAddress()
     public let tenant: String
     public let service: String
     private let token: String
@@ -49,7 +62,14 @@ public struct RESTDataKeySource: DataKeySource {
 
     public init(baseURL: String, tenant: String, service: String, token: String, client: HTTPClient = RESTDataKeySource.defaultClient,
                 retry: Retry = Retry(), timeout: Duration = .seconds(10)) {
-        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.init(baseURLs: [baseURL], tenant: tenant, service: service, token: token, client: client, retry: retry, timeout: timeout)
+    }
+
+    /// Several replicas of one core (or several gateways): `baseURLs` must not be empty.
+    public init(baseURLs: [String], tenant: String, service: String, token: String, client: HTTPClient = RESTDataKeySource.defaultClient,
+                retry: Retry = Retry(), timeout: Duration = .seconds(10)) {
+        precondition(!baseURLs.isEmpty, "RESTDataKeySource needs at least one address")
+        self.baseURLs = baseURLs.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
         self.tenant = tenant
         self.service = service
         self.token = token
@@ -103,19 +123,30 @@ public struct RESTDataKeySource: DataKeySource {
     }
 
     private func call<Body: Encodable, Answer: Decodable>(_ operation: String, _ body: Body) async throws(OpenKCMClientError) -> Answer {
-        let url = "\(baseURL)/v1/tenants/\(Self.escape(tenant))/services/\(Self.escape(service))/\(operation)"
+        let path = "/v1/tenants/\(Self.escape(tenant))/services/\(Self.escape(service))/\(operation)"
         let payload: Data
         do { payload = try JSONEncoder().encode(body) } catch { throw .invalidContext("not encodable") }
         var delay = retry.firstDelay
         var attempt = 1
+        // Each address gets its turn within the retry budget: with three replicas, one down costs one attempt.
+        let attempts = max(retry.attempts, baseURLs.count + 1)
+        var failedInARow = 0
         while true {
+            let turn = current.turn
+            let index = turn % baseURLs.count
             do {
-                return try await send(url, payload)
-            } catch where error.isTransient && attempt < retry.attempts {
+                let answer: Answer = try await send(baseURLs[index] + path, payload)
+                return answer
+            } catch where error.isTransient && attempt < attempts {
                 attempt += 1
-                // Full jitter: spread retries of many clients over the whole delay.
-                try? await Task.sleep(for: delay * Double.random(in: 0...1))
-                delay = min(delay * 2, retry.maximumDelay)
+                failedInARow += 1
+                current.move(from: turn)
+                // Back off (full jitter, spreading many clients' retries) once every address has failed.
+                if failedInARow >= baseURLs.count {
+                    failedInARow = 0
+                    try? await Task.sleep(for: delay * Double.random(in: 0...1))
+                    delay = min(delay * 2, retry.maximumDelay)
+                }
             }
         }
     }
@@ -148,5 +179,19 @@ public struct RESTDataKeySource: DataKeySource {
 
     static func escape(_ segment: String) -> String {
         segment.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? segment
+    }
+}
+
+/// Which of several addresses to try first: the one that answered last
+/// (the turn modulo the number of addresses).
+private final class CurrentAddress: Sendable {
+    private let value = Atomic<Int>(0)
+
+    var turn: Int { value.load(ordering: .relaxed) }
+
+    /// The address of `failed` did not answer: the next one is tried first
+    /// from now on (unless another caller moved on already).
+    func move(from failed: Int) {
+        _ = value.compareExchange(expected: failed, desired: failed &+ 1 & Int.max, ordering: .relaxed)
     }
 }

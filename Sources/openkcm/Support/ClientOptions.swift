@@ -3,7 +3,7 @@ import Foundation
 
 /// Where the server is and who we are: flags first, then OPENKCM_ADDR and OPENKCM_TOKEN.
 struct ClientOptions: ParsableArguments {
-    @Option(help: "Server address (default: $OPENKCM_ADDR, else http://127.0.0.1:8200).")
+    @Option(help: "Server address, or several replicas' comma-separated (default: $OPENKCM_ADDR, else http://127.0.0.1:8200).")
     var address: String?
 
     @Option(help: "Bearer token (default: $OPENKCM_TOKEN). Prefer the variable: flags show in the process list.")
@@ -15,7 +15,8 @@ struct ClientOptions: ParsableArguments {
     func client() -> RESTClient {
         let environment = ProcessInfo.processInfo.environment
         let address = address ?? environment["OPENKCM_ADDR"] ?? "http://127.0.0.1:8200"
-        return RESTClient(address: address.hasSuffix("/") ? String(address.dropLast()) : address,
+        let trimmed = address.split(separator: ",").map { $0.hasSuffix("/") ? String($0.dropLast()) : String($0) }.joined(separator: ",")
+        return RESTClient(address: trimmed,
                           token: token ?? environment["OPENKCM_TOKEN"], output: output)
     }
 }

@@ -18,30 +18,56 @@ struct RESTClient {
         case GET, POST, PUT, DELETE
     }
 
+    /// Several servers (replicas of one core) are given comma-separated in
+    /// `address`: a request goes to the first, and to the next when it could
+    /// not be sent (no connection). A read (GET) also moves on when a server
+    /// answers 503 (sealed, or cut from its database) or drops the connection
+    /// after the request was sent; a change is never sent again once it may
+    /// have reached a server, since it may have been applied there.
     func call(_ method: Method, _ path: String, body: [String: Any]? = nil) async throws -> [String: Any] {
-        var request = HTTPClientRequest(url: address + path)
-        request.method = HTTPMethod(rawValue: method.rawValue)
-        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
-        if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body)))
+        let addresses = address.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        var failures: [String] = []
+        for (index, server) in addresses.enumerated() {
+            let last = index == addresses.count - 1
+            var request = HTTPClientRequest(url: server + path)
+            request.method = HTTPMethod(rawValue: method.rawValue)
+            if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+            if let body {
+                request.headers.add(name: "Content-Type", value: "application/json")
+                request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body)))
+            }
+            let response: HTTPClientResponse
+            do {
+                response = try await Self.http.execute(request, timeout: .seconds(30))
+            } catch {
+                failures.append("\(server): \(error)")
+                if !last && (Self.wasNotSent(error) || method == .GET) { continue }
+                if Self.wasNotSent(error) || method == .GET {
+                    throw CLIFailure("cannot reach the OpenKCM server at \(failures.joined(separator: "; "))", exitCode: 4)
+                }
+                throw CLIFailure("the connection to \(server) failed after the request was sent, so it may or may not have been applied; check before sending it again (\(error))", exitCode: 4)
+            }
+            let buffer = try await response.body.collect(upTo: 64 * 1024 * 1024)
+            let data = Data(buffer.readableBytesView)
+            let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
+            guard (200..<300).contains(Int(response.status.code)) else {
+                // A read asked of a server that cannot serve now is asked of the next one.
+                if response.status == .serviceUnavailable && method == .GET && !last { failures.append("\(server): 503"); continue }
+                let detail = object["detail"] as? String ?? response.status.reasonPhrase
+                let code = object["code"] as? String ?? "http.\(response.status.code)"
+                let correlation = (object["correlationId"] as? String).map { " (correlation id \($0))" } ?? ""
+                throw CLIFailure("\(detail) [\(code)]\(correlation)", exitCode: response.status.code >= 500 ? 3 : 1)
+            }
+            return object
         }
-        let response: HTTPClientResponse
-        do {
-            response = try await Self.http.execute(request, timeout: .seconds(30))
-        } catch {
-            throw CLIFailure("cannot reach the OpenKCM server at \(address) (\(error))", exitCode: 4)
-        }
-        let buffer = try await response.body.collect(upTo: 64 * 1024 * 1024)
-        let data = Data(buffer.readableBytesView)
-        let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
-        guard (200..<300).contains(Int(response.status.code)) else {
-            let detail = object["detail"] as? String ?? response.status.reasonPhrase
-            let code = object["code"] as? String ?? "http.\(response.status.code)"
-            let correlation = (object["correlationId"] as? String).map { " (correlation id \($0))" } ?? ""
-            throw CLIFailure("\(detail) [\(code)]\(correlation)", exitCode: response.status.code >= 500 ? 3 : 1)
-        }
-        return object
+        throw CLIFailure("no OpenKCM server address given", exitCode: 4)
+    }
+
+    /// Whether `error` means the request never left: no connection could be made.
+    static func wasNotSent(_ error: any Error) -> Bool {
+        if let error = error as? HTTPClientError, error == .connectTimeout { return true }
+        if let error = error as? IOError { return [ECONNREFUSED, EHOSTUNREACH, ENETUNREACH].contains(error.errnoCode) }
+        return false
     }
 
     /// Prints `object` as JSON, or as the table `rows` describe.
