@@ -76,4 +76,43 @@ import OpenKCMTestSupport
         await #expect(throws: AccessError.self) { _ = try await directory.create(name: "x", role: .governance, tenant: tenant("a")) }
         await #expect(throws: AccessError.self) { _ = try await directory.create(name: "", role: .auditor) }
     }
+
+    /// Two nodes on one store registering one KMIP client certificate (or one
+    /// subject) at once give it to one identity; revocations made on both at
+    /// once both hold.
+    @Test func twoNodesRegisteringOneCertificateAtOnceGiveItToOne() async throws {
+        let backend = InMemoryStorage()
+        let masterKey = MasterKey.generate()
+        let nodes = (0..<2).map { _ in
+            let barrier = SealedStorage(backend: backend)
+            barrier.unseal(with: masterKey)
+            return IdentityDirectory(storage: barrier, masterKey: masterKey)
+        }
+        let (acme, payments) = (tenant("acme"), service("payments"))
+        for round in 0..<5 {
+            let fingerprint = String(repeating: String(round), count: 64)
+            let made = await withTaskGroup(of: String?.self) { group in
+                for index in 0..<8 {
+                    group.addTask {
+                        try? await nodes[index % 2].create(name: "client", role: .crypto, tenant: acme, service: payments,
+                                                           certificateFingerprint: fingerprint).identity.id
+                    }
+                }
+                return await group.reduce(into: [String]()) { if let id = $1 { $0.append(id) } }
+            }
+            #expect(made.count == 1, "round \(round): \(made)")
+            // Whichever node asks, the certificate is that identity's.
+            for node in nodes { #expect(try await node.authenticate(certificateFingerprint: fingerprint).id == made.first) }
+        }
+        let first = try await nodes[0].create(name: "a", role: .governance)
+        let second = try await nodes[1].create(name: "b", role: .governance)
+        async let one: Void = nodes[0].revoke(first.identity.id)
+        async let other: Void = nodes[1].revoke(second.identity.id)
+        _ = try await (one, other)
+        for node in nodes {
+            node.storeChanged()
+            await #expect(throws: AccessError.unauthenticated) { try await node.authenticate(first.token) }
+            await #expect(throws: AccessError.unauthenticated) { try await node.authenticate(second.token) }
+        }
+    }
 }

@@ -61,18 +61,12 @@ public final class IdentityDirectory: Sendable {
             guard certificateFingerprint.utf8.count == 64, certificateFingerprint.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }) else {
                 throw AccessError.invalidScope("a certificate fingerprint is 64 lowercase hex digits")
             }
-            if let live = try? await authenticate(certificateFingerprint: certificateFingerprint), !live.revoked {
-                throw AccessError.invalidScope("this certificate already belongs to identity \(live.id); revoke it first")
-            }
         }
         if let certificateSubject {
             guard role == .crypto else { throw AccessError.invalidScope("only crypto identities (KMIP clients) take a certificate subject") }
             guard certificateFingerprint == nil else { throw AccessError.invalidScope("a KMIP client is known by its certificate or by its subject, not both") }
             guard !certificateSubject.subject.isEmpty, certificateSubject.subject.utf8.count <= 4096 else {
                 throw AccessError.invalidScope("a certificate subject is 1 to 4096 bytes")
-            }
-            if let live = try? await authenticate(certificateSubject: certificateSubject), !live.revoked {
-                throw AccessError.invalidScope("this subject already maps to identity \(live.id); revoke it first")
             }
         }
         let id = Self.randomToken(bytes: 9)
@@ -81,15 +75,26 @@ public final class IdentityDirectory: Sendable {
             id: id, name: name, role: role, tenant: tenant, service: service, createdAt: now(), tokenHash: hash(secret))
         identity.certificateFingerprint = certificateFingerprint
         identity.certificateSubject = certificateSubject
-        try await storage.put(Identity.storageKey(id), value: RecordCoder.encode(identity))
-        if let certificateSubject {
-            try await storage.put(Identity.subjectKey(certificateSubject), value: Data(id.utf8))
-            certificates.withLock { $0[certificateSubject.digest] = (id, ContinuousClock.now) }
+        // One transaction: the certificate (or subject) is checked free and taken in the same commit, so two
+        // nodes registering one certificate at once give it to one identity.
+        try await storage.transaction {
+            var writes: [StorageMutation] = [.put(key: Identity.storageKey(id), value: try RecordCoder.encode(identity))]
+            if let certificateSubject {
+                if let live = try await liveIdentity(mappedAt: Identity.subjectKey(certificateSubject)) {
+                    throw AccessError.invalidScope("this subject already maps to identity \(live); revoke it first")
+                }
+                writes.append(.put(key: Identity.subjectKey(certificateSubject), value: Data(id.utf8)))
+            }
+            if let certificateFingerprint {
+                if let live = try await liveIdentity(mappedAt: Identity.certificateKey(certificateFingerprint)) {
+                    throw AccessError.invalidScope("this certificate already belongs to identity \(live); revoke it first")
+                }
+                writes.append(.put(key: Identity.certificateKey(certificateFingerprint), value: Data(id.utf8)))
+            }
+            try await storage.write(writes)
         }
-        if let certificateFingerprint {
-            try await storage.put(Identity.certificateKey(certificateFingerprint), value: Data(id.utf8))
-            certificates.withLock { $0[certificateFingerprint] = (id, ContinuousClock.now) }
-        }
+        if let certificateSubject { certificates.withLock { $0[certificateSubject.digest] = (id, ContinuousClock.now) } }
+        if let certificateFingerprint { certificates.withLock { $0[certificateFingerprint] = (id, ContinuousClock.now) } }
         return (identity, "okcm.\(id).\(secret)")
     }
 
@@ -171,13 +176,26 @@ public final class IdentityDirectory: Sendable {
     public func revoke(_ id: String) async throws {
         guard Self.isTokenText(Substring(id)) else { throw AccessError.identityNotFound(id) }
         let key = Identity.storageKey(id)
-        guard let data = try await storage.get(key) else { throw AccessError.identityNotFound(id) }
-        var identity = try RecordCoder.decode(Identity.self, from: data, at: key)
-        identity.revoked = true
-        try await storage.put(key, value: RecordCoder.encode(identity))
+        // Read and written in one transaction: a change another node made meanwhile is read, not overwritten.
+        let identity = try await storage.transaction { () async throws -> Identity in
+            guard let data = try await storage.get(key) else { throw AccessError.identityNotFound(id) }
+            var identity = try RecordCoder.decode(Identity.self, from: data, at: key)
+            identity.revoked = true
+            try await storage.put(key, value: RecordCoder.encode(identity))
+            return identity
+        }
         _ = cache.withLock { $0.removeValue(forKey: id) }
         if let fingerprint = identity.certificateFingerprint { _ = certificates.withLock { $0.removeValue(forKey: fingerprint) } }
         if let subject = identity.certificateSubject { _ = certificates.withLock { $0.removeValue(forKey: subject.digest) } }
+    }
+
+    /// The live identity the mapping record at `key` (a certificate or subject) names, read from the store (not the cache).
+    private func liveIdentity(mappedAt key: String) async throws -> String? {
+        guard let mapped = try await storage.get(key) else { return nil }
+        let id = String(decoding: mapped, as: UTF8.self)
+        let identityKey = Identity.storageKey(id)
+        guard let data = try await storage.get(identityKey) else { return nil }
+        return try RecordCoder.decode(Identity.self, from: data, at: identityKey).revoked ? nil : id
     }
 
     /// Revokes every crypto identity bound to `tenant` (and `service`, when

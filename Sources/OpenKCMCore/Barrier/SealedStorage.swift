@@ -142,6 +142,10 @@ public final class SealedStorage: Sendable {
     /// The records read in the running ``transaction(_:)``, if any.
     @TaskLocal private static var transactionReads: TransactionReads?
 
+    /// Whether the calling task runs inside a ``transaction(_:)``: caches in
+    /// front of the barrier read through it then, so the read is noted.
+    package static var inTransaction: Bool { transactionReads != nil }
+
     /// Runs `body` as one optimistic transaction: every record it reads
     /// through ``get(_:)`` is noted with its version, and every write it makes
     /// commits only if each of those records is still at that version (checked

@@ -12,7 +12,7 @@ extension Operations {
         try await perform(.kmipTrustedCAAdd, caller: caller, sync: true) { _ in
             guard !name.isEmpty, name.utf8.count <= 128 else { throw KMIPClientError.invalidInput("a name is 1 to 128 bytes") }
             let certificate = try Self.trustableCA(pem)
-            return try await core.objectLocks.withLock(KMIPTrustedAuthority.storagePrefix) {
+            return try await changingObject(KMIPTrustedAuthority.storagePrefix) {
                 let snapshot = try await core.kmipClientTrust.reload(from: core.barrier)
                 if snapshot.clientCAs.contains(where: { $0.subject == certificate.subject }) || snapshot.authorities.contains(where: { $0.certificate.subject == certificate.subject }) {
                     throw KMIPClientError.trustedAuthorityConflict("a CA named \(certificate.subject) is already trusted")

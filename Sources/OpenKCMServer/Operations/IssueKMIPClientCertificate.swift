@@ -50,12 +50,12 @@ extension Operations {
     }
 
     /// The server's KMIP client CA that issues: the one with the smallest id,
-    /// made (under a lock) when there is none and `creating`. Without a
-    /// compare-and-swap in storage, two replicas can both make one at the same
-    /// moment; both are kept and trusted, and both then issue with the same.
+    /// made when there is none and `creating`, in one store transaction on
+    /// the listing of CAs: of two replicas making one at the same moment, one
+    /// commits and the other reads it and issues with it.
     func kmipClientAuthority(creating: Bool) async throws -> CertificateAuthority? {
         let prefix = KMIPClientCARecord.storagePrefix
-        return try await core.objectLocks.withLock(prefix) { () async throws -> CertificateAuthority? in
+        return try await changingObject(prefix) { () async throws -> CertificateAuthority? in
             if let existing = try await loadKMIPClientAuthority() { return existing }
             guard creating else { return nil }
             let now = Date()

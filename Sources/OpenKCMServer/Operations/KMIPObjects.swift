@@ -122,7 +122,7 @@ extension Operations {
         let (tenant, service) = try kmipScope(caller)
         let newUID = RandomUUID.make()
         return try await perform(.kmipReKey, caller: caller, tenant: tenant, service: service, key: uid, sync: true) { unsealed in
-            try await core.objectLocks.withLock(KMIPManagedObject.storageKey(tenant: tenant, service: service, uniqueIdentifier: uid)) {
+            try await changingObject(KMIPManagedObject.storageKey(tenant: tenant, service: service, uniqueIdentifier: uid)) {
                 var old = try await kmipObject(uid, tenant: tenant, service: service, unsealed)
                 guard old.objectType == KMIPObjectType.symmetricKey.rawValue, let length = old.cryptographicLength,
                       [KMIPCryptographicAlgorithm.aes.rawValue, KMIPCryptographicAlgorithm.hmacSha256.rawValue].contains(old.cryptographicAlgorithm)
@@ -187,7 +187,7 @@ extension Operations {
                                                _ change: @escaping @Sendable (inout KMIPManagedObject) throws -> Answer) async throws -> Answer {
         let (tenant, service) = try kmipScope(caller)
         return try await perform(.kmipChangeAttribute, caller: caller, tenant: tenant, service: service, key: uid, sync: true) { unsealed in
-            try await core.objectLocks.withLock(KMIPManagedObject.storageKey(tenant: tenant, service: service, uniqueIdentifier: uid)) {
+            try await changingObject(KMIPManagedObject.storageKey(tenant: tenant, service: service, uniqueIdentifier: uid)) {
                 var object = try await kmipObject(uid, tenant: tenant, service: service, unsealed)
                 let answer = try change(&object)
                 object.lastChangeDate = Int64(Date().timeIntervalSince1970)
@@ -212,7 +212,7 @@ extension Operations {
     func kmipDestroy(_ uid: String, version: KMIPVersion, caller: Caller) async throws {
         let (tenant, service) = try kmipScope(caller)
         try await perform(.kmipDestroy, caller: caller, tenant: tenant, service: service, key: uid, sync: true) { unsealed in
-            try await core.objectLocks.withLock(KMIPManagedObject.storageKey(tenant: tenant, service: service, uniqueIdentifier: uid)) {
+            try await changingObject(KMIPManagedObject.storageKey(tenant: tenant, service: service, uniqueIdentifier: uid)) {
                 let object = try await kmipObject(uid, tenant: tenant, service: service, unsealed)
                 guard object.state != KMIPState.active.rawValue else {
                     throw KMIPOperationError.wrongState("an Active object must be revoked before it is destroyed", version: version)
@@ -262,7 +262,7 @@ extension Operations {
                                 _ change: @Sendable (inout KMIPManagedObject) throws -> Void) async throws {
         let (tenant, service) = try kmipScope(caller)
         try await perform(kind, caller: caller, tenant: tenant, service: service, key: uid, sync: true) { unsealed in
-            try await core.objectLocks.withLock(KMIPManagedObject.storageKey(tenant: tenant, service: service, uniqueIdentifier: uid)) {
+            try await changingObject(KMIPManagedObject.storageKey(tenant: tenant, service: service, uniqueIdentifier: uid)) {
                 var object = try await kmipObject(uid, tenant: tenant, service: service, unsealed)
                 try change(&object)
                 object.lastChangeDate = Int64(Date().timeIntervalSince1970)

@@ -9,7 +9,7 @@ extension Operations {
             guard KMIPTrustedAuthority.isIdentifier(id), try await core.barrier.get(KMIPTrustedAuthority.storageKey(id)) != nil else {
                 throw KMIPClientError.trustedAuthorityNotFound(id)
             }
-            try await core.objectLocks.withLock(KMIPTrustedAuthority.storagePrefix) {
+            try await changingObject(KMIPTrustedAuthority.storagePrefix) {
                 try await core.barrier.delete(KMIPTrustedAuthority.storageKey(id))
                 try await core.kmipClientTrust.reload(from: core.barrier)
             }

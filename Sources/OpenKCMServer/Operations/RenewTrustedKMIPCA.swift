@@ -13,7 +13,7 @@ extension Operations {
     public func renewTrustedKMIPCA(_ id: String, certificate pem: String, caller: Caller) async throws -> KMIPTrustedAuthority {
         try await perform(.kmipTrustedCARenew, caller: caller, key: id, sync: true) { _ in
             let certificate = try Self.trustableCA(pem)
-            return try await core.objectLocks.withLock(KMIPTrustedAuthority.storagePrefix) {
+            return try await changingObject(KMIPTrustedAuthority.storagePrefix) {
                 let key = KMIPTrustedAuthority.storageKey(id)
                 guard KMIPTrustedAuthority.isIdentifier(id), let data = try await core.barrier.get(key) else {
                     throw KMIPClientError.trustedAuthorityNotFound(id)

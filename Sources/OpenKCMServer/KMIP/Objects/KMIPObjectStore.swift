@@ -35,7 +35,8 @@ struct KMIPObjectStore: Sendable {
     func get(_ uniqueIdentifier: String, tenant: TenantID, service: ServiceID) async throws -> KMIPManagedObject? {
         guard Self.isIdentifier(uniqueIdentifier) else { return nil }
         let key = KMIPManagedObject.storageKey(tenant: tenant, service: service, uniqueIdentifier: uniqueIdentifier)
-        if let cached = cache.object(at: key) { return cached }
+        // In a transaction the record is read through the barrier, so the change is conditioned on its version.
+        if !SealedStorage.inTransaction, let cached = cache.object(at: key) { return cached }
         let token = cache.readToken()
         guard let data = try await storage.get(key) else { return nil }
         let object = try RecordCoder.decode(KMIPManagedObject.self, from: data, at: key)
