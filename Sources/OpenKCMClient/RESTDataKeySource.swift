@@ -129,7 +129,7 @@ public struct RESTDataKeySource: DataKeySource {
         var delay = retry.firstDelay
         var attempt = 1
         // Each address gets its turn within the retry budget: with three replicas, one down costs one attempt.
-        let attempts = max(retry.attempts, baseURLs.count + 1)
+        let attempts = baseURLs.count > 1 ? max(retry.attempts, baseURLs.count + 1) : retry.attempts
         var failedInARow = 0
         while true {
             let turn = current.turn
@@ -192,6 +192,6 @@ private final class CurrentAddress: Sendable {
     /// The address of `failed` did not answer: the next one is tried first
     /// from now on (unless another caller moved on already).
     func move(from failed: Int) {
-        _ = value.compareExchange(expected: failed, desired: failed &+ 1 & Int.max, ordering: .relaxed)
+        _ = value.compareExchange(expected: failed, desired: (failed &+ 1) & Int.max, ordering: .relaxed)
     }
 }

@@ -34,6 +34,11 @@ public final class StoreFreshness: Sendable {
     package struct Reading: Sendable, Equatable {
         package let generation: UInt64
         package let readAt: ContinuousClock.Instant
+
+        package init(generation: UInt64, readAt: ContinuousClock.Instant) {
+            self.generation = generation
+            self.readAt = readAt
+        }
     }
 
     public init(backend: any Storage, bound: Duration = .seconds(1)) {

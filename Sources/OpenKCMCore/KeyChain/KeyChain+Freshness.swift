@@ -11,14 +11,46 @@ extension KeyChain {
     package func storeChanged(tenants: some Sequence<TenantID>) {
         announcements.add(1, ordering: .acquiringAndReleasing)
         memory.withLock { memory in
-            for tenant in tenants { memory.confirmed.removeValue(forKey: tenant) }
+            for tenant in tenants { memory.markUnconfirmed(tenant, bound: freshness?.bound ?? .zero) }
         }
     }
 
     /// Anything may have changed (announcements were missed).
     package func storeChangedEverywhere() {
         announcements.add(1, ordering: .acquiringAndReleasing)
-        memory.withLock { $0.confirmed.removeAll() }
+        let bound = freshness?.bound ?? .zero
+        memory.withLock { memory in
+            for tenant in Array(memory.confirmed.keys) { memory.markUnconfirmed(tenant, bound: bound) }
+        }
+    }
+
+    /// On a shared store, before waiting for the tenant's lock: asks the
+    /// store for the tenant's generation (within half the bound, taking no
+    /// lock, so a node cut from its store refuses here at once whatever else
+    /// is in flight) and, when it has not moved since memory was confirmed,
+    /// confirms memory again. False when it moved (memory must follow it
+    /// under the tenant's lock) or nothing was confirmed before.
+    func confirmUnchanged(_ tenant: TenantID) async throws -> Bool {
+        guard let freshness else { return true }
+        let mark = announcements.load(ordering: .acquiring)
+        let reading: StoreFreshness.Reading
+        do {
+            reading = try await freshness.generation(of: .tenant(tenant.rawValue))
+        } catch {
+            switch error {
+            case .unconfirmed(let reason): throw KeyChainError.stateUnconfirmed(tenant, reason: reason)
+            }
+        }
+        return memory.withLock { memory in
+            guard memory.confirmed[tenant]?.generation == reading.generation, announcements.load(ordering: .acquiring) == mark else { return false }
+            memory.confirmed[tenant] = reading
+            return true
+        }
+    }
+
+    /// Whether this node is storing a lock of `tenant` now (the store does not say it yet).
+    private func isStoringLock(_ tenant: TenantID) -> Bool {
+        memory.withLock { $0.storingLocks.contains(tenant) }
     }
 
     /// The tenants this node holds anything of in memory (keys or a lock).
@@ -86,11 +118,11 @@ extension KeyChain {
         case nil:
             return
         case .locked(_, .unlinked):
-            if stored.l1UnlinkedAt == nil { _ = unlockTenant(tenant, cause: .unlinked) }
+            if stored.l1UnlinkedAt == nil, !isStoringLock(tenant) { _ = unlockTenant(tenant, cause: .unlinked) }
             return
         case .locked(_, .provider):
             // Lifted when the stored lock was (the node running the status check saw the key back).
-            if stored.l1ProviderLock == nil { _ = unlockTenant(tenant, cause: .provider) }
+            if stored.l1ProviderLock == nil, !isStoringLock(tenant) { _ = unlockTenant(tenant, cause: .provider) }
             return
         case .locked:
             // An operator's lock on this node stays until lifted here.

@@ -59,6 +59,8 @@ extension KeyChain {
     /// not be stored still holds here (and the error says why it is not shared).
     func lockByProvider(_ tenant: TenantID, reason: String) async throws {
         lockTenant(tenant, reason: reason, cause: .provider)
+        memory.withLock { _ = $0.storingLocks.insert(tenant) }
+        defer { memory.withLock { _ = $0.storingLocks.remove(tenant) } }
         try await storeProviderLock(tenant, reason: reason)
     }
 

@@ -102,7 +102,7 @@ extension KeyChain {
         }
         // A seal or lock that landed meanwhile stops it as it stops a plain wrap.
         guard !storage.isSealed else { throw BarrierError.sealed }
-        _ = try cachedService(tenant, service)
+        try refuseIfLockedInMemory(tenant)
         return (Data(wrapped), version)
     }
 

@@ -42,6 +42,13 @@ public final class KeyChain: Sendable {
         broadcast.subscribe()
     }
 
+    /// Tells listeners that another node destroyed a subject of this service;
+    /// its digest is not known here (the store names subjects by a keyed name),
+    /// so the event carries none and listeners drop everything they cached.
+    package func announceSubjectDestroyed(tenant: TenantID, service: ServiceID) {
+        broadcast.emit(.subjectDestroyed(tenant, service, digest: ""))
+    }
+
     /// Tells listeners that one L4 was revoked (the server keeps the list of revoked blobs).
     public func announceDataKeyRevoked(tenant: TenantID, service: ServiceID, digest: String) {
         broadcast.emit(.dataKeyRevoked(tenant, service, digest: digest))
@@ -150,6 +157,9 @@ public final class KeyChain: Sendable {
     /// the tenant is refused, here and after a restart, until ``linkL1(_:to:)``.
     public func unlinkL1(_ tenant: TenantID) async throws {
         lockTenant(tenant, reason: Self.unlinkedReason, cause: .unlinked)
+        // Not lifted by following the store while it is being stored (the store does not say it yet).
+        memory.withLock { _ = $0.storingLocks.insert(tenant) }
+        defer { memory.withLock { _ = $0.storingLocks.remove(tenant) } }
         try await tenantTransaction(tenant) {
             var ring = try await readTenant(tenant)
             if ring.l1UnlinkedAt == nil { ring.l1UnlinkedAt = now() }
@@ -473,7 +483,7 @@ public final class KeyChain: Sendable {
         // A seal or a lock that landed while the batch ran stops it as it stops a single wrap:
         // no blob wrapped after it is handed out.
         guard !storage.isSealed else { throw BarrierError.sealed }
-        _ = try cachedService(tenant, service)
+        try refuseIfLockedInMemory(tenant)
         return results
     }
 
@@ -606,6 +616,9 @@ public final class KeyChain: Sendable {
         // Sealing stops data-key operations at once, even for keys already in memory.
         guard !storage.isSealed else { throw BarrierError.sealed }
         if let loaded = try cachedService(tenant, service) { return loaded }
+        // On a shared store the generation is asked before the tenant's lock is waited for: unchanged, memory
+        // serves at once; unreachable, the request is refused within half the bound.
+        if freshness != nil, try await confirmUnchanged(tenant), let loaded = try cachedService(tenant, service) { return loaded }
         return try await tenantTransaction(tenant) {
             if let loaded = try cachedService(tenant, service) { return loaded }
             let unsealed = try await unsealTenantLocked(tenant)
@@ -754,6 +767,14 @@ public final class KeyChain: Sendable {
         if let reason = ring.l1ProviderLock { throw .tenantLocked(ring.tenant, reason: reason) }
         try memory.withLock { memory throws(KeyChainError) in
             if case .locked(let reason, _) = memory.tenants[ring.tenant] { throw .tenantLocked(ring.tenant, reason: reason) }
+        }
+    }
+
+    /// A lock in memory, whatever the tenant's confirmation: for the last look
+    /// of an operation that already holds its keys (a lock that landed meanwhile).
+    func refuseIfLockedInMemory(_ tenant: TenantID) throws(KeyChainError) {
+        try memory.withLock { memory throws(KeyChainError) in
+            if case .locked(let reason, _) = memory.tenants[tenant] { throw .tenantLocked(tenant, reason: reason) }
         }
     }
 

@@ -36,11 +36,21 @@ struct KeyChainMemory: Sendable {
     /// On a shared store (``StoreFreshness``): the generation of each
     /// tenant's scope that memory was last confirmed at, and when.
     var confirmed: [TenantID: StoreFreshness.Reading] = [:]
+    /// Tenants whose lock this node is storing right now (an unlink, a
+    /// provider lock): following the store does not lift it meanwhile.
+    var storingLocks: Set<TenantID> = []
 
     /// Drops a tenant's keys and loaded services, leaving any lock in place.
     mutating func evict(_ tenant: TenantID) {
         if case .unsealed = tenants[tenant] { tenants.removeValue(forKey: tenant) }
         dropLoaded(tenant)
+    }
+
+    /// Makes the next use of `tenant` ask the store again, keeping the
+    /// generation memory was built at (an unchanged one then needs no following).
+    mutating func markUnconfirmed(_ tenant: TenantID, bound: Duration) {
+        guard let confirmed = confirmed[tenant] else { return }
+        self.confirmed[tenant] = StoreFreshness.Reading(generation: confirmed.generation, readAt: .now - bound - .seconds(1))
     }
 
     /// Drops a tenant's loaded services and subject secrets.

@@ -508,6 +508,8 @@ public final class AuditLogFile: Service, Sendable {
             state.checkpoint = store
             state.checkpointedHead = stored
         }
+        // The checkpoint may be behind the log (a crash): the loop catches it up without waiting for an append.
+        wake.continuation.yield()
     }
 
     /// Stores the head of what is fsynced, if it moved. A failure to store it

@@ -21,6 +21,7 @@ extension ServerCore {
             if let keyChain = unsealed?.keyChain { followHeldTenants(keyChain.heldTenants(), keyChain) }
             return
         }
+        if case .keys(let keys) = change, let keyChain = unsealed?.keyChain { announceRemovals(keys, keyChain) }
         let tenants = scopes.compactMap { $0.tenant.flatMap { try? TenantID($0) } }
         if !tenants.isEmpty {
             unsealed?.keyChain.storeChanged(tenants: tenants)
@@ -33,6 +34,22 @@ extension ServerCore {
         }
         if scopes.contains(where: { $0.tenant == nil && $0.description == "system/identities" }) { unsealed?.identities.storeChanged() }
         if scopes.contains(where: { $0.description == "system/kmip" }) { kmipClientTrust.signalChange() }
+    }
+
+    /// Revocations and subject destructions another node made, told to this
+    /// node's event-stream subscribers (gateways drop their cached copies):
+    /// a revoked data key by its digest; a destroyed subject without one, since
+    /// the store names it only by its keyed name (a gateway then empties its cache).
+    private func announceRemovals(_ keys: [String], _ keyChain: KeyChain) {
+        for key in keys {
+            let parts = key.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+            guard parts.count == 4, let tenant = try? TenantID(parts[1]), let service = try? ServiceID(parts[2]) else { continue }
+            switch parts[0] {
+            case "destroyed-l4": keyChain.announceDataKeyRevoked(tenant: tenant, service: service, digest: parts[3])
+            case "subject-tombstones": keyChain.announceSubjectDestroyed(tenant: tenant, service: service)
+            default: break
+            }
+        }
     }
 
     /// Brings the tenants this node holds in memory in line with the store now, not at their next use.

@@ -66,7 +66,8 @@ struct RESTClient {
     /// Whether `error` means the request never left: no connection could be made.
     static func wasNotSent(_ error: any Error) -> Bool {
         if let error = error as? HTTPClientError, error == .connectTimeout { return true }
-        if let error = error as? IOError { return [ECONNREFUSED, EHOSTUNREACH, ENETUNREACH].contains(error.errnoCode) }
+        // Only a refused connection: an unreachable host can also be reported on a connected socket after the request went.
+        if let error = error as? IOError { return error.errnoCode == ECONNREFUSED }
         return false
     }
 

@@ -53,7 +53,8 @@ struct EventRoutes {
         if let service = event.service { data += #","service":"\#(service.rawValue)""# }
         if case .tenantLocked(_, let cause) = event { data += #","cause":"\#(cause)""# }
         switch event {
-        case .dataKeyRevoked(_, _, let digest), .subjectDestroyed(_, _, let digest): data += #","digest":"\#(digest)""#
+        // A subject destroyed on another node is known without its digest: none is sent, and gateways empty their cache.
+        case .dataKeyRevoked(_, _, let digest), .subjectDestroyed(_, _, let digest): if !digest.isEmpty { data += #","digest":"\#(digest)""# }
         default: break
         }
         return "event: \(event.name)\ndata: \(data)}\n\n"
