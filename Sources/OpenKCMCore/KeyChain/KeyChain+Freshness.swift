@@ -33,14 +33,7 @@ extension KeyChain {
     func confirmUnchanged(_ tenant: TenantID) async throws -> Bool {
         guard let freshness else { return true }
         let mark = announcements.load(ordering: .acquiring)
-        let reading: StoreFreshness.Reading
-        do {
-            reading = try await freshness.generation(of: .tenant(tenant.rawValue))
-        } catch {
-            switch error {
-            case .unconfirmed(let reason): throw KeyChainError.stateUnconfirmed(tenant, reason: reason)
-            }
-        }
+        let reading = try await generation(of: tenant, freshness)
         return memory.withLock { memory in
             guard memory.confirmed[tenant]?.generation == reading.generation, announcements.load(ordering: .acquiring) == mark else { return false }
             memory.confirmed[tenant] = reading
@@ -51,6 +44,17 @@ extension KeyChain {
     /// Whether this node is storing a lock of `tenant` now (the store does not say it yet).
     private func isStoringLock(_ tenant: TenantID) -> Bool {
         memory.withLock { $0.storingLocks.contains(tenant) }
+    }
+
+    /// The tenant's generation in the shared store, or ``KeyChainError/stateUnconfirmed(_:reason:)``.
+    private func generation(of tenant: TenantID, _ freshness: StoreFreshness) async throws(KeyChainError) -> StoreFreshness.Reading {
+        do {
+            return try await freshness.generation(of: .tenant(tenant.rawValue))
+        } catch {
+            switch error {
+            case .unconfirmed(let reason): throw .stateUnconfirmed(tenant, reason: reason)
+            }
+        }
     }
 
     /// The tenants this node holds anything of in memory (keys or a lock).
@@ -74,14 +78,7 @@ extension KeyChain {
         let previous = memory.withLock { $0.confirmed[tenant] }
         if let previous, now - previous.readAt < freshness.bound { return }
         let mark = announcements.load(ordering: .acquiring)
-        let reading: StoreFreshness.Reading
-        do {
-            reading = try await freshness.generation(of: .tenant(tenant.rawValue))
-        } catch {
-            switch error {
-            case .unconfirmed(let reason): throw KeyChainError.stateUnconfirmed(tenant, reason: reason)
-            }
-        }
+        let reading = try await generation(of: tenant, freshness)
         if previous?.generation != reading.generation { try await followStore(tenant) }
         memory.withLock { memory in
             // An announcement that came meanwhile may name a change this did not see: confirm again next time.
