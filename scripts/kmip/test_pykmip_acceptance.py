@@ -157,9 +157,14 @@ class KMIPAcceptance(unittest.TestCase):
             self.assertNotEqual(ciphertext, message)
             self.assertEqual(kmip.decrypt(ciphertext, uid=uid, cryptographic_parameters=ctr, iv_counter_nonce=nonce), message)
 
-            # Garbage does not decrypt; a revoked key still decrypts but no longer encrypts.
+            # Garbage does not decrypt; a revoked key still decrypts but no longer encrypts. The garbage is
+            # made to end in a zero byte once decrypted: random bytes would carry valid PKCS#7 padding about
+            # once in 256 runs, and the check would then be a coin toss.
+            garbage_iv = os.urandom(16)
+            raw = Cipher(algorithms.AES(key), modes.CBC(garbage_iv)).encryptor()
+            unpadded = raw.update(os.urandom(47) + b"\x00") + raw.finalize()
             with self.assertRaises(exceptions.KmipOperationFailure) as garbage:
-                kmip.decrypt(os.urandom(48), uid=uid, cryptographic_parameters=cbc, iv_counter_nonce=os.urandom(16))
+                kmip.decrypt(unpadded, uid=uid, cryptographic_parameters=cbc, iv_counter_nonce=garbage_iv)
             self.assertEqual(reason(garbage.exception), "CRYPTOGRAPHIC_FAILURE")
             kmip.revoke(enums.RevocationReasonCode.CESSATION_OF_OPERATION, uid)
             self.assertEqual(kmip.decrypt(ciphertext, uid=uid, cryptographic_parameters=ctr, iv_counter_nonce=nonce), message)
