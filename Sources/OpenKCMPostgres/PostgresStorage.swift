@@ -198,6 +198,50 @@ public final class PostgresStorage: Storage, StorageChangeFeed, StorageLeadershi
         }
     }
 
+    public func snapshot() async throws -> [StorageRecord] {
+        do {
+            return try await client.withTransaction(logger: logger) { connection in
+                // One snapshot for the whole read, and no statement timeout: a whole store takes longer than a request.
+                try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: self.logger)
+                try await connection.query("SET LOCAL statement_timeout = 0", logger: self.logger)
+                let rows = try await connection.query("SELECT key, value FROM openkcm_records ORDER BY key", logger: self.logger)
+                var records: [StorageRecord] = []
+                for try await (key, value) in rows.decode((String, Data).self) { records.append(StorageRecord(key: key, value: value)) }
+                return records
+            }
+        } catch {
+            let unwrapped = Self.unwrap(error)
+            if let storage = unwrapped as? StorageError { throw storage }
+            throw StorageError.backendFailure(Self.describe(unwrapped))
+        }
+    }
+
+    public func load(_ records: [StorageRecord]) async throws {
+        for record in records { try StoragePath.validate(record.key) }
+        do {
+            try await client.withTransaction(logger: logger) { connection in
+                try await connection.query("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE", logger: self.logger)
+                try await connection.query("SET LOCAL statement_timeout = 0", logger: self.logger)
+                // Another loader (or a node writing) waits for this one's commit, then finds the table full.
+                try await connection.query("LOCK TABLE openkcm_records IN EXCLUSIVE MODE", logger: self.logger)
+                var any = false
+                for try await _ in try await connection.query("SELECT key FROM openkcm_records LIMIT 1", logger: self.logger).decode(String.self) {
+                    any = true
+                }
+                if any { throw StorageError.notEmpty }
+                for record in records {
+                    try await connection.query("INSERT INTO openkcm_records (key, value) VALUES (\(record.key), \(record.value))", logger: self.logger)
+                }
+                // Nodes already listening read everything again.
+                try await connection.query("SELECT pg_notify(\(self.channel), '*')", logger: self.logger)
+            }
+        } catch {
+            let unwrapped = Self.unwrap(error)
+            if let storage = unwrapped as? StorageError { throw storage }
+            throw StorageError.backendFailure(Self.describe(unwrapped))
+        }
+    }
+
     // MARK: Announcements
 
     /// Every commit of every writer on this schema from now on (see

@@ -123,6 +123,34 @@ public final class SQLiteStorage: Storage {
         }
     }
 
+    public func snapshot() async throws -> [StorageRecord] {
+        // One statement: SQLite reads it from one snapshot of the database (WAL), whatever other connections commit meanwhile.
+        let rows = try await query("SELECT key, value FROM records ORDER BY key", [])
+        return try rows.map { row in
+            guard let key = row.column("key")?.string, let value = Self.blob(row.column("value")) else {
+                throw StorageError.backendFailure("a record of the SQLite store is not a text key with a blob value")
+            }
+            return StorageRecord(key: key, value: value)
+        }
+    }
+
+    public func load(_ records: [StorageRecord]) async throws {
+        for record in records { try StoragePath.validate(record.key) }
+        try await serial.withLock(0) {
+            try await self.raw("BEGIN IMMEDIATE")
+            do {
+                guard try await self.raw("SELECT key FROM records LIMIT 1").isEmpty else { throw StorageError.notEmpty }
+                for record in records {
+                    try await self.raw("INSERT INTO records (key, value) VALUES (?1, ?2)", [.text(record.key), .blob(ByteBuffer(bytes: record.value))])
+                }
+                try await self.raw("COMMIT")
+            } catch {
+                _ = try? await self.raw("ROLLBACK")
+                throw error
+            }
+        }
+    }
+
     // MARK: Statements
 
     private func execute(_ sql: String) async throws {

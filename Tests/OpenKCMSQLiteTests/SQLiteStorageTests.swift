@@ -17,7 +17,13 @@ func temporaryDirectory() throws -> URL {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let storage = try await SQLiteStorage.open(path: directory.appendingPathComponent("openkcm.sqlite").path)
-        try await check.run(storage)
+        // Closed on failure too: an open connection's deinit asserts and would take the whole test run down.
+        do {
+            try await check.run(storage)
+        } catch {
+            try await storage.close()
+            throw error
+        }
         try await storage.close()
     }
 }

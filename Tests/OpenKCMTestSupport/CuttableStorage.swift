@@ -68,4 +68,14 @@ public final class CuttableStorage: Storage {
         try await pass()
         try await base.write(mutations, if: conditions)
     }
+
+    public func snapshot() async throws -> [StorageRecord] {
+        try await pass()
+        return try await base.snapshot()
+    }
+
+    public func load(_ records: [StorageRecord]) async throws {
+        try await pass()
+        try await base.load(records)
+    }
 }

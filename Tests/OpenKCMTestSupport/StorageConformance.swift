@@ -182,5 +182,40 @@ public enum StorageConformance {
             try await storage.put("big", value: value)
             try require(try await storage.get("big") == value, "1 MiB value differs")
         },
+        StorageConformanceCheck(name: "a snapshot holds every record in byte order of keys") { storage in
+            try await storage.write([.put(key: "b/2", value: Data([2])), .put(key: "a", value: Data([1])), .put(key: "b/10", value: Data([10, 0]))])
+            try await storage.put("~z", value: Data([3]))
+            let snapshot = try await storage.snapshot()
+            try require(snapshot.map(\.key) == ["a", "b/10", "b/2", "~z"], "keys: \(snapshot.map(\.key))")
+            try require(snapshot.map(\.value) == [Data([1]), Data([10, 0]), Data([2]), Data([3])], "values differ")
+        },
+        StorageConformanceCheck(name: "a snapshot during writes sees each atomic write whole or not at all") { storage in
+            try await storage.write([.put(key: "pair/a", value: versioned(0)), .put(key: "pair/b", value: versioned(0))])
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for version in UInt64(1)...40 {
+                        try await storage.write([.put(key: "pair/a", value: versioned(version)), .put(key: "pair/b", value: versioned(version))])
+                    }
+                }
+                group.addTask {
+                    for _ in 0..<20 {
+                        let pair = try await storage.snapshot().filter { $0.key.hasPrefix("pair/") }
+                        try require(pair.count == 2 && pair[0].value == pair[1].value, "a snapshot saw half a write")
+                    }
+                }
+                try await group.waitForAll()
+            }
+        },
+        StorageConformanceCheck(name: "load fills an empty store and refuses one in use") { storage in
+            let records = (0..<300).map { StorageRecord(key: "r/\($0)", value: Data([UInt8($0 % 256), 1])) }
+            try await storage.load(records)
+            try require(try await storage.snapshot() == records.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }, "loaded records differ")
+            do {
+                try await storage.load([StorageRecord(key: "other", value: Data([9]))])
+                throw ConformanceFailure(description: "load into a store in use was accepted")
+            } catch StorageError.notEmpty {}
+            try require(try await storage.get("other") == nil, "a refused load wrote a record")
+            try require(try await storage.list(prefix: "").count == 300, "a refused load changed the store")
+        },
     ]
 }

@@ -9,6 +9,8 @@ public enum StorageError: OpenKCMError, Equatable {
     /// A conditional write found `key` not as it expected (another writer
     /// changed it since it was read): nothing was written.
     case conditionFailed(key: String)
+    /// A restore or a move was pointed at a store that already holds records.
+    case notEmpty
 
     public var code: String {
         switch self {
@@ -16,6 +18,7 @@ public enum StorageError: OpenKCMError, Equatable {
         case .backendFailure: "storage.backend_failure"
         case .closed: "storage.closed"
         case .conditionFailed: "storage.condition_failed"
+        case .notEmpty: "storage.not_empty"
         }
     }
 
@@ -25,6 +28,7 @@ public enum StorageError: OpenKCMError, Equatable {
         case .backendFailure(let reason): "storage failure: \(reason)"
         case .closed: "storage is closed"
         case .conditionFailed(let key): "'\(key)' was changed by another writer since it was read; nothing was written"
+        case .notEmpty: "the store already holds records; restore or move only into an empty store"
         }
     }
 }

@@ -42,6 +42,15 @@ public final class DeadlineStorage: Storage {
         try await base.purgeDeleted()
     }
 
+    /// Not bounded: a backup of the whole store is not a request's read.
+    public func snapshot() async throws -> [StorageRecord] {
+        try await base.snapshot()
+    }
+
+    public func load(_ records: [StorageRecord]) async throws {
+        try await base.load(records)
+    }
+
     private func bounded<Value: Sendable>(_ read: @escaping @Sendable () async throws -> Value) async throws -> Value {
         do {
             return try await Deadline.run(within: readDeadline, read)

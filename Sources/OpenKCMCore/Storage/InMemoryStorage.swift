@@ -43,4 +43,18 @@ public final class InMemoryStorage: Storage {
             }
         }
     }
+
+    public func snapshot() async throws -> [StorageRecord] {
+        records.withLock { records in
+            records.map { StorageRecord(key: $0.key, value: $0.value) }
+        }.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+    }
+
+    public func load(_ loaded: [StorageRecord]) async throws {
+        for record in loaded { try StoragePath.validate(record.key) }
+        try records.withLock { records throws(StorageError) in
+            guard records.isEmpty else { throw .notEmpty }
+            for record in loaded { records[record.key] = record.value }
+        }
+    }
 }

@@ -23,6 +23,15 @@ public protocol Storage: Sendable {
     /// Makes earlier deletes final: no copy of a deleted value may stay in a
     /// log or journal. Called after crypto-shredding.
     func purgeDeleted() async throws
+    /// Every record as of one moment (no write half seen), in ascending byte
+    /// order of keys: what a backup or a move to another store copies. Not
+    /// bounded by the store's statement timeout: a whole store takes longer
+    /// than one request.
+    func snapshot() async throws -> [StorageRecord]
+    /// Fills an empty store with `records` in one transaction: all of them or
+    /// none. Refused with ``StorageError/notEmpty`` when the store holds any
+    /// record (a restore or a move never merges into a store in use).
+    func load(_ records: [StorageRecord]) async throws
 }
 
 extension Storage {
