@@ -69,12 +69,12 @@ import OpenKCMTestSupport
         do { _ = try BackupArchive(decoding: flipped) } catch { #expect(error.code == "backup.corrupted") }
 
         // A record changed and the manifest's digest fixed to match: the tag does not verify.
-        let forged = try Self.forge(encoded) { section in section[section.count - 3] ^= 0x01 }
+        let forged = try BackupForgery.forge(encoded) { section in section[section.count - 3] ^= 0x01 }
         let archive = try BackupArchive(decoding: forged)
         await #expect(throws: BackupError.tampered) { try await archive.verify(with: masterKey) }
 
         // A record dropped, digest and count fixed: still the tag.
-        let dropped = try Self.forge(encoded) { section in section = section.prefix(Self.firstRecordLength(section)) }
+        let dropped = try BackupForgery.forge(encoded) { section in section = section.prefix(BackupForgery.firstRecordLength(section)) }
         await #expect(throws: BackupError.tampered) { try await BackupArchive(decoding: dropped).verify(with: masterKey) }
 
         // Another MasterKey: said so, with both check values.
@@ -100,39 +100,5 @@ import OpenKCMTestSupport
         try await storage.put(path, value: old)
         let archive = try BackupArchive.make(records: try await storage.snapshot(), masterKey: store.fixture.masterKey)
         await #expect(throws: BackupError.self) { try await archive.verify(with: store.fixture.masterKey) }
-    }
-
-    /// Rewrites the records section with `change`, then the manifest's digest and count to match; keeps the tag.
-    static func forge(_ encoded: Data, _ change: (inout Data) -> Void) throws -> Data {
-        let bytes = Array(encoded)
-        let length = Int(bytes[8]) << 24 | Int(bytes[9]) << 16 | Int(bytes[10]) << 8 | Int(bytes[11])
-        var manifest = try #require(try JSONSerialization.jsonObject(with: Data(bytes[12..<12 + length])) as? [String: Any])
-        let tag = Data(bytes[12 + length..<12 + length + 32])
-        var section = Data(bytes[(12 + length + 32)...])
-        change(&section)
-        manifest["recordsSHA256"] = SHA256.hash(data: section).map { String(format: "%02x", $0) }.joined()
-        manifest["recordCount"] = recordCount(section)
-        let json = try JSONSerialization.data(withJSONObject: manifest, options: [.sortedKeys])
-        let prefix = Data(bytes[0..<8]) + Data((0..<4).map { UInt8(truncatingIfNeeded: UInt32(json.count) >> UInt32(24 - 8 * $0)) })
-        return prefix + json + tag + section
-    }
-
-    static func firstRecordLength(_ section: Data) -> Int {
-        let bytes = Array(section)
-        let keyLength = Int(bytes[0]) << 24 | Int(bytes[1]) << 16 | Int(bytes[2]) << 8 | Int(bytes[3])
-        let at = 4 + keyLength
-        let valueLength = Int(bytes[at]) << 24 | Int(bytes[at + 1]) << 16 | Int(bytes[at + 2]) << 8 | Int(bytes[at + 3])
-        return at + 4 + valueLength
-    }
-
-    static func recordCount(_ section: Data) -> Int {
-        var rest = section
-        var count = 0
-        while !rest.isEmpty {
-            let length = firstRecordLength(rest)
-            rest = Data(rest.dropFirst(length))
-            count += 1
-        }
-        return count
     }
 }

@@ -48,6 +48,8 @@ import OpenKCMServer
         Route(method: .post, path: "/v1/tenants/acme/services/payments/subjects/destroy", body: ["subject": "s-{role}"], plane: .execution),
         Route(method: .get, path: "/v1/audit", body: nil, plane: .audit),
         Route(method: .post, path: "/v1/audit/verify", body: nil, plane: .audit),
+        Route(method: .get, path: "/v1/sys/backup", body: nil, plane: .operator),
+        Route(method: .post, path: "/v1/sys/backup/verify", body: [:], plane: .operator),
         Route(method: .post, path: "/v1/sys/seal", body: nil, plane: .operator),
     ]
 

@@ -61,6 +61,8 @@ public enum OperationKind: String, Sendable, Hashable, Codable, CaseIterable, Cu
     case auditVerify = "audit.verify"
     // Operator
     case seal = "sys.seal"
+    case backupCreate = "backup.create"
+    case backupVerify = "backup.verify"
 
     public var description: String { rawValue }
 
@@ -78,7 +80,7 @@ public enum OperationKind: String, Sendable, Hashable, Codable, CaseIterable, Cu
             .kmipCreate, .kmipRegister, .kmipLocate, .kmipGet, .kmipGetAttributes, .kmipGetAttributeList, .kmipActivate, .kmipChangeAttribute, .kmipRevoke, .kmipDestroy, .kmipEncrypt, .kmipDecrypt, .kmipMAC, .kmipMACVerify, .kmipReKey, .kmipUndo:
             .execution
         case .auditRead, .auditVerify: .audit
-        case .seal: .operator
+        case .seal, .backupCreate, .backupVerify: .operator
         }
     }
 }

@@ -14,15 +14,17 @@ import OpenKCMCore
 enum NodeIdentity {
     static let fileName = "node-id"
 
-    /// The directory's node id, made now when the directory holds no audit log yet.
-    static func load(directory: String) throws -> String {
+    /// The directory's node id, made now when the directory holds no audit log
+    /// yet, or (`adoptingLog`) when the log's checkpoint is being handed to the
+    /// new id in the same step (a single node's store moved to PostgreSQL).
+    static func load(directory: String, adoptingLog: Bool = false) throws -> String {
         let path = directory + "/" + fileName
         if let text = try? String(contentsOfFile: path, encoding: .utf8) {
             let id = text.trimmingCharacters(in: .whitespacesAndNewlines)
             guard isValid(id) else { throw NodeIdentityError("\(path) does not hold a node id (16 to 64 of a-z, 0-9, -)") }
             return id
         }
-        guard !auditLogHasEntries(directory) else {
+        guard adoptingLog || !auditLogHasEntries(directory) else {
             throw NodeIdentityError("\(path) is missing but the audit log in \(directory) has entries: restore node-id with the log, or start the node from an empty data directory")
         }
         let id = "node-" + RandomUUID.make().lowercased()

@@ -51,15 +51,12 @@ public struct OpenKCMServerBuilder {
         } else {
             try FileManager.default.createDirectory(
                 atPath: configuration.dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            if var postgres = configuration.postgres {
+            var location = StoreLocation(dataDirectory: configuration.dataDirectory, postgres: configuration.postgres)
+            if location.postgres != nil {
                 nodeID = try NodeIdentity.load(directory: configuration.dataDirectory)
-                postgres.nodeID = nodeID
-                let shared = try await PostgresStorage.connect(postgres, logger: logger)
-                (storage, closeStorage) = (shared, { await shared.close() })
-            } else {
-                let sqlite = try await SQLiteStorage.open(path: configuration.dataDirectory + "/openkcm.sqlite")
-                (storage, closeStorage) = (sqlite, { try? await sqlite.close() })
+                location.postgres?.nodeID = nodeID
             }
+            (storage, closeStorage) = try await location.open(logger: logger)
             auditPath = configuration.dataDirectory + "/audit.log"
         }
         let renewal = TransitTokenRenewal(logger: logger)

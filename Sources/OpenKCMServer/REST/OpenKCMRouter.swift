@@ -5,6 +5,7 @@ public func buildRouter(operations: Operations, metrics: ServerMetrics = ServerM
     let router = Router(context: OpenKCMRequestContext.self)
     router.add(middleware: RequestSetupMiddleware(operations: operations, metrics: metrics))
     SystemRoutes(operations: operations).register(on: router)
+    BackupRoutes(operations: operations).register(on: router)
     TenantRoutes(operations: operations).register(on: router)
     ServiceRoutes(operations: operations).register(on: router)
     IdentityRoutes(operations: operations).register(on: router)

@@ -93,6 +93,11 @@ public struct ProblemDetails: Error, Sendable, Codable, Hashable {
             case .trustedAuthorityNotFound, .noClientAuthority: .notFound
             case .trustedAuthorityConflict: .conflict
             }
+        case let error as BackupError:
+            switch error {
+            case .malformed, .unsupportedFormat: .badRequest
+            case .corrupted, .otherMasterKey, .tampered, .recordInvalid, .noSealConfiguration: .unprocessableContent
+            }
         case let error as StorageError:
             if case .invalidKey = error { .badRequest } else { .internalServerError }
         default: .internalServerError

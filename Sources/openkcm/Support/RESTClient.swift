@@ -25,6 +25,15 @@ struct RESTClient {
     /// after the request was sent; a change is never sent again once it may
     /// have reached a server, since it may have been applied there.
     func call(_ method: Method, _ path: String, body: [String: Any]? = nil) async throws -> [String: Any] {
+        let data = try await exchange(method, path, body: try body.map { try JSONSerialization.data(withJSONObject: $0) }, contentType: "application/json")
+        return (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
+    }
+
+    /// ``call(_:_:body:)`` with bytes in and out (a backup), failing over the same way;
+    /// a problem+json answer is still turned into a ``CLIFailure``.
+    func exchange(
+        _ method: Method, _ path: String, body: Data?, contentType: String, limit: Int = 64 * 1024 * 1024, timeout: TimeAmount = .seconds(30)
+    ) async throws -> Data {
         let addresses = address.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         var failures: [String] = []
         for (index, server) in addresses.enumerated() {
@@ -33,12 +42,12 @@ struct RESTClient {
             request.method = HTTPMethod(rawValue: method.rawValue)
             if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
             if let body {
-                request.headers.add(name: "Content-Type", value: "application/json")
-                request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body)))
+                request.headers.add(name: "Content-Type", value: contentType)
+                request.body = .bytes(ByteBuffer(bytes: body))
             }
             let response: HTTPClientResponse
             do {
-                response = try await Self.http.execute(request, timeout: .seconds(30))
+                response = try await Self.http.execute(request, timeout: timeout)
             } catch {
                 failures.append("\(server): \(error)")
                 if !last && (Self.wasNotSent(error) || method == .GET) { continue }
@@ -47,10 +56,10 @@ struct RESTClient {
                 }
                 throw CLIFailure("the connection to \(server) failed after the request was sent, so it may or may not have been applied; check before sending it again (\(error))", exitCode: 4)
             }
-            let buffer = try await response.body.collect(upTo: 64 * 1024 * 1024)
+            let buffer = try await response.body.collect(upTo: limit)
             let data = Data(buffer.readableBytesView)
-            let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
             guard (200..<300).contains(Int(response.status.code)) else {
+                let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
                 // A read asked of a server that cannot serve now is asked of the next one.
                 if response.status == .serviceUnavailable && method == .GET && !last { failures.append("\(server): 503"); continue }
                 let detail = object["detail"] as? String ?? response.status.reasonPhrase
@@ -58,7 +67,7 @@ struct RESTClient {
                 let correlation = (object["correlationId"] as? String).map { " (correlation id \($0))" } ?? ""
                 throw CLIFailure("\(detail) [\(code)]\(correlation)", exitCode: response.status.code >= 500 ? 3 : 1)
             }
-            return object
+            return data
         }
         throw CLIFailure("no OpenKCM server address given", exitCode: 4)
     }

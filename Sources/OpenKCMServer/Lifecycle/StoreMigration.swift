@@ -1,0 +1,97 @@
+import Crypto
+public import Foundation
+public import Logging
+public import OpenKCMCore
+
+/// Moves a stopped node's store to another backend (SQLite to PostgreSQL):
+/// every record copied byte for byte into an empty store in one transaction
+/// (records stay sealed and bound to their paths and versions), checked
+/// against the source read again after the copy.
+///
+/// A node on SQLite keeps its audit checkpoint at `audit/checkpoint`; on a
+/// shared store each node keeps its own at `audit/checkpoints/<node-id>`.
+/// Moving to PostgreSQL hands the checkpoint over to the node's id (made now
+/// in its data directory, kept with its audit log), under the MasterKey, so
+/// the node's log keeps its checkpoint: a log cut short while the store moved
+/// is still refused at the next unseal.
+public enum StoreMigration {
+    public struct Report: Sendable {
+        public var records: Int
+        /// SHA-256 over every key and value, in order: the same for source and copy.
+        public var sha256: String
+        /// The node id the checkpoint was handed to (SQLite to PostgreSQL).
+        public var nodeID: String?
+    }
+
+    /// - Parameter masterKey: asked for only when the checkpoint must move (SQLite to PostgreSQL).
+    public static func run(
+        from source: StoreLocation, to target: StoreLocation, logger: Logger,
+        masterKey: (SealConfiguration) async throws -> MasterKey
+    ) async throws -> Report {
+        guard !(source.postgres != nil && target.postgres == nil) else {
+            throw SealError.misconfigured("PostgreSQL to SQLite is a move to one node: take a backup and restore it into the SQLite store")
+        }
+        if target.postgres == nil {
+            try FileManager.default.createDirectory(atPath: target.dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        }
+        let (sourceStore, closeSource) = try await source.open(logger: logger)
+        let targetStore: any Storage
+        let closeTarget: @Sendable () async -> Void
+        do {
+            (targetStore, closeTarget) = try await target.open(logger: logger)
+        } catch {
+            await closeSource()
+            throw error
+        }
+        do {
+            let report = try await copy(from: sourceStore, to: targetStore, source: source, target: target, masterKey: masterKey)
+            await closeTarget()
+            await closeSource()
+            return report
+        } catch {
+            await closeTarget()
+            await closeSource()
+            throw error
+        }
+    }
+
+    private static func copy(
+        from sourceStore: any Storage, to targetStore: any Storage, source: StoreLocation, target: StoreLocation,
+        masterKey: (SealConfiguration) async throws -> MasterKey
+    ) async throws -> Report {
+        let before = try await sourceStore.snapshot()
+        guard let sealRecord = before.first(where: { $0.key == SealConfiguration.storageKey }),
+              let seal = try? JSONDecoder().decode(SealConfiguration.self, from: sealRecord.value)
+        else { throw SealError.notInitialized }
+        guard try await targetStore.list(prefix: "").isEmpty else { throw StorageError.notEmpty }
+        let handover = source.postgres == nil && target.postgres != nil
+        // The key is asked for before anything is written: a wrong share leaves the target empty.
+        let key = handover ? try await masterKey(seal) : nil
+        try await targetStore.load(before)
+        let after = try await sourceStore.snapshot()
+        guard after == before else {
+            throw SealError.misconfigured("\(source) changed while it was copied: a server still runs on it. Stop it, empty \(target) and migrate again")
+        }
+        guard try await targetStore.snapshot() == before else {
+            throw SealError.misconfigured("the copy in \(target) differs from the source: do not use it")
+        }
+        var nodeID: String?
+        if let key {
+            let id = try NodeIdentity.load(directory: target.dataDirectory, adoptingLog: true)
+            let barrier = SealedStorage(backend: targetStore)
+            barrier.unseal(with: key)
+            defer { barrier.seal() }
+            _ = try await barrier.openIndex()
+            if let checkpoint = try await barrier.get(ServerCore.auditCheckpointKey) {
+                try await barrier.write([.put(key: "audit/checkpoints/\(id)", value: checkpoint), .delete(key: ServerCore.auditCheckpointKey)])
+            }
+            nodeID = id
+        }
+        var hash = SHA256()
+        for record in before {
+            hash.update(data: Data(record.key.utf8) + [0])
+            hash.update(data: record.value)
+        }
+        return Report(records: before.count, sha256: hash.finalize().map { String(format: "%02x", $0) }.joined(), nodeID: nodeID)
+    }
+}
