@@ -129,6 +129,28 @@ import OpenKCMCore
         #expect(!verifier.verify(added, checkpoint: chain.head).isIntact)
     }
 
+    @Test func aReplicasNodeIsInEveryEntryAndCoveredByTheMAC() throws {
+        let masterKey = MasterKey.generate()
+        var chain = AuditChain(masterKey: masterKey)
+        var entry = AuditEntry(time: Date(timeIntervalSince1970: 1_800_000_000), correlationID: "c", identity: "app",
+                               operation: "datakey.wrap", tenant: "acme", service: "payments", outcome: .success)
+        entry.node = "node-a1b2c3d4e5f60718"
+        var counted = entry
+        counted.count = 7
+        let entries = [chain.seal(entry), chain.seal(counted)]
+        let stored = try AuditLogFormat.lines(entries.flatMap { try AuditLogFormat.line($0) }).map { try AuditLogFormat.entry($0) }
+        #expect(stored.map(\.node) == [entry.node, entry.node])
+        #expect(stored[0].canonicalBytes.starts(with: Array("OpenKCM audit v3".utf8)))
+        let verifier = AuditVerifier(masterKey: masterKey)
+        #expect(verifier.verify(stored, checkpoint: chain.head).isIntact)
+        // Another node's name, or none, on an entry: caught at that entry.
+        for edit: (inout AuditEntry) -> Void in [{ $0.node = "node-ffffffffffffffff" }, { $0.node = nil }, { $0.count = nil }] {
+            var tampered = stored
+            edit(&tampered[1])
+            #expect(verifier.verify(tampered, checkpoint: chain.head) == .broken(position: 2, sequence: 2, reason: .badMAC))
+        }
+    }
+
     @Test func aChainContinuesAcrossRestartsFromItsHead() {
         let masterKey = MasterKey.generate()
         let (first, head) = Self.makeLog(5, masterKey: masterKey)

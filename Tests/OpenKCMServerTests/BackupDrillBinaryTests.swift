@@ -116,6 +116,9 @@ import Testing
         let manifest = EndToEndTests.json(created.stdout)
         #expect((manifest["contents"] as? [String: Int])?["tenants"] == 1, "\(manifest)")
         #expect(manifest["sealKind"] as? String == "shamir")
+        let status = EndToEndTests.json(try source.cli(["operator", "status", "--output", "json"], nil).stdout)
+        let check = try #require(status["masterKeyCheck"] as? String, "\(status)")
+        #expect(manifest["masterKeyCheck"] as? String == check, "the backup names the key the server shows")
         let mode = try FileManager.default.attributesOfItem(atPath: file.path)[.posixPermissions] as? Int
         #expect(mode == 0o600)
         #expect(try source.cli(["backup", "create", "--out", file.path], root).status == 1, "an existing file is never replaced")
@@ -148,7 +151,11 @@ import Testing
         #expect(forgedRestore.status == 1 && forgedRestore.stderr.contains("changed after it was made"), "\(forgedRestore.stderr)")
         let oneShare = try restored.cli(["backup", "restore", file.path, "--config", restored.config.path], nil, stdin: shares[1] + "\n")
         #expect(oneShare.status == 1, "one share of two rebuilds nothing")
-        let restore = try restored.cli(["backup", "restore", file.path, "--config", restored.config.path, "--output", "json"], nil, stdin: twoShares)
+        let otherKey = try restored.cli(["backup", "restore", file.path, "--config", restored.config.path, "--master-key-check", String(repeating: "0", count: 32)],
+                                        nil, stdin: twoShares)
+        #expect(otherKey.status == 1 && otherKey.stderr.contains("not the expected"), "\(otherKey.stderr)")
+        let restore = try restored.cli(["backup", "restore", file.path, "--config", restored.config.path, "--master-key-check", check, "--output", "json"],
+                                       nil, stdin: twoShares)
         #expect(restore.status == 0, "\(restore.stderr)")
         let again = try restored.cli(["backup", "restore", file.path, "--config", restored.config.path], nil, stdin: twoShares)
         #expect(again.status == 1 && again.stderr.contains("empty store"), "\(again.stderr)")
@@ -165,6 +172,9 @@ import Testing
 
         // The SQLite store moved to PostgreSQL: the source stopped first, its data directory (audit log) kept.
         EndToEndTests.stop(server)
+        let elsewhere = try Node(shared: shared, name: "elsewhere", bao: bao, database: database, schema: Self.schema())
+        let keepTheLog = try elsewhere.cli(["storage", "migrate", "--from", source.config.path, "--to", elsewhere.config.path], nil, stdin: twoShares)
+        #expect(keepTheLog.status == 1 && keepTheLog.stderr.contains("same [server] data_dir"), "\(keepTheLog.stderr)")
         let moved = try Node(shared: shared, name: "moved", bao: bao, database: database, schema: Self.schema(), dataDirectory: source.dataDirectory)
         let migrate = try moved.cli(["storage", "migrate", "--from", source.config.path, "--to", moved.config.path, "--output", "json"], nil,
                                     stdin: twoShares)

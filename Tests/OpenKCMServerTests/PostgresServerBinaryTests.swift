@@ -143,6 +143,33 @@ import Testing
             let verify = try node.cli(["audit", "verify"], root)
             #expect(verify.status == 0, "\(verify.stdout) \(verify.stderr)")
         }
+        // Every node's chain at once: each node checks its own, and every checkpoint in the store is accounted for.
+        let (firstAddress, secondAddress) = ("http://127.0.0.1:\(first.port)", "http://127.0.0.1:\(second.port)")
+        let cluster = try first.cli(["audit", "verify", "--every-node", "--address", firstAddress + "," + secondAddress, "--output", "json"], root)
+        #expect(cluster.status == 0, "\(cluster.stdout) \(cluster.stderr)")
+        let chains = EndToEndTests.json(cluster.stdout)["chains"] as? [[String: Any]] ?? []
+        #expect(Set(chains.compactMap { $0["node"] as? String }) == Set(nodes.compactMap { $0 }), "\(chains)")
+        // Only one node asked: the other's chain is not checked, and that fails the check, naming it.
+        let half = try first.cli(["audit", "verify", "--every-node", "--address", firstAddress], root)
+        #expect(half.status == 2 && half.stdout.contains(nodes[1] ?? "?") && half.stdout.contains("not checked"), "\(half.stdout) \(half.stderr)")
+        // The second node's log, from its files, checked by the first node; an edited copy is caught at the edited line.
+        let secondData = second.directory.appendingPathComponent("data")
+        let fromFiles = try first.cli(["audit", "verify", "--every-node", "--address", firstAddress, "--log", secondData.path, "--output", "json"], root)
+        #expect(fromFiles.status == 0, "\(fromFiles.stdout) \(fromFiles.stderr)")
+        let edited = second.directory.appendingPathComponent("edited")
+        try FileManager.default.createDirectory(at: edited, withIntermediateDirectories: true)
+        var lines = try String(contentsOf: secondData.appendingPathComponent("audit.log"), encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        lines[2] = Substring(lines[2].replacingOccurrences(of: "\"identity\":\"", with: "\"identity\":\"x"))
+        try lines.joined(separator: "\n").write(to: edited.appendingPathComponent("audit.log"), atomically: true, encoding: .utf8)
+        let caught = try first.cli(["audit", "verify", "--log", edited.path, "--output", "json"], root)
+        let badChain = (EndToEndTests.json(caught.stdout)["chains"] as? [[String: Any]])?.first ?? [:]
+        #expect(caught.status == 2 && badChain["firstBadLine"] as? Int == 3 && badChain["firstBadSegment"] as? String == "audit.log", "\(caught.stdout)")
+        // Both nodes' newest entries merged by time, each naming its node.
+        let merged = try first.cli(["audit", "list", "--every-node", "--address", firstAddress + "," + secondAddress, "--last", "50", "--output", "json"], root)
+        let entries = EndToEndTests.json(merged.stdout)["entries"] as? [[String: Any]] ?? []
+        #expect(Set(entries.compactMap { $0["node"] as? String }) == Set(nodes.compactMap { $0 }), "\(merged.stderr)")
+        let times = entries.compactMap { $0["time"] as? String }
+        #expect(times == times.sorted() && (10...50).contains(entries.count), "\(entries.count)")
 
         // A node whose node-id is gone but whose audit log is not does not start: a new id would have no checkpoint to check the log against.
         EndToEndTests.stop(server)

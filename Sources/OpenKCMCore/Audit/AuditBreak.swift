@@ -12,6 +12,9 @@ public enum AuditBreak: Sendable, Hashable, CustomStringConvertible {
     case headMismatch
     /// The line is not an audit entry at all: edited or corrupted on disk.
     case unreadable
+    /// The entry was written by another node than the log's first entry:
+    /// each node's chain is its own, so logs were spliced together.
+    case otherNode(expected: String?, found: String?)
 
     public var description: String {
         switch self {
@@ -21,6 +24,8 @@ public enum AuditBreak: Sendable, Hashable, CustomStringConvertible {
         case .truncated(let last): "log ends early; the last entry should be \(last) (entries removed from the end)"
         case .headMismatch: "entry differs from the checkpoint kept in sealed storage (the log was cut and regrown, or replaced)"
         case .unreadable: "line is not an audit entry (edited or corrupted)"
+        case .otherNode(let expected, let found):
+            "entry was written by \(found ?? "a node without an id"), the log by \(expected ?? "a node without an id") (logs spliced together)"
         }
     }
 }

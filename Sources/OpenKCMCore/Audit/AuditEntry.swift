@@ -23,6 +23,9 @@ public struct AuditEntry: Sendable, Hashable, Codable {
     /// than one: a batch's items that ended alike (same operation, scope,
     /// outcome and error) share one entry. Absent for a single operation.
     public var count: UInt64?
+    /// The node that wrote the entry, among replicas sharing a store (each
+    /// keeps its own chain); absent on a node with a store of its own.
+    public var node: String?
     /// Hex SHA-256 of the previous entry's canonical bytes and MAC; 64 zeros for the first.
     public var previousHash: String
     /// Hex HMAC-SHA256 of this entry's canonical bytes under the audit key.
@@ -50,12 +53,14 @@ public struct AuditEntry: Sendable, Hashable, Codable {
 
     /// The bytes the MAC and the chain hash cover: every field but the MAC,
     /// each length-prefixed, so no two entries share an encoding. An entry
-    /// with a ``count`` is "v2" and ends with it; every other entry keeps the
-    /// v1 bytes, so logs written before counts existed still verify.
+    /// with a ``node`` is "v3" and ends with its count (or its absence) and
+    /// the node; one with a ``count`` but no node is "v2" and ends with the
+    /// count; every other entry keeps the v1 bytes, so logs written before
+    /// counts or nodes existed still verify.
     package var canonicalBytes: [UInt8] {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(256)
-        bytes += (count == nil ? "OpenKCM audit v1" : "OpenKCM audit v2").utf8
+        bytes += (node != nil ? "OpenKCM audit v3" : count == nil ? "OpenKCM audit v1" : "OpenKCM audit v2").utf8
         func field(_ text: String?) {
             guard let text else {
                 bytes.appendUInt32(UInt32.max)
@@ -79,7 +84,10 @@ public struct AuditEntry: Sendable, Hashable, Codable {
         field(outcome.rawValue)
         field(errorCode)
         field(previousHash)
-        if let count {
+        if let node {
+            field(count.map { String($0) })
+            field(node)
+        } else if let count {
             bytes.appendUInt32(UInt32(truncatingIfNeeded: count >> 32))
             bytes.appendUInt32(UInt32(truncatingIfNeeded: count))
         }

@@ -13,6 +13,7 @@ public enum AuditLogFormat {
         writer.field("identity", entry.identity)
         writer.field("key", entry.key)
         writer.field("mac", entry.mac)
+        writer.field("node", entry.node)
         writer.field("operation", entry.operation)
         writer.field("outcome", entry.outcome.rawValue)
         writer.field("previousHash", entry.previousHash)

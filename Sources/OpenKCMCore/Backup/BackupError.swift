@@ -16,6 +16,10 @@ public enum BackupError: OpenKCMError, Equatable {
     case recordInvalid(key: String, reason: String)
     /// The records hold no seal configuration: not a backup of an initialised store.
     case noSealConfiguration
+    /// The server's own store failed the check while a backup was made: no backup was given.
+    case storeUnsound(String)
+    /// The backup's MasterKey is not the one the operator said to expect.
+    case unexpectedMasterKey(backup: String, expected: String)
 
     public var code: String {
         switch self {
@@ -26,6 +30,8 @@ public enum BackupError: OpenKCMError, Equatable {
         case .tampered: "backup.tampered"
         case .recordInvalid: "backup.record_invalid"
         case .noSealConfiguration: "backup.no_seal_configuration"
+        case .storeUnsound: "backup.store_unsound"
+        case .unexpectedMasterKey: "backup.unexpected_master_key"
         }
     }
 
@@ -39,6 +45,9 @@ public enum BackupError: OpenKCMError, Equatable {
         case .tampered: "the backup's manifest does not verify under the MasterKey: it was changed after it was made"
         case .recordInvalid(let key, let reason): "record '\(key)' of the backup fails the barrier's check: \(reason)"
         case .noSealConfiguration: "the backup holds no seal configuration: it is not a backup of an initialised store"
+        case .storeUnsound(let reason): "the store failed its own check, so no backup was made: \(reason)"
+        case .unexpectedMasterKey(let backup, let expected):
+            "the backup names the MasterKey with check value \(backup), not the expected \(expected): it was not made by your servers"
         }
     }
 }

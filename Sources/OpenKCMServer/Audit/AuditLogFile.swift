@@ -105,16 +105,20 @@ public final class AuditLogFile: Service, Sendable {
     public static let sealedBacklogLimit = 10_000
 
     private let state: Mutex<State>
+    /// Written into every entry (replicas sharing a store); nil for a node with a store of its own.
+    public let node: String?
 
     /// Opens (creating with mode 0600) the open segment at `path`.
     /// - Parameters:
     ///   - segmentBytes: the size at which a segment is closed (at least 4 KiB).
     ///   - anonymousBurst, anonymousPerSecond: how many refusals of callers without identity are written one by one (``AnonymousRefusalLimiter``).
+    ///   - node: this node's id among replicas sharing a store, written into every entry.
     public init(
         path: String, mode: SyncMode = .group, syncInterval: Duration = .milliseconds(10), segmentBytes: Int = 64 << 20,
-        retryInterval: Duration = .milliseconds(500), anonymousBurst: Int = 100, anonymousPerSecond: Int = 20
+        retryInterval: Duration = .milliseconds(500), anonymousBurst: Int = 100, anonymousPerSecond: Int = 20, node: String? = nil
     ) throws {
         let file = try AuditSegmentFile(path: path)
+        self.node = node
         self.path = path
         self.mode = mode
         self.syncInterval = syncInterval
@@ -213,6 +217,18 @@ public final class AuditLogFile: Service, Sendable {
         }
     }
 
+    /// The sequence of the last entry written to the file (0 for none yet).
+    public var writtenSequence: UInt64 {
+        state.withLock { $0.writtenHead?.sequence ?? 0 }
+    }
+
+    /// A node's whole log, its segments in log order (the closed
+    /// `<path>.<first sequence>` files, then the open one at `path`), each
+    /// with its file name: what `audit verify --log` sends for checking.
+    public static func segmentsOfLog(at path: String) -> [(name: String, contents: [UInt8])] {
+        AuditSegments(path: path).all().map { ($0.name, AuditSegments.contents(of: $0.path)) }
+    }
+
     /// Why appends are refused right now (a failed write not yet recovered), for `operator status`.
     public var failure: String? {
         state.withLock { $0.failure.map { "\($0)" } }
@@ -264,7 +280,8 @@ public final class AuditLogFile: Service, Sendable {
                 return (0, false)
             }
             var lines: [UInt8] = []
-            for entry in entries {
+            for var entry in entries {
+                entry.node = node
                 do { lines += try AuditLogFormat.line(chain.seal(entry)) } catch { throw .unwritable("cannot encode an entry") }
             }
             state.chain = chain

@@ -98,9 +98,9 @@ public final class ServerCore: Sendable {
             case .unsealing(let configuration):
                 SealStatus(initialized: true, sealed: true, kind: configuration.kind.rawValue, threshold: configuration.threshold,
                            shares: configuration.shares, progress: 0)
-            case .unsealed(let configuration, _):
+            case .unsealed(let configuration, let unsealed):
                 SealStatus(initialized: true, sealed: false, kind: configuration.kind.rawValue, threshold: configuration.threshold,
-                           shares: configuration.shares, progress: 0)
+                           shares: configuration.shares, progress: 0, masterKeyCheck: unsealed.masterKey.keyCheckValue.description)
             }
         }
         status.node = nodeID
@@ -412,4 +412,9 @@ public struct SealStatus: Sendable, Hashable, Codable {
     /// log broken against its checkpoint (the server does not unseal over it);
     /// while unsealed, a write failure that refuses operations until it passes.
     public var auditError: String? = nil
+    /// While unsealed: the check value of the MasterKey in use (it checked out
+    /// at unseal), which backups name and `backup restore --master-key-check`
+    /// asks for. Not shown while sealed: the stored seal configuration is not
+    /// authenticated until a MasterKey opens the store.
+    public var masterKeyCheck: String? = nil
 }

@@ -5,22 +5,31 @@ public import OpenKCMCore
 /// what the backup held.
 ///
 /// The backup is verified under the MasterKey first (its tag, then every
-/// record against its own index): nothing of a changed backup is written.
-/// The records go in as one transaction, unchanged (each stays bound to its
-/// path and version). Then the audit checkpoints are removed: they describe
-/// the logs of the nodes that made the backup, and a restored node starts a
-/// chain of its own, in a fresh data directory (the old logs keep verifying
-/// where they are).
+/// record against its own index), and the key is checked against the check
+/// value the operator expects: a backup's seal configuration is its own
+/// claim, and for a keystore seal anyone allowed to encrypt under the seal
+/// key could make a whole backup under a MasterKey of their own. Then the
+/// audit checkpoints are removed (they describe the logs of the nodes that
+/// made the backup; a restored node starts a chain of its own) in memory,
+/// and the store gets everything in one transaction, each record unchanged
+/// and bound to its path and version, or nothing.
 public enum BackupRestore {
-    public static func restore(_ archive: BackupArchive, masterKey: MasterKey, into storage: any Storage) async throws -> BackupVerification {
+    /// The records to load: the backup's, verified, without its audit checkpoints.
+    public static func prepare(
+        _ archive: BackupArchive, masterKey: MasterKey, expectedMasterKeyCheck: String?
+    ) async throws -> (verification: BackupVerification, records: [StorageRecord]) {
         let verification = try await archive.verify(with: masterKey)
-        try await storage.load(archive.records)
-        let barrier = SealedStorage(backend: storage)
+        if let expected = expectedMasterKeyCheck?.lowercased(), expected != masterKey.keyCheckValue.description {
+            throw BackupError.unexpectedMasterKey(backup: masterKey.keyCheckValue.description, expected: expected)
+        }
+        let memory = InMemoryStorage()
+        try await memory.load(archive.records)
+        let barrier = SealedStorage(backend: memory)
         barrier.unseal(with: masterKey)
         defer { barrier.seal() }
         _ = try await barrier.openIndex()
         let checkpoints = try await barrier.list(prefix: ServerCore.auditCheckpointKey)
         try await barrier.write(checkpoints.map { .delete(key: $0) })
-        return verification
+        return (verification, try await memory.snapshot())
     }
 }

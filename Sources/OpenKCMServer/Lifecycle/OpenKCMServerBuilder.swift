@@ -62,7 +62,7 @@ public struct OpenKCMServerBuilder {
         let renewal = TransitTokenRenewal(logger: logger)
         let connections = try KeystoreProviders.register(configuration.keystores, into: keystores)
         renewal.watch(connections.transitClients)
-        let auditLog = try AuditLogFile(path: auditPath, mode: configuration.auditSync, segmentBytes: configuration.auditSegmentBytes)
+        let auditLog = try AuditLogFile(path: auditPath, mode: configuration.auditSync, segmentBytes: configuration.auditSegmentBytes, node: nodeID)
         let seal = try configuration.seal.map { try SealKeystoreLoader.keystore($0, registry: keystores) }
         let core = try await ServerCore(
             backend: storage, keystores: keystores, auditLog: auditLog, configuredSeal: configuration.dev ? nil : seal,

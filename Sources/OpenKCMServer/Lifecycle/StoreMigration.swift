@@ -31,6 +31,11 @@ public enum StoreMigration {
         guard !(source.postgres != nil && target.postgres == nil) else {
             throw SealError.misconfigured("PostgreSQL to SQLite is a move to one node: take a backup and restore it into the SQLite store")
         }
+        if source.postgres == nil && target.postgres != nil,
+           URL(fileURLWithPath: source.dataDirectory).standardizedFileURL.path != URL(fileURLWithPath: target.dataDirectory).standardizedFileURL.path {
+            // The node's checkpoint is handed to the id kept beside its log: the log must stay where it is.
+            throw SealError.misconfigured("the node keeps its data directory (its audit log) when its store moves: give --to the same [server] data_dir as --from (\(source.dataDirectory))")
+        }
         if target.postgres == nil {
             try FileManager.default.createDirectory(atPath: target.dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         }
@@ -64,28 +69,23 @@ public enum StoreMigration {
               let seal = try? JSONDecoder().decode(SealConfiguration.self, from: sealRecord.value)
         else { throw SealError.notInitialized }
         guard try await targetStore.list(prefix: "").isEmpty else { throw StorageError.notEmpty }
-        let handover = source.postgres == nil && target.postgres != nil
-        // The key is asked for before anything is written: a wrong share leaves the target empty.
-        let key = handover ? try await masterKey(seal) : nil
-        try await targetStore.load(before)
+        var records = before
+        var nodeID: String?
+        if source.postgres == nil && target.postgres != nil {
+            // The checkpoint is handed over in memory (the key is asked for before anything is written), so the
+            // target gets one transaction: the records with the node's checkpoint under its id, or nothing.
+            let key = try await masterKey(seal)
+            let id = try NodeIdentity.load(directory: target.dataDirectory, adoptingLog: true)
+            records = try await handingOver(before, checkpointTo: id, masterKey: key)
+            nodeID = id
+        }
+        try await targetStore.load(records)
         let after = try await sourceStore.snapshot()
         guard after == before else {
             throw SealError.misconfigured("\(source) changed while it was copied: a server still runs on it. Stop it, empty \(target) and migrate again")
         }
-        guard try await targetStore.snapshot() == before else {
-            throw SealError.misconfigured("the copy in \(target) differs from the source: do not use it")
-        }
-        var nodeID: String?
-        if let key {
-            let id = try NodeIdentity.load(directory: target.dataDirectory, adoptingLog: true)
-            let barrier = SealedStorage(backend: targetStore)
-            barrier.unseal(with: key)
-            defer { barrier.seal() }
-            _ = try await barrier.openIndex()
-            if let checkpoint = try await barrier.get(ServerCore.auditCheckpointKey) {
-                try await barrier.write([.put(key: "audit/checkpoints/\(id)", value: checkpoint), .delete(key: ServerCore.auditCheckpointKey)])
-            }
-            nodeID = id
+        guard try await targetStore.snapshot() == records else {
+            throw SealError.misconfigured("the copy in \(target) differs from what was written: do not use it")
         }
         var hash = SHA256()
         for record in before {
@@ -93,5 +93,19 @@ public enum StoreMigration {
             hash.update(data: record.value)
         }
         return Report(records: before.count, sha256: hash.finalize().map { String(format: "%02x", $0) }.joined(), nodeID: nodeID)
+    }
+
+    /// `records` with the single node's checkpoint (`audit/checkpoint`) moved to `audit/checkpoints/<id>`.
+    private static func handingOver(_ records: [StorageRecord], checkpointTo id: String, masterKey: MasterKey) async throws -> [StorageRecord] {
+        let memory = InMemoryStorage()
+        try await memory.load(records)
+        let barrier = SealedStorage(backend: memory)
+        barrier.unseal(with: masterKey)
+        defer { barrier.seal() }
+        _ = try await barrier.openIndex()
+        if let checkpoint = try await barrier.get(ServerCore.auditCheckpointKey) {
+            try await barrier.write([.put(key: "audit/checkpoints/\(id)", value: checkpoint), .delete(key: ServerCore.auditCheckpointKey)])
+        }
+        return try await memory.snapshot()
     }
 }

@@ -11,9 +11,14 @@ extension Operations {
         try await perform(.backupCreate, caller: caller, sync: true) { unsealed in
             await core.auditLog.checkpointHead()
             let records = try await core.barrier.backend.snapshot()
-            let archive = try BackupArchive.make(records: records, masterKey: unsealed.masterKey, node: core.nodeID)
-            _ = try await archive.verify(with: unsealed.masterKey)
-            return archive
+            do {
+                let archive = try BackupArchive.make(records: records, masterKey: unsealed.masterKey, node: core.nodeID)
+                _ = try await archive.verify(with: unsealed.masterKey)
+                return archive
+            } catch let error as BackupError {
+                // Said as the server's fault (500), not as a bad upload's (422).
+                throw BackupError.storeUnsound(error.description)
+            }
         }
     }
 }

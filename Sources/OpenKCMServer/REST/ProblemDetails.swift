@@ -96,7 +96,8 @@ public struct ProblemDetails: Error, Sendable, Codable, Hashable {
         case let error as BackupError:
             switch error {
             case .malformed, .unsupportedFormat: .badRequest
-            case .corrupted, .otherMasterKey, .tampered, .recordInvalid, .noSealConfiguration: .unprocessableContent
+            case .corrupted, .otherMasterKey, .tampered, .recordInvalid, .noSealConfiguration, .unexpectedMasterKey: .unprocessableContent
+            case .storeUnsound: .internalServerError
             }
         case let error as StorageError:
             if case .invalidKey = error { .badRequest } else { .internalServerError }

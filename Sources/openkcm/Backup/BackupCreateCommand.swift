@@ -21,27 +21,34 @@ struct BackupCreateCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await runReporting {
+            // Created first: an existing file is found before the backup is taken, not after.
+            let descriptor = open(out, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            guard descriptor >= 0 else { throw CLIFailure("cannot create \(out): \(String(cString: strerror(errno)))") }
+            var written = false
+            defer {
+                close(descriptor)
+                if !written { unlink(out) }
+            }
             let api = client.client()
             let data = try await api.exchange(.GET, "/v1/sys/backup", body: nil, contentType: "application/json",
                                               limit: 1 << 30, timeout: .minutes(10))
             // Checked on arrival as well: a backup damaged on the way is never written as if good.
             let archive: BackupArchive
             do { archive = try BackupArchive(decoding: data) } catch { throw CLIFailure("the server's answer is not a sound backup: \(error)", exitCode: 3) }
-            try Self.writeNew(data, to: out)
+            try Self.write(data, to: descriptor, path: out)
+            written = true
             let object = BackupReport.object(archive.manifest, extra: ["file": out, "bytes": data.count])
             api.show(object) { BackupReport.rows(object, first: [("file", out), ("bytes", data.count)]) }
         }
     }
 
-    /// Creates `path` (mode 0600, refusing an existing file) with `data`, synced to disk.
-    static func writeNew(_ data: Data, to path: String) throws {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else { throw CLIFailure("cannot create \(path): \(String(cString: strerror(errno)))") }
+    /// Writes `data` to `descriptor` and syncs it, and the directory entry, to disk.
+    static func write(_ data: Data, to descriptor: Int32, path: String) throws {
         var failure: Int32 = 0
         data.withUnsafeBytes { buffer in
             var offset = 0
             while offset < buffer.count {
-                let written = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                let written = Foundation.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
                 if written < 0 {
                     if errno == EINTR { continue }
                     failure = errno
@@ -51,10 +58,11 @@ struct BackupCreateCommand: AsyncParsableCommand {
             }
         }
         if failure == 0 && fsync(descriptor) != 0 { failure = errno }
-        close(descriptor)
-        if failure != 0 {
-            unlink(path)
-            throw CLIFailure("cannot write \(path): \(String(cString: strerror(failure)))")
+        if failure != 0 { throw CLIFailure("cannot write \(path): \(String(cString: strerror(failure)))") }
+        let directory = open((path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent, O_RDONLY | O_CLOEXEC)
+        if directory >= 0 {
+            _ = fsync(directory)
+            close(directory)
         }
     }
 }

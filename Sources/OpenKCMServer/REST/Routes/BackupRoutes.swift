@@ -22,6 +22,8 @@ struct BackupRoutes {
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: archive.encoded)))
         }
         router.post("/v1/sys/backup/verify") { request, context in
+            // Who may send one is settled before up to 1 GiB is read into memory.
+            try await operations.authorize(.backupVerify, caller: context.caller, tenant: nil, service: nil)
             let body: ByteBuffer
             do {
                 body = try await request.body.collect(upTo: Self.maximumUploadBytes)
