@@ -22,10 +22,13 @@ final class CoreChannel: Sendable {
 
     /// Counts each connection whose hello the core accepted.
     private let connected: @Sendable () -> Void
+    /// Which replica's channel a new connection tries first.
+    private let turn: CoreTurn
 
     init(configuration: CoreChannelConfiguration, token: String, tenant: String, service: String, connected: @escaping @Sendable () -> Void = {}) {
         self.configuration = configuration
         self.connected = connected
+        self.turn = CoreTurn(count: configuration.endpoints.count)
         self.hello = DataKeyChannelWire.Hello(token: token, tenant: tenant, service: service)
         self.tls = configuration.tls
         self.eventLoop = MultiThreadedEventLoopGroup.singleton.next()
@@ -100,9 +103,25 @@ final class CoreChannel: Sendable {
         }
     }
 
-    /// A new connection that said hello.
+    /// A new connection that said hello: to the replica that answered last,
+    /// else to the next one that can be reached and is not sealed.
     private func open() async throws -> any Channel {
-        let channel = try await connect()
+        var lastError: any Error = GatewayError.unavailable("no core channel address")
+        for index in turn.order {
+            do {
+                return try await open(configuration.endpoints[index])
+            } catch let error as GatewayError where error.status != 503 {
+                throw error  // the core refused the hello itself (a bad token): another replica would too
+            } catch {
+                turn.move(from: index)
+                lastError = error
+            }
+        }
+        throw lastError
+    }
+
+    private func open(_ endpoint: CoreChannelConfiguration.Endpoint) async throws -> any Channel {
+        let channel = try await connect(endpoint)
         var bytes = try hello.frame()
         var frame = ByteBuffer(bytes: bytes)
         bytes.secureZero()
@@ -129,10 +148,10 @@ final class CoreChannel: Sendable {
         }
     }
 
-    private func connect() async throws -> any Channel {
+    private func connect(_ endpoint: CoreChannelConfiguration.Endpoint) async throws -> any Channel {
         let tls = self.tls
         // SNI takes names only: for an IP address the certificate is checked against the peer's address instead.
-        let host = (try? SocketAddress(ipAddress: configuration.host, port: 0)) == nil ? configuration.host : nil
+        let host = (try? SocketAddress(ipAddress: endpoint.host, port: 0)) == nil ? endpoint.host : nil
         return try await ClientBootstrap(group: eventLoop)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connectTimeout(.seconds(5))
@@ -146,7 +165,7 @@ final class CoreChannel: Sendable {
                     try channel.pipeline.syncOperations.addHandler(CoreChannelExchange())
                 }
             }
-            .connect(host: configuration.host, port: configuration.port).get()
+            .connect(host: endpoint.host, port: endpoint.port).get()
     }
 
     /// How long the core may take to answer one frame, as a REST batch call may.

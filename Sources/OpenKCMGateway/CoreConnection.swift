@@ -11,6 +11,16 @@ import NIOHTTP1
 struct CoreConnection: Sendable {
     let configuration: GatewayConfiguration
     let client: HTTPClient
+    /// Which replica is asked first (``GatewayConfiguration/coreURLs``).
+    private let turn: CoreTurn
+    private let addresses: [String]
+
+    init(configuration: GatewayConfiguration, client: HTTPClient) {
+        self.configuration = configuration
+        self.client = client
+        self.addresses = configuration.coreURLs
+        self.turn = CoreTurn(count: addresses.count)
+    }
 
     struct Item: Sendable {
         enum Value: Sendable {
@@ -32,8 +42,47 @@ struct CoreConnection: Sendable {
         }
     }
 
-    private var base: String {
-        "\(configuration.coreURL)/v1/tenants/\(configuration.tenant)/services/\(configuration.service)"
+    private func base(_ index: Int) -> String {
+        "\(addresses[index])/v1/tenants/\(configuration.tenant)/services/\(configuration.service)"
+    }
+
+    /// Sends `request` (its URL made from a replica's address) to the replica
+    /// that answered last, and on to the next while one cannot be reached, or
+    /// answers 503 (sealed, or cut from its database): only for requests that
+    /// are safe to send twice, or (`onlyIfNotSent`) when none may have
+    /// reached a replica. The answer's body is collected up to `limit`.
+    private func send(
+        onlyIfNotSent: Bool, limit: Int, _ request: (String) -> HTTPClientRequest
+    ) async throws -> (HTTPClientResponse, ByteBuffer) {
+        var lastError: (any Error)?
+        let order = turn.order
+        for (position, index) in order.enumerated() {
+            let last = position == order.count - 1
+            var built = request(base(index))
+            do {
+                let response = try await client.execute(built, timeout: .seconds(10))
+                built.body = nil
+                let bytes = try await response.body.collect(upTo: limit)
+                if response.status == .serviceUnavailable && !last {
+                    turn.move(from: index)
+                    continue
+                }
+                return (response, bytes)
+            } catch {
+                built.body = nil
+                lastError = error
+                if last || (onlyIfNotSent && !Self.wasNotSent(error)) { throw error }
+                turn.move(from: index)
+            }
+        }
+        throw lastError ?? GatewayError.unavailable("no core address")
+    }
+
+    /// Whether `error` means the request never left: no connection could be made.
+    static func wasNotSent(_ error: any Error) -> Bool {
+        if let error = error as? HTTPClientError, error == .connectTimeout { return true }
+        if let error = error as? IOError { return error.errnoCode == ECONNREFUSED }
+        return false
     }
 
     /// `POST .../wrap/batch` or `.../unwrap/batch` in the binary batch form
@@ -58,16 +107,17 @@ struct CoreConnection: Sendable {
             received?.withUnsafeMutableReadableBytes { $0.secureZero() }
         }
         do {
-            var request = HTTPClientRequest(url: "\(base)/\(operation)/batch")
-            request.method = .POST
-            request.headers.add(name: "Content-Type", value: DataKeyBatchWire.mediaType)
-            request.headers.add(name: "Accept", value: DataKeyBatchWire.mediaType)
-            request.headers.add(name: "Authorization", value: "Bearer \(configuration.token)")
-            request.body = .bytes(sent)
-            let response = try await client.execute(request, timeout: .seconds(10))
-            // Only `sent` should hold the request body now, so it is zeroed in place.
-            request.body = nil
-            let bytes = try await response.body.collect(upTo: 16 << 20)
+            // A wrap sent twice only leaves an unused blob, an unwrap reads: safe to send to the next replica.
+            let (response, bytes) = try await send(onlyIfNotSent: false, limit: 16 << 20) { base in
+                var request = HTTPClientRequest(url: "\(base)/\(operation)/batch")
+                request.method = .POST
+                request.headers.add(name: "Content-Type", value: DataKeyBatchWire.mediaType)
+                request.headers.add(name: "Accept", value: DataKeyBatchWire.mediaType)
+                request.headers.add(name: "Authorization", value: "Bearer \(configuration.token)")
+                request.body = .bytes(sent)
+                return request
+            }
+            // Only `sent` holds the request body now (each request's copy was dropped), so it is zeroed in place.
             received = bytes
             guard response.status == .ok else {
                 let json = (try? JSONSerialization.jsonObject(with: Data(bytes.readableBytesView))) as? [String: Any] ?? [:]
@@ -148,15 +198,16 @@ struct CoreConnection: Sendable {
             var payload = try JSONSerialization.data(withJSONObject: body)
             sent = ByteBuffer(bytes: payload)
             payload.resetBytes(in: 0..<payload.count)
-            var request = HTTPClientRequest(url: "\(base)/\(operation)")
-            request.method = .POST
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.headers.add(name: "Authorization", value: "Bearer \(configuration.token)")
-            request.body = .bytes(sent)
-            let response = try await client.execute(request, timeout: .seconds(10))
-            // Only `sent` should hold the request body now (as in `batch`), so it is zeroed in place.
-            request.body = nil
-            let bytes = try await response.body.collect(upTo: 1 << 20)
+            // A revocation or a subject's destruction goes on to another replica only if it reached none.
+            let body = sent
+            let (response, bytes) = try await send(onlyIfNotSent: true, limit: 1 << 20) { base in
+                var request = HTTPClientRequest(url: "\(base)/\(operation)")
+                request.method = .POST
+                request.headers.add(name: "Content-Type", value: "application/json")
+                request.headers.add(name: "Authorization", value: "Bearer \(configuration.token)")
+                request.body = .bytes(body)
+                return request
+            }
             received = bytes
             let json = (try? JSONSerialization.jsonObject(with: Data(bytes.readableBytesView))) as? [String: Any] ?? [:]
             guard response.status == .ok else { return .failure(Self.problem(json, status: Int(response.status.code))) }
@@ -180,9 +231,11 @@ struct CoreConnection: Sendable {
     /// `keep-alive` for the core's periodic comment). Ends when the connection does.
     func events() -> AsyncThrowingStream<Event, any Error> {
         AsyncThrowingStream { continuation in
+            // Any replica's stream carries every replica's locks and destructions; one that fails is left for the next.
+            let index = turn.order[0]
             let task = Task {
                 do {
-                    var request = HTTPClientRequest(url: "\(base)/events")
+                    var request = HTTPClientRequest(url: "\(base(index))/events")
                     request.headers.add(name: "Authorization", value: "Bearer \(configuration.token)")
                     request.headers.add(name: "Accept", value: "text/event-stream")
                     let response = try await client.execute(request, timeout: .hours(24 * 365))
@@ -207,8 +260,10 @@ struct CoreConnection: Sendable {
                             if let event { continuation.yield(event) }
                         }
                     }
+                    turn.move(from: index)
                     continuation.finish()
                 } catch {
+                    turn.move(from: index)
                     continuation.finish(throwing: error)
                 }
             }

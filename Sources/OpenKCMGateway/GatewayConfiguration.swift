@@ -2,7 +2,15 @@
 /// it serves, the crypto identity's token (the same token local
 /// applications present to it), where it listens, and its cache bounds.
 public struct GatewayConfiguration: Sendable {
+    /// The core's REST address; several replicas' comma-separated (``coreURLs``).
     public var coreURL: String
+    /// Every core replica's REST address, in the order given: a batch goes to
+    /// the one that answered last, and to the next when it cannot be reached
+    /// or answers 503 (wraps and unwraps are safe to send again).
+    public var coreURLs: [String] {
+        coreURL.split(separator: ",").map { String($0.filter { $0 != " " }) }.filter { !$0.isEmpty }
+            .map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
+    }
     public var tenant: String
     public var service: String
     public var token: String

@@ -19,7 +19,9 @@ struct KMIPBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "openkcm-kmip-bench", abstract: "KMIP load over mutual TLS.")
 
     @Option var host = "127.0.0.1"
-    @Option var port: Int
+    @Option var port: Int?
+    @Option(help: "Several replicas' KMIP listeners, host:port comma-separated (instead of --host/--port): connections are spread over them, and one that cannot connect tries the next.")
+    var servers: String?
     @Option(help: "Client certificate (PEM).") var cert: String
     @Option(help: "Client key (PEM).") var key: String
     @Option(help: "CA of the server's certificate (PEM).") var ca: String
@@ -61,7 +63,43 @@ struct KMIPBench: AsyncParsableCommand {
     }
 
     /// Sets up the request, then drives every connection at once.
+    /// Every server to connect to, in order.
+    func endpoints() throws -> [(host: String, port: Int)] {
+        guard let servers else {
+            guard let port else { throw ValidationError("give --port (with --host) or --servers host:port,host:port") }
+            return [(host, port)]
+        }
+        return try servers.split(separator: ",").map { one in
+            guard let colon = one.lastIndex(of: ":"), let port = Int(one[one.index(after: colon)...]), (1...65535).contains(port) else {
+                throw ValidationError("--servers takes host:port, comma-separated; got '\(one)'")
+            }
+            return (String(one[..<colon]), port)
+        }
+    }
+
+    /// `body` on a connection to `endpoints[first]`, or to the next one that accepts a connection.
+    static func withConnection<Result: Sendable>(
+        _ endpoints: [(host: String, port: Int)], first: Int, context: NIOSSLContext, group: any EventLoopGroup,
+        _ body: (inout KMIPBenchConnection) async throws -> Result
+    ) async throws -> Result {
+        var lastError: (any Error)?
+        for offset in 0..<endpoints.count {
+            let (host, port) = endpoints[(first + offset) % endpoints.count]
+            var reached = false
+            do {
+                return try await KMIPBenchConnection.with(host: host, port: port, context: context, group: group) { connection in
+                    reached = true
+                    return try await body(&connection)
+                }
+            } catch where !reached {
+                lastError = error
+            }
+        }
+        throw lastError ?? ValidationError("no server to connect to")
+    }
+
     func measure(context: NIOSSLContext, group: any EventLoopGroup) async throws -> [KMIPBenchConnection.Tally] {
+        let endpoints = try endpoints()
         // The answers are read by scanning for Result Status only: check that scan on answers the codec wrote.
         let header = KMIPResponseHeader(protocolVersion: .v1_4, timeStamp: 0, batchCount: 2)
         let mixed = KMIPResponseMessage(header: header, batchItems: [
@@ -73,7 +111,7 @@ struct KMIPBench: AsyncParsableCommand {
         }
         let request: [UInt8]
         if operation == "encrypt" {
-            let created = try await KMIPBenchConnection.with(host: host, port: port, context: context, group: group) { connection in
+            let created = try await Self.withConnection(endpoints, first: 0, context: context, group: group) { connection in
                 try await connection.call(Self.message([(.create, Self.createAES), (.activate, [])]))
             }
             guard let uid = created.first?.payload?[.uniqueIdentifier]?.textValue else { throw ValidationError("Create failed: \(created)") }
@@ -87,14 +125,14 @@ struct KMIPBench: AsyncParsableCommand {
         }
         let warmUp = ContinuousClock.now + .seconds(1)
         let end = warmUp + .milliseconds(Int(seconds * 1000))
-        let (host, port, connections) = (host, port, concurrency)
+        let connections = concurrency
         let interval = rate.map { Duration.nanoseconds(Int64(Double(connections) / $0 * 1e9)) }
         return try await withThrowingTaskGroup(of: KMIPBenchConnection.Tally.self) { tasks in
             for index in 0..<connections {
                 // Paced connections start staggered, so the total rate is even.
                 let offset = interval.map { $0 * Double(index) / Double(connections) } ?? .zero
                 tasks.addTask {
-                    try await KMIPBenchConnection.with(host: host, port: port, context: context, group: group) { connection in
+                    try await Self.withConnection(endpoints, first: index % endpoints.count, context: context, group: group) { connection in
                         try await connection.drive(request, from: warmUp, until: end, interval: interval, offset: offset)
                     }
                 }

@@ -18,7 +18,7 @@ struct GatewayCommand: AsyncParsableCommand {
             follows the core's event stream, and empties its cache on a tenant lock, a destroyed service or a lost stream.
             """)
 
-    @Option(help: "The core's REST address (or OPENKCM_CORE_ADDR).") var core: String?
+    @Option(help: "The core's REST address, or several replicas' comma-separated (or OPENKCM_CORE_ADDR): the next is used when one cannot be reached or answers 503.") var core: String?
     @Option(help: "Tenant id.") var tenant: String
     @Option(help: "Service id.") var service: String
     @Option(name: .customLong("token-file"), help: "A file holding the crypto identity's token (or OPENKCM_TOKEN).") var tokenFile: String?
@@ -26,7 +26,7 @@ struct GatewayCommand: AsyncParsableCommand {
     @Option(help: "Listen on this Unix domain socket instead of --address (the SDK: RESTDataKeySource(unixSocket:...)).") var socket: String?
     @Option(name: .customLong("cache-seconds"), help: "How long an unwrapped key is served from memory (default 60; 0 disables the cache).") var cacheSeconds = 60
     @Option(name: .customLong("cache-size"), help: "At most this many unwrapped keys in memory (default 100000).") var cacheSize = 100_000
-    @Option(name: .customLong("core-channel"), help: "The core's data-key channel, host:port (its --channel-address): batches go there instead of to its REST batch routes; TLS when --core is https.")
+    @Option(name: .customLong("core-channel"), help: "The core's data-key channel, host:port (its --channel-address), or several replicas' comma-separated: batches go there instead of to its REST batch routes; TLS when --core is https.")
     var coreChannel: String?
     @Option(name: .customLong("core-ca-file"), help: "CAs (PEM) to trust for an https:// core (or OPENKCM_CACERT).") var coreCAFile: String?
     @Option(name: .customLong("kmip-address"), help: "Also serve KMIP (mutual TLS) on this loopback host:port: Create, Activate, Get, Encrypt, Decrypt, Destroy.")
@@ -91,23 +91,32 @@ struct GatewayCommand: AsyncParsableCommand {
             tls.trustRoots = .file(caFile)
             clientConfiguration.tlsConfiguration = tls
         }
+        // Several replicas: every address https://, or every one plain http://, never a mix.
+        let secure = configuration.coreURLs.allSatisfy { $0.lowercased().hasPrefix("https://") }
+        guard !configuration.coreURLs.isEmpty, secure || configuration.coreURLs.allSatisfy({ $0.lowercased().hasPrefix("http://") }) else {
+            throw ValidationError("--core takes http:// or https:// addresses, comma-separated for several replicas, all of one kind")
+        }
         if let coreChannel {
-            guard let colon = coreChannel.lastIndex(of: ":"), let channelPort = Int(coreChannel[coreChannel.index(after: colon)...]), (1...65535).contains(channelPort) else {
-                throw ValidationError("--core-channel must be host:port, got '\(coreChannel)'")
+            var endpoints: [CoreChannelConfiguration.Endpoint] = []
+            for one in coreChannel.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+                guard let colon = one.lastIndex(of: ":"), let channelPort = Int(one[one.index(after: colon)...]), (1...65535).contains(channelPort) else {
+                    throw ValidationError("--core-channel must be host:port (comma-separated for several replicas), got '\(one)'")
+                }
+                let channelHost = String(one[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+                // The channel speaks TLS exactly when the core's REST does, with the same trust.
+                guard secure || ["127.0.0.1", "::1", "localhost"].contains(channelHost) else {
+                    throw ValidationError("--core-channel carries the token and data keys: past loopback the core must be https:// (its channel is TLS then)")
+                }
+                endpoints.append(CoreChannelConfiguration.Endpoint(host: channelHost, port: channelPort))
             }
-            let channelHost = String(coreChannel[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-            // The channel speaks TLS exactly when the core's REST does, with the same trust.
-            let secure = core.lowercased().hasPrefix("https://")
-            guard secure || ["127.0.0.1", "::1", "localhost"].contains(channelHost) else {
-                throw ValidationError("--core-channel carries the token and data keys: past loopback the core must be https:// (its channel is TLS then)")
-            }
+            guard !endpoints.isEmpty else { throw ValidationError("--core-channel needs host:port") }
             let context: NIOSSLContext?
             do {
                 context = secure ? try NIOSSLContext(configuration: tls) : nil
             } catch {
                 throw ValidationError("cannot build TLS for --core-channel: \(error)")
             }
-            configuration.coreChannel = CoreChannelConfiguration(host: channelHost, port: channelPort, tls: context)
+            configuration.coreChannel = CoreChannelConfiguration(endpoints: endpoints, tls: context)
         }
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
         let gateway = Gateway(configuration: configuration, client: client, logger: logger)

@@ -1,5 +1,6 @@
 import Foundation
 import NIOHTTP1
+import OpenKCMClient
 import OpenKCMCore
 import OpenKCMTestSupport
 import OpenKCMTransit
@@ -20,13 +21,14 @@ import Testing
         /// `databasePort`: where this node reaches PostgreSQL, when not directly (through a ``CuttableTCPProxy``).
         /// `freshnessBound`: `[storage] freshness_bound_ms`; generous by default, for tests in the parallel
         /// phase, where a busy machine must not make a node refuse.
+        /// `channelPort`: also listen for gateways' data-key channel there.
         init(shared: URL, database: URL, schema: String, bao: URL, name: String, databasePort: Int? = nil,
-             freshnessBound: Duration = .seconds(10)) throws {
+             freshnessBound: Duration = .seconds(10), channelPort: Int? = nil) throws {
             directory = shared.appendingPathComponent(name)
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             try """
                 [server]
-                address = "127.0.0.1:\(port)"
+                address = "127.0.0.1:\(port)"\(channelPort.map { "\nchannel_address = \"127.0.0.1:\($0)\"" } ?? "")
                 data_dir = "\(directory.appendingPathComponent("data").path)"
                 seal = "software:\(shared.appendingPathComponent("seal.key").path)"
                 auto_unseal_retry_seconds = 1
@@ -82,6 +84,22 @@ import Testing
         return shared
     }
 
+    /// Waits for every node to unseal itself, then makes tenant acme (its L1 `l1Key` in OpenBao), service
+    /// payments and a crypto identity for them on the first node; returns the identity's token.
+    static func acmeWithApp(on nodes: [Node], l1Key: String, root: String) async throws -> String {
+        for node in nodes {
+            let unsealed = try await Eventually.holds(every: .milliseconds(200)) {
+                EndToEndTests.json(try node.cli(["operator", "status", "--output", "json"], nil).stdout)["sealed"] as? Bool == false
+            }
+            #expect(unsealed, "node on port \(node.port) did not unseal")
+        }
+        let first = nodes[0]
+        #expect(try first.cli(["tenant", "create", "acme", "--l1-provider", "customer-bao", "--l1-key", l1Key], root).status == 0)
+        #expect(try first.cli(["service", "create", "--tenant", "acme", "payments"], root).status == 0)
+        let identity = try first.cli(["identity", "create", "app", "--role", "crypto", "--tenant", "acme", "--service", "payments", "--output", "json"], root)
+        return try #require(EndToEndTests.json(identity.stdout)["token"] as? String, "\(identity.stderr)")
+    }
+
     @Test func theServerKeepsItsKeysInPostgreSQLAndASecondNodeServesThem() async throws {
         guard let (database, bao) = Self.peers() else { return }
         let shared = try Self.sharedDirectory(database)
@@ -104,16 +122,7 @@ import Testing
         #expect(inits.contains { $0.status != 0 && $0.stderr.contains("already") }, "\(inits.map(\.stderr))")
         let root = try #require(inits.compactMap { EndToEndTests.json($0.stdout)["rootToken"] as? String }.first)
         // The other node unseals itself with the winner's seal configuration.
-        for node in [first, second] {
-            let unsealed = try await Eventually.holds(every: .milliseconds(200)) {
-                EndToEndTests.json(try node.cli(["operator", "status", "--output", "json"], nil).stdout)["sealed"] as? Bool == false
-            }
-            #expect(unsealed, "node on port \(node.port) did not unseal")
-        }
-        #expect(try first.cli(["tenant", "create", "acme", "--l1-provider", "customer-bao", "--l1-key", key], root).status == 0)
-        #expect(try first.cli(["service", "create", "--tenant", "acme", "payments"], root).status == 0)
-        let identity = try first.cli(["identity", "create", "app", "--role", "crypto", "--tenant", "acme", "--service", "payments", "--output", "json"], root)
-        let app = try #require(EndToEndTests.json(identity.stdout)["token"] as? String, "\(identity.stderr)")
+        let app = try await Self.acmeWithApp(on: [first, second], l1Key: key, root: root)
         let made = EndToEndTests.json(try first.cli(["datakey", "--tenant", "acme", "--service", "payments", "--context", "order=42", "--output", "json"], app).stdout)
         let wrapped = try #require(made["wrapped"] as? String)
         let plaintext = try #require(made["plaintext"] as? String)
@@ -176,6 +185,62 @@ import Testing
         try FileManager.default.removeItem(at: first.directory.appendingPathComponent("data/node-id"))
         let refused = try EndToEndTests.openkcm(["server", "--config", first.config.path], port: 1, token: nil)
         #expect(refused.status != 0 && refused.stderr.contains("node-id is missing"), "\(refused.stderr)")
+    }
+
+    /// A gateway given both nodes' addresses (REST and data-key channel) keeps
+    /// wrapping and unwrapping when the node it used stops: batches are safe
+    /// to send again, so they go to the other node.
+    @Test func aGatewayGivenBothNodesKeepsServingWhenOneStops() async throws {
+        guard let (database, bao) = Self.peers() else { return }
+        let shared = try Self.sharedDirectory(database)
+        defer { try? FileManager.default.removeItem(at: shared) }
+        let schema = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        let (channelA, channelB) = (FreePort.pick(), FreePort.pick())
+        let first = try Node(shared: shared, database: database, schema: schema, bao: bao, name: "a", channelPort: channelA)
+        let second = try Node(shared: shared, database: database, schema: schema, bao: bao, name: "b", channelPort: channelB)
+        let key = "gw-l1-\(UUID().uuidString.prefix(8).lowercased())"
+        _ = try await TransitClient(address: bao, token: "root").call(.POST, "transit/keys/\(key)", [:], reference: KeystoreReference(provider: "customer-bao", key: key))
+        let server = try await first.start()
+        defer { EndToEndTests.stop(server) }
+        let other = try await second.start()
+        defer { EndToEndTests.stop(other) }
+        let initRun = try first.cli(["operator", "init", "--output", "json"], nil)
+        let root = try #require(EndToEndTests.json(initRun.stdout)["rootToken"] as? String, "\(initRun.stderr)")
+        let app = try await Self.acmeWithApp(on: [first, second], l1Key: key, root: root)
+        let tokenFile = shared.appendingPathComponent("app.token")
+        try app.write(to: tokenFile, atomically: true, encoding: .utf8)
+
+        // Two gateways for both nodes: one sends batches over the data-key channel, one over REST.
+        let cores = "http://127.0.0.1:\(first.port),http://127.0.0.1:\(second.port)"
+        let (overChannel, overREST) = (FreePort.pick(), FreePort.pick())
+        let channelGateway = try GatewayBinaryTests.launch(
+            ["gateway", "--core", cores, "--core-channel", "127.0.0.1:\(channelA),127.0.0.1:\(channelB)", "--tenant", "acme", "--service", "payments",
+             "--token-file", tokenFile.path, "--address", "127.0.0.1:\(overChannel)", "--cache-seconds", "0"],
+            output: shared.appendingPathComponent("gateway-channel.log"))
+        defer { EndToEndTests.stop(channelGateway) }
+        let restGateway = try GatewayBinaryTests.launch(
+            ["gateway", "--core", cores, "--tenant", "acme", "--service", "payments",
+             "--token-file", tokenFile.path, "--address", "127.0.0.1:\(overREST)", "--cache-seconds", "0"],
+            output: shared.appendingPathComponent("gateway-rest.log"))
+        defer { EndToEndTests.stop(restGateway) }
+        let encryptors = [overChannel, overREST].map { port in
+            EnvelopeEncryptor(source: RESTDataKeySource(baseURL: "http://127.0.0.1:\(port)", tenant: "acme", service: "payments", token: app))
+        }
+        var before: [[UInt8]] = []
+        for encryptor in encryptors {
+            let record = try await Eventually.value(every: .milliseconds(100)) { try? await encryptor.encrypt(Array("before".utf8), context: ["k": "v"]) }
+            before.append(try #require(record, "a gateway never answered"))
+        }
+
+        // The first node stops: every record made before opens, and new ones are made and opened, through both gateways.
+        EndToEndTests.stop(server)
+        for (encryptor, record) in zip(encryptors, before) {
+            #expect(try await encryptor.decrypt(record, context: ["k": "v"]) == Array("before".utf8))
+            for index in 0..<20 {
+                let sealed = try await encryptor.encrypt(Array("after \(index)".utf8), context: ["k": "v"])
+                #expect(try await encryptor.decrypt(sealed, context: ["k": "v"]) == Array("after \(index)".utf8))
+            }
+        }
     }
 
     @Test func aBadStorageSectionStopsTheServerWithAClearMessage() throws {

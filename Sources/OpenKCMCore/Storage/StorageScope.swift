@@ -88,6 +88,8 @@ package struct StorageScope: Hashable, Sendable, Comparable, CustomStringConvert
             return .system("identities")
         case "audit":
             return .system("audit")
+        case "idempotency":
+            return .system("idempotency")
         default:
             break
         }
@@ -107,6 +109,7 @@ package struct StorageScope: Hashable, Sendable, Comparable, CustomStringConvert
             case "system/kmip": heads = ["kmip/"]
             case "system/identities": heads = ["identities"]
             case "system/audit": heads = ["audit/"]
+            case "system/idempotency": heads = ["idempotency/"]
             default: return true
             }
         }

@@ -83,7 +83,7 @@ public struct OpenKCMServerBuilder {
             L1StatusMonitor(
                 operations: operations, interval: configuration.l1CheckInterval,
                 leadership: core.freshness == nil ? nil : storage as? any StorageLeadership, logger: logger),
-            autoUnseal, renewal,
+            autoUnseal, renewal, IdempotencySweeper(core: core, logger: logger),
         ]
         if let feed = storage as? any StorageChangeFeed, core.freshness != nil {
             services.append(StoreChangeFollower(feed: feed, core: core))

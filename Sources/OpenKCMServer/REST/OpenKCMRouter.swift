@@ -4,6 +4,7 @@ public import Hummingbird
 public func buildRouter(operations: Operations, metrics: ServerMetrics = ServerMetrics()) -> Router<OpenKCMRequestContext> {
     let router = Router(context: OpenKCMRequestContext.self)
     router.add(middleware: RequestSetupMiddleware(operations: operations, metrics: metrics))
+    router.add(middleware: IdempotencyMiddleware(operations: operations))
     SystemRoutes(operations: operations).register(on: router)
     BackupRoutes(operations: operations).register(on: router)
     TenantRoutes(operations: operations).register(on: router)

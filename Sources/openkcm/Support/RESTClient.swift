@@ -20,10 +20,12 @@ struct RESTClient {
 
     /// Several servers (replicas of one core) are given comma-separated in
     /// `address`: a request goes to the first, and to the next when it could
-    /// not be sent (no connection). A read (GET) also moves on when a server
-    /// answers 503 (sealed, or cut from its database) or drops the connection
-    /// after the request was sent; a change is never sent again once it may
-    /// have reached a server, since it may have been applied there.
+    /// not be sent (no connection). A read (GET), and a change sent with an
+    /// `Idempotency-Key` (every change outside `/v1/sys`), also move on when a
+    /// server answers 503 (sealed, or cut from its database) or drops the
+    /// connection after the request was sent: the key makes the server apply
+    /// it once and give the first answer again. Init, unseal and seal are
+    /// never sent again once they may have reached a server.
     func call(_ method: Method, _ path: String, body: [String: Any]? = nil) async throws -> [String: Any] {
         let data = try await exchange(method, path, body: try body.map { try JSONSerialization.data(withJSONObject: $0) }, contentType: "application/json")
         return (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
@@ -36,11 +38,16 @@ struct RESTClient {
     ) async throws -> Data {
         let addresses = address.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         var failures: [String] = []
+        // A change the server keeps an outcome for (every one outside /v1/sys) carries a key of its own: sent again
+        // with it (to the next replica) it is not applied twice, and the first answer comes back.
+        let idempotencyKey = method != .GET && !path.hasPrefix("/v1/sys/") ? UUID().uuidString.lowercased() : nil
+        let safeToResend = method == .GET || idempotencyKey != nil
         for (index, server) in addresses.enumerated() {
             let last = index == addresses.count - 1
             var request = HTTPClientRequest(url: server + path)
             request.method = HTTPMethod(rawValue: method.rawValue)
             if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+            if let idempotencyKey { request.headers.add(name: "Idempotency-Key", value: idempotencyKey) }
             if let body {
                 request.headers.add(name: "Content-Type", value: contentType)
                 request.body = .bytes(ByteBuffer(bytes: body))
@@ -50,18 +57,19 @@ struct RESTClient {
                 response = try await Self.http.execute(request, timeout: timeout)
             } catch {
                 failures.append("\(server): \(error)")
-                if !last && (Self.wasNotSent(error) || method == .GET) { continue }
+                if !last && (Self.wasNotSent(error) || safeToResend) { continue }
                 if Self.wasNotSent(error) || method == .GET {
                     throw CLIFailure("cannot reach the OpenKCM server at \(failures.joined(separator: "; "))", exitCode: 4)
                 }
-                throw CLIFailure("the connection to \(server) failed after the request was sent, so it may or may not have been applied; check before sending it again (\(error))", exitCode: 4)
+                throw CLIFailure("the connection to \(server) failed after the request was sent, so it may or may not have been applied; check before sending it again (\(failures.joined(separator: "; ")))", exitCode: 4)
             }
             let buffer = try await response.body.collect(upTo: limit)
             let data = Data(buffer.readableBytesView)
             guard (200..<300).contains(Int(response.status.code)) else {
                 let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
                 // A read asked of a server that cannot serve now is asked of the next one.
-                if response.status == .serviceUnavailable && method == .GET && !last { failures.append("\(server): 503"); continue }
+                // A change refused with 503 did not run (a sealed node, one cut from its database): the next may run it.
+                if response.status == .serviceUnavailable && safeToResend && !last { failures.append("\(server): 503"); continue }
                 let detail = object["detail"] as? String ?? response.status.reasonPhrase
                 let code = object["code"] as? String ?? "http.\(response.status.code)"
                 let correlation = (object["correlationId"] as? String).map { " (correlation id \($0))" } ?? ""
