@@ -15,7 +15,7 @@ final class CoreChannel: Sendable {
     private let hello: DataKeyChannelWire.Hello
     private let tls: NIOSSLContext?
     /// Connections that said hello and carry no batch now.
-    private let idle = Mutex<[any Channel]>([])
+    private let idle = Mutex<[(channel: any Channel, endpoint: Int)]>([])
     /// Every connection lives on this loop, and batches are sent from it (``executor``).
     let eventLoop: any EventLoop
     let executor: EventLoopTaskExecutor
@@ -49,54 +49,73 @@ final class CoreChannel: Sendable {
         var frame = ByteBuffer(bytes: DataKeyChannelWire.header(kind, payloadCount: body.count))
         frame.writeBytes(body)
         body.secureZero()
-        var answer: ByteBuffer
-        do {
-            answer = try await send(frame)
-        } catch {
-            frame.withUnsafeMutableReadableBytes { $0.secureZero() }
-            return failure(error as? GatewayError ?? .unavailable("the core's data-key channel failed: \(error)"))
+        defer { frame.withUnsafeMutableReadableBytes { $0.secureZero() } }
+        // A replica that refuses the whole batch with 503 (sealed, cut from its database) is left for the
+        // next one, once per replica: a batch is safe to send again.
+        for attempt in 0..<configuration.endpoints.count {
+            var answer: ByteBuffer
+            let endpoint: Int
+            do {
+                (answer, endpoint) = try await send(frame)
+            } catch {
+                return failure(error as? GatewayError ?? .unavailable("the core's data-key channel failed: \(error)"))
+            }
+            defer { answer.withUnsafeMutableReadableBytes { $0.secureZero() } }
+            guard let kindByte = answer.readInteger(as: UInt8.self) else { return failure(.unavailable("the core sent an empty frame")) }
+            var payload = Array(answer.readableBytesView)
+            defer { payload.secureZero() }
+            switch DataKeyChannelWire.Kind(rawValue: kindByte) {
+            case .answer:
+                return CoreConnection.outcomes(payload, count: items.count, read: read)
+            case .refusal:
+                guard let refusal = try? DataKeyChannelWire.Refusal(decoding: payload) else { return failure(.unavailable("the core's refusal is malformed")) }
+                if refusal.status == 503 && attempt < configuration.endpoints.count - 1 {
+                    leave(endpoint)
+                    continue
+                }
+                return failure(GatewayError(status: (400...599).contains(refusal.status) ? refusal.status : 502, code: refusal.code, detail: refusal.detail))
+            default:
+                return failure(.unavailable("the core sent an unexpected frame (kind \(kindByte))"))
+            }
         }
-        frame.withUnsafeMutableReadableBytes { $0.secureZero() }
-        defer { answer.withUnsafeMutableReadableBytes { $0.secureZero() } }
-        guard let kindByte = answer.readInteger(as: UInt8.self) else { return failure(.unavailable("the core sent an empty frame")) }
-        var payload = Array(answer.readableBytesView)
-        defer { payload.secureZero() }
-        switch DataKeyChannelWire.Kind(rawValue: kindByte) {
-        case .answer:
-            return CoreConnection.outcomes(payload, count: items.count, read: read)
-        case .refusal:
-            guard let refusal = try? DataKeyChannelWire.Refusal(decoding: payload) else { return failure(.unavailable("the core's refusal is malformed")) }
-            return failure(GatewayError(status: (400...599).contains(refusal.status) ? refusal.status : 502, code: refusal.code, detail: refusal.detail))
-        default:
-            return failure(.unavailable("the core sent an unexpected frame (kind \(kindByte))"))
+        return failure(.unavailable("no core replica took the batch"))
+    }
+
+    /// Closes the idle connections to replica `endpoint` and starts with the next one.
+    private func leave(_ endpoint: Int) {
+        let closing = idle.withLock { idle in
+            defer { idle.removeAll { $0.endpoint == endpoint } }
+            return idle.filter { $0.endpoint == endpoint }
         }
+        for kept in closing { kept.channel.close(promise: nil) }
+        turn.move(from: endpoint)
     }
 
     /// Sends a batch frame on an idle connection, or on a new one. A kept
     /// connection may have been closed meanwhile (the core closes idle ones):
     /// then the batch goes once more, on a new connection. Sending twice is
     /// safe: a wrap made twice only leaves an unused blob, an unwrap reads.
-    private func send(_ frame: ByteBuffer) async throws -> ByteBuffer {
+    private func send(_ frame: ByteBuffer) async throws -> (ByteBuffer, endpoint: Int) {
         while let kept = idle.withLock({ $0.popLast() }) {
-            guard kept.isActive else { continue }
+            guard kept.channel.isActive else { continue }
             do {
-                let answer = try await Self.exchange(frame, on: kept)
+                let answer = try await Self.exchange(frame, on: kept.channel)
                 idle.withLock { $0.append(kept) }
-                return answer
+                return (answer, kept.endpoint)
             } catch let error as CoreChannelTimeout {
                 // The core has the batch and is slow: sending it again would only double its load.
-                kept.close(promise: nil)
+                kept.channel.close(promise: nil)
                 throw GatewayError.unavailable("the core did not answer within \(error.limit)")
             } catch {
-                kept.close(promise: nil)
+                kept.channel.close(promise: nil)
                 break
             }
         }
-        let fresh = try await open()
+        let (fresh, endpoint) = try await open()
         do {
             let answer = try await Self.exchange(frame, on: fresh)
-            idle.withLock { $0.append(fresh) }
-            return answer
+            idle.withLock { $0.append((fresh, endpoint)) }
+            return (answer, endpoint)
         } catch {
             fresh.close(promise: nil)
             throw GatewayError.unavailable("the core's data-key channel failed: \(error)")
@@ -105,11 +124,11 @@ final class CoreChannel: Sendable {
 
     /// A new connection that said hello: to the replica that answered last,
     /// else to the next one that can be reached and is not sealed.
-    private func open() async throws -> any Channel {
+    private func open() async throws -> (any Channel, endpoint: Int) {
         var lastError: any Error = GatewayError.unavailable("no core channel address")
         for index in turn.order {
             do {
-                return try await open(configuration.endpoints[index])
+                return (try await open(configuration.endpoints[index]), index)
             } catch let error as GatewayError where error.status != 503 {
                 throw error  // the core refused the hello itself (a bad token): another replica would too
             } catch {
@@ -189,7 +208,7 @@ final class CoreChannel: Sendable {
 
     /// Closes every idle connection (at shutdown).
     func close() {
-        for channel in idle.withLock({ idle in defer { idle = [] }; return idle }) { channel.close(promise: nil) }
+        for kept in idle.withLock({ idle in defer { idle = [] }; return idle }) { kept.channel.close(promise: nil) }
     }
 }
 

@@ -54,6 +54,7 @@ struct CoreConnection: Sendable {
     private func send(
         onlyIfNotSent: Bool, limit: Int, _ request: (String) -> HTTPClientRequest
     ) async throws -> (HTTPClientResponse, ByteBuffer) {
+        guard !addresses.isEmpty else { throw GatewayError.unavailable("no core address is configured") }
         var lastError: (any Error)?
         let order = turn.order
         for (position, index) in order.enumerated() {
@@ -187,7 +188,8 @@ struct CoreConnection: Sendable {
     /// path subject-bound items take: the binary batch has no field for a
     /// subject, so they go one by one as JSON. Bodies and answers may carry a
     /// data key in base64; the copies this function owns are zeroed.
-    func json(_ operation: String, _ body: [String: Any]) async -> Result<[String: Any], GatewayError> {
+    /// - Parameter idempotent: safe to send to another replica after it may have reached one (a wrap, an unwrap).
+    func json(_ operation: String, _ body: [String: Any], idempotent: Bool = false) async -> Result<[String: Any], GatewayError> {
         var received: ByteBuffer?
         var sent = ByteBuffer()
         defer {
@@ -200,7 +202,7 @@ struct CoreConnection: Sendable {
             payload.resetBytes(in: 0..<payload.count)
             // A revocation or a subject's destruction goes on to another replica only if it reached none.
             let body = sent
-            let (response, bytes) = try await send(onlyIfNotSent: true, limit: 1 << 20) { base in
+            let (response, bytes) = try await send(onlyIfNotSent: !idempotent, limit: 1 << 20) { base in
                 var request = HTTPClientRequest(url: "\(base)/\(operation)")
                 request.method = .POST
                 request.headers.add(name: "Content-Type", value: "application/json")
@@ -232,6 +234,10 @@ struct CoreConnection: Sendable {
     func events() -> AsyncThrowingStream<Event, any Error> {
         AsyncThrowingStream { continuation in
             // Any replica's stream carries every replica's locks and destructions; one that fails is left for the next.
+            guard !addresses.isEmpty else {
+                continuation.finish(throwing: GatewayError.unavailable("no core address is configured"))
+                return
+            }
             let index = turn.order[0]
             let task = Task {
                 do {

@@ -85,7 +85,7 @@ public final class Gateway: Sendable {
     private func wrapForSubject(_ key: SymmetricKey, context: [String: String], subject: String) async throws -> String {
         // Base64 text in Strings cannot be zeroed reliably; the JSON body built from it is (CoreConnection.json).
         let plaintext = key.withUnsafeBytes { Data($0).base64EncodedString() }
-        let answer = try await core.json("wrap", ["plaintext": plaintext, "context": context, "subject": subject]).get()
+        let answer = try await core.json("wrap", ["plaintext": plaintext, "context": context, "subject": subject], idempotent: true).get()
         guard let wrapped = answer["wrapped"] as? String else {
             throw GatewayError(status: 502, code: "gateway.bad_core_answer", detail: "the core's wrap answer has no 'wrapped'")
         }
@@ -145,7 +145,7 @@ public final class Gateway: Sendable {
 
     /// A subject-bound unwrap, as one JSON call (the binary batch carries no subject).
     private func unwrapForSubject(_ wrapped: String, context: [String: String], subject: String) async throws -> SymmetricKey {
-        let answer = try await core.json("unwrap", ["wrapped": wrapped, "context": context, "subject": subject]).get()
+        let answer = try await core.json("unwrap", ["wrapped": wrapped, "context": context, "subject": subject], idempotent: true).get()
         guard let plaintext = answer["plaintext"] as? String, var bytes = Data(base64Encoded: plaintext), bytes.count == 32 else {
             throw GatewayError(status: 502, code: "gateway.bad_core_answer", detail: "the core's unwrap answer is not a 256-bit key")
         }

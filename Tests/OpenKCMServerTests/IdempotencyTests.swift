@@ -49,9 +49,11 @@ import Testing
             let identities = try await client.call(.get, "/v1/identities", token: root)
             #expect((identities["identities"] as? [[String: Any]])?.filter { $0["name"] as? String == "app" }.count == 1, "\(identities.json)")
 
-            // Not a key: refused. Another caller's same key is another key.
+            // Not a key: refused. A change refused before it started (no access) keeps nothing: judged afresh when sent again.
             let bad = try await client.call(.post, "/v1/tenants", token: root, json: acme, headers: Self.keyed("has space"))
             #expect(bad.status == 400 && bad.string("code") == "request.invalid_idempotency_key")
+            let forbidden = try await client.call(.post, "/v1/tenants", token: made.string("token"), json: acme, headers: Self.keyed("k-4"))
+            #expect(forbidden.status == 403)
         }
         // Three records (k-1, k-2, k-3); an old one goes at the next sweep.
         #expect(try await core.barrier.list(prefix: "idempotency/").count == 3)
@@ -64,6 +66,41 @@ import Testing
         let lines = try AuditLogFormat.lines(Array(Data(contentsOf: URL(fileURLWithPath: harness.auditPath)))).map { try AuditLogFormat.entry($0) }
         #expect(lines.filter { $0.operation == "tenant.create" && $0.outcome == .success }.count == 1)
         #expect(lines.filter { $0.operation == "request.replay" }.count == 4, "\(lines.map(\.operation))")
+    }
+
+    /// A replica's log from before entries named their node: entries without one, then the node's, verify
+    /// against the node's checkpoint; a node's entries followed by another's (or none) are logs spliced together.
+    @Test func anUploadedLogMayStartWithoutItsNodeButNeverChangesNode() async throws {
+        let harness = try ServerHarness()
+        defer { harness.cleanUp() }
+        let core = try await harness.makeCore()
+        let root = try await core.initializeShamir(shares: 2, threshold: 2).rootToken
+        let unsealed = try core.unsealed()
+        let caller = Caller(identity: try await unsealed.identities.authenticate(root), correlationID: "c")
+        let node = "node-0123456789abcdef"
+        func log(_ nodes: [String?]) throws -> (Data, AuditHead) {
+            var chain = AuditChain(masterKey: unsealed.masterKey)
+            var bytes: [UInt8] = []
+            for (index, writer) in nodes.enumerated() {
+                var entry = AuditEntry(time: Date(), correlationID: "c\(index)", identity: "root", operation: "tenant.read", outcome: .success)
+                entry.node = writer
+                bytes += try AuditLogFormat.line(chain.seal(entry))
+            }
+            return (Data(bytes), chain.head)
+        }
+        let (upgraded, head) = try log([nil, nil, node, node])
+        try await core.barrier.put("audit/checkpoints/\(node)", value: JSONEncoder().encode(head))
+        let operations = Operations(core: core)
+        let (verification, named) = try await operations.verifyAuditLog(upgraded, caller: caller)
+        #expect(verification.isIntact && named == node, "\(verification)")
+        for spliced in [[node, nil, node, node], [nil, node, "node-ffffffffffffffff", node]] as [[String?]] {
+            let (bytes, _) = try log(spliced)
+            let (broken, _) = try await operations.verifyAuditLog(bytes, caller: caller)
+            guard case .broken(_, _, .otherNode) = broken else {
+                Issue.record("\(spliced) was not caught as spliced: \(broken)")
+                continue
+            }
+        }
     }
 
     @Test func theCLISendsAChangeToTheNextReplicaWhenTheFirstDropsItAfterItWasSent() async throws {

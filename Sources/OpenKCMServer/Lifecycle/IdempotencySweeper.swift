@@ -32,18 +32,22 @@ public struct IdempotencySweeper: Service {
     public func sweep(now: Date = Date()) async -> Int {
         guard !core.status.sealed else { return 0 }
         do {
-            var expired: [StorageMutation] = []
-            for path in try await core.barrier.list(prefix: IdempotencyMiddleware.recordPrefix) {
-                guard let stored = try await core.barrier.get(path),
-                      let record = try? JSONDecoder.idempotency.decode(IdempotencyRecord.self, from: stored),
-                      now.timeIntervalSince(record.createdAt) < IdempotencyMiddleware.lifetime
-                else {
-                    expired.append(.delete(key: path))
-                    continue
+            let barrier = core.barrier
+            // One transaction: a record another sending renewed meanwhile (on another replica) is not deleted.
+            return try await barrier.transaction {
+                var expired: [StorageMutation] = []
+                for path in try await barrier.list(prefix: IdempotencyMiddleware.recordPrefix) {
+                    guard let stored = try await barrier.get(path),
+                          let record = try? JSONDecoder.idempotency.decode(IdempotencyRecord.self, from: stored),
+                          now.timeIntervalSince(record.createdAt) < IdempotencyMiddleware.lifetime
+                    else {
+                        expired.append(.delete(key: path))
+                        continue
+                    }
                 }
+                try await barrier.write(expired)
+                return expired.count
             }
-            try await core.barrier.write(expired)
-            return expired.count
         } catch {
             logger.warning("idempotency records not swept", metadata: ["error": .string("\(error)")])
             return 0

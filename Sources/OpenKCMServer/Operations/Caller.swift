@@ -11,6 +11,10 @@ public struct Caller: Sendable {
     /// Set once an audit entry was written for this request, so the transport
     /// audits a refusal only when no operation did.
     public let audited = AuditedFlag()
+    /// Set when an operation admitted the caller and started to run: from
+    /// then on a failure may come after a change was made (an audit entry
+    /// that could not be written, a commit whose answer was lost).
+    public let started = AuditedFlag()
     /// Set by a batch request: entries are collected here and written
     /// together, once, before the batch is answered.
     public var auditBatch: AuditBatch?

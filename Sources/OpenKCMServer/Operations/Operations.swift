@@ -36,6 +36,7 @@ public struct Operations: Sendable {
                 intent.outcome = .attempted
                 try await record(intent, caller: caller, sync: true)
             }
+            caller.started.set()
             result = try await body(unsealed)
         } catch let auditError as AuditLogError {
             throw auditError

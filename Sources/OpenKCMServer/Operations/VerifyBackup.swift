@@ -8,7 +8,7 @@ extension Operations {
     /// what is wrong and is audited like any other.
     public func verifyBackup(_ file: Data, caller: Caller) async throws -> BackupVerification {
         try await perform(.backupVerify, caller: caller) { unsealed in
-            try await BackupArchive(decoding: file).verify(with: unsealed.masterKey)
+            try await Self.uploadChecks.withLock(0) { try await BackupArchive(decoding: file).verify(with: unsealed.masterKey) }
         }
     }
 }

@@ -17,7 +17,8 @@ import Synchronization
 /// `request.already_applied`). The same key with another request is refused
 /// (422 `request.idempotency_key_reused`); while the first is still running,
 /// 409 `request.in_progress`; a first sending that never finished (its node
-/// died), 409 `request.outcome_unknown` after ``abandonedAfter``.
+/// died) or failed after it started, 409 `request.outcome_unknown`. A request
+/// refused before its operation started keeps nothing.
 ///
 /// Data-key routes (wrap, unwrap, datakey, rewrap and their batches) are
 /// idempotent by nature and never pay for a stored record; neither do init,
@@ -80,42 +81,47 @@ public struct IdempotencyMiddleware: RouterMiddleware {
         do {
             response = try await next(request, context)
         } catch {
-            // A refusal is an answer too: kept, so a resend gets the same one. A server-side failure
-            // (sealed, cut from the store, a keystore down) is not: the resend, maybe to another replica, runs.
+            // A refusal by the operation is an answer too: a resend gets the same one.
             let problem = ProblemDetails.from(error)
-            if problem.status >= 500 {
-                try? await barrier.delete(path)
-            } else {
-                try? await keep(IdempotencyRecord(request: fingerprint, state: .done, createdAt: Date(), status: problem.status,
-                                                  body: nil, contentType: nil), at: path, problem: problem)
+            try? await settle(path, fingerprint: fingerprint, status: problem.status, caller: context.caller) {
+                (try? JSONEncoder().encode(problem)).map { ($0, "application/problem+json") }
             }
             throw error
         }
-        if response.status.code >= 500 {
-            try? await barrier.delete(path)
-            return response
-        }
         var kept = response
-        var stored = IdempotencyRecord(request: fingerprint, state: .done, createdAt: Date(), status: Int(response.status.code))
-        if !Self.answerCarriesSecret(request.uri.path) {
+        let status = Int(response.status.code)
+        if (200..<300).contains(status) && !Self.answerCarriesSecret(request.uri.path) {
             let answer = try await collect(response.body)
-            if answer.readableBytes <= Self.maximumKeptBody {
-                stored.body = Data(answer.readableBytesView)
-                stored.contentType = response.headers[.contentType]
-            }
             kept.body = ResponseBody(byteBuffer: answer)
+            try? await settle(path, fingerprint: fingerprint, status: status, caller: context.caller) {
+                answer.readableBytes <= Self.maximumKeptBody ? (Data(answer.readableBytesView), response.headers[.contentType]) : nil
+            }
+        } else {
+            try? await settle(path, fingerprint: fingerprint, status: status, caller: context.caller) { nil }
         }
-        try? await keep(stored, at: path, problem: nil)
         return kept
     }
 
-    private func keep(_ record: IdempotencyRecord, at path: String, problem: ProblemDetails?) async throws {
-        var record = record
-        if let problem {
-            record.body = try? JSONEncoder().encode(problem)
-            record.contentType = "application/problem+json"
+    /// Records how the change ended. Nothing ran (refused before the operation
+    /// started: a bad body, no access, sealed): the record goes, and a resend
+    /// is judged afresh. It ran: its answer is kept (a refusal from the
+    /// operation too); a failure after it started is kept as unknown, since
+    /// it may have been applied (an audit entry not written after the change,
+    /// a commit whose answer was lost), and never run again on a resend.
+    private func settle(
+        _ path: String, fingerprint: String, status: Int, caller: Caller, answer: () -> (body: Data, contentType: String?)?
+    ) async throws {
+        let barrier = operations.core.barrier
+        guard caller.started.isSet else {
+            try await barrier.delete(path)
+            return
         }
-        try await operations.core.barrier.put(path, value: JSONEncoder.idempotency.encode(record))
+        var record = IdempotencyRecord(request: fingerprint, state: status >= 500 ? .unknown : .done, createdAt: Date(), status: status)
+        if status < 500, let kept = answer() {
+            record.body = kept.body
+            record.contentType = kept.contentType
+        }
+        try await barrier.put(path, value: JSONEncoder.idempotency.encode(record))
     }
 
     /// The first answer again, or why there is none to give.
@@ -129,9 +135,15 @@ public struct IdempotencyMiddleware: RouterMiddleware {
                 ? ProblemDetails(status: .conflict, code: "request.outcome_unknown",
                                  detail: "the first sending of this request never finished (its node stopped): check whether it was applied before sending it again with a new key")
                 : ProblemDetails(status: .conflict, code: "request.in_progress", detail: "the first sending of this request is still running; ask again shortly")
+        } else if record.state == .unknown {
+            refusal = ProblemDetails(status: .conflict, code: "request.outcome_unknown",
+                                     detail: "the first sending of this request failed after it started (HTTP \(record.status ?? 500)): it may have been applied; check before sending it again with a new key")
         } else if record.body == nil, let status = record.status {
-            refusal = ProblemDetails(status: .conflict, code: "request.already_applied",
-                                     detail: "this request was already answered (HTTP \(status)); its answer carried a secret and is not kept")
+            refusal = (200..<300).contains(status)
+                ? ProblemDetails(status: .conflict, code: "request.already_applied",
+                                 detail: "this request was already answered (HTTP \(status)); its answer carried a secret and is not kept")
+                : ProblemDetails(status: .conflict, code: "request.already_refused",
+                                 detail: "this request was already refused (HTTP \(status)); send it with a new key to try again")
         } else {
             refusal = nil
         }
@@ -153,17 +165,25 @@ public struct IdempotencyMiddleware: RouterMiddleware {
         return sink.bytes.withLock { $0 }
     }
 
-    /// Changes that keep a record: everything but the data-key routes and the seal's own.
+    /// Changes that keep a record: everything but the data-key routes
+    /// (`/v1/tenants/T/services/S/{datakey,wrap,unwrap,rewrap}[/batch]`), the
+    /// seal's own (`/v1/sys`), reads sent as POST (`/v1/audit`), and key
+    /// imports (`/v1/keystores`, whose body is key material: not even its digest is kept).
     static func applies(to path: String) -> Bool {
-        if path.hasPrefix("/v1/sys/") { return false }
-        let last = path.split(separator: "/").suffix(2)
-        let dataKeyRoutes: Set<Substring> = ["datakey", "wrap", "unwrap", "rewrap", "batch"]
-        return !last.contains { dataKeyRoutes.contains($0) }
+        let segments = path.split(separator: "/")
+        guard segments.first == "v1", segments.count >= 2 else { return false }
+        if ["sys", "audit", "keystores"].contains(segments[1]) { return false }
+        if segments.count >= 6, segments[1] == "tenants", segments[3] == "services",
+           ["datakey", "wrap", "unwrap", "rewrap"].contains(segments[5]), segments.count == 6 || (segments.count == 7 && segments[6] == "batch") {
+            return false
+        }
+        return true
     }
 
-    /// Routes whose answer holds a secret meant for the caller once.
+    /// Routes whose answer holds a secret meant for the caller once: an identity's token, a client certificate's key.
     static func answerCarriesSecret(_ path: String) -> Bool {
-        path == "/v1/identities" || path.hasPrefix("/v1/kmip/clients")
+        let segments = path.split(separator: "/")
+        return segments.starts(with: ["v1", "identities"]) || segments.starts(with: ["v1", "kmip", "clients"])
     }
 }
 

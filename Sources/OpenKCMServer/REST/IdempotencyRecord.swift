@@ -10,6 +10,8 @@ struct IdempotencyRecord: Codable, Sendable {
         /// Taken before the change runs: another sending of it waits or is told so.
         case running
         case done
+        /// It failed after it started (a 5xx once the operation ran): it may have been applied.
+        case unknown
     }
 
     var request: String

@@ -21,11 +21,12 @@ struct RESTClient {
     /// Several servers (replicas of one core) are given comma-separated in
     /// `address`: a request goes to the first, and to the next when it could
     /// not be sent (no connection). A read (GET), and a change sent with an
-    /// `Idempotency-Key` (every change outside `/v1/sys`), also move on when a
-    /// server answers 503 (sealed, or cut from its database) or drops the
-    /// connection after the request was sent: the key makes the server apply
-    /// it once and give the first answer again. Init, unseal and seal are
-    /// never sent again once they may have reached a server.
+    /// `Idempotency-Key` (every change but init, unseal, seal and key
+    /// imports), also move on when a server answers 503 (sealed, or cut from
+    /// its database) or drops the connection after the request was sent: the
+    /// key makes the server apply it once and give the first answer again.
+    /// Init, unseal, seal and key imports are never sent again once they may
+    /// have reached a server.
     func call(_ method: Method, _ path: String, body: [String: Any]? = nil) async throws -> [String: Any] {
         let data = try await exchange(method, path, body: try body.map { try JSONSerialization.data(withJSONObject: $0) }, contentType: "application/json")
         return (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
@@ -38,10 +39,12 @@ struct RESTClient {
     ) async throws -> Data {
         let addresses = address.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         var failures: [String] = []
-        // A change the server keeps an outcome for (every one outside /v1/sys) carries a key of its own: sent again
-        // with it (to the next replica) it is not applied twice, and the first answer comes back.
-        let idempotencyKey = method != .GET && !path.hasPrefix("/v1/sys/") ? UUID().uuidString.lowercased() : nil
-        let safeToResend = method == .GET || idempotencyKey != nil
+        // A change the server keeps an outcome for carries a key of its own: sent again with it (to the next
+        // replica) it is not applied twice, and the first answer comes back. Not kept: init, unseal and seal
+        // (/v1/sys), key imports (/v1/keystores), and audit checks, which change nothing and are safe to resend.
+        let keptOutcome = !["/v1/sys/", "/v1/keystores/", "/v1/audit"].contains { path.hasPrefix($0) }
+        let idempotencyKey = method != .GET && keptOutcome ? UUID().uuidString.lowercased() : nil
+        let safeToResend = method == .GET || idempotencyKey != nil || path.hasPrefix("/v1/audit")
         for (index, server) in addresses.enumerated() {
             let last = index == addresses.count - 1
             var request = HTTPClientRequest(url: server + path)

@@ -28,7 +28,7 @@ struct AuditRoutes {
                 body = try await request.body.collect(upTo: Self.maximumLogBytes)
             } catch is NIOTooManyBytesError {
                 throw ProblemDetails(status: .contentTooLarge, code: "request.too_large",
-                                     detail: "a log sent for verification may be at most 1 GiB; verify a longer one on its node")
+                                     detail: "a log sent for verification may be at most 512 MiB; verify a longer one on its node")
             }
             var response: VerifyResponse
             if body.readableBytes == 0 {
@@ -46,7 +46,7 @@ struct AuditRoutes {
     }
 
     /// A node's whole log sent for verification may be this large.
-    static let maximumLogBytes = 1 << 30
+    static let maximumLogBytes = 512 << 20
 }
 
 struct VerifyResponse: Encodable {
