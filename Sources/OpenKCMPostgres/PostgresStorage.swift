@@ -339,7 +339,7 @@ public final class PostgresStorage: Storage, StorageChangeFeed, StorageLeadershi
                             group.addTask {
                                 while !Task.isCancelled && !connection.isClosed {
                                     try? await Task.sleep(for: retry)
-                                    let answered = try? await Deadline.run(within: retry) {
+                                    let answered: Void? = try? await Deadline.run(within: retry) {
                                         for try await _ in try await connection.query("SELECT 1", logger: logger) {}
                                     }
                                     if answered == nil { return }

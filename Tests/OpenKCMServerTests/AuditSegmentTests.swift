@@ -123,7 +123,7 @@ import OpenKCMTestSupport
             #expect(try await client.call(.get, "/v1/tenants", token: rootToken).status == 200)
             // Fill the disk to its last byte.
             let filler = FileHandle(forWritingAtPath: mount + "/filler") ?? {
-                FileManager.default.createFile(atPath: mount + "/filler", contents: nil)
+                _ = FileManager.default.createFile(atPath: mount + "/filler", contents: nil)
                 return FileHandle(forWritingAtPath: mount + "/filler")!
             }()
             let chunk = Data(repeating: 0x41, count: 4096)

@@ -55,7 +55,7 @@ import Testing
         /// Starts the server, its output in `server.log` beside the configuration (shown when it does not come up).
         func start() async throws -> Process {
             let log = directory.appendingPathComponent("server.log")
-            FileManager.default.createFile(atPath: log.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: log.path, contents: nil)
             let server = Process()
             server.executableURL = URL(fileURLWithPath: EndToEndTests.binary)
             server.arguments = ["server", "--config", config.path]

@@ -13,7 +13,7 @@ import Testing
 /// promises, measured where no other suite loads the machine.
 @Suite struct GatewayBinaryTests {
     static func launch(_ arguments: [String], output: URL) throws -> Process {
-        FileManager.default.createFile(atPath: output.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: EndToEndTests.binary)
         process.arguments = arguments

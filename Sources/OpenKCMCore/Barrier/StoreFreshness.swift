@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import Synchronization
 
 /// How a node that shares its store with other nodes keeps what it holds in

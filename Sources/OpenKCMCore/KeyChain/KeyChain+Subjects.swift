@@ -1,5 +1,5 @@
-public import Crypto
-public import Foundation
+import Crypto
+import Foundation
 import Synchronization
 
 /// Subject-bound data keys: an L4 wrapped under a key derived from an L3

@@ -1,5 +1,5 @@
 import Foundation
-public import Crypto
+import Crypto
 
 /// Who a subject-bound data key belongs to: one user of a service (a GDPR
 /// data subject). Destroying a subject crypto-shreds every L4 bound to it.

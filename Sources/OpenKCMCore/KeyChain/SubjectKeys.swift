@@ -1,5 +1,5 @@
 public import Crypto
-public import Foundation
+import Foundation
 
 /// The key a subject-bound L4 is wrapped under, and where subject secrets live.
 ///

@@ -1,4 +1,4 @@
-public import OpenKCMCore
+import OpenKCMCore
 
 /// Reads the audit log across its segments, one segment in memory at a time:
 /// pages of entries, the whole chain's verification, and the check made at

@@ -1,5 +1,5 @@
 import Foundation
-public import OpenKCMCore
+import OpenKCMCore
 
 extension Operations {
     /// Checks every segment of the stored log, one in memory at a time, and
