@@ -111,8 +111,39 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Composition: which store (SQLite or PostgreSQL), which keystore providers,
+        // which listeners, from the configuration; and the offline tools that open
+        // a node's store (backup restore, storage migrate). Above the server library,
+        // so the server knows stores and providers only by their protocols.
+        .target(
+            name: "OpenKCMApp",
+            dependencies: [
+                "OpenKCMCore",
+                "OpenKCMServer",
+                "OpenKCMSQLite",
+                "OpenKCMPostgres",
+                "OpenKCMAWSKMS",
+                "OpenKCMTransit",
+                "OpenKCMPKCS11",
+                "OpenKCMAzureKeyVault",
+                "OpenKCMGCPKMS",
+                "OpenKCMKeystoreHTTP",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The Krypton core server: operations (one file each), the REST layer,
-        // the audit log file and the lifecycle.
+        // the audit log file and the server's own services.
         .target(
             name: "OpenKCMServer",
             dependencies: [
@@ -122,14 +153,6 @@ let package = Package(
                 "KMIP",
                 "KMIPEngine",
                 "OpenKCMPKI",
-                "OpenKCMSQLite",
-                "OpenKCMPostgres",
-                "OpenKCMAWSKMS",
-                "OpenKCMTransit",
-                "OpenKCMPKCS11",
-                "OpenKCMAzureKeyVault",
-                "OpenKCMGCPKMS",
-                "OpenKCMKeystoreHTTP",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
@@ -236,6 +259,7 @@ let package = Package(
             dependencies: [
                 "OpenKCMCore",
                 "OpenKCMServer",
+                "OpenKCMApp",
                 "OpenKCMPostgres",
                 "OpenKCMGateway",
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -408,6 +432,7 @@ let package = Package(
                 "KMIP",
                 "KMIPEngine",
                 "OpenKCMServer",
+                "OpenKCMApp",
                 "OpenKCMSQLite",
                 "OpenKCMAWSKMS",
                 "OpenKCMTransit",

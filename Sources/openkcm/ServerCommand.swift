@@ -8,6 +8,7 @@ import OpenKCMCore
 import OpenKCMPostgres
 import OpenKCMServer
 import Synchronization
+import OpenKCMApp
 
 /// `openkcm server`: the Krypton core. Starts sealed unless `--dev`.
 struct ServerCommand: AsyncParsableCommand {

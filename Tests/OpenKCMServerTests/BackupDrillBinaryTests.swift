@@ -4,6 +4,7 @@ import OpenKCMCore
 import OpenKCMTestSupport
 import OpenKCMTransit
 import Testing
+import OpenKCMApp
 
 /// The backup drill on the real binary: a node on SQLite sealed with operator
 /// shares, its customer's L1 in OpenBao; a backup taken and verified; a

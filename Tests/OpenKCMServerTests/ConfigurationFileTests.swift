@@ -1,5 +1,6 @@
 import Testing
 import OpenKCMServer
+import OpenKCMApp
 
 @Suite struct ConfigurationFileTests {
     @Test func theSupportedSubsetParses() throws {

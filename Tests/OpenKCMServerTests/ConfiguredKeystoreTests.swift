@@ -8,6 +8,7 @@ import OpenKCMCore
 import OpenKCMTransit
 import OpenKCMServer
 import OpenKCMTestSupport
+import OpenKCMApp
 
 /// `[keystores.<name>]` connections let tenants link L1s in the customer's AWS
 /// KMS (moto here) and OpenBao (a real one) through the REST API.

@@ -6,6 +6,7 @@ import OpenKCMCore
 import OpenKCMServer
 import OpenKCMTestSupport
 import OpenKCMTransit
+import OpenKCMApp
 
 /// Three customers' KMSs on the real peers: `acme-aws` (moto), `globex-bao`
 /// (OpenBao) and `umbrella-hsm` (SoftHSM2), registered as configured

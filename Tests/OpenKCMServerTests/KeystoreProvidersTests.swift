@@ -3,6 +3,7 @@ import Foundation
 import Testing
 import OpenKCMCore
 import OpenKCMServer
+import OpenKCMApp
 
 /// `[keystores.<name>]` sections for the cloud providers that cannot run here
 /// (their wire format is tested against fakes in OpenKCMCloudKeystoreTests):

@@ -8,6 +8,7 @@ import OpenKCMKeystoreHTTP
 import OpenKCMServer
 import OpenKCMTestSupport
 import OpenKCMTransit
+import OpenKCMApp
 
 /// Keystore connections to a provider behind its own CA (`ca_file`), against
 /// an OpenBao serving TLS with its dev CA: trusted only through the CA file,

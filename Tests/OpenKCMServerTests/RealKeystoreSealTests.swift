@@ -5,6 +5,7 @@ import Testing
 import OpenKCMCore
 import OpenKCMServer
 import OpenKCMTestSupport
+import OpenKCMApp
 
 /// The MasterKey sealed by the real peers: Shamir shares each wrapped by its
 /// own keystore (AWS KMS on moto, OpenBao transit, SoftHSM2), any two of three

@@ -6,6 +6,7 @@ import OpenKCMCore
 import OpenKCMServer
 import OpenKCMTestSupport
 import OpenKCMTransit
+import OpenKCMApp
 
 /// Seal credentials, the part other products get wrong: short-lived OpenBao
 /// tokens are renewed before they lapse; a revoked token leaves the real server

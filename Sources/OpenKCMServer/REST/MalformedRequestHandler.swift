@@ -15,7 +15,7 @@ import OpenKCMCore
 /// It sits after the HTTP codec, where the parser's error passes on its way
 /// to Hummingbird's handler; a request already handed on (its head read) is
 /// left to Hummingbird, which is answering it.
-final class MalformedRequestHandler: ChannelDuplexHandler, RemovableChannelHandler {
+package final class MalformedRequestHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
     typealias OutboundIn = HTTPResponsePart
@@ -29,7 +29,7 @@ final class MalformedRequestHandler: ChannelDuplexHandler, RemovableChannelHandl
     private var responseWritten = true
     private var requestInFlight: Bool { !requestRead || !responseWritten }
 
-    init(audit: @escaping @Sendable (_ correlationID: String, _ problem: ProblemDetails) -> Void) {
+    package init(audit: @escaping @Sendable (_ correlationID: String, _ problem: ProblemDetails) -> Void) {
         self.audit = audit
     }
 

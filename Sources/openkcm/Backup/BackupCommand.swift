@@ -1,4 +1,5 @@
 import ArgumentParser
+import OpenKCMApp
 
 /// `openkcm backup`: take, check and restore backups of the whole store.
 struct BackupCommand: AsyncParsableCommand {

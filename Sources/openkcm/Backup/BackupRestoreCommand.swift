@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import OpenKCMCore
 import OpenKCMServer
+import OpenKCMApp
 
 /// `openkcm backup restore FILE --config NODE.toml`: offline, into the empty
 /// store the configuration names, with the MasterKey rebuilt as that node

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import OpenKCMCore
 import OpenKCMServer
+import OpenKCMApp
 
 /// `openkcm storage migrate --from OLD.toml --to NEW.toml`: copies a stopped
 /// node's store into the empty store of another backend (SQLite to

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import OpenKCMServer
+import OpenKCMApp
 
 /// What the offline commands (`backup restore`, `storage migrate`) read from a
 /// node's `--config` file: where its store is, its keystore connections and

@@ -1,4 +1,5 @@
 public import OpenKCMCore
+public import OpenKCMServer
 
 /// Puts a backup into an empty store that no server runs on yet, so that a
 /// node started on it unseals with the backup's shares or seal and serves

@@ -8,6 +8,7 @@ public import OpenKCMCore
 import OpenKCMPostgres
 import OpenKCMSQLite
 import ServiceLifecycle
+public import OpenKCMServer
 
 /// Assembles a runnable server from a configuration: storage, keystores, the
 /// audit log, the core, the router and the lifecycle services.

@@ -4,6 +4,7 @@ public import OpenKCMCore
 public import ServiceLifecycle
 import Synchronization
 import UnixSignals
+public import OpenKCMServer
 
 /// SIGHUP: reads the configuration file's `[keystores.<name>]` sections again
 /// and replaces every connection with one made from the new settings (rotated

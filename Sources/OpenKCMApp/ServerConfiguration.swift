@@ -1,4 +1,5 @@
 public import OpenKCMPostgres
+public import OpenKCMServer
 /// How `openkcm server` runs. Defaults: SQLite under ./data, REST on 127.0.0.1:8200.
 public struct ServerConfiguration: Sendable {
     public var host: String

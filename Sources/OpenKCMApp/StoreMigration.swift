@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 public import Logging
 public import OpenKCMCore
+public import OpenKCMServer
 
 /// Moves a stopped node's store to another backend (SQLite to PostgreSQL):
 /// every record copied byte for byte into an empty store in one transaction
