@@ -12,8 +12,14 @@ public enum ServiceKind: IdentifierKind {
     public static let name = "service"
 }
 
+public enum RegionKind: IdentifierKind {
+    public static let name = "region"
+}
+
 /// A tenant's id.
 public typealias TenantID = Identifier<TenantKind>
+/// A region's id (`eu-central`, `us-east`): where a service's keys live and are used.
+public typealias RegionID = Identifier<RegionKind>
 /// A service's id within a tenant (Payments, Audit, ...).
 public typealias ServiceID = Identifier<ServiceKind>
 

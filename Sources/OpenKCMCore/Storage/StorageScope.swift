@@ -90,6 +90,8 @@ package struct StorageScope: Hashable, Sendable, Comparable, CustomStringConvert
             return .system("audit")
         case "idempotency":
             return .system("idempotency")
+        case "governance":
+            return .system("governance")
         default:
             break
         }
@@ -110,6 +112,7 @@ package struct StorageScope: Hashable, Sendable, Comparable, CustomStringConvert
             case "system/identities": heads = ["identities"]
             case "system/audit": heads = ["audit/"]
             case "system/idempotency": heads = ["idempotency/"]
+            case "system/governance": heads = ["governance/"]
             default: return true
             }
         }

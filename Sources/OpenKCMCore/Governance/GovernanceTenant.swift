@@ -1,0 +1,19 @@
+public import Foundation
+
+/// A tenant as the governance plane holds it: who it is and where its root
+/// key (L1) is, nothing more. No key of any layer, wrapped or not: each
+/// region's core makes and keeps its own L2 through this L1.
+public struct GovernanceTenant: Sendable, Hashable, Codable {
+    public var id: TenantID
+    /// The customer's key; nil once unlinked (the kill switch: every region locks).
+    public var l1: KeystoreReference?
+    public var createdAt: Date
+    public var unlinkedAt: Date?
+
+    public init(id: TenantID, l1: KeystoreReference?, createdAt: Date, unlinkedAt: Date? = nil) {
+        self.id = id
+        self.l1 = l1
+        self.createdAt = createdAt
+        self.unlinkedAt = unlinkedAt
+    }
+}
