@@ -80,12 +80,14 @@ public struct OpenKCMServerBuilder {
 
         let operations = Operations(core: core)
         var services: [any Service] = [
-            auditLog, SealOnShutdown(core: core, closeStorage: closeStorage),
-            L1StatusMonitor(
-                operations: operations, interval: configuration.l1CheckInterval,
-                leadership: core.freshness == nil ? nil : storage as? any StorageLeadership, logger: logger),
-            autoUnseal, renewal, IdempotencySweeper(core: core, logger: logger),
+            auditLog, SealOnShutdown(core: core, closeStorage: closeStorage), autoUnseal, renewal, IdempotencySweeper(core: core, logger: logger),
         ]
+        // The governance plane never calls an L1: each region checks its tenants' L1s itself.
+        if configuration.plane != .governance {
+            services.append(L1StatusMonitor(
+                operations: operations, interval: configuration.l1CheckInterval,
+                leadership: core.freshness == nil ? nil : storage as? any StorageLeadership, logger: logger))
+        }
         if let feed = storage as? any StorageChangeFeed, core.freshness != nil {
             services.append(StoreChangeFollower(feed: feed, core: core))
         }
@@ -120,7 +122,7 @@ public struct OpenKCMServerBuilder {
             server = try .tls(.http1(configuration: http1), tlsConfiguration: settings)
         }
         let application = Application(
-            router: buildRouter(operations: operations),
+            router: buildRouter(operations: operations, plane: configuration.plane),
             server: server,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "openkcm"),
             services: services,

@@ -40,6 +40,8 @@ public struct ServerConfiguration: Sendable {
     /// embedded SQLite store in ``dataDirectory``. The audit log stays in
     /// ``dataDirectory`` either way: each node keeps its own.
     public var postgres: PostgresStorageConfiguration?
+    /// Which plane this process plays (`--plane`, `[server] plane`): `all` by default.
+    public var plane: ServerPlane = .all
     /// Provider connections from `[keystores.<name>]`: name -> field -> value.
     public var keystores: [String: [String: String]] = [:]
 

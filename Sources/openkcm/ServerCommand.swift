@@ -30,6 +30,9 @@ struct ServerCommand: AsyncParsableCommand {
     @Flag(help: "Quickstart mode: throwaway store, dev seal, root token printed. Not for production.")
     var dev = false
 
+    @Option(help: "Which plane: all (default: everything in one process), or governance (tenants as L1 references, services with their region, identities; no keys, no data-key operations). Also [server] plane.")
+    var plane: String?
+
     @Option(help: "Configuration file (TOML).")
     var config: String?
 
@@ -107,6 +110,12 @@ struct ServerCommand: AsyncParsableCommand {
             if let seconds = try file.integer("server.auto_unseal_retry_seconds") {
                 guard seconds >= 1 else { throw ValidationError("server.auto_unseal_retry_seconds must be at least 1") }
                 configuration.autoUnsealRetryInterval = .seconds(seconds)
+            }
+            let planeText = try plane ?? environment["OPENKCM_PLANE"] ?? file.string("server.plane") ?? "all"
+            guard let chosen = ServerPlane(rawValue: planeText) else { throw ValidationError("--plane must be all or governance, got '\(planeText)'") }
+            configuration.plane = chosen
+            if chosen == .governance && (configuration.kmip != nil || configuration.dataKeyChannel != nil) {
+                throw ValidationError("the governance plane serves no keys: remove [kmip] and the data-key channel (they belong to the regional cores)")
             }
             configuration.postgres = try Self.postgres(file)
             if dev && configuration.postgres != nil {

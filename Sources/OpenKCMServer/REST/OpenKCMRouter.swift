@@ -1,18 +1,24 @@
 public import Hummingbird
 
-/// Builds the REST router: every route, behind ``RequestSetupMiddleware``.
-public func buildRouter(operations: Operations, metrics: ServerMetrics = ServerMetrics()) -> Router<OpenKCMRequestContext> {
+/// Builds the REST router: every route of `plane`, behind ``RequestSetupMiddleware``.
+public func buildRouter(operations: Operations, metrics: ServerMetrics = ServerMetrics(), plane: ServerPlane = .all) -> Router<OpenKCMRequestContext> {
     let router = Router(context: OpenKCMRequestContext.self)
     router.add(middleware: RequestSetupMiddleware(operations: operations, metrics: metrics))
     router.add(middleware: IdempotencyMiddleware(operations: operations))
     SystemRoutes(operations: operations).register(on: router)
     BackupRoutes(operations: operations).register(on: router)
-    TenantRoutes(operations: operations).register(on: router)
-    ServiceRoutes(operations: operations).register(on: router)
-    IdentityRoutes(operations: operations).register(on: router)
-    KMIPClientRoutes(operations: operations).register(on: router)
-    DataKeyRoutes(operations: operations).register(on: router)
-    EventRoutes(operations: operations).register(on: router)
+    switch plane {
+    case .all:
+        TenantRoutes(operations: operations).register(on: router)
+        ServiceRoutes(operations: operations).register(on: router)
+        IdentityRoutes(operations: operations).register(on: router)
+        KMIPClientRoutes(operations: operations).register(on: router)
+        DataKeyRoutes(operations: operations).register(on: router)
+        EventRoutes(operations: operations).register(on: router)
+    case .governance:
+        GovernanceRoutes(operations: operations).register(on: router)
+        IdentityRoutes(operations: operations).register(on: router)
+    }
     AuditRoutes(operations: operations).register(on: router)
     DocumentRoutes(operations: operations, metrics: metrics).register(on: router)
     return router

@@ -93,6 +93,13 @@ public struct ProblemDetails: Error, Sendable, Codable, Hashable {
             case .trustedAuthorityNotFound, .noClientAuthority: .notFound
             case .trustedAuthorityConflict: .conflict
             }
+        case let error as GovernanceError:
+            switch error {
+            case .tenantNotFound, .serviceNotFound: .notFound
+            case .tenantAlreadyExists, .serviceAlreadyExists, .alreadyLinked, .notLinked: .conflict
+            case .tenantDestroyed: .gone
+            case .recordUnreadable: .internalServerError
+            }
         case let error as BackupError:
             switch error {
             case .malformed, .unsupportedFormat: .badRequest

@@ -1,0 +1,72 @@
+import Hummingbird
+import OpenKCMCore
+
+/// The governance plane's tenants and services (`--plane governance`): a
+/// tenant is its L1 reference, a service is pinned to a region. Everything
+/// under a service but itself (data keys, rotation, events) belongs to the
+/// service's regional core and is refused here with `plane.not_served`.
+struct GovernanceRoutes {
+    let operations: Operations
+
+    func register(on router: Router<OpenKCMRequestContext>) {
+        router.post("/v1/tenants") { request, context in
+            let body = try await JSONBody.decode(CreateTenantBody.self, from: request, context: context)
+            let tenant = try await operations.governanceCreateTenant(try TenantID(body.id), l1: body.l1.reference, caller: context.caller)
+            return try JSONBody.response(tenant, status: .created)
+        }
+        router.get("/v1/tenants") { _, context in
+            try JSONBody.response(["tenants": try await operations.governanceTenants(caller: context.caller)])
+        }
+        router.get("/v1/tenants/:tenant") { _, context in
+            let (tenant, services) = try await operations.governanceTenant(try context.tenant(), caller: context.caller)
+            return try JSONBody.response(GovernanceTenantView(tenant: tenant, services: services))
+        }
+        router.delete("/v1/tenants/:tenant") { _, context in
+            try await operations.governanceDestroyTenant(try context.tenant(), caller: context.caller)
+            return JSONBody.noContent()
+        }
+        router.get("/v1/tenants/:tenant/l1") { _, context in
+            try JSONBody.response(try await operations.governanceTenant(try context.tenant(), caller: context.caller).tenant)
+        }
+        router.put("/v1/tenants/:tenant/l1") { request, context in
+            let body = try await JSONBody.decode(L1Body.self, from: request, context: context)
+            return try JSONBody.response(try await operations.governanceLink(try context.tenant(), l1: body.reference, caller: context.caller))
+        }
+        router.delete("/v1/tenants/:tenant/l1") { _, context in
+            try JSONBody.response(try await operations.governanceUnlink(try context.tenant(), caller: context.caller))
+        }
+        router.post("/v1/tenants/:tenant/services") { request, context in
+            let body = try await JSONBody.decode(CreateRegionalServiceBody.self, from: request, context: context)
+            let service = try await operations.governanceCreateService(
+                try ServiceID(body.id), tenant: try context.tenant(), region: try RegionID(body.region), caller: context.caller)
+            return try JSONBody.response(service, status: .created)
+        }
+        router.get("/v1/tenants/:tenant/services") { _, context in
+            try JSONBody.response(["services": try await operations.governanceServices(of: try context.tenant(), caller: context.caller)])
+        }
+        router.get("/v1/tenants/:tenant/services/:service") { _, context in
+            try JSONBody.response(try await operations.governanceService(try context.service(), tenant: try context.tenant(), caller: context.caller))
+        }
+        router.delete("/v1/tenants/:tenant/services/:service") { _, context in
+            try await operations.governanceDestroyService(try context.service(), tenant: try context.tenant(), caller: context.caller)
+            return JSONBody.noContent()
+        }
+        // Keys live in the regions: nothing below a service, and no key operation on a tenant, is served here.
+        for path in ["/v1/tenants/:tenant/services/:service/**", "/v1/tenants/:tenant/keys/**", "/v1/tenants/:tenant/l1/rewrap",
+                     "/v1/keystores/**", "/v1/kmip/**"] {
+            for method in [HTTPRequest.Method.get, .post, .put, .delete] {
+                router.on(RouterPath(path), method: method) { _, _ -> Response in throw Self.notServed }
+            }
+        }
+    }
+
+    static let notServed = ProblemDetails(
+        status: .misdirectedRequest, code: "plane.not_served",
+        detail: "this is the governance plane: it holds no keys; send key operations to the service's regional core")
+}
+
+/// `GET /v1/tenants/:tenant` at the governance plane.
+struct GovernanceTenantView: Encodable {
+    var tenant: GovernanceTenant
+    var services: [GovernanceService]
+}
