@@ -78,6 +78,10 @@ public struct OpenKCMServerBuilder {
         let autoUnseal = AutoUnsealRetry(core: core, interval: configuration.autoUnsealRetryInterval, logger: logger)
         if !configuration.dev { await autoUnseal.attempt() }
 
+        // The governance plane holds no keys: nothing that serves them starts there, whoever built the configuration.
+        if configuration.plane == .governance && (configuration.kmip != nil || configuration.dataKeyChannel != nil) {
+            throw SealError.misconfigured("the governance plane serves no keys: it runs no KMIP listener and no data-key channel")
+        }
         let operations = Operations(core: core)
         var services: [any Service] = [
             auditLog, SealOnShutdown(core: core, closeStorage: closeStorage), autoUnseal, renewal, IdempotencySweeper(core: core, logger: logger),

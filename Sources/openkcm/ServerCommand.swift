@@ -30,7 +30,7 @@ struct ServerCommand: AsyncParsableCommand {
     @Flag(help: "Quickstart mode: throwaway store, dev seal, root token printed. Not for production.")
     var dev = false
 
-    @Option(help: "Which plane: all (default: everything in one process), or governance (tenants as L1 references, services with their region, identities; no keys, no data-key operations). Also [server] plane.")
+    @Option(help: "Which plane: all (default: everything in one process), or governance (tenants as L1 references, services with their region, identities; no keys, no data-key operations). Also OPENKCM_PLANE or [server] plane.")
     var plane: String?
 
     @Option(help: "Configuration file (TOML).")

@@ -59,14 +59,24 @@ import Testing
         // The kill switch is the pointer deleted.
         let unlinked = try cli(["l1", "unlink", "--tenant", "acme"], root)
         #expect(unlinked.status == 0 && EndToEndTests.json(unlinked.stdout)["l1"] == nil, "\(unlinked.stdout) \(unlinked.stderr)")
+        // The audit log names the L1 each tenant was pointed at, and each service's region.
+        let audit = try cli(["audit", "list", "--limit", "1000"], root).stdout
+        #expect(audit.contains("acme-root") && audit.contains("region:eu-central"), "\(audit)")
         #expect(try cli(["audit", "verify"], root).status == 0)
+
+        // A destroyed tenant takes its identities with it.
+        #expect(try cli(["tenant", "list"], app).stderr.contains("access.forbidden"))
+        let destroyed = try cli(["tenant", "delete", "acme", "--yes"], root)
+        #expect(destroyed.status == 0, "\(destroyed.stderr)")
+        let gone = try cli(["tenant", "list"], app)
+        #expect(gone.status == 1 && gone.stderr.contains("access.unauthenticated"), "\(gone.stderr)")
         EndToEndTests.stop(server)
 
         // What the store holds: governance records, identities, audit checkpoint, seal; no key chain record of any layer.
         let storage = try await SQLiteStorage.open(path: data.appendingPathComponent("openkcm.sqlite").path)
         let keys = try await storage.list(prefix: "")
         try await storage.close()
-        #expect(keys.contains("governance/tenants/acme") && keys.contains("governance/services/acme/payments"), "\(keys)")
+        #expect(keys.contains("governance/destroyed/acme") && !keys.contains { $0.hasPrefix("governance/services/acme/") }, "\(keys)")
         let keyChainFolders = ["tenants/", "services/", "subjects/", "subject-tombstones/", "destroyed-l4/", "kmip/objects/"]
         #expect(!keys.contains { key in keyChainFolders.contains { key.hasPrefix($0) } }, "\(keys)")
 

@@ -109,6 +109,15 @@ public final class SealedStorage: Sendable {
         return try await writeLock.withLock(0) { try await self.againIfStoreMoved { try await self.loadedIndex(barrierKey).generation } }
     }
 
+    /// The store generation as the store holds it now, read from the store
+    /// (not from the index this process caches): it moves with every commit
+    /// of any writer, a replica's too. Readers that must see one generation
+    /// across several reads compare it before and after them.
+    public func generationFromStore() async throws -> UInt64 {
+        _ = try currentKey()
+        return Self.version(of: try await backend.get(StorageScope.storeRootKey)) ?? 0
+    }
+
     /// The decrypted record at `key`, or nil.
     public func get(_ key: String) async throws -> Data? {
         let barrierKey = try currentKey()

@@ -131,15 +131,21 @@ public final class GovernanceDirectory: Sendable {
     // MARK: Regions
 
     /// What `region`'s core serves: each tenant with a service there, with
-    /// those services only, read in one transaction at one store generation.
+    /// those services only, all read at one store generation: the records
+    /// are read again when a change committed while they were read, so a core
+    /// that follows changes from the snapshot's generation misses none (an
+    /// unlink, above all).
     public func snapshot(of region: RegionID) async throws -> RegionSnapshot {
-        try await storage.transaction {
+        while true {
+            let before = try await storage.generationFromStore()
             var entries: [RegionSnapshot.Entry] = []
-            for tenant in try await self.tenants() {
-                let here = try await self.services(of: tenant.id).filter { $0.region == region }
+            for tenant in try await tenants() {
+                let here = try await services(of: tenant.id).filter { $0.region == region }
                 if !here.isEmpty { entries.append(RegionSnapshot.Entry(tenant: tenant, services: here)) }
             }
-            return RegionSnapshot(region: region, generation: try await self.storage.generation(), tenants: entries)
+            if try await storage.generationFromStore() == before {
+                return RegionSnapshot(region: region, generation: before, tenants: entries)
+            }
         }
     }
 

@@ -8,16 +8,17 @@ extension Operations {
     var governance: GovernanceDirectory { GovernanceDirectory(storage: core.barrier) }
 
     public func governanceCreateTenant(_ id: TenantID, l1: KeystoreReference, caller: Caller) async throws -> GovernanceTenant {
-        try await perform(.tenantCreate, caller: caller, tenant: id, sync: true) { _ in try await governance.createTenant(id, l1: l1) }
+        try await perform(.tenantCreate, caller: caller, tenant: id, key: l1.description, sync: true) { _ in
+            try await governance.createTenant(id, l1: l1)
+        }
     }
 
     public func governanceTenants(caller: Caller) async throws -> [GovernanceTenant] {
-        try await perform(.tenantList, caller: caller) { _ in
-            let tenants = try await governance.tenants()
-            // A scoped identity sees its own tenant only.
-            guard let scope = caller.identity?.tenant else { return tenants }
-            return tenants.filter { $0.id == scope }
-        }
+        try await perform(.tenantList, caller: caller) { _ in try await governance.tenants() }
+    }
+
+    public func governanceL1(_ id: TenantID, caller: Caller) async throws -> GovernanceTenant {
+        try await perform(.l1Read, caller: caller, tenant: id) { _ in try await governance.tenant(id) }
     }
 
     public func governanceTenant(_ id: TenantID, caller: Caller) async throws -> (tenant: GovernanceTenant, services: [GovernanceService]) {
@@ -27,11 +28,15 @@ extension Operations {
     }
 
     public func governanceDestroyTenant(_ id: TenantID, caller: Caller) async throws {
-        try await perform(.tenantDestroy, caller: caller, tenant: id, sync: true) { _ in try await governance.destroyTenant(id) }
+        try await perform(.tenantDestroy, caller: caller, tenant: id, sync: true) { unsealed in
+            try await governance.destroyTenant(id)
+            // Its identities go with it, as on a server that holds keys: no token outlives what it was for.
+            try await unsealed.identities.revokeAll(tenant: id)
+        }
     }
 
     public func governanceLink(_ id: TenantID, l1: KeystoreReference, caller: Caller) async throws -> GovernanceTenant {
-        try await perform(.l1Link, caller: caller, tenant: id, sync: true) { _ in try await governance.link(id, l1: l1) }
+        try await perform(.l1Link, caller: caller, tenant: id, key: l1.description, sync: true) { _ in try await governance.link(id, l1: l1) }
     }
 
     public func governanceUnlink(_ id: TenantID, caller: Caller) async throws -> GovernanceTenant {
@@ -39,7 +44,7 @@ extension Operations {
     }
 
     public func governanceCreateService(_ id: ServiceID, tenant: TenantID, region: RegionID, caller: Caller) async throws -> GovernanceService {
-        try await perform(.serviceCreate, caller: caller, tenant: tenant, service: id, sync: true) { _ in
+        try await perform(.serviceCreate, caller: caller, tenant: tenant, service: id, key: "region:\(region)", sync: true) { _ in
             try await governance.createService(id, tenant: tenant, region: region)
         }
     }
@@ -56,8 +61,9 @@ extension Operations {
     }
 
     public func governanceDestroyService(_ id: ServiceID, tenant: TenantID, caller: Caller) async throws {
-        try await perform(.serviceDestroy, caller: caller, tenant: tenant, service: id, sync: true) { _ in
+        try await perform(.serviceDestroy, caller: caller, tenant: tenant, service: id, sync: true) { unsealed in
             try await governance.destroyService(id, tenant: tenant)
+            try await unsealed.identities.revokeAll(tenant: tenant, service: id)
         }
     }
 }

@@ -26,7 +26,7 @@ struct GovernanceRoutes {
             return JSONBody.noContent()
         }
         router.get("/v1/tenants/:tenant/l1") { _, context in
-            try JSONBody.response(try await operations.governanceTenant(try context.tenant(), caller: context.caller).tenant)
+            try JSONBody.response(try await operations.governanceL1(try context.tenant(), caller: context.caller))
         }
         router.put("/v1/tenants/:tenant/l1") { request, context in
             let body = try await JSONBody.decode(L1Body.self, from: request, context: context)
