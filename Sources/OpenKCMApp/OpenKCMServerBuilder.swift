@@ -67,7 +67,7 @@ public struct OpenKCMServerBuilder {
         let seal = try configuration.seal.map { try SealKeystoreLoader.keystore($0, registry: keystores) }
         let core = try await ServerCore(
             backend: storage, keystores: keystores, auditLog: auditLog, configuredSeal: configuration.dev ? nil : seal,
-            l1GracePeriod: configuration.l1GracePeriod, nodeID: nodeID, freshnessBound: configuration.freshnessBound)
+            l1GracePeriod: configuration.l1GracePeriod, nodeID: nodeID, freshnessBound: configuration.freshnessBound, plane: configuration.plane)
 
         var devRootToken: String?
         if configuration.dev {

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import OpenKCMCore
 import OpenKCMSQLite
 import OpenKCMTestSupport
@@ -47,6 +50,13 @@ import Testing
         let badRegion = try cli(["service", "create", "--tenant", "acme", "x", "--region", "no/such"], root)
         #expect(badRegion.status == 1, "\(badRegion.stdout)")
 
+        // What each region's core is to serve: its services, their tenants and L1 references, at one generation.
+        let snapshot = try await Self.get("http://127.0.0.1:\(port)/v1/regions/eu-central/snapshot", token: root)
+        let entries = snapshot["tenants"] as? [[String: Any]] ?? []
+        #expect(entries.count == 1 && ((entries.first?["services"] as? [[String: Any]])?.compactMap { $0["id"] as? String }) == ["payments"], "\(snapshot)")
+        #expect(((entries.first?["tenant"] as? [String: Any])?["l1"] as? [String: Any])?["key"] as? String == "acme-root")
+        #expect((snapshot["generation"] as? Int ?? 0) > 0)
+
         // Identities are made here; key operations are not served.
         let identity = try cli(["identity", "create", "app", "--role", "crypto", "--tenant", "acme", "--service", "payments"], root)
         let app = try #require(EndToEndTests.json(identity.stdout)["token"] as? String, "\(identity.stderr)")
@@ -80,6 +90,20 @@ import Testing
         let keyChainFolders = ["tenants/", "services/", "subjects/", "subject-tombstones/", "destroyed-l4/", "kmip/objects/"]
         #expect(!keys.contains { key in keyChainFolders.contains { key.hasPrefix($0) } }, "\(keys)")
 
+        // The store says which plane it serves: a server that would hold keys does not unseal on it.
+        let allPort = FreePort.pick()
+        try """
+            [server]
+            address = "127.0.0.1:\(allPort)"
+            data_dir = "\(data.path)"
+            seal = "software:\(directory.appendingPathComponent("seal.key").path)"
+            """.write(to: config, atomically: true, encoding: .utf8)
+        let wrongPlane = try EndToEndTests.startServer(config: config)
+        defer { EndToEndTests.stop(wrongPlane) }
+        let status = try await AutoUnsealServerTests.waitForStatus(port: allPort)
+        #expect(status["sealed"] as? Bool == true && (status["autoUnsealError"] as? String ?? "").contains("--plane governance"), "\(status)")
+        EndToEndTests.stop(wrongPlane)
+
         // Key listeners have no place on the governance plane.
         try """
             [server]
@@ -90,5 +114,12 @@ import Testing
             """.write(to: config, atomically: true, encoding: .utf8)
         let refusedStart = try EndToEndTests.openkcm(["server", "--config", config.path], port: 1, token: nil)
         #expect(refusedStart.status != 0 && refusedStart.stderr.contains("governance plane serves no keys"), "\(refusedStart.stderr)")
+    }
+
+    static func get(_ url: String, token: String) async throws -> [String: Any] {
+        var request = URLRequest(url: try #require(URL(string: url)))
+        request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+        let (data, _) = try await URLSession.shared.data(for: request)
+        return (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
     }
 }

@@ -19,6 +19,7 @@ public enum OperationKind: String, Sendable, Hashable, Codable, CaseIterable, Cu
     case serviceKeyRotate = "service-key.rotate"
     case serviceDeactivate = "service.deactivate"
     case serviceDestroy = "service.destroy"
+    case regionSnapshot = "region.snapshot"
     // Identities
     case identityCreate = "identity.create"
     case identityList = "identity.list"
@@ -71,7 +72,7 @@ public enum OperationKind: String, Sendable, Hashable, Codable, CaseIterable, Cu
         switch self {
         case .tenantCreate, .tenantList, .tenantRead, .tenantDestroy, .l1Link, .l1Read, .l1Unlink, .l1Import, .l1Rewrap,
             .tenantKeyRotate, .tenantKeyRollback, .tenantKeyMinimumVersion,
-            .serviceCreate, .serviceList, .serviceRead, .serviceKeyRotate, .serviceDeactivate, .serviceDestroy:
+            .serviceCreate, .serviceList, .serviceRead, .serviceKeyRotate, .serviceDeactivate, .serviceDestroy, .regionSnapshot:
             .governance
         case .identityCreate, .identityList, .identityRevoke, .kmipClientIssue, .kmipClientMap, .kmipClientCARead,
             .kmipTrustedCAAdd, .kmipTrustedCAList, .kmipTrustedCARemove, .kmipTrustedCARenew:

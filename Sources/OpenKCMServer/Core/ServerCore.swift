@@ -59,11 +59,14 @@ public final class ServerCore: Sendable {
     /// This node's id among the replicas sharing a store (``NodeIdentity``);
     /// nil for a node with a store of its own.
     public let nodeID: String?
+    /// The plane this process plays; its store says the same (``planeKey``) or it does not unseal.
+    public let plane: ServerPlane
 
     public init(
         backend: any Storage, keystores: KeystoreRegistry, auditLog: AuditLogFile, configuredSeal: (any Keystore)? = nil,
-        l1GracePeriod: Duration = .seconds(60), nodeID: String? = nil, freshnessBound: Duration = .seconds(1)
+        l1GracePeriod: Duration = .seconds(60), nodeID: String? = nil, freshnessBound: Duration = .seconds(1), plane: ServerPlane = .all
     ) async throws {
+        self.plane = plane
         let freshness = backend is any StorageChangeFeed ? StoreFreshness(backend: backend, bound: freshnessBound) : nil
         self.freshness = freshness
         self.kmipRecords = KMIPObjectRecordCache(lifetime: freshness?.bound ?? .seconds(2))
@@ -340,6 +343,32 @@ public final class ServerCore: Sendable {
         }
     }
 
+    /// Where a store says which plane it serves (sealed): written at init (or
+    /// at the first unseal of a store from before planes), checked at every
+    /// unseal, so a governance node never runs on a store with keys and a
+    /// node that holds keys never runs on the governance plane's store.
+    public static let planeKey = "core/plane"
+
+    private func checkPlane() async throws {
+        let barrier = self.barrier
+        let plane = self.plane
+        try await barrier.transaction {
+            switch try await barrier.get(Self.planeKey).map({ String(decoding: $0, as: UTF8.self) }) {
+            case plane.rawValue?:
+                return
+            case let other?:
+                throw SealError.misconfigured("this store belongs to the \(other) plane; start this server with --plane \(other)")
+            case nil:
+                // A store from before planes were recorded served both: it may stay so, or become the governance
+                // plane's only if it holds no key chain record.
+                if plane == .governance, !(try await barrier.list(prefix: "tenants/")).isEmpty {
+                    throw SealError.misconfigured("this store holds tenants' keys: the governance plane starts on a store of its own")
+                }
+                try await barrier.put(Self.planeKey, value: Data(plane.rawValue.utf8))
+            }
+        }
+    }
+
     /// Where the audit checkpoint of a node with a store of its own lives, in sealed storage.
     public static let auditCheckpointKey = "audit/checkpoint"
 
@@ -373,6 +402,7 @@ public final class ServerCore: Sendable {
             if let recorded, recorded > generation { throw BarrierError.storeRolledBack(generation: generation, audited: recorded) }
         }
         auditRefusal.withLock { $0 = nil }
+        try await checkPlane()
         let checkpointPath = auditCheckpointPath
         auditLog.setCheckpoint(stored: stored) { head in
             try await barrier.put(checkpointPath, value: JSONEncoder().encode(head))

@@ -66,4 +66,11 @@ extension Operations {
             try await unsealed.identities.revokeAll(tenant: tenant, service: id)
         }
     }
+
+    /// What `region`'s core is to serve (root, governance; regional cores with
+    /// their own certificate are the next step): its tenants with their L1
+    /// references and its services, at one store generation.
+    public func regionSnapshot(_ region: RegionID, caller: Caller) async throws -> RegionSnapshot {
+        try await perform(.regionSnapshot, caller: caller, key: "region:\(region)") { _ in try await governance.snapshot(of: region) }
+    }
 }

@@ -51,6 +51,10 @@ struct GovernanceRoutes {
             try await operations.governanceDestroyService(try context.service(), tenant: try context.tenant(), caller: context.caller)
             return JSONBody.noContent()
         }
+        router.get("/v1/regions/:region/snapshot") { _, context in
+            let region = try RegionID(context.parameters.require("region"))
+            return try JSONBody.response(try await operations.regionSnapshot(region, caller: context.caller))
+        }
         // Keys live in the regions: nothing below a service, and no key operation on a tenant, is served here.
         for path in ["/v1/tenants/:tenant/services/:service/**", "/v1/tenants/:tenant/keys/**", "/v1/tenants/:tenant/l1/rewrap",
                      "/v1/keystores/**", "/v1/kmip/**"] {
