@@ -23,14 +23,10 @@ public enum BackupRestore {
         if let expected = expectedMasterKeyCheck?.lowercased(), expected != masterKey.keyCheckValue.description {
             throw BackupError.unexpectedMasterKey(backup: masterKey.keyCheckValue.description, expected: expected)
         }
-        let memory = InMemoryStorage()
-        try await memory.load(archive.records)
-        let barrier = SealedStorage(backend: memory)
-        barrier.unseal(with: masterKey)
-        defer { barrier.seal() }
-        _ = try await barrier.openIndex()
-        let checkpoints = try await barrier.list(prefix: ServerCore.auditCheckpointKey)
-        try await barrier.write(checkpoints.map { .delete(key: $0) })
-        return (verification, try await memory.snapshot())
+        let records = try await SealedStorage.editing(archive.records, masterKey: masterKey) { barrier in
+            let checkpoints = try await barrier.list(prefix: ServerCore.auditCheckpointKey)
+            try await barrier.write(checkpoints.map { .delete(key: $0) })
+        }
+        return (verification, records)
     }
 }

@@ -31,11 +31,7 @@ public enum OfflineUnseal {
         case .keystore:
             try KeystoreProviders.register(keystores, into: registry)
             guard let seal else { throw SealError.misconfigured("the store auto-unseals: give the configuration's [server] seal") }
-            if seal.hasPrefix("software:"), !FileManager.default.fileExists(atPath: String(seal.dropFirst("software:".count))) {
-                // The loader would make a new key file: a restore must never invent a seal key.
-                throw SealError.misconfigured("the seal key file \(seal.dropFirst("software:".count)) does not exist")
-            }
-            let keystore = try SealKeystoreLoader.keystore(seal, registry: registry)
+            let keystore = try SealKeystoreLoader.keystore(seal, registry: registry, creatingKeyFile: false)
             registry.register(keystore)
             return try await Unsealer.unsealWithKeystore(configuration, keystores: registry)
         case .dev:

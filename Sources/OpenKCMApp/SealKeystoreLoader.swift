@@ -9,7 +9,9 @@ import OpenKCMCore
 /// as the data protects against nothing but a copied database; it is there to
 /// run the auto-unseal flow anywhere, not for production.
 enum SealKeystoreLoader {
-    static func keystore(_ specification: String, registry: KeystoreRegistry) throws -> any Keystore {
+    /// - Parameter creatingKeyFile: make a missing software key file (a new
+    ///   server); false where a key must already exist (a restore never invents one).
+    static func keystore(_ specification: String, registry: KeystoreRegistry, creatingKeyFile: Bool = true) throws -> any Keystore {
         guard let colon = specification.firstIndex(of: ":") else {
             throw SealError.misconfigured("--seal takes provider:key, got '\(specification)'")
         }
@@ -27,6 +29,7 @@ enum SealKeystoreLoader {
         if let data = FileManager.default.contents(atPath: path) {
             bytes = Array(data)
         } else {
+            guard creatingKeyFile else { throw SealError.misconfigured("the seal key file \(path) does not exist") }
             bytes = SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }
             guard FileManager.default.createFile(atPath: path, contents: Data(bytes), attributes: [.posixPermissions: 0o600]) else {
                 throw SealError.misconfigured("cannot create the seal key file \(path)")

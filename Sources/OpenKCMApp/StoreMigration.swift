@@ -93,20 +93,15 @@ public enum StoreMigration {
             hash.update(data: Data(record.key.utf8) + [0])
             hash.update(data: record.value)
         }
-        return Report(records: before.count, sha256: hash.finalize().map { String(format: "%02x", $0) }.joined(), nodeID: nodeID)
+        return Report(records: before.count, sha256: Array(hash.finalize()).hexString, nodeID: nodeID)
     }
 
     /// `records` with the single node's checkpoint (`audit/checkpoint`) moved to `audit/checkpoints/<id>`.
     private static func handingOver(_ records: [StorageRecord], checkpointTo id: String, masterKey: MasterKey) async throws -> [StorageRecord] {
-        let memory = InMemoryStorage()
-        try await memory.load(records)
-        let barrier = SealedStorage(backend: memory)
-        barrier.unseal(with: masterKey)
-        defer { barrier.seal() }
-        _ = try await barrier.openIndex()
-        if let checkpoint = try await barrier.get(ServerCore.auditCheckpointKey) {
-            try await barrier.write([.put(key: "audit/checkpoints/\(id)", value: checkpoint), .delete(key: ServerCore.auditCheckpointKey)])
+        try await SealedStorage.editing(records, masterKey: masterKey) { barrier in
+            if let checkpoint = try await barrier.get(ServerCore.auditCheckpointKey) {
+                try await barrier.write([.put(key: "audit/checkpoints/\(id)", value: checkpoint), .delete(key: ServerCore.auditCheckpointKey)])
+            }
         }
-        return try await memory.snapshot()
     }
 }

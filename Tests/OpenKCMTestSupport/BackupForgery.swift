@@ -1,5 +1,6 @@
 import Crypto
 public import Foundation
+import OpenKCMCore
 
 /// Changes a backup file as someone without the MasterKey could: the records
 /// section rewritten, the manifest's digest and count fixed to match, the
@@ -14,7 +15,7 @@ public enum BackupForgery {
         let tag = Data(bytes[12 + length..<12 + length + 32])
         var section = Data(bytes[(12 + length + 32)...])
         change(&section)
-        manifest["recordsSHA256"] = SHA256.hash(data: section).map { String(format: "%02x", $0) }.joined()
+        manifest["recordsSHA256"] = Array(SHA256.hash(data: section)).hexString
         manifest["recordCount"] = recordCount(section)
         let json = try JSONSerialization.data(withJSONObject: manifest, options: [.sortedKeys])
         let prefix = Data(bytes[0..<8]) + Data((0..<4).map { UInt8(truncatingIfNeeded: UInt32(json.count) >> UInt32(24 - 8 * $0)) })

@@ -46,8 +46,7 @@ public struct IdempotencyMiddleware: RouterMiddleware {
                                  detail: "Idempotency-Key is 1 to 255 printable ASCII characters without spaces")
         }
         // Without an identity the route refuses anyway (and audits it); nothing to remember.
-        guard let identity = context.caller.identity, let unsealed = try? operations.core.unsealed() else { return try await next(request, context) }
-        _ = unsealed
+        guard let identity = context.caller.identity, !operations.core.barrier.isSealed else { return try await next(request, context) }
         var request = request
         let body = try await request.collectBody(upTo: context.maxUploadSize)
         var digest = SHA256()
@@ -61,8 +60,8 @@ public struct IdempotencyMiddleware: RouterMiddleware {
         } else {
             digest.update(data: bytes)
         }
-        let fingerprint = digest.finalize().map { String(format: "%02x", $0) }.joined()
-        let path = Self.recordPrefix + SHA256.hash(data: Data("\(identity.id)\u{0}\(key)".utf8)).map { String(format: "%02x", $0) }.joined()
+        let fingerprint = Array(digest.finalize()).hexString
+        let path = Self.recordPrefix + Array(SHA256.hash(data: Data("\(identity.id)\u{0}\(key)".utf8))).hexString
         let barrier = operations.core.barrier
 
         // Taken, or found, in one store transaction: of two sendings at once (on two replicas), one runs.
