@@ -34,7 +34,8 @@ public struct ConfigurationFile: Sendable, Equatable {
 
     /// Keys the server reads.
     public static let knownKeys: Set<String> = [
-        "server.address", "server.data_dir", "server.audit_sync", "server.audit_segment_bytes", "server.seal", "server.plane",
+        "server.address", "server.data_dir", "server.audit_sync", "server.audit_segment_bytes", "server.seal", "server.plane", "server.region",
+        "governance.url", "governance.token_file", "governance.ca_file", "governance.grace_period_seconds",
         "server.l1_check_interval_seconds", "server.l1_grace_period_seconds", "server.auto_unseal_retry_seconds",
         "server.tls_certificate_file", "server.tls_key_file", "server.channel_address",
         "kmip.address", "kmip.certificate_file", "kmip.key_file", "kmip.client_ca_file",

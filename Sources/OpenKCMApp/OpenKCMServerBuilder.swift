@@ -67,7 +67,8 @@ public struct OpenKCMServerBuilder {
         let seal = try configuration.seal.map { try SealKeystoreLoader.keystore($0, registry: keystores) }
         let core = try await ServerCore(
             backend: storage, keystores: keystores, auditLog: auditLog, configuredSeal: configuration.dev ? nil : seal,
-            l1GracePeriod: configuration.l1GracePeriod, nodeID: nodeID, freshnessBound: configuration.freshnessBound, plane: configuration.plane)
+            l1GracePeriod: configuration.l1GracePeriod, nodeID: nodeID, freshnessBound: configuration.freshnessBound, plane: configuration.plane,
+            region: configuration.plane == .crypto ? configuration.region : nil)
 
         var devRootToken: String?
         if configuration.dev {
@@ -82,6 +83,14 @@ public struct OpenKCMServerBuilder {
         if configuration.plane == .governance && (configuration.kmip != nil || configuration.dataKeyChannel != nil) {
             throw SealError.misconfigured("the governance plane serves no keys: it runs no KMIP listener and no data-key channel")
         }
+        // A regional core follows the governance plane; nothing else does.
+        let governance: GovernanceClient?
+        switch (configuration.plane, configuration.governance) {
+        case (.crypto, let connection?): governance = try GovernanceClient(connection)
+        case (.crypto, nil): throw SealError.misconfigured("a regional core needs the governance plane's address (--governance, [governance] url and token_file)")
+        case (_, nil): governance = nil
+        case (_, .some): throw SealError.misconfigured("only a regional core (--plane crypto) follows a governance plane")
+        }
         let operations = Operations(core: core)
         var services: [any Service] = [
             auditLog, SealOnShutdown(core: core, closeStorage: closeStorage), autoUnseal, renewal, IdempotencySweeper(core: core, logger: logger),
@@ -91,6 +100,9 @@ public struct OpenKCMServerBuilder {
             services.append(L1StatusMonitor(
                 operations: operations, interval: configuration.l1CheckInterval,
                 leadership: core.freshness == nil ? nil : storage as? any StorageLeadership, logger: logger))
+        }
+        if let governance, let connection = configuration.governance {
+            services.append(GovernanceFollower(operations: operations, source: governance, gracePeriod: connection.gracePeriod, logger: logger))
         }
         if let feed = storage as? any StorageChangeFeed, core.freshness != nil {
             services.append(StoreChangeFollower(feed: feed, core: core))

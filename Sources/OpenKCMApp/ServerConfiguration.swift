@@ -1,3 +1,4 @@
+public import OpenKCMCore
 public import OpenKCMPostgres
 public import OpenKCMServer
 /// How `openkcm server` runs. Defaults: SQLite under ./data, REST on 127.0.0.1:8200.
@@ -42,6 +43,10 @@ public struct ServerConfiguration: Sendable {
     public var postgres: PostgresStorageConfiguration?
     /// Which plane this process plays (`--plane`, `[server] plane`): `all` by default.
     public var plane: ServerPlane = .all
+    /// The region a regional core serves (`--region`, `[server] region`; `--plane crypto` only).
+    public var region: RegionID?
+    /// Where a regional core follows the governance plane (`--governance`, `[governance]`; `--plane crypto` only).
+    public var governance: GovernanceConnection?
     /// Provider connections from `[keystores.<name>]`: name -> field -> value.
     public var keystores: [String: [String: String]] = [:]
 

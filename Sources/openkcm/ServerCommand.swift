@@ -30,8 +30,14 @@ struct ServerCommand: AsyncParsableCommand {
     @Flag(help: "Quickstart mode: throwaway store, dev seal, root token printed. Not for production.")
     var dev = false
 
-    @Option(help: "Which plane: all (default: everything in one process), or governance (tenants as L1 references, services with their region, identities; no keys, no data-key operations). Also OPENKCM_PLANE or [server] plane.")
+    @Option(help: "Which plane: all (default: everything in one process), governance (tenants as L1 references, services with their region, identities; no keys, no data-key operations), or crypto (a regional core: needs --region and --governance). Also OPENKCM_PLANE or [server] plane.")
     var plane: String?
+
+    @Option(help: "The region a regional core (--plane crypto) serves, e.g. eu-central. Also OPENKCM_REGION or [server] region.")
+    var region: String?
+
+    @Option(help: "A regional core's governance plane, its REST URL; the core's token is read from [governance] token_file (or OPENKCM_GOVERNANCE_TOKEN_FILE). Also OPENKCM_GOVERNANCE or [governance] url.")
+    var governance: String?
 
     @Option(help: "Configuration file (TOML).")
     var config: String?
@@ -112,8 +118,28 @@ struct ServerCommand: AsyncParsableCommand {
                 configuration.autoUnsealRetryInterval = .seconds(seconds)
             }
             let planeText = try plane ?? environment["OPENKCM_PLANE"] ?? file.string("server.plane") ?? "all"
-            guard let chosen = ServerPlane(rawValue: planeText) else { throw ValidationError("--plane must be all or governance, got '\(planeText)'") }
+            guard let chosen = ServerPlane(rawValue: planeText) else { throw ValidationError("--plane must be all, governance or crypto, got '\(planeText)'") }
             configuration.plane = chosen
+            let regionText = try region ?? environment["OPENKCM_REGION"] ?? file.string("server.region")
+            let governanceURL = try governance ?? environment["OPENKCM_GOVERNANCE"] ?? file.string("governance.url")
+            if chosen == .crypto {
+                guard let regionText, let governanceURL else {
+                    throw ValidationError("a regional core (--plane crypto) needs --region and --governance (or [server] region and [governance] url)")
+                }
+                guard !dev else { throw ValidationError("--dev runs every plane in one process: a regional core runs without --dev") }
+                do { configuration.region = try RegionID(regionText) } catch { throw ValidationError("--region: \(error)") }
+                guard let tokenFile = try environment["OPENKCM_GOVERNANCE_TOKEN_FILE"] ?? file.string("governance.token_file") else {
+                    throw ValidationError("a regional core needs [governance] token_file: the token of a core identity for its region")
+                }
+                var connection = GovernanceConnection(url: governanceURL, tokenFile: tokenFile, caFile: try file.string("governance.ca_file"))
+                if let seconds = try file.integer("governance.grace_period_seconds") {
+                    guard (1...86_400).contains(seconds) else { throw ValidationError("governance.grace_period_seconds must be 1 to 86400") }
+                    connection.gracePeriod = .seconds(seconds)
+                }
+                configuration.governance = connection
+            } else if regionText != nil || governanceURL != nil {
+                throw ValidationError("--region and --governance are for a regional core (--plane crypto)")
+            }
             if chosen == .governance && (configuration.kmip != nil || configuration.dataKeyChannel != nil) {
                 throw ValidationError("the governance plane serves no keys: remove [kmip] and the data-key channel (they belong to the regional cores)")
             }

@@ -21,20 +21,29 @@ import OpenKCMTestSupport
             .governance: try await directory.create(name: "gov", role: .governance).identity,
             .crypto: try await directory.create(name: "svc", role: .crypto, tenant: acme, service: payments).identity,
             .auditor: try await directory.create(name: "aud", role: .auditor).identity,
+            .core: try await directory.create(name: "eu-core", role: .core, region: RegionID("eu-central")).identity,
         ]
         for operation in OperationKind.allCases {
             for (role, identity) in identities {
-                let allowed = (try? AccessPolicy.authorize(identity, operation, tenant: acme, service: payments)) != nil
+                let allowed = (try? AccessPolicy.authorize(identity, operation, tenant: acme, service: payments, region: RegionID("eu-central"))) != nil
                 let expected: Bool
                 switch operation.plane {
                 case .governance: expected = role == .root || role == .governance
                 case .identities, .operator: expected = role == .root
                 case .execution: expected = role == .crypto
                 case .audit: expected = role == .root || role == .auditor
+                case .regions: expected = role == .root || role == .governance || role == .core
                 }
                 #expect(allowed == expected, "\(role) \(operation)")
             }
         }
+        // A core identity reads only its own region.
+        let core = try #require(identities[.core])
+        #expect(throws: AccessError.outOfScope(operation: .regionSnapshot)) {
+            try AccessPolicy.authorize(core, .regionSnapshot, region: RegionID("us-east"))
+        }
+        await #expect(throws: AccessError.self) { try await directory.create(name: "no-region", role: .core) }
+        await #expect(throws: AccessError.self) { try await directory.create(name: "gov", role: .governance, region: RegionID("us-east")) }
         // A crypto identity reaches only its own tenant and service.
         let crypto = try #require(identities[.crypto])
         #expect(throws: AccessError.outOfScope(operation: .dataKeyWrap)) {

@@ -27,11 +27,13 @@ import OpenKCMTestSupport
 
         let europe = try await governance.snapshot(of: Self.eu)
         #expect(europe.tenants.map(\.tenant.id) == [tenant("acme")])
-        #expect(europe.tenants[0].services.map(\.id) == [service("payments")])
+        // All of acme's services, each with its region: the EU core holds payments and can say where reports lives.
+        #expect(europe.tenants[0].services.map(\.id) == [service("payments"), service("reports")])
+        #expect(europe.tenants[0].services.map(\.region) == [Self.eu, Self.us])
         #expect(europe.tenants[0].tenant.l1 == l1)
         let america = try await governance.snapshot(of: Self.us)
         #expect(america.tenants.map(\.tenant.id) == [tenant("acme"), tenant("globex")])
-        #expect(america.tenants.flatMap(\.services).map(\.id) == [service("reports"), service("billing")])
+        #expect(america.tenants.flatMap(\.services).map(\.id) == [service("payments"), service("reports"), service("billing")])
         #expect(america.generation >= europe.generation && europe.generation > 0)
         #expect(try await governance.snapshot(of: RegionID("ap-south")).tenants.isEmpty)
 
@@ -50,17 +52,20 @@ import OpenKCMTestSupport
         try await governance.createTenant(tenant("acme"), l1: l1)
         try await governance.createService(service("payments"), tenant: tenant("acme"), region: Self.eu)
 
-        let unlinked = try await governance.unlink(tenant("acme"))
+        let unlinked = try await governance.unlink(tenant("acme"), change: "req-unlink")
         #expect(unlinked.l1 == nil && unlinked.unlinkedAt != nil)
+        #expect(unlinked.change == "req-unlink", "each region audits its lock under the change's correlation id")
         #expect(try await governance.snapshot(of: Self.eu).tenants[0].tenant.l1 == nil, "every region sees the pointer gone")
         await #expect(throws: GovernanceError.notLinked(tenant("acme"))) { try await governance.unlink(tenant("acme")) }
         #expect(try await governance.link(tenant("acme"), l1: l1).l1 == l1)
         await #expect(throws: GovernanceError.alreadyLinked(tenant("acme"))) { try await governance.link(tenant("acme"), l1: l1) }
 
-        try await governance.destroyTenant(tenant("acme"))
+        try await governance.destroyTenant(tenant("acme"), change: "req-destroy")
         await #expect(throws: GovernanceError.tenantNotFound(tenant("acme"))) { try await governance.tenant(tenant("acme")) }
         #expect(try await governance.services(of: tenant("acme")).isEmpty)
-        #expect(try await governance.snapshot(of: Self.eu).tenants.isEmpty)
+        let afterDestroy = try await governance.snapshot(of: Self.eu)
+        #expect(afterDestroy.tenants.isEmpty)
+        #expect(afterDestroy.destroyed.map(\.tenant) == [tenant("acme")] && afterDestroy.destroyed[0].change == "req-destroy")
         await #expect(throws: GovernanceError.tenantDestroyed(tenant("acme"))) { try await governance.createTenant(tenant("acme"), l1: l1) }
     }
 

@@ -75,7 +75,8 @@ import OpenKCMServer
         for role in Role.allCases {
             let scoped = role == .crypto
             let token = try await unsealed.identities.create(
-                name: role.rawValue, role: role, tenant: scoped ? acme : nil, service: scoped ? try ServiceID("payments") : nil).token
+                name: role.rawValue, role: role, tenant: scoped ? acme : nil, service: scoped ? try ServiceID("payments") : nil,
+                region: role == .core ? try RegionID("eu-central") : nil).token
             tokens.append((role.rawValue, token))
             try await unsealed.keyChain.createTenant(try TenantID("gone-\(role.rawValue)"), l1: harness.l1.reference)
             try await unsealed.keyChain.createService(try ServiceID("gone-\(role.rawValue)"), tenant: acme)

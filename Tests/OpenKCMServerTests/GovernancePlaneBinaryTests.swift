@@ -53,7 +53,7 @@ import Testing
         // What each region's core is to serve: its services, their tenants and L1 references, at one generation.
         let snapshot = try await Self.get("http://127.0.0.1:\(port)/v1/regions/eu-central/snapshot", token: root)
         let entries = snapshot["tenants"] as? [[String: Any]] ?? []
-        #expect(entries.count == 1 && ((entries.first?["services"] as? [[String: Any]])?.compactMap { $0["id"] as? String }) == ["payments"], "\(snapshot)")
+        #expect(entries.count == 1 && ((entries.first?["services"] as? [[String: Any]])?.compactMap { $0["id"] as? String }) == ["payments", "reports"], "\(snapshot)")
         #expect(((entries.first?["tenant"] as? [String: Any])?["l1"] as? [String: Any])?["key"] as? String == "acme-root")
         #expect((snapshot["generation"] as? Int ?? 0) > 0)
 

@@ -3,8 +3,9 @@ public enum AccessPolicy {
     /// The planes each role is granted.
     public static func planes(of role: Role) -> Set<Plane> {
         switch role {
-        case .root: [.governance, .identities, .audit, .operator]
-        case .governance: [.governance]
+        case .root: [.governance, .identities, .audit, .operator, .regions]
+        case .governance: [.governance, .regions]
+        case .core: [.regions]
         case .crypto: [.execution]
         case .auditor: [.audit]
         }
@@ -12,12 +13,16 @@ public enum AccessPolicy {
 
     /// Throws unless `identity` may perform `operation` on `tenant`/`service`.
     /// A crypto identity reaches only its own (tenant, service).
+    /// A core identity reaches only its own region's snapshot.
     public static func authorize(
-        _ identity: Identity, _ operation: OperationKind, tenant: TenantID? = nil, service: ServiceID? = nil
+        _ identity: Identity, _ operation: OperationKind, tenant: TenantID? = nil, service: ServiceID? = nil, region: RegionID? = nil
     ) throws(AccessError) {
         guard !identity.revoked else { throw .unauthenticated }
         guard planes(of: identity.role).contains(operation.plane) else {
             throw .forbidden(role: identity.role, operation: operation)
+        }
+        if identity.role == .core {
+            guard let region, identity.region == region else { throw .outOfScope(operation: operation) }
         }
         if identity.role == .crypto {
             guard let tenant, let service, identity.tenant == tenant, identity.service == service else {

@@ -19,6 +19,8 @@ public struct Identity: Sendable, Hashable, Codable {
     /// For a KMIP client with a certificate from a trusted external CA: that
     /// CA's id and the certificate subject (RFC 4514 text) this identity maps.
     public var certificateSubject: CertificateSubject?
+    /// The region a core identity reads the governance plane's records of.
+    public var region: RegionID?
 
     package init(id: String, name: String, role: Role, tenant: TenantID?, service: ServiceID?, createdAt: Date, tokenHash: String) {
         self.id = id

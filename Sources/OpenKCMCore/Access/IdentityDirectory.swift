@@ -48,10 +48,13 @@ public final class IdentityDirectory: Sendable {
     /// by its TLS client certificate; only crypto identities take one, and a
     /// certificate belongs to one live identity at a time.
     /// With `certificateSubject`, any certificate that trusted CA issues for that subject is this identity.
+    /// A core identity (a regional core at the governance plane) takes its `region` and nothing else.
     public func create(name: String, role: Role, tenant: TenantID? = nil, service: ServiceID? = nil,
-                       certificateFingerprint: String? = nil, certificateSubject: CertificateSubject? = nil) async throws -> (identity: Identity, token: String) {
+                       certificateFingerprint: String? = nil, certificateSubject: CertificateSubject? = nil,
+                       region: RegionID? = nil) async throws -> (identity: Identity, token: String) {
+        guard (role == .core) == (region != nil) else { throw AccessError.invalidScope("a core identity, and only a core identity, takes a region") }
         switch (role, tenant, service) {
-        case (.crypto, .some, .some), (.root, nil, nil), (.governance, nil, nil), (.auditor, nil, nil): break
+        case (.crypto, .some, .some), (.root, nil, nil), (.governance, nil, nil), (.auditor, nil, nil), (.core, nil, nil): break
         case (.crypto, _, _): throw AccessError.invalidScope("a crypto identity needs a tenant and a service")
         default: throw AccessError.invalidScope("only crypto identities take a tenant and a service")
         }
@@ -75,6 +78,7 @@ public final class IdentityDirectory: Sendable {
             id: id, name: name, role: role, tenant: tenant, service: service, createdAt: now(), tokenHash: hash(secret))
         identity.certificateFingerprint = certificateFingerprint
         identity.certificateSubject = certificateSubject
+        identity.region = region
         // One transaction: the certificate (or subject) is checked free and taken in the same commit, so two
         // nodes registering one certificate at once give it to one identity.
         try await storage.transaction {

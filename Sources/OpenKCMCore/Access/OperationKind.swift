@@ -72,7 +72,7 @@ public enum OperationKind: String, Sendable, Hashable, Codable, CaseIterable, Cu
         switch self {
         case .tenantCreate, .tenantList, .tenantRead, .tenantDestroy, .l1Link, .l1Read, .l1Unlink, .l1Import, .l1Rewrap,
             .tenantKeyRotate, .tenantKeyRollback, .tenantKeyMinimumVersion,
-            .serviceCreate, .serviceList, .serviceRead, .serviceKeyRotate, .serviceDeactivate, .serviceDestroy, .regionSnapshot:
+            .serviceCreate, .serviceList, .serviceRead, .serviceKeyRotate, .serviceDeactivate, .serviceDestroy:
             .governance
         case .identityCreate, .identityList, .identityRevoke, .kmipClientIssue, .kmipClientMap, .kmipClientCARead,
             .kmipTrustedCAAdd, .kmipTrustedCAList, .kmipTrustedCARemove, .kmipTrustedCARenew:
@@ -80,6 +80,7 @@ public enum OperationKind: String, Sendable, Hashable, Codable, CaseIterable, Cu
         case .dataKeyGenerate, .dataKeyWrap, .dataKeyUnwrap, .dataKeyRewrap, .dataKeyEvents, .dataKeyRevoke, .subjectDestroy,
             .kmipCreate, .kmipRegister, .kmipLocate, .kmipGet, .kmipGetAttributes, .kmipGetAttributeList, .kmipActivate, .kmipChangeAttribute, .kmipRevoke, .kmipDestroy, .kmipEncrypt, .kmipDecrypt, .kmipMAC, .kmipMACVerify, .kmipReKey, .kmipUndo:
             .execution
+        case .regionSnapshot: .regions
         case .auditRead, .auditVerify: .audit
         case .seal, .backupCreate, .backupVerify: .operator
         }
@@ -89,4 +90,6 @@ public enum OperationKind: String, Sendable, Hashable, Codable, CaseIterable, Cu
 /// Groups of operations that roles are granted as a whole.
 public enum Plane: String, Sendable, Hashable, CaseIterable {
     case governance, identities, execution, audit, `operator`
+    /// What a regional core reads from the governance plane.
+    case regions
 }

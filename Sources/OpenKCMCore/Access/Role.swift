@@ -9,6 +9,9 @@ public enum Role: String, Sendable, Hashable, Codable, CaseIterable, CustomStrin
     case crypto
     /// Reads and verifies the audit log, nothing else.
     case auditor
+    /// A regional core (`--plane crypto`) at the governance plane: reads its
+    /// own region's tenants and services, nothing else.
+    case core
 
     public var description: String { rawValue }
 }

@@ -35,6 +35,9 @@ public enum KeyChainError: OpenKCMError, Equatable {
     /// rather than serve a state another node may have changed (a lock, a
     /// destruction). Answers again once the store does.
     case stateUnconfirmed(TenantID, reason: String)
+    /// The governance plane placed this service in another region: only that
+    /// region's core holds its L3, and no other core can open its blobs.
+    case serviceInOtherRegion(TenantID, ServiceID, region: RegionID)
 
     public var code: String {
         switch self {
@@ -57,6 +60,7 @@ public enum KeyChainError: OpenKCMError, Equatable {
         case .notSubjectBound: "keychain.not_subject_bound"
         case .subjectMismatch: "keychain.subject_mismatch"
         case .stateUnconfirmed: "keychain.state_unconfirmed"
+        case .serviceInOtherRegion: "keychain.service_in_other_region"
         }
     }
 
@@ -100,6 +104,8 @@ public enum KeyChainError: OpenKCMError, Equatable {
             "the data key does not open under this subject: it belongs to another subject or context"
         case .stateUnconfirmed(let tenant, let reason):
             "cannot confirm the state of tenant '\(tenant)' with the shared store, so nothing of it is served from memory: \(reason)"
+        case .serviceInOtherRegion(let tenant, let service, let region):
+            "service '\(service)' of tenant '\(tenant)' lives in region '\(region)': only that region's core holds its keys"
         }
     }
 }

@@ -21,16 +21,21 @@ public final class GovernanceDirectory: Sendable {
     static func servicesPrefix(_ tenant: TenantID) -> String { "governance/services/\(tenant)/" }
     static func servicePath(_ tenant: TenantID, _ service: ServiceID) -> String { servicesPrefix(tenant) + service.rawValue }
     static func tombstonePath(_ tenant: TenantID) -> String { "governance/destroyed/\(tenant)" }
+    /// Counts the governance plane's changes: every change moves it in the
+    /// same transaction. The store's own generation would not do: it also
+    /// moves with audit checkpoints and identities, which a region ignores.
+    static let generationPath = "governance/generation"
 
     // MARK: Tenants
 
     /// A new tenant whose root key is `l1` at the customer's KMS.
     @discardableResult
-    public func createTenant(_ id: TenantID, l1: KeystoreReference, now: Date = Date()) async throws -> GovernanceTenant {
+    public func createTenant(_ id: TenantID, l1: KeystoreReference, change: String? = nil, now: Date = Date()) async throws -> GovernanceTenant {
         try await storage.transaction {
             if try await self.storage.get(Self.tombstonePath(id)) != nil { throw GovernanceError.tenantDestroyed(id) }
             guard try await self.storage.get(Self.tenantPath(id)) == nil else { throw GovernanceError.tenantAlreadyExists(id) }
-            let tenant = GovernanceTenant(id: id, l1: l1, createdAt: now)
+            let tenant = GovernanceTenant(id: id, l1: l1, createdAt: now, change: change)
+            try await self.advance()
             try await self.storage.put(Self.tenantPath(id), value: Self.encode(tenant))
             return tenant
         }
@@ -52,8 +57,8 @@ public final class GovernanceDirectory: Sendable {
 
     /// Deletes the pointer to the customer's L1: the kill switch, for every region.
     @discardableResult
-    public func unlink(_ id: TenantID, now: Date = Date()) async throws -> GovernanceTenant {
-        try await changeTenant(id) { tenant in
+    public func unlink(_ id: TenantID, change: String? = nil, now: Date = Date()) async throws -> GovernanceTenant {
+        try await changeTenant(id, change: change) { tenant in
             guard tenant.l1 != nil else { throw GovernanceError.notLinked(id) }
             tenant.l1 = nil
             tenant.unlinkedAt = now
@@ -62,8 +67,8 @@ public final class GovernanceDirectory: Sendable {
 
     /// Points an unlinked tenant at its L1 again.
     @discardableResult
-    public func link(_ id: TenantID, l1: KeystoreReference) async throws -> GovernanceTenant {
-        try await changeTenant(id) { tenant in
+    public func link(_ id: TenantID, l1: KeystoreReference, change: String? = nil) async throws -> GovernanceTenant {
+        try await changeTenant(id, change: change) { tenant in
             guard tenant.l1 == nil else { throw GovernanceError.alreadyLinked(id) }
             tenant.l1 = l1
             tenant.unlinkedAt = nil
@@ -72,20 +77,25 @@ public final class GovernanceDirectory: Sendable {
 
     /// Removes the tenant and its services and keeps a tombstone: every region
     /// crypto-shreds what it holds for it, and the id is never given again.
-    public func destroyTenant(_ id: TenantID, now: Date = Date()) async throws {
+    public func destroyTenant(_ id: TenantID, change: String? = nil, now: Date = Date()) async throws {
         try await storage.transaction {
             guard try await self.storage.get(Self.tenantPath(id)) != nil else { throw GovernanceError.tenantNotFound(id) }
             let services = try await self.storage.list(prefix: Self.servicesPrefix(id))
+            try await self.advance()
             try await self.storage.write(
                 [.delete(key: Self.tenantPath(id))] + services.map { .delete(key: $0) }
-                    + [.put(key: Self.tombstonePath(id), value: Self.encode(["destroyedAt": now]))])
+                    + [.put(key: Self.tombstonePath(id), value: Self.encode(GovernanceTombstone(tenant: id, destroyedAt: now, change: change)))])
         }
     }
 
-    private func changeTenant(_ id: TenantID, _ change: @Sendable (inout GovernanceTenant) throws -> Void) async throws -> GovernanceTenant {
+    private func changeTenant(
+        _ id: TenantID, change: String?, _ edit: @Sendable (inout GovernanceTenant) throws -> Void = { _ in }
+    ) async throws -> GovernanceTenant {
         try await storage.transaction {
             var tenant = try await self.tenant(id)
-            try change(&tenant)
+            try edit(&tenant)
+            tenant.change = change
+            try await self.advance()
             try await self.storage.put(Self.tenantPath(id), value: Self.encode(tenant))
             return tenant
         }
@@ -95,10 +105,16 @@ public final class GovernanceDirectory: Sendable {
 
     /// A new service of `tenant`, whose keys live in `region` only.
     @discardableResult
-    public func createService(_ id: ServiceID, tenant: TenantID, region: RegionID, now: Date = Date()) async throws -> GovernanceService {
+    public func createService(
+        _ id: ServiceID, tenant: TenantID, region: RegionID, change: String? = nil, now: Date = Date()
+    ) async throws -> GovernanceService {
         try await storage.transaction {
-            _ = try await self.tenant(tenant)
-            guard try await self.storage.get(Self.servicePath(tenant, id)) == nil else { throw GovernanceError.serviceAlreadyExists(tenant, id) }
+            guard try await self.storage.get(Self.servicePath(tenant, id)) == nil else {
+                _ = try await self.tenant(tenant)
+                throw GovernanceError.serviceAlreadyExists(tenant, id)
+            }
+            // The tenant record names the change too: it is what a region reads the change id from.
+            _ = try await self.changeTenant(tenant, change: change)
             let service = GovernanceService(tenant: tenant, id: id, region: region, createdAt: now)
             try await self.storage.put(Self.servicePath(tenant, id), value: Self.encode(service))
             return service
@@ -121,30 +137,54 @@ public final class GovernanceDirectory: Sendable {
         return services.sorted { $0.id < $1.id }
     }
 
-    public func destroyService(_ id: ServiceID, tenant: TenantID) async throws {
+    public func destroyService(_ id: ServiceID, tenant: TenantID, change: String? = nil) async throws {
         try await storage.transaction {
             guard try await self.storage.get(Self.servicePath(tenant, id)) != nil else { throw GovernanceError.serviceNotFound(tenant, id) }
+            _ = try await self.changeTenant(tenant, change: change)
             try await self.storage.delete(Self.servicePath(tenant, id))
         }
     }
 
+    /// Every destroyed tenant.
+    public func tombstones() async throws -> [GovernanceTombstone] {
+        var tombstones: [GovernanceTombstone] = []
+        for path in try await storage.list(prefix: "governance/destroyed/") {
+            if let tombstone = try await read(GovernanceTombstone.self, at: path) { tombstones.append(tombstone) }
+        }
+        return tombstones.sorted { $0.tenant < $1.tenant }
+    }
+
     // MARK: Regions
 
-    /// What `region`'s core serves: each tenant with a service there, with
-    /// those services only, all read at one store generation: the records
-    /// are read again when a change committed while they were read, so a core
-    /// that follows changes from the snapshot's generation misses none (an
-    /// unlink, above all).
+    /// The number of changes made so far (0 for none).
+    public func generation() async throws -> UInt64 {
+        guard let data = try await storage.get(Self.generationPath) else { return 0 }
+        guard let value = UInt64(String(decoding: data, as: UTF8.self)) else { throw GovernanceError.recordUnreadable(key: Self.generationPath) }
+        return value
+    }
+
+    /// Moves the generation on; call inside the change's transaction.
+    private func advance() async throws {
+        try await storage.put(Self.generationPath, value: Data(String(try await generation() + 1).utf8))
+    }
+
+    /// What `region`'s core serves: each tenant with a service there (with
+    /// all its services, so the core can name the region of one it does not
+    /// hold) and the destroyed tenants, all read at one governance generation:
+    /// the records are read again when a change committed while they were
+    /// read, so a core that follows changes from the snapshot's generation
+    /// misses none (an unlink, above all).
     public func snapshot(of region: RegionID) async throws -> RegionSnapshot {
         while true {
-            let before = try await storage.generationFromStore()
+            let before = try await generation()
             var entries: [RegionSnapshot.Entry] = []
             for tenant in try await tenants() {
-                let here = try await services(of: tenant.id).filter { $0.region == region }
-                if !here.isEmpty { entries.append(RegionSnapshot.Entry(tenant: tenant, services: here)) }
+                let services = try await services(of: tenant.id)
+                if services.contains(where: { $0.region == region }) { entries.append(RegionSnapshot.Entry(tenant: tenant, services: services)) }
             }
-            if try await storage.generationFromStore() == before {
-                return RegionSnapshot(region: region, generation: before, tenants: entries)
+            let destroyed = try await tombstones()
+            if try await generation() == before {
+                return RegionSnapshot(region: region, generation: before, tenants: entries, destroyed: destroyed)
             }
         }
     }

@@ -9,11 +9,16 @@ public struct GovernanceTenant: Sendable, Hashable, Codable {
     public var l1: KeystoreReference?
     public var createdAt: Date
     public var unlinkedAt: Date?
+    /// The correlation id of the request that last changed the tenant or one
+    /// of its services: each region audits what it does about the change
+    /// under this id, so one id follows an unlink from here to every lock.
+    public var change: String?
 
-    public init(id: TenantID, l1: KeystoreReference?, createdAt: Date, unlinkedAt: Date? = nil) {
+    public init(id: TenantID, l1: KeystoreReference?, createdAt: Date, unlinkedAt: Date? = nil, change: String? = nil) {
         self.id = id
         self.l1 = l1
         self.createdAt = createdAt
         self.unlinkedAt = unlinkedAt
+        self.change = change
     }
 }

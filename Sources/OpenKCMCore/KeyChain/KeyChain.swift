@@ -37,6 +37,14 @@ public final class KeyChain: Sendable {
     /// confirmation that raced one is not kept.
     let announcements = Atomic<UInt64>(0)
 
+    /// The region this key chain serves (a `--plane crypto` core), bound into
+    /// every L1 call's context; nil on a server serving every region.
+    public let region: RegionID?
+    /// Services this region's core does not hold because the governance plane
+    /// placed them in another region, so a request for one is refused as
+    /// ``KeyChainError/serviceInOtherRegion(_:_:region:)`` rather than as unknown.
+    let servicesElsewhere = Mutex<[TenantID: [ServiceID: RegionID]]>([:])
+
     /// Every lock, unlock and destruction from now on, as it happens in this process.
     public func events() -> AsyncStream<KeyChainEvent> {
         broadcast.subscribe()
@@ -66,8 +74,10 @@ public final class KeyChain: Sendable {
         l1GracePeriod: Duration = .seconds(60),
         subjectFreshness: Duration = .seconds(5),
         freshness: StoreFreshness? = nil,
+        region: RegionID? = nil,
         clock: @escaping @Sendable () -> Date = { Date() }
     ) {
+        self.region = region
         self.freshness = freshness
         self.subjectFreshness = subjectFreshness
         self.storage = storage
@@ -88,7 +98,7 @@ public final class KeyChain: Sendable {
             }
             let keystore = try keystores.keystore(for: l1)
             let root = SymmetricKey(size: .bits256)
-            let wrappedRoot = try await keystore.wrap(root, context: KeystoreContext(tenant: tenant.rawValue, purpose: .l2))
+            let wrappedRoot = try await keystore.wrap(root, context: rootContext(tenant))
             let rootKeyID = KeyID()
             let firstKey = SymmetricKey(size: .bits256)
             let wrappedFirst = try EnvelopeCipher.wrap(
@@ -174,7 +184,7 @@ public final class KeyChain: Sendable {
     public func linkL1(_ tenant: TenantID, to l1: KeystoreReference) async throws {
         try await tenantTransaction(tenant) {
             var ring = try await readTenant(tenant)
-            let context = KeystoreContext(tenant: tenant.rawValue, purpose: .l2)
+            let context = rootContext(tenant)
             let root = try await keystores.keystore(for: ring.l1).unwrap(ring.wrappedRoot, context: context)
             if l1 != ring.l1 {
                 ring.wrappedRoot = try await keystores.keystore(for: l1).wrap(root, context: context)
@@ -201,7 +211,7 @@ public final class KeyChain: Sendable {
                 if case .locked(let reason, _) = memory.tenants[tenant] { reason } else { nil }
             }
             if let lock { throw KeyChainError.tenantLocked(tenant, reason: lock) }
-            let context = KeystoreContext(tenant: tenant.rawValue, purpose: .l2)
+            let context = rootContext(tenant)
             let keystore = try keystores.keystore(for: ring.l1)
             let root = try await keystore.unwrap(ring.wrappedRoot, context: context)
             ring.wrappedRoot = try await keystore.wrap(root, context: context)
@@ -569,6 +579,20 @@ public final class KeyChain: Sendable {
         memory.withLock { if case .unsealed = $0.tenants[tenant] { true } else { false } }
     }
 
+    // MARK: Regions
+
+    /// Where the governance plane placed the services this core does not
+    /// hold (replaces what was known before).
+    public func setServicesElsewhere(_ services: [TenantID: [ServiceID: RegionID]]) {
+        servicesElsewhere.withLock { $0 = services }
+    }
+
+    /// The L1 context of a tenant's L2: its tenant and, on a regional core,
+    /// its region, so each region's L2 is its own at the customer's KMS.
+    func rootContext(_ tenant: TenantID) -> KeystoreContext {
+        KeystoreContext(tenant: tenant.rawValue, purpose: .l2, region: region?.rawValue ?? "")
+    }
+
     // MARK: Internals
 
     /// The current L3 version and key for one more wrap. Random 96-bit GCM
@@ -695,7 +719,7 @@ public final class KeyChain: Sendable {
         let keystore = try keystores.keystore(for: ring.l1)
         let root: SymmetricKey
         do {
-            root = try await keystore.unwrap(ring.wrappedRoot, context: KeystoreContext(tenant: tenant.rawValue, purpose: .l2))
+            root = try await keystore.unwrap(ring.wrappedRoot, context: rootContext(tenant))
         } catch let error as KeystoreError {
             // A failed L1 call that says the key is off or gone locks at once, like the status check.
             switch error {
@@ -807,7 +831,12 @@ public final class KeyChain: Sendable {
 
     func readService(_ tenant: TenantID, _ service: ServiceID) async throws -> ServiceKeyRing {
         let key = ServiceKeyRing.storageKey(tenant, service)
-        guard let data = try await storage.get(key) else { throw KeyChainError.serviceNotFound(tenant, service) }
+        guard let data = try await storage.get(key) else {
+            if let region = servicesElsewhere.withLock({ $0[tenant]?[service] }) {
+                throw KeyChainError.serviceInOtherRegion(tenant, service, region: region)
+            }
+            throw KeyChainError.serviceNotFound(tenant, service)
+        }
         return try RecordCoder.decode(ServiceKeyRing.self, from: data, at: key)
     }
 

@@ -19,6 +19,9 @@ public enum LockCause: Sendable, Hashable {
     /// The customer's key refused or vanished, or stayed unreachable past the
     /// grace period; lifted when the provider answers "enabled" again.
     case provider
+    /// A regional core lost the governance plane for longer than its grace
+    /// period: fail-closed until it is back; lifted when it answers again.
+    case governanceUnreachable
 }
 
 /// Everything in memory, behind one mutex. Loaded services are kept apart

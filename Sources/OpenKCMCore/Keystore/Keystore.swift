@@ -42,16 +42,23 @@ public struct KeystoreContext: Sendable, Hashable {
     public var tenant: String
     /// What is being wrapped: ``EnvelopeLayer/l2``, ``EnvelopeLayer/masterKey`` or ``EnvelopeLayer/masterKeyShare``.
     public var purpose: EnvelopeLayer
+    /// The region whose core keeps this L2 (a `--plane crypto` core), or empty
+    /// on a server serving every region. Bound so that one region's wrapped L2
+    /// does not unwrap as another's, and so the customer's KMS log names the
+    /// region of each access.
+    public var region: String
 
-    public init(tenant: String = "", purpose: EnvelopeLayer) {
+    public init(tenant: String = "", purpose: EnvelopeLayer, region: String = "") {
         self.tenant = tenant
         self.purpose = purpose
+        self.region = region
     }
 
     /// The context as key/value pairs, for providers that take an encryption context.
     public var pairs: [String: String] {
         var pairs = ["openkcm:purpose": purpose.description]
         if !tenant.isEmpty { pairs["openkcm:tenant"] = tenant }
+        if !region.isEmpty { pairs["openkcm:region"] = region }
         return pairs
     }
 }

@@ -57,6 +57,6 @@ public final class SoftwareKeystore: Keystore {
     }
 
     private func binding(_ context: KeystoreContext) -> EnvelopeBinding {
-        EnvelopeBinding(tenant: context.tenant)
+        EnvelopeBinding(tenant: context.tenant, context: context.region.isEmpty ? .empty : ((try? EncryptionContext(["openkcm:region": context.region])) ?? .empty))
     }
 }

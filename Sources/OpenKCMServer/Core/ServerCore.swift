@@ -61,12 +61,18 @@ public final class ServerCore: Sendable {
     public let nodeID: String?
     /// The plane this process plays; its store says the same (``planeKey``) or it does not unseal.
     public let plane: ServerPlane
+    /// The region a `--plane crypto` core serves (nil on the other planes);
+    /// its store says the same, and every L1 call of its tenants names it.
+    public let region: RegionID?
 
     public init(
         backend: any Storage, keystores: KeystoreRegistry, auditLog: AuditLogFile, configuredSeal: (any Keystore)? = nil,
-        l1GracePeriod: Duration = .seconds(60), nodeID: String? = nil, freshnessBound: Duration = .seconds(1), plane: ServerPlane = .all
+        l1GracePeriod: Duration = .seconds(60), nodeID: String? = nil, freshnessBound: Duration = .seconds(1), plane: ServerPlane = .all,
+        region: RegionID? = nil
     ) async throws {
+        guard (plane == .crypto) == (region != nil) else { throw SealError.misconfigured("a regional core (--plane crypto), and only one, serves a region") }
         self.plane = plane
+        self.region = region
         let freshness = backend is any StorageChangeFeed ? StoreFreshness(backend: backend, bound: freshnessBound) : nil
         self.freshness = freshness
         self.kmipRecords = KMIPObjectRecordCache(lifetime: freshness?.bound ?? .seconds(2))
@@ -349,22 +355,29 @@ public final class ServerCore: Sendable {
     /// node that holds keys never runs on the governance plane's store.
     public static let planeKey = "core/plane"
 
+    /// What ``planeKey`` holds for this server: the plane, and a regional core's region (`crypto/eu-central`).
+    private var planeRecord: String { region.map { "\(plane.rawValue)/\($0)" } ?? plane.rawValue }
+
     private func checkPlane() async throws {
         let barrier = self.barrier
         let plane = self.plane
+        let record = planeRecord
         try await barrier.transaction {
             switch try await barrier.get(Self.planeKey).map({ String(decoding: $0, as: UTF8.self) }) {
-            case plane.rawValue?:
+            case record?:
                 return
             case let other?:
-                throw SealError.misconfigured("this store belongs to the \(other) plane; start this server with --plane \(other)")
+                let parts = other.split(separator: "/", maxSplits: 1)
+                let flags = parts.count == 2 ? "--plane \(parts[0]) --region \(parts[1])" : "--plane \(other)"
+                throw SealError.misconfigured("this store belongs to the \(other) plane; start this server with \(flags)")
             case nil:
                 // A store from before planes were recorded served both: it may stay so, or become the governance
-                // plane's only if it holds no key chain record.
-                if plane == .governance, !(try await barrier.list(prefix: "tenants/")).isEmpty {
-                    throw SealError.misconfigured("this store holds tenants' keys: the governance plane starts on a store of its own")
+                // plane's or a region's only if it holds no key chain record (a region's L2s are wrapped with
+                // the region in their L1 context, so another's could not be opened there anyway).
+                if plane != .all, !(try await barrier.list(prefix: "tenants/")).isEmpty {
+                    throw SealError.misconfigured("this store holds tenants' keys: the \(plane) plane starts on a store of its own")
                 }
-                try await barrier.put(Self.planeKey, value: Data(plane.rawValue.utf8))
+                try await barrier.put(Self.planeKey, value: Data(record.utf8))
             }
         }
     }
@@ -411,7 +424,7 @@ public final class ServerCore: Sendable {
         // What another node may have changed while this one was sealed is read afresh.
         freshness?.forgetAll()
         let unsealed = Unsealed(
-            keyChain: KeyChain(storage: barrier, keystores: keystores, l1GracePeriod: l1GracePeriod, freshness: freshness),
+            keyChain: KeyChain(storage: barrier, keystores: keystores, l1GracePeriod: l1GracePeriod, freshness: freshness, region: region),
             identities: IdentityDirectory(storage: barrier, masterKey: masterKey, cacheLifetime: freshness?.bound ?? .seconds(5)),
             masterKey: masterKey
         )

@@ -15,6 +15,7 @@ extension KMIPOperationError: OpenKCMError {
         case let error as AccessError: return KMIPOperationError(.permissionDenied, "\(error)")
         case let error as KeyChainError:
             if case .tenantLocked = error { return KMIPOperationError(.permissionDenied, "\(error)") }
+            if case .serviceInOtherRegion = error { return KMIPOperationError(.permissionDenied, "\(error)") }
             // Unknown, not absent: the node cannot confirm the tenant's state with the shared store right now.
             if case .stateUnconfirmed = error { return KMIPOperationError(.generalFailure, "\(error)") }
             // A shredded subject's objects are gone as a destroyed object is; naming it again is refused alike.

@@ -3,11 +3,11 @@ public import OpenKCMCore
 extension Operations {
     /// Creates an identity and returns its token, shown this once (root).
     public func createIdentity(
-        name: String, role: Role, tenant: TenantID?, service: ServiceID?, certificateFingerprint: String? = nil, caller: Caller
+        name: String, role: Role, tenant: TenantID?, service: ServiceID?, certificateFingerprint: String? = nil, region: RegionID? = nil, caller: Caller
     ) async throws -> (identity: IdentityView, token: String) {
         try await perform(.identityCreate, caller: caller, tenant: tenant, service: service, sync: true) { core in
             let (identity, token) = try await core.identities.create(
-                name: name, role: role, tenant: tenant, service: service, certificateFingerprint: certificateFingerprint)
+                name: name, role: role, tenant: tenant, service: service, certificateFingerprint: certificateFingerprint, region: region)
             return (IdentityView(identity), token)
         }
     }

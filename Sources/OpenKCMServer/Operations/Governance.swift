@@ -9,7 +9,7 @@ extension Operations {
 
     public func governanceCreateTenant(_ id: TenantID, l1: KeystoreReference, caller: Caller) async throws -> GovernanceTenant {
         try await perform(.tenantCreate, caller: caller, tenant: id, key: l1.description, sync: true) { _ in
-            try await governance.createTenant(id, l1: l1)
+            try await governance.createTenant(id, l1: l1, change: caller.correlationID)
         }
     }
 
@@ -29,23 +29,23 @@ extension Operations {
 
     public func governanceDestroyTenant(_ id: TenantID, caller: Caller) async throws {
         try await perform(.tenantDestroy, caller: caller, tenant: id, sync: true) { unsealed in
-            try await governance.destroyTenant(id)
+            try await governance.destroyTenant(id, change: caller.correlationID)
             // Its identities go with it, as on a server that holds keys: no token outlives what it was for.
             try await unsealed.identities.revokeAll(tenant: id)
         }
     }
 
     public func governanceLink(_ id: TenantID, l1: KeystoreReference, caller: Caller) async throws -> GovernanceTenant {
-        try await perform(.l1Link, caller: caller, tenant: id, key: l1.description, sync: true) { _ in try await governance.link(id, l1: l1) }
+        try await perform(.l1Link, caller: caller, tenant: id, key: l1.description, sync: true) { _ in try await governance.link(id, l1: l1, change: caller.correlationID) }
     }
 
     public func governanceUnlink(_ id: TenantID, caller: Caller) async throws -> GovernanceTenant {
-        try await perform(.l1Unlink, caller: caller, tenant: id, sync: true) { _ in try await governance.unlink(id) }
+        try await perform(.l1Unlink, caller: caller, tenant: id, sync: true) { _ in try await governance.unlink(id, change: caller.correlationID) }
     }
 
     public func governanceCreateService(_ id: ServiceID, tenant: TenantID, region: RegionID, caller: Caller) async throws -> GovernanceService {
         try await perform(.serviceCreate, caller: caller, tenant: tenant, service: id, key: "region:\(region)", sync: true) { _ in
-            try await governance.createService(id, tenant: tenant, region: region)
+            try await governance.createService(id, tenant: tenant, region: region, change: caller.correlationID)
         }
     }
 
@@ -62,15 +62,36 @@ extension Operations {
 
     public func governanceDestroyService(_ id: ServiceID, tenant: TenantID, caller: Caller) async throws {
         try await perform(.serviceDestroy, caller: caller, tenant: tenant, service: id, sync: true) { unsealed in
-            try await governance.destroyService(id, tenant: tenant)
+            try await governance.destroyService(id, tenant: tenant, change: caller.correlationID)
             try await unsealed.identities.revokeAll(tenant: tenant, service: id)
         }
     }
 
-    /// What `region`'s core is to serve (root, governance; regional cores with
-    /// their own certificate are the next step): its tenants with their L1
-    /// references and its services, at one store generation.
-    public func regionSnapshot(_ region: RegionID, caller: Caller) async throws -> RegionSnapshot {
-        try await perform(.regionSnapshot, caller: caller, key: "region:\(region)") { _ in try await governance.snapshot(of: region) }
+    /// What `region`'s core is to serve (its core identity, root, governance):
+    /// its tenants with their L1 references and its services, at one store
+    /// generation.
+    ///
+    /// With `after`, a core that holds the snapshot of that generation waits
+    /// up to `wait` for the governance records to move past it (a change by
+    /// this node or a replica sharing the store) and gets the new snapshot at once, or nil
+    /// when nothing changed: the heartbeat that keeps the core within its
+    /// grace period, authorized but not audited (a refusal is). Every
+    /// snapshot handed out is audited.
+    public func regionSnapshot(_ region: RegionID, after: UInt64? = nil, wait: Duration = .zero, caller: Caller) async throws -> RegionSnapshot? {
+        if let after {
+            try await authorize(.regionSnapshot, caller: caller, tenant: nil, service: nil, key: "region:\(region)", region: region)
+            let deadline = ContinuousClock.now + wait
+            while try await governance.generation() <= after {
+                guard ContinuousClock.now < deadline else { return nil }
+                try await Task.sleep(for: Self.snapshotPollInterval)
+            }
+        }
+        return try await perform(.regionSnapshot, caller: caller, key: "region:\(region)", region: region) { _ in
+            try await governance.snapshot(of: region)
+        }
     }
+
+    /// How often a waiting snapshot request asks the store whether it moved:
+    /// well within the 1 s an unlink has to reach every region.
+    static let snapshotPollInterval: Duration = .milliseconds(100)
 }

@@ -24,12 +24,13 @@ public struct Operations: Sendable {
         tenant: TenantID? = nil,
         service: ServiceID? = nil,
         key: String? = nil,
+        region: RegionID? = nil,
         sync: Bool = false,
         _ body: (ServerCore.Unsealed) async throws -> Result
     ) async throws -> Result {
         let result: Result
         do {
-            let unsealed = try admit(operation, caller: caller, tenant: tenant, service: service)
+            let unsealed = try admit(operation, caller: caller, tenant: tenant, service: service, region: region)
             if sync {
                 // Fail closed before anything changes: a state change that cannot be audited never starts.
                 var intent = auditEntry(operation.rawValue, caller: caller, tenant: tenant, service: service, key: key, error: nil)
@@ -50,20 +51,20 @@ public struct Operations: Sendable {
 
     /// Checks access for a whole request (a batch) before its items run;
     /// only a refusal is audited here, each item is audited on its own.
-    func authorize(_ operation: OperationKind, caller: Caller, tenant: TenantID?, service: ServiceID?) async throws {
+    func authorize(_ operation: OperationKind, caller: Caller, tenant: TenantID?, service: ServiceID?, key: String? = nil, region: RegionID? = nil) async throws {
         do {
-            _ = try admit(operation, caller: caller, tenant: tenant, service: service)
+            _ = try admit(operation, caller: caller, tenant: tenant, service: service, region: region)
         } catch {
-            try await recordRefusal(operation, caller: caller, tenant: tenant, service: service, key: nil, error: error, sync: false)
+            try await recordRefusal(operation, caller: caller, tenant: tenant, service: service, key: key, error: error, sync: false)
             throw error
         }
     }
 
     /// The unsealed core, if the caller may perform `operation` on this scope.
-    func admit(_ operation: OperationKind, caller: Caller, tenant: TenantID?, service: ServiceID?) throws -> ServerCore.Unsealed {
+    func admit(_ operation: OperationKind, caller: Caller, tenant: TenantID?, service: ServiceID?, region: RegionID? = nil) throws -> ServerCore.Unsealed {
         let unsealed = try core.unsealed()
         guard let identity = caller.identity else { throw AccessError.unauthenticated }
-        try AccessPolicy.authorize(identity, operation, tenant: tenant, service: service)
+        try AccessPolicy.authorize(identity, operation, tenant: tenant, service: service, region: region)
         return unsealed
     }
 

@@ -75,6 +75,8 @@ public struct IdentityView: Sendable, Codable, Hashable {
     /// A KMIP client mapped by subject: the trusted CA's id and the subject (RFC 4514).
     public var certificateAuthority: String?
     public var certificateSubject: String?
+    /// The region a core identity reads.
+    public var region: String?
 
     init(_ identity: Identity) {
         id = identity.id
@@ -87,5 +89,6 @@ public struct IdentityView: Sendable, Codable, Hashable {
         certificateFingerprint = identity.certificateFingerprint
         certificateAuthority = identity.certificateSubject?.authority
         certificateSubject = identity.certificateSubject?.subject
+        region = identity.region?.rawValue
     }
 }

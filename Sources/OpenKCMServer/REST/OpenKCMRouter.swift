@@ -8,7 +8,8 @@ public func buildRouter(operations: Operations, metrics: ServerMetrics = ServerM
     SystemRoutes(operations: operations).register(on: router)
     BackupRoutes(operations: operations).register(on: router)
     switch plane {
-    case .all:
+    case .all, .crypto:
+        if plane == .crypto { router.add(middleware: GovernedRouteRefusal()) }
         TenantRoutes(operations: operations).register(on: router)
         ServiceRoutes(operations: operations).register(on: router)
         IdentityRoutes(operations: operations).register(on: router)

@@ -55,6 +55,8 @@ public struct ProblemDetails: Error, Sendable, Codable, Hashable {
             case .tenantAlreadyExists, .serviceAlreadyExists: .conflict
             case .tenantLocked: .locked423
             case .stateUnconfirmed: .serviceUnavailable
+            // Sent to the wrong core: the same status as a key operation sent to the governance plane.
+            case .serviceInOtherRegion: .misdirectedRequest
             case .invalidIdentifier, .foreignKey, .subjectRequired, .notSubjectBound, .subjectMismatch: .badRequest
             case .subjectDestroyed: .gone
             case .belowMinimumDecryptionVersion, .keyStateForbids, .invalidStateTransition, .invalidRollback,

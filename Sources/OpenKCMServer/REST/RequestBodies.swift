@@ -58,11 +58,13 @@ struct CreateServiceBody: RequestBody {
 
 /// `POST /v1/identities`
 struct CreateIdentityBody: RequestBody {
-    static let fields: Set<String> = ["name", "role", "tenant", "service", "certificate"]
+    static let fields: Set<String> = ["name", "role", "tenant", "service", "certificate", "region"]
     var name: String
     var role: Role
     var tenant: String?
     var service: String?
+    /// The region a core identity reads (role core only).
+    var region: String?
     /// A KMIP client's TLS certificate (PEM): the identity is then also found by it.
     var certificate: String?
 }

@@ -8,9 +8,10 @@ struct IdentityCreateCommand: AsyncParsableCommand {
 
     @OptionGroup var client: ClientOptions
     @Argument(help: "A name for the identity.") var name: String
-    @Option(help: "root, governance, crypto or auditor.") var role: String
+    @Option(help: "root, governance, crypto, auditor, or core (a regional core at the governance plane: needs --region).") var role: String
     @Option(help: "Tenant a crypto identity is bound to.") var tenant: String?
     @Option(help: "Service a crypto identity is bound to.") var service: String?
+    @Option(help: "The region a core identity reads (role core only).") var region: String?
     @Option(name: .customLong("certificate-file"), help: "A KMIP client's TLS certificate (PEM): the client is this identity on the KMIP listener.")
     var certificateFile: String?
 
@@ -20,6 +21,7 @@ struct IdentityCreateCommand: AsyncParsableCommand {
             var body: [String: Any] = ["name": name, "role": role]
             if let tenant { body["tenant"] = tenant }
             if let service { body["service"] = service }
+            if let region { body["region"] = region }
             if let certificateFile {
                 guard let pem = try? String(contentsOfFile: certificateFile, encoding: .utf8) else { throw CLIFailure("cannot read \(certificateFile)") }
                 body["certificate"] = pem
@@ -28,7 +30,7 @@ struct IdentityCreateCommand: AsyncParsableCommand {
             let identity = answer["identity"] as? [String: Any] ?? [:]
             api.show(answer) {
                 Table.pairs([("id", identity["id"]), ("name", identity["name"]), ("role", identity["role"]),
-                             ("tenant", identity["tenant"]), ("service", identity["service"]),
+                             ("tenant", identity["tenant"]), ("service", identity["service"]), ("region", identity["region"]),
                              ("certificate", identity["certificateFingerprint"]), ("token", answer["token"])])
             }
         }

@@ -51,9 +51,22 @@ struct GovernanceRoutes {
             try await operations.governanceDestroyService(try context.service(), tenant: try context.tenant(), caller: context.caller)
             return JSONBody.noContent()
         }
-        router.get("/v1/regions/:region/snapshot") { _, context in
+        // ?after=G&wait=S: a core holding generation G waits up to S seconds (at most 60) for a change; 204 when none came.
+        router.get("/v1/regions/:region/snapshot") { request, context in
             let region = try RegionID(context.parameters.require("region"))
-            return try JSONBody.response(try await operations.regionSnapshot(region, caller: context.caller))
+            let query = request.uri.queryParameters
+            let after = try query.get("after").map { text -> UInt64 in
+                guard let value = UInt64(text) else { throw Self.badQuery("after is a generation number") }
+                return value
+            }
+            let wait = try query.get("wait").map { text -> Int in
+                guard let value = Int(text), (0...60).contains(value) else { throw Self.badQuery("wait is 0 to 60 seconds") }
+                return value
+            } ?? 0
+            guard let snapshot = try await operations.regionSnapshot(region, after: after, wait: .seconds(wait), caller: context.caller) else {
+                return Response(status: .noContent)
+            }
+            return try JSONBody.response(snapshot)
         }
         // Keys live in the regions: nothing below a service, and no key operation on a tenant, is served here.
         for path in ["/v1/tenants/:tenant/services/:service/**", "/v1/tenants/:tenant/keys/**", "/v1/tenants/:tenant/l1/rewrap",
@@ -62,6 +75,10 @@ struct GovernanceRoutes {
                 router.on(RouterPath(path), method: method) { _, _ -> Response in throw Self.notServed }
             }
         }
+    }
+
+    static func badQuery(_ detail: String) -> ProblemDetails {
+        ProblemDetails(status: .badRequest, code: "request.invalid_query", detail: detail)
     }
 
     static let notServed = ProblemDetails(

@@ -19,6 +19,7 @@ struct IdentityRoutes {
                 tenant: try body.tenant.map { try TenantID($0) },
                 service: try body.service.map { try ServiceID($0) },
                 certificateFingerprint: fingerprint,
+                region: try body.region.map { try RegionID($0) },
                 caller: context.caller)
             return try JSONBody.response(CreatedIdentity(identity: identity, token: token), status: .created)
         }

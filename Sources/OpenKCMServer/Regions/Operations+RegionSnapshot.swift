@@ -1,0 +1,117 @@
+import Foundation
+public import Logging
+public import OpenKCMCore
+
+/// A regional core following the governance plane: each snapshot is made
+/// true in this core's own store, as the governance plane's own caller, and
+/// audited under the correlation id of the governance change that caused it.
+extension Operations {
+    /// Who a regional core's audit names for what the governance plane decided.
+    static let governancePlane = Identity(
+        id: "governance-plane", name: "the governance plane", role: .root, tenant: nil, service: nil, createdAt: Date(timeIntervalSince1970: 0),
+        tokenHash: "")
+
+    /// Makes `snapshot` true here: revocations first (unlink, destroyed tenants
+    /// and services), so that the kill switch never waits behind an L1 call,
+    /// then what needs the customer's L1 (a new tenant's regional L2, a relink,
+    /// new services). A tenant that fails (its L1 unreachable) is tried again
+    /// with the next snapshot; the others go on. Returns the failures.
+    @discardableResult
+    public func applyRegionSnapshot(_ snapshot: RegionSnapshot, logger: Logger) async -> [String] {
+        guard let region = core.region, snapshot.region == region, let unsealed = try? core.unsealed() else { return [] }
+        let keyChain = unsealed.keyChain
+        var failures: [String] = []
+        func attempt(_ what: String, change: String?, _ body: (Caller) async throws -> Void) async {
+            do {
+                try await body(Caller(identity: Self.governancePlane, correlationID: change ?? RandomUUID.make()))
+            } catch {
+                logger.warning("could not apply the governance plane's change", metadata: ["change": "\(change ?? "-")", "what": "\(what)", "error": "\(error)"])
+                failures.append("\(what): \(error)")
+            }
+        }
+        let held: Set<TenantID>
+        do {
+            held = Set(try await keyChain.tenants())
+        } catch {
+            return ["tenants: \(error)"]
+        }
+        var elsewhere: [TenantID: [ServiceID: RegionID]] = [:]
+        let listed = Set(snapshot.tenants.map(\.tenant.id))
+
+        // Revocations.
+        for tombstone in snapshot.destroyed where held.contains(tombstone.tenant) {
+            await attempt("destroy tenant \(tombstone.tenant)", change: tombstone.change) { caller in
+                try await destroyTenant(tombstone.tenant, caller: caller)
+            }
+        }
+        let destroyed = Set(snapshot.destroyed.map(\.tenant))
+        for entry in snapshot.tenants where held.contains(entry.tenant.id) {
+            let tenant = entry.tenant.id
+            for service in entry.services where service.region != region { elsewhere[tenant, default: [:]][service.id] = service.region }
+            if entry.tenant.l1 == nil, (try? await keyChain.tenantKeyRing(tenant))?.l1UnlinkedAt == nil {
+                await attempt("unlink \(tenant)", change: entry.tenant.change) { caller in _ = try await unlinkL1(tenant, caller: caller) }
+            }
+            let here = Set(entry.services.filter { $0.region == region }.map(\.id))
+            for service in (try? await keyChain.services(of: tenant)) ?? [] where !here.contains(service) {
+                await attempt("destroy service \(tenant)/\(service)", change: entry.tenant.change) { caller in
+                    try await destroyService(service, tenant: tenant, caller: caller)
+                }
+            }
+        }
+        // A tenant held here that no longer has a service here (and was not destroyed): its services here go.
+        for tenant in held where !listed.contains(tenant) && !destroyed.contains(tenant) {
+            for service in (try? await keyChain.services(of: tenant)) ?? [] {
+                await attempt("destroy service \(tenant)/\(service)", change: nil) { caller in
+                    try await destroyService(service, tenant: tenant, caller: caller)
+                }
+            }
+        }
+        keyChain.setServicesElsewhere(elsewhere)
+
+        // What needs the customer's L1.
+        for entry in snapshot.tenants {
+            let tenant = entry.tenant.id
+            guard let l1 = entry.tenant.l1 else { continue }
+            let change = entry.tenant.change
+            if !held.contains(tenant) {
+                for service in entry.services where service.region != region { elsewhere[tenant, default: [:]][service.id] = service.region }
+                keyChain.setServicesElsewhere(elsewhere)
+                var created = false
+                await attempt("create tenant \(tenant)", change: change) { caller in
+                    _ = try await createTenant(tenant, l1: l1, caller: caller)
+                    created = true
+                }
+                guard created else { continue }
+            } else if let ring = try? await keyChain.tenantKeyRing(tenant), ring.l1UnlinkedAt != nil || ring.l1 != l1 {
+                var linked = false
+                await attempt("link \(tenant)", change: change) { caller in
+                    if ring.l1UnlinkedAt == nil { _ = try await unlinkL1(tenant, caller: caller) }
+                    _ = try await linkL1(tenant, to: l1, caller: caller)
+                    linked = true
+                }
+                guard linked else { continue }
+            }
+            let existing = Set((try? await keyChain.services(of: tenant)) ?? [])
+            for service in entry.services where service.region == region && !existing.contains(service.id) {
+                await attempt("create service \(tenant)/\(service.id)", change: change) { caller in
+                    _ = try await createService(service.id, tenant: tenant, caller: caller)
+                }
+            }
+        }
+        return failures
+    }
+
+    /// Locks every tenant (the governance plane was not heard from within
+    /// the grace period) or lifts those locks (it answers again); audited.
+    func lockForGovernance(_ locked: Bool, reason: String) async {
+        guard let unsealed = try? core.unsealed(), let tenants = try? await unsealed.keyChain.tenants() else { return }
+        for tenant in tenants {
+            if locked {
+                unsealed.keyChain.lockTenant(tenant, reason: reason, cause: .governanceUnreachable)
+            } else {
+                unsealed.keyChain.unlockTenant(tenant, cause: .governanceUnreachable)
+            }
+        }
+        await auditSystemEvent(locked ? "governance.lost" : "governance.back", tenant: nil, errorCode: locked ? "governance.unreachable" : nil)
+    }
+}
