@@ -41,8 +41,22 @@ public final class GovernanceClient: GovernanceSource {
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
-    deinit {
-        try? http.syncShutdown()
+    public func report(_ report: RegionReport) async throws {
+        var request = HTTPClientRequest(url: "\(baseURL)/v1/regions/\(report.region)/status")
+        request.method = .PUT
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(["tenants": report.tenants])))
+        let response = try await http.execute(request, timeout: .seconds(10))
+        let body = try await response.body.collect(upTo: 1 << 20)
+        guard response.status == .noContent else {
+            let detail = (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any])?["detail"] as? String
+            throw GovernanceClientError(status: Int(response.status.code), detail: detail ?? "no detail")
+        }
+    }
+
+    public func close() async {
+        try? await http.shutdown()
     }
 
     public func snapshot(of region: RegionID, after: UInt64?, wait: Duration) async throws -> RegionSnapshot? {

@@ -60,12 +60,22 @@ import OpenKCMTestSupport
         #expect(try await governance.link(tenant("acme"), l1: l1).l1 == l1)
         await #expect(throws: GovernanceError.alreadyLinked(tenant("acme"))) { try await governance.link(tenant("acme"), l1: l1) }
 
+        try await governance.createService(service("reports"), tenant: tenant("acme"), region: Self.us)
+        try await governance.destroyService(service("reports"), tenant: tenant("acme"), change: "req-shred")
+        let shredded = try await governance.snapshot(of: Self.eu).destroyed
+        #expect(shredded == [GovernanceTombstone(tenant: tenant("acme"), service: service("reports"), destroyedAt: shredded[0].destroyedAt, change: "req-shred")],
+                "a region shreds what a tombstone names, never what a snapshot lacks")
+        await #expect(throws: GovernanceError.serviceDestroyed(tenant("acme"), service("reports"))) {
+            try await governance.createService(service("reports"), tenant: tenant("acme"), region: Self.eu)
+        }
+
         try await governance.destroyTenant(tenant("acme"), change: "req-destroy")
         await #expect(throws: GovernanceError.tenantNotFound(tenant("acme"))) { try await governance.tenant(tenant("acme")) }
         #expect(try await governance.services(of: tenant("acme")).isEmpty)
         let afterDestroy = try await governance.snapshot(of: Self.eu)
         #expect(afterDestroy.tenants.isEmpty)
-        #expect(afterDestroy.destroyed.map(\.tenant) == [tenant("acme")] && afterDestroy.destroyed[0].change == "req-destroy")
+        #expect(afterDestroy.destroyed.filter { $0.service == nil }.map(\.tenant) == [tenant("acme")])
+        #expect(afterDestroy.destroyed.first { $0.service == nil }?.change == "req-destroy")
         await #expect(throws: GovernanceError.tenantDestroyed(tenant("acme"))) { try await governance.createTenant(tenant("acme"), l1: l1) }
     }
 

@@ -154,9 +154,14 @@ import Testing
         #expect(try opens(eu, "acme", "payments").status == 0)
         #expect(try opens(us, "acme", "billing").status == 0)
         // An EU blob at us-east, with the same tenant and a valid us-east crypto identity for that service: refused, and says why.
-        let usPayments = try app(us, "acme", "payments")
-        let crossed = try opens(us, "acme", "payments", token: usPayments)
-        #expect(crossed.status == 1 && crossed.stderr.contains("keychain.service_in_other_region"), "\(crossed.stderr)")
+        // A core gives crypto identities for its own region's services only.
+        let usPayments = try us.cli(["identity", "create", "stray", "--role", "crypto", "--tenant", "acme", "--service", "payments"])
+        #expect(usPayments.status == 1 && usPayments.stderr.contains("keychain.service_in_other_region"), "\(usPayments.stderr)")
+        // An EU blob at us-east, with the same tenant and a valid us-east crypto identity: refused, and says why.
+        let crossed = try us.cli(["unwrap", "--tenant", "acme", "--service", "payments", blobs["acme/payments"]!], token: apps["acme/billing"])
+        #expect(crossed.status == 1 && crossed.stderr.contains("access.out_of_scope"), "\(crossed.stderr)")
+        let usRoot = try us.cli(["service", "rotate", "--tenant", "acme", "payments"])
+        #expect(usRoot.status == 1 && usRoot.stderr.contains("keychain.service_in_other_region"), "\(usRoot.stderr)")
         // The governance plane's identities reach no core at all: their stores and tokens are their own.
         let governed = try eu.cli(["tenant", "list"], token: governance.root)
         #expect(governed.status == 1 && governed.stderr.contains("access.unauthenticated"), "\(governed.stderr)")
@@ -176,6 +181,19 @@ import Testing
         #expect(awsDecrypts.sorted() == ["eu-central", "us-east"], "one unwrap per region, each naming its region in the encryption context")
         #expect(baoDecrypts == 2, "one unwrap per region")
 
+        // The governance plane shows the tenant per region, as each region reports it at its heartbeats.
+        func regionStates(_ tenant: String) throws -> [String: String] {
+            let shown = EndToEndTests.json(try governance.cli(["tenant", "show", tenant]).stdout)
+            var states: [String: String] = [:]
+            for region in shown["regions"] as? [[String: Any]] ?? [] {
+                states[region["region"] as? String ?? "?"] = "\(region["state"] ?? "?")\((region["cause"] as? String).map { "/\($0)" } ?? "")"
+            }
+            return states
+        }
+        let unsealedEverywhere = try await Eventually.holds { try regionStates("acme") == ["eu-central": "unsealed", "us-east": "unsealed"] }
+        let shownUnsealed = try regionStates("acme")
+        #expect(unsealedEverywhere, "\(shownUnsealed)")
+
         // The kill switch from the Brain: unlink acme at the governance plane; both regions refuse within 1 s.
         let start = ContinuousClock.now
         let unlinked = try governance.cli(["l1", "unlink", "--tenant", "acme"])
@@ -192,6 +210,9 @@ import Testing
             #expect(refusedAfter[region] != nil && refusedAfter[region]! < .seconds(1), "\(region)")
         }
         #expect(try opens(eu, "globex", "ledger").status == 0, "another tenant is not affected")
+        let lockedEverywhere = try await Eventually.holds { try regionStates("acme") == ["eu-central": "locked/unlinked", "us-east": "locked/unlinked"] }
+        let shownLocked = try regionStates("acme")
+        #expect(lockedEverywhere, "\(shownLocked)")
         // One correlation id follows the unlink from the governance plane to each region's lock.
         let unlinkID = try #require(try Self.auditEntries(governance).last { $0["operation"] as? String == "l1.unlink" }?["correlationID"] as? String)
         for core in [eu, us] {
@@ -227,6 +248,16 @@ import Testing
         for (core, tenant, service) in [(eu, "globex", "ledger"), (us, "acme", "billing"), (eu, "acme", "payments"), (us, "globex", "orders")] {
             #expect(try await Eventually.holds { try opens(core, tenant, service).status == 0 }, "\(core.name) \(tenant)")
         }
+
+        // Destroying a service at the governance plane crypto-shreds it in its region (named by a tombstone).
+        #expect(try governance.cli(["service", "delete", "--tenant", "acme", "billing", "--yes"]).status == 0)
+        let shredded = try await Eventually.holds {
+            let run = try us.cli(["service", "show", "--tenant", "acme", "billing"])
+            return run.status == 1 && run.stderr.contains("keychain.service_not_found")
+        }
+        #expect(shredded)
+        #expect(try opens(us, "acme", "billing").status == 1)
+        #expect(try opens(eu, "acme", "payments").status == 0, "the tenant's other region keeps its own")
 
         // Destroying a tenant at the governance plane crypto-shreds it in every region.
         #expect(try governance.cli(["tenant", "delete", "globex", "--yes"]).status == 0)

@@ -20,6 +20,7 @@ public enum OperationKind: String, Sendable, Hashable, Codable, CaseIterable, Cu
     case serviceDeactivate = "service.deactivate"
     case serviceDestroy = "service.destroy"
     case regionSnapshot = "region.snapshot"
+    case regionReport = "region.report"
     // Identities
     case identityCreate = "identity.create"
     case identityList = "identity.list"
@@ -80,7 +81,7 @@ public enum OperationKind: String, Sendable, Hashable, Codable, CaseIterable, Cu
         case .dataKeyGenerate, .dataKeyWrap, .dataKeyUnwrap, .dataKeyRewrap, .dataKeyEvents, .dataKeyRevoke, .subjectDestroy,
             .kmipCreate, .kmipRegister, .kmipLocate, .kmipGet, .kmipGetAttributes, .kmipGetAttributeList, .kmipActivate, .kmipChangeAttribute, .kmipRevoke, .kmipDestroy, .kmipEncrypt, .kmipDecrypt, .kmipMAC, .kmipMACVerify, .kmipReKey, .kmipUndo:
             .execution
-        case .regionSnapshot: .regions
+        case .regionSnapshot, .regionReport: .regions
         case .auditRead, .auditVerify: .audit
         case .seal, .backupCreate, .backupVerify: .operator
         }

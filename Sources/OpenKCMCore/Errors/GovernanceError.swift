@@ -7,6 +7,8 @@ public enum GovernanceError: OpenKCMError, Equatable {
     case tenantDestroyed(TenantID)
     case serviceNotFound(TenantID, ServiceID)
     case serviceAlreadyExists(TenantID, ServiceID)
+    /// A destroyed service's id is never given again in its tenant, for the same reason.
+    case serviceDestroyed(TenantID, ServiceID)
     case alreadyLinked(TenantID)
     case notLinked(TenantID)
     /// A stored governance record that does not decode.
@@ -19,6 +21,7 @@ public enum GovernanceError: OpenKCMError, Equatable {
         case .tenantDestroyed: "governance.tenant_destroyed"
         case .serviceNotFound: "governance.service_not_found"
         case .serviceAlreadyExists: "governance.service_exists"
+        case .serviceDestroyed: "governance.service_destroyed"
         case .alreadyLinked: "governance.already_linked"
         case .notLinked: "governance.not_linked"
         case .recordUnreadable: "governance.record_unreadable"
@@ -32,6 +35,7 @@ public enum GovernanceError: OpenKCMError, Equatable {
         case .tenantDestroyed(let tenant): "tenant '\(tenant)' was destroyed; its id is never given again"
         case .serviceNotFound(let tenant, let service): "service '\(service)' of tenant '\(tenant)' does not exist"
         case .serviceAlreadyExists(let tenant, let service): "service '\(service)' of tenant '\(tenant)' already exists"
+        case .serviceDestroyed(let tenant, let service): "service '\(service)' of tenant '\(tenant)' was destroyed; its id is never given again"
         case .alreadyLinked(let tenant): "tenant '\(tenant)' has an L1 linked; unlink it first"
         case .notLinked(let tenant): "tenant '\(tenant)' has no L1 linked"
         case .recordUnreadable(let key): "the governance record '\(key)' is unreadable"

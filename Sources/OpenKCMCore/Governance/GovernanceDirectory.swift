@@ -21,6 +21,7 @@ public final class GovernanceDirectory: Sendable {
     static func servicesPrefix(_ tenant: TenantID) -> String { "governance/services/\(tenant)/" }
     static func servicePath(_ tenant: TenantID, _ service: ServiceID) -> String { servicesPrefix(tenant) + service.rawValue }
     static func tombstonePath(_ tenant: TenantID) -> String { "governance/destroyed/\(tenant)" }
+    static func serviceTombstonePath(_ tenant: TenantID, _ service: ServiceID) -> String { "governance/destroyed-services/\(tenant)/\(service)" }
     /// Counts the governance plane's changes: every change moves it in the
     /// same transaction. The store's own generation would not do: it also
     /// moves with audit checkpoints and identities, which a region ignores.
@@ -113,6 +114,7 @@ public final class GovernanceDirectory: Sendable {
                 _ = try await self.tenant(tenant)
                 throw GovernanceError.serviceAlreadyExists(tenant, id)
             }
+            if try await self.storage.get(Self.serviceTombstonePath(tenant, id)) != nil { throw GovernanceError.serviceDestroyed(tenant, id) }
             // The tenant record names the change too: it is what a region reads the change id from.
             _ = try await self.changeTenant(tenant, change: change)
             let service = GovernanceService(tenant: tenant, id: id, region: region, createdAt: now)
@@ -137,21 +139,27 @@ public final class GovernanceDirectory: Sendable {
         return services.sorted { $0.id < $1.id }
     }
 
-    public func destroyService(_ id: ServiceID, tenant: TenantID, change: String? = nil) async throws {
+    public func destroyService(_ id: ServiceID, tenant: TenantID, change: String? = nil, now: Date = Date()) async throws {
         try await storage.transaction {
             guard try await self.storage.get(Self.servicePath(tenant, id)) != nil else { throw GovernanceError.serviceNotFound(tenant, id) }
             _ = try await self.changeTenant(tenant, change: change)
-            try await self.storage.delete(Self.servicePath(tenant, id))
+            try await self.storage.write([
+                .delete(key: Self.servicePath(tenant, id)),
+                .put(key: Self.serviceTombstonePath(tenant, id),
+                     value: Self.encode(GovernanceTombstone(tenant: tenant, service: id, destroyedAt: now, change: change))),
+            ])
         }
     }
 
-    /// Every destroyed tenant.
+    /// Every destroyed tenant, then every destroyed service.
     public func tombstones() async throws -> [GovernanceTombstone] {
         var tombstones: [GovernanceTombstone] = []
-        for path in try await storage.list(prefix: "governance/destroyed/") {
-            if let tombstone = try await read(GovernanceTombstone.self, at: path) { tombstones.append(tombstone) }
+        for prefix in ["governance/destroyed/", "governance/destroyed-services/"] {
+            for path in try await storage.list(prefix: prefix) {
+                if let tombstone = try await read(GovernanceTombstone.self, at: path) { tombstones.append(tombstone) }
+            }
         }
-        return tombstones.sorted { $0.tenant < $1.tenant }
+        return tombstones.sorted { ($0.tenant, $0.service?.rawValue ?? "") < ($1.tenant, $1.service?.rawValue ?? "") }
     }
 
     // MARK: Regions

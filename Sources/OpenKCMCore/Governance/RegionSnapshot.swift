@@ -1,7 +1,7 @@
 /// What a regional core reads from the governance plane: every tenant with a
 /// service in its region (with all that tenant's services, each naming its
 /// region, so the core can say where one it does not hold lives), the
-/// destroyed tenants, and the governance generation it was read at (a core asks
+/// destroyed tenants and services, and the governance generation it was read at (a core asks
 /// for the next snapshot after that generation).
 public struct RegionSnapshot: Sendable, Hashable, Codable {
     public struct Entry: Sendable, Hashable, Codable {

@@ -33,6 +33,8 @@ public final class ServerCore: Sendable {
     private let auditRefusal = Mutex<String?>(nil)
     /// The cluster-wide duties this node runs now (``StorageLeadership``).
     private let runningDuties = Mutex<Set<String>>([])
+    /// What each regional core last reported (at the governance plane).
+    public let regionReports = RegionReports()
     /// An operator sealed this server: keystore seals stay sealed until a restart or an explicit unseal.
     private let sealedByOperator = Atomic<Bool>(false)
 

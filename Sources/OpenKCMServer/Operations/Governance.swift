@@ -21,9 +21,13 @@ extension Operations {
         try await perform(.l1Read, caller: caller, tenant: id) { _ in try await governance.tenant(id) }
     }
 
-    public func governanceTenant(_ id: TenantID, caller: Caller) async throws -> (tenant: GovernanceTenant, services: [GovernanceService]) {
+    /// A tenant, its services, and its state in each of their regions as each last reported it.
+    public func governanceTenant(
+        _ id: TenantID, caller: Caller
+    ) async throws -> (tenant: GovernanceTenant, services: [GovernanceService], regions: [RegionTenantStatus]) {
         try await perform(.tenantRead, caller: caller, tenant: id) { _ in
-            (try await governance.tenant(id), try await governance.services(of: id))
+            let services = try await governance.services(of: id)
+            return (try await governance.tenant(id), services, core.regionReports.states(of: id, in: Array(Set(services.map(\.region))).sorted()))
         }
     }
 
@@ -89,6 +93,14 @@ extension Operations {
         return try await perform(.regionSnapshot, caller: caller, key: "region:\(region)", region: region) { _ in
             try await governance.snapshot(of: region)
         }
+    }
+
+    /// Keeps a region's report of its tenants' states (its core identity),
+    /// authorized before `report` reads the body; not audited when accepted
+    /// (a heartbeat, every few seconds), a refusal is.
+    public func recordRegionReport(_ region: RegionID, caller: Caller, _ report: () async throws -> [String: RegionReport.TenantState]) async throws {
+        try await authorize(.regionReport, caller: caller, tenant: nil, service: nil, key: "region:\(region)", region: region)
+        core.regionReports.record(RegionReport(region: region, tenants: try await report()))
     }
 
     /// How often a waiting snapshot request asks the store whether it moved:

@@ -99,7 +99,7 @@ public struct ProblemDetails: Error, Sendable, Codable, Hashable {
             switch error {
             case .tenantNotFound, .serviceNotFound: .notFound
             case .tenantAlreadyExists, .serviceAlreadyExists, .alreadyLinked, .notLinked: .conflict
-            case .tenantDestroyed: .gone
+            case .tenantDestroyed, .serviceDestroyed: .gone
             case .recordUnreadable: .internalServerError
             }
         case let error as BackupError:

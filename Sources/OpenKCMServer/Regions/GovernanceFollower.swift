@@ -39,10 +39,14 @@ public struct GovernanceFollower: Service {
                 group.cancelAll()
             }
         }
+        await source.close()
     }
 
     private func follow(_ region: RegionID) async {
         var held: UInt64?
+        /// The last snapshot, while part of it could not be applied (an L1 unreachable): applied again at each
+        /// heartbeat, without asking for it (and auditing it) again.
+        var unfinished: RegionSnapshot?
         var failing = false
         while !Task.isCancelled {
             // Sealed, nothing is served and nothing can be applied: follow again from scratch once unsealed.
@@ -53,7 +57,9 @@ public struct GovernanceFollower: Service {
                 continue
             }
             do {
-                let snapshot = try await source.snapshot(of: region, after: held, wait: held == nil ? .zero : wait)
+                // While something is left to apply, the heartbeat comes sooner, so it is tried again every few seconds.
+                let waitFor = held == nil ? .zero : (unfinished == nil ? wait : min(wait, Self.retryInterval))
+                let snapshot = try await source.snapshot(of: region, after: held, wait: waitFor)
                 if contact.heard() {
                     logger.notice("the governance plane answers again: its locks are lifted")
                     await operations.lockForGovernance(false, reason: "")
@@ -63,11 +69,15 @@ public struct GovernanceFollower: Service {
                 }
                 if failing { logger.notice("the governance plane answers again") }
                 failing = false
-                if let snapshot {
-                    let failures = await operations.applyRegionSnapshot(snapshot, logger: logger)
-                    // A failed change is tried again: the next wait answers at once with the same generation.
-                    held = failures.isEmpty ? snapshot.generation : nil
-                    if !failures.isEmpty { try? await Task.sleep(for: .seconds(1)) }
+                if let newest = snapshot ?? unfinished {
+                    let failures = await operations.applyRegionSnapshot(newest, logger: logger)
+                    held = newest.generation
+                    unfinished = failures.isEmpty ? nil : newest
+                }
+                // What the region's tenants look like now, for `tenant show` at the governance plane; a report
+                // that does not arrive changes nothing here (the next heartbeat sends a new one).
+                if let report = await operations.regionReport() {
+                    do { try await source.report(report) } catch { logger.debug("the region report was not taken", metadata: ["error": "\(error)"]) }
                 }
             } catch {
                 if !failing { logger.warning("cannot reach the governance plane", metadata: ["error": "\(error)"]) }
@@ -76,6 +86,9 @@ public struct GovernanceFollower: Service {
             }
         }
     }
+
+    /// How often a change that could not be applied is tried again.
+    static let retryInterval: Duration = .seconds(2)
 
     /// Checks the grace period twice a second, apart from the requests, so a
     /// request hanging on a partition does not hold the lock back.

@@ -9,4 +9,14 @@ public protocol GovernanceSource: Sendable {
     /// heartbeat. Throws when the governance plane cannot be reached or
     /// refuses, which counts against the grace period.
     func snapshot(of region: RegionID, after: UInt64?, wait: Duration) async throws -> RegionSnapshot?
+
+    /// Tells the governance plane the state of this region's tenants.
+    func report(_ report: RegionReport) async throws
+
+    /// Lets go of connections; called once when the core stops following.
+    func close() async
+}
+
+extension GovernanceSource {
+    public func close() async {}
 }

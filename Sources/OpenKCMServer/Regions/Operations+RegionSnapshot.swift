@@ -14,8 +14,12 @@ extension Operations {
     /// Makes `snapshot` true here: revocations first (unlink, destroyed tenants
     /// and services), so that the kill switch never waits behind an L1 call,
     /// then what needs the customer's L1 (a new tenant's regional L2, a relink,
-    /// new services). A tenant that fails (its L1 unreachable) is tried again
-    /// with the next snapshot; the others go on. Returns the failures.
+    /// new services). A tenant that fails (its L1 unreachable) is tried again;
+    /// the others go on. Returns the failures.
+    ///
+    /// Only what a tombstone names is crypto-shredded: a service this core
+    /// holds that the snapshot merely lacks (a governance store put back from
+    /// an old backup, a bug) is kept and logged, never shredded.
     @discardableResult
     public func applyRegionSnapshot(_ snapshot: RegionSnapshot, logger: Logger) async -> [String] {
         guard let region = core.region, snapshot.region == region, let unsealed = try? core.unsealed() else { return [] }
@@ -36,37 +40,37 @@ extension Operations {
             return ["tenants: \(error)"]
         }
         var elsewhere: [TenantID: [ServiceID: RegionID]] = [:]
-        let listed = Set(snapshot.tenants.map(\.tenant.id))
 
-        // Revocations.
-        for tombstone in snapshot.destroyed where held.contains(tombstone.tenant) {
-            await attempt("destroy tenant \(tombstone.tenant)", change: tombstone.change) { caller in
-                try await destroyTenant(tombstone.tenant, caller: caller)
-            }
-        }
-        let destroyed = Set(snapshot.destroyed.map(\.tenant))
+        // Revocations: the kill switch first, then what a tombstone names.
         for entry in snapshot.tenants where held.contains(entry.tenant.id) {
             let tenant = entry.tenant.id
             for service in entry.services where service.region != region { elsewhere[tenant, default: [:]][service.id] = service.region }
             if entry.tenant.l1 == nil, (try? await keyChain.tenantKeyRing(tenant))?.l1UnlinkedAt == nil {
                 await attempt("unlink \(tenant)", change: entry.tenant.change) { caller in _ = try await unlinkL1(tenant, caller: caller) }
             }
-            let here = Set(entry.services.filter { $0.region == region }.map(\.id))
-            for service in (try? await keyChain.services(of: tenant)) ?? [] where !here.contains(service) {
-                await attempt("destroy service \(tenant)/\(service)", change: entry.tenant.change) { caller in
-                    try await destroyService(service, tenant: tenant, caller: caller)
-                }
-            }
-        }
-        // A tenant held here that no longer has a service here (and was not destroyed): its services here go.
-        for tenant in held where !listed.contains(tenant) && !destroyed.contains(tenant) {
-            for service in (try? await keyChain.services(of: tenant)) ?? [] {
-                await attempt("destroy service \(tenant)/\(service)", change: nil) { caller in
-                    try await destroyService(service, tenant: tenant, caller: caller)
-                }
-            }
         }
         keyChain.setServicesElsewhere(elsewhere)
+        var shredded: Set<String> = []
+        for tombstone in snapshot.destroyed where held.contains(tombstone.tenant) {
+            let tenant = tombstone.tenant
+            if let service = tombstone.service {
+                guard !shredded.contains(tenant.rawValue), ((try? await keyChain.services(of: tenant)) ?? []).contains(service) else { continue }
+                await attempt("destroy service \(tenant)/\(service)", change: tombstone.change) { caller in
+                    try await destroyService(service, tenant: tenant, caller: caller)
+                }
+            } else {
+                await attempt("destroy tenant \(tenant)", change: tombstone.change) { caller in try await destroyTenant(tenant, caller: caller) }
+                shredded.insert(tenant.rawValue)
+            }
+        }
+        for entry in snapshot.tenants where held.contains(entry.tenant.id) {
+            let here = Set(entry.services.filter { $0.region == region }.map(\.id))
+            let kept = ((try? await keyChain.services(of: entry.tenant.id)) ?? []).filter { !here.contains($0) }
+            if !kept.isEmpty {
+                logger.warning("the governance plane no longer lists services this region holds, and names no tombstone for them: kept",
+                               metadata: ["tenant": "\(entry.tenant.id)", "services": "\(kept)"])
+            }
+        }
 
         // What needs the customer's L1.
         for entry in snapshot.tenants {
@@ -99,6 +103,30 @@ extension Operations {
             }
         }
         return failures
+    }
+
+    /// The state of every tenant this core holds, for the governance plane's `tenant show`.
+    func regionReport() async -> RegionReport? {
+        guard let region = core.region, let unsealed = try? core.unsealed(), let tenants = try? await unsealed.keyChain.tenants() else { return nil }
+        var states: [String: RegionReport.TenantState] = [:]
+        for tenant in tenants {
+            if unsealed.keyChain.isUnsealed(tenant) {
+                states[tenant.rawValue] = .init(state: "unsealed")
+            } else if let cause = unsealed.keyChain.lockCause(tenant) {
+                let name = switch cause {
+                case .manual: "manual"
+                case .unlinked: "unlinked"
+                case .provider: "provider"
+                case .governanceUnreachable: "governance-unreachable"
+                }
+                states[tenant.rawValue] = .init(state: "locked", cause: name)
+            } else if (try? await unsealed.keyChain.tenantKeyRing(tenant))?.l1UnlinkedAt != nil {
+                states[tenant.rawValue] = .init(state: "locked", cause: "unlinked")
+            } else {
+                states[tenant.rawValue] = .init(state: "ready")
+            }
+        }
+        return RegionReport(region: region, tenants: states)
     }
 
     /// Locks every tenant (the governance plane was not heard from within

@@ -11,6 +11,19 @@ struct TenantCommand: AsyncParsableCommand {
 
 enum TenantTable {
     static func rows(_ tenant: [String: Any]) -> [[String]] {
+        // The governance plane's view: the L1 reference, the services with their regions, each region's state.
+        if let governed = tenant["tenant"] as? [String: Any] {
+            let l1 = governed["l1"] as? [String: Any]
+            let services = (tenant["services"] as? [[String: Any]] ?? []).map { "\($0["id"] ?? "?")@\($0["region"] ?? "?")" }
+            let regions = (tenant["regions"] as? [[String: Any]] ?? []).map { region -> (String, Any?) in
+                ("region \(region["region"] ?? "?")", "\(region["state"] ?? "?")\(region["cause"].map { " (\($0))" } ?? "")")
+            }
+            return Table.pairs([
+                ("tenant", governed["id"]),
+                ("L1", l1.map { "\($0["provider"] ?? "?"):\($0["key"] ?? "?")" } ?? "unlinked"),
+                ("services", services.joined(separator: ", ")),
+            ] + regions + [("created", governed["createdAt"])])
+        }
         let l1 = tenant["l1"] as? [String: Any] ?? [:]
         let key = tenant["tenantKey"] as? [String: Any] ?? [:]
         let versions = (key["versions"] as? [[String: Any]] ?? []).map { "v\($0["version"] ?? "?") \($0["state"] ?? "?")" }

@@ -18,8 +18,8 @@ struct GovernanceRoutes {
             try JSONBody.response(["tenants": try await operations.governanceTenants(caller: context.caller)])
         }
         router.get("/v1/tenants/:tenant") { _, context in
-            let (tenant, services) = try await operations.governanceTenant(try context.tenant(), caller: context.caller)
-            return try JSONBody.response(GovernanceTenantView(tenant: tenant, services: services))
+            let (tenant, services, regions) = try await operations.governanceTenant(try context.tenant(), caller: context.caller)
+            return try JSONBody.response(GovernanceTenantView(tenant: tenant, services: services, regions: regions))
         }
         router.delete("/v1/tenants/:tenant") { _, context in
             try await operations.governanceDestroyTenant(try context.tenant(), caller: context.caller)
@@ -68,6 +68,13 @@ struct GovernanceRoutes {
             }
             return try JSONBody.response(snapshot)
         }
+        router.put("/v1/regions/:region/status") { request, context in
+            let region = try RegionID(context.parameters.require("region"))
+            try await operations.recordRegionReport(region, caller: context.caller) {
+                try await JSONBody.decode(RegionReportBody.self, from: request, context: context).tenants
+            }
+            return JSONBody.noContent()
+        }
         // Keys live in the regions: nothing below a service, and no key operation on a tenant, is served here.
         for path in ["/v1/tenants/:tenant/services/:service/**", "/v1/tenants/:tenant/keys/**", "/v1/tenants/:tenant/l1/rewrap",
                      "/v1/keystores/**", "/v1/kmip/**"] {
@@ -90,4 +97,5 @@ struct GovernanceRoutes {
 struct GovernanceTenantView: Encodable {
     var tenant: GovernanceTenant
     var services: [GovernanceService]
+    var regions: [RegionTenantStatus]
 }
