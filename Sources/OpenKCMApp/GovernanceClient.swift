@@ -29,13 +29,12 @@ public final class GovernanceClient: GovernanceSource {
         else { throw ConfigurationError.wrongType("governance.token_file", expected: "a readable file holding the core identity's token") }
         self.token = token
         self.baseURL = connection.url.hasSuffix("/") ? String(connection.url.dropLast()) : connection.url
-        var configuration = HTTPClient.Configuration()
-        if let caFile = connection.caFile {
-            var tls = TLSConfiguration.makeClientConfiguration()
-            tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caFile))
-            tls.minimumTLSVersion = .tlsv12
-            configuration.tlsConfiguration = tls
-        }
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.minimumTLSVersion = .tlsv12
+        if let caFile = connection.caFile { tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caFile)) }
+        var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
+        // What a redirect leads to is not the governance plane this core was pointed at.
+        configuration.redirectConfiguration = .disallow
         configuration.timeout = .init(connect: .seconds(3))
         configuration.connectionPool.retryConnectionEstablishment = false
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
@@ -61,7 +60,7 @@ public final class GovernanceClient: GovernanceSource {
 
     public func snapshot(of region: RegionID, after: UInt64?, wait: Duration) async throws -> RegionSnapshot? {
         var url = "\(baseURL)/v1/regions/\(region)/snapshot"
-        let seconds = Int(wait.components.seconds)
+        let seconds = Int(wait.components.seconds) + (wait.components.attoseconds > 0 ? 1 : 0)
         if let after { url += "?after=\(after)&wait=\(seconds)" }
         var request = HTTPClientRequest(url: url)
         request.headers.add(name: "Authorization", value: "Bearer \(token)")

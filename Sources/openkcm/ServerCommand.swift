@@ -133,7 +133,7 @@ struct ServerCommand: AsyncParsableCommand {
                 }
                 var connection = GovernanceConnection(url: governanceURL, tokenFile: tokenFile, caFile: try file.string("governance.ca_file"))
                 if let seconds = try file.integer("governance.grace_period_seconds") {
-                    guard (1...86_400).contains(seconds) else { throw ValidationError("governance.grace_period_seconds must be 1 to 86400") }
+                    guard (2...86_400).contains(seconds) else { throw ValidationError("governance.grace_period_seconds must be 2 to 86400") }
                     connection.gracePeriod = .seconds(seconds)
                 }
                 configuration.governance = connection

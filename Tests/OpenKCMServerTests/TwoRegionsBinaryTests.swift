@@ -242,6 +242,11 @@ import Testing
             print("two regions: governance plane stopped -> \(region) refuses after \(lockedAfter[region].map { "\($0)" } ?? "never") (grace \(Self.grace) s)")
             #expect(lockedAfter[region] != nil && lockedAfter[region]! >= .seconds(Self.grace - 1) && lockedAfter[region]! < .seconds(Self.grace + 3), "\(region)")
         }
+        // A core restarted while the governance plane is away serves nothing, not even within a grace period:
+        // it has not been told since its unseal what it may serve.
+        try await cores["eu-central"]!.restart()
+        let restarted = try opens(cores["eu-central"]!, "globex", "ledger")
+        #expect(restarted.status == 1 && restarted.stderr.contains("has not heard from the governance plane since it was unsealed"), "\(restarted.stderr)")
         // It comes back: both regions resume with no operator step.
         governance.process = try EndToEndTests.startServer(config: governanceConfig)
         _ = try await AutoUnsealServerTests.waitForStatus(port: governancePort)

@@ -26,6 +26,10 @@ public final class GovernanceDirectory: Sendable {
     /// same transaction. The store's own generation would not do: it also
     /// moves with audit checkpoints and identities, which a region ignores.
     static let generationPath = "governance/generation"
+    /// A random id made once per governance store: a regional core follows
+    /// one governance plane, and refuses another's snapshots (another
+    /// deployment's tombstones must never shred its keys).
+    static let identityPath = "governance/id"
 
     // MARK: Tenants
 
@@ -63,6 +67,7 @@ public final class GovernanceDirectory: Sendable {
             guard tenant.l1 != nil else { throw GovernanceError.notLinked(id) }
             tenant.l1 = nil
             tenant.unlinkedAt = now
+            tenant.l1Change = change
         }
     }
 
@@ -73,6 +78,7 @@ public final class GovernanceDirectory: Sendable {
             guard tenant.l1 == nil else { throw GovernanceError.alreadyLinked(id) }
             tenant.l1 = l1
             tenant.unlinkedAt = nil
+            tenant.l1Change = change
         }
     }
 
@@ -81,11 +87,15 @@ public final class GovernanceDirectory: Sendable {
     public func destroyTenant(_ id: TenantID, change: String? = nil, now: Date = Date()) async throws {
         try await storage.transaction {
             guard try await self.storage.get(Self.tenantPath(id)) != nil else { throw GovernanceError.tenantNotFound(id) }
-            let services = try await self.storage.list(prefix: Self.servicesPrefix(id))
+            let services = try await self.services(of: id)
+            // Every region that ever held its keys: those of its live services and of its destroyed ones.
+            let shredded = try await self.tombstones().filter { $0.tenant == id }.flatMap(\.regions)
+            let regions = Array(Set(services.map(\.region) + shredded)).sorted()
             try await self.advance()
+            let tombstone = GovernanceTombstone(tenant: id, destroyedAt: now, change: change, regions: regions)
             try await self.storage.write(
-                [.delete(key: Self.tenantPath(id))] + services.map { .delete(key: $0) }
-                    + [.put(key: Self.tombstonePath(id), value: Self.encode(GovernanceTombstone(tenant: id, destroyedAt: now, change: change)))])
+                [.delete(key: Self.tenantPath(id))] + services.map { .delete(key: Self.servicePath(id, $0.id)) }
+                    + [.put(key: Self.tombstonePath(id), value: Self.encode(tombstone))])
         }
     }
 
@@ -117,7 +127,7 @@ public final class GovernanceDirectory: Sendable {
             if try await self.storage.get(Self.serviceTombstonePath(tenant, id)) != nil { throw GovernanceError.serviceDestroyed(tenant, id) }
             // The tenant record names the change too: it is what a region reads the change id from.
             _ = try await self.changeTenant(tenant, change: change)
-            let service = GovernanceService(tenant: tenant, id: id, region: region, createdAt: now)
+            let service = GovernanceService(tenant: tenant, id: id, region: region, createdAt: now, change: change)
             try await self.storage.put(Self.servicePath(tenant, id), value: Self.encode(service))
             return service
         }
@@ -141,12 +151,12 @@ public final class GovernanceDirectory: Sendable {
 
     public func destroyService(_ id: ServiceID, tenant: TenantID, change: String? = nil, now: Date = Date()) async throws {
         try await storage.transaction {
-            guard try await self.storage.get(Self.servicePath(tenant, id)) != nil else { throw GovernanceError.serviceNotFound(tenant, id) }
+            let service = try await self.service(id, tenant: tenant)
             _ = try await self.changeTenant(tenant, change: change)
+            let tombstone = GovernanceTombstone(tenant: tenant, service: id, destroyedAt: now, change: change, regions: [service.region])
             try await self.storage.write([
                 .delete(key: Self.servicePath(tenant, id)),
-                .put(key: Self.serviceTombstonePath(tenant, id),
-                     value: Self.encode(GovernanceTombstone(tenant: tenant, service: id, destroyedAt: now, change: change))),
+                .put(key: Self.serviceTombstonePath(tenant, id), value: Self.encode(tombstone)),
             ])
         }
     }
@@ -156,13 +166,23 @@ public final class GovernanceDirectory: Sendable {
         var tombstones: [GovernanceTombstone] = []
         for prefix in ["governance/destroyed/", "governance/destroyed-services/"] {
             for path in try await storage.list(prefix: prefix) {
-                if let tombstone = try await read(GovernanceTombstone.self, at: path) { tombstones.append(tombstone) }
+                if let tombstone = try await readTombstone(at: path) { tombstones.append(tombstone) }
             }
         }
         return tombstones.sorted { ($0.tenant, $0.service?.rawValue ?? "") < ($1.tenant, $1.service?.rawValue ?? "") }
     }
 
     // MARK: Regions
+
+    /// This governance store's id, made at its first use.
+    public func identity() async throws -> String {
+        try await storage.transaction {
+            if let data = try await self.storage.get(Self.identityPath) { return String(decoding: data, as: UTF8.self) }
+            let id = RandomUUID.make()
+            try await self.storage.put(Self.identityPath, value: Data(id.utf8))
+            return id
+        }
+    }
 
     /// The number of changes made so far (0 for none).
     public func generation() async throws -> UInt64 {
@@ -183,6 +203,7 @@ public final class GovernanceDirectory: Sendable {
     /// read, so a core that follows changes from the snapshot's generation
     /// misses none (an unlink, above all).
     public func snapshot(of region: RegionID) async throws -> RegionSnapshot {
+        let identity = try await identity()
         while true {
             let before = try await generation()
             var entries: [RegionSnapshot.Entry] = []
@@ -190,14 +211,24 @@ public final class GovernanceDirectory: Sendable {
                 let services = try await services(of: tenant.id)
                 if services.contains(where: { $0.region == region }) { entries.append(RegionSnapshot.Entry(tenant: tenant, services: services)) }
             }
-            let destroyed = try await tombstones()
+            // Only what this region held: other regions' tombstones are none of its business.
+            let destroyed = try await tombstones().filter { $0.regions.isEmpty || $0.regions.contains(region) }
             if try await generation() == before {
-                return RegionSnapshot(region: region, generation: before, tenants: entries, destroyed: destroyed)
+                return RegionSnapshot(governance: identity, region: region, generation: before, tenants: entries, destroyed: destroyed)
             }
         }
     }
 
     // MARK: Records
+
+    /// A tombstone; one written before tombstones named their tenant (`{"destroyedAt": ...}`) takes it from its path.
+    private func readTombstone(at path: String) async throws -> GovernanceTombstone? {
+        if let tombstone = try? await read(GovernanceTombstone.self, at: path) { return tombstone }
+        guard let legacy = try await read([String: Date].self, at: path), let destroyedAt = legacy["destroyedAt"],
+              path.hasPrefix("governance/destroyed/"), let tenant = try? TenantID(String(path.dropFirst("governance/destroyed/".count)))
+        else { throw GovernanceError.recordUnreadable(key: path) }
+        return GovernanceTombstone(tenant: tenant, destroyedAt: destroyedAt, change: nil)
+    }
 
     private func read<Record: Decodable>(_ type: Record.Type, at path: String) async throws -> Record? {
         guard let data = try await storage.get(path) else { return nil }

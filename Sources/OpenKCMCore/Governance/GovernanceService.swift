@@ -7,11 +7,14 @@ public struct GovernanceService: Sendable, Hashable, Codable {
     public var id: ServiceID
     public var region: RegionID
     public var createdAt: Date
+    /// The correlation id of the request that created it.
+    public var change: String?
 
-    public init(tenant: TenantID, id: ServiceID, region: RegionID, createdAt: Date) {
+    public init(tenant: TenantID, id: ServiceID, region: RegionID, createdAt: Date, change: String? = nil) {
         self.tenant = tenant
         self.id = id
         self.region = region
         self.createdAt = createdAt
+        self.change = change
     }
 }

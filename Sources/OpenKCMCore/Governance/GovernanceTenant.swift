@@ -13,6 +13,9 @@ public struct GovernanceTenant: Sendable, Hashable, Codable {
     /// of its services: each region audits what it does about the change
     /// under this id, so one id follows an unlink from here to every lock.
     public var change: String?
+    /// The correlation id of the request that last set or removed the L1
+    /// (create, link, unlink): what a region's lock or relink is audited under.
+    public var l1Change: String?
 
     public init(id: TenantID, l1: KeystoreReference?, createdAt: Date, unlinkedAt: Date? = nil, change: String? = nil) {
         self.id = id
@@ -20,5 +23,6 @@ public struct GovernanceTenant: Sendable, Hashable, Codable {
         self.createdAt = createdAt
         self.unlinkedAt = unlinkedAt
         self.change = change
+        self.l1Change = change
     }
 }

@@ -14,12 +14,15 @@ public struct RegionSnapshot: Sendable, Hashable, Codable {
         }
     }
 
+    /// The governance store's id (``GovernanceDirectory/identity()``): a core follows one.
+    public var governance: String
     public var region: RegionID
     public var generation: UInt64
     public var tenants: [Entry]
     public var destroyed: [GovernanceTombstone]
 
-    public init(region: RegionID, generation: UInt64, tenants: [Entry], destroyed: [GovernanceTombstone]) {
+    public init(governance: String, region: RegionID, generation: UInt64, tenants: [Entry], destroyed: [GovernanceTombstone]) {
+        self.governance = governance
         self.region = region
         self.generation = generation
         self.tenants = tenants

@@ -85,6 +85,7 @@ public final class KeyChain: Sendable {
         self.nonceLimits = nonceLimits
         self.l1GracePeriod = l1GracePeriod
         self.now = clock
+        if region != nil { memory.withLock { $0.regionGate = Self.notYetGoverned } }
     }
 
     // MARK: Tenants
@@ -219,7 +220,7 @@ public final class KeyChain: Sendable {
         }
     }
 
-    static let unlinkedReason = "its L1 link was removed"
+    public static let unlinkedReason = "its L1 link was removed"
 
     /// Adds an L2.1 version wrapped by the L2 and makes it current; returns its number.
     @discardableResult
@@ -581,6 +582,27 @@ public final class KeyChain: Sendable {
 
     // MARK: Regions
 
+    /// Why a regional core's gate is closed from its unseal until it has
+    /// applied what the governance plane says: a core that restarts during a
+    /// partition serves nothing it has not been told it may.
+    public static let notYetGoverned = "this regional core has not heard from the governance plane since it was unsealed"
+
+    /// Stops every use of every tenant's keys (a regional core lost the
+    /// governance plane for its grace period), naming `reason`, until ``openRegionGate()``.
+    public func closeRegionGate(reason: String) {
+        memory.withLock { $0.regionGate = reason }
+    }
+
+    /// Lets tenants' keys be used again (each tenant's own locks still hold).
+    public func openRegionGate() {
+        memory.withLock { $0.regionGate = nil }
+    }
+
+    /// Why the region gate is closed, or nil while it is open.
+    public var regionGateReason: String? {
+        memory.withLock { $0.regionGate }
+    }
+
     /// Where the governance plane placed the services this core does not
     /// hold (replaces what was known before).
     public func setServicesElsewhere(_ services: [TenantID: [ServiceID: RegionID]]) {
@@ -662,6 +684,7 @@ public final class KeyChain: Sendable {
     func cachedService(_ tenant: TenantID, _ service: ServiceID) throws(KeyChainError) -> UnsealedService? {
         let now: ContinuousClock.Instant? = freshness == nil ? nil : .now
         return try memory.withLock { memory throws(KeyChainError) -> UnsealedService? in
+            if let gate = memory.regionGate { throw .tenantLocked(tenant, reason: gate) }
             // On a shared store, nothing (not even a lock) is taken from memory past the bound without asking.
             if let now, let freshness {
                 guard let confirmed = memory.confirmed[tenant], now - confirmed.readAt < freshness.bound else { return nil }

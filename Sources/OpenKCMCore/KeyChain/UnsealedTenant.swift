@@ -19,9 +19,6 @@ public enum LockCause: Sendable, Hashable {
     /// The customer's key refused or vanished, or stayed unreachable past the
     /// grace period; lifted when the provider answers "enabled" again.
     case provider
-    /// A regional core lost the governance plane for longer than its grace
-    /// period: fail-closed until it is back; lifted when it answers again.
-    case governanceUnreachable
 }
 
 /// Everything in memory, behind one mutex. Loaded services are kept apart
@@ -42,6 +39,12 @@ struct KeyChainMemory: Sendable {
     /// Tenants whose lock this node is storing right now (an unlink, a
     /// provider lock): following the store does not lift it meanwhile.
     var storingLocks: Set<TenantID> = []
+    /// On a regional core: while set, no tenant's keys are used, for this
+    /// reason (the governance plane not heard from since the unseal, or for
+    /// longer than the grace period). One gate, checked on the data-key path
+    /// under this mutex, so no tenant created, relinked or loaded meanwhile
+    /// slips past it.
+    var regionGate: String?
 
     /// Drops a tenant's keys and loaded services, leaving any lock in place.
     mutating func evict(_ tenant: TenantID) {

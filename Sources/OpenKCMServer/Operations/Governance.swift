@@ -76,8 +76,9 @@ extension Operations {
     /// generation.
     ///
     /// With `after`, a core that holds the snapshot of that generation waits
-    /// up to `wait` for the governance records to move past it (a change by
-    /// this node or a replica sharing the store) and gets the new snapshot at once, or nil
+    /// up to `wait` for the governance records to move from it (a change by
+    /// this node or a replica sharing the store; any other generation, even an
+    /// older one after a restore, answers at once) and gets the new snapshot, or nil
     /// when nothing changed: the heartbeat that keeps the core within its
     /// grace period, authorized but not audited (a refusal is). Every
     /// snapshot handed out is audited.
@@ -85,7 +86,7 @@ extension Operations {
         if let after {
             try await authorize(.regionSnapshot, caller: caller, tenant: nil, service: nil, key: "region:\(region)", region: region)
             let deadline = ContinuousClock.now + wait
-            while try await governance.generation() <= after {
+            while try await governance.generation() == after {
                 guard ContinuousClock.now < deadline else { return nil }
                 try await Task.sleep(for: Self.snapshotPollInterval)
             }

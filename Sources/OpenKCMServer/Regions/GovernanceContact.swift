@@ -1,38 +1,42 @@
+import OpenKCMCore
 import Synchronization
 
-/// When a regional core last heard from the governance plane, and whether it
-/// locked its tenants for not hearing from it within the grace period.
+/// When a regional core last heard from the governance plane. Opening and
+/// closing the key chain's region gate happen under the same lock as the
+/// time is read and written, so a heartbeat that opens the gate and the grace
+/// check that closes it cannot interleave and leave the gate and the time
+/// disagreeing.
 final class GovernanceContact: Sendable {
-    private struct State {
-        var lastContact: ContinuousClock.Instant
-        var locked = false
-    }
-
-    private let state: Mutex<State>
+    private let lastContact: Mutex<ContinuousClock.Instant>
     let gracePeriod: Duration
 
     init(gracePeriod: Duration, now: ContinuousClock.Instant = .now) {
         self.gracePeriod = gracePeriod
-        state = Mutex(State(lastContact: now))
+        lastContact = Mutex(now)
     }
 
-    /// Notes an answer; true when the tenants were locked for its absence and are to be unlocked.
-    func heard(at now: ContinuousClock.Instant = .now) -> Bool {
-        state.withLock { state in
-            state.lastContact = now
-            defer { state.locked = false }
-            return state.locked
+    /// Notes an answer from the governance plane.
+    func heard(at now: ContinuousClock.Instant = .now) {
+        lastContact.withLock { $0 = now }
+    }
+
+    /// Notes an answer and opens `keyChain`'s gate; true when it was closed.
+    func open(_ keyChain: KeyChain, at now: ContinuousClock.Instant = .now) -> Bool {
+        lastContact.withLock { last in
+            last = now
+            let wasClosed = keyChain.regionGateReason != nil
+            keyChain.openRegionGate()
+            return wasClosed
         }
     }
 
-    /// True once, when the grace period has run out since the last answer: the tenants are to be locked.
-    func graceExpired(at now: ContinuousClock.Instant = .now) -> Bool {
-        state.withLock { state in
-            guard !state.locked, now - state.lastContact > gracePeriod else { return false }
-            state.locked = true
+    /// Closes `keyChain`'s gate once the grace period has passed since the
+    /// last answer; true when it closed it now.
+    func closeIfExpired(_ keyChain: KeyChain, reason: String, at now: ContinuousClock.Instant = .now) -> Bool {
+        lastContact.withLock { last in
+            guard now - last > gracePeriod, keyChain.regionGateReason == nil else { return false }
+            keyChain.closeRegionGate(reason: reason)
             return true
         }
     }
-
-    var isLocked: Bool { state.withLock { $0.locked } }
 }

@@ -7,9 +7,11 @@ public import ServiceLifecycle
 /// poll that answers within a poll interval of a change, so an unlink
 /// reaches the region well within a second), applying each.
 ///
-/// Fail-closed: when the governance plane has not answered for the grace
-/// period, every tenant is locked until it answers again; the locks are then
-/// lifted and the newest snapshot applied, with no operator step.
+/// Fail-closed: the key chain's region gate is closed from the unseal until
+/// a whole snapshot has been applied, and again when the governance plane has
+/// not answered for the grace period; it opens only after a whole snapshot
+/// read since then has been applied (so an unlink made during an outage is in
+/// force before anything is served again), with no operator step.
 public struct GovernanceFollower: Service {
     let operations: Operations
     let source: any GovernanceSource
@@ -25,7 +27,8 @@ public struct GovernanceFollower: Service {
         self.operations = operations
         self.source = source
         self.contact = GovernanceContact(gracePeriod: gracePeriod)
-        self.wait = min(wait, gracePeriod / 2)
+        // At least one heartbeat per half grace period, and never a busy loop.
+        self.wait = max(.seconds(1), min(wait, gracePeriod / 2))
         self.logger = logger
     }
 
@@ -49,24 +52,21 @@ public struct GovernanceFollower: Service {
         var unfinished: RegionSnapshot?
         var failing = false
         while !Task.isCancelled {
-            // Sealed, nothing is served and nothing can be applied: follow again from scratch once unsealed.
-            guard (try? operations.core.unsealed()) != nil else {
+            // Sealed, nothing is served and nothing can be applied; a new unseal starts with its gate closed.
+            guard let keyChain = try? operations.core.unsealed().keyChain else {
                 held = nil
-                _ = contact.heard()
+                unfinished = nil
                 try? await Task.sleep(for: .seconds(1))
                 continue
             }
+            // A closed gate opens only on a whole snapshot read after it closed.
+            let closed = keyChain.regionGateReason != nil
+            let after = closed ? nil : held
             do {
-                // While something is left to apply, the heartbeat comes sooner, so it is tried again every few seconds.
-                let waitFor = held == nil ? .zero : (unfinished == nil ? wait : min(wait, Self.retryInterval))
-                let snapshot = try await source.snapshot(of: region, after: held, wait: waitFor)
-                if contact.heard() {
-                    logger.notice("the governance plane answers again: its locks are lifted")
-                    await operations.lockForGovernance(false, reason: "")
-                    // What changed meanwhile is read whole.
-                    held = nil
-                    continue
-                }
+                let waitFor: Duration = after == nil ? .zero : (unfinished == nil ? wait : min(wait, Self.retryInterval))
+                let snapshot = try await source.snapshot(of: region, after: after, wait: waitFor)
+                if let snapshot { try await operations.checkGovernance(snapshot) }
+                contact.heard()
                 if failing { logger.notice("the governance plane answers again") }
                 failing = false
                 if let newest = snapshot ?? unfinished {
@@ -74,13 +74,17 @@ public struct GovernanceFollower: Service {
                     held = newest.generation
                     unfinished = failures.isEmpty ? nil : newest
                 }
+                if closed, snapshot != nil, contact.open(keyChain) {
+                    logger.notice("the governance plane's snapshot is applied: this region's tenants are served")
+                    await operations.auditSystemEvent("governance.gate.open", tenant: nil, errorCode: nil)
+                }
                 // What the region's tenants look like now, for `tenant show` at the governance plane; a report
                 // that does not arrive changes nothing here (the next heartbeat sends a new one).
                 if let report = await operations.regionReport() {
                     do { try await source.report(report) } catch { logger.debug("the region report was not taken", metadata: ["error": "\(error)"]) }
                 }
             } catch {
-                if !failing { logger.warning("cannot reach the governance plane", metadata: ["error": "\(error)"]) }
+                if !failing { logger.warning("cannot follow the governance plane", metadata: ["error": "\(error)"]) }
                 failing = true
                 try? await Task.sleep(for: .milliseconds(500))
             }
@@ -91,13 +95,14 @@ public struct GovernanceFollower: Service {
     static let retryInterval: Duration = .seconds(2)
 
     /// Checks the grace period twice a second, apart from the requests, so a
-    /// request hanging on a partition does not hold the lock back.
+    /// request hanging on a partition does not hold the gate open.
     private func watchGrace() async {
+        let reason = "this regional core has not heard from the governance plane for more than \(contact.gracePeriod)"
         while !Task.isCancelled {
-            if (try? operations.core.unsealed()) != nil, contact.graceExpired() {
-                logger.error("the governance plane was not heard from within the grace period: every tenant is locked",
+            if let keyChain = try? operations.core.unsealed().keyChain, contact.closeIfExpired(keyChain, reason: reason) {
+                logger.error("the governance plane was not heard from within the grace period: no tenant is served",
                              metadata: ["grace": "\(contact.gracePeriod)"])
-                await operations.lockForGovernance(true, reason: "the governance plane has not been reachable for \(contact.gracePeriod)")
+                await operations.auditSystemEvent("governance.gate.close", tenant: nil, errorCode: "governance.unreachable")
             }
             try? await Task.sleep(for: .milliseconds(500))
         }

@@ -11,6 +11,29 @@ extension Operations {
         id: "governance-plane", name: "the governance plane", role: .root, tenant: nil, service: nil, createdAt: Date(timeIntervalSince1970: 0),
         tokenHash: "")
 
+    /// Where a regional core records the governance plane it follows (sealed).
+    public static let governanceKey = "core/governance"
+
+    /// Throws unless `snapshot` is for this core's region and from the
+    /// governance plane it follows (the first one it applies is recorded):
+    /// another deployment's tombstones must never shred this region's keys.
+    func checkGovernance(_ snapshot: RegionSnapshot) async throws {
+        guard snapshot.region == core.region else {
+            throw SealError.misconfigured("the governance plane answered for region \(snapshot.region), not \(core.region.map { "\($0)" } ?? "-")")
+        }
+        let barrier = core.barrier
+        try await barrier.transaction {
+            if let data = try await barrier.get(Self.governanceKey) {
+                let followed = String(decoding: data, as: UTF8.self)
+                guard followed == snapshot.governance else {
+                    throw SealError.misconfigured("this core follows governance plane \(followed); the one at the configured address is \(snapshot.governance)")
+                }
+            } else {
+                try await barrier.put(Self.governanceKey, value: Data(snapshot.governance.utf8))
+            }
+        }
+    }
+
     /// Makes `snapshot` true here: revocations first (unlink, destroyed tenants
     /// and services), so that the kill switch never waits behind an L1 call,
     /// then what needs the customer's L1 (a new tenant's regional L2, a relink,
@@ -22,7 +45,7 @@ extension Operations {
     /// an old backup, a bug) is kept and logged, never shredded.
     @discardableResult
     public func applyRegionSnapshot(_ snapshot: RegionSnapshot, logger: Logger) async -> [String] {
-        guard let region = core.region, snapshot.region == region, let unsealed = try? core.unsealed() else { return [] }
+        guard let region = core.region, snapshot.region == region, let unsealed = try? core.unsealed() else { return ["sealed"] }
         let keyChain = unsealed.keyChain
         var failures: [String] = []
         func attempt(_ what: String, change: String?, _ body: (Caller) async throws -> Void) async {
@@ -33,40 +56,46 @@ extension Operations {
                 failures.append("\(what): \(error)")
             }
         }
-        let held: Set<TenantID>
-        do {
-            held = Set(try await keyChain.tenants())
-        } catch {
-            return ["tenants: \(error)"]
-        }
-        var elsewhere: [TenantID: [ServiceID: RegionID]] = [:]
-
-        // Revocations: the kill switch first, then what a tombstone names.
-        for entry in snapshot.tenants where held.contains(entry.tenant.id) {
-            let tenant = entry.tenant.id
-            for service in entry.services where service.region != region { elsewhere[tenant, default: [:]][service.id] = service.region }
-            if entry.tenant.l1 == nil, (try? await keyChain.tenantKeyRing(tenant))?.l1UnlinkedAt == nil {
-                await attempt("unlink \(tenant)", change: entry.tenant.change) { caller in _ = try await unlinkL1(tenant, caller: caller) }
+        func read<Value>(_ what: String, _ body: () async throws -> Value) async -> Value? {
+            do { return try await body() } catch {
+                failures.append("\(what): \(error)")
+                return nil
             }
         }
+        guard let held = await read("tenants", { Set(try await keyChain.tenants()) }) else { return failures }
+        var elsewhere: [TenantID: [ServiceID: RegionID]] = [:]
+        for entry in snapshot.tenants {
+            for service in entry.services where service.region != region { elsewhere[entry.tenant.id, default: [:]][service.id] = service.region }
+        }
         keyChain.setServicesElsewhere(elsewhere)
-        var shredded: Set<String> = []
-        for tombstone in snapshot.destroyed where held.contains(tombstone.tenant) {
-            let tenant = tombstone.tenant
-            if let service = tombstone.service {
-                guard !shredded.contains(tenant.rawValue), ((try? await keyChain.services(of: tenant)) ?? []).contains(service) else { continue }
-                await attempt("destroy service \(tenant)/\(service)", change: tombstone.change) { caller in
-                    try await destroyService(service, tenant: tenant, caller: caller)
-                }
-            } else {
-                await attempt("destroy tenant \(tenant)", change: tombstone.change) { caller in try await destroyTenant(tenant, caller: caller) }
-                shredded.insert(tenant.rawValue)
+
+        // Revocations: the kill switch first, then what a tombstone names.
+        for entry in snapshot.tenants where held.contains(entry.tenant.id) && entry.tenant.l1 == nil {
+            let tenant = entry.tenant.id
+            guard let ring = await read("tenant \(tenant)", { try await keyChain.tenantKeyRing(tenant) }), ring.l1UnlinkedAt == nil else { continue }
+            // Locked in memory before anything else, so no audit or store trouble delays the kill switch.
+            keyChain.lockTenant(tenant, reason: KeyChain.unlinkedReason, cause: .unlinked)
+            await attempt("unlink \(tenant)", change: entry.tenant.l1Change ?? entry.tenant.change) { caller in _ = try await unlinkL1(tenant, caller: caller) }
+        }
+        var shredded: Set<TenantID> = []
+        for tombstone in snapshot.destroyed where tombstone.service == nil && held.contains(tombstone.tenant) {
+            await attempt("destroy tenant \(tombstone.tenant)", change: tombstone.change) { caller in try await destroyTenant(tombstone.tenant, caller: caller) }
+            shredded.insert(tombstone.tenant)
+        }
+        for tombstone in snapshot.destroyed where held.contains(tombstone.tenant) && !shredded.contains(tombstone.tenant) {
+            guard let service = tombstone.service,
+                  let services = await read("services of \(tombstone.tenant)", { try await keyChain.services(of: tombstone.tenant) }),
+                  services.contains(service)
+            else { continue }
+            await attempt("destroy service \(tombstone.tenant)/\(service)", change: tombstone.change) { caller in
+                try await destroyService(service, tenant: tombstone.tenant, caller: caller)
             }
         }
         for entry in snapshot.tenants where held.contains(entry.tenant.id) {
             let here = Set(entry.services.filter { $0.region == region }.map(\.id))
-            let kept = ((try? await keyChain.services(of: entry.tenant.id)) ?? []).filter { !here.contains($0) }
-            if !kept.isEmpty {
+            let kept = (await read("services of \(entry.tenant.id)", { try await keyChain.services(of: entry.tenant.id) }) ?? []).filter { !here.contains($0) }
+            let named = Set(snapshot.destroyed.filter { $0.tenant == entry.tenant.id }.compactMap(\.service))
+            if !kept.filter({ !named.contains($0) }).isEmpty {
                 logger.warning("the governance plane no longer lists services this region holds, and names no tombstone for them: kept",
                                metadata: ["tenant": "\(entry.tenant.id)", "services": "\(kept)"])
             }
@@ -76,28 +105,29 @@ extension Operations {
         for entry in snapshot.tenants {
             let tenant = entry.tenant.id
             guard let l1 = entry.tenant.l1 else { continue }
-            let change = entry.tenant.change
+            let l1Change = entry.tenant.l1Change ?? entry.tenant.change
             if !held.contains(tenant) {
-                for service in entry.services where service.region != region { elsewhere[tenant, default: [:]][service.id] = service.region }
-                keyChain.setServicesElsewhere(elsewhere)
                 var created = false
-                await attempt("create tenant \(tenant)", change: change) { caller in
+                await attempt("create tenant \(tenant)", change: l1Change) { caller in
                     _ = try await createTenant(tenant, l1: l1, caller: caller)
                     created = true
                 }
                 guard created else { continue }
-            } else if let ring = try? await keyChain.tenantKeyRing(tenant), ring.l1UnlinkedAt != nil || ring.l1 != l1 {
-                var linked = false
-                await attempt("link \(tenant)", change: change) { caller in
-                    if ring.l1UnlinkedAt == nil { _ = try await unlinkL1(tenant, caller: caller) }
-                    _ = try await linkL1(tenant, to: l1, caller: caller)
-                    linked = true
+            } else {
+                guard let ring = await read("tenant \(tenant)", { try await keyChain.tenantKeyRing(tenant) }) else { continue }
+                if ring.l1UnlinkedAt != nil || ring.l1 != l1 {
+                    var linked = false
+                    await attempt("link \(tenant)", change: l1Change) { caller in
+                        if ring.l1UnlinkedAt == nil { _ = try await unlinkL1(tenant, caller: caller) }
+                        _ = try await linkL1(tenant, to: l1, caller: caller)
+                        linked = true
+                    }
+                    guard linked else { continue }
                 }
-                guard linked else { continue }
             }
-            let existing = Set((try? await keyChain.services(of: tenant)) ?? [])
+            guard let existing = await read("services of \(tenant)", { Set(try await keyChain.services(of: tenant)) }) else { continue }
             for service in entry.services where service.region == region && !existing.contains(service.id) {
-                await attempt("create service \(tenant)/\(service.id)", change: change) { caller in
+                await attempt("create service \(tenant)/\(service.id)", change: service.change ?? entry.tenant.change) { caller in
                     _ = try await createService(service.id, tenant: tenant, caller: caller)
                 }
             }
@@ -117,7 +147,6 @@ extension Operations {
                 case .manual: "manual"
                 case .unlinked: "unlinked"
                 case .provider: "provider"
-                case .governanceUnreachable: "governance-unreachable"
                 }
                 states[tenant.rawValue] = .init(state: "locked", cause: name)
             } else if (try? await unsealed.keyChain.tenantKeyRing(tenant))?.l1UnlinkedAt != nil {
@@ -127,19 +156,5 @@ extension Operations {
             }
         }
         return RegionReport(region: region, tenants: states)
-    }
-
-    /// Locks every tenant (the governance plane was not heard from within
-    /// the grace period) or lifts those locks (it answers again); audited.
-    func lockForGovernance(_ locked: Bool, reason: String) async {
-        guard let unsealed = try? core.unsealed(), let tenants = try? await unsealed.keyChain.tenants() else { return }
-        for tenant in tenants {
-            if locked {
-                unsealed.keyChain.lockTenant(tenant, reason: reason, cause: .governanceUnreachable)
-            } else {
-                unsealed.keyChain.unlockTenant(tenant, cause: .governanceUnreachable)
-            }
-        }
-        await auditSystemEvent(locked ? "governance.lost" : "governance.back", tenant: nil, errorCode: locked ? "governance.unreachable" : nil)
     }
 }
