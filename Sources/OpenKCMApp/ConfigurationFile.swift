@@ -58,7 +58,7 @@ public struct ConfigurationFile: Sendable, Equatable {
             let key = line[..<equals].trimmingCharacters(in: .whitespaces)
             let rawValue = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
             let path = section.isEmpty ? key : "\(section).\(key)"
-            guard Self.knownKeys.contains(path) || Self.isKeystoreKey(path) else { throw .unknownKey(line: number, path) }
+            guard Self.knownKeys.contains(path) || Self.isKeystoreKey(path) || Self.isRegionKey(path) else { throw .unknownKey(line: number, path) }
             guard values[path] == nil else { throw .syntax(line: number, "'\(path)' is set twice") }
             values[path] = try Self.value(rawValue, line: number)
         }
@@ -73,6 +73,22 @@ public struct ConfigurationFile: Sendable, Equatable {
     static func isKeystoreKey(_ path: String) -> Bool {
         let parts = path.split(separator: ".", omittingEmptySubsequences: false)
         return parts.count == 3 && parts[0] == "keystores" && !parts[1].isEmpty && keystoreFields.contains(String(parts[2]))
+    }
+
+    /// `[regions]` at the governance plane: `<region> = "<its core's URL>"`.
+    static func isRegionKey(_ path: String) -> Bool {
+        let parts = path.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 2 && parts[0] == "regions" && !parts[1].isEmpty
+    }
+
+    /// `[regions]`: region name -> its core's URL.
+    public func regionAddresses() throws(ConfigurationError) -> [String: String] {
+        var addresses: [String: String] = [:]
+        for key in values.keys where Self.isRegionKey(key) {
+            guard let value = try string(key) else { continue }
+            addresses[String(key.dropFirst("regions.".count))] = value
+        }
+        return addresses
     }
 
     /// Every `[keystores.<name>]` section: name -> field -> value.

@@ -138,7 +138,7 @@ public struct OpenKCMServerBuilder {
             server = try .tls(.http1(configuration: http1), tlsConfiguration: settings)
         }
         let application = Application(
-            router: buildRouter(operations: operations, plane: configuration.plane),
+            router: buildRouter(operations: operations, plane: configuration.plane, regionAddresses: configuration.regionAddresses),
             server: server,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "openkcm"),
             services: services,

@@ -47,6 +47,8 @@ public struct ServerConfiguration: Sendable {
     public var region: RegionID?
     /// Where a regional core follows the governance plane (`--governance`, `[governance]`; `--plane crypto` only).
     public var governance: GovernanceConnection?
+    /// At the governance plane (`[regions]`): each region's core URL, given to callers sent there.
+    public var regionAddresses: [RegionID: String] = [:]
     /// Provider connections from `[keystores.<name>]`: name -> field -> value.
     public var keystores: [String: [String: String]] = [:]
 

@@ -82,7 +82,7 @@ public struct RESTDataKeySource: DataKeySource {
     private struct WrapAnswer: Decodable { var wrapped: String }
     private struct UnwrapRequest: Encodable { var wrapped: String; var context: [String: String]; var subject: String? }
     private struct UnwrapAnswer: Decodable { var plaintext: String }
-    private struct Problem: Decodable { var code: String?; var detail: String? }
+    struct Problem: Decodable { var code: String?; var detail: String? }
 
     public func wrap(_ key: SymmetricKey, context: [String: String]) async throws(OpenKCMClientError) -> [UInt8] {
         try await wrap(key, context: context, subject: nil)
@@ -193,5 +193,53 @@ private final class CurrentAddress: Sendable {
     /// from now on (unless another caller moved on already).
     func move(from failed: Int) {
         _ = value.compareExchange(expected: failed, desired: (failed &+ 1) & Int.max, ordering: .relaxed)
+    }
+}
+
+extension RESTDataKeySource {
+    /// Where a service's keys are, as the governance plane says: its region
+    /// and, when the governance plane names it, that region's core URL.
+    public struct Location: Sendable, Decodable, Hashable {
+        public var region: String
+        public var address: String?
+    }
+
+    /// Asks the governance plane at `governance` where `service` of `tenant`
+    /// lives (`GET .../location`, no identity needed there).
+    public static func locate(
+        governance: String, tenant: String, service: String, client: HTTPClient = RESTDataKeySource.defaultClient
+    ) async throws(OpenKCMClientError) -> Location {
+        let base = governance.hasSuffix("/") ? String(governance.dropLast()) : governance
+        let request = HTTPClientRequest(url: "\(base)/v1/tenants/\(escape(tenant))/services/\(escape(service))/location")
+        let status: Int
+        let bytes: ByteBuffer
+        do {
+            let response = try await client.execute(request, timeout: .seconds(10))
+            status = Int(response.status.code)
+            bytes = try await response.body.collect(upTo: 64 << 10)
+        } catch {
+            throw .unavailable("\(error)")
+        }
+        guard status == 200 else {
+            let problem = try? JSONDecoder().decode(Problem.self, from: Data(bytes.readableBytesView))
+            throw .refused(code: problem?.code ?? "http.\(status)", status: status, detail: problem?.detail ?? "HTTP \(status)")
+        }
+        do {
+            return try JSONDecoder().decode(Location.self, from: Data(bytes.readableBytesView))
+        } catch {
+            throw .invalidResponse("the location is not the expected JSON")
+        }
+    }
+
+    /// A source for `service` at the core of its region, found through the
+    /// governance plane; `token` is a crypto identity of that region's core.
+    public init(governance: String, tenant: String, service: String, token: String, client: HTTPClient = RESTDataKeySource.defaultClient,
+                retry: Retry = Retry(), timeout: Duration = .seconds(10)) async throws(OpenKCMClientError) {
+        let location = try await Self.locate(governance: governance, tenant: tenant, service: service, client: client)
+        guard let address = location.address else {
+            throw .refused(code: "governance.region_address_unknown", status: 404,
+                           detail: "the governance plane places the service in region \(location.region) but names no address for its core")
+        }
+        self.init(baseURL: address, tenant: tenant, service: service, token: token, client: client, retry: retry, timeout: timeout)
     }
 }

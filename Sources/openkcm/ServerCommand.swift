@@ -140,6 +140,16 @@ struct ServerCommand: AsyncParsableCommand {
             } else if regionText != nil || governanceURL != nil {
                 throw ValidationError("--region and --governance are for a regional core (--plane crypto)")
             }
+            let regionAddresses = try file.regionAddresses()
+            if !regionAddresses.isEmpty {
+                guard chosen == .governance else { throw ValidationError("[regions] (each region's core URL) is for the governance plane") }
+                for (name, address) in regionAddresses {
+                    guard let url = URL(string: address), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+                        throw ValidationError("[regions] \(name) must be a core's URL, got '\(address)'")
+                    }
+                    do { configuration.regionAddresses[try RegionID(name)] = address } catch { throw ValidationError("[regions] \(name): \(error)") }
+                }
+            }
             if chosen == .governance && (configuration.kmip != nil || configuration.dataKeyChannel != nil) {
                 throw ValidationError("the governance plane serves no keys: remove [kmip] and the data-key channel (they belong to the regional cores)")
             }

@@ -2,6 +2,8 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import Crypto
+import OpenKCMClient
 import OpenKCMCore
 import OpenKCMSQLite
 import OpenKCMTestSupport
@@ -55,7 +57,8 @@ import Testing
             keystoreSections += "\n[keystores.\(name)]\n" + fields.sorted(by: { $0.key < $1.key }).map { "\($0.key) = \"\($0.value)\"" }.joined(separator: "\n") + "\n"
         }
 
-        // The governance plane: no keystore section at all, it calls no KMS.
+        // The governance plane: no keystore section at all, it calls no KMS; it names each region's core.
+        let corePorts = ["eu-central": FreePort.pick(), "us-east": FreePort.pick()]
         let governancePort = FreePort.pick()
         let governanceData = directory.appendingPathComponent("governance")
         let governanceConfig = directory.appendingPathComponent("governance.toml")
@@ -65,6 +68,10 @@ import Testing
             data_dir = "\(governanceData.path)"
             plane = "governance"
             seal = "software:\(directory.appendingPathComponent("governance-seal.key").path)"
+
+            [regions]
+            eu-central = "http://127.0.0.1:\(corePorts["eu-central"]!)"
+            us-east = "http://127.0.0.1:\(corePorts["us-east"]!)"
             """.write(to: governanceConfig, atomically: true, encoding: .utf8)
         var governance = Node(name: "governance", port: governancePort, config: governanceConfig,
                               process: try EndToEndTests.startServer(config: governanceConfig))
@@ -92,7 +99,7 @@ import Testing
             let token = try #require(EndToEndTests.json(identity.stdout)["token"] as? String, "\(identity.stderr)")
             let tokenFile = directory.appendingPathComponent("\(region).token")
             try "\(token)\n".write(to: tokenFile, atomically: true, encoding: .utf8)
-            let port = FreePort.pick()
+            let port = corePorts[region]!
             let config = directory.appendingPathComponent("\(region).toml")
             try """
                 [server]
@@ -162,6 +169,17 @@ import Testing
         #expect(crossed.status == 1 && crossed.stderr.contains("access.out_of_scope"), "\(crossed.stderr)")
         let usRoot = try us.cli(["service", "rotate", "--tenant", "acme", "payments"])
         #expect(usRoot.status == 1 && usRoot.stderr.contains("keychain.service_in_other_region"), "\(usRoot.stderr)")
+        // Applications find their service's region at the governance plane: the CLI sent there is sent on to the core,
+        // and the SDK asks where the service lives.
+        let sentOn = try governance.cli(["datakey", "--tenant", "acme", "--service", "payments"], token: apps["acme/payments"])
+        #expect(sentOn.status == 0 && sentOn.stderr.contains("region eu-central"), "\(sentOn.stderr)")
+        let located = try await RESTDataKeySource.locate(governance: "http://127.0.0.1:\(governancePort)", tenant: "acme", service: "billing")
+        #expect(located.region == "us-east" && located.address == "http://127.0.0.1:\(us.port)")
+        let sdk = try await RESTDataKeySource(governance: "http://127.0.0.1:\(governancePort)", tenant: "acme", service: "billing", token: apps["acme/billing"]!)
+        let key = SymmetricKey(size: .bits256)
+        let wrappedBySDK = try await sdk.wrap(key, context: ["file": "report.pdf"])
+        #expect(try await sdk.unwrap(wrappedBySDK, context: ["file": "report.pdf"]) == key)
+
         // The governance plane's identities reach no core at all: their stores and tokens are their own.
         let governed = try eu.cli(["tenant", "list"], token: governance.root)
         #expect(governed.status == 1 && governed.stderr.contains("access.unauthenticated"), "\(governed.stderr)")

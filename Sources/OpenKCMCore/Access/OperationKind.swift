@@ -21,6 +21,8 @@ public enum OperationKind: String, Sendable, Hashable, Codable, CaseIterable, Cu
     case serviceDestroy = "service.destroy"
     case regionSnapshot = "region.snapshot"
     case regionReport = "region.report"
+    /// Where a service's keys are; answered without an identity (applications hold none at the governance plane).
+    case serviceLocate = "service.locate"
     // Identities
     case identityCreate = "identity.create"
     case identityList = "identity.list"
@@ -81,7 +83,7 @@ public enum OperationKind: String, Sendable, Hashable, Codable, CaseIterable, Cu
         case .dataKeyGenerate, .dataKeyWrap, .dataKeyUnwrap, .dataKeyRewrap, .dataKeyEvents, .dataKeyRevoke, .subjectDestroy,
             .kmipCreate, .kmipRegister, .kmipLocate, .kmipGet, .kmipGetAttributes, .kmipGetAttributeList, .kmipActivate, .kmipChangeAttribute, .kmipRevoke, .kmipDestroy, .kmipEncrypt, .kmipDecrypt, .kmipMAC, .kmipMACVerify, .kmipReKey, .kmipUndo:
             .execution
-        case .regionSnapshot, .regionReport: .regions
+        case .regionSnapshot, .regionReport, .serviceLocate: .regions
         case .auditRead, .auditVerify: .audit
         case .seal, .backupCreate, .backupVerify: .operator
         }

@@ -96,6 +96,22 @@ extension Operations {
         }
     }
 
+    /// Where a service's keys are (its region), for callers without an
+    /// identity here (applications, gateways); audited either way.
+    public func locateService(_ service: ServiceID, tenant: TenantID, caller: Caller) async throws -> GovernanceService {
+        let found: GovernanceService
+        do {
+            _ = try core.unsealed()
+            found = try await governance.service(service, tenant: tenant)
+        } catch {
+            try await recordRefusal(.serviceLocate, caller: caller, tenant: tenant, service: service, key: nil, error: error, sync: false)
+            throw error
+        }
+        try await record(auditEntry(OperationKind.serviceLocate.rawValue, caller: caller, tenant: tenant, service: service,
+                                    key: "region:\(found.region)", error: nil), caller: caller, sync: false)
+        return found
+    }
+
     /// Keeps a region's report of its tenants' states (its core identity),
     /// authorized before `report` reads the body; not audited when accepted
     /// (a heartbeat, every few seconds), a refusal is.

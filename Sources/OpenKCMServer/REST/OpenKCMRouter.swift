@@ -1,7 +1,12 @@
 public import Hummingbird
+public import OpenKCMCore
 
 /// Builds the REST router: every route of `plane`, behind ``RequestSetupMiddleware``.
-public func buildRouter(operations: Operations, metrics: ServerMetrics = ServerMetrics(), plane: ServerPlane = .all) -> Router<OpenKCMRequestContext> {
+/// `regionAddresses` (the governance plane's `[regions]`): each region's core
+/// URL, so a key operation sent to the governance plane is told where to go.
+public func buildRouter(
+    operations: Operations, metrics: ServerMetrics = ServerMetrics(), plane: ServerPlane = .all, regionAddresses: [RegionID: String] = [:]
+) -> Router<OpenKCMRequestContext> {
     let router = Router(context: OpenKCMRequestContext.self)
     router.add(middleware: RequestSetupMiddleware(operations: operations, metrics: metrics))
     router.add(middleware: IdempotencyMiddleware(operations: operations))
@@ -17,7 +22,7 @@ public func buildRouter(operations: Operations, metrics: ServerMetrics = ServerM
         DataKeyRoutes(operations: operations).register(on: router)
         EventRoutes(operations: operations).register(on: router)
     case .governance:
-        GovernanceRoutes(operations: operations).register(on: router)
+        GovernanceRoutes(operations: operations, regionAddresses: regionAddresses).register(on: router)
         IdentityRoutes(operations: operations).register(on: router)
     }
     AuditRoutes(operations: operations).register(on: router)

@@ -13,6 +13,10 @@ public struct ProblemDetails: Error, Sendable, Codable, Hashable {
     public var detail: String
     public var code: String
     public var correlationId: String?
+    /// A key operation sent to the governance plane: the region whose core
+    /// serves the service, and that core's URL for the same request when configured.
+    public var region: String?
+    public var location: String?
 
     public init(status: HTTPResponse.Status, code: String, detail: String) {
         self.type = "https://openkcm.dev/problems/\(code)"

@@ -16,6 +16,7 @@ public struct GovernanceFollower: Service {
     let operations: Operations
     let source: any GovernanceSource
     let contact: GovernanceContact
+    let backoff = RegionApplyBackoff()
     let logger: Logger
     /// How long one wait at the governance plane lasts: a heartbeat at least this often.
     let wait: Duration
@@ -70,7 +71,7 @@ public struct GovernanceFollower: Service {
                 if failing { logger.notice("the governance plane answers again") }
                 failing = false
                 if let newest = snapshot ?? unfinished {
-                    let failures = await operations.applyRegionSnapshot(newest, logger: logger)
+                    let failures = await operations.applyRegionSnapshot(newest, backoff: backoff, logger: logger)
                     held = newest.generation
                     unfinished = failures.isEmpty ? nil : newest
                 }

@@ -38,13 +38,14 @@ extension Operations {
     /// and services), so that the kill switch never waits behind an L1 call,
     /// then what needs the customer's L1 (a new tenant's regional L2, a relink,
     /// new services). A tenant that fails (its L1 unreachable) is tried again;
-    /// the others go on. Returns the failures.
+    /// the others go on, and it is not called again before `backoff` says so.
+    /// Returns the failures (a tenant waiting out its backoff counts as one).
     ///
     /// Only what a tombstone names is crypto-shredded: a service this core
     /// holds that the snapshot merely lacks (a governance store put back from
     /// an old backup, a bug) is kept and logged, never shredded.
     @discardableResult
-    public func applyRegionSnapshot(_ snapshot: RegionSnapshot, logger: Logger) async -> [String] {
+    func applyRegionSnapshot(_ snapshot: RegionSnapshot, backoff: RegionApplyBackoff = RegionApplyBackoff(), logger: Logger) async -> [String] {
         guard let region = core.region, snapshot.region == region, let unsealed = try? core.unsealed() else { return ["sealed"] }
         let keyChain = unsealed.keyChain
         var failures: [String] = []
@@ -105,6 +106,12 @@ extension Operations {
         for entry in snapshot.tenants {
             let tenant = entry.tenant.id
             guard let l1 = entry.tenant.l1 else { continue }
+            guard backoff.mayTry(tenant) else {
+                failures.append("tenant \(tenant): waiting to call its L1 again")
+                continue
+            }
+            let before = failures.count
+            defer { if failures.count > before { backoff.failed(tenant) } else { backoff.succeeded(tenant) } }
             let l1Change = entry.tenant.l1Change ?? entry.tenant.change
             if !held.contains(tenant) {
                 var created = false

@@ -12,6 +12,9 @@ struct RESTClient {
     let address: String
     let token: String?
     let output: OutputFormat
+    /// Whether a key operation sent to the governance plane is sent on, once,
+    /// to the core of the service's region that its 421 answer names.
+    var followsRegion = true
 
     /// Sends a request and returns the decoded JSON object (empty for 204).
     enum Method: String {
@@ -73,6 +76,14 @@ struct RESTClient {
                 // A read asked of a server that cannot serve now is asked of the next one.
                 // A change refused with 503 did not run (a sealed node, one cut from its database): the next may run it.
                 if response.status == .serviceUnavailable && safeToResend && !last { failures.append("\(server): 503"); continue }
+                // A key operation sent to the governance plane: it names the core of the service's region; sent there once.
+                if response.status.code == 421, followsRegion, let location = object["location"] as? String, location.hasSuffix(path),
+                   case let core = String(location.dropLast(path.count)), Self.mayCarryToken(core) {
+                    Console.error("the governance plane sends this to the core of region \(object["region"] as? String ?? "?"): \(core)")
+                    var regional = RESTClient(address: core, token: token, output: output)
+                    regional.followsRegion = false
+                    return try await regional.exchange(method, path, body: body, contentType: contentType, limit: limit, timeout: timeout)
+                }
                 let detail = object["detail"] as? String ?? response.status.reasonPhrase
                 let code = object["code"] as? String ?? "http.\(response.status.code)"
                 let correlation = (object["correlationId"] as? String).map { " (correlation id \($0))" } ?? ""
@@ -81,6 +92,12 @@ struct RESTClient {
             return data
         }
         throw CLIFailure("no OpenKCM server address given", exitCode: 4)
+    }
+
+    /// Whether the token may be sent to `address`: https, or plain http on loopback only.
+    static func mayCarryToken(_ address: String) -> Bool {
+        guard let url = URL(string: address), let host = url.host else { return false }
+        return url.scheme == "https" || (url.scheme == "http" && ["127.0.0.1", "::1", "localhost"].contains(host))
     }
 
     /// Whether `error` means the request never left: no connection could be made.

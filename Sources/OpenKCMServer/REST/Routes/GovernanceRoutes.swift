@@ -7,6 +7,8 @@ import OpenKCMCore
 /// service's regional core and is refused here with `plane.not_served`.
 struct GovernanceRoutes {
     let operations: Operations
+    /// Each region's core URL (`[regions]`), for the answers that send a caller there.
+    let regionAddresses: [RegionID: String]
 
     func register(on router: Router<OpenKCMRequestContext>) {
         router.post("/v1/tenants") { request, context in
@@ -75,13 +77,37 @@ struct GovernanceRoutes {
             }
             return JSONBody.noContent()
         }
+        // Where a service's keys are: its region and that region's core. Asked by applications and gateways, which
+        // hold no identity here (theirs are their region's), so it answers without one, like a bucket's region in S3:
+        // the names of an existing tenant and service give their region and its address, nothing else.
+        router.get("/v1/tenants/:tenant/services/:service/location") { _, context in
+            let (tenant, service) = (try context.tenant(), try context.service())
+            let found = try await operations.locateService(service, tenant: tenant, caller: context.caller)
+            return try JSONBody.response(ServiceLocation(
+                tenant: tenant.rawValue, service: service.rawValue, region: found.region.rawValue, address: regionAddresses[found.region]))
+        }
         // Keys live in the regions: nothing below a service, and no key operation on a tenant, is served here.
-        for path in ["/v1/tenants/:tenant/services/:service/**", "/v1/tenants/:tenant/keys/**", "/v1/tenants/:tenant/l1/rewrap",
-                     "/v1/keystores/**", "/v1/kmip/**"] {
+        // Below a service, the refusal names the service's region and the URL of the same request at its core.
+        for method in [HTTPRequest.Method.get, .post, .put, .delete] {
+            router.on(RouterPath("/v1/tenants/:tenant/services/:service/**"), method: method) { request, context -> Response in
+                var problem = Self.notServed
+                if let tenant = try? context.tenant(), let service = try? context.service(),
+                   let found = try? await operations.governance.service(service, tenant: tenant) {
+                    problem.region = found.region.rawValue
+                    problem.location = regionAddresses[found.region].map { Self.trimmed($0) + request.uri.path }
+                }
+                throw problem
+            }
+        }
+        for path in ["/v1/tenants/:tenant/keys/**", "/v1/tenants/:tenant/l1/rewrap", "/v1/keystores/**", "/v1/kmip/**"] {
             for method in [HTTPRequest.Method.get, .post, .put, .delete] {
                 router.on(RouterPath(path), method: method) { _, _ -> Response in throw Self.notServed }
             }
         }
+    }
+
+    static func trimmed(_ address: String) -> String {
+        address.hasSuffix("/") ? String(address.dropLast()) : address
     }
 
     static func badQuery(_ detail: String) -> ProblemDetails {
@@ -91,6 +117,15 @@ struct GovernanceRoutes {
     static let notServed = ProblemDetails(
         status: .misdirectedRequest, code: "plane.not_served",
         detail: "this is the governance plane: it holds no keys; send key operations to the service's regional core")
+}
+
+/// `GET /v1/tenants/:tenant/services/:service/location` at the governance plane.
+struct ServiceLocation: Encodable {
+    var tenant: String
+    var service: String
+    var region: String
+    /// The region's core URL, when the governance plane's `[regions]` names it.
+    var address: String?
 }
 
 /// `GET /v1/tenants/:tenant` at the governance plane.
