@@ -32,6 +32,10 @@ public final class GovernanceClient: GovernanceSource {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.minimumTLSVersion = .tlsv12
         if let caFile = connection.caFile { tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caFile)) }
+        if let certificateFile = connection.certificateFile, let keyFile = connection.keyFile {
+            tls.certificateChain = try NIOSSLCertificate.fromPEMFile(certificateFile).map { .certificate($0) }
+            tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: keyFile, format: .pem))
+        }
         var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
         // What a redirect leads to is not the governance plane this core was pointed at.
         configuration.redirectConfiguration = .disallow

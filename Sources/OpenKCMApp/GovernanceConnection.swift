@@ -7,6 +7,10 @@ public struct GovernanceConnection: Sendable {
     public var tokenFile: String
     /// The CA (PEM) the governance plane's TLS certificate is checked against; the system's when nil.
     public var caFile: String?
+    /// This core's client certificate and key (PEM), for a governance plane
+    /// that binds the core's token to it (mutual TLS).
+    public var certificateFile: String?
+    public var keyFile: String?
     /// How long the core serves without hearing from the governance plane before it locks every tenant.
     public var gracePeriod: Duration = .seconds(60)
 

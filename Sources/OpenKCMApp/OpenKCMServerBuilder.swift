@@ -133,6 +133,15 @@ public struct OpenKCMServerBuilder {
             settings.minimumTLSVersion = .tlsv12
             // TLS 1.2 suites with forward secrecy and AEAD only (TLS 1.3's are all so).
             settings.cipherSuites = "ECDHE+AESGCM:ECDHE+CHACHA20"
+            // At shutdown a client that does not answer close_notify (an idle pooled connection) is not waited for 5 s.
+            settings.shutdownTimeout = .seconds(1)
+            // Client certificates (regional cores at the governance plane): verified when presented; tokens say who must present one.
+            if let clientCAFile = tls.clientCAFile {
+                let authorities = try NIOSSLCertificate.fromPEMFile(clientCAFile)
+                guard !authorities.isEmpty else { throw ConfigurationError.wrongType("server.client_ca_file", expected: "a PEM file with CA certificates") }
+                settings.trustRoots = .certificates(authorities)
+                settings.certificateVerification = .optionalVerification
+            }
             // Built once here so that a key that does not match the certificate stops the server now.
             _ = try NIOSSLContext(configuration: settings)
             server = try .tls(.http1(configuration: http1), tlsConfiguration: settings)

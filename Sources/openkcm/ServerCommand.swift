@@ -95,9 +95,13 @@ struct ServerCommand: AsyncParsableCommand {
                 configuration.l1CheckInterval = .seconds(seconds)
             }
             switch (try file.string("server.tls_certificate_file"), try file.string("server.tls_key_file")) {
-            case (let certificate?, let key?): configuration.tls = RESTTLSConfiguration(certificateFile: certificate, keyFile: key)
+            case (let certificate?, let key?):
+                configuration.tls = RESTTLSConfiguration(certificateFile: certificate, keyFile: key, clientCAFile: try file.string("server.client_ca_file"))
             case (nil, nil): break
             default: throw ValidationError("[server] tls_certificate_file and tls_key_file go together")
+            }
+            if configuration.tls == nil, try file.string("server.client_ca_file") != nil {
+                throw ValidationError("[server] client_ca_file needs tls_certificate_file and tls_key_file")
             }
             if let address = try file.string("kmip.address") {
                 guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]), (0...65535).contains(port),
@@ -132,6 +136,11 @@ struct ServerCommand: AsyncParsableCommand {
                     throw ValidationError("a regional core needs [governance] token_file: the token of a core identity for its region")
                 }
                 var connection = GovernanceConnection(url: governanceURL, tokenFile: tokenFile, caFile: try file.string("governance.ca_file"))
+                switch (try file.string("governance.certificate_file"), try file.string("governance.key_file")) {
+                case (let certificate?, let key?): (connection.certificateFile, connection.keyFile) = (certificate, key)
+                case (nil, nil): break
+                default: throw ValidationError("[governance] certificate_file and key_file go together")
+                }
                 if let seconds = try file.integer("governance.grace_period_seconds") {
                     guard (2...86_400).contains(seconds) else { throw ValidationError("governance.grace_period_seconds must be 2 to 86400") }
                     connection.gracePeriod = .seconds(seconds)

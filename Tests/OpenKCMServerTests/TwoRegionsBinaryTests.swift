@@ -2,7 +2,9 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import AsyncHTTPClient
 import Crypto
+import NIOSSL
 import OpenKCMClient
 import OpenKCMCore
 import OpenKCMSQLite
@@ -26,21 +28,32 @@ import Testing
         let config: URL
         var process: Process
         var root = ""
+        /// For an HTTPS node: its address and the CA the CLI trusts.
+        var environment: [String: String] = [:]
 
         func cli(_ arguments: [String], token: String? = nil) throws -> EndToEndTests.Run {
-            try EndToEndTests.openkcm(arguments + ["--output", "json"], port: port, token: token ?? root)
+            try EndToEndTests.openkcm(arguments + ["--output", "json"], port: port, token: token ?? root, environment: environment)
+        }
+
+        /// Waits until the node answers its status; returns it.
+        func status() async throws -> [String: Any] {
+            let answer = try await Eventually.value(every: .milliseconds(100)) { () -> [String: Any]? in
+                let run = try cli(["operator", "status"], token: "")
+                return run.status == 0 ? EndToEndTests.json(run.stdout) : nil
+            }
+            return try #require(answer, "\(name) did not answer")
         }
 
         /// Stopped and started again on the same configuration (the seal unseals it).
         mutating func restart() async throws {
             EndToEndTests.stop(process)
             process = try EndToEndTests.startServer(config: config, environment: CustomerKMSPeers.environment)
-            let status = try await AutoUnsealServerTests.waitForStatus(port: port)
+            let status = try await status()
             #expect(status["sealed"] as? Bool == false, "\(name): \(status)")
         }
     }
 
-    static let grace = 3
+    static let grace = 4
 
     @Test func oneGovernancePlaneTwoRegionsAndTheKillSwitchFromTheBrain() async throws {
         let harness = try ServerHarness()
@@ -57,7 +70,10 @@ import Testing
             keystoreSections += "\n[keystores.\(name)]\n" + fields.sorted(by: { $0.key < $1.key }).map { "\($0.key) = \"\($0.value)\"" }.joined(separator: "\n") + "\n"
         }
 
-        // The governance plane: no keystore section at all, it calls no KMS; it names each region's core.
+        // The governance plane over HTTPS, taking the regional cores' client certificates (mutual TLS, each bound to
+        // its core's token); no keystore section at all: it calls no KMS. It names each region's core.
+        try KMIPListenerTests.makeCertificates(in: directory)
+        let pem = { (name: String) in directory.appendingPathComponent(name).path }
         let corePorts = ["eu-central": FreePort.pick(), "us-east": FreePort.pick()]
         let governancePort = FreePort.pick()
         let governanceData = directory.appendingPathComponent("governance")
@@ -68,15 +84,20 @@ import Testing
             data_dir = "\(governanceData.path)"
             plane = "governance"
             seal = "software:\(directory.appendingPathComponent("governance-seal.key").path)"
+            tls_certificate_file = "\(pem("server.pem"))"
+            tls_key_file = "\(pem("server.key"))"
+            client_ca_file = "\(pem("ca.pem"))"
 
             [regions]
             eu-central = "http://127.0.0.1:\(corePorts["eu-central"]!)"
             us-east = "http://127.0.0.1:\(corePorts["us-east"]!)"
             """.write(to: governanceConfig, atomically: true, encoding: .utf8)
+        let governanceURL = "https://127.0.0.1:\(governancePort)"
         var governance = Node(name: "governance", port: governancePort, config: governanceConfig,
-                              process: try EndToEndTests.startServer(config: governanceConfig))
+                              process: try EndToEndTests.startServer(config: governanceConfig),
+                              environment: ["OPENKCM_ADDR": governanceURL, "OPENKCM_CACERT": pem("ca.pem")])
         defer { EndToEndTests.stop(governance.process) }
-        _ = try await AutoUnsealServerTests.waitForStatus(port: governancePort)
+        _ = try await governance.status()
         governance.root = try #require(EndToEndTests.json(try governance.cli(["operator", "init"], token: nil).stdout)["rootToken"] as? String)
 
         let acmeL1 = ("acme-aws", peers.awsKey)
@@ -94,9 +115,14 @@ import Testing
         // Two regional cores, each with its own store, seal and core identity at the governance plane.
         var cores: [String: Node] = [:]
         defer { for core in cores.values { EndToEndTests.stop(core.process) } }
+        let coreCertificates = ["eu-central": "client", "us-east": "other"]
+        var coreTokens: [String: String] = [:]
         for region in ["eu-central", "us-east"] {
-            let identity = try governance.cli(["identity", "create", "\(region)-core", "--role", "core", "--region", region])
+            let certificate = coreCertificates[region]!
+            let identity = try governance.cli(["identity", "create", "\(region)-core", "--role", "core", "--region", region,
+                                               "--certificate-file", pem("\(certificate).pem")])
             let token = try #require(EndToEndTests.json(identity.stdout)["token"] as? String, "\(identity.stderr)")
+            coreTokens[region] = token
             let tokenFile = directory.appendingPathComponent("\(region).token")
             try "\(token)\n".write(to: tokenFile, atomically: true, encoding: .utf8)
             let port = corePorts[region]!
@@ -110,8 +136,11 @@ import Testing
                 seal = "software:\(directory.appendingPathComponent("\(region)-seal.key").path)"
 
                 [governance]
-                url = "http://127.0.0.1:\(governancePort)"
+                url = "\(governanceURL)"
                 token_file = "\(tokenFile.path)"
+                ca_file = "\(pem("ca.pem"))"
+                certificate_file = "\(pem("\(certificate).pem"))"
+                key_file = "\(pem("\(certificate).key"))"
                 grace_period_seconds = \(Self.grace)
                 \(keystoreSections)
                 """.write(to: config, atomically: true, encoding: .utf8)
@@ -122,6 +151,10 @@ import Testing
         }
         let eu = try #require(cores["eu-central"])
         let us = try #require(cores["us-east"])
+
+        // A core's token is good only with its certificate: without one (or with another core's), it is refused.
+        let bare = try governance.cli(["tenant", "list"], token: coreTokens["eu-central"])
+        #expect(bare.status == 1 && bare.stderr.contains("access.unauthenticated"), "\(bare.stderr)")
 
         // Each core makes its own tenants' L2 through the customer's L1 and its region's services' L3, by itself.
         for (tenant, service, region) in services {
@@ -173,12 +206,21 @@ import Testing
         // and the SDK asks where the service lives.
         let sentOn = try governance.cli(["datakey", "--tenant", "acme", "--service", "payments"], token: apps["acme/payments"])
         #expect(sentOn.status == 0 && sentOn.stderr.contains("region eu-central"), "\(sentOn.stderr)")
-        let located = try await RESTDataKeySource.locate(governance: "http://127.0.0.1:\(governancePort)", tenant: "acme", service: "billing")
-        #expect(located.region == "us-east" && located.address == "http://127.0.0.1:\(us.port)")
-        let sdk = try await RESTDataKeySource(governance: "http://127.0.0.1:\(governancePort)", tenant: "acme", service: "billing", token: apps["acme/billing"]!)
-        let key = SymmetricKey(size: .bits256)
-        let wrappedBySDK = try await sdk.wrap(key, context: ["file": "report.pdf"])
-        #expect(try await sdk.unwrap(wrappedBySDK, context: ["file": "report.pdf"]) == key)
+        var trustingTheCA = TLSConfiguration.makeClientConfiguration()
+        trustingTheCA.trustRoots = .file(pem("ca.pem"))
+        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: trustingTheCA))
+        do {
+            let located = try await RESTDataKeySource.locate(governance: governanceURL, tenant: "acme", service: "billing", client: http)
+            #expect(located.region == "us-east" && located.address == "http://127.0.0.1:\(us.port)")
+            let sdk = try await RESTDataKeySource(governance: governanceURL, tenant: "acme", service: "billing", token: apps["acme/billing"]!, client: http)
+            let key = SymmetricKey(size: .bits256)
+            let wrappedBySDK = try await sdk.wrap(key, context: ["file": "report.pdf"])
+            #expect(try await sdk.unwrap(wrappedBySDK, context: ["file": "report.pdf"]) == key)
+        } catch {
+            try? await http.shutdown()
+            throw error
+        }
+        try await http.shutdown()
 
         // The governance plane's identities reach no core at all: their stores and tokens are their own.
         let governed = try eu.cli(["tenant", "list"], token: governance.root)
@@ -244,8 +286,10 @@ import Testing
         }
 
         // The governance plane stops: the regions serve within their grace period, then refuse every tenant.
-        EndToEndTests.stop(governance.process)
+        // Counted from the moment it is told to stop: it answers no core from then on.
         let stopped = ContinuousClock.now
+        EndToEndTests.stop(governance.process)
+        print("two regions: the governance plane stopped in \(ContinuousClock.now - stopped)")
         #expect(try opens(eu, "globex", "ledger").status == 0, "within the grace period")
         #expect(try opens(us, "acme", "billing").status == 0, "within the grace period")
         var lockedAfter: [String: Duration] = [:]
@@ -267,7 +311,7 @@ import Testing
         #expect(restarted.status == 1 && restarted.stderr.contains("has not heard from the governance plane since it was unsealed"), "\(restarted.stderr)")
         // It comes back: both regions resume with no operator step.
         governance.process = try EndToEndTests.startServer(config: governanceConfig)
-        _ = try await AutoUnsealServerTests.waitForStatus(port: governancePort)
+        _ = try await governance.status()
         for (core, tenant, service) in [(eu, "globex", "ledger"), (us, "acme", "billing"), (eu, "acme", "payments"), (us, "globex", "orders")] {
             #expect(try await Eventually.holds { try opens(core, tenant, service).status == 0 }, "\(core.name) \(tenant)")
         }

@@ -60,7 +60,9 @@ public final class IdentityDirectory: Sendable {
         }
         guard !name.isEmpty, name.utf8.count <= 128 else { throw AccessError.invalidScope("a name is 1 to 128 bytes") }
         if let certificateFingerprint {
-            guard role == .crypto else { throw AccessError.invalidScope("only crypto identities (KMIP clients) take a certificate") }
+            guard role == .crypto || role == .core else {
+                throw AccessError.invalidScope("only crypto identities (KMIP clients) and core identities (regional cores) take a certificate")
+            }
             guard certificateFingerprint.utf8.count == 64, certificateFingerprint.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }) else {
                 throw AccessError.invalidScope("a certificate fingerprint is 64 lowercase hex digits")
             }

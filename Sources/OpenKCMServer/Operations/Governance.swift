@@ -1,4 +1,5 @@
 import Foundation
+import ServiceLifecycle
 public import OpenKCMCore
 
 /// The governance plane's operations (`--plane governance`): the same
@@ -87,7 +88,8 @@ extension Operations {
             try await authorize(.regionSnapshot, caller: caller, tenant: nil, service: nil, key: "region:\(region)", region: region)
             let deadline = ContinuousClock.now + wait
             while try await governance.generation() == after {
-                guard ContinuousClock.now < deadline else { return nil }
+                // A server shutting down answers the waiting cores at once rather than holding its shutdown for them.
+                guard ContinuousClock.now < deadline, !Task.isShuttingDownGracefully else { return nil }
                 try await Task.sleep(for: Self.snapshotPollInterval)
             }
         }

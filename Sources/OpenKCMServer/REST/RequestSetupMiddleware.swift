@@ -38,7 +38,14 @@ public struct RequestSetupMiddleware: RouterMiddleware {
                 guard authorization.hasPrefix("Bearer "), let unsealed = try? operations.core.unsealed() else {
                     throw AccessError.unauthenticated
                 }
-                context.caller.identity = try await unsealed.identities.authenticate(String(authorization.dropFirst(7)))
+                let identity = try await unsealed.identities.authenticate(String(authorization.dropFirst(7)))
+                // A regional core's token is good only with its certificate: mutual TLS, the token bound to it.
+                if identity.role == .core, let bound = identity.certificateFingerprint {
+                    guard let presented = await context.clientCertificateFingerprint(),
+                          ConstantTime.equals(Array(presented.utf8), Array(bound.utf8))
+                    else { throw AccessError.unauthenticated }
+                }
+                context.caller.identity = identity
             } catch {
                 tokenError = error
             }
