@@ -50,7 +50,7 @@ public final class GovernanceClient: GovernanceSource {
         request.headers.add(name: "Authorization", value: "Bearer \(token)")
         request.headers.add(name: "Content-Type", value: "application/json")
         request.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(["tenants": report.tenants])))
-        let response = try await http.execute(request, timeout: .seconds(10))
+        let response = try await http.execute(request, timeout: .seconds(5))
         let body = try await response.body.collect(upTo: 1 << 20)
         guard response.status == .noContent else {
             let detail = (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any])?["detail"] as? String

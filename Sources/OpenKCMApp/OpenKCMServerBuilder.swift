@@ -83,12 +83,10 @@ public struct OpenKCMServerBuilder {
         if configuration.plane == .governance && (configuration.kmip != nil || configuration.dataKeyChannel != nil) {
             throw SealError.misconfigured("the governance plane serves no keys: it runs no KMIP listener and no data-key channel")
         }
-        // A regional core follows the governance plane; nothing else does.
-        let governance: GovernanceClient?
+        // A regional core follows the governance plane; nothing else does. Its client is made last (below), once nothing can fail.
         switch (configuration.plane, configuration.governance) {
-        case (.crypto, let connection?): governance = try GovernanceClient(connection)
+        case (.crypto, .some), (.all, nil), (.governance, nil): break
         case (.crypto, nil): throw SealError.misconfigured("a regional core needs the governance plane's address (--governance, [governance] url and token_file)")
-        case (_, nil): governance = nil
         case (_, .some): throw SealError.misconfigured("only a regional core (--plane crypto) follows a governance plane")
         }
         let operations = Operations(core: core)
@@ -100,9 +98,6 @@ public struct OpenKCMServerBuilder {
             services.append(L1StatusMonitor(
                 operations: operations, interval: configuration.l1CheckInterval,
                 leadership: core.freshness == nil ? nil : storage as? any StorageLeadership, logger: logger))
-        }
-        if let governance, let connection = configuration.governance {
-            services.append(GovernanceFollower(operations: operations, source: governance, gracePeriod: connection.gracePeriod, logger: logger))
         }
         if let feed = storage as? any StorageChangeFeed, core.freshness != nil {
             services.append(StoreChangeFollower(feed: feed, core: core))
@@ -145,6 +140,9 @@ public struct OpenKCMServerBuilder {
             // Built once here so that a key that does not match the certificate stops the server now.
             _ = try NIOSSLContext(configuration: settings)
             server = try .tls(.http1(configuration: http1), tlsConfiguration: settings)
+        }
+        if configuration.plane == .crypto, let connection = configuration.governance {
+            services.append(GovernanceFollower(operations: operations, source: try GovernanceClient(connection), gracePeriod: connection.gracePeriod, logger: logger))
         }
         let application = Application(
             router: buildRouter(operations: operations, plane: configuration.plane, regionAddresses: configuration.regionAddresses),

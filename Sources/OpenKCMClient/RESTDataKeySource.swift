@@ -210,6 +210,7 @@ extension RESTDataKeySource {
         governance: String, tenant: String, service: String, client: HTTPClient = RESTDataKeySource.defaultClient
     ) async throws(OpenKCMClientError) -> Location {
         let base = governance.hasSuffix("/") ? String(governance.dropLast()) : governance
+        guard Self.isSafeAddress(base) else { throw .invalidContext("the governance plane's address must be https (http only on loopback): \(base)") }
         let request = HTTPClientRequest(url: "\(base)/v1/tenants/\(escape(tenant))/services/\(escape(service))/location")
         let status: Int
         let bytes: ByteBuffer
@@ -231,6 +232,12 @@ extension RESTDataKeySource {
         }
     }
 
+    /// https, or http to a loopback host only: a token and keys travel on it.
+    static func isSafeAddress(_ address: String) -> Bool {
+        guard let url = URL(string: address), let host = url.host else { return false }
+        return url.scheme == "https" || (url.scheme == "http" && ["127.0.0.1", "::1", "localhost"].contains(host))
+    }
+
     /// A source for `service` at the core of its region, found through the
     /// governance plane; `token` is a crypto identity of that region's core.
     public init(governance: String, tenant: String, service: String, token: String, client: HTTPClient = RESTDataKeySource.defaultClient,
@@ -240,6 +247,8 @@ extension RESTDataKeySource {
             throw .refused(code: "governance.region_address_unknown", status: 404,
                            detail: "the governance plane places the service in region \(location.region) but names no address for its core")
         }
+        // The token and every key wrapped go there: https only (http on loopback).
+        guard Self.isSafeAddress(address) else { throw .invalidResponse("the region's core address is not https: \(address)") }
         self.init(baseURL: address, tenant: tenant, service: service, token: token, client: client, retry: retry, timeout: timeout)
     }
 }

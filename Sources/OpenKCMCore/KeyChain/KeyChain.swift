@@ -406,7 +406,8 @@ public final class KeyChain: Sendable {
     /// Crypto-shreds a service: deletes its wrapped L3 versions. Every L4 they wrapped is unrecoverable.
     public func destroyService(_ service: ServiceID, tenant: TenantID) async throws {
         try await tenantTransaction(tenant) {
-            try refuseIfLocked(try await readTenant(tenant))
+            // Shredding needs no key: a locked or unlinked tenant's service is destroyed too (offboarding unlinks first).
+            _ = try await readTenant(tenant)
             _ = try await readService(tenant, service)
             // The service's subject secrets and tombstones go with it, in the same write.
             let subjects = try await storage.list(prefix: "\(SubjectKeys.secretPrefix(tenant))\(service.rawValue)/")
@@ -821,6 +822,7 @@ public final class KeyChain: Sendable {
     /// of an operation that already holds its keys (a lock that landed meanwhile).
     func refuseIfLockedInMemory(_ tenant: TenantID) throws(KeyChainError) {
         try memory.withLock { memory throws(KeyChainError) in
+            if let gate = memory.regionGate { throw .tenantLocked(tenant, reason: gate) }
             if case .locked(let reason, _) = memory.tenants[tenant] { throw .tenantLocked(tenant, reason: reason) }
         }
     }

@@ -19,6 +19,10 @@ public enum LockCause: Sendable, Hashable {
     /// The customer's key refused or vanished, or stayed unreachable past the
     /// grace period; lifted when the provider answers "enabled" again.
     case provider
+    /// A regional core holds the tenant but the governance plane no longer
+    /// lists it for the region (and names no tombstone): kept, not served,
+    /// until it is listed again.
+    case ungoverned
 }
 
 /// Everything in memory, behind one mutex. Loaded services are kept apart

@@ -18,6 +18,9 @@ public struct Caller: Sendable {
     /// Set by a batch request: entries are collected here and written
     /// together, once, before the batch is answered.
     public var auditBatch: AuditBatch?
+    /// Set when a credential came while the node was sealed, so it could not
+    /// be checked: an operation then answers "sealed", never "unauthenticated".
+    public var credentialUnchecked = false
 
     public init(identity: Identity?, correlationID: String) {
         self.identity = identity

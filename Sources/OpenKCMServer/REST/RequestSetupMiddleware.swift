@@ -35,7 +35,11 @@ public struct RequestSetupMiddleware: RouterMiddleware {
         var tokenError: (any Error)?
         if let authorization = request.headers[.authorization] {
             do {
-                guard authorization.hasPrefix("Bearer "), let unsealed = try? operations.core.unsealed() else {
+                guard authorization.hasPrefix("Bearer ") else { throw AccessError.unauthenticated }
+                guard let unsealed = try? operations.core.unsealed() else {
+                    // Not a bad token: one that could not be checked. If the node unseals before the operation
+                    // runs, the caller is told it was sealed (503, try again or elsewhere), not 401.
+                    context.caller.credentialUnchecked = true
                     throw AccessError.unauthenticated
                 }
                 let identity = try await unsealed.identities.authenticate(String(authorization.dropFirst(7)))

@@ -39,6 +39,7 @@ public struct GovernanceFollower: Service {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await follow(region) }
                 group.addTask { await watchGrace() }
+                group.addTask { await report() }
                 await group.next()
                 group.cancelAll()
             }
@@ -70,25 +71,41 @@ public struct GovernanceFollower: Service {
                 contact.heard()
                 if failing { logger.notice("the governance plane answers again") }
                 failing = false
+                var revocationsFailed = false
                 if let newest = snapshot ?? unfinished {
-                    let failures = await operations.applyRegionSnapshot(newest, backoff: backoff, logger: logger)
+                    let (failures, revocations) = await operations.applyRegionSnapshot(newest, backoff: backoff, logger: logger)
                     held = newest.generation
                     unfinished = failures.isEmpty ? nil : newest
+                    revocationsFailed = revocations > 0
                 }
-                if closed, snapshot != nil, contact.open(keyChain) {
-                    logger.notice("the governance plane's snapshot is applied: this region's tenants are served")
-                    await operations.auditSystemEvent("governance.gate.open", tenant: nil, errorCode: nil)
-                }
-                // What the region's tenants look like now, for `tenant show` at the governance plane; a report
-                // that does not arrive changes nothing here (the next heartbeat sends a new one).
-                if let report = await operations.regionReport() {
-                    do { try await source.report(report) } catch { logger.debug("the region report was not taken", metadata: ["error": "\(error)"]) }
+                // Only once every unlink and destruction of the snapshot is in force; else it is read whole again.
+                if closed, snapshot != nil {
+                    if revocationsFailed {
+                        held = nil
+                        try? await Task.sleep(for: Self.retryInterval)
+                    } else if contact.open(keyChain) {
+                        logger.notice("the governance plane's snapshot is applied: this region's tenants are served")
+                        await operations.auditSystemEvent("governance.gate.open", tenant: nil, errorCode: nil)
+                    }
                 }
             } catch {
                 if !failing { logger.warning("cannot follow the governance plane", metadata: ["error": "\(error)"]) }
                 failing = true
                 try? await Task.sleep(for: .milliseconds(500))
             }
+        }
+    }
+
+    /// What the region's tenants look like, for `tenant show` at the governance
+    /// plane, once per heartbeat interval; apart from the follow loop, so a
+    /// slow report never delays a change. One that does not arrive changes
+    /// nothing here: the next one is sent anyway.
+    private func report() async {
+        while !Task.isCancelled {
+            if let report = await operations.regionReport() {
+                do { try await source.report(report) } catch { logger.debug("the region report was not taken", metadata: ["error": "\(error)"]) }
+            }
+            try? await Task.sleep(for: wait)
         }
     }
 

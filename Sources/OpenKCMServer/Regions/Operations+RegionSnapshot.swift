@@ -39,14 +39,18 @@ extension Operations {
     /// then what needs the customer's L1 (a new tenant's regional L2, a relink,
     /// new services). A tenant that fails (its L1 unreachable) is tried again;
     /// the others go on, and it is not called again before `backoff` says so.
-    /// Returns the failures (a tenant waiting out its backoff counts as one).
+    /// Returns the failures (a tenant waiting out its backoff counts as one);
+    /// `revocations` counts those of the first part, while any of which the
+    /// region gate stays closed.
     ///
     /// Only what a tombstone names is crypto-shredded: a service this core
     /// holds that the snapshot merely lacks (a governance store put back from
     /// an old backup, a bug) is kept and logged, never shredded.
     @discardableResult
-    func applyRegionSnapshot(_ snapshot: RegionSnapshot, backoff: RegionApplyBackoff = RegionApplyBackoff(), logger: Logger) async -> [String] {
-        guard let region = core.region, snapshot.region == region, let unsealed = try? core.unsealed() else { return ["sealed"] }
+    func applyRegionSnapshot(
+        _ snapshot: RegionSnapshot, backoff: RegionApplyBackoff = RegionApplyBackoff(), logger: Logger
+    ) async -> (failures: [String], revocations: Int) {
+        guard let region = core.region, snapshot.region == region, let unsealed = try? core.unsealed() else { return (["sealed"], 1) }
         let keyChain = unsealed.keyChain
         var failures: [String] = []
         func attempt(_ what: String, change: String?, _ body: (Caller) async throws -> Void) async {
@@ -63,26 +67,34 @@ extension Operations {
                 return nil
             }
         }
-        guard let held = await read("tenants", { Set(try await keyChain.tenants()) }) else { return failures }
+        guard let held = await read("tenants", { Set(try await keyChain.tenants()) }) else { return (failures, failures.count) }
         var elsewhere: [TenantID: [ServiceID: RegionID]] = [:]
         for entry in snapshot.tenants {
             for service in entry.services where service.region != region { elsewhere[entry.tenant.id, default: [:]][service.id] = service.region }
         }
         keyChain.setServicesElsewhere(elsewhere)
 
-        // Revocations: the kill switch first, then what a tombstone names.
+        // Revocations: the kill switch first, then what a tombstone names. Each is locked in memory before anything
+        // is read or written, so no store, audit or L1 trouble delays it; a failure leaves the lock in place.
         for entry in snapshot.tenants where held.contains(entry.tenant.id) && entry.tenant.l1 == nil {
             let tenant = entry.tenant.id
+            if keyChain.lockCause(tenant) != .unlinked { keyChain.lockTenant(tenant, reason: KeyChain.unlinkedReason, cause: .unlinked) }
             guard let ring = await read("tenant \(tenant)", { try await keyChain.tenantKeyRing(tenant) }), ring.l1UnlinkedAt == nil else { continue }
-            // Locked in memory before anything else, so no audit or store trouble delays the kill switch.
-            keyChain.lockTenant(tenant, reason: KeyChain.unlinkedReason, cause: .unlinked)
             await attempt("unlink \(tenant)", change: entry.tenant.l1Change ?? entry.tenant.change) { caller in _ = try await unlinkL1(tenant, caller: caller) }
         }
         var shredded: Set<TenantID> = []
         for tombstone in snapshot.destroyed where tombstone.service == nil && held.contains(tombstone.tenant) {
+            keyChain.lockTenant(tombstone.tenant, reason: "destroyed at the governance plane", cause: .ungoverned)
             await attempt("destroy tenant \(tombstone.tenant)", change: tombstone.change) { caller in try await destroyTenant(tombstone.tenant, caller: caller) }
             shredded.insert(tombstone.tenant)
         }
+        // Held, not destroyed, and not listed for this region any more (a governance store put back from an old
+        // backup, say): kept, but not served until it is listed again.
+        let listed = Set(snapshot.tenants.map(\.tenant.id))
+        for tenant in held where !listed.contains(tenant) && !shredded.contains(tenant) && keyChain.lockCause(tenant) != .ungoverned {
+            keyChain.lockTenant(tenant, reason: "the governance plane does not list this tenant for region \(region)", cause: .ungoverned)
+        }
+        for tenant in listed where held.contains(tenant) { keyChain.unlockTenant(tenant, cause: .ungoverned) }
         for tombstone in snapshot.destroyed where held.contains(tombstone.tenant) && !shredded.contains(tombstone.tenant) {
             guard let service = tombstone.service,
                   let services = await read("services of \(tombstone.tenant)", { try await keyChain.services(of: tombstone.tenant) }),
@@ -101,6 +113,7 @@ extension Operations {
                                metadata: ["tenant": "\(entry.tenant.id)", "services": "\(kept)"])
             }
         }
+        let revocations = failures.count
 
         // What needs the customer's L1.
         for entry in snapshot.tenants {
@@ -139,7 +152,7 @@ extension Operations {
                 }
             }
         }
-        return failures
+        return (failures, revocations)
     }
 
     /// The state of every tenant this core holds, for the governance plane's `tenant show`.
@@ -154,6 +167,7 @@ extension Operations {
                 case .manual: "manual"
                 case .unlinked: "unlinked"
                 case .provider: "provider"
+                case .ungoverned: "ungoverned"
                 }
                 states[tenant.rawValue] = .init(state: "locked", cause: name)
             } else if (try? await unsealed.keyChain.tenantKeyRing(tenant))?.l1UnlinkedAt != nil {

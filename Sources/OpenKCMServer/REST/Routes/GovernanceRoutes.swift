@@ -87,11 +87,13 @@ struct GovernanceRoutes {
                 tenant: tenant.rawValue, service: service.rawValue, region: found.region.rawValue, address: regionAddresses[found.region]))
         }
         // Keys live in the regions: nothing below a service, and no key operation on a tenant, is served here.
-        // Below a service, the refusal names the service's region and the URL of the same request at its core.
+        // Below a service, the refusal names the service's region and the URL of the same request at its core, for a
+        // caller with no identity here (an application's token is its region's): a governance identity's token is
+        // never invited to travel to a core.
         for method in [HTTPRequest.Method.get, .post, .put, .delete] {
             router.on(RouterPath("/v1/tenants/:tenant/services/:service/**"), method: method) { request, context -> Response in
                 var problem = Self.notServed
-                if let tenant = try? context.tenant(), let service = try? context.service(),
+                if context.caller.identity == nil, let tenant = try? context.tenant(), let service = try? context.service(),
                    let found = try? await operations.governance.service(service, tenant: tenant) {
                     problem.region = found.region.rawValue
                     problem.location = regionAddresses[found.region].map { Self.trimmed($0) + request.uri.path }
