@@ -406,8 +406,7 @@ public final class KeyChain: Sendable {
     /// Crypto-shreds a service: deletes its wrapped L3 versions. Every L4 they wrapped is unrecoverable.
     public func destroyService(_ service: ServiceID, tenant: TenantID) async throws {
         try await tenantTransaction(tenant) {
-            // Shredding needs no key: a locked or unlinked tenant's service is destroyed too (offboarding unlinks first).
-            _ = try await readTenant(tenant)
+            try refuseIfLocked(try await readTenant(tenant))
             _ = try await readService(tenant, service)
             // The service's subject secrets and tombstones go with it, in the same write.
             let subjects = try await storage.list(prefix: "\(SubjectKeys.secretPrefix(tenant))\(service.rawValue)/")

@@ -47,7 +47,7 @@ extension Operations {
     /// holds that the snapshot merely lacks (a governance store put back from
     /// an old backup, a bug) is kept and logged, never shredded.
     @discardableResult
-    func applyRegionSnapshot(
+    package func applyRegionSnapshot(
         _ snapshot: RegionSnapshot, backoff: RegionApplyBackoff = RegionApplyBackoff(), logger: Logger
     ) async -> (failures: [String], revocations: Int) {
         guard let region = core.region, snapshot.region == region, let unsealed = try? core.unsealed() else { return (["sealed"], 1) }
@@ -88,22 +88,34 @@ extension Operations {
             await attempt("destroy tenant \(tombstone.tenant)", change: tombstone.change) { caller in try await destroyTenant(tombstone.tenant, caller: caller) }
             shredded.insert(tombstone.tenant)
         }
-        // Held, not destroyed, and not listed for this region any more (a governance store put back from an old
-        // backup, say): kept, but not served until it is listed again.
-        let listed = Set(snapshot.tenants.map(\.tenant.id))
-        for tenant in held where !listed.contains(tenant) && !shredded.contains(tenant) && keyChain.lockCause(tenant) != .ungoverned {
-            keyChain.lockTenant(tenant, reason: "the governance plane does not list this tenant for region \(region)", cause: .ungoverned)
-        }
-        for tenant in listed where held.contains(tenant) { keyChain.unlockTenant(tenant, cause: .ungoverned) }
-        for tombstone in snapshot.destroyed where held.contains(tombstone.tenant) && !shredded.contains(tombstone.tenant) {
-            guard let service = tombstone.service,
-                  let services = await read("services of \(tombstone.tenant)", { try await keyChain.services(of: tombstone.tenant) }),
-                  services.contains(service)
-            else { continue }
-            await attempt("destroy service \(tombstone.tenant)/\(service)", change: tombstone.change) { caller in
-                try await destroyService(service, tenant: tombstone.tenant, caller: caller)
+        // A locked tenant's services wait (the key chain changes nothing of a locked tenant): nothing of it is
+        // served meanwhile, and they are shredded right after it is linked again, before it serves anything.
+        func shredServices(of tenants: Set<TenantID>) async {
+            for tombstone in snapshot.destroyed where tenants.contains(tombstone.tenant) && !shredded.contains(tombstone.tenant) {
+                guard let service = tombstone.service, keyChain.lockCause(tombstone.tenant) == nil,
+                      let ring = await read("tenant \(tombstone.tenant)", { try await keyChain.tenantKeyRing(tombstone.tenant) }),
+                      ring.l1UnlinkedAt == nil, ring.l1ProviderLock == nil,
+                      let services = await read("services of \(tombstone.tenant)", { try await keyChain.services(of: tombstone.tenant) }),
+                      services.contains(service)
+                else { continue }
+                await attempt("destroy service \(tombstone.tenant)/\(service)", change: tombstone.change) { caller in
+                    try await destroyService(service, tenant: tombstone.tenant, caller: caller)
+                }
             }
         }
+        await shredServices(of: held)
+        // Held, not destroyed, not listed for this region any more, and with no tombstone here to say why (a
+        // governance store put back from an old backup, say): kept, but not served until it is listed again.
+        let listed = Set(snapshot.tenants.map(\.tenant.id))
+        let explained = Set(snapshot.destroyed.map(\.tenant))
+        for tenant in held where !listed.contains(tenant) && !explained.contains(tenant) && keyChain.lockCause(tenant) != .ungoverned {
+            keyChain.lockTenant(tenant, reason: "the governance plane does not list this tenant for region \(region)", cause: .ungoverned)
+        }
+        let destroyedTenants = Set(snapshot.destroyed.filter { $0.service == nil }.map(\.tenant))
+        for tenant in held where !destroyedTenants.contains(tenant) && (listed.contains(tenant) || explained.contains(tenant)) {
+            keyChain.unlockTenant(tenant, cause: .ungoverned)
+        }
+
         for entry in snapshot.tenants where held.contains(entry.tenant.id) {
             let here = Set(entry.services.filter { $0.region == region }.map(\.id))
             let kept = (await read("services of \(entry.tenant.id)", { try await keyChain.services(of: entry.tenant.id) }) ?? []).filter { !here.contains($0) }
@@ -143,6 +155,7 @@ extension Operations {
                         linked = true
                     }
                     guard linked else { continue }
+                    await shredServices(of: [tenant])
                 }
             }
             guard let existing = await read("services of \(tenant)", { Set(try await keyChain.services(of: tenant)) }) else { continue }
