@@ -89,10 +89,3 @@ public final class GovernanceClient: GovernanceSource {
         }
     }
 }
-
-/// The governance plane answered a snapshot request with an error.
-public struct GovernanceClientError: Error, CustomStringConvertible {
-    public let status: Int
-    public let detail: String
-    public var description: String { "the governance plane answered \(status): \(detail)" }
-}
