@@ -8,7 +8,7 @@ public struct RegionReport: Sendable, Hashable, Codable {
     public struct TenantState: Sendable, Hashable, Codable {
         /// `unsealed` (its L2 in memory), `locked`, or `ready` (held, not opened since the core started).
         public var state: String
-        /// Why it is locked: `unlinked`, `provider`, `governance-unreachable` or `manual`.
+        /// Why it is locked: `unlinked`, `provider`, `ungoverned` or `manual`.
         public var cause: String?
 
         public init(state: String, cause: String? = nil) {

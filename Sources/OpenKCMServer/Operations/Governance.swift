@@ -73,8 +73,8 @@ extension Operations {
     }
 
     /// What `region`'s core is to serve (its core identity, root, governance):
-    /// its tenants with their L1 references and its services, at one store
-    /// generation.
+    /// its tenants with their L1 references and its services, at one
+    /// governance generation.
     ///
     /// With `after`, a core that holds the snapshot of that generation waits
     /// up to `wait` for the governance records to move from it (a change by
