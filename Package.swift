@@ -118,6 +118,7 @@ let package = Package(
         .target(
             name: "OpenKCMApp",
             dependencies: [
+                "OpenKCMTLS",
                 "OpenKCMCore",
                 "OpenKCMServer",
                 "OpenKCMSQLite",
@@ -147,6 +148,7 @@ let package = Package(
         .target(
             name: "OpenKCMServer",
             dependencies: [
+                "OpenKCMTLS",
                 "OpenKCMCore",
                 "DataKeyWire",
                 "DataKeyChannel",
@@ -295,10 +297,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The one TLS policy of every listener (REST, data-key channel, KMIP at the core and the gateway).
+        .target(
+            name: "OpenKCMTLS",
+            dependencies: [.product(name: "NIOSSL", package: "swift-nio-ssl")],
+            swiftSettings: swiftSettings
+        ),
         // The edge gateway: local L4s, batched wraps and unwraps at the core, a short unwrap cache, lock events.
         .target(
             name: "OpenKCMGateway",
             dependencies: [
+                "OpenKCMTLS",
                 "DataKeyWire",
                 "DataKeyChannel",
                 "KMIP",

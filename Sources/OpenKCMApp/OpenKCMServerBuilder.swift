@@ -3,6 +3,7 @@ public import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
 import NIOSSL
+import OpenKCMTLS
 public import Logging
 public import OpenKCMCore
 import OpenKCMPostgres
@@ -123,11 +124,8 @@ public struct OpenKCMServerBuilder {
             // Read now: a bad file stops the server at start, not at the first client.
             let chain = try NIOSSLCertificate.fromPEMFile(tls.certificateFile)
             guard !chain.isEmpty else { throw ConfigurationError.wrongType("server.tls_certificate_file", expected: "a PEM file with the server's certificate chain") }
-            var settings = TLSConfiguration.makeServerConfiguration(
-                certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(try NIOSSLPrivateKey(file: tls.keyFile, format: .pem)))
-            settings.minimumTLSVersion = .tlsv12
-            // TLS 1.2 suites with forward secrecy and AEAD only (TLS 1.3's are all so).
-            settings.cipherSuites = "ECDHE+AESGCM:ECDHE+CHACHA20"
+            var settings = ServerTLSPolicy.server(
+                certificateChain: chain.map { .certificate($0) }, privateKey: try NIOSSLPrivateKey(file: tls.keyFile, format: .pem))
             // At shutdown a client that does not answer close_notify (an idle pooled connection) is not waited for 5 s.
             settings.shutdownTimeout = .seconds(1)
             // Client certificates (regional cores at the governance plane): verified when presented; tokens say who must present one.

@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import NIOSSL
+import OpenKCMTLS
 import Prometheus
 import ServiceLifecycle
 
@@ -27,9 +28,7 @@ final class GatewayKMIPListener: Sendable {
         engine.registerGatewayOperations(gateway)
         self.engine = engine
         let chain = try NIOSSLCertificate.fromPEMFile(configuration.certificateFile).map { NIOSSLCertificateSource.certificate($0) }
-        var tls = TLSConfiguration.makeServerConfiguration(
-            certificateChain: chain, privateKey: .privateKey(try NIOSSLPrivateKey(file: configuration.keyFile, format: .pem)))
-        tls.minimumTLSVersion = .tlsv12
+        var tls = ServerTLSPolicy.server(certificateChain: chain, privateKey: try NIOSSLPrivateKey(file: configuration.keyFile, format: .pem))
         tls.certificateVerification = .noHostnameVerification
         tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(configuration.clientCAFile))
         sslContext = try NIOSSLContext(configuration: tls)

@@ -7,6 +7,7 @@ public import Logging
 import NIOCore
 import NIOPosix
 import NIOSSL
+import OpenKCMTLS
 import OpenKCMCore
 public import ServiceLifecycle
 
@@ -43,10 +44,7 @@ public struct DataKeyChannelListener: Service {
         self.open = KMIPConnectionLimit(maximum: maximumConnections)
         if let tls {
             let chain = try NIOSSLCertificate.fromPEMFile(tls.certificateFile).map { NIOSSLCertificateSource.certificate($0) }
-            var settings = TLSConfiguration.makeServerConfiguration(
-                certificateChain: chain, privateKey: .privateKey(try NIOSSLPrivateKey(file: tls.keyFile, format: .pem)))
-            settings.minimumTLSVersion = .tlsv12
-            settings.cipherSuites = "ECDHE+AESGCM:ECDHE+CHACHA20"
+            let settings = ServerTLSPolicy.server(certificateChain: chain, privateKey: try NIOSSLPrivateKey(file: tls.keyFile, format: .pem))
             self.tls = try NIOSSLContext(configuration: settings)
         } else {
             self.tls = nil

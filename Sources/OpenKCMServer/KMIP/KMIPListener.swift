@@ -5,6 +5,7 @@ public import Logging
 import NIOCore
 import NIOPosix
 import NIOSSL
+import OpenKCMTLS
 import OpenKCMCore
 public import ServiceLifecycle
 import Synchronization
@@ -51,8 +52,7 @@ public struct KMIPListener: Service {
     }
 
     private static func makeContext(chain: [NIOSSLCertificateSource], key: NIOSSLPrivateKey, roots: [NIOSSLCertificate]) throws -> NIOSSLContext {
-        var tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
-        tls.minimumTLSVersion = .tlsv12
+        var tls = ServerTLSPolicy.server(certificateChain: chain, privateKey: key)
         tls.certificateVerification = .noHostnameVerification
         tls.trustRoots = .certificates(roots)
         return try NIOSSLContext(configuration: tls)
