@@ -82,7 +82,7 @@ public struct RESTDataKeySource: DataKeySource {
     private struct WrapAnswer: Decodable { var wrapped: String }
     private struct UnwrapRequest: Encodable { var wrapped: String; var context: [String: String]; var subject: String? }
     private struct UnwrapAnswer: Decodable { var plaintext: String }
-    struct Problem: Decodable { var code: String?; var detail: String? }
+    private struct Problem: Decodable { var code: String?; var detail: String? }
 
     public func wrap(_ key: SymmetricKey, context: [String: String]) async throws(OpenKCMClientError) -> [UInt8] {
         try await wrap(key, context: context, subject: nil)
@@ -157,12 +157,21 @@ public struct RESTDataKeySource: DataKeySource {
         request.headers.add(name: "Content-Type", value: "application/json")
         request.headers.add(name: "Authorization", value: "Bearer \(token)")
         request.body = .bytes(ByteBuffer(bytes: payload))
+        let timeout = TimeAmount.nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000)
+        return try await Self.exchange(request, client: client, timeout: timeout, limit: 1 << 20)
+    }
+
+    /// One request: a 200's JSON as `Answer`, a problem+json as ``OpenKCMClientError/refused(code:status:detail:)``,
+    /// no answer as ``OpenKCMClientError/unavailable(_:)``.
+    static func exchange<Answer: Decodable>(
+        _ request: HTTPClientRequest, client: HTTPClient, timeout: TimeAmount, limit: Int
+    ) async throws(OpenKCMClientError) -> Answer {
         let status: Int
         let bytes: ByteBuffer
         do {
-            let response = try await client.execute(request, timeout: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000))
+            let response = try await client.execute(request, timeout: timeout)
             status = Int(response.status.code)
-            bytes = try await response.body.collect(upTo: 1 << 20)
+            bytes = try await response.body.collect(upTo: limit)
         } catch {
             throw .unavailable("\(error)")
         }
@@ -212,24 +221,7 @@ extension RESTDataKeySource {
         let base = governance.hasSuffix("/") ? String(governance.dropLast()) : governance
         guard Self.isSafeAddress(base) else { throw .invalidContext("the governance plane's address must be https (http only on loopback): \(base)") }
         let request = HTTPClientRequest(url: "\(base)/v1/tenants/\(escape(tenant))/services/\(escape(service))/location")
-        let status: Int
-        let bytes: ByteBuffer
-        do {
-            let response = try await client.execute(request, timeout: .seconds(10))
-            status = Int(response.status.code)
-            bytes = try await response.body.collect(upTo: 64 << 10)
-        } catch {
-            throw .unavailable("\(error)")
-        }
-        guard status == 200 else {
-            let problem = try? JSONDecoder().decode(Problem.self, from: Data(bytes.readableBytesView))
-            throw .refused(code: problem?.code ?? "http.\(status)", status: status, detail: problem?.detail ?? "HTTP \(status)")
-        }
-        do {
-            return try JSONDecoder().decode(Location.self, from: Data(bytes.readableBytesView))
-        } catch {
-            throw .invalidResponse("the location is not the expected JSON")
-        }
+        return try await exchange(request, client: client, timeout: .seconds(10), limit: 64 << 10)
     }
 
     /// https, or http to a loopback host only: a token and keys travel on it.

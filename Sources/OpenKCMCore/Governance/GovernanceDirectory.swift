@@ -21,7 +21,8 @@ public final class GovernanceDirectory: Sendable {
     static func servicesPrefix(_ tenant: TenantID) -> String { "governance/services/\(tenant)/" }
     static func servicePath(_ tenant: TenantID, _ service: ServiceID) -> String { servicesPrefix(tenant) + service.rawValue }
     static func tombstonePath(_ tenant: TenantID) -> String { "governance/destroyed/\(tenant)" }
-    static func serviceTombstonePath(_ tenant: TenantID, _ service: ServiceID) -> String { "governance/destroyed-services/\(tenant)/\(service)" }
+    static func serviceTombstonesPrefix(_ tenant: TenantID) -> String { "governance/destroyed-services/\(tenant)/" }
+    static func serviceTombstonePath(_ tenant: TenantID, _ service: ServiceID) -> String { serviceTombstonesPrefix(tenant) + service.rawValue }
     /// Counts the governance plane's changes: every change moves it in the
     /// same transaction. The store's own generation would not do: it also
     /// moves with audit checkpoints and identities, which a region ignores.
@@ -89,7 +90,10 @@ public final class GovernanceDirectory: Sendable {
             guard try await self.storage.get(Self.tenantPath(id)) != nil else { throw GovernanceError.tenantNotFound(id) }
             let services = try await self.services(of: id)
             // Every region that ever held its keys: those of its live services and of its destroyed ones.
-            let shredded = try await self.tombstones().filter { $0.tenant == id }.flatMap(\.regions)
+            var shredded: [RegionID] = []
+            for path in try await self.storage.list(prefix: Self.serviceTombstonesPrefix(id)) {
+                shredded += try await self.readTombstone(at: path)?.regions ?? []
+            }
             let regions = Array(Set(services.map(\.region) + shredded)).sorted()
             try await self.advance()
             let tombstone = GovernanceTombstone(tenant: id, destroyedAt: now, change: change, regions: regions)
