@@ -26,6 +26,9 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        // X.509 and DER for the KMIP client CA and trusted CAs, instead of hand-written DER (issue 20).
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
@@ -67,12 +70,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // The few X.509 certificates OpenKCM issues and reads (its KMIP client CA,
-        // trusted CAs' subjects): DER, names, PEM, signatures by swift-crypto. No I/O.
+        // trusted CAs' subjects) on swift-certificates: names as RFC 4514 text, issuing, chains. No I/O.
         .target(
             name: "OpenKCMPKI",
             dependencies: [
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -155,6 +160,7 @@ let package = Package(
                 "KMIP",
                 "KMIPEngine",
                 "OpenKCMPKI",
+                .product(name: "X509", package: "swift-certificates"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
@@ -369,7 +375,10 @@ let package = Package(
         ),
         .testTarget(
             name: "OpenKCMPKITests",
-            dependencies: ["OpenKCMPKI", .product(name: "Crypto", package: "swift-crypto"), .product(name: "CryptoExtras", package: "swift-crypto")],
+            dependencies: [
+                "OpenKCMPKI", .product(name: "Crypto", package: "swift-crypto"), .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"), .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -433,6 +442,7 @@ let package = Package(
             name: "OpenKCMServerTests",
             dependencies: [
                 "OpenKCMCore",
+                .product(name: "X509", package: "swift-certificates"),
                 "DataKeyWire",
                 "DataKeyChannel",
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -7,12 +7,15 @@ public enum PKIError: Error, Sendable, Hashable, CustomStringConvertible {
     case unsupported(String)
     /// A distinguished name given as text does not parse.
     case invalidName(String)
+    /// A certificate chain does not lead to a trusted CA (or its leaf is not fit for the use).
+    case untrusted(String)
 
     public var description: String {
         switch self {
         case .malformed(let message): "malformed: \(message)"
         case .unsupported(let message): "unsupported: \(message)"
         case .invalidName(let message): "invalid distinguished name: \(message)"
+        case .untrusted(let message): "untrusted: \(message)"
         }
     }
 }

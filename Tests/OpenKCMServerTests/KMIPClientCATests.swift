@@ -5,6 +5,7 @@ import OpenKCMPKI
 @testable import OpenKCMServer
 import OpenKCMTestSupport
 import Testing
+import X509
 
 /// Two replicas can each make a KMIP client CA when they issue the first
 /// certificate at the same moment (storage has no compare-and-swap): both stay
@@ -23,17 +24,17 @@ import Testing
         // What the other replica wrote meanwhile, under an id that sorts first.
         let other = try CertificateAuthority.create(
             subject: DistinguishedName(rfc4514: "CN=OpenKCM KMIP client CA other,O=OpenKCM"), notBefore: Date(), notAfter: Date().addingTimeInterval(86_400 * 3650))
-        let record = KMIPClientCARecord(privateKey: other.privateKeyRawRepresentation, certificate: Data(other.certificate.derEncoded))
+        let record = KMIPClientCARecord(privateKey: other.privateKeyRawRepresentation, certificate: Data(other.certificate.derBytes))
         try await core.barrier.put(KMIPClientCARecord.storagePrefix + String(repeating: "0", count: 32), value: RecordCoder.encode(record))
 
         let second = try await operations.issueKMIPClientCertificate(
             name: "two", tenant: TenantID("acme"), service: ServiceID("payments"), publicKey: key, caller: caller)
-        #expect(try Certificate(pemEncoded: second.certificate).isIssued(by: other.certificate))
-        #expect(try Certificate(pemEncoded: first.certificate).isIssued(by: Certificate(pemEncoded: first.authority)))
+        #expect(try Certificate.parse(pemEncoded: second.certificate).isIssued(by: other.certificate))
+        #expect(try Certificate.parse(pemEncoded: first.certificate).isIssued(by: Certificate.parse(pemEncoded: first.authority)))
         let snapshot = try await core.kmipClientTrust.reload(from: core.barrier)
         #expect(snapshot.clientCAs.count == 2)
-        #expect(snapshot.roots.contains(other.certificate.derEncoded))
-        #expect(snapshot.roots.contains(try Certificate(pemEncoded: first.authority).derEncoded), "the first CA's certificates stay trusted")
+        #expect(snapshot.roots.contains(other.certificate.derBytes))
+        #expect(snapshot.roots.contains(try Certificate.parse(pemEncoded: first.authority).derBytes), "the first CA's certificates stay trusted")
     }
 
     /// A customer renews its root (same subject, a new key): the id and the
@@ -64,11 +65,14 @@ import Testing
         #expect(record.id == added.id && record.certificate != added.certificate)
         let snapshot = try await core.kmipClientTrust.reload(from: core.barrier)
         #expect(snapshot.roots == [Array(record.certificate)], "only the new root is trusted")
-        #expect(snapshot.authority(issuing: try Certificate(pemEncoded: pem(harness.directory, "client.pem"))) == nil)
-        let leaf = try Certificate(pemEncoded: pem(renewed, "client.pem"))
-        #expect(snapshot.authority(issuing: leaf)?.record.id == added.id)
+        let oldRoot = try Certificate.parse(pemEncoded: pem(harness.directory, "ca.pem"))
+        let newRoot = try Certificate.parse(pemEncoded: pem(renewed, "ca.pem"))
+        #expect(snapshot.authority(anchoring: oldRoot) == nil)
+        #expect(snapshot.authority(anchoring: newRoot)?.record.id == added.id)
+        let leaf = try Certificate.parse(pemEncoded: pem(renewed, "client.pem"))
+        #expect(leaf.isIssued(by: newRoot))
         let identity = try await core.unsealed().identities.authenticate(
-            certificateSubject: CertificateSubject(authority: added.id, subject: leaf.subject.description))
+            certificateSubject: CertificateSubject(authority: added.id, subject: leaf.subject.rfc4514String))
         #expect(identity.name == "db")
     }
 }

@@ -8,6 +8,7 @@ import OpenKCMPKI
 import OpenKCMServer
 import OpenKCMTestSupport
 import Testing
+import X509
 
 /// KMIP clients registered through the governance API, checked end to end
 /// with PyKMIP over mutual TLS against a listener that has no configured
@@ -46,10 +47,10 @@ import Testing
                     "name": "acme-db", "tenant": "acme", "service": "payments", "publicKey": key.publicKey.pemRepresentation, "days": 30,
                 ])
                 #expect(issued.status == 201, "\(issued.json)")
-                let certificate = try Certificate(pemEncoded: issued.string("certificate"))
-                let authority = try Certificate(pemEncoded: issued.string("caCertificate"))
+                let certificate = try Certificate.parse(pemEncoded: issued.string("certificate"))
+                let authority = try Certificate.parse(pemEncoded: issued.string("caCertificate"))
                 #expect(certificate.isIssued(by: authority) && authority.isCertificateAuthority)
-                #expect(certificate.subject.description == "CN=acme-db,OU=payments,O=OpenKCM tenant acme")
+                #expect(certificate.subject.rfc4514String == "CN=acme-db,OU=payments,O=OpenKCM tenant acme")
                 #expect(try await client.call(.get, "/v1/kmip/client-ca", token: root).string("certificate") == authority.pemString)
                 try (key.pemRepresentation + "\n" + issued.string("certificate") + issued.string("caCertificate"))
                     .write(toFile: kmip.path("acme-bundle.pem"), atomically: true, encoding: .utf8)

@@ -5,6 +5,7 @@ import OpenKCMPKI
 import OpenKCMTestSupport
 import OpenKCMTransit
 import Testing
+import X509
 
 /// Issue 17's attack on the store, against the real binary: an operator with
 /// write access to the data directory but without the MasterKey stops the

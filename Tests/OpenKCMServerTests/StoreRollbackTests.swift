@@ -10,6 +10,7 @@ import OpenKCMSQLite
 import OpenKCMTestSupport
 import Synchronization
 import Testing
+import X509
 
 /// The threat of issue 17: an operator who can write the SQLite file but has
 /// no MasterKey stops the server, puts back the row an operation changed (or

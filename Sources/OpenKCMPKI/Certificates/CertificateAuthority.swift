@@ -1,5 +1,6 @@
 import Crypto
 public import Foundation
+public import X509
 
 /// A certificate authority OpenKCM runs itself: an ECDSA P-256 key and its
 /// self-signed certificate, which issues TLS client certificates for KMIP
@@ -16,15 +17,13 @@ public struct CertificateAuthority: Sendable {
     /// keyCertSign and cRLSign.
     public static func create(subject: DistinguishedName, notBefore: Date, notAfter: Date) throws(PKIError) -> CertificateAuthority {
         let key = P256.Signing.PrivateKey()
-        let publicKey = SubjectPublicKey(key.publicKey)
-        let certificate = try Self.sign(
+        let publicKey = Certificate.PublicKey(key.publicKey)
+        let certificate = try sign(
             key: key, issuer: subject, subject: subject, publicKey: publicKey, notBefore: notBefore, notAfter: notAfter,
-            authorityKeyIdentifier: publicKey.keyIdentifier
-        ) { extensions in
-            Self.extensionField(&extensions, .basicConstraints, critical: true) { value in
-                value.sequence { $0.boolean(true); $0.integer(0) }
-            }
-            Self.extensionField(&extensions, .keyUsage, critical: true) { $0.namedBits([5, 6]) }
+            authorityKeyIdentifier: Array(SubjectKeyIdentifier(hash: publicKey).keyIdentifier)
+        ) {
+            Critical(BasicConstraints.isCertificateAuthority(maxPathLength: 0))
+            Critical(KeyUsage(keyCertSign: true, cRLSign: true))
         }
         return CertificateAuthority(key: key, certificate: certificate)
     }
@@ -32,7 +31,7 @@ public struct CertificateAuthority: Sendable {
     /// A CA read back from storage; the key must be the one the certificate names.
     public init(privateKeyRawRepresentation raw: Data, certificate: Certificate) throws(PKIError) {
         guard let key = try? P256.Signing.PrivateKey(rawRepresentation: raw) else { throw .malformed("the CA's private key") }
-        guard SubjectPublicKey(key.publicKey) == certificate.publicKey, certificate.isCertificateAuthority else {
+        guard Certificate.PublicKey(key.publicKey) == certificate.publicKey, certificate.isCertificateAuthority else {
             throw .malformed("the CA's key does not match its certificate")
         }
         self.init(key: key, certificate: certificate)
@@ -45,67 +44,43 @@ public struct CertificateAuthority: Sendable {
 
     /// A TLS client certificate for `publicKey`: not a CA, key usage
     /// digitalSignature, extended key usage clientAuth, a random serial.
-    public func issueClientCertificate(subject: DistinguishedName, publicKey: SubjectPublicKey, notBefore: Date, notAfter: Date) throws(PKIError) -> Certificate {
-        guard notAfter <= certificate.notAfter else { throw .unsupported("a certificate valid after its CA (\(certificate.notAfter))") }
+    public func issueClientCertificate(subject: DistinguishedName, publicKey: ClientPublicKey, notBefore: Date, notAfter: Date) throws(PKIError) -> Certificate {
+        guard notAfter <= certificate.notValidAfter else { throw .unsupported("a certificate valid after its CA (\(certificate.notValidAfter))") }
         return try Self.sign(
-            key: key, issuer: certificate.subject, subject: subject, publicKey: publicKey, notBefore: notBefore, notAfter: notAfter,
-            authorityKeyIdentifier: certificate.publicKey.keyIdentifier
-        ) { extensions in
-            Self.extensionField(&extensions, .basicConstraints, critical: true) { value in value.sequence { _ in } }
-            Self.extensionField(&extensions, .keyUsage, critical: true) { $0.namedBits([0]) }
-            Self.extensionField(&extensions, .extendedKeyUsage, critical: false) { value in
-                value.sequence { $0.objectIdentifier(.clientAuthentication) }
-            }
+            key: key, issuer: certificate.subject, subject: subject, publicKey: publicKey.key, notBefore: notBefore, notAfter: notAfter,
+            authorityKeyIdentifier: Self.keyIdentifier(of: certificate)
+        ) {
+            Critical(BasicConstraints.notCertificateAuthority)
+            Critical(KeyUsage(digitalSignature: true))
+            try ExtendedKeyUsage([.clientAuth])
         }
     }
 
     private static func sign(
-        key: P256.Signing.PrivateKey, issuer: DistinguishedName, subject: DistinguishedName, publicKey: SubjectPublicKey,
-        notBefore: Date, notAfter: Date, authorityKeyIdentifier: [UInt8], extensions: (inout DERWriter) -> Void
+        key: P256.Signing.PrivateKey, issuer: DistinguishedName, subject: DistinguishedName, publicKey: Certificate.PublicKey,
+        notBefore: Date, notAfter: Date, authorityKeyIdentifier: [UInt8],
+        @ExtensionsBuilder extensions: () throws -> Result<Certificate.Extensions, any Error>
     ) throws(PKIError) -> Certificate {
         guard notBefore < notAfter else { throw .unsupported("a validity that ends before it starts") }
         // 20 random bytes, top bit clear: positive, at most 20 octets (RFC 5280 §4.1.2.2), never zero in practice.
         var serial = Array(SymmetricKey(size: .init(bitCount: 160)).withUnsafeBytes { Array($0) })
         serial[0] = serial[0] & 0x7F | 0x40
-        var tbs = DERWriter()
-        tbs.sequence { fields in
-            fields.constructed(DERTag.explicit(0)) { $0.integer(2) }
-            fields.unsignedInteger(serial)
-            fields.sequence { $0.objectIdentifier(.ecdsaWithSHA256) }
-            issuer.write(to: &fields)
-            fields.sequence { validity in
-                validity.time(notBefore)
-                validity.time(notAfter)
-            }
-            subject.write(to: &fields)
-            fields.appendEncoded(publicKey.derEncoded)
-            fields.constructed(DERTag.explicit(3)) { wrapper in
-                wrapper.sequence { list in
-                    extensions(&list)
-                    extensionField(&list, .subjectKeyIdentifier, critical: false) { $0.octetString(publicKey.keyIdentifier) }
-                    extensionField(&list, .authorityKeyIdentifier, critical: false) { value in
-                        value.sequence { $0.append(DERTag.implicitPrimitive(0), authorityKeyIdentifier) }
-                    }
-                }
-            }
+        do {
+            var all = try extensions().get()
+            try all.append(Certificate.Extension(SubjectKeyIdentifier(hash: publicKey), critical: false))
+            try all.append(Certificate.Extension(AuthorityKeyIdentifier(keyIdentifier: ArraySlice(authorityKeyIdentifier)), critical: false))
+            return try Certificate(
+                version: .v3, serialNumber: Certificate.SerialNumber(bytes: serial), publicKey: publicKey,
+                notValidBefore: notBefore, notValidAfter: notAfter, issuer: issuer, subject: subject,
+                signatureAlgorithm: .ecdsaWithSHA256, extensions: all, issuerPrivateKey: Certificate.PrivateKey(key))
+        } catch {
+            throw .unsupported("signing failed: \(error)")
         }
-        guard let signature = try? key.signature(for: tbs.bytes) else { throw .unsupported("signing failed") }
-        var certificate = DERWriter()
-        certificate.sequence { outer in
-            outer.appendEncoded(tbs.bytes)
-            outer.sequence { $0.objectIdentifier(.ecdsaWithSHA256) }
-            outer.bitString(signature.derRepresentation)
-        }
-        return try Certificate(derEncoded: certificate.bytes)
     }
 
-    private static func extensionField(_ list: inout DERWriter, _ identifier: ASN1ObjectID, critical: Bool, _ value: (inout DERWriter) -> Void) {
-        list.sequence { field in
-            field.objectIdentifier(identifier)
-            if critical { field.boolean(true) }
-            var inner = DERWriter()
-            value(&inner)
-            field.octetString(inner.bytes)
-        }
+    /// The issuer's own subject key identifier when its certificate has one (a CA made by an earlier
+    /// version used RFC 7093's SHA-256 method), else RFC 5280's.
+    static func keyIdentifier(of certificate: Certificate) -> [UInt8] {
+        Array(((try? certificate.extensions.subjectKeyIdentifier) ?? nil)?.keyIdentifier ?? SubjectKeyIdentifier(hash: certificate.publicKey).keyIdentifier)
     }
 }

@@ -7,8 +7,10 @@ import NIOPosix
 import NIOSSL
 import OpenKCMTLS
 import OpenKCMCore
+import OpenKCMPKI
 public import ServiceLifecycle
 import Synchronization
+import X509
 
 /// The KMIP listener: TLS 1.2 or 1.3 with client certificates required. Each
 /// connection is recognised by its certificate: registered by fingerprint
@@ -18,9 +20,13 @@ import Synchronization
 /// certificate, or while the server is sealed, are refused with Permission
 /// Denied and audited. Each message is answered by ``KMIPProtocolEngine``.
 ///
-/// The CAs TLS accepts are the configured file's plus the sealed ones of
-/// ``KMIPClientTrust``: the TLS context is rebuilt when those change here, and
-/// checked every ``trustReloadInterval`` (a change made on another replica).
+/// Client chains are verified by ``ClientCertificateVerifier`` (swift-certificates'
+/// RFC 5280 verifier, not BoringSSL's): leaf, the intermediates the client
+/// presents, and one of the anchors, which are the configured file's CAs plus
+/// the sealed ones of ``KMIPClientTrust``. The anchors are read again when
+/// those change here, and every ``trustReloadInterval`` (a change made on
+/// another replica). The verified chain's anchor tells which trusted CA a
+/// mapped subject belongs to.
 public struct KMIPListener: Service {
     let configuration: KMIPListenerConfiguration
     let operations: Operations
@@ -48,7 +54,9 @@ public struct KMIPListener: Service {
         serverChain = try NIOSSLCertificate.fromPEMFile(configuration.certificateFile).map { NIOSSLCertificateSource.certificate($0) }
         serverKey = try NIOSSLPrivateKey(file: configuration.keyFile, format: .pem)
         configuredRoots = try configuration.clientCAFile.map { try NIOSSLCertificate.fromPEMFile($0) } ?? []
-        tls = TLSContextSlot(try Self.makeContext(chain: serverChain, key: serverKey, roots: configuredRoots))
+        tls = TLSContextSlot(
+            try Self.makeContext(chain: serverChain, key: serverKey, roots: configuredRoots),
+            verifier: ClientCertificateVerifier(anchors: try configuredRoots.map { try Certificate.parseAnchor(derEncoded: $0.toDERBytes()) }))
     }
 
     private static func makeContext(chain: [NIOSSLCertificateSource], key: NIOSSLPrivateKey, roots: [NIOSSLCertificate]) throws -> NIOSSLContext {
@@ -67,7 +75,8 @@ public struct KMIPListener: Service {
         do {
             let extra = try roots.map { try NIOSSLCertificate(bytes: $0, format: .der) }
             let context = try Self.makeContext(chain: serverChain, key: serverKey, roots: configuredRoots + extra)
-            tls.current.withLock { $0 = (roots, context) }
+            let anchors = try (configuredRoots + extra).map { try Certificate.parseAnchor(derEncoded: $0.toDERBytes()) }
+            tls.current.withLock { $0 = (roots, context, ClientCertificateVerifier(anchors: anchors)) }
             logger.info("KMIP client CAs reloaded", metadata: ["sealed_cas": .stringConvertible(roots.count)])
         } catch {
             logger.error("KMIP client CAs not reloaded", metadata: ["reason": .string("\(error)")])
@@ -82,7 +91,9 @@ public struct KMIPListener: Service {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .bind(host: configuration.host, port: configuration.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: self.tls.current.withLock { $0.context }))
+                    let (context, verifier) = self.tls.current.withLock { ($0.context, $0.verifier) }
+                    try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(
+                        context: context, customVerificationCallbackWithMetadata: self.verification(verifier)))
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(TTLVFrameDecoder(maximumMessageSize: maximum)))
                     try channel.pipeline.syncOperations.addHandler(KMIPConnectionTimeouts())
                     // One message is answered at a time: read at most a few frames ahead of it.
@@ -127,14 +138,35 @@ public struct KMIPListener: Service {
         }
     }
 
+    /// Verifies a client's presented chain with `verifier`; the verified chain
+    /// (the presented leaf first, the anchor last) is kept on the connection.
+    private func verification(_ verifier: ClientCertificateVerifier) -> NIOSSLCustomVerificationCallbackWithMetadata {
+        let logger = logger
+        return { presented, promise in
+            let leaf = presented.first
+            let der = presented.compactMap { try? $0.toDERBytes() }
+            promise.completeWithTask { () async throws -> NIOSSLVerificationResultWithMetadata in
+                do {
+                    let chain = try await verifier.verify(presented: der)
+                    guard let leaf, der.count == presented.count else { return .failed }
+                    let rest = try chain.dropFirst().map { try NIOSSLCertificate(bytes: $0.derBytes, format: .der) }
+                    return .certificateVerified(VerificationMetadata(NIOSSL.ValidatedCertificateChain([leaf] + rest)))
+                } catch {
+                    logger.info("KMIP client certificate refused", metadata: ["reason": .string("\(error)")])
+                    return .failed
+                }
+            }
+        }
+    }
+
     private func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
         do {
             try await connection.executeThenClose { inbound, outbound in
                 var client: KMIPClientCertificate?
                 for try await message in inbound {
                     if client == nil {
-                        // The handshake is done once data arrives; the peer certificate is verified by then.
-                        client = try await connection.channel.nioSSL_peerCertificate().get().flatMap(KMIPClientCertificate.init)
+                        // The handshake is done once data arrives; the peer's chain is verified by then.
+                        client = try await connection.channel.nioSSL_peerValidatedCertificateChain().get().flatMap(KMIPClientCertificate.init)
                     }
                     let response = await respond(to: Array(message.readableBytesView), client: &client)
                     try await outbound.write(ByteBuffer(bytes: response))
@@ -163,9 +195,9 @@ public struct KMIPListener: Service {
 
 /// The TLS context new connections get, with the sealed CA certificates it trusts.
 private final class TLSContextSlot: Sendable {
-    let current: Mutex<(roots: [[UInt8]], context: NIOSSLContext)>
+    let current: Mutex<(roots: [[UInt8]], context: NIOSSLContext, verifier: ClientCertificateVerifier)>
 
-    init(_ context: NIOSSLContext) {
-        current = Mutex(([], context))
+    init(_ context: NIOSSLContext, verifier: ClientCertificateVerifier) {
+        current = Mutex(([], context, verifier))
     }
 }

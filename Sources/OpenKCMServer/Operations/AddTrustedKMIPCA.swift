@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import OpenKCMCore
 import OpenKCMPKI
+import X509
 
 extension Operations {
     /// Trusts an external CA for KMIP client certificates. It must be a
@@ -15,15 +16,15 @@ extension Operations {
             return try await changingObject(KMIPTrustedAuthority.storagePrefix) {
                 let snapshot = try await core.kmipClientTrust.reload(from: core.barrier)
                 if snapshot.clientCAs.contains(where: { $0.subject == certificate.subject }) || snapshot.authorities.contains(where: { $0.certificate.subject == certificate.subject }) {
-                    throw KMIPClientError.trustedAuthorityConflict("a CA named \(certificate.subject) is already trusted")
+                    throw KMIPClientError.trustedAuthorityConflict("a CA named \(certificate.subject.rfc4514String) is already trusted")
                 }
-                let id = String(Array(SHA256.hash(data: certificate.derEncoded)).hexString.prefix(32))
+                let id = String(Array(SHA256.hash(data: certificate.derBytes)).hexString.prefix(32))
                 guard try await core.barrier.get(KMIPTrustedAuthority.storageKey(id)) == nil else {
                     throw KMIPClientError.trustedAuthorityConflict("this CA is already trusted as \(id)")
                 }
                 let record = KMIPTrustedAuthority(
-                    id: id, name: name, certificate: Data(certificate.derEncoded), subject: certificate.subject.description,
-                    notAfter: certificate.notAfter, addedAt: Date())
+                    id: id, name: name, certificate: Data(certificate.derBytes), subject: certificate.subject.rfc4514String,
+                    notAfter: certificate.notValidAfter, addedAt: Date())
                 try await core.barrier.put(KMIPTrustedAuthority.storageKey(id), value: RecordCoder.encode(record))
                 core.kmipClientTrust.signalChange()
                 return record
@@ -32,15 +33,16 @@ extension Operations {
     }
 
     /// A certificate the listener may trust for client certificates: a
-    /// self-signed CA (client certificates must be issued by it directly), unexpired.
+    /// self-signed CA, unexpired. Client certificates may chain to it through
+    /// intermediates the client presents.
     static func trustableCA(_ pem: String) throws -> Certificate {
         let certificate: Certificate
-        do { certificate = try Certificate(pemEncoded: pem) } catch { throw KMIPClientError.invalidInput("'certificate': \(error)") }
+        do { certificate = try Certificate.parse(pemEncoded: pem) } catch { throw KMIPClientError.invalidInput("'certificate': \(error)") }
         guard certificate.isCertificateAuthority else { throw KMIPClientError.invalidInput("the certificate is not a CA (basicConstraints cA is not TRUE)") }
         guard certificate.isIssued(by: certificate) else {
-            throw KMIPClientError.invalidInput("the certificate is not self-signed: trust the root CA (client certificates must be issued by it directly)")
+            throw KMIPClientError.invalidInput("the certificate is not self-signed: trust the root CA (clients present the intermediates)")
         }
-        guard certificate.notAfter > Date() else { throw KMIPClientError.invalidInput("the CA certificate expired on \(certificate.notAfter)") }
+        guard certificate.notValidAfter > Date() else { throw KMIPClientError.invalidInput("the CA certificate expired on \(certificate.notValidAfter)") }
         return certificate
     }
 }

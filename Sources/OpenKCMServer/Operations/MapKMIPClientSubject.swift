@@ -1,5 +1,6 @@
 public import OpenKCMCore
 import OpenKCMPKI
+import X509
 
 extension Operations {
     /// Registers a KMIP client by the subject of its certificate from a
@@ -10,7 +11,7 @@ extension Operations {
     ) async throws -> IdentityView {
         try await perform(.kmipClientMap, caller: caller, tenant: tenant, service: service, key: authority, sync: true) { unsealed in
             let canonical: String
-            do { canonical = try DistinguishedName(rfc4514: subject).description } catch { throw KMIPClientError.invalidInput("'subject': \(error)") }
+            do { canonical = try DistinguishedName(rfc4514: subject).rfc4514String } catch { throw KMIPClientError.invalidInput("'subject': \(error)") }
             guard KMIPTrustedAuthority.isIdentifier(authority), try await core.barrier.get(KMIPTrustedAuthority.storageKey(authority)) != nil else {
                 throw KMIPClientError.trustedAuthorityNotFound(authority)
             }

@@ -1,6 +1,7 @@
 import Foundation
 import OpenKCMCore
 import OpenKCMPKI
+import X509
 
 extension Operations {
     /// Replaces a trusted CA's certificate with its renewal (same subject,
@@ -19,15 +20,15 @@ extension Operations {
                     throw KMIPClientError.trustedAuthorityNotFound(id)
                 }
                 let current = try RecordCoder.decode(KMIPTrustedAuthority.self, from: data, at: key)
-                guard certificate.subject.description == current.subject else {
-                    throw KMIPClientError.invalidInput("a renewal has the same subject (\(current.subject)); this one is \(certificate.subject)")
+                guard certificate.subject.rfc4514String == current.subject else {
+                    throw KMIPClientError.invalidInput("a renewal has the same subject (\(current.subject)); this one is \(certificate.subject.rfc4514String)")
                 }
-                guard Data(certificate.derEncoded) != current.certificate else {
+                guard Data(certificate.derBytes) != current.certificate else {
                     throw KMIPClientError.trustedAuthorityConflict("this is the certificate already trusted as \(id)")
                 }
                 let renewed = KMIPTrustedAuthority(
-                    id: id, name: current.name, certificate: Data(certificate.derEncoded), subject: current.subject,
-                    notAfter: certificate.notAfter, addedAt: current.addedAt)
+                    id: id, name: current.name, certificate: Data(certificate.derBytes), subject: current.subject,
+                    notAfter: certificate.notValidAfter, addedAt: current.addedAt)
                 try await core.barrier.put(key, value: RecordCoder.encode(renewed))
                 try await core.kmipClientTrust.reload(from: core.barrier)
                 core.kmipClientTrust.signalChange()

@@ -1,3 +1,4 @@
+import Crypto
 public import Hummingbird
 import NIOCore
 import NIOSSL
@@ -20,8 +21,8 @@ public struct OpenKCMRequestContext: RequestContext {
     /// SHA-256 (hex) of the client certificate this connection's TLS
     /// handshake verified against `[server] client_ca_file`; nil without one.
     func clientCertificateFingerprint() async -> String? {
-        guard let certificate = try? await channel.nioSSL_peerCertificate().get() else { return nil }
-        return KMIPClientCertificate(certificate)?.fingerprint
+        guard let certificate = try? await channel.nioSSL_peerCertificate().get(), let der = try? certificate.toDERBytes() else { return nil }
+        return Array(SHA256.hash(data: der)).hexString
     }
 
     /// Room for a batch of 1,000 items; larger bodies get 413 problem+json.

@@ -3,6 +3,7 @@ import NIOSSL
 import OpenKCMCore
 import OpenKCMPKI
 import Synchronization
+import X509
 
 /// The CAs KMIP client certificates may chain to besides the configured
 /// `client_ca_file`: the server's own client CA and the trusted external CAs.
@@ -10,10 +11,11 @@ import Synchronization
 /// listener reloads them on a change made here and every few seconds (a
 /// change made on another replica).
 public final class KMIPClientTrust: Sendable {
-    /// One trusted external CA, parsed.
+    /// One trusted external CA, parsed, and its DER as stored.
     struct Authority: Sendable {
         let record: KMIPTrustedAuthority
         let certificate: Certificate
+        var der: [UInt8] { Array(record.certificate) }
     }
 
     struct Snapshot: Sendable {
@@ -23,12 +25,15 @@ public final class KMIPClientTrust: Sendable {
 
         /// The CA certificates to hand to TLS, in a stable order.
         var roots: [[UInt8]] {
-            (clientCAs.map(\.derEncoded) + authorities.map(\.certificate.derEncoded)).sorted { $0.lexicographicallyPrecedes($1) }
+            (clientCAs.map(\.derBytes) + authorities.map(\.der)).sorted { $0.lexicographicallyPrecedes($1) }
         }
 
-        /// The trusted CA that issued `certificate`, if any: by issuer name and by its signature.
-        func authority(issuing certificate: Certificate) -> Authority? {
-            authorities.first { certificate.isIssued(by: $0.certificate) }
+        /// Every CA a client chain may end at.
+        var anchors: [Certificate] { clientCAs + authorities.map(\.certificate) }
+
+        /// The trusted external CA a verified chain ends at, if it is one.
+        func authority(anchoring root: Certificate) -> Authority? {
+            authorities.first { $0.certificate == root }
         }
     }
 
@@ -59,12 +64,12 @@ public final class KMIPClientTrust: Sendable {
         var snapshot = Snapshot(clientCAs: [], authorities: [])
         for key in try await storage.list(prefix: KMIPClientCARecord.storagePrefix) {
             guard let data = try await storage.get(key), let record = try? RecordCoder.decode(KMIPClientCARecord.self, from: data, at: key),
-                  let certificate = try? Certificate(derEncoded: Array(record.certificate)) else { continue }
+                  let certificate = try? Certificate.parse(derEncoded: Array(record.certificate)) else { continue }
             snapshot.clientCAs.append(certificate)
         }
         for key in try await storage.list(prefix: KMIPTrustedAuthority.storagePrefix) {
             guard let data = try await storage.get(key), let record = try? RecordCoder.decode(KMIPTrustedAuthority.self, from: data, at: key),
-                  let certificate = try? Certificate(derEncoded: Array(record.certificate)) else { continue }
+                  let certificate = try? Certificate.parse(derEncoded: Array(record.certificate)) else { continue }
             snapshot.authorities.append(Authority(record: record, certificate: certificate))
         }
         return current.withLock { current in

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import OpenKCMCore
 import OpenKCMPKI
+import X509
 
 /// `/v1/kmip/...`: registering KMIP clients (root): certificates from the
 /// server's client CA, trusted external CAs and the subjects mapped at them.
@@ -76,6 +77,6 @@ struct TrustedCAView: Encodable {
         subject = record.subject
         notAfter = record.notAfter
         addedAt = record.addedAt
-        certificate = PEMDocument(label: "CERTIFICATE", derBytes: Array(record.certificate)).pemString
+        certificate = (try? Certificate.parse(derEncoded: Array(record.certificate)))?.pemString ?? ""
     }
 }
