@@ -29,6 +29,8 @@ let package = Package(
         // X.509 and DER for the KMIP client CA and trusted CAs, instead of hand-written DER (issue 20).
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+        // JWT and JWKS for OIDC sign-in (issue 20), instead of hand-written JOSE.
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
@@ -161,6 +163,7 @@ let package = Package(
                 "KMIPEngine",
                 "OpenKCMPKI",
                 .product(name: "X509", package: "swift-certificates"),
+                .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
@@ -443,6 +446,7 @@ let package = Package(
             dependencies: [
                 "OpenKCMCore",
                 .product(name: "X509", package: "swift-certificates"),
+                .product(name: "JWTKit", package: "jwt-kit"),
                 "DataKeyWire",
                 "DataKeyChannel",
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -42,6 +42,7 @@ public struct ConfigurationFile: Sendable, Equatable {
         "kmip.address", "kmip.certificate_file", "kmip.key_file", "kmip.client_ca_file",
         "storage.type", "storage.host", "storage.port", "storage.user", "storage.password_file", "storage.database", "storage.schema",
         "storage.tls", "storage.ca_file", "storage.max_connections", "storage.statement_timeout_seconds", "storage.freshness_bound_ms",
+        "oidc.issuer", "oidc.audience", "oidc.roles_claim", "oidc.leeway_seconds", "oidc.ca_file",
     ]
 
     public init(parsing text: String) throws(ConfigurationError) {
@@ -59,7 +60,7 @@ public struct ConfigurationFile: Sendable, Equatable {
             let key = line[..<equals].trimmingCharacters(in: .whitespaces)
             let rawValue = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
             let path = section.isEmpty ? key : "\(section).\(key)"
-            guard Self.knownKeys.contains(path) || Self.isKeystoreKey(path) || Self.isRegionKey(path) else { throw .unknownKey(line: number, path) }
+            guard Self.knownKeys.contains(path) || Self.isKeystoreKey(path) || Self.isRegionKey(path) || Self.isOIDCRoleKey(path) else { throw .unknownKey(line: number, path) }
             guard values[path] == nil else { throw .syntax(line: number, "'\(path)' is set twice") }
             values[path] = try Self.value(rawValue, line: number)
         }
@@ -80,6 +81,22 @@ public struct ConfigurationFile: Sendable, Equatable {
     static func isRegionKey(_ path: String) -> Bool {
         let parts = path.split(separator: ".", omittingEmptySubsequences: false)
         return parts.count == 2 && parts[0] == "regions" && !parts[1].isEmpty
+    }
+
+    /// `[oidc.roles]`: `<roles claim value> = "governance" | "governance:<tenant>" | "auditor"`.
+    static func isOIDCRoleKey(_ path: String) -> Bool {
+        let parts = path.split(separator: ".", maxSplits: 2, omittingEmptySubsequences: false)
+        return parts.count == 3 && parts[0] == "oidc" && parts[1] == "roles" && !parts[2].isEmpty
+    }
+
+    /// `[oidc.roles]`: roles claim value -> what it grants, as written.
+    public func oidcRoles() throws(ConfigurationError) -> [String: String] {
+        var roles: [String: String] = [:]
+        for key in values.keys where Self.isOIDCRoleKey(key) {
+            guard let value = try string(key) else { continue }
+            roles[String(key.dropFirst("oidc.roles.".count))] = value
+        }
+        return roles
     }
 
     /// `[regions]`: region name -> its core's URL.

@@ -142,8 +142,14 @@ public struct OpenKCMServerBuilder {
         if configuration.plane == .crypto, let connection = configuration.governance {
             services.append(GovernanceFollower(operations: operations, source: try GovernanceClient(connection), gracePeriod: connection.gracePeriod, logger: logger))
         }
+        var oidc: OIDCAuthenticator?
+        if let settings = configuration.oidc {
+            let provider = try OIDCProviderClient(configuration: settings)
+            services.append(provider)
+            oidc = OIDCAuthenticator(configuration: settings, documents: provider)
+        }
         let application = Application(
-            router: buildRouter(operations: operations, plane: configuration.plane, regionAddresses: configuration.regionAddresses),
+            router: buildRouter(operations: operations, plane: configuration.plane, regionAddresses: configuration.regionAddresses, oidc: oidc),
             server: server,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "openkcm"),
             services: services,

@@ -49,6 +49,8 @@ public struct ServerConfiguration: Sendable {
     public var governance: GovernanceConnection?
     /// At the governance plane (`[regions]`): each region's core URL, given to callers sent there.
     public var regionAddresses: [RegionID: String] = [:]
+    /// People's sign-in through the customer's identity provider (`[oidc]`).
+    public var oidc: OIDCConfiguration?
     /// Provider connections from `[keystores.<name>]`: name -> field -> value.
     public var keystores: [String: [String: String]] = [:]
 

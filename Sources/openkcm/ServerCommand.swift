@@ -162,6 +162,7 @@ struct ServerCommand: AsyncParsableCommand {
             if chosen == .governance && (configuration.kmip != nil || configuration.dataKeyChannel != nil) {
                 throw ValidationError("the governance plane serves no keys: remove [kmip] and the data-key channel (they belong to the regional cores)")
             }
+            configuration.oidc = try Self.oidc(file)
             configuration.postgres = try Self.postgres(file)
             if dev && configuration.postgres != nil {
                 throw ValidationError("--dev runs on a throwaway SQLite store: remove [storage] from the configuration")
@@ -211,6 +212,40 @@ struct ServerCommand: AsyncParsableCommand {
 extension ServerCommand {
     /// `[storage]`: nil for the embedded SQLite store (the default), else the
     /// PostgreSQL store replicas share. The password comes from a file only.
+    /// `[oidc]`: issuer and audience together, every `[oidc.roles]` value a grant, a leeway of at most 5 minutes.
+    static func oidc(_ file: ConfigurationFile) throws -> OIDCConfiguration? {
+        let roles = try file.oidcRoles()
+        guard let issuer = try file.string("oidc.issuer") else {
+            let stray = ["oidc.audience", "oidc.roles_claim", "oidc.leeway_seconds", "oidc.ca_file"].filter { file.values[$0] != nil }
+            guard stray.isEmpty && roles.isEmpty else { throw ValidationError("[oidc] needs issuer (and audience) for \(stray.first ?? "roles")") }
+            return nil
+        }
+        guard OIDCConfiguration.isAcceptableURL(issuer) else {
+            throw ValidationError("oidc.issuer must be an https:// URL (plain http only on loopback), got '\(issuer)'")
+        }
+        guard let audience = try file.string("oidc.audience"), !audience.isEmpty else {
+            throw ValidationError("[oidc] needs audience: the client id tokens are issued for")
+        }
+        var grants: [String: OIDCRoleGrant] = [:]
+        for (value, text) in roles {
+            guard let grant = OIDCRoleGrant(parsing: text) else {
+                throw ValidationError("[oidc.roles] \(value) must be \"governance\", \"governance:<tenant>\" or \"auditor\", got '\(text)'")
+            }
+            grants[value] = grant
+        }
+        guard !grants.isEmpty else { throw ValidationError("[oidc.roles] maps no claim value to a role: nobody could sign in") }
+        var configuration = OIDCConfiguration(issuer: issuer, audience: audience, grants: grants, caFile: try file.string("oidc.ca_file"))
+        if let claim = try file.string("oidc.roles_claim") {
+            guard !claim.isEmpty else { throw ValidationError("oidc.roles_claim must name a claim") }
+            configuration.rolesClaim = claim
+        }
+        if let seconds = try file.integer("oidc.leeway_seconds") {
+            guard (0...300).contains(seconds) else { throw ValidationError("oidc.leeway_seconds must be 0 to 300") }
+            configuration.leeway = .seconds(seconds)
+        }
+        return configuration
+    }
+
     static func postgres(_ file: ConfigurationFile) throws -> PostgresStorageConfiguration? {
         let type = try file.string("storage.type") ?? "sqlite"
         let postgresKeys = ConfigurationFile.knownKeys.filter { $0.hasPrefix("storage.") && $0 != "storage.type" }

@@ -82,7 +82,10 @@ import OpenKCMTestSupport
         let (directory, _, _) = Self.directory()
         await #expect(throws: AccessError.self) { _ = try await directory.create(name: "x", role: .crypto) }
         await #expect(throws: AccessError.self) { _ = try await directory.create(name: "x", role: .crypto, tenant: tenant("a")) }
-        await #expect(throws: AccessError.self) { _ = try await directory.create(name: "x", role: .governance, tenant: tenant("a")) }
+        await #expect(throws: AccessError.self) { _ = try await directory.create(name: "x", role: .governance, tenant: tenant("a"), service: service("s")) }
+        await #expect(throws: AccessError.self) { _ = try await directory.create(name: "x", role: .auditor, tenant: tenant("a")) }
+        // A governance identity may be scoped to one tenant.
+        #expect(try await directory.create(name: "x", role: .governance, tenant: tenant("a")).identity.tenant == tenant("a"))
         await #expect(throws: AccessError.self) { _ = try await directory.create(name: "", role: .auditor) }
     }
 

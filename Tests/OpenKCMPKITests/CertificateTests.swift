@@ -50,7 +50,8 @@ import X509
         let ca = try Self.authority()
         let leaf = try ca.issueClientCertificate(
             subject: DistinguishedName(rfc4514: "CN=vcenter,O=tenant-a"), publicKey: ClientPublicKey(P256.Signing.PrivateKey().publicKey),
-            notBefore: Self.now, notAfter: Self.now.addingTimeInterval(86_400))
+            // A minute back: X.509 times have whole seconds, and openssl may check within the second this one was made in.
+            notBefore: Self.now.addingTimeInterval(-60), notAfter: Self.now.addingTimeInterval(86_400))
         try ca.certificate.pemString.write(to: directory.appending(path: "ca.pem"), atomically: true, encoding: .utf8)
         try leaf.pemString.write(to: directory.appending(path: "leaf.pem"), atomically: true, encoding: .utf8)
         let verified = try OpenSSL.run(["verify", "-purpose", "sslclient", "-x509_strict", "-CAfile", "ca.pem", "leaf.pem"], in: directory)

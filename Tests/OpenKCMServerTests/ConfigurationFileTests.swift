@@ -25,6 +25,8 @@ import OpenKCMApp
         "[server\naddress = \"x\"",              // broken header
         "[server]\naddress = \"a\"\naddress = \"b\"",  // set twice
         "[server]\naddress = \"a\\\"b\"",        // escapes unsupported
+        "[oidc]\nissuers = \"x\"",                // typo in [oidc]
+        "[oidc.role]\nkms = \"auditor\"",         // [oidc.roles] misspelt
     ])
     func mistakesAreRefusedWithTheirLine(text: String) {
         #expect(throws: ConfigurationError.self) { try ConfigurationFile(parsing: text) }
@@ -33,5 +35,19 @@ import OpenKCMApp
     @Test func aWrongTypeIsRefused() throws {
         let file = try ConfigurationFile(parsing: "[server]\naddress = 8200")
         #expect(throws: ConfigurationError.wrongType("server.address", expected: "a string")) { try file.string("server.address") }
+    }
+
+    @Test func oidcRolesAreATableOfClaimValues() throws {
+        let file = try ConfigurationFile(parsing: """
+            [oidc]
+            issuer = "https://login.acme.example/realms/acme"
+            audience = "openkcm"
+
+            [oidc.roles]
+            kms-governance-acme = "governance:acme"
+            kms_auditors = "auditor"
+            """)
+        #expect(try file.oidcRoles() == ["kms-governance-acme": "governance:acme", "kms_auditors": "auditor"])
+        #expect(try file.string("oidc.issuer") == "https://login.acme.example/realms/acme")
     }
 }

@@ -27,6 +27,8 @@ import OpenKCMSQLite
         var environment = ProcessInfo.processInfo.environment
         environment["OPENKCM_ADDR"] = "http://127.0.0.1:\(port)"
         environment["OPENKCM_TOKEN"] = token
+        // Never a token `openkcm login` kept on this machine: a test without one means none.
+        environment["OPENKCM_TOKEN_FILE"] = "/nonexistent/openkcm-token"
         environment.merge(extra) { $1 }
         process.environment = environment
         let out = Pipe()

@@ -24,6 +24,23 @@ import Testing
         return process
     }
 
+    /// `openkcm server --dev` on `port` with `configuration` (a file), its output in `log`, once it answers; and the root token it printed.
+    /// The caller stops it.
+    static func devServer(port: Int, configuration: String, log: URL) async throws -> (server: Process, root: String) {
+        let server = try launch(["server", "--dev", "--address", "127.0.0.1:\(port)", "--config", configuration], output: log)
+        do {
+            let root = try #require(try await Eventually.value { () -> String? in
+                let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+                return text.split(separator: "\n").first { $0.contains("root token:") }.flatMap { $0.split(separator: " ").last.map(String.init) }
+            }, "the dev server printed no root token")
+            _ = try await AutoUnsealServerTests.waitForStatus(port: port)
+            return (server, root)
+        } catch {
+            EndToEndTests.stop(server)
+            throw error
+        }
+    }
+
     /// `openkcm server --dev` with tenant acme, service payments and a crypto identity for them (its token also in a file).
     /// With `channelPort`, the core also listens for gateways' data-key channel there.
     static func devCore(in directory: URL, channelPort: Int? = nil) async throws -> (server: Process, port: Int, root: String, token: String, tokenFile: URL) {

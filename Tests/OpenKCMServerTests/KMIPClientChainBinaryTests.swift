@@ -44,13 +44,8 @@ import Testing
             client_ca_file = "\(path("ca.pem"))"
             """.write(toFile: path("openkcm.toml"), atomically: true, encoding: .utf8)
         let log = directory.appendingPathComponent("server.log")
-        let server = try GatewayBinaryTests.launch(["server", "--dev", "--address", "127.0.0.1:\(port)", "--config", path("openkcm.toml")], output: log)
+        let (server, root) = try await GatewayBinaryTests.devServer(port: port, configuration: path("openkcm.toml"), log: log)
         defer { EndToEndTests.stop(server) }
-        let root = try #require(try await Eventually.value { () -> String? in
-            let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-            return text.split(separator: "\n").first { $0.contains("root token:") }.flatMap { $0.split(separator: " ").last.map(String.init) }
-        }, "the dev server printed no root token")
-        _ = try await AutoUnsealServerTests.waitForStatus(port: port)
         func cli(_ arguments: [String]) async throws -> EndToEndTests.Run {
             try await EndToEndTests.openkcmOffPool(arguments, port: port, token: root)
         }

@@ -11,9 +11,15 @@ public enum AccessPolicy {
         }
     }
 
+    /// Governance operations that are not one tenant's: a platform operator's (an unscoped governance identity).
+    public static let platformWide: Set<OperationKind> = [.tenantCreate, .tenantList, .l1Import]
+
     /// Throws unless `identity` may perform `operation` on `tenant`/`service`.
     /// A crypto identity reaches only its own (tenant, service).
     /// A core identity reaches only its own region's snapshot.
+    /// A governance identity scoped to a tenant reaches only that tenant's
+    /// governance operations: not another tenant's, and nothing platform-wide
+    /// (creating or listing tenants, importing keys, the regions' records).
     public static func authorize(
         _ identity: Identity, _ operation: OperationKind, tenant: TenantID? = nil, service: ServiceID? = nil, region: RegionID? = nil
     ) throws(AccessError) {
@@ -26,6 +32,11 @@ public enum AccessPolicy {
         }
         if identity.role == .crypto {
             guard let tenant, let service, identity.tenant == tenant, identity.service == service else {
+                throw .outOfScope(operation: operation)
+            }
+        }
+        if identity.role == .governance, let scope = identity.tenant {
+            guard operation.plane == .governance, !platformWide.contains(operation), let tenant, tenant == scope else {
                 throw .outOfScope(operation: operation)
             }
         }

@@ -6,7 +6,7 @@ public struct Identity: Sendable, Hashable, Codable {
     public let id: String
     public var name: String
     public var role: Role
-    /// The tenant a crypto identity is bound to.
+    /// The tenant a crypto identity is bound to, or a scoped governance identity governs.
     public var tenant: TenantID?
     /// The service a crypto identity is bound to.
     public var service: ServiceID?

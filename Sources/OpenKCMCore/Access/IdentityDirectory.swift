@@ -49,14 +49,15 @@ public final class IdentityDirectory: Sendable {
     /// certificate belongs to one live identity at a time.
     /// With `certificateSubject`, any certificate that trusted CA issues for that subject is this identity.
     /// A core identity (a regional core at the governance plane) takes its `region` and nothing else.
+    /// A governance identity with a `tenant` governs that tenant only; without one it is a platform operator.
     public func create(name: String, role: Role, tenant: TenantID? = nil, service: ServiceID? = nil,
                        certificateFingerprint: String? = nil, certificateSubject: CertificateSubject? = nil,
                        region: RegionID? = nil) async throws -> (identity: Identity, token: String) {
         guard (role == .core) == (region != nil) else { throw AccessError.invalidScope("a core identity, and only a core identity, takes a region") }
         switch (role, tenant, service) {
-        case (.crypto, .some, .some), (.root, nil, nil), (.governance, nil, nil), (.auditor, nil, nil), (.core, nil, nil): break
+        case (.crypto, .some, .some), (.root, nil, nil), (.governance, _, nil), (.auditor, nil, nil), (.core, nil, nil): break
         case (.crypto, _, _): throw AccessError.invalidScope("a crypto identity needs a tenant and a service")
-        default: throw AccessError.invalidScope("only crypto identities take a tenant and a service")
+        default: throw AccessError.invalidScope("only crypto identities take a service, and only crypto and governance identities a tenant")
         }
         guard !name.isEmpty, name.utf8.count <= 128 else { throw AccessError.invalidScope("a name is 1 to 128 bytes") }
         if let certificateFingerprint {

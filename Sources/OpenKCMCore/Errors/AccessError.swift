@@ -4,12 +4,15 @@ public enum AccessError: OpenKCMError, Equatable {
     case unauthenticated
     /// The role does not include the operation.
     case forbidden(role: Role, operation: OperationKind)
-    /// A crypto identity asked for another tenant or service than its own.
+    /// A crypto identity asked for another tenant or service than its own, or
+    /// a governance identity scoped to tenants for another tenant or a platform-wide operation.
     case outOfScope(operation: OperationKind)
     /// A crypto identity needs a tenant and a service; other roles take neither.
     case invalidScope(String)
     /// No identity has this id.
     case identityNotFound(String)
+    /// A token from the identity provider (OIDC) was refused, for this reason.
+    case tokenRefused(TokenRefusal)
 
     public var code: String {
         switch self {
@@ -18,6 +21,7 @@ public enum AccessError: OpenKCMError, Equatable {
         case .outOfScope: "access.out_of_scope"
         case .invalidScope: "access.invalid_scope"
         case .identityNotFound: "access.identity_not_found"
+        case .tokenRefused(let reason): "access.oidc_\(reason.rawValue)"
         }
     }
 
@@ -28,6 +32,8 @@ public enum AccessError: OpenKCMError, Equatable {
         case .outOfScope(let operation): "\(operation) is outside this identity's tenant and service"
         case .invalidScope(let reason): "invalid identity scope: \(reason)"
         case .identityNotFound(let id): "no identity has the id '\(id)'"
+        case .tokenRefused(.providerUnreachable): "the identity provider could not be reached to check the token"
+        case .tokenRefused(let reason): "the identity provider's token was refused (\(reason.rawValue.split(separator: "_").joined(separator: " ")))"
         }
     }
 }

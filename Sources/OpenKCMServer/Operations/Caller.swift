@@ -21,6 +21,16 @@ public struct Caller: Sendable {
     /// Set when a credential came while the node was sealed, so it could not
     /// be checked: an operation then answers "sealed", never "unauthenticated".
     public var credentialUnchecked = false
+    /// Set when the identity provider's token was refused: an operation then
+    /// answers (and audits) the reason, not a bare "unauthenticated".
+    public var tokenRefusal: TokenRefusal?
+
+    /// What an operation that needs an identity throws when there is none.
+    public var missingIdentity: any Error {
+        if credentialUnchecked { return BarrierError.sealed }
+        if let tokenRefusal { return AccessError.tokenRefused(tokenRefusal) }
+        return AccessError.unauthenticated
+    }
 
     public init(identity: Identity?, correlationID: String) {
         self.identity = identity

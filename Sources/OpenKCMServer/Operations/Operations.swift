@@ -63,7 +63,7 @@ public struct Operations: Sendable {
     /// The unsealed core, if the caller may perform `operation` on this scope.
     func admit(_ operation: OperationKind, caller: Caller, tenant: TenantID?, service: ServiceID?, region: RegionID? = nil) throws -> ServerCore.Unsealed {
         let unsealed = try core.unsealed()
-        guard let identity = caller.identity else { throw caller.credentialUnchecked ? BarrierError.sealed : AccessError.unauthenticated }
+        guard let identity = caller.identity else { throw caller.missingIdentity }
         try AccessPolicy.authorize(identity, operation, tenant: tenant, service: service, region: region)
         return unsealed
     }

@@ -5,10 +5,11 @@ public import OpenKCMCore
 /// `regionAddresses` (the governance plane's `[regions]`): each region's core
 /// URL, so a key operation sent to the governance plane is told where to go.
 public func buildRouter(
-    operations: Operations, metrics: ServerMetrics = ServerMetrics(), plane: ServerPlane = .all, regionAddresses: [RegionID: String] = [:]
+    operations: Operations, metrics: ServerMetrics = ServerMetrics(), plane: ServerPlane = .all, regionAddresses: [RegionID: String] = [:],
+    oidc: OIDCAuthenticator? = nil
 ) -> Router<OpenKCMRequestContext> {
     let router = Router(context: OpenKCMRequestContext.self)
-    router.add(middleware: RequestSetupMiddleware(operations: operations, metrics: metrics))
+    router.add(middleware: RequestSetupMiddleware(operations: operations, metrics: metrics, oidc: oidc))
     router.add(middleware: IdempotencyMiddleware(operations: operations))
     SystemRoutes(operations: operations).register(on: router)
     BackupRoutes(operations: operations).register(on: router)

@@ -49,6 +49,8 @@ public struct ProblemDetails: Error, Sendable, Codable, Hashable {
         case let error as AccessError:
             switch error {
             case .unauthenticated: .unauthorized
+            case .tokenRefused(.providerUnreachable): .serviceUnavailable
+            case .tokenRefused: .unauthorized
             case .forbidden, .outOfScope: .forbidden
             case .invalidScope: .badRequest
             case .identityNotFound: .notFound

@@ -12,10 +12,13 @@ public struct RequestSetupMiddleware: RouterMiddleware {
     public typealias Context = OpenKCMRequestContext
     let operations: Operations
     let metrics: ServerMetrics
+    /// People's sign-in through the customer's identity provider (`[oidc]`), if configured.
+    let oidc: OIDCAuthenticator?
 
-    public init(operations: Operations, metrics: ServerMetrics) {
+    public init(operations: Operations, metrics: ServerMetrics, oidc: OIDCAuthenticator? = nil) {
         self.operations = operations
         self.metrics = metrics
+        self.oidc = oidc
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -42,7 +45,13 @@ public struct RequestSetupMiddleware: RouterMiddleware {
                     context.caller.credentialUnchecked = true
                     throw AccessError.unauthenticated
                 }
-                let identity = try await unsealed.identities.authenticate(String(authorization.dropFirst(7)))
+                let bearer = String(authorization.dropFirst(7))
+                // OpenKCM's own tokens start `okcm.`; a JWT is the identity provider's, when one is configured.
+                let identity = if let oidc, OIDCAuthenticator.isJWT(bearer) {
+                    try await oidc.authenticate(bearer)
+                } else {
+                    try await unsealed.identities.authenticate(bearer)
+                }
                 // A regional core's token is good only with its certificate: mutual TLS, the token bound to it.
                 if identity.role == .core, let bound = identity.certificateFingerprint {
                     guard let presented = await context.clientCertificateFingerprint(),
@@ -52,6 +61,7 @@ public struct RequestSetupMiddleware: RouterMiddleware {
                 context.caller.identity = identity
             } catch {
                 tokenError = error
+                if case .tokenRefused(let reason)? = error as? AccessError { context.caller.tokenRefusal = reason }
             }
         }
         do {

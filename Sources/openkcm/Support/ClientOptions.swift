@@ -1,12 +1,13 @@
 import ArgumentParser
 import Foundation
 
-/// Where the server is and who we are: flags first, then OPENKCM_ADDR and OPENKCM_TOKEN.
+/// Where the server is and who we are: flags first, then OPENKCM_ADDR and
+/// OPENKCM_TOKEN, then the token `openkcm login` kept.
 struct ClientOptions: ParsableArguments {
     @Option(help: "Server address, or several replicas' comma-separated (default: $OPENKCM_ADDR, else http://127.0.0.1:8200).")
     var address: String?
 
-    @Option(help: "Bearer token (default: $OPENKCM_TOKEN). Prefer the variable: flags show in the process list.")
+    @Option(help: "Bearer token (default: $OPENKCM_TOKEN, else the one `openkcm login` kept). Prefer the variable: flags show in the process list.")
     var token: String?
 
     @Option(help: "Output format: table or json.")
@@ -17,7 +18,7 @@ struct ClientOptions: ParsableArguments {
         let address = address ?? environment["OPENKCM_ADDR"] ?? "http://127.0.0.1:8200"
         let trimmed = address.split(separator: ",").map { $0.hasSuffix("/") ? String($0.dropLast()) : String($0) }.joined(separator: ",")
         return RESTClient(address: trimmed,
-                          token: token ?? environment["OPENKCM_TOKEN"], output: output)
+                          token: token ?? environment["OPENKCM_TOKEN"] ?? TokenFile.read(), output: output)
     }
 }
 

@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import OpenKCMCore
 
-/// `/v1/sys`: health, seal status, init, unseal, seal. Health and seal status
+/// `/v1/sys`: health, seal status, init, unseal, seal, and who the caller is. Health and seal status
 /// are the only routes that answer while sealed without a token.
 struct SystemRoutes {
     let operations: Operations
@@ -48,6 +48,16 @@ struct SystemRoutes {
             // Only the share that completes the unseal is a success worth an entry.
             if unsealedNow { await operations.auditUnscoped("sys.unseal", caller: context.caller, error: nil, sync: true) }
             return try JSONBody.response(status)
+        }
+        // Who the token is: what `openkcm login` shows, and how a person checks what the identity provider's groups gave them.
+        router.get("/v1/sys/whoami") { _, context in
+            _ = try operations.core.unsealed()
+            guard let identity = context.caller.identity else { throw context.caller.missingIdentity }
+            var body = ["id": identity.id, "name": identity.name, "role": identity.role.rawValue]
+            if let tenant = identity.tenant { body["tenant"] = tenant.rawValue }
+            if let service = identity.service { body["service"] = service.rawValue }
+            if let region = identity.region { body["region"] = region.rawValue }
+            return try JSONBody.response(body)
         }
         router.post("/v1/sys/seal") { _, context in
             try await operations.perform(.seal, caller: context.caller, sync: true) { _ in }
