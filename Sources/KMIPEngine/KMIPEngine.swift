@@ -16,6 +16,9 @@ public struct KMIPEngine<Caller: Sendable>: Sendable {
     public static var supportedVersions: [KMIPVersion] { servedVersions }
 
     public var vendorIdentification: String
+    /// How many batch items one request may carry; a larger batch is refused whole with Invalid Message.
+    /// Each item may be a key operation: the cap bounds the work one message asks for.
+    public var maximumBatchItems = 256
     private var handlers: [KMIPOperation: Handler] = [:]
     let decoder: TTLVDecoder
     public var limits: TTLVLimits { decoder.limits }
@@ -61,6 +64,10 @@ public struct KMIPEngine<Caller: Sendable>: Sendable {
         guard Self.supportedVersions.contains(requested) else {
             return encode(failure: .invalidMessage, "KMIP \(requested) is not supported; this server speaks \(Self.supportedVersions.map(\.description).joined(separator: ", "))",
                           version: Self.version(near: requested))
+        }
+        guard request.batchItems.count <= maximumBatchItems else {
+            return encode(failure: .invalidMessage, "a request carries at most \(maximumBatchItems) batch items; this one has \(request.batchItems.count)",
+                          version: requested)
         }
         let items = await answer(request, context: KMIPRequestContext(version: requested, caller: caller))
         var header = KMIPResponseHeader(protocolVersion: requested, timeStamp: clock(), batchCount: Int32(items.count))

@@ -19,14 +19,16 @@ import Foundation
 /// ca_file = "/etc/openkcm/postgres-ca.pem"
 /// ```
 ///
-/// Only `[section]` headers, `key = "string" | integer | true | false` and
-/// comments are accepted; anything else, and any unknown key, is an error with
+/// Only `[section]` headers, `key = "string" | integer | true | false |
+/// ["string", ...]` (on one line) and comments are accepted; anything else, and any unknown key, is an error with
 /// its line number, so a typo never silently falls back to a default.
 public struct ConfigurationFile: Sendable, Equatable {
     public enum Value: Sendable, Equatable {
         case string(String)
         case integer(Int)
         case boolean(Bool)
+        /// `["a", "b"]`: strings only, on one line.
+        case strings([String])
     }
 
     /// `section.key` -> value.
@@ -39,9 +41,10 @@ public struct ConfigurationFile: Sendable, Equatable {
         "server.l1_check_interval_seconds", "server.l1_grace_period_seconds", "server.auto_unseal_retry_seconds",
         "server.tls_certificate_file", "server.tls_key_file", "server.client_ca_file",
         "governance.certificate_file", "governance.key_file", "server.channel_address",
-        "kmip.address", "kmip.certificate_file", "kmip.key_file", "kmip.client_ca_file",
+        "kmip.address", "kmip.certificate_file", "kmip.key_file", "kmip.client_ca_file", "kmip.tls_compatibility",
         "storage.type", "storage.host", "storage.port", "storage.user", "storage.password_file", "storage.database", "storage.schema",
         "storage.tls", "storage.ca_file", "storage.max_connections", "storage.statement_timeout_seconds", "storage.freshness_bound_ms",
+        "server.allow_plaintext", "server.max_connections", "server.idle_timeout_seconds",
         "oidc.issuer", "oidc.audience", "oidc.roles_claim", "oidc.leeway_seconds", "oidc.ca_file",
     ]
 
@@ -68,7 +71,7 @@ public struct ConfigurationFile: Sendable, Equatable {
 
     /// `[keystores.<name>]` fields: a provider connection that L1 links name.
     public static let keystoreFields: Set<String> = [
-        "type", "endpoint", "region", "address", "token_file", "mount", "namespace", "module", "token_label", "pin_file", "mechanism",
+        "use", "tenants", "keys", "type", "endpoint", "region", "address", "token_file", "mount", "namespace", "module", "token_label", "pin_file", "mechanism",
         "vault_url", "tenant_id", "client_id", "client_secret_file", "authority", "algorithm", "credentials_file", "ca_file",
     ]
 
@@ -114,10 +117,37 @@ public struct ConfigurationFile: Sendable, Equatable {
         var sections: [String: [String: String]] = [:]
         for key in values.keys where Self.isKeystoreKey(key) {
             let parts = key.split(separator: ".")
+            // The lists (`use`, `tenants`, `keys`) are read by ``keystoreLists()``.
+            if case .strings = values[key] { continue }
             guard let value = try string(key) else { continue }
             sections[String(parts[1]), default: [:]][String(parts[2])] = value
         }
         return sections
+    }
+
+    public func boolean(_ key: String) throws(ConfigurationError) -> Bool? {
+        switch values[key] {
+        case nil: return nil
+        case .boolean(let value): return value
+        default: throw .wrongType(key, expected: "true or false")
+        }
+    }
+
+    /// Every list-valued `[keystores.<name>]` field (`use`, `tenants`, `keys`): name -> field -> values.
+    /// A single string is taken as a list of one.
+    public func keystoreLists() throws(ConfigurationError) -> [String: [String: [String]]] {
+        var lists: [String: [String: [String]]] = [:]
+        for key in values.keys where Self.isKeystoreKey(key) {
+            let parts = key.split(separator: ".")
+            let field = String(parts[2])
+            guard ["use", "tenants", "keys"].contains(field) else { continue }
+            switch values[key] {
+            case .strings(let items): lists[String(parts[1]), default: [:]][field] = items
+            case .string(let item): lists[String(parts[1]), default: [:]][field] = [item]
+            default: throw .wrongType(key, expected: "a list of strings")
+            }
+        }
+        return lists
     }
 
     public func integer(_ key: String) throws(ConfigurationError) -> Int? {
@@ -140,6 +170,26 @@ public struct ConfigurationFile: Sendable, Equatable {
         if text == "true" { return .boolean(true) }
         if text == "false" { return .boolean(false) }
         if let integer = Int(text) { return .integer(integer) }
+        if text.hasPrefix("[") {
+            guard text.hasSuffix("]") else { throw .syntax(line: line, "a list is [\"a\", \"b\"] on one line") }
+            var rest = text.dropFirst().dropLast().drop { $0 == " " }
+            var items: [String] = []
+            while !rest.isEmpty {
+                guard rest.first == "\"", let close = rest.dropFirst().firstIndex(of: "\"") else {
+                    throw .syntax(line: line, "a list holds \"strings\" only, separated by commas")
+                }
+                let item = rest[rest.index(after: rest.startIndex)..<close]
+                guard !item.contains("\\") else { throw .syntax(line: line, "quotes and backslashes inside strings are not supported") }
+                items.append(String(item))
+                rest = rest[rest.index(after: close)...].drop { $0 == " " }
+                guard !rest.isEmpty else { break }
+                guard rest.first == ",", !rest.dropFirst().drop(while: { $0 == " " }).isEmpty else {
+                    throw .syntax(line: line, "list items are separated by commas")
+                }
+                rest = rest.dropFirst().drop { $0 == " " }
+            }
+            return .strings(items)
+        }
         guard text.count >= 2, text.hasPrefix("\""), text.hasSuffix("\"") else {
             throw .syntax(line: line, "a value is a \"string\", an integer, true or false")
         }

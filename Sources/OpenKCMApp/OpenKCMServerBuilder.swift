@@ -69,7 +69,7 @@ public struct OpenKCMServerBuilder {
         let core = try await ServerCore(
             backend: storage, keystores: keystores, auditLog: auditLog, configuredSeal: configuration.dev ? nil : seal,
             l1GracePeriod: configuration.l1GracePeriod, nodeID: nodeID, freshnessBound: configuration.freshnessBound, plane: configuration.plane,
-            region: configuration.plane == .crypto ? configuration.region : nil)
+            region: configuration.plane == .crypto ? configuration.region : nil, l1Policy: configuration.l1Policy)
 
         var devRootToken: String?
         if configuration.dev {
@@ -114,11 +114,16 @@ public struct OpenKCMServerBuilder {
                                            autoUnseal: autoUnseal, logger: logger))
         }
         // Requests the HTTP parser refuses get a problem+json 400 and an audit entry, as every other refusal does.
-        let http1 = HTTP1Channel.Configuration(additionalChannelHandlers: [
-            MalformedRequestHandler { correlationID, problem in
-                Task { await operations.auditUnscoped("http.malformed", caller: Caller(identity: nil, correlationID: correlationID), error: problem) }
-            }
-        ])
+        // At most `maximumConnections` open at once, and none idle longer than `idleTimeout`.
+        let cap = RESTConnectionCap(maximum: configuration.maximumConnections)
+        let http1 = HTTP1Channel.Configuration(
+            additionalChannelHandlers: [
+                ConnectionCapHandler(cap: cap, logger: logger),
+                MalformedRequestHandler { correlationID, problem in
+                    Task { await operations.auditUnscoped("http.malformed", caller: Caller(identity: nil, correlationID: correlationID), error: problem) }
+                },
+            ],
+            idleTimeout: .nanoseconds(Int64(configuration.idleTimeout.components.seconds) * 1_000_000_000))
         var server = HTTPServerBuilder.http1(configuration: http1)
         if let tls = configuration.tls {
             // Read now: a bad file stops the server at start, not at the first client.

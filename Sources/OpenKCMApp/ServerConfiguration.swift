@@ -49,8 +49,16 @@ public struct ServerConfiguration: Sendable {
     public var governance: GovernanceConnection?
     /// At the governance plane (`[regions]`): each region's core URL, given to callers sent there.
     public var regionAddresses: [RegionID: String] = [:]
+    /// Plain HTTP on an address other than loopback (`[server] allow_plaintext`): only behind a TLS-terminating proxy.
+    public var allowPlaintext = false
+    /// Open REST connections at most (`[server] max_connections`); more are closed on arrival.
+    public var maximumConnections = 1024
+    /// A REST connection with no request for this long is closed (`[server] idle_timeout_seconds`).
+    public var idleTimeout: Duration = .seconds(60)
     /// People's sign-in through the customer's identity provider (`[oidc]`).
     public var oidc: OIDCConfiguration?
+    /// What each keystore connection may be used for, from `[keystores.<name>] use, tenants, keys`.
+    public var l1Policy = L1LinkPolicy()
     /// Provider connections from `[keystores.<name>]`: name -> field -> value.
     public var keystores: [String: [String: String]] = [:]
 

@@ -85,6 +85,11 @@ struct ServerCommand: AsyncParsableCommand {
         )
         do {
             configuration.keystores = try file.keystoreSections()
+            configuration.l1Policy = try Self.l1Policy(file, connections: Set(configuration.keystores.keys))
+            if let seal = configuration.seal, let colon = seal.firstIndex(of: ":"),
+               let connection = configuration.l1Policy.connections[String(seal[..<colon])], !connection.uses.contains(.seal) {
+                throw ValidationError("the seal \(seal) is in [keystores.\(seal[..<colon])], whose use does not include \"seal\"")
+            }
             configuration.configurationFile = config
             if let bytes = try file.integer("server.audit_segment_bytes") {
                 guard bytes >= 4096 else { throw ValidationError("server.audit_segment_bytes must be at least 4096") }
@@ -103,12 +108,31 @@ struct ServerCommand: AsyncParsableCommand {
             if configuration.tls == nil, try file.string("server.client_ca_file") != nil {
                 throw ValidationError("[server] client_ca_file needs tls_certificate_file and tls_key_file")
             }
+            // Tokens travel on every request: plain HTTP only on loopback, or behind a TLS-terminating proxy when the operator says so.
+            configuration.allowPlaintext = try file.boolean("server.allow_plaintext") ?? false
+            if configuration.tls == nil, !configuration.allowPlaintext, !Self.isLoopback(configuration.host) {
+                throw ValidationError("plain HTTP on \(addressText) would carry tokens in the clear: set [server] tls_certificate_file and tls_key_file, "
+                                      + "or allow_plaintext = true when a TLS-terminating proxy is in front (or listen on 127.0.0.1)")
+            }
+            if let connections = try file.integer("server.max_connections") {
+                guard (1...1_000_000).contains(connections) else { throw ValidationError("server.max_connections must be 1 to 1000000") }
+                configuration.maximumConnections = connections
+            }
+            if let seconds = try file.integer("server.idle_timeout_seconds") {
+                guard (1...3600).contains(seconds) else { throw ValidationError("server.idle_timeout_seconds must be 1 to 3600") }
+                configuration.idleTimeout = .seconds(seconds)
+            }
             if let address = try file.string("kmip.address") {
                 guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]), (0...65535).contains(port),
                       let certificate = try file.string("kmip.certificate_file"), let key = try file.string("kmip.key_file")
                 else { throw ValidationError("[kmip] needs address = \"host:port\", certificate_file and key_file (client_ca_file is optional)") }
                 configuration.kmip = KMIPListenerConfiguration(host: String(address[..<colon]), port: port, certificateFile: certificate,
                                                                keyFile: key, clientCAFile: try file.string("kmip.client_ca_file"))
+                switch try file.string("kmip.tls_compatibility") {
+                case nil, "none": break
+                case "kmip-1.x-suites": configuration.kmip?.kmip1AuthenticationSuites = true
+                case let other?: throw ValidationError("kmip.tls_compatibility is \"none\" or \"kmip-1.x-suites\", got '\(other)'")
+                }
             }
             if let address = try channelAddress ?? file.string("server.channel_address") {
                 guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]), (0...65535).contains(port) else {
@@ -212,6 +236,45 @@ struct ServerCommand: AsyncParsableCommand {
 extension ServerCommand {
     /// `[storage]`: nil for the embedded SQLite store (the default), else the
     /// PostgreSQL store replicas share. The password comes from a file only.
+    /// Each connection's `use` (`["l1"]`, `["seal"]`, `["shard"]` or several; all three when not said, as before
+    /// the setting existed), `tenants` it serves and `keys` tenants may link (exact, or a prefix ending in `*`).
+    static func l1Policy(_ file: ConfigurationFile, connections: Set<String>) throws -> L1LinkPolicy {
+        let lists = try file.keystoreLists()
+        var policy = L1LinkPolicy()
+        for name in connections.union(lists.keys) {
+            let fields = lists[name] ?? [:]
+            var uses = Set(KeystoreUse.allCases)
+            if let declared = fields["use"] {
+                uses = []
+                for use in declared {
+                    guard let parsed = KeystoreUse(rawValue: use) else {
+                        throw ValidationError("[keystores.\(name)] use takes \"l1\", \"seal\" and \"shard\", got '\(use)'")
+                    }
+                    uses.insert(parsed)
+                }
+                guard !uses.isEmpty else { throw ValidationError("[keystores.\(name)] use names nothing: the connection could not be used") }
+            }
+            var tenants: Set<TenantID>?
+            if let names = fields["tenants"] {
+                tenants = []
+                for tenant in names {
+                    do { tenants?.insert(try TenantID(tenant)) } catch { throw ValidationError("[keystores.\(name)] tenants: \(error)") }
+                }
+            }
+            if fields["tenants"] != nil || fields["keys"] != nil, !uses.contains(.l1) {
+                throw ValidationError("[keystores.\(name)] tenants and keys are for L1 connections (use including \"l1\")")
+            }
+            policy.connections[name] = L1LinkPolicy.Connection(uses: uses, tenants: tenants, keys: fields["keys"])
+        }
+        return policy
+    }
+
+    /// 127.0.0.0/8, ::1 and localhost: addresses no other machine reaches.
+    static func isLoopback(_ host: String) -> Bool {
+        let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+        return bare == "localhost" || bare == "::1" || bare.hasPrefix("127.")
+    }
+
     /// `[oidc]`: issuer and audience together, every `[oidc.roles]` value a grant, a leeway of at most 5 minutes.
     static func oidc(_ file: ConfigurationFile) throws -> OIDCConfiguration? {
         let roles = try file.oidcRoles()

@@ -102,4 +102,17 @@ import OpenKCMServer
         let answer = try Self.response(await engine.respond(to: empty))
         #expect(answer.header.protocolVersion == .v1_2 && answer.batchItems.first?.resultReason == .invalidMessage)
     }
+
+    /// A batch past the cap (256 items) is refused whole with Invalid Message: one message cannot ask for unbounded work.
+    @Test func aBatchPastTheCapIsRefusedWhole() async throws {
+        let engine = KMIPProtocolEngine()
+        let item = KMIPRequestBatchItem(operation: .discoverVersions, payload: [])
+        let atCap = try Self.response(await engine.respond(to: Self.request(.v1_2, Array(repeating: item, count: engine.maximumBatchItems))))
+        #expect(atCap.batchItems.count == 256 && atCap.batchItems.allSatisfy { $0.resultStatus == .success })
+        for version in [KMIPVersion.v1_2, .v2_0] {
+            let over = try Self.response(await engine.respond(to: Self.request(version, Array(repeating: item, count: engine.maximumBatchItems + 1))))
+            #expect(over.header.protocolVersion == version)
+            #expect(over.batchItems.count == 1 && over.batchItems.first?.resultReason == .invalidMessage, "\(over.batchItems.first.map { "\($0)" } ?? "")")
+        }
+    }
 }

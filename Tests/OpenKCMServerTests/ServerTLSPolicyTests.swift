@@ -12,18 +12,8 @@ import Testing
     /// `openssl s_client` offering only `cipher` over TLS 1.2, with a client certificate; its output.
     static func handshake(port: Int, cipher: String, directory: URL) throws -> String {
         let path = { (name: String) in directory.appendingPathComponent(name).path }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["openssl", "s_client", "-connect", "127.0.0.1:\(port)", "-tls1_2", "-cipher", cipher,
-                             "-cert", path("client.pem"), "-key", path("client.key"), "-CAfile", path("ca.pem")]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+        return try ListenerTLSBinaryTests.run(["openssl", "s_client", "-connect", "127.0.0.1:\(port)", "-tls1_2", "-cipher", cipher,
+                                                "-cert", path("client.pem"), "-key", path("client.key"), "-CAfile", path("ca.pem")])
     }
 
     @Test func theKMIPListenerTakesOnlyForwardSecretAEADSuites() async throws {

@@ -18,7 +18,7 @@ final class GatewayKMIPListener: Sendable {
     let sslContext: NIOSSLContext
     let gateway: Gateway
     /// Connections past 256 are closed on arrival.
-    private let open = KMIPConnectionLimit(maximum: 256)
+    private let open = ListenerConnectionLimit(maximum: 256)
 
     /// Reads the TLS material now: a bad file stops the gateway at start.
     init(configuration: GatewayKMIPConfiguration, gateway: Gateway) throws {

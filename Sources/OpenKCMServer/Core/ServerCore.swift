@@ -66,15 +66,18 @@ public final class ServerCore: Sendable {
     /// The region a `--plane crypto` core serves (nil on the other planes);
     /// its store says the same, and every L1 call of its tenants names it.
     public let region: RegionID?
+    /// Which keys tenants may link as L1, from the keystore connections' `use`, `tenants` and `keys`.
+    public let l1Policy: L1LinkPolicy
 
     public init(
         backend: any Storage, keystores: KeystoreRegistry, auditLog: AuditLogFile, configuredSeal: (any Keystore)? = nil,
         l1GracePeriod: Duration = .seconds(60), nodeID: String? = nil, freshnessBound: Duration = .seconds(1), plane: ServerPlane = .all,
-        region: RegionID? = nil
+        region: RegionID? = nil, l1Policy: L1LinkPolicy = L1LinkPolicy()
     ) async throws {
         guard (plane == .crypto) == (region != nil) else { throw SealError.misconfigured("a regional core (--plane crypto), and only one, serves a region") }
         self.plane = plane
         self.region = region
+        self.l1Policy = l1Policy
         let freshness = backend is any StorageChangeFeed ? StoreFreshness(backend: backend, bound: freshnessBound) : nil
         self.freshness = freshness
         self.kmipRecords = KMIPObjectRecordCache(lifetime: freshness?.bound ?? .seconds(2))
@@ -118,6 +121,23 @@ public final class ServerCore: Sendable {
         if status.sealed { status.autoUnsealError = autoUnsealFailure.withLock { $0 } }
         status.auditError = status.sealed ? auditRefusal.withLock { $0 } : auditLog.failure
         return status
+    }
+
+    /// The keys that seal the MasterKey or hold its shards: the configured seal, and
+    /// whatever the stored seal configuration names. None of them is ever an L1.
+    public var sealKeystoreReferences: [KeystoreReference] {
+        let stored: SealConfiguration? = phase.withLock { phase in
+            switch phase {
+            case .uninitialized: nil
+            case .sealed(let configuration, _), .unsealing(let configuration), .unsealed(let configuration, _): configuration
+            }
+        }
+        return [configuredSeal?.reference, stored?.sealKeystore].compactMap { $0 } + (stored?.shardKeystores ?? [])
+    }
+
+    /// Throws unless `tenant` may link `l1` (``l1Policy``, and never a seal or shard key).
+    public func checkL1Link(_ l1: KeystoreReference, tenant: TenantID) throws(L1PolicyError) {
+        try l1Policy.check(l1, tenant: tenant, reserved: sealKeystoreReferences)
     }
 
     /// ``status`` with, on a shared store, the nodes up and this node's duties.

@@ -28,7 +28,7 @@ public struct DataKeyChannelListener: Service {
     let responder: BinaryBatchResponder
     let logger: Logger
     private let tls: NIOSSLContext?
-    private let open: KMIPConnectionLimit
+    private let open: ListenerConnectionLimit
     /// Told the port once bound (port 0 binds a free one).
     private let onListening: @Sendable (Int) -> Void
 
@@ -41,7 +41,7 @@ public struct DataKeyChannelListener: Service {
         self.operations = operations
         self.responder = BinaryBatchResponder(operations: operations)
         self.logger = logger
-        self.open = KMIPConnectionLimit(maximum: maximumConnections)
+        self.open = ListenerConnectionLimit(maximum: maximumConnections)
         if let tls {
             let chain = try NIOSSLCertificate.fromPEMFile(tls.certificateFile).map { NIOSSLCertificateSource.certificate($0) }
             let settings = ServerTLSPolicy.server(certificateChain: chain, privateKey: try NIOSSLPrivateKey(file: tls.keyFile, format: .pem))

@@ -39,13 +39,13 @@ public struct KMIPListener: Service {
     private let serverKey: NIOSSLPrivateKey
     public static let trustReloadInterval = Duration.seconds(5)
     /// Connections open now; past the limit new ones are closed at once.
-    private let open: KMIPConnectionLimit
+    private let open: ListenerConnectionLimit
 
     /// Reads the TLS material now: a bad file stops the server at start, not at the first client.
     public init(configuration: KMIPListenerConfiguration, operations: Operations, engine: KMIPProtocolEngine = KMIPProtocolEngine(),
                 maximumConnections: Int = 1024, logger: Logger = Logger(label: "openkcm.kmip")) throws {
         self.configuration = configuration
-        self.open = KMIPConnectionLimit(maximum: maximumConnections)
+        self.open = ListenerConnectionLimit(maximum: maximumConnections)
         self.operations = operations
         var engine = engine
         engine.registerObjectOperations(operations)
@@ -55,12 +55,14 @@ public struct KMIPListener: Service {
         serverKey = try NIOSSLPrivateKey(file: configuration.keyFile, format: .pem)
         configuredRoots = try configuration.clientCAFile.map { try NIOSSLCertificate.fromPEMFile($0) } ?? []
         tls = TLSContextSlot(
-            try Self.makeContext(chain: serverChain, key: serverKey, roots: configuredRoots),
+            try Self.makeContext(chain: serverChain, key: serverKey, roots: configuredRoots,
+                                 kmip1Compatibility: configuration.kmip1AuthenticationSuites),
             verifier: ClientCertificateVerifier(anchors: try configuredRoots.map { try Certificate.parseAnchor(derEncoded: $0.toDERBytes()) }))
     }
 
-    private static func makeContext(chain: [NIOSSLCertificateSource], key: NIOSSLPrivateKey, roots: [NIOSSLCertificate]) throws -> NIOSSLContext {
-        var tls = ServerTLSPolicy.server(certificateChain: chain, privateKey: key)
+    private static func makeContext(chain: [NIOSSLCertificateSource], key: NIOSSLPrivateKey, roots: [NIOSSLCertificate],
+                                    kmip1Compatibility: Bool) throws -> NIOSSLContext {
+        var tls = ServerTLSPolicy.server(certificateChain: chain, privateKey: key, kmip1Compatibility: kmip1Compatibility)
         tls.certificateVerification = .noHostnameVerification
         tls.trustRoots = .certificates(roots)
         return try NIOSSLContext(configuration: tls)
@@ -74,7 +76,8 @@ public struct KMIPListener: Service {
         guard roots != tls.current.withLock({ $0.roots }) else { return }
         do {
             let extra = try roots.map { try NIOSSLCertificate(bytes: $0, format: .der) }
-            let context = try Self.makeContext(chain: serverChain, key: serverKey, roots: configuredRoots + extra)
+            let context = try Self.makeContext(chain: serverChain, key: serverKey, roots: configuredRoots + extra,
+                                              kmip1Compatibility: configuration.kmip1AuthenticationSuites)
             let anchors = try (configuredRoots + extra).map { try Certificate.parseAnchor(derEncoded: $0.toDERBytes()) }
             tls.current.withLock { $0 = (roots, context, ClientCertificateVerifier(anchors: anchors)) }
             logger.info("KMIP client CAs reloaded", metadata: ["sealed_cas": .stringConvertible(roots.count)])
@@ -102,6 +105,9 @@ public struct KMIPListener: Service {
                 }
             }
         logger.info("KMIP listening", metadata: ["address": .string("\(configuration.host):\(configuration.port)")])
+        if configuration.kmip1AuthenticationSuites {
+            logger.warning("KMIP also offers TLS 1.2 static-RSA CBC suites (tls_compatibility = \"kmip-1.x-suites\"): no forward secrecy for clients that pick them")
+        }
         // Cancelled at graceful shutdown: the accept loop and every connection end.
         try await cancelWhenGracefulShutdown {
             try await withThrowingDiscardingTaskGroup { group in

@@ -10,6 +10,10 @@ public struct KMIPListenerConfiguration: Sendable, Hashable {
     /// Further CAs client certificates may chain to (PEM), for clients
     /// registered by certificate fingerprint; optional.
     public var clientCAFile: String?
+    /// `[kmip] tls_compatibility = "kmip-1.x-suites"`: also offer, in TLS 1.2, the static-RSA CBC suites
+    /// KMIP 1.x's authentication suites name, for clients that speak nothing else. Weaker (no forward
+    /// secrecy, CBC), never by default.
+    public var kmip1AuthenticationSuites = false
 
     public init(host: String = "127.0.0.1", port: Int = 5696, certificateFile: String, keyFile: String, clientCAFile: String? = nil) {
         self.host = host

@@ -4,7 +4,8 @@ extension Operations {
     /// Creates a tenant whose L2 is wrapped by the customer's L1 (governance).
     public func createTenant(_ tenant: TenantID, l1: KeystoreReference, caller: Caller) async throws -> TenantView {
         try await perform(.tenantCreate, caller: caller, tenant: tenant, key: l1.description, sync: true) { core in
-            TenantView(try await core.keyChain.createTenant(tenant, l1: l1))
+            try self.core.checkL1Link(l1, tenant: tenant)
+            return TenantView(try await core.keyChain.createTenant(tenant, l1: l1))
         }
     }
 }

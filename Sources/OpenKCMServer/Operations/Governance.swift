@@ -10,7 +10,8 @@ extension Operations {
 
     public func governanceCreateTenant(_ id: TenantID, l1: KeystoreReference, caller: Caller) async throws -> GovernanceTenant {
         try await perform(.tenantCreate, caller: caller, tenant: id, key: l1.description, sync: true) { _ in
-            try await governance.createTenant(id, l1: l1, change: caller.correlationID)
+            try core.checkL1Link(l1, tenant: id)
+            return try await governance.createTenant(id, l1: l1, change: caller.correlationID)
         }
     }
 
@@ -41,7 +42,10 @@ extension Operations {
     }
 
     public func governanceLink(_ id: TenantID, l1: KeystoreReference, caller: Caller) async throws -> GovernanceTenant {
-        try await perform(.l1Link, caller: caller, tenant: id, key: l1.description, sync: true) { _ in try await governance.link(id, l1: l1, change: caller.correlationID) }
+        try await perform(.l1Link, caller: caller, tenant: id, key: l1.description, sync: true) { _ in
+            try core.checkL1Link(l1, tenant: id)
+            return try await governance.link(id, l1: l1, change: caller.correlationID)
+        }
     }
 
     public func governanceUnlink(_ id: TenantID, caller: Caller) async throws -> GovernanceTenant {

@@ -55,6 +55,7 @@ public struct ProblemDetails: Error, Sendable, Codable, Hashable {
             case .invalidScope: .badRequest
             case .identityNotFound: .notFound
             }
+        case is L1PolicyError: .forbidden
         case let error as KeyChainError:
             switch error {
             case .tenantNotFound, .serviceNotFound, .versionNotFound: .notFound

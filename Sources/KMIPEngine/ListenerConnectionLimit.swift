@@ -1,8 +1,8 @@
 import Synchronization
 
-/// How many connections a KMIP listener has open, against its limit: past
+/// How many connections a listener (REST, KMIP, the data-key channel) has open, against its limit: past
 /// it, a new connection is closed on arrival.
-public final class KMIPConnectionLimit: Sendable {
+public final class ListenerConnectionLimit: Sendable {
     public let maximum: Int
     private let count = Atomic<Int>(0)
 
