@@ -69,7 +69,8 @@ public struct OpenKCMServerBuilder {
         let core = try await ServerCore(
             backend: storage, keystores: keystores, auditLog: auditLog, configuredSeal: configuration.dev ? nil : seal,
             l1GracePeriod: configuration.l1GracePeriod, nodeID: nodeID, freshnessBound: configuration.freshnessBound, plane: configuration.plane,
-            region: configuration.plane == .crypto ? configuration.region : nil, l1Policy: configuration.l1Policy)
+            region: configuration.plane == .crypto ? configuration.region : nil, l1Policy: configuration.l1Policy,
+            approvalPolicy: configuration.dev ? ApprovalPolicy() : configuration.approvalPolicy)
 
         var devRootToken: String?
         if configuration.dev {

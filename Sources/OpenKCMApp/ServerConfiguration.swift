@@ -57,6 +57,8 @@ public struct ServerConfiguration: Sendable {
     public var idleTimeout: Duration = .seconds(60)
     /// People's sign-in through the customer's identity provider (`[oidc]`).
     public var oidc: OIDCConfiguration?
+    /// Four-eyes for destructive acts (`[approvals] required`, `lifetime_seconds`); never in `--dev`.
+    public var approvalPolicy = ApprovalPolicy()
     /// What each keystore connection may be used for, from `[keystores.<name>] use, tenants, keys`.
     public var l1Policy = L1LinkPolicy()
     /// Provider connections from `[keystores.<name>]`: name -> field -> value.

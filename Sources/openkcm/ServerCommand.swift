@@ -187,6 +187,15 @@ struct ServerCommand: AsyncParsableCommand {
                 throw ValidationError("the governance plane serves no keys: remove [kmip] and the data-key channel (they belong to the regional cores)")
             }
             configuration.oidc = try Self.oidc(file)
+            if let required = try file.integer("approvals.required") {
+                guard (1...16).contains(required) else { throw ValidationError("approvals.required must be 1 (off) to 16 identities") }
+                configuration.approvalPolicy.required = required
+                if dev && required > 1 { Console.error("--dev: [approvals] is off (every act runs at once)") }
+            }
+            if let seconds = try file.integer("approvals.lifetime_seconds") {
+                guard (60...604_800).contains(seconds) else { throw ValidationError("approvals.lifetime_seconds must be 60 to 604800 (a week)") }
+                configuration.approvalPolicy.lifetime = .seconds(seconds)
+            }
             configuration.postgres = try Self.postgres(file)
             if dev && configuration.postgres != nil {
                 throw ValidationError("--dev runs on a throwaway SQLite store: remove [storage] from the configuration")

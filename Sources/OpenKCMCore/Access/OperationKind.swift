@@ -23,6 +23,11 @@ public enum OperationKind: String, Sendable, Hashable, Codable, CaseIterable, Cu
     case regionReport = "region.report"
     /// Where a service's keys are; answered without an identity (applications hold none at the governance plane).
     case serviceLocate = "service.locate"
+    // Four-eyes: requests waiting for approvals
+    case approvalRequest = "approval.request"
+    case approvalList = "approval.list"
+    case approvalApprove = "approval.approve"
+    case approvalReject = "approval.reject"
     // Identities
     case identityCreate = "identity.create"
     case identityList = "identity.list"
@@ -75,7 +80,8 @@ public enum OperationKind: String, Sendable, Hashable, Codable, CaseIterable, Cu
         switch self {
         case .tenantCreate, .tenantList, .tenantRead, .tenantDestroy, .l1Link, .l1Read, .l1Unlink, .l1Import, .l1Rewrap,
             .tenantKeyRotate, .tenantKeyRollback, .tenantKeyMinimumVersion,
-            .serviceCreate, .serviceList, .serviceRead, .serviceKeyRotate, .serviceDeactivate, .serviceDestroy:
+            .serviceCreate, .serviceList, .serviceRead, .serviceKeyRotate, .serviceDeactivate, .serviceDestroy,
+            .approvalRequest, .approvalList, .approvalApprove, .approvalReject:
             .governance
         case .identityCreate, .identityList, .identityRevoke, .kmipClientIssue, .kmipClientMap, .kmipClientCARead,
             .kmipTrustedCAAdd, .kmipTrustedCAList, .kmipTrustedCARemove, .kmipTrustedCARenew:

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 public import OpenKCMCore
 import Synchronization
 
@@ -68,16 +68,23 @@ public final class ServerCore: Sendable {
     public let region: RegionID?
     /// Which keys tenants may link as L1, from the keystore connections' `use`, `tenants` and `keys`.
     public let l1Policy: L1LinkPolicy
+    /// Four-eyes for destructive acts (`[approvals]`); off (1) by default.
+    public let approvalPolicy: ApprovalPolicy
+    /// The time, for pending approvals' expiry (a test clock in tests).
+    package let now: @Sendable () -> Date
 
     public init(
         backend: any Storage, keystores: KeystoreRegistry, auditLog: AuditLogFile, configuredSeal: (any Keystore)? = nil,
         l1GracePeriod: Duration = .seconds(60), nodeID: String? = nil, freshnessBound: Duration = .seconds(1), plane: ServerPlane = .all,
-        region: RegionID? = nil, l1Policy: L1LinkPolicy = L1LinkPolicy()
+        region: RegionID? = nil, l1Policy: L1LinkPolicy = L1LinkPolicy(), approvalPolicy: ApprovalPolicy = ApprovalPolicy(),
+        clock: @escaping @Sendable () -> Date = { Date() }
     ) async throws {
         guard (plane == .crypto) == (region != nil) else { throw SealError.misconfigured("a regional core (--plane crypto), and only one, serves a region") }
         self.plane = plane
         self.region = region
         self.l1Policy = l1Policy
+        self.approvalPolicy = approvalPolicy
+        self.now = clock
         let freshness = backend is any StorageChangeFeed ? StoreFreshness(backend: backend, bound: freshnessBound) : nil
         self.freshness = freshness
         self.kmipRecords = KMIPObjectRecordCache(lifetime: freshness?.bound ?? .seconds(2))

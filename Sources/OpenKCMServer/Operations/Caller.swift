@@ -24,6 +24,8 @@ public struct Caller: Sendable {
     /// Set when the identity provider's token was refused: an operation then
     /// answers (and audits) the reason, not a bare "unauthenticated".
     public var tokenRefusal: TokenRefusal?
+    /// Set when the call runs an approved request (four-eyes): its id. The act then runs without asking again.
+    public var approval: String?
 
     /// What an operation that needs an identity throws when there is none.
     public var missingIdentity: any Error {

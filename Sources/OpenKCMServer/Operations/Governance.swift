@@ -34,6 +34,7 @@ extension Operations {
     }
 
     public func governanceDestroyTenant(_ id: TenantID, caller: Caller) async throws {
+        try await requireApproval(.destroyTenant(id), caller: caller)
         try await perform(.tenantDestroy, caller: caller, tenant: id, sync: true) { unsealed in
             try await governance.destroyTenant(id, change: caller.correlationID)
             // Its identities go with it, as on a server that holds keys: no token outlives what it was for.
@@ -42,14 +43,16 @@ extension Operations {
     }
 
     public func governanceLink(_ id: TenantID, l1: KeystoreReference, caller: Caller) async throws -> GovernanceTenant {
-        try await perform(.l1Link, caller: caller, tenant: id, key: l1.description, sync: true) { _ in
+        try await requireApproval(.linkL1(id, l1), caller: caller)
+        return try await perform(.l1Link, caller: caller, tenant: id, key: l1.description, sync: true) { _ in
             try core.checkL1Link(l1, tenant: id)
             return try await governance.link(id, l1: l1, change: caller.correlationID)
         }
     }
 
     public func governanceUnlink(_ id: TenantID, caller: Caller) async throws -> GovernanceTenant {
-        try await perform(.l1Unlink, caller: caller, tenant: id, sync: true) { _ in try await governance.unlink(id, change: caller.correlationID) }
+        try await requireApproval(.unlinkL1(id), caller: caller)
+        return try await perform(.l1Unlink, caller: caller, tenant: id, sync: true) { _ in try await governance.unlink(id, change: caller.correlationID) }
     }
 
     public func governanceCreateService(_ id: ServiceID, tenant: TenantID, region: RegionID, caller: Caller) async throws -> GovernanceService {
@@ -70,6 +73,7 @@ extension Operations {
     }
 
     public func governanceDestroyService(_ id: ServiceID, tenant: TenantID, caller: Caller) async throws {
+        try await requireApproval(.destroyService(tenant, id), caller: caller)
         try await perform(.serviceDestroy, caller: caller, tenant: tenant, service: id, sync: true) { unsealed in
             try await governance.destroyService(id, tenant: tenant, change: caller.correlationID)
             try await unsealed.identities.revokeAll(tenant: tenant, service: id)

@@ -141,7 +141,8 @@ public struct Operations: Sendable {
             operation: operation,
             tenant: tenant?.rawValue,
             service: service?.rawValue,
-            key: key,
+            // An act run by approval names the request it ran for.
+            key: key ?? caller.approval.map { "approval:\($0)" },
             outcome: outcome,
             errorCode: error.map { ($0 as? ProblemDetails)?.code ?? ($0 as? any OpenKCMError)?.code ?? "internal" }
         )

@@ -79,6 +79,10 @@ public struct IdempotencyMiddleware: RouterMiddleware {
         let response: Response
         do {
             response = try await next(request, context)
+        } catch let pending as ApprovalPending {
+            // A request kept for approvals is an answer too: a resend gets the same pending request, not a second one.
+            try? await settle(path, fingerprint: fingerprint, status: 202, caller: context.caller) { (Data(pending.body), "application/json") }
+            throw pending
         } catch {
             // A refusal by the operation is an answer too: a resend gets the same one.
             let problem = ProblemDetails.from(error)

@@ -26,6 +26,7 @@ public func buildRouter(
         GovernanceRoutes(operations: operations, regionAddresses: regionAddresses).register(on: router)
         IdentityRoutes(operations: operations).register(on: router)
     }
+    ApprovalRoutes(operations: operations).register(on: router)
     AuditRoutes(operations: operations).register(on: router)
     DocumentRoutes(operations: operations, metrics: metrics).register(on: router)
     return router

@@ -56,6 +56,8 @@ public struct ProblemDetails: Error, Sendable, Codable, Hashable {
             case .identityNotFound: .notFound
             }
         case is L1PolicyError: .forbidden
+        case let error as ApprovalError:
+            if case .notFound = error { .notFound } else { .conflict }
         case let error as KeyChainError:
             switch error {
             case .tenantNotFound, .serviceNotFound, .versionNotFound: .notFound

@@ -74,6 +74,12 @@ public struct RequestSetupMiddleware: RouterMiddleware {
             var response = try await next(request, context)
             response.headers[.correlationID] = context.caller.correlationID
             return response
+        } catch let pending as ApprovalPending {
+            // Four-eyes: nothing ran yet; the request waits for approvals (its asking is audited).
+            var response = JSONBody.response(json: pending.body, status: .accepted)
+            response.headers[.correlationID] = context.caller.correlationID
+            response.headers[.location] = "/v1/approvals/\(pending.approval.id)"
+            return response
         } catch {
             let problem = ProblemDetails.from(error)
             metrics.recordProblem(code: problem.code)

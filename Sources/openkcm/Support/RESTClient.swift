@@ -89,6 +89,10 @@ struct RESTClient {
                 let correlation = (object["correlationId"] as? String).map { " (correlation id \($0))" } ?? ""
                 throw CLIFailure("\(detail) [\(code)]\(correlation)", exitCode: response.status.code >= 500 ? 3 : 1)
             }
+            // Four-eyes: nothing ran yet; the act waits for approvals.
+            if response.status == .accepted, let approval = ((try? JSONSerialization.jsonObject(with: data)) as? [String: Any])?["approval"] as? [String: Any] {
+                throw CLIPending(approval: approval)
+            }
             return data
         }
         throw CLIFailure("no OpenKCM server address given", exitCode: 4)
@@ -156,5 +160,8 @@ func runReporting(_ body: () async throws -> Void) async throws {
     } catch let failure as CLIFailure {
         Console.error("Error: \(failure.description)")
         throw ExitCode(failure.exitCode)
+    } catch let pending as CLIPending {
+        Console.error(pending.description)
+        throw ExitCode(CLIPending.exitCode)
     }
 }

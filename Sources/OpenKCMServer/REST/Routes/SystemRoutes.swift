@@ -60,8 +60,7 @@ struct SystemRoutes {
             return try JSONBody.response(body)
         }
         router.post("/v1/sys/seal") { _, context in
-            try await operations.perform(.seal, caller: context.caller, sync: true) { _ in }
-            await operations.core.seal()
+            try await operations.seal(caller: context.caller)
             return try JSONBody.response(operations.core.status)
         }
     }

@@ -1,0 +1,19 @@
+import Foundation
+public import OpenKCMCore
+
+/// Not a failure: a guarded act was asked for and waits for approvals. The
+/// REST layer answers it `202 Accepted` with the pending request.
+public struct ApprovalPending: Error, Sendable {
+    public let approval: PendingApproval
+
+    /// The `202` answer's JSON: `{"approval": {...}}`.
+    var body: [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(Timestamp.format(date))
+        }
+        return Array((try? encoder.encode(["approval": ApprovalView(approval)])) ?? Data("{}".utf8))
+    }
+}
