@@ -29,6 +29,15 @@ public struct OpenKCMServerBuilder {
     /// Builds the server. Outside dev mode the core starts sealed, or unseals
     /// itself when its seal is a keystore; a failing seal keystore leaves it
     /// sealed with the reason logged.
+    /// The configured rules, and in `--dev` the dev L1 (the software keystore) as an L1 connection.
+    static func l1Policy(_ configuration: ServerConfiguration) -> L1LinkPolicy {
+        var policy = configuration.l1Policy
+        if configuration.dev, !policy.connections.isEmpty, policy.connections["software"] == nil {
+            policy.connections["software"] = .init(uses: [.l1])
+        }
+        return policy
+    }
+
     public static func build(
         _ configuration: ServerConfiguration,
         keystores: KeystoreRegistry = KeystoreRegistry(),
@@ -69,7 +78,7 @@ public struct OpenKCMServerBuilder {
         let core = try await ServerCore(
             backend: storage, keystores: keystores, auditLog: auditLog, configuredSeal: configuration.dev ? nil : seal,
             l1GracePeriod: configuration.l1GracePeriod, nodeID: nodeID, freshnessBound: configuration.freshnessBound, plane: configuration.plane,
-            region: configuration.plane == .crypto ? configuration.region : nil, l1Policy: configuration.l1Policy,
+            region: configuration.plane == .crypto ? configuration.region : nil, l1Policy: Self.l1Policy(configuration),
             approvalPolicy: configuration.dev ? ApprovalPolicy() : configuration.approvalPolicy)
 
         var devRootToken: String?

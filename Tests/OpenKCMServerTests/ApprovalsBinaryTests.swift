@@ -87,6 +87,10 @@ import Testing
 
         let own = try await node.cli(["approval", "approve", id], alice)
         #expect(own.status != 0 && own.stderr.contains("approval.own_request"), "\(own.stderr)")
+        // An identity made after the request cannot approve it: holding root must not be enough to meet four-eyes alone.
+        let late = try await node.identity("late")
+        let minted = try await node.cli(["approval", "approve", id], late)
+        #expect(minted.status != 0 && minted.stderr.contains("approval.approver_not_independent"), "\(minted.stderr)")
         let stranger = try await node.cli(["approval", "approve", id], globexOnly)
         #expect(stranger.status != 0 && stranger.stderr.contains("access.out_of_scope"), "\(stranger.stderr)")
         #expect(try await node.cli(["tenant", "show", "acme"], node.root).status == 0, "still nothing ran")
@@ -133,9 +137,12 @@ import Testing
         #expect(twice.status != 0 && twice.stderr.contains("approval.already_approved"), "\(twice.stderr)")
         let last = try await node.cli(["approval", "approve", id, "--output", "json"], carol)
         #expect((EndToEndTests.json(last.stdout)["approval"] as? [String: Any])?["state"] as? String == "executed", "\(last.stdout) \(last.stderr)")
-        // Sealing needs root: governance identities cannot approve it, and root asking alone does not seal.
+        // Sealing needs root: governance identities cannot approve it, a root identity the asking root made cannot
+        // either (made before the request, but by it), and root asking alone does not seal.
+        let secondRoot = try #require(EndToEndTests.json(try await node.cli(["identity", "create", "root-2", "--role", "root", "--output", "json"], node.root).stdout)["token"] as? String)
         let seal = try #require(Self.pendingID(try await node.cli(["operator", "seal"], node.root)))
         #expect(try await node.cli(["approval", "approve", seal], bob).stderr.contains("access.forbidden"))
+        #expect(try await node.cli(["approval", "approve", seal], secondRoot).stderr.contains("approval.approver_not_independent"))
         #expect(try await node.cli(["tenant", "show", "acme"], node.root).status == 0, "still unsealed")
     }
 }

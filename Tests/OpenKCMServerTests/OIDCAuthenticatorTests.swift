@@ -182,6 +182,20 @@ import Testing
         #expect(try await later.authenticate(try await signer.sign(Claims(), kid: "rsa-2")).tenant?.rawValue == "acme")
     }
 
+    /// A key without `alg` in the JWKS: a forged token naming another algorithm first must not pin the key
+    /// to it (jwt-kit fixes such a key to the first algorithm it is used with), or real tokens would fail after.
+    @Test func aForgedAlgorithmDoesNotPinTheProvidersKey() async throws {
+        let provider = await Provider()
+        let oidc = Self.authenticator(provider)
+        let good = try await provider.signers.sign(Claims(), kid: "rsa-1")
+        let parts = good.split(separator: ".").map(String.init)
+        for algorithm in ["PS512", "RS384", "PS256"] {
+            let header = try JSONSerialization.data(withJSONObject: ["alg": algorithm, "kid": "rsa-1"]).base64URL
+            #expect(await Self.refusal(oidc, "\(header).\(parts[1]).\(parts[2])") == .signature)
+        }
+        #expect(try await oidc.authenticate(good).tenant?.rawValue == "acme", "the real RS256 token still signs in")
+    }
+
     @Test func aProviderThatCannotBeReachedSignsNobodyIn() async throws {
         let provider = await Provider()
         provider.reachable.store(false, ordering: .relaxed)

@@ -24,6 +24,8 @@ public enum AccessPolicy {
         _ identity: Identity, _ operation: OperationKind, tenant: TenantID? = nil, service: ServiceID? = nil, region: RegionID? = nil
     ) throws(AccessError) {
         guard !identity.revoked else { throw .unauthenticated }
+        // Renewing one's own token is every identity's, whatever its role.
+        if operation == .identityRenew { return }
         guard planes(of: identity.role).contains(operation.plane) else {
             throw .forbidden(role: identity.role, operation: operation)
         }

@@ -21,6 +21,13 @@ public struct Identity: Sendable, Hashable, Codable {
     public var certificateSubject: CertificateSubject?
     /// The region a core identity reads the governance plane's records of.
     public var region: RegionID?
+    /// When its token (and certificate registration) stops working; nil: never (set so explicitly).
+    public var expiresAt: Date?
+    /// How far a renewal moves ``expiresAt`` (the lifetime it was created with), in seconds.
+    public var lifetimeSeconds: Int?
+    /// The identity that created this one (nil for the root token of `operator init`, and for older
+    /// identities): four-eyes refuses an approver its requester made, directly or through others.
+    public var createdBy: String?
 
     package init(id: String, name: String, role: Role, tenant: TenantID?, service: ServiceID?, createdAt: Date, tokenHash: String) {
         self.id = id

@@ -52,7 +52,12 @@ public final class IdentityDirectory: Sendable {
     /// A governance identity with a `tenant` governs that tenant only; without one it is a platform operator.
     public func create(name: String, role: Role, tenant: TenantID? = nil, service: ServiceID? = nil,
                        certificateFingerprint: String? = nil, certificateSubject: CertificateSubject? = nil,
-                       region: RegionID? = nil) async throws -> (identity: Identity, token: String) {
+                       region: RegionID? = nil, lifetime: Duration? = nil, createdBy: String? = nil) async throws -> (identity: Identity, token: String) {
+        if let lifetime {
+            guard lifetime >= .seconds(60), lifetime <= .seconds(3 * 365 * 86_400) else {
+                throw AccessError.invalidScope("a lifetime is 1 minute to 3 years")
+            }
+        }
         guard (role == .core) == (region != nil) else { throw AccessError.invalidScope("a core identity, and only a core identity, takes a region") }
         switch (role, tenant, service) {
         case (.crypto, .some, .some), (.root, nil, nil), (.governance, _, nil), (.auditor, nil, nil), (.core, nil, nil): break
@@ -82,6 +87,11 @@ public final class IdentityDirectory: Sendable {
         identity.certificateFingerprint = certificateFingerprint
         identity.certificateSubject = certificateSubject
         identity.region = region
+        identity.createdBy = createdBy
+        if let lifetime {
+            identity.lifetimeSeconds = Int(lifetime.components.seconds)
+            identity.expiresAt = identity.createdAt.addingTimeInterval(Double(lifetime.components.seconds))
+        }
         // One transaction: the certificate (or subject) is checked free and taken in the same commit, so two
         // nodes registering one certificate at once give it to one identity.
         try await storage.transaction {
@@ -115,6 +125,7 @@ public final class IdentityDirectory: Sendable {
         guard ConstantTime.equals(Array(hash(String(parts[2])).utf8), Array(identity.tokenHash.utf8)), !identity.revoked else {
             throw AccessError.unauthenticated
         }
+        try checkLifetime(identity)
         return identity
     }
 
@@ -135,6 +146,7 @@ public final class IdentityDirectory: Sendable {
         // The identity itself says whether it still holds this certificate and is live.
         let identity = try await lookUp(id)
         guard !identity.revoked, identity.certificateFingerprint == fingerprint else { throw AccessError.unauthenticated }
+        try checkLifetime(identity)
         return identity
     }
 
@@ -154,6 +166,7 @@ public final class IdentityDirectory: Sendable {
         }
         let identity = try await lookUp(id)
         guard !identity.revoked, identity.certificateSubject == subject else { throw AccessError.unauthenticated }
+        try checkLifetime(identity)
         return identity
     }
 
@@ -170,6 +183,14 @@ public final class IdentityDirectory: Sendable {
         return identity
     }
 
+    /// The identity with `id` as the store holds it now (not the cache).
+    public func identity(_ id: String) async throws -> Identity {
+        guard Self.isTokenText(Substring(id)) else { throw AccessError.identityNotFound(id) }
+        let key = Identity.storageKey(id)
+        guard let data = try await storage.get(key) else { throw AccessError.identityNotFound(id) }
+        return try RecordCoder.decode(Identity.self, from: data, at: key)
+    }
+
     public func list() async throws -> [Identity] {
         var identities: [Identity] = []
         for key in try await storage.list(prefix: "identities/") {
@@ -177,6 +198,29 @@ public final class IdentityDirectory: Sendable {
             identities.append(try RecordCoder.decode(Identity.self, from: data, at: key))
         }
         return identities
+    }
+
+    /// Refuses an identity whose lifetime is over.
+    private func checkLifetime(_ identity: Identity) throws(AccessError) {
+        if let expiresAt = identity.expiresAt, now() >= expiresAt { throw .expired }
+    }
+
+    /// Renews a live, unexpired identity: its expiry moves to now plus the lifetime it was made with.
+    public func renew(_ id: String) async throws -> Identity {
+        guard Self.isTokenText(Substring(id)) else { throw AccessError.identityNotFound(id) }
+        let key = Identity.storageKey(id)
+        let renewed = try await storage.transaction { () async throws -> Identity in
+            guard let data = try await storage.get(key) else { throw AccessError.identityNotFound(id) }
+            var identity = try RecordCoder.decode(Identity.self, from: data, at: key)
+            guard !identity.revoked else { throw AccessError.unauthenticated }
+            try checkLifetime(identity)
+            guard let seconds = identity.lifetimeSeconds, identity.expiresAt != nil else { throw AccessError.notRenewable }
+            identity.expiresAt = now().addingTimeInterval(Double(seconds))
+            try await storage.put(key, value: RecordCoder.encode(identity))
+            return identity
+        }
+        _ = cache.withLock { $0.removeValue(forKey: id) }
+        return renewed
     }
 
     /// Revokes an identity: its token stops working at once.

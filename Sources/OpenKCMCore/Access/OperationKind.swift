@@ -32,6 +32,8 @@ public enum OperationKind: String, Sendable, Hashable, Codable, CaseIterable, Cu
     case identityCreate = "identity.create"
     case identityList = "identity.list"
     case identityRevoke = "identity.revoke"
+    /// Any identity renewing its own token (self-service: every role).
+    case identityRenew = "identity.renew"
     // KMIP clients: the server's client CA, trusted external CAs, subject mappings
     case kmipClientIssue = "kmip-client.issue"
     case kmipClientMap = "kmip-client.map"
@@ -83,7 +85,7 @@ public enum OperationKind: String, Sendable, Hashable, Codable, CaseIterable, Cu
             .serviceCreate, .serviceList, .serviceRead, .serviceKeyRotate, .serviceDeactivate, .serviceDestroy,
             .approvalRequest, .approvalList, .approvalApprove, .approvalReject:
             .governance
-        case .identityCreate, .identityList, .identityRevoke, .kmipClientIssue, .kmipClientMap, .kmipClientCARead,
+        case .identityCreate, .identityList, .identityRevoke, .identityRenew, .kmipClientIssue, .kmipClientMap, .kmipClientCARead,
             .kmipTrustedCAAdd, .kmipTrustedCAList, .kmipTrustedCARemove, .kmipTrustedCARenew:
             .identities
         case .dataKeyGenerate, .dataKeyWrap, .dataKeyUnwrap, .dataKeyRewrap, .dataKeyEvents, .dataKeyRevoke, .subjectDestroy,

@@ -7,6 +7,9 @@ public enum ApprovalError: OpenKCMError, Equatable {
     case alreadyApproved
     /// The request waited longer than the policy's lifetime.
     case expired
+    /// The approver is not independent of the one who asked: made after the request, or made by the
+    /// one who asked (directly or through identities it made), so one person could be both.
+    case notIndependent
     /// It ran, was rejected, or failed already.
     case notPending(PendingApproval.State)
 
@@ -16,6 +19,7 @@ public enum ApprovalError: OpenKCMError, Equatable {
         case .ownRequest: "approval.own_request"
         case .alreadyApproved: "approval.already_approved"
         case .expired: "approval.expired"
+        case .notIndependent: "approval.approver_not_independent"
         case .notPending: "approval.not_pending"
         }
     }
@@ -26,6 +30,7 @@ public enum ApprovalError: OpenKCMError, Equatable {
         case .ownRequest: "the identity that asked cannot approve its own request"
         case .alreadyApproved: "this identity approved the request already"
         case .expired: "the request expired before it had its approvals"
+        case .notIndependent: "this identity was made after the request, or by the identity that asked (directly or through identities it made): it cannot approve it"
         case .notPending(let state): "the request is \(state.rawValue), not pending"
         }
     }

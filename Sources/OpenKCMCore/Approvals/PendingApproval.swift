@@ -5,7 +5,11 @@ public import Foundation
 /// are here, pure, so they are checked with any clock.
 public struct PendingApproval: Sendable, Hashable, Codable {
     public enum State: String, Sendable, Hashable, Codable {
-        case pending, executed, rejected, expired, failed
+        /// Waiting for approvals.
+        case pending
+        /// It had all its approvals and is running: no further approval counts, so it runs once.
+        case approved
+        case executed, rejected, expired, failed
     }
 
     public let id: String
@@ -53,7 +57,9 @@ public struct PendingApproval: Sendable, Hashable, Codable {
         guard approver != initiator.id else { throw .ownRequest }
         guard !approvers.contains(approver) else { throw .alreadyApproved }
         approvers.append(approver)
-        return 1 + approvers.count >= required
+        guard 1 + approvers.count >= required else { return false }
+        state = .approved
+        return true
     }
 
     /// Rejects the request (any approver, or the initiator withdrawing it).

@@ -13,6 +13,10 @@ public enum AccessError: OpenKCMError, Equatable {
     case identityNotFound(String)
     /// A token from the identity provider (OIDC) was refused, for this reason.
     case tokenRefused(TokenRefusal)
+    /// The identity's lifetime is over: sign in again, or have a new identity made.
+    case expired
+    /// The identity was made without an expiry: there is nothing to renew.
+    case notRenewable
 
     public var code: String {
         switch self {
@@ -22,6 +26,8 @@ public enum AccessError: OpenKCMError, Equatable {
         case .invalidScope: "access.invalid_scope"
         case .identityNotFound: "access.identity_not_found"
         case .tokenRefused(let reason): "access.oidc_\(reason.rawValue)"
+        case .expired: "access.token_expired"
+        case .notRenewable: "access.not_renewable"
         }
     }
 
@@ -34,6 +40,8 @@ public enum AccessError: OpenKCMError, Equatable {
         case .identityNotFound(let id): "no identity has the id '\(id)'"
         case .tokenRefused(.providerUnreachable): "the identity provider could not be reached to check the token"
         case .tokenRefused(let reason): "the identity provider's token was refused (\(reason.rawValue.split(separator: "_").joined(separator: " ")))"
+        case .expired: "the token has expired; renew tokens before they expire (openkcm identity renew)"
+        case .notRenewable: "this identity was made without an expiry; there is nothing to renew"
         }
     }
 }

@@ -26,7 +26,8 @@ public struct L1LinkPolicy: Sendable, Equatable {
         }
     }
 
-    /// Connection name -> its rules. A provider not named here is judged by whoever resolves it.
+    /// Connection name -> its rules. With rules for some connections, a provider not named is refused;
+    /// with none at all, it is judged by whoever resolves it.
     public var connections: [String: Connection]
 
     public init(connections: [String: Connection] = [:]) {
@@ -36,7 +37,12 @@ public struct L1LinkPolicy: Sendable, Equatable {
     /// Throws unless `tenant` may link `l1`; `reserved` are the seal's and shards' keys.
     public func check(_ l1: KeystoreReference, tenant: TenantID, reserved: [KeystoreReference]) throws(L1PolicyError) {
         guard !reserved.contains(where: { $0.provider == l1.provider && $0.key == l1.key }) else { throw .sealKey(l1) }
-        guard let connection = connections[l1.provider] else { return }
+        guard let connection = connections[l1.provider] else {
+            // No rules at all (a governance plane without keystore connections): whoever resolves the provider judges.
+            // Rules for others but not for this one (a connection added by a reload): refused until a restart reads its rules.
+            if connections.isEmpty { return }
+            throw .notForL1(provider: l1.provider)
+        }
         guard connection.uses.contains(.l1) else { throw .notForL1(provider: l1.provider) }
         if let tenants = connection.tenants, !tenants.contains(tenant) { throw .tenantNotAllowed(provider: l1.provider, tenant: tenant) }
         guard connection.allows(key: l1.key) else { throw .keyNotAllowed(l1) }

@@ -13,7 +13,7 @@ extension Operations {
     /// and is refused (and audited) as usual when not.
     func requireApproval(_ action: ApprovalAction, caller: Caller) async throws {
         let policy = core.approvalPolicy
-        guard policy.requiresApproval(action.operation), caller.approval == nil else { return }
+        guard policy.requiresApproval(action.operation), caller.approval == nil, !caller.governed else { return }
         let unsealed = try admit(action.operation, caller: caller, tenant: action.tenant, service: action.service)
         let identity = try caller.identity.orThrow(AccessError.unauthenticated)
         var bytes = [UInt8](repeating: 0, count: 12)
@@ -23,11 +23,12 @@ extension Operations {
             id: bytes.hexString, action: action, initiator: identity, correlationID: caller.correlationID, required: policy.required,
             createdAt: core.now(), lifetime: policy.lifetime)
         _ = unsealed
+        // Audited first: a request that could not be audited is never kept, so it can never be approved.
+        try await record(auditEntry(OperationKind.approvalRequest.rawValue, caller: caller, tenant: action.tenant, service: action.service,
+                                    key: "approval:\(approval.id) \(action.operation.rawValue)", error: nil), caller: caller, sync: true)
         try await core.barrier.put(PendingApproval.storageKey(approval.id), value: RecordCoder.encode(approval))
         // Something was kept: a resend with the same Idempotency-Key gets this request back.
         caller.started.set()
-        try await record(auditEntry(OperationKind.approvalRequest.rawValue, caller: caller, tenant: action.tenant, service: action.service,
-                                    key: "approval:\(approval.id) \(action.operation.rawValue)", error: nil), caller: caller, sync: true)
         throw ApprovalPending(approval: approval)
     }
 
@@ -51,8 +52,10 @@ extension Operations {
     /// one who asked, allowed to perform the act on its tenant; the last
     /// approval needed runs it, and the answer says how it ended.
     public func approve(_ id: String, caller: Caller) async throws -> PendingApproval {
+        let independent = try await independence(of: caller)
         let (approval, complete) = try await changeApproval(id, .approvalApprove, caller: caller) { approval, identity, now in
-            try approval.approve(by: identity.id, at: now)
+            guard independent(approval) else { throw ApprovalError.notIndependent }
+            return try approval.approve(by: identity.id, at: now)
         }
         guard complete else { return approval }
         return try await execute(approval)
@@ -108,19 +111,60 @@ extension Operations {
     /// Runs an approved request as the identity that asked, audited as the act
     /// itself with key `approval:<id>`, and records how it ended.
     private func execute(_ approved: PendingApproval) async throws -> PendingApproval {
-        var caller = Caller(identity: approved.initiator, correlationID: approved.correlationID)
+        let key = PendingApproval.storageKey(approved.id)
+        var finished = approved
+        // The one who asked must still be who it was: not revoked, not expired, since it asked.
+        let initiator: Identity
+        do {
+            initiator = try await currentIdentity(approved.initiator)
+        } catch {
+            finished.finish(failure: "approval.initiator_gone")
+            try await core.barrier.put(key, value: RecordCoder.encode(finished))
+            return finished
+        }
+        var caller = Caller(identity: initiator, correlationID: approved.correlationID)
         caller.approval = approved.id
+        if case .seal = approved.action {
+            // Sealing drops the store's key: the request is marked done before, or it could never be.
+            finished.finish(failure: nil)
+            try await core.barrier.put(key, value: RecordCoder.encode(finished))
+            try await run(approved.action, caller: caller)
+            return finished
+        }
         var failure: String?
         do {
             try await run(approved.action, caller: caller)
         } catch {
             failure = (error as? any OpenKCMError)?.code ?? (error as? ProblemDetails)?.code ?? "internal"
         }
-        let key = PendingApproval.storageKey(approved.id)
-        var finished = approved
         finished.finish(failure: failure)
         try await core.barrier.put(key, value: RecordCoder.encode(finished))
         return finished
+    }
+
+    /// Whether the caller is independent of a request's initiator: a sign-in through the identity provider
+    /// always is (the provider's administrators made it, not OpenKCM's); a stored identity must have existed
+    /// before the request, and not descend (through `createdBy`) from the one who asked.
+    private func independence(of caller: Caller) async throws -> @Sendable (PendingApproval) -> Bool {
+        guard let identity = caller.identity, !identity.id.hasPrefix("oidc-"), let unsealed = try? core.unsealed() else { return { _ in true } }
+        var ancestors: [String] = []
+        var next = identity.createdBy
+        while let id = next, ancestors.count < 64, !ancestors.contains(id) {
+            ancestors.append(id)
+            next = (try? await unsealed.identities.identity(id))?.createdBy
+        }
+        let createdAt = identity.createdAt
+        let lineage = ancestors
+        return { approval in createdAt < approval.createdAt && !lineage.contains(approval.initiator.id) }
+    }
+
+    /// `identity` as the store holds it now (a sign-in through the identity provider is not stored: as it was).
+    private func currentIdentity(_ identity: Identity) async throws -> Identity {
+        guard !identity.id.hasPrefix("oidc-") else { return identity }
+        let current = try await core.unsealed().identities.identity(identity.id)
+        guard !current.revoked else { throw AccessError.unauthenticated }
+        if let expiresAt = current.expiresAt, core.now() >= expiresAt { throw AccessError.expired }
+        return current
     }
 
     /// The act itself, on this plane.

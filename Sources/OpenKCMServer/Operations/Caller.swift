@@ -26,6 +26,8 @@ public struct Caller: Sendable {
     public var tokenRefusal: TokenRefusal?
     /// Set when the call runs an approved request (four-eyes): its id. The act then runs without asking again.
     public var approval: String?
+    /// Set when a regional core applies the governance plane's change: approved there (four-eyes), not asked here.
+    public var governed = false
 
     /// What an operation that needs an identity throws when there is none.
     public var missingIdentity: any Error {

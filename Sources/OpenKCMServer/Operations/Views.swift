@@ -77,6 +77,8 @@ public struct IdentityView: Sendable, Codable, Hashable {
     public var certificateSubject: String?
     /// The region a core identity reads.
     public var region: String?
+    /// When its token stops working (renewable before then); nil: never.
+    public var expiresAt: Date?
 
     init(_ identity: Identity) {
         id = identity.id
@@ -86,6 +88,7 @@ public struct IdentityView: Sendable, Codable, Hashable {
         service = identity.service?.rawValue
         revoked = identity.revoked
         createdAt = identity.createdAt
+        expiresAt = identity.expiresAt
         certificateFingerprint = identity.certificateFingerprint
         certificateAuthority = identity.certificateSubject?.authority
         certificateSubject = identity.certificateSubject?.subject

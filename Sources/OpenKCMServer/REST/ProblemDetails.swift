@@ -50,7 +50,8 @@ public struct ProblemDetails: Error, Sendable, Codable, Hashable {
             switch error {
             case .unauthenticated: .unauthorized
             case .tokenRefused(.providerUnreachable): .serviceUnavailable
-            case .tokenRefused: .unauthorized
+            case .tokenRefused, .expired: .unauthorized
+            case .notRenewable: .conflict
             case .forbidden, .outOfScope: .forbidden
             case .invalidScope: .badRequest
             case .identityNotFound: .notFound

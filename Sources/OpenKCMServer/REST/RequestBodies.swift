@@ -58,7 +58,7 @@ struct CreateServiceBody: RequestBody {
 
 /// `POST /v1/identities`
 struct CreateIdentityBody: RequestBody {
-    static let fields: Set<String> = ["name", "role", "tenant", "service", "certificate", "region"]
+    static let fields: Set<String> = ["name", "role", "tenant", "service", "certificate", "region", "ttlSeconds"]
     var name: String
     var role: Role
     var tenant: String?
@@ -67,6 +67,9 @@ struct CreateIdentityBody: RequestBody {
     var region: String?
     /// A KMIP client's TLS certificate (PEM): the identity is then also found by it.
     var certificate: String?
+    /// The identity's lifetime (60 s to 3 years; renewable); 0: none, said explicitly. Default: 24 h for
+    /// people (root, governance, auditor), none for services (crypto, core).
+    var ttlSeconds: Int?
 }
 
 /// One data-key request: generate, wrap, unwrap or rewrap, alone or in a batch.

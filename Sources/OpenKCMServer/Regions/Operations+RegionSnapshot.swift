@@ -55,7 +55,10 @@ extension Operations {
         var failures: [String] = []
         func attempt(_ what: String, change: String?, _ body: (Caller) async throws -> Void) async {
             do {
-                try await body(Caller(identity: Self.governancePlane, correlationID: change ?? RandomUUID.make()))
+                var caller = Caller(identity: Self.governancePlane, correlationID: change ?? RandomUUID.make())
+                // Approved (when four-eyes is on) at the governance plane, where it was asked: it only applies here.
+                caller.governed = true
+                try await body(caller)
             } catch {
                 logger.warning("could not apply the governance plane's change", metadata: ["change": "\(change ?? "-")", "what": "\(what)", "error": "\(error)"])
                 failures.append("\(what): \(error)")

@@ -35,11 +35,35 @@ public final class OIDCAuthenticator: Sendable {
     static let unknownKeyPause = Duration.seconds(30)
 
     /// The provider's keys as last read.
-    struct KeySet: Sendable {
-        let collection: JWTKeyCollection
-        /// kid -> (kty, alg if the JWK names one).
+    final class KeySet: Sendable {
+        /// kid -> the key, and (kty, alg if the JWK names one).
+        let jwks: [String: JWK]
         let keys: [String: (type: String, algorithm: String?)]
         let readAt: ContinuousClock.Instant
+        /// One verifier per (kid, alg), each pinned to its algorithm: jwt-kit fixes a JWK without `alg` to the
+        /// first algorithm a token names, so a shared one would let a forged header break every later sign-in.
+        private let verifiers = Mutex<[String: JWTKeyCollection]>([:])
+
+        init(jwks: [String: JWK], keys: [String: (type: String, algorithm: String?)], readAt: ContinuousClock.Instant) {
+            self.jwks = jwks
+            self.keys = keys
+            self.readAt = readAt
+        }
+
+        /// A collection holding only key `kid`, pinned to `algorithm`.
+        func verifier(kid: String, algorithm: String) async throws -> JWTKeyCollection {
+            let name = "\(kid)\u{0}\(algorithm)"
+            if let known = verifiers.withLock({ $0[name] }) { return known }
+            guard var jwk = jwks[kid], let pinned = JWK.Algorithm(rawValue: algorithm) else { throw JWTError.noKeyProvided }
+            jwk.algorithm = pinned
+            let collection = JWTKeyCollection()
+            try await collection.add(jwk: jwk)
+            return verifiers.withLock { verifiers in
+                if let raced = verifiers[name] { return raced }
+                verifiers[name] = collection
+                return collection
+            }
+        }
     }
 
     public init(configuration: OIDCConfiguration, documents: any OIDCProviderDocuments, clock: @escaping @Sendable () -> Date = { Date() }) {
@@ -62,18 +86,24 @@ public final class OIDCAuthenticator: Sendable {
         guard header["crit"] == nil else { throw .tokenRefused(.malformed) }
         let kid = header["kid"] as? String
         let set = try await keySet(naming: kid)
-        let key: (type: String, algorithm: String?)
+        let keyID: String
         if let kid {
-            guard let known = set.keys[kid] else { throw .tokenRefused(.unknownKey) }
-            key = known
+            guard set.keys[kid] != nil else { throw .tokenRefused(.unknownKey) }
+            keyID = kid
         } else {
             // No kid: only a provider with a single key is unambiguous.
-            guard set.keys.count == 1, let only = set.keys.values.first else { throw .tokenRefused(.unknownKey) }
-            key = only
+            guard set.keys.count == 1, let only = set.keys.keys.first else { throw .tokenRefused(.unknownKey) }
+            keyID = only
         }
-        guard key.type == keyType, key.algorithm == nil || key.algorithm == algorithm else { throw .tokenRefused(.algorithm) }
+        guard let key = set.keys[keyID], key.type == keyType, key.algorithm == nil || key.algorithm == algorithm else { throw .tokenRefused(.algorithm) }
         let claims: OIDCClaims
-        do { claims = try await set.collection.verify(token, as: OIDCClaims.self) } catch { throw .tokenRefused(.signature) }
+        do {
+            let verifier = try await set.verifier(kid: keyID, algorithm: algorithm)
+            // The verifier holds this one key: a token naming no kid is checked against it too.
+            claims = try await verifier.verify(token, as: OIDCClaims.self)
+        } catch {
+            throw .tokenRefused(.signature)
+        }
 
         guard claims.issuer == configuration.issuer else { throw .tokenRefused(.issuer) }
         guard claims.audiences.contains(configuration.audience) else { throw .tokenRefused(.audience) }
@@ -141,15 +171,17 @@ public final class OIDCAuthenticator: Sendable {
         let jwks = try JSONDecoder().decode(JWKS.self, from: Data(jwksBytes))
         let raw = (try JSONSerialization.jsonObject(with: Data(jwksBytes)) as? [String: Any])?["keys"] as? [[String: Any]] ?? []
         var described: [String: (type: String, algorithm: String?)] = [:]
-        let collection = JWTKeyCollection()
+        var byID: [String: JWK] = [:]
         for (jwk, json) in zip(jwks.keys, raw) {
             // Only signing keys with an id; others (encryption keys, keys without kid) are skipped, not fatal.
             guard let kid = json["kid"] as? String, let type = json["kty"] as? String, type == "RSA" || type == "EC",
                   (json["use"] as? String).map({ $0 == "sig" }) ?? true else { continue }
-            guard (try? await collection.add(jwk: jwk)) != nil else { continue }
+            // A key jwt-kit cannot read is skipped here, not at the first token.
+            guard (try? await JWTKeyCollection().add(jwk: jwk)) != nil else { continue }
+            byID[kid] = jwk
             described[kid] = (type, json["alg"] as? String)
         }
-        return KeySet(collection: collection, keys: described, readAt: .now)
+        return KeySet(jwks: byID, keys: described, readAt: .now)
     }
 
     /// Why the provider's documents were not usable.

@@ -5,6 +5,6 @@ struct IdentityCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "identity",
         abstract: "Create, list and revoke identities and their tokens (root).",
-        subcommands: [IdentityCreateCommand.self, IdentityListCommand.self, IdentityRevokeCommand.self]
+        subcommands: [IdentityCreateCommand.self, IdentityListCommand.self, IdentityRevokeCommand.self, IdentityRenewCommand.self]
     )
 }

@@ -1,7 +1,7 @@
 import Hummingbird
 import OpenKCMCore
 
-/// `/v1/identities`: identities and their bearer tokens (root).
+/// `/v1/identities`: identities and their bearer tokens (root); any identity renews its own.
 struct IdentityRoutes {
     let operations: Operations
 
@@ -20,8 +20,13 @@ struct IdentityRoutes {
                 service: try body.service.map { try ServiceID($0) },
                 certificateFingerprint: fingerprint,
                 region: try body.region.map { try RegionID($0) },
+                lifetimeSeconds: body.ttlSeconds,
                 caller: context.caller)
             return try JSONBody.response(CreatedIdentity(identity: identity, token: token), status: .created)
+        }
+        // Any identity renews its own token before it expires.
+        router.post("/v1/identities/self/renew") { _, context in
+            try JSONBody.response(["identity": try await operations.renewIdentity(caller: context.caller)])
         }
         router.get("/v1/identities") { _, context in
             try JSONBody.response(["identities": try await operations.listIdentities(caller: context.caller)])
