@@ -1,4 +1,8 @@
 import Foundation
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Synchronization
 import OpenKCMTestSupport
 import Testing
 
@@ -155,5 +159,77 @@ import Testing
         #expect(server.terminationStatus != 0)
         let text = try String(contentsOf: log, encoding: .utf8)
         #expect(text.contains(reason), "\(text)")
+    }
+
+    /// `openkcm login --issuer --client-id`: the device authorization flow (RFC 8628). oidc-provider-mock has no
+    /// device endpoint, so a fake in this process plays that part, in RFC 8628's wire format (form posts, the
+    /// `authorization_pending` answer), and hands out an ID token the real provider issued: the server checks it
+    /// against the real provider as always. A provider without a device endpoint is told apart.
+    @Test func theDeviceFlowSignsInAndAProviderWithoutOneIsToldApart() async throws {
+        guard let provider = ProcessInfo.processInfo.environment["OPENKCM_OIDC_URL"] else {
+            if Peers.required { Issue.record(Comment(rawValue: Peers.missing("OPENKCM_OIDC_URL"))) }
+            return
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("openkcm-device-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try Self.setUser(provider, "erin", ["groups": ["kms-auditors"]])
+        let idToken = try Self.idToken(provider, "erin")
+        try """
+            [oidc]
+            issuer = "\(provider)"
+            audience = "openkcm"
+
+            [oidc.roles]
+            kms-auditors = "auditor"
+            """.write(to: directory.appendingPathComponent("openkcm.toml"), atomically: true, encoding: .utf8)
+        let port = FreePort.pick()
+        let (server, _) = try await GatewayBinaryTests.devServer(port: port, configuration: directory.appendingPathComponent("openkcm.toml").path,
+                                                                log: directory.appendingPathComponent("server.log"))
+        defer { EndToEndTests.stop(server) }
+
+        let polls = Mutex(0)
+        let base = Mutex("")
+        let router = Router()
+        router.get("/.well-known/openid-configuration") { _, _ in
+            let url = base.withLock { $0 }
+            return Self.json(["issuer": url, "device_authorization_endpoint": url + "/device", "token_endpoint": url + "/token"])
+        }
+        router.post("/device") { request, _ in
+            let form = String(buffer: try await request.body.collect(upTo: 4096))
+            guard form.contains("client_id=openkcm"), form.contains("scope=openid") else { return Self.json(["error": "invalid_request"], status: .badRequest) }
+            return Self.json(["device_code": "device-1", "user_code": "WDJB-MJHT", "verification_uri": base.withLock { $0 } + "/activate",
+                              "expires_in": 120, "interval": 1])
+        }
+        router.post("/token") { request, _ in
+            let form = String(buffer: try await request.body.collect(upTo: 4096))
+            guard form.contains("grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Adevice_code"), form.contains("device_code=device-1"),
+                  form.contains("client_id=openkcm") else { return Self.json(["error": "invalid_grant"], status: .badRequest) }
+            // The person has not signed in yet on the first poll.
+            if polls.withLock({ $0 += 1; return $0 }) == 1 { return Self.json(["error": "authorization_pending"], status: .badRequest) }
+            return Self.json(["id_token": idToken, "access_token": "opaque", "token_type": "Bearer"])
+        }
+        let fake = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await fake.test(.live) { client in
+            let url = "http://127.0.0.1:\(try #require(client.port))"
+            base.withLock { $0 = url }
+            let tokenFile = ["OPENKCM_TOKEN_FILE": directory.appendingPathComponent("erin-token").path]
+            let login = try await EndToEndTests.openkcmOffPool(["login", "--issuer", url, "--client-id", "openkcm", "--output", "json"],
+                                                               port: port, token: nil, environment: tokenFile)
+            #expect(login.status == 0, "\(login.stderr)")
+            #expect(login.stderr.contains("WDJB-MJHT") && login.stderr.contains("/activate"), "\(login.stderr)")
+            #expect(EndToEndTests.json(login.stdout)["role"] as? String == "auditor", "\(login.stdout)")
+            #expect(polls.withLock { $0 } == 2, "polled until the sign-in finished")
+            #expect(try await EndToEndTests.openkcmOffPool(["audit", "list", "--limit", "3"], port: port, token: nil, environment: tokenFile).status == 0)
+        }
+        // The real provider offers no device flow: the CLI says so and points at pasting.
+        let none = try await EndToEndTests.openkcmOffPool(["login", "--issuer", provider, "--client-id", "openkcm"], port: port, token: nil,
+                                                          environment: ["OPENKCM_TOKEN_FILE": directory.appendingPathComponent("none").path])
+        #expect(none.status != 0 && none.stderr.contains("no device authorization flow"), "\(none.stderr)")
+    }
+
+    static func json(_ object: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
+        let data = (try? JSONSerialization.data(withJSONObject: object)) ?? Data()
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

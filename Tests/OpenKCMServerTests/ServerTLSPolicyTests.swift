@@ -42,4 +42,29 @@ import Testing
             }
         }
     }
+
+    /// A listener stopped while connections wait in its accept queue closes them: it once stopped the whole
+    /// process instead (NIO's precondition on a connection dropped unconsumed), seen when this suite cancelled it.
+    @Test func aListenerStoppedWithConnectionsWaitingClosesThem() async throws {
+        let harness = try ServerHarness()
+        defer { harness.cleanUp() }
+        try KMIPListenerTests.makeCertificates(in: harness.directory)
+        let (core, _) = try await harness.coreWithTenants(["acme"])
+        let path = { (name: String) in harness.directory.appendingPathComponent(name).path }
+        for _ in 0..<10 {
+            let port = FreePort.pick()
+            let listener = try KMIPListener(
+                configuration: KMIPListenerConfiguration(port: port, certificateFile: path("server.pem"), keyFile: path("server.key"), clientCAFile: path("ca.pem")),
+                operations: Operations(core: core))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await listener.run() }
+                // Connections arrive, and the listener is stopped before it takes them all.
+                let sockets = try await Eventually.value(every: .milliseconds(20)) { () -> [Int32]? in
+                    (try? ListenerLimitsBinaryTests.connect(port)).map { first in [first] + (0..<7).compactMap { _ in try? ListenerLimitsBinaryTests.connect(port) } }
+                } ?? []
+                group.cancelAll()
+                sockets.forEach { close($0) }
+            }
+        }
+    }
 }

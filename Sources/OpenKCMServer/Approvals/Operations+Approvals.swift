@@ -14,7 +14,7 @@ extension Operations {
     func requireApproval(_ action: ApprovalAction, caller: Caller) async throws {
         let policy = core.approvalPolicy
         guard policy.requiresApproval(action.operation), caller.approval == nil, !caller.governed else { return }
-        let unsealed = try admit(action.operation, caller: caller, tenant: action.tenant, service: action.service)
+        _ = try admit(action.operation, caller: caller, tenant: action.tenant, service: action.service)
         let identity = try caller.identity.orThrow(AccessError.unauthenticated)
         var bytes = [UInt8](repeating: 0, count: 12)
         var generator = SystemRandomNumberGenerator()
@@ -22,7 +22,6 @@ extension Operations {
         let approval = PendingApproval(
             id: bytes.hexString, action: action, initiator: identity, correlationID: caller.correlationID, required: policy.required,
             createdAt: core.now(), lifetime: policy.lifetime)
-        _ = unsealed
         // Audited first: a request that could not be audited is never kept, so it can never be approved.
         try await record(auditEntry(OperationKind.approvalRequest.rawValue, caller: caller, tenant: action.tenant, service: action.service,
                                     key: "approval:\(approval.id) \(action.operation.rawValue)", error: nil), caller: caller, sync: true)

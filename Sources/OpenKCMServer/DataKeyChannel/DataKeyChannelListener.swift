@@ -64,8 +64,7 @@ public struct DataKeyChannelListener: Service {
                         DataKeyChannelFrameDecoder(firstFrameLimit: DataKeyChannelWire.maximumHelloFrameSize)))
                     try channel.pipeline.syncOperations.addHandler(KMIPConnectionTimeouts(firstMessage: .seconds(10)))
                     // Frames are answered one at a time and a gateway sends one at a time: read at most one ahead.
-                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(
-                        wrappingChannelSynchronously: channel, configuration: .init(backPressureStrategy: .init(lowWatermark: 1, highWatermark: 2)))
+                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>.listenerConnection(channel, highWatermark: 2)
                 }
             }
         let port = server.channel.localAddress?.port ?? configuration.port

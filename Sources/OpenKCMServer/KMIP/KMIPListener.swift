@@ -100,8 +100,7 @@ public struct KMIPListener: Service {
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(TTLVFrameDecoder(maximumMessageSize: maximum)))
                     try channel.pipeline.syncOperations.addHandler(KMIPConnectionTimeouts())
                     // One message is answered at a time: read at most a few frames ahead of it.
-                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(
-                        wrappingChannelSynchronously: channel, configuration: .init(backPressureStrategy: .init(lowWatermark: 1, highWatermark: 4)))
+                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>.listenerConnection(channel, highWatermark: 4)
                 }
             }
         logger.info("KMIP listening", metadata: ["address": .string("\(configuration.host):\(configuration.port)")])
