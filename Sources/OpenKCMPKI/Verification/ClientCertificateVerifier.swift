@@ -12,9 +12,12 @@ public import X509
 public struct ClientCertificateVerifier: Sendable {
     /// The CAs a chain may end at (self-signed roots, or a configured CA file's certificates).
     public let anchors: [Certificate]
+    /// The anchors as the verifier looks them up, made once: a verifier serves every handshake until the anchors change.
+    private let store: CertificateStore
 
     public init(anchors: [Certificate]) {
         self.anchors = anchors
+        self.store = CertificateStore(anchors)
     }
 
     /// At most this many certificates are read from a client: deeper PKIs do not exist in practice.
@@ -32,7 +35,7 @@ public struct ClientCertificateVerifier: Sendable {
             // A presented certificate that does not parse cannot be part of a chain: it is left out, not fatal.
             if let certificate = try? Certificate.parse(derEncoded: der) { intermediates.append(certificate) }
         }
-        var verifier = Verifier(rootCertificates: CertificateStore(anchors)) {
+        var verifier = Verifier(rootCertificates: store) {
             // Validity is checked against the current time.
             RFC5280Policy()
             ClientAuthenticationPolicy()

@@ -1,4 +1,3 @@
-import Foundation
 public import OpenKCMCore
 
 /// Not a failure: a guarded act was asked for and waits for approvals. The
@@ -8,12 +7,6 @@ public struct ApprovalPending: Error, Sendable {
 
     /// The `202` answer's JSON: `{"approval": {...}}`.
     var body: [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var container = encoder.singleValueContainer()
-            try container.encode(Timestamp.format(date))
-        }
-        return Array((try? encoder.encode(["approval": ApprovalView(approval)])) ?? Data("{}".utf8))
+        (try? JSONBody.encoded(["approval": ApprovalView(approval)])) ?? Array("{}".utf8)
     }
 }

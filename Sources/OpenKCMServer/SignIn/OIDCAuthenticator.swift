@@ -166,7 +166,7 @@ public final class OIDCAuthenticator: Sendable {
         // OpenID Connect Discovery §4.3: the document's issuer is exactly the one asked.
         guard let document = discovery as? [String: Any], document["issuer"] as? String == configuration.issuer,
               let jwksURI = document["jwks_uri"] as? String, OIDCConfiguration.isAcceptableURL(jwksURI)
-        else { throw TokenRefusalError.discovery }
+        else { throw DiscoveryError.unusableDocument }
         let jwksBytes = try await documents.document(at: jwksURI)
         let jwks = try JSONDecoder().decode(JWKS.self, from: Data(jwksBytes))
         let raw = (try JSONSerialization.jsonObject(with: Data(jwksBytes)) as? [String: Any])?["keys"] as? [[String: Any]] ?? []
@@ -185,7 +185,7 @@ public final class OIDCAuthenticator: Sendable {
     }
 
     /// Why the provider's documents were not usable.
-    enum TokenRefusalError: Error {
-        case discovery
+    enum DiscoveryError: Error {
+        case unusableDocument
     }
 }
