@@ -64,7 +64,7 @@ public struct ConfigurationFile: Sendable, Equatable {
             let key = line[..<equals].trimmingCharacters(in: .whitespaces)
             let rawValue = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
             let path = section.isEmpty ? key : "\(section).\(key)"
-            guard Self.knownKeys.contains(path) || Self.isKeystoreKey(path) || Self.isRegionKey(path) || Self.isOIDCRoleKey(path) else { throw .unknownKey(line: number, path) }
+            guard Self.knownKeys.contains(path) || Self.isKeystoreKey(path) || Self.isRegionKey(path) || Self.isOIDCRoleKey(path) || Self.isApprovalTenantKey(path) else { throw .unknownKey(line: number, path) }
             guard values[path] == nil else { throw .syntax(line: number, "'\(path)' is set twice") }
             values[path] = try Self.value(rawValue, line: number)
         }
@@ -91,6 +91,22 @@ public struct ConfigurationFile: Sendable, Equatable {
     static func isOIDCRoleKey(_ path: String) -> Bool {
         let parts = path.split(separator: ".", maxSplits: 2, omittingEmptySubsequences: false)
         return parts.count == 3 && parts[0] == "oidc" && parts[1] == "roles" && !parts[2].isEmpty
+    }
+
+    /// `[approvals.tenants]`: `<tenant> = <identities its acts need>`.
+    static func isApprovalTenantKey(_ path: String) -> Bool {
+        let parts = path.split(separator: ".", maxSplits: 2, omittingEmptySubsequences: false)
+        return parts.count == 3 && parts[0] == "approvals" && parts[1] == "tenants" && !parts[2].isEmpty
+    }
+
+    /// `[approvals.tenants]`: tenant id -> identities its acts need, as written.
+    public func approvalTenants() throws(ConfigurationError) -> [String: Int] {
+        var tenants: [String: Int] = [:]
+        for key in values.keys where Self.isApprovalTenantKey(key) {
+            guard let value = try integer(key) else { continue }
+            tenants[String(key.dropFirst("approvals.tenants.".count))] = value
+        }
+        return tenants
     }
 
     /// `[oidc.roles]`: roles claim value -> what it grants, as written.

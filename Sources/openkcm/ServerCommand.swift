@@ -196,6 +196,11 @@ struct ServerCommand: AsyncParsableCommand {
                 guard (60...604_800).contains(seconds) else { throw ValidationError("approvals.lifetime_seconds must be 60 to 604800 (a week)") }
                 configuration.approvalPolicy.lifetime = .seconds(seconds)
             }
+            for (tenant, required) in try file.approvalTenants() {
+                guard (1...16).contains(required) else { throw ValidationError("approvals.tenants.\(tenant) must be 1 to 16 identities") }
+                guard let id = try? TenantID(tenant) else { throw ValidationError("approvals.tenants: '\(tenant)' is not a tenant id") }
+                configuration.approvalPolicy.tenants[id] = required
+            }
             configuration.postgres = try Self.postgres(file)
             if dev && configuration.postgres != nil {
                 throw ValidationError("--dev runs on a throwaway SQLite store: remove [storage] from the configuration")

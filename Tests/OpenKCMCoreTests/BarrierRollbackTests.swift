@@ -248,7 +248,7 @@ import OpenKCMTestSupport
     /// A record as the barrier wrote it before records carried versions: the envelope, bound to the path only.
     func legacyRecord(_ value: Data, at path: String, masterKey: MasterKey) throws -> Data {
         let key = BarrierKey(masterKey: masterKey)
-        let header = EnvelopeHeader(layer: .barrierRecord, keyID: key.id, keyVersion: BarrierKey.term)
+        let header = EnvelopeHeader(layer: .barrierRecord, keyID: key.id, keyVersion: key.term)
         let binding = EnvelopeBinding(context: EncryptionContext(trustedPairs: [(key: "path", value: path)]))
         return Data(try EnvelopeCipher.seal(value, header: header, binding: binding, key: key.key))
     }

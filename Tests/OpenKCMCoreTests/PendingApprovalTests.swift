@@ -53,4 +53,13 @@ import Testing
         #expect(ApprovalPolicy(required: 2).requiresApproval(.tenantDestroy) && !ApprovalPolicy().requiresApproval(.tenantDestroy))
         #expect(!ApprovalPolicy(required: 2).requiresApproval(.tenantCreate))
     }
+
+    @Test func aTenantsOwnPolicyOnlyAsksForMore() throws {
+        let (acme, globex) = (try TenantID("acme"), try TenantID("globex"))
+        let strict = ApprovalPolicy(required: 1, tenants: [acme: 3])
+        #expect(strict.requiresApproval(.tenantDestroy, tenant: acme) && strict.required(for: acme) == 3)
+        #expect(!strict.requiresApproval(.tenantDestroy, tenant: globex) && !strict.requiresApproval(.seal))
+        let platform = ApprovalPolicy(required: 2, tenants: [acme: 1])
+        #expect(platform.required(for: acme) == 2 && platform.requiresApproval(.l1Unlink, tenant: acme))
+    }
 }

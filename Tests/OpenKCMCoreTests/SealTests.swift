@@ -89,3 +89,44 @@ import OpenKCMTestSupport
         return false
     }
 }
+
+/// Rekey: new shares of a new unseal key for the same MasterKey.
+@Suite struct RekeyTests {
+    @Test func rekeyedSharesUnsealTheSameMasterKeyAndTheOldOnesOpenNothing() throws {
+        let (configuration, masterKey, old) = try SealInitializer.shamir(shares: 3, threshold: 2)
+        #expect(configuration.wrappedMasterKey != nil)
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let (rekeyed, new) = try SealInitializer.rekey(configuration, masterKey: masterKey, shares: 5, threshold: 3, now: now)
+        #expect(rekeyed.shares == 5 && rekeyed.threshold == 3 && rekeyed.rekeyedAt == now && new.count == 5)
+        #expect(rekeyed.keyCheckValue == masterKey.keyCheckValue && rekeyed.shareSetID != configuration.shareSetID)
+        #expect(try rekeyed.masterKey(from: [new[4], new[1], new[2]]).keyCheckValue == masterKey.keyCheckValue)
+        // Old shares are of another set; even presented as this set's, they rebuild a key that opens nothing.
+        let unsealer = Unsealer(configuration: rekeyed)
+        #expect(throws: ShamirError.mixedShareSets) { try unsealer.submit(old[0]) }
+        var disguised = rekeyed
+        disguised.shareSetID = configuration.shareSetID
+        disguised.threshold = 2
+        #expect(throws: ShamirError.keyCheckFailed) { try disguised.masterKey(from: Array(old.prefix(2))) }
+        // Rekey needs the MasterKey the configuration protects.
+        #expect(throws: ShamirError.keyCheckFailed) {
+            try SealInitializer.rekey(configuration, masterKey: .generate(), shares: 3, threshold: 2)
+        }
+    }
+
+    @Test func aSealFromBeforeRekeyStillUnsealsAndItsFirstRekeyMovesIt() throws {
+        // A configuration as init wrote it before unseal keys: the shares are of the MasterKey itself.
+        let masterKey = MasterKey.generate()
+        let split = try masterKey.split(shares: 3, threshold: 2)
+        var legacy = SealConfiguration(kind: .shamir, shares: 3, threshold: 2, keyCheckValue: masterKey.keyCheckValue, createdAt: Date())
+        legacy.shareSetID = split[0].setID
+        #expect(try legacy.masterKey(from: Array(split.prefix(2))).keyCheckValue == masterKey.keyCheckValue)
+        let (rekeyed, new) = try SealInitializer.rekey(legacy, masterKey: masterKey, shares: 3, threshold: 2)
+        #expect(rekeyed.wrappedMasterKey != nil)
+        #expect(try rekeyed.masterKey(from: Array(new.suffix(2))).keyCheckValue == masterKey.keyCheckValue)
+    }
+
+    @Test func onlyOperatorSharesAreRekeyed() async throws {
+        let (configuration, masterKey) = try await SealInitializer.keystore(SoftwareKeystore(name: "seal"))
+        #expect(throws: SealError.self) { try SealInitializer.rekey(configuration, masterKey: masterKey, shares: 3, threshold: 2) }
+    }
+}

@@ -43,6 +43,9 @@ import Testing
                 [approvals]
                 required = \(required)
 
+                [approvals.tenants]
+                globex = 3
+
                 [keystores.customer-bao]
                 type = "transit"
                 address = "\(bao.absoluteString)"
@@ -102,8 +105,10 @@ import Testing
         let again = try await node.cli(["approval", "approve", id], bob)
         #expect(again.status != 0 && again.stderr.contains("approval.not_pending"), "\(again.stderr)")
 
-        // A rejected request never runs; the one who asked may withdraw.
+        // A rejected request never runs; the one who asked may withdraw. (Globex's own policy asks for 3 identities.)
         let unlink = try #require(Self.pendingID(try await node.cli(["l1", "unlink", "--tenant", "globex"], alice)))
+        let waiting = EndToEndTests.json(try await node.cli(["approval", "list", "--output", "json"], alice).stdout)
+        #expect((waiting["approvals"] as? [[String: Any]])?.first { $0["id"] as? String == unlink }?["required"] as? Int == 3, "\(waiting)")
         #expect(try await node.cli(["approval", "reject", unlink], alice).status == 0)
         #expect(try await node.cli(["approval", "approve", unlink], bob).stderr.contains("approval.not_pending"))
 

@@ -4,7 +4,7 @@ import Testing
 
 /// Issue 20's one TLS policy, seen from outside the real binary: sslscan
 /// (Debian's, installed by `scripts/test`) against REST over HTTPS, the
-/// data-key channel and the KMIP listener finds only TLS 1.2 and 1.3, and in
+/// data-key channel, the KMIP listener and the gateway's KMIP listener finds only TLS 1.2 and 1.3, and in
 /// TLS 1.2 only ECDHE with AES-GCM or ChaCha20-Poly1305; `openssl s_client`
 /// cannot get TLS 1.1 from any of them. A KMIP listener opened by name to
 /// KMIP 1.x's suites adds exactly those two, still in TLS 1.2 only. Plain HTTP
@@ -79,8 +79,20 @@ import Testing
         let legacy = try GatewayBinaryTests.launch(["server", "--dev", "--address", "127.0.0.1:\(FreePort.pick())", "--config", path("legacy.toml")],
                                                    output: directory.appendingPathComponent("legacy.log"))
         defer { EndToEndTests.stop(legacy) }
+        // The gateway's KMIP listener (its local HTTP API is loopback-only plain HTTP), beside a dev core of its own.
+        let edge = directory.appendingPathComponent("edge")
+        try FileManager.default.createDirectory(at: edge, withIntermediateDirectories: true)
+        let (edgeCore, edgeCorePort, _, _, tokenFile) = try await GatewayBinaryTests.devCore(in: edge)
+        defer { EndToEndTests.stop(edgeCore) }
+        let gatewayKMIPPort = FreePort.pick()
+        let gateway = try GatewayBinaryTests.launch(
+            ["gateway", "--core", "http://127.0.0.1:\(edgeCorePort)", "--tenant", "acme", "--service", "payments", "--token-file", tokenFile.path,
+             "--address", "127.0.0.1:\(FreePort.pick())", "--kmip-address", "127.0.0.1:\(gatewayKMIPPort)", "--kmip-certificate-file", path("server.pem"),
+             "--kmip-key-file", path("server.key"), "--kmip-client-ca-file", path("ca.pem")],
+            output: directory.appendingPathComponent("gateway.log"))
+        defer { EndToEndTests.stop(gateway) }
 
-        for (name, listener) in [("REST", port), ("data-key channel", channelPort), ("KMIP", kmipPort)] {
+        for (name, listener) in [("REST", port), ("data-key channel", channelPort), ("KMIP", kmipPort), ("gateway KMIP", gatewayKMIPPort)] {
             let found = try await Eventually.value(every: .milliseconds(200)) { () -> [String: Set<String>]? in
                 let found = try Self.scan(listener, directory: directory)
                 return found.isEmpty ? nil : found

@@ -32,7 +32,8 @@ import Testing
         let token = try await unsealed.identities.create(name: "acme-app", role: .crypto, tenant: acme, service: payments).token
         // The test's own view through the barrier, with the MasterKey rebuilt from the shares: how it learns a secret.
         let barrier = SealedStorage(backend: storage)
-        barrier.unseal(with: try MasterKey(ShamirSplitter.combine(shares)))
+        let seal = try JSONDecoder().decode(SealConfiguration.self, from: try #require(try await storage.get(SealConfiguration.storageKey)))
+        barrier.unseal(with: try seal.masterKey(from: shares))
 
         let subjects = (0..<10).map { "user-\($0)@example.com" }
         let doomed = subjects[3]
@@ -140,7 +141,7 @@ import Testing
         // (A barrier of its own: the test's view above cached the index as it was before the destruction,
         // and a barrier trusts only its own writes until replicas share a store, issue 18.)
         let restartedBarrier = SealedStorage(backend: storage)
-        restartedBarrier.unseal(with: try MasterKey(ShamirSplitter.combine(shares)))
+        restartedBarrier.unseal(with: try seal.masterKey(from: shares))
         let restarted = KeyChain(storage: restartedBarrier, keystores: harness.keystores)
         for (subject, index, record) in copiesOutside.withLock({ $0 }) where subject == 3 {
             let wrapped = Data(record[6..<(6 + (Int(record[4]) << 8 | Int(record[5])))])

@@ -72,6 +72,9 @@ public enum OperationKind: String, Sendable, Hashable, Codable, CaseIterable, Cu
     case auditVerify = "audit.verify"
     // Operator
     case seal = "sys.seal"
+    case rekey = "sys.rekey"
+    case barrierRotate = "sys.rotate"
+    case keyStatus = "sys.key-status"
     case backupCreate = "backup.create"
     case backupVerify = "backup.verify"
 
@@ -93,7 +96,7 @@ public enum OperationKind: String, Sendable, Hashable, Codable, CaseIterable, Cu
             .execution
         case .regionSnapshot, .regionReport, .serviceLocate: .regions
         case .auditRead, .auditVerify: .audit
-        case .seal, .backupCreate, .backupVerify: .operator
+        case .seal, .rekey, .barrierRotate, .keyStatus, .backupCreate, .backupVerify: .operator
         }
     }
 }

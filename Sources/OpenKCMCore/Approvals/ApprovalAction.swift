@@ -6,6 +6,10 @@ public enum ApprovalAction: Sendable, Hashable, Codable, CustomStringConvertible
     case linkL1(TenantID, KeystoreReference)
     case seal
     case revokeIdentity(String)
+    /// Start replacing the operator shares (new N and M; custodians' PEM keys, if the new shares go out encrypted).
+    case rekey(shares: Int, threshold: Int, sharePublicKeys: [String])
+    /// Rotate the barrier key.
+    case rotateBarrierKey
 
     /// The operation it is, for access checks and the audit log.
     public var operation: OperationKind {
@@ -16,6 +20,8 @@ public enum ApprovalAction: Sendable, Hashable, Codable, CustomStringConvertible
         case .linkL1: .l1Link
         case .seal: .seal
         case .revokeIdentity: .identityRevoke
+        case .rekey: .rekey
+        case .rotateBarrierKey: .barrierRotate
         }
     }
 
@@ -23,7 +29,7 @@ public enum ApprovalAction: Sendable, Hashable, Codable, CustomStringConvertible
     public var tenant: TenantID? {
         switch self {
         case .destroyTenant(let tenant), .destroyService(let tenant, _), .unlinkL1(let tenant), .linkL1(let tenant, _): tenant
-        case .seal, .revokeIdentity: nil
+        case .seal, .revokeIdentity, .rekey, .rotateBarrierKey: nil
         }
     }
 
@@ -40,6 +46,8 @@ public enum ApprovalAction: Sendable, Hashable, Codable, CustomStringConvertible
         case .linkL1(let tenant, let reference): "link tenant \(tenant) to \(reference)"
         case .seal: "seal the server"
         case .revokeIdentity(let id): "revoke identity \(id)"
+        case .rekey(let shares, let threshold, _): "replace the unseal shares with \(threshold) of \(shares)"
+        case .rotateBarrierKey: "rotate the barrier key"
         }
     }
 }

@@ -16,7 +16,7 @@ struct RecordIndex: Sendable {
     init() {}
 
     /// The store root as stored; its own version is the store generation.
-    init(storeRoot stored: Data, _ barrierKey: BarrierKey) throws(BarrierError) {
+    init(storeRoot stored: Data, _ barrierKey: BarrierKeys) throws(BarrierError) {
         let key = StorageScope.storeRootKey
         guard let version = SealedStorage.version(of: stored), version > 0 else { throw .recordCorrupted(key: key) }
         storeRoot = try VersionMap(decoding: try barrierKey.open(stored, at: key, version: version), at: key)
@@ -34,7 +34,7 @@ struct RecordIndex: Sendable {
     /// `generation`, updating this index to match; returns the mutations to
     /// write with the records. Empty buckets and scopes are deleted, so the
     /// index never grows with what was destroyed.
-    mutating func commit(_ touched: [StorageScope: Set<Int>], generation: UInt64, _ barrierKey: BarrierKey) throws -> [StorageMutation] {
+    mutating func commit(_ touched: [StorageScope: Set<Int>], generation: UInt64, _ barrierKey: BarrierKeys) throws -> [StorageMutation] {
         var out: [StorageMutation] = []
         for (scope, buckets) in touched.sorted(by: { $0.key < $1.key }) {
             var root = scopeRoots[scope] ?? VersionMap()

@@ -35,14 +35,15 @@ public final class SealedStorage: Sendable {
     /// The store underneath. Only bootstrap data that must be read while
     /// sealed (the seal configuration) may be used here directly.
     public let backend: any Storage
-    private let recordKey = Mutex<BarrierKey?>(nil)
+    /// The record keys while unsealed (see ``BarrierKeys``); nil while sealed.
+    let keys = Mutex<BarrierKeys?>(nil)
     private let sealedFlag = Atomic<Bool>(true)
     /// The decoded index, loaded lazily and checked against its parents; nil
     /// while sealed or after a failed write (reloaded from the store then).
     private let index = Mutex<RecordIndex?>(nil)
     /// Serialises index changes (and index loads) in this process; writers in
     /// other processes are kept apart by the condition on the store root.
-    private let writeLock = KeyedAsyncLock<Int>()
+    let writeLock = KeyedAsyncLock<Int>()
     /// The highest store generation this process has read or written since
     /// unseal. The index is read again after a failed write; a store found
     /// below this was replaced while the server ran and is refused
@@ -60,10 +61,10 @@ public final class SealedStorage: Sendable {
     /// loaded on first use; call ``openIndex(allowMigration:)`` to load (and, for a store
     /// written before records carried versions, build) it now.
     public func unseal(with masterKey: MasterKey) {
-        let key = BarrierKey(masterKey: masterKey, epoch: epoch.add(1, ordering: .acquiringAndReleasing).newValue)
+        let unsealed = BarrierKeys(masterKey: masterKey, epoch: epoch.add(1, ordering: .acquiringAndReleasing).newValue)
         index.withLock { $0 = nil }
         highWater.withLock { $0 = 0 }
-        recordKey.withLock { $0 = key }
+        keys.withLock { $0 = unsealed }
         sealedFlag.store(false, ordering: .releasing)
     }
 
@@ -71,12 +72,12 @@ public final class SealedStorage: Sendable {
     public func seal() {
         sealedFlag.store(true, ordering: .releasing)
         epoch.add(1, ordering: .acquiringAndReleasing)
-        recordKey.withLock { $0 = nil }
+        keys.withLock { $0 = nil }
         index.withLock { $0 = nil }
     }
 
     /// Caches `loaded` unless a seal or unseal came since `barrierKey` was taken.
-    private func cache(_ loaded: RecordIndex, _ barrierKey: BarrierKey) {
+    private func cache(_ loaded: RecordIndex, _ barrierKey: BarrierKeys) {
         index.withLock { index in
             if barrierKey.epoch == epoch.load(ordering: .acquiring) { index = loaded }
         }
@@ -95,18 +96,20 @@ public final class SealedStorage: Sendable {
     /// - Returns: the store generation (the store root's version).
     @discardableResult
     public func openIndex(allowMigration: Bool = false) async throws -> UInt64 {
-        let barrierKey = try currentKey()
-        return try await writeLock.withLock(0) {
-            self.index.withLock { $0 = nil }
-            return try await self.againIfStoreMoved { try await self.loadedIndex(barrierKey, allowMigration: allowMigration).generation }
+        try await withKeys { barrierKey in
+            try await self.writeLock.withLock(0) {
+                self.index.withLock { $0 = nil }
+                return try await self.againIfStoreMoved { try await self.loadedIndex(barrierKey, allowMigration: allowMigration).generation }
+            }
         }
     }
 
     /// The store generation (the store root's version), from the index this
     /// process holds: no storage read once the index is loaded.
     public func generation() async throws -> UInt64 {
-        let barrierKey = try currentKey()
-        return try await writeLock.withLock(0) { try await self.againIfStoreMoved { try await self.loadedIndex(barrierKey).generation } }
+        try await withKeys { barrierKey in
+            try await self.writeLock.withLock(0) { try await self.againIfStoreMoved { try await self.loadedIndex(barrierKey).generation } }
+        }
     }
 
     /// The store generation as the store holds it now, read from the store
@@ -114,13 +117,16 @@ public final class SealedStorage: Sendable {
     /// of any writer, a replica's too. Readers that must see one generation
     /// across several reads compare it before and after them.
     public func generationFromStore() async throws -> UInt64 {
-        _ = try currentKey()
+        _ = try currentKeys()
         return Self.version(of: try await backend.get(StorageScope.storeRootKey)) ?? 0
     }
 
     /// The decrypted record at `key`, or nil.
     public func get(_ key: String) async throws -> Data? {
-        let barrierKey = try currentKey()
+        try await withKeys { try await self.get(key, $0) }
+    }
+
+    private func get(_ key: String, _ barrierKey: BarrierKeys) async throws -> Data? {
         let scope = try Self.scope(of: key)
         // A transaction builds on what it reads: never on an index another writer has moved past.
         if Self.transactionReads != nil { try await dropIndexIfStoreMoved() }
@@ -211,17 +217,18 @@ public final class SealedStorage: Sendable {
     /// Every key with `prefix`, as the sealed index has them. Refused when the
     /// store has a key the index does not, or lacks one it has.
     public func list(prefix: String) async throws -> [String] {
-        let barrierKey = try currentKey()
         if Self.transactionReads != nil { try await dropIndexIfStoreMoved() }
-        let listed = try await writeLock.withLock(0) {
-            try await self.againIfStoreMoved { try await self.listLocked(prefix: prefix, barrierKey) }
+        let listed = try await withKeys { barrierKey in
+            try await self.writeLock.withLock(0) {
+                try await self.againIfStoreMoved { try await self.listLocked(prefix: prefix, barrierKey) }
+            }
         }
         Self.transactionReads?.noteListing(prefix, Set(listed))
         return listed
     }
 
     /// ``list(prefix:)`` under ``writeLock``.
-    private func listLocked(prefix: String, _ barrierKey: BarrierKey) async throws -> [String] {
+    private func listLocked(prefix: String, _ barrierKey: BarrierKeys) async throws -> [String] {
         var loaded = try await self.loadedIndex(barrierKey)
         let indexed = try await indexedPaths(prefix, in: &loaded, barrierKey)
         self.cache(loaded, barrierKey)
@@ -236,7 +243,7 @@ public final class SealedStorage: Sendable {
     }
 
     /// Every path with `prefix` that `loaded` indexes (loading what it needs). Call under ``writeLock``.
-    private func indexedPaths(_ prefix: String, in loaded: inout RecordIndex, _ barrierKey: BarrierKey) async throws -> Set<String> {
+    private func indexedPaths(_ prefix: String, in loaded: inout RecordIndex, _ barrierKey: BarrierKeys) async throws -> Set<String> {
         var indexed = Set<String>()
         for name in loaded.storeRoot.versions.keys {
             guard let scope = StorageScope.named(name) else { throw BarrierError.recordCorrupted(key: StorageScope.storeRootKey) }
@@ -264,9 +271,13 @@ public final class SealedStorage: Sendable {
     /// Encrypts every put and applies all mutations, with the index records
     /// they change, in one atomic write.
     public func write(_ mutations: [StorageMutation]) async throws {
-        let barrierKey = try currentKey()
+        _ = try currentKeys()
         // Nothing to write: no new generation (callers batch changes and may find none).
         if mutations.isEmpty { return }
+        try await withKeys { try await self.write(mutations, $0) }
+    }
+
+    private func write(_ mutations: [StorageMutation], _ barrierKey: BarrierKeys) async throws {
         var scopes: [StorageScope] = []
         scopes.reserveCapacity(mutations.count)
         for mutation in mutations {
@@ -292,7 +303,7 @@ public final class SealedStorage: Sendable {
     /// One attempt of ``write(_:)`` under ``writeLock``: the records and the
     /// index records they change, written only on top of the store root the
     /// index was read from. Any failure drops the cached index.
-    private func writeLocked(_ mutations: [StorageMutation], _ scopes: [StorageScope], _ barrierKey: BarrierKey) async throws {
+    private func writeLocked(_ mutations: [StorageMutation], _ scopes: [StorageScope], _ barrierKey: BarrierKeys) async throws {
         var loaded = try await loadedIndex(barrierKey)
         // In a transaction: every record it read must still be at the version it read (on this index; the
         // condition on the store root below makes sure this index is the store's at the commit).
@@ -369,7 +380,7 @@ public final class SealedStorage: Sendable {
     // MARK: The index
 
     /// The cached index, or the store root loaded (or built) now. Call under ``writeLock``.
-    private func loadedIndex(_ barrierKey: BarrierKey, allowMigration: Bool = false) async throws -> RecordIndex {
+    private func loadedIndex(_ barrierKey: BarrierKeys, allowMigration: Bool = false) async throws -> RecordIndex {
         if let cached = index.withLock({ $0 }) { return cached }
         let loaded: RecordIndex
         let seen = highWater.withLock { $0 }
@@ -394,7 +405,7 @@ public final class SealedStorage: Sendable {
     /// one scope, say, to make that scope's rollback look consistent), and
     /// nothing is served. An older or missing scope root is that scope's
     /// rollback: it is refused when the scope is used, and other scopes serve.
-    private func checkScopeRoots(against storeRoot: RecordIndex, _ barrierKey: BarrierKey) async throws -> RecordIndex {
+    private func checkScopeRoots(against storeRoot: RecordIndex, _ barrierKey: BarrierKeys) async throws -> RecordIndex {
         var loaded = storeRoot
         for key in try await backend.list(prefix: StorageScope.scopeRootPrefix) {
             let name = String(key.dropFirst(StorageScope.scopeRootPrefix.count))
@@ -413,7 +424,7 @@ public final class SealedStorage: Sendable {
     }
 
     /// The scope root of `scope`, checked against the store root. Call under ``writeLock``.
-    private func loadScopeRoot(_ scope: StorageScope, into loaded: inout RecordIndex, _ barrierKey: BarrierKey) async throws -> VersionMap {
+    private func loadScopeRoot(_ scope: StorageScope, into loaded: inout RecordIndex, _ barrierKey: BarrierKeys) async throws -> VersionMap {
         if let cached = loaded.scopeRoots[scope] { return cached }
         // A scope the store root does not list is empty, whatever the store holds there.
         guard let expected = loaded.storeRoot[scope.name] else { return VersionMap() }
@@ -423,12 +434,12 @@ public final class SealedStorage: Sendable {
         return root
     }
 
-    private func loadBucket(of key: String, in scope: StorageScope, into loaded: inout RecordIndex, _ barrierKey: BarrierKey) async throws -> VersionMap {
+    private func loadBucket(of key: String, in scope: StorageScope, into loaded: inout RecordIndex, _ barrierKey: BarrierKeys) async throws -> VersionMap {
         try await loadBucket(StorageScope.bucket(of: key), in: scope, into: &loaded, barrierKey)
     }
 
     /// One bucket of `scope`, checked against its scope root. Call under ``writeLock``.
-    private func loadBucket(_ bucket: Int, in scope: StorageScope, into loaded: inout RecordIndex, _ barrierKey: BarrierKey) async throws -> VersionMap {
+    private func loadBucket(_ bucket: Int, in scope: StorageScope, into loaded: inout RecordIndex, _ barrierKey: BarrierKeys) async throws -> VersionMap {
         let key = scope.bucketKey(bucket)
         if let cached = loaded.buckets[key] { return cached }
         let root = try await loadScopeRoot(scope, into: &loaded, barrierKey)
@@ -447,13 +458,13 @@ public final class SealedStorage: Sendable {
     /// can be told apart from it) and rewritten at version 1 with the whole
     /// index, in one atomic write. A store that already has index records or
     /// versioned records but no store root had its root deleted, and is refused.
-    private func migrate(_ barrierKey: BarrierKey, allowLegacyRecords: Bool) async throws -> RecordIndex {
+    private func migrate(_ barrierKey: BarrierKeys, allowLegacyRecords: Bool) async throws -> RecordIndex {
         var loaded = RecordIndex()
         let generation: UInt64 = 1
         var writes: [StorageMutation] = []
         var touched: [StorageScope: Set<Int>] = [:]
         for key in try await backend.list(prefix: "") {
-            if key == SealConfiguration.storageKey { continue }
+            if key == SealConfiguration.storageKey || key == BarrierKeyring.storageKey { continue }
             guard let scope = StorageScope.of(key) else { throw BarrierError.recordMissing(key: StorageScope.storeRootKey) }
             guard let stored = try await backend.get(key) else { continue }
             guard Self.version(of: stored) == 0, allowLegacyRecords else { throw BarrierError.recordMissing(key: StorageScope.storeRootKey) }
@@ -488,7 +499,7 @@ public final class SealedStorage: Sendable {
     }
 
     /// Opens `stored` if it is exactly the version the index expects.
-    static func verify(_ stored: Data?, at key: String, expected: UInt64?, _ barrierKey: BarrierKey) throws(BarrierError) -> Data? {
+    static func verify(_ stored: Data?, at key: String, expected: UInt64?, _ barrierKey: BarrierKeys) throws(BarrierError) -> Data? {
         switch (stored, expected) {
         case (nil, nil): return nil
         case (nil, .some): throw .recordMissing(key: key)
@@ -500,71 +511,55 @@ public final class SealedStorage: Sendable {
         }
     }
 
-    private func currentKey() throws(BarrierError) -> BarrierKey {
-        guard let key = recordKey.withLock({ $0 }) else { throw .sealed }
-        return key
-    }
-}
-
-/// The record key and its id, derived from the MasterKey with HKDF-SHA256.
-struct BarrierKey: Sendable {
-    /// Barrier key generation; bumps when the MasterKey is rotated.
-    static let term: UInt32 = 1
-    let key: SymmetricKey
-    let id: KeyID
-    /// The unseal this key belongs to (see ``SealedStorage``'s index cache).
-    let epoch: UInt64
-
-    init(masterKey: MasterKey, epoch: UInt64 = 0) {
-        self.epoch = epoch
-        self.key = HKDF<SHA256>.deriveKey(
-            inputKeyMaterial: masterKey.key,
-            salt: Array("OpenKCM barrier v1".utf8),
-            info: Array("record encryption key".utf8),
-            outputByteCount: 32
-        )
-        let idMac = HMAC<SHA256>.authenticationCode(for: Array("OpenKCM barrier key id v1".utf8), using: masterKey.key)
-        self.id = KeyID(prefixOf: idMac)
+    func currentKeys() throws(BarrierError) -> BarrierKeys {
+        guard let current = keys.withLock({ $0 }) else { throw .sealed }
+        return current
     }
 
-    /// The path, and from version 1 on the record's version, as the AAD's context pairs.
-    private func binding(for path: String, version: UInt64?) -> EnvelopeBinding {
-        // Short pairs; a storage path is at most 512 bytes, within the value limit.
-        var pairs = [(key: "path", value: path)]
-        if let version { pairs.append((key: "record-version", value: String(version))) }
-        return EnvelopeBinding(context: EncryptionContext(trustedPairs: pairs))
-    }
-
-    /// `u64 version || envelope`: the version is readable without the key (the
-    /// store, and later conditional writes, use it) and bound in the AAD.
-    func seal(_ value: Data, at path: String, version: UInt64) throws -> Data {
-        let header = EnvelopeHeader(layer: .barrierRecord, keyID: id, keyVersion: Self.term)
-        var out = Data(count: 8)
-        for index in 0..<8 { out[index] = UInt8(truncatingIfNeeded: version >> UInt64(56 - 8 * index)) }
-        out.append(contentsOf: try EnvelopeCipher.seal(value, header: header, binding: binding(for: path, version: version), key: key))
-        return out
-    }
-
-    /// Opens a versioned record whose version the caller checked.
-    func open(_ stored: Data, at path: String, version: UInt64) throws(BarrierError) -> Data {
-        guard stored.count > 8 else { throw .recordCorrupted(key: path) }
-        return try openEnvelope(stored.dropFirst(8), at: path, version: version)
-    }
-
-    /// Opens a record written before records carried versions (migration only).
-    func openUnversioned(_ stored: Data, at path: String) throws(BarrierError) -> Data {
-        try openEnvelope(stored, at: path, version: nil)
-    }
-
-    private func openEnvelope(_ envelope: Data, at path: String, version: UInt64?) throws(BarrierError) -> Data {
+    /// Runs `body` with the keys, the keyring read first if this unseal has not
+    /// read it. A record of a term the keys lack (another node rotated since the
+    /// keyring was read) reads the keyring again and runs `body` once more; a term
+    /// the keyring does not hold either is a record made up outside the server.
+    func withKeys<Result>(_ body: (BarrierKeys) async throws -> Result) async throws -> Result {
+        var current = try currentKeys()
+        if current.keyring == nil { current = try await readKeyring(current) }
         do {
-            let wrapped = try WrappedKey(parsing: Data(envelope), maximumSize: SealedStorage.maximumRecordSize + WrappedKey.overhead)
-            guard wrapped.header.layer == .barrierRecord, wrapped.header.keyID == id else {
+            return try await body(current)
+        } catch BarrierError.keyTermUnknown(let key, _) {
+            let reread = try await readKeyring(current)
+            do {
+                return try await body(reread)
+            } catch BarrierError.keyTermUnknown {
+                throw BarrierError.recordCorrupted(key: key)
+            }
+        }
+    }
+
+    /// Reads the keyring from the store and installs it, unless a seal or
+    /// unseal came since `current` was taken (then it only returns it).
+    func readKeyring(_ current: BarrierKeys) async throws -> BarrierKeys {
+        let path = BarrierKeyring.storageKey
+        let read: BarrierKeys
+        if let stored = try await backend.get(path) {
+            guard let version = Self.version(of: stored), version > 0 else { throw BarrierError.recordCorrupted(key: path) }
+            let keyring: BarrierKeyring
+            do {
+                keyring = try JSONDecoder().decode(BarrierKeyring.self, from: try current.keyringKey.open(stored, at: path, version: version))
+            } catch {
                 throw BarrierError.recordCorrupted(key: path)
             }
-            return try EnvelopeCipher.open(wrapped, binding: binding(for: path, version: version), key: key)
-        } catch {
-            throw .recordCorrupted(key: path)
+            // A keyring older than one this unseal read was put back: refused, never used to seal.
+            if current.keyring != nil, version < current.keyringVersion {
+                throw BarrierError.recordRolledBack(key: path, expected: current.keyringVersion, found: version)
+            }
+            read = BarrierKeys(current, keyring: keyring, version: version)
+        } else {
+            if current.keyringVersion > 0 { throw BarrierError.recordMissing(key: path) }
+            read = BarrierKeys(current, keyring: BarrierKeyring(), version: 0)
         }
+        keys.withLock { keys in
+            if keys?.epoch == read.epoch { keys = read }
+        }
+        return read
     }
 }

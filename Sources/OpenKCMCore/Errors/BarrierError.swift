@@ -24,13 +24,19 @@ public enum BarrierError: OpenKCMError, Equatable {
     /// While the server ran, the store went back to an older generation than
     /// one this server had already read or written: it was replaced under it.
     case storeRewound(generation: UInt64, seen: UInt64)
+    /// The record names a barrier key term the keyring does not hold: written
+    /// under a term this process has not read yet (the keyring is read again
+    /// then), or made up.
+    case keyTermUnknown(key: String, term: UInt32)
+    /// The keyring holds as many terms as it may.
+    case keyringFull(terms: Int)
 
     /// Whether the store no longer matches what the server wrote (a record or
     /// the whole store changed outside it), as opposed to being sealed or misused.
     public var isIntegrityFailure: Bool {
         switch self {
         case .recordCorrupted, .recordRolledBack, .recordMissing, .recordUnexpected, .storeRolledBack, .storeRewound: true
-        case .sealed, .invalidMasterKey, .reservedKey: false
+        case .sealed, .invalidMasterKey, .reservedKey, .keyTermUnknown, .keyringFull: false
         }
     }
 
@@ -45,6 +51,8 @@ public enum BarrierError: OpenKCMError, Equatable {
         case .reservedKey: "barrier.reserved_key"
         case .storeRolledBack: "barrier.store_rolled_back"
         case .storeRewound: "barrier.store_rewound"
+        case .keyTermUnknown: "barrier.key_term_unknown"
+        case .keyringFull: "barrier.keyring_full"
         }
     }
 
@@ -62,6 +70,8 @@ public enum BarrierError: OpenKCMError, Equatable {
             "the store is at generation \(generation) but the audit log recorded \(audited): an older copy of the whole store was put back"
         case .storeRewound(let generation, let seen):
             "the store went back to generation \(generation) after this server had reached \(seen): it was replaced while the server ran"
+        case .keyTermUnknown(let key, let term): "stored record '\(key)' names barrier key term \(term), which the keyring does not hold"
+        case .keyringFull(let terms): "the barrier keyring holds \(terms) terms, its limit"
         }
     }
 }

@@ -1,3 +1,4 @@
+public import Crypto
 public import Foundation
 
 /// How the MasterKey is protected, written at init and read while sealed.
@@ -28,10 +29,16 @@ public struct SealConfiguration: Sendable, Hashable, Codable {
     public var wrappedShares: [Data]?
     /// For ``Kind/shardKeystores``: the split's set id, so unwrapped values become shares again.
     public var shareSetID: [UInt8]?
-    /// For ``Kind/keystore``: the keystore that wraps the MasterKey, and what it returned.
+    /// For ``Kind/keystore``: the keystore that wraps the MasterKey.
     public var sealKeystore: KeystoreReference?
+    /// For ``Kind/keystore``: what the seal keystore returned for the MasterKey.
+    /// For ``Kind/shamir``: the MasterKey sealed under the unseal key the
+    /// operator shares rebuild (``UnsealKey``); nil for a seal made before
+    /// rekey existed, whose shares rebuild the MasterKey itself.
     public var wrappedMasterKey: Data?
     public var createdAt: Date
+    /// When the operator shares were last replaced (``SealInitializer/rekey(_:masterKey:shares:threshold:now:)``).
+    public var rekeyedAt: Date?
 
     public init(kind: Kind, shares: Int, threshold: Int, keyCheckValue: KeyCheckValue, createdAt: Date) {
         self.kind = kind
@@ -39,5 +46,20 @@ public struct SealConfiguration: Sendable, Hashable, Codable {
         self.threshold = threshold
         self.keyCheckValue = keyCheckValue
         self.createdAt = createdAt
+    }
+}
+
+extension SealConfiguration {
+    /// The MasterKey from a complete set of operator shares: the unseal key
+    /// they rebuild opens it, or (a seal from before rekey) they rebuild it
+    /// themselves. Either way it must match ``keyCheckValue``.
+    public func masterKey(from shares: [ShamirShare]) throws(ShamirError) -> MasterKey {
+        guard kind == .shamir, let sealed = wrappedMasterKey, let setID = shareSetID else {
+            return try MasterKey.combine(shares, checkingWith: keyCheckValue)
+        }
+        let unsealKey = try ShamirSplitter.combine(shares)
+        let masterKey = try UnsealKey.open(sealed, under: unsealKey, setID: setID)
+        guard masterKey.keyCheckValue == keyCheckValue else { throw .keyCheckFailed }
+        return masterKey
     }
 }

@@ -38,7 +38,7 @@ public final class Unsealer: Sendable {
             state.lastAt = .now
             guard state.shares.count >= configuration.threshold else { return nil }
             defer { state.shares.removeAll() }
-            return try MasterKey.combine(state.shares, checkingWith: configuration.keyCheckValue)
+            return try configuration.masterKey(from: state.shares)
         }
     }
 

@@ -13,14 +13,14 @@ extension Operations {
     /// and is refused (and audited) as usual when not.
     func requireApproval(_ action: ApprovalAction, caller: Caller) async throws {
         let policy = core.approvalPolicy
-        guard policy.requiresApproval(action.operation), caller.approval == nil, !caller.governed else { return }
+        guard policy.requiresApproval(action.operation, tenant: action.tenant), caller.approval == nil, !caller.governed else { return }
         _ = try admit(action.operation, caller: caller, tenant: action.tenant, service: action.service)
         let identity = try caller.identity.orThrow(AccessError.unauthenticated)
         var bytes = [UInt8](repeating: 0, count: 12)
         var generator = SystemRandomNumberGenerator()
         for index in bytes.indices { bytes[index] = UInt8.random(in: 0...255, using: &generator) }
         let approval = PendingApproval(
-            id: bytes.hexString, action: action, initiator: identity, correlationID: caller.correlationID, required: policy.required,
+            id: bytes.hexString, action: action, initiator: identity, correlationID: caller.correlationID, required: policy.required(for: action.tenant),
             createdAt: core.now(), lifetime: policy.lifetime)
         // Audited first: a request that could not be audited is never kept, so it can never be approved.
         try await record(auditEntry(OperationKind.approvalRequest.rawValue, caller: caller, tenant: action.tenant, service: action.service,
@@ -183,6 +183,10 @@ extension Operations {
             try await seal(caller: caller)
         case .revokeIdentity(let id):
             try await revokeIdentity(id, caller: caller)
+        case .rekey(let shares, let threshold, let sharePublicKeys):
+            _ = try await startRekey(shares: shares, threshold: threshold, sharePublicKeys: sharePublicKeys, caller: caller)
+        case .rotateBarrierKey:
+            _ = try await rotateBarrierKey(caller: caller)
         }
     }
 }

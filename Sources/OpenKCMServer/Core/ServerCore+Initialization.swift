@@ -33,9 +33,13 @@ extension ServerCore {
 
     /// A node that started before the store was initialized (by another node
     /// sharing it) reads the seal configuration again: it is then sealed and
-    /// unseals like the others. Nothing changes once a configuration is known.
+    /// unseals like the others. Once a configuration is known, only a rekey
+    /// elsewhere changes it (see ``reloadRekeyedConfiguration()``).
     public func refreshSealConfiguration() async {
-        guard case .uninitialized = phase.withLock({ $0 }) else { return }
+        guard case .uninitialized = phase.withLock({ $0 }) else {
+            await reloadRekeyedConfiguration()
+            return
+        }
         guard let data = try? await backend.get(SealConfiguration.storageKey),
               let configuration = try? JSONDecoder().decode(SealConfiguration.self, from: data) else { return }
         phase.withLock { phase in

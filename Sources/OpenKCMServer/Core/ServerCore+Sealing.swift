@@ -64,6 +64,8 @@ extension ServerCore {
         guard let configuration else { return }  // another caller is unsealing, or did
         do {
             _ = try await openUnsealed(configuration, masterKey: masterKey)
+            // A rotation whose re-encryption did not finish before the last seal goes on.
+            startBarrierReencryption()
             // The generation the store is at, for the check at the next unseal (a new store has none to
             // record). Best effort: a log that cannot be written refuses every operation anyway.
             if let generation = try? await barrier.generation() { try? await recordStoreGeneration("barrier.open", generation) }
@@ -71,6 +73,21 @@ extension ServerCore {
             closeStores()
             phase.withLock { $0 = .sealed(configuration, Unsealer(configuration: configuration)) }
             throw error
+        }
+    }
+
+    /// A sealed node sharing its store with another that was rekeyed meanwhile
+    /// takes the new shares: the stored configuration is read again when its
+    /// share set differs from the one in memory (progress starts over).
+    func reloadRekeyedConfiguration() async {
+        guard case .sealed = phase.withLock({ $0 }) else { return }
+        guard let data = try? await backend.get(SealConfiguration.storageKey),
+              let stored = try? JSONDecoder().decode(SealConfiguration.self, from: data) else { return }
+        phase.withLock { phase in
+            guard case .sealed(let configuration, _) = phase, configuration.kind == stored.kind,
+                  configuration.keyCheckValue == stored.keyCheckValue, configuration.shareSetID != stored.shareSetID
+            else { return }
+            phase = .sealed(stored, Unsealer(configuration: stored))
         }
     }
 
@@ -93,6 +110,9 @@ extension ServerCore {
     }
 
     func sealNow() {
+        barrierReencryption.cancel()
+        rekeyAttempt.withLock { $0 = nil }
+        generateRootAttempt.withLock { $0 = nil }
         phase.withLock { phase in
             guard case .unsealed(let configuration, let unsealed) = phase else { return }
             // Sealed first: a read racing the seal (a subject name key, a tenant) then fails instead of

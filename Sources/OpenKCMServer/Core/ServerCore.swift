@@ -37,6 +37,12 @@ public final class ServerCore: Sendable {
     public let regionReports = RegionReports()
     /// An operator sealed this server: keystore seals stay sealed until a restart or an explicit unseal.
     let sealedByOperator = Atomic<Bool>(false)
+    /// The rekey collecting old shares on this node, if one runs.
+    let rekeyAttempt = Mutex<ShareQuorumAttempt?>(nil)
+    /// The generate-root collecting shares on this node, if one runs.
+    let generateRootAttempt = Mutex<ShareQuorumAttempt?>(nil)
+    /// Moves records to the barrier key's active term after a rotation.
+    public let barrierReencryption = BarrierReencryption()
 
     /// What is in memory only while unsealed.
     public struct Unsealed: Sendable {

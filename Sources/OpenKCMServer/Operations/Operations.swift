@@ -114,8 +114,8 @@ public struct Operations: Sendable {
 
     /// Audits what happens outside a named, scoped operation: init, unseal,
     /// and refusals before routing (bad token, bad body, unknown route).
-    public func auditUnscoped(_ operation: String, caller: Caller, error: (any Error)?, sync: Bool = false) async {
-        let entry = auditEntry(operation, caller: caller, tenant: nil, service: nil, key: nil, error: error)
+    public func auditUnscoped(_ operation: String, caller: Caller, error: (any Error)?, sync: Bool = false, key: String? = nil) async {
+        let entry = auditEntry(operation, caller: caller, tenant: nil, service: nil, key: key, error: error)
         caller.audited.set()
         try? await core.auditLog.append(entry, sync: sync)
     }

@@ -12,6 +12,7 @@ public func buildRouter(
     router.add(middleware: RequestSetupMiddleware(operations: operations, metrics: metrics, oidc: oidc))
     router.add(middleware: IdempotencyMiddleware(operations: operations))
     SystemRoutes(operations: operations).register(on: router)
+    SealKeyRoutes(operations: operations).register(on: router)
     BackupRoutes(operations: operations).register(on: router)
     switch plane {
     case .all, .crypto:

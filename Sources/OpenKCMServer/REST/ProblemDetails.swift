@@ -79,14 +79,17 @@ public struct ProblemDetails: Error, Sendable, Codable, Hashable {
             case .sealed: .serviceUnavailable
             // The store was changed outside the server (a record rolled back, deleted or put back):
             // nothing is served from it, and the code names what was found.
-            case .recordCorrupted, .recordRolledBack, .recordMissing, .recordUnexpected, .storeRolledBack, .storeRewound, .invalidMasterKey, .reservedKey:
+            case .recordCorrupted, .recordRolledBack, .recordMissing, .recordUnexpected, .storeRolledBack, .storeRewound, .invalidMasterKey, .reservedKey,
+                .keyTermUnknown:
                 .internalServerError
+            case .keyringFull: .conflict
             }
         case let error as SealError:
             switch error {
             case .notInitialized: .serviceUnavailable
-            case .alreadyInitialized: .conflict
-            case .misconfigured: .badRequest
+            case .alreadyInitialized, .attemptRunning: .conflict
+            case .misconfigured, .notOperatorShares: .badRequest
+            case .noSuchAttempt: .notFound
             }
         case let error as KeystoreError:
             switch error {

@@ -152,3 +152,28 @@ struct RenewTrustedCABody: RequestBody {
     /// PEM, self-signed, with the same subject.
     var certificate: String
 }
+
+/// `POST /v1/sys/rekey/init`
+struct RekeyInitBody: RequestBody {
+    static let fields: Set<String> = ["shares", "threshold", "sharePublicKeys"]
+    var shares: Int
+    var threshold: Int
+    /// PEM public keys, one per new share: each new share is returned encrypted to one custodian.
+    var sharePublicKeys: [String]?
+}
+
+/// `POST /v1/sys/rekey/update`, `POST /v1/sys/generate-root/update`
+struct QuorumShareBody: RequestBody {
+    static let fields: Set<String> = ["nonce", "share"]
+    /// The attempt's nonce, as its status shows it.
+    var nonce: String
+    /// One current share (hex, as init or the last rekey printed it).
+    var share: String
+}
+
+/// `POST /v1/sys/generate-root/init`
+struct GenerateRootInitBody: RequestBody {
+    static let fields: Set<String> = ["recipientKey"]
+    /// The PEM public key (RSA of 2048 bits or more, or X25519) the new root token is encrypted to.
+    var recipientKey: String
+}
