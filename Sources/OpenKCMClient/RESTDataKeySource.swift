@@ -1,6 +1,6 @@
 public import AsyncHTTPClient
 public import Crypto
-import Foundation
+public import Foundation
 import NIOCore
 import NIOHTTP1
 import Synchronization
@@ -122,8 +122,49 @@ public struct RESTDataKeySource: DataKeySource {
         guard answer.destroyed else { throw .invalidResponse("the subject was not destroyed") }
     }
 
+    /// Renews this source's token at the core (`POST /v1/identities/self/renew`):
+    /// a service's token lives 90 days unless made otherwise, and this moves its
+    /// end to a full lifetime from now. Returns the new expiry. Only against the
+    /// core: a gateway renews its own token (the one its local clients present) by itself.
+    public func renewToken() async throws(OpenKCMClientError) -> Date {
+        let answer: RenewAnswer = try await call(path: "/v1/identities/self/renew", Empty())
+        guard let text = answer.identity.expiresAt,
+              let expiry = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        else { throw .invalidResponse("the renewal names no expiry") }
+        return expiry
+    }
+
+    /// Renews the token whenever half of what is left of it has passed, until
+    /// cancelled (run it in a task beside the application). Gives up, returning
+    /// the refusal, when the core refuses (a token without expiry, revoked or
+    /// already expired); an unreachable core is tried again every 30 seconds.
+    public func keepTokenRenewed() async -> OpenKCMClientError? {
+        while !Task.isCancelled {
+            do {
+                let expiry = try await renewToken()
+                let half = Int64(expiry.timeIntervalSinceNow * 500)
+                try? await Task.sleep(for: max(.seconds(30), .milliseconds(half)))
+            } catch let error where error.isTransient {
+                try? await Task.sleep(for: .seconds(30))
+            } catch {
+                return error
+            }
+        }
+        return nil
+    }
+
+    private struct Empty: Encodable {}
+
+    private struct RenewAnswer: Decodable {
+        struct Identity: Decodable { var expiresAt: String? }
+        var identity: Identity
+    }
+
     private func call<Body: Encodable, Answer: Decodable>(_ operation: String, _ body: Body) async throws(OpenKCMClientError) -> Answer {
-        let path = "/v1/tenants/\(Self.escape(tenant))/services/\(Self.escape(service))/\(operation)"
+        try await call(path: "/v1/tenants/\(Self.escape(tenant))/services/\(Self.escape(service))/\(operation)", body)
+    }
+
+    private func call<Body: Encodable, Answer: Decodable>(path: String, _ body: Body) async throws(OpenKCMClientError) -> Answer {
         let payload: Data
         do { payload = try JSONEncoder().encode(body) } catch { throw .invalidContext("not encodable") }
         var delay = retry.firstDelay

@@ -51,15 +51,16 @@ struct CoreConnection: Sendable {
     /// answers 503 (sealed, or cut from its database): only for requests that
     /// are safe to send twice, or (`onlyIfNotSent`) when none may have
     /// reached a replica. The answer's body is collected up to `limit`.
+    /// `request` gets the replica's URL under this gateway's service, or (`scoped: false`) its bare address.
     private func send(
-        onlyIfNotSent: Bool, limit: Int, _ request: (String) -> HTTPClientRequest
+        onlyIfNotSent: Bool, limit: Int, scoped: Bool = true, _ request: (String) -> HTTPClientRequest
     ) async throws -> (HTTPClientResponse, ByteBuffer) {
         guard !addresses.isEmpty else { throw GatewayError.unavailable("no core address is configured") }
         var lastError: (any Error)?
         let order = turn.order
         for (position, index) in order.enumerated() {
             let last = position == order.count - 1
-            var built = request(base(index))
+            var built = request(scoped ? base(index) : addresses[index])
             do {
                 let response = try await client.execute(built, timeout: .seconds(10))
                 built.body = nil
@@ -214,6 +215,28 @@ struct CoreConnection: Sendable {
             let json = (try? JSONSerialization.jsonObject(with: Data(bytes.readableBytesView))) as? [String: Any] ?? [:]
             guard response.status == .ok else { return .failure(Self.problem(json, status: Int(response.status.code))) }
             return .success(json)
+        } catch {
+            return .failure(.unavailable("the core did not answer: \(error)"))
+        }
+    }
+
+    /// Renews the identity's own token at whichever replica answers
+    /// (`POST /v1/identities/self/renew`): its new expiry, or the core's refusal
+    /// (`access.not_renewable` for a token without one).
+    func renewToken() async -> Result<Date, GatewayError> {
+        do {
+            let (response, bytes) = try await send(onlyIfNotSent: false, limit: 1 << 16, scoped: false) { address in
+                var request = HTTPClientRequest(url: "\(address)/v1/identities/self/renew")
+                request.method = .POST
+                request.headers.add(name: "Authorization", value: "Bearer \(configuration.token)")
+                return request
+            }
+            let json = (try? JSONSerialization.jsonObject(with: Data(bytes.readableBytesView))) as? [String: Any] ?? [:]
+            guard response.status == .ok else { return .failure(Self.problem(json, status: Int(response.status.code))) }
+            guard let text = (json["identity"] as? [String: Any])?["expiresAt"] as? String,
+                  let expiry = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+            else { return .failure(GatewayError(status: 502, code: "gateway.bad_core_answer", detail: "the core's renewal names no expiry")) }
+            return .success(expiry)
         } catch {
             return .failure(.unavailable("the core did not answer: \(error)"))
         }

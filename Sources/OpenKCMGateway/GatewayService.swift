@@ -1,7 +1,7 @@
 import Hummingbird
 public import ServiceLifecycle
 
-/// Runs a gateway: its local listener (and KMIP listener, if configured) and its event follower, until graceful shutdown.
+/// Runs a gateway: its local listener (and KMIP listener, if configured), its event follower and its token's renewal, until graceful shutdown.
 public struct GatewayService: Service {
     public let gateway: Gateway
 
@@ -18,6 +18,7 @@ public struct GatewayService: Service {
         defer { gateway.channel?.close() }
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { await cancelWhenGracefulShutdown { await gateway.followEvents() } }
+            group.addTask { await cancelWhenGracefulShutdown { await GatewayTokenRenewal(core: gateway.core, logger: gateway.logger).run() } }
             group.addTask { try await app.runService() }
             if let kmip { group.addTask { try await kmip.run() } }
         }

@@ -33,6 +33,7 @@ import OpenKCMTestSupport
         try await barrier.put("tenants/new", value: Data("new".utf8))
         #expect(try await Self.terms(in: backend)["tenants/new"] == 2)
         #expect(try await barrier.recordsUnderOlderTerms() > 0)
+        let termOne = try #require(try await backend.get(paths[0]))
 
         var rewritten = 0
         let listed = try await barrier.list(prefix: "")
@@ -45,6 +46,10 @@ import OpenKCMTestSupport
         #expect(try await barrier.reencrypt(listed) == 0)
         let done = try await barrier.markReencrypted(term: 2, at: now)
         #expect(done.reencryptedAt == now && !done.reencryptionDue)
+        // Term 1 is retired: a record under it is refused, even one that was genuine (a leaked term-1 key forges nothing).
+        #expect(done.terms == 1)
+        let version = try #require(SealedStorage.version(of: termOne))
+        #expect(throws: BarrierError.recordCorrupted(key: paths[0])) { try barrier.currentKeys().open(termOne, at: paths[0], version: version) }
 
         // After a seal, the keyring is read again from the store.
         barrier.seal()

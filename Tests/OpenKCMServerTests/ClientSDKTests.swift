@@ -11,6 +11,26 @@ import Testing
 /// tenants, a record moved to another tenant or context refused, the kill
 /// switch reaching the SDK, transient failures retried and refusals not.
 @Suite struct ClientSDKTests {
+    @Test func aServiceTokenIsRenewedThroughTheSDK() async throws {
+        let harness = try ServerHarness()
+        defer { harness.cleanUp() }
+        let (core, appTokens) = try await harness.coreWithTenants(["acme"])
+        let (_, token) = try await core.unsealed().identities.create(
+            name: "short", role: .crypto, tenant: try TenantID("acme"), service: try ServiceID("payments"), lifetime: .seconds(3600))
+        try await harness.application(core).test(.live) { client in
+            let base = "http://127.0.0.1:\(try #require(client.port))"
+            let expiry = try await RESTDataKeySource(baseURL: base, tenant: "acme", service: "payments", token: token).renewToken()
+            #expect(abs(expiry.timeIntervalSinceNow - 3600) < 120)
+            // A token made without expiry has nothing to renew: the loop ends with the core's refusal.
+            let forever = RESTDataKeySource(baseURL: base, tenant: "acme", service: "payments", token: try #require(appTokens["acme"]))
+            guard case .refused(let code, _, _)? = await forever.keepTokenRenewed() else {
+                Issue.record("keepTokenRenewed did not end with the refusal")
+                return
+            }
+            #expect(code == "access.not_renewable")
+        }
+    }
+
     @Test func recordsAndStreamsThroughTheCore() async throws {
         let harness = try ServerHarness()
         defer { harness.cleanUp() }

@@ -99,6 +99,11 @@ import Testing
         #expect(try await encryptor.decrypt(sealed, context: ["k": "v"]) == Array("through the binary".utf8))
         let (metrics, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(gatewayPort)/metrics")!)
         #expect(String(decoding: metrics, as: UTF8.self).contains("openkcm_gateway_core_channel_connections_total 1"), "the batches did not go over the channel")
+        // The crypto identity's token lives 90 days: the gateway renewed it at start (and will at half of what is left).
+        let renewed = try await Eventually.value { () -> Bool? in
+            (try? String(contentsOf: directory.appendingPathComponent("gateway.log"), encoding: .utf8))?.contains("service token renewed") == true ? true : nil
+        }
+        #expect(renewed == true, "the gateway did not renew its token")
 
         // SIGTERM: the core stops promptly with the gateway still following its events, and so does the gateway.
         let start = ContinuousClock.now

@@ -4,7 +4,7 @@ import OpenKCMTestSupport
 import Testing
 
 /// Tokens that end, through the real binary: people's identities get 24 hours
-/// unless said otherwise, services' none unless said, `--ttl none` is the
+/// unless said otherwise, services' 90 days, `--ttl none` is the
 /// explicit never, and `openkcm identity renew` moves one's own expiry.
 /// (Expiry itself, with a clock the test holds: `IdentityLifetimeTests`.)
 @Suite struct IdentityLifetimeBinaryTests {
@@ -26,7 +26,9 @@ import Testing
         let day = try #require(expiry(ops), "a governance identity expires by default: \(ops)")
         #expect(abs(day.timeIntervalSinceNow - 86_400) < 600)
         #expect(expiry(try await create(["forever", "--role", "auditor", "--ttl", "none"])) == nil)
-        #expect(expiry(try await create(["app", "--role", "crypto", "--tenant", "acme", "--service", "payments"])) == nil)
+        let service = try #require(expiry(try await create(["app", "--role", "crypto", "--tenant", "acme", "--service", "payments"])), "a service's token expires by default")
+        #expect(abs(service.timeIntervalSinceNow - 90 * 86_400) < 600)
+        #expect(expiry(try await create(["app2", "--role", "crypto", "--tenant", "acme", "--service", "payments", "--ttl", "none"])) == nil)
         let short = try await create(["short", "--role", "auditor", "--ttl", "2h"])
         #expect(abs((try #require(expiry(short))).timeIntervalSinceNow - 7200) < 600)
         let refused = try await EndToEndTests.openkcmOffPool(["identity", "create", "x", "--role", "auditor", "--ttl", "30s"], port: port, token: root)

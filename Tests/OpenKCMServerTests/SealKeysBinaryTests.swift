@@ -8,10 +8,12 @@ import Testing
 /// What protects the store, changed through the real binary with four-eyes on:
 /// the barrier key rotated (a request another root approves; every record
 /// re-encrypted in the background, followed with `--wait`), the shares
-/// replaced by `operator rekey` (new N and M from a quorum of the old; the old
-/// ones no longer unseal after a restart), and a root token made by
-/// `operator generate-root` from a quorum of the new shares, readable only
-/// with the private key it was encrypted to.
+/// replaced by `operator rekey` (new N and M from a quorum of the old, stored
+/// only once a quorum of the new came back; the old ones no longer unseal
+/// after a restart; without custodians' keys only the one who started it may
+/// complete it), and a root token made by `operator generate-root` from a
+/// quorum of the new shares, readable only with the private key it was
+/// encrypted to, which approves nothing.
 @Suite struct SealKeysBinaryTests {
     @Test func rotateRekeyAndGenerateRoot() async throws {
         guard let bao = Peers.url("OPENKCM_BAO_URL") else {
@@ -81,20 +83,35 @@ import Testing
         #expect(run["percent"] as? Double == 100 && (run["rewritten"] as? Int ?? 0) > 0 && run["failure"] == nil, "\(run)")
         #expect(try await opens(app))
 
-        // 2. Rekey to 3 of 5: started by ops, approved by root, completed by two old shares.
-        let rekeyAsked = try await cli(["operator", "rekey", "init", "--shares", "5", "--threshold", "3"], ops)
-        let rekeyID = try #require(ApprovalsBinaryTests.pendingID(rekeyAsked), "\(rekeyAsked.status) \(rekeyAsked.stderr)")
-        #expect(try await json(["operator", "rekey", "status"], nil)["started"] as? Bool == false)
-        #expect(try await cli(["approval", "approve", rekeyID], root).status == 0)
-        let rekey = try await json(["operator", "rekey", "status"], nil)
-        let nonce = try #require(rekey["nonce"] as? String, "\(rekey)")
-        #expect(rekey["required"] as? Int == 2 && rekey["newShares"] as? Int == 5 && rekey["newThreshold"] as? Int == 3)
+        // 2. Rekey to 3 of 5: started by ops, approved by root, completed by two old shares, then verified by three new ones.
+        func startRekey() async throws -> String {
+            let asked = try await cli(["operator", "rekey", "init", "--shares", "5", "--threshold", "3"], ops)
+            let id = try #require(ApprovalsBinaryTests.pendingID(asked), "\(asked.status) \(asked.stderr)")
+            #expect(try await json(["operator", "rekey", "status"], nil)["started"] as? Bool == false)
+            #expect(try await cli(["approval", "approve", id], root).status == 0)
+            let rekey = try await json(["operator", "rekey", "status"], nil)
+            #expect(rekey["required"] as? Int == 2 && rekey["newShares"] as? Int == 5 && rekey["newThreshold"] as? Int == 3, "\(rekey)")
+            return try #require(rekey["nonce"] as? String, "\(rekey)")
+        }
+        var nonce = try await startRekey()
         let wrongNonce = try await cli(["operator", "rekey", "submit", "--nonce", "00"], nil, stdin: oldShares[0] + "\n")
         #expect(wrongNonce.status != 0 && wrongNonce.stderr.contains("seal.no_such_attempt"), "\(wrongNonce.stderr)")
         #expect(try await json(["operator", "rekey", "submit", "--nonce", nonce], nil, stdin: oldShares[2] + "\n")["progress"] as? Int == 1)
-        let completed = try await json(["operator", "rekey", "submit", "--nonce", nonce], nil, stdin: oldShares[0] + "\n")
-        let newShares = try #require(completed["shares"] as? [String], "\(completed)")
-        #expect(completed["complete"] as? Bool == true && newShares.count == 5)
+        // Without custodians' keys the new shares would leave in the clear: a last share without the starter's token cancels it.
+        let anonymous = try await cli(["operator", "rekey", "submit", "--nonce", nonce], nil, stdin: oldShares[0] + "\n")
+        #expect(anonymous.status != 0 && anonymous.stderr.contains("seal.attempt_cancelled"), "\(anonymous.stderr)")
+        #expect(try await json(["operator", "rekey", "status"], nil)["started"] as? Bool == false)
+        nonce = try await startRekey()
+        _ = try await json(["operator", "rekey", "submit", "--nonce", nonce], nil, stdin: oldShares[2] + "\n")
+        let issued = try await json(["operator", "rekey", "submit", "--nonce", nonce], ops, stdin: oldShares[0] + "\n")
+        let newShares = try #require(issued["shares"] as? [String], "\(issued)")
+        let verification = try #require(issued["nonce"] as? String)
+        #expect(newShares.count == 5 && issued["verifying"] as? Bool == true && verification != nonce, "\(issued)")
+        #expect(try await json(["operator", "status"], nil)["threshold"] as? Int == 2, "nothing changes before the new shares come back")
+        for (index, share) in [newShares[1], newShares[3], newShares[4]].enumerated() {
+            let answer = try await json(["operator", "rekey", "submit", "--nonce", verification], nil, stdin: share + "\n")
+            #expect((answer["complete"] as? Bool == true) == (index == 2), "\(answer)")
+        }
         #expect(try await json(["operator", "status"], nil)["threshold"] as? Int == 3)
 
         // After a restart the old shares are refused and three new ones unseal; the data key still opens.
@@ -131,13 +148,17 @@ import Testing
         let listed = try await json(["identity", "list"], generated)
         #expect(((listed["identities"] as? [[String: Any]]) ?? []).contains { ($0["name"] as? String)?.hasPrefix("root (generated") == true }, "\(listed)")
         #expect(try await json(["operator", "generate-root", "status"], nil)["started"] as? Bool == false)
+        // The generated root stands for the share holders, not for an independent person: it approves nothing.
+        let pending = try #require(ApprovalsBinaryTests.pendingID(try await cli(["operator", "rotate"], ops)))
+        let generatedApproval = try await cli(["approval", "approve", pending], generated)
+        #expect(generatedApproval.status != 0 && generatedApproval.stderr.contains("approval.approver_not_independent"), "\(generatedApproval.stderr)")
 
         // Every step is in the audit log.
         let audit = try await json(["audit", "list", "--limit", "1000"], generated)
         let operations = Set(((audit["entries"] as? [[String: Any]]) ?? []).map { "\($0["operation"] as? String ?? "") \($0["outcome"] as? String ?? "")" })
         for expected in ["sys.rotate success", "barrier.reencrypted success", "sys.rekey success", "sys.rekey.update success",
-                         "sys.rekey.update refused", "sys.generate-root.init success", "sys.generate-root.complete success",
-                         "sys.generate-root.update refused"] {
+                         "sys.rekey.update refused", "sys.rekey.commit success", "sys.generate-root.init success",
+                         "sys.generate-root.commit success", "sys.generate-root.complete success", "sys.generate-root.update refused"] {
             #expect(operations.contains(expected), "\(expected) not in \(operations.sorted())")
         }
     }

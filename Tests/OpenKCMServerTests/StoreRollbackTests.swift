@@ -345,3 +345,33 @@ import X509
         return Data(try EnvelopeCipher.seal(value, header: header, binding: binding, key: key.key))
     }
 }
+
+extension StoreRollbackTests {
+    /// The keyring lives outside the record index: put back from before a
+    /// re-encryption retired term 1, it would bring the retired (possibly
+    /// leaked) key back. The audit log recorded the keyring's version with the
+    /// store generation, and the unseal refuses the older copy.
+    @Test func aKeyringPutBackFromBeforeARetirementIsRefusedAtUnseal() async throws {
+        let harness = try ServerHarness()
+        defer { harness.cleanUp() }
+        let core = try await harness.makeCore()
+        let (shares, rootToken) = try await core.initializeShamir(shares: 2, threshold: 2)
+        try await harness.application(core).test(.router) { client async throws in
+            // Rotated without the background run, so the keyring is caught before the retirement, then the run started.
+            _ = try await core.barrier.rotateKey(at: Date())
+            let older = try #require(try await harness.storage.get(BarrierKeyring.storageKey))
+            core.startBarrierReencryption()
+            let done = try await Eventually.value(every: .milliseconds(50)) { () -> Bool? in
+                try await client.call(.get, "/v1/sys/key-status", token: rootToken)["reencryptedAt"] != nil ? true : nil
+            }
+            #expect(done == true, "the re-encryption did not finish")
+            #expect(try await client.call(.get, "/v1/sys/key-status", token: rootToken)["terms"] as? Int == 1, "term 1 is retired")
+            #expect(try await client.call(.post, "/v1/sys/seal", token: rootToken).status == 200)
+            try await harness.storage.put(BarrierKeyring.storageKey, value: older)
+            _ = try await client.call(.post, "/v1/sys/unseal", json: ["share": shares[0].withEncodedBytes { $0.hexString }])
+            let refused = try await client.call(.post, "/v1/sys/unseal", json: ["share": shares[1].withEncodedBytes { $0.hexString }])
+            #expect(refused.string("code") == "barrier.record_rolled_back" && refused.string("detail").contains("barrier/keyring"), "\(refused.json)")
+            #expect(core.status.sealed)
+        }
+    }
+}

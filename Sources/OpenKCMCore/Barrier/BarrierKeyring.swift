@@ -56,12 +56,25 @@ public struct BarrierKeyring: Sendable, Codable {
 
     /// The term that seals new records.
     public var active: UInt32
-    /// Every rotated term (2, 3, ...), oldest first.
+    /// Every rotated term (2, 3, ...) still open, oldest first.
     public var terms: [Term]
+    /// Records of older terms are refused: once every record was re-encrypted
+    /// under a term, the terms before it (term 1, derived from the MasterKey,
+    /// included) are retired and their keys dropped, so a leaked old record key
+    /// can neither read the store nor forge a record in it. Nil: none retired.
+    public var oldestOpenTerm: UInt32?
 
     public init() {
         active = 1
         terms = []
+    }
+
+    /// Marks `term` re-encrypted at `now` and retires every term before it.
+    mutating func retire(before term: UInt32, at now: Date) {
+        guard let index = terms.firstIndex(where: { $0.term == term }), terms[index].reencryptedAt == nil else { return }
+        terms[index].reencryptedAt = now
+        terms.removeAll { $0.term < term }
+        oldestOpenTerm = term
     }
 
     /// Adds a new random term and makes it active.

@@ -30,7 +30,8 @@ struct BarrierKeys: Sendable {
 
     /// The same unseal's keys with `keyring` (read at `version`) applied.
     init(_ base: BarrierKeys, keyring: BarrierKeyring, version: UInt64) {
-        var terms: [UInt32: BarrierKey] = [1: base.derived]
+        // Term 1 is derived from the MasterKey, so it cannot be dropped from the keyring: it is left out once retired.
+        var terms: [UInt32: BarrierKey] = (keyring.oldestOpenTerm ?? 1) <= 1 ? [1: base.derived] : [:]
         for term in keyring.terms { terms[term.term] = BarrierKey(term: term.term, material: term.material) }
         self.active = terms[keyring.active] ?? base.derived
         self.terms = terms
@@ -61,6 +62,8 @@ struct BarrierKeys: Sendable {
         guard let wrapped = try? WrappedKey(parsing: Data(envelope), maximumSize: SealedStorage.maximumRecordSize + WrappedKey.overhead) else {
             throw .recordCorrupted(key: path)
         }
+        // A retired term (below the keyring's oldest open one) is refused outright, whatever key it names.
+        if let oldest = keyring?.oldestOpenTerm, wrapped.header.keyVersion < oldest { throw .recordCorrupted(key: path) }
         guard let key = terms[wrapped.header.keyVersion] else {
             // A term this process has not read yet (another node rotated), or a forged header: the caller reads the keyring again.
             throw .keyTermUnknown(key: path, term: wrapped.header.keyVersion)

@@ -1,5 +1,4 @@
 public import Foundation
-import Synchronization
 
 /// Rotating the barrier key: a new random term in the keyring seals every
 /// record written from then on, and ``reencrypt(_:)`` moves older records to
@@ -20,14 +19,12 @@ extension SealedStorage {
         }
     }
 
-    /// Records that every record older than `term` was re-encrypted under it (the check ran after the last one).
+    /// Records that every record older than `term` was re-encrypted under it (the check ran after the last one),
+    /// and retires the terms before it (``BarrierKeyring/oldestOpenTerm``): from then on a record under one is refused.
     public func markReencrypted(term: UInt32, at now: Date) async throws -> BarrierKeyStatus {
         let current = try currentKeys()
         return try await writeLock.withLock(0) {
-            try await self.changeKeyring(current) { keyring in
-                guard let index = keyring.terms.firstIndex(where: { $0.term == term }), keyring.terms[index].reencryptedAt == nil else { return }
-                keyring.terms[index].reencryptedAt = now
-            }
+            try await self.changeKeyring(current) { keyring in keyring.retire(before: term, at: now) }
         }
     }
 
@@ -40,7 +37,9 @@ extension SealedStorage {
             var keyring = fresh.keyring ?? BarrierKeyring()
             try change(&keyring)
             let version = fresh.keyringVersion + 1
-            let sealed = try fresh.keyringKey.seal(try JSONEncoder().encode(keyring), at: path, version: version)
+            var plaintext = try JSONEncoder().encode(keyring)
+            defer { plaintext.resetBytes(in: 0..<plaintext.count) }
+            let sealed = try fresh.keyringKey.seal(plaintext, at: path, version: version)
             let condition: StorageCondition = fresh.keyringVersion == 0 ? .absent(key: path) : .version(key: path, fresh.keyringVersion)
             do {
                 try await backend.write([.put(key: path, value: sealed)], if: [condition])
@@ -48,11 +47,7 @@ extension SealedStorage {
                 attempt += 1
                 continue
             }
-            let installed = BarrierKeys(fresh, keyring: keyring, version: version)
-            keys.withLock { keys in
-                if keys?.epoch == installed.epoch { keys = installed }
-            }
-            return Self.status(of: installed)
+            return Self.status(of: install(BarrierKeys(fresh, keyring: keyring, version: version)))
         }
     }
 
@@ -77,7 +72,8 @@ extension SealedStorage {
     public func recordsUnderOlderTerms() async throws -> Int {
         let active = try await withKeys { $0.active.term }
         var count = 0
-        for path in try await backend.list(prefix: "") where path != BarrierKeyring.storageKey && path != SealConfiguration.storageKey {
+        for path in try await backend.list(prefix: "")
+        where ![BarrierKeyring.storageKey, SealConfiguration.storageKey, SealConfiguration.generationKey].contains(path) {
             guard let stored = try await backend.get(path), Self.version(of: stored).map({ $0 > 0 }) == true else { continue }
             if BarrierKeys.term(of: stored) != active { count += 1 }
         }
@@ -87,7 +83,7 @@ extension SealedStorage {
     static func status(of keys: BarrierKeys) -> BarrierKeyStatus {
         let term = keys.keyring?.activeTerm
         return BarrierKeyStatus(
-            activeTerm: keys.active.term, terms: 1 + (keys.keyring?.terms.count ?? 0), installedAt: term?.installedAt,
-            reencryptedAt: term?.reencryptedAt)
+            activeTerm: keys.active.term, terms: keys.terms.count, installedAt: term?.installedAt,
+            reencryptedAt: term?.reencryptedAt, keyringVersion: keys.keyringVersion)
     }
 }

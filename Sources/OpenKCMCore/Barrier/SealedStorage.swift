@@ -288,7 +288,8 @@ public final class SealedStorage: Sendable {
         while true {
             do {
                 return try await writeLock.withLock(0) {
-                    try await self.againIfStoreMoved { try await self.writeLocked(mutations, scopes, barrierKey) }
+                    let barrierKey = self.freshest(barrierKey)
+                    return try await self.againIfStoreMoved { try await self.writeLocked(mutations, scopes, barrierKey) }
                 }
             } catch StorageError.conditionFailed(let key) where key == StorageScope.storeRootKey && attempt < Self.maximumWriteAttempts {
                 // Another writer (a replica on the same database) committed since the index was read, and
@@ -464,7 +465,7 @@ public final class SealedStorage: Sendable {
         var writes: [StorageMutation] = []
         var touched: [StorageScope: Set<Int>] = [:]
         for key in try await backend.list(prefix: "") {
-            if key == SealConfiguration.storageKey || key == BarrierKeyring.storageKey { continue }
+            if [SealConfiguration.storageKey, SealConfiguration.generationKey, BarrierKeyring.storageKey].contains(key) { continue }
             guard let scope = StorageScope.of(key) else { throw BarrierError.recordMissing(key: StorageScope.storeRootKey) }
             guard let stored = try await backend.get(key) else { continue }
             guard Self.version(of: stored) == 0, allowLegacyRecords else { throw BarrierError.recordMissing(key: StorageScope.storeRootKey) }
@@ -544,7 +545,9 @@ public final class SealedStorage: Sendable {
             guard let version = Self.version(of: stored), version > 0 else { throw BarrierError.recordCorrupted(key: path) }
             let keyring: BarrierKeyring
             do {
-                keyring = try JSONDecoder().decode(BarrierKeyring.self, from: try current.keyringKey.open(stored, at: path, version: version))
+                var plaintext = try current.keyringKey.open(stored, at: path, version: version)
+                defer { plaintext.resetBytes(in: 0..<plaintext.count) }
+                keyring = try JSONDecoder().decode(BarrierKeyring.self, from: plaintext)
             } catch {
                 throw BarrierError.recordCorrupted(key: path)
             }
@@ -557,9 +560,28 @@ public final class SealedStorage: Sendable {
             if current.keyringVersion > 0 { throw BarrierError.recordMissing(key: path) }
             read = BarrierKeys(current, keyring: BarrierKeyring(), version: 0)
         }
+        return install(read)
+    }
+
+    /// Installs `candidate` unless a seal or unseal came since it was taken, or
+    /// a newer keyring is installed already (a slow read never undoes a
+    /// rotation). Returns the keys installed after it.
+    func install(_ candidate: BarrierKeys) -> BarrierKeys {
         keys.withLock { keys in
-            if keys?.epoch == read.epoch { keys = read }
+            guard let installed = keys, installed.epoch == candidate.epoch else { return candidate }
+            if installed.keyring == nil || candidate.keyringVersion >= installed.keyringVersion { keys = candidate }
+            return keys ?? candidate
         }
-        return read
+    }
+
+    /// The keys to seal a write with, taken under ``writeLock``: those installed
+    /// now when they are `taken`'s or newer (a rotation, which installs its term
+    /// under the lock, is never missed by a write queued behind it).
+    func freshest(_ taken: BarrierKeys) -> BarrierKeys {
+        keys.withLock { keys in
+            guard let installed = keys, installed.epoch == taken.epoch, installed.keyring != nil,
+                  installed.keyringVersion >= taken.keyringVersion else { return taken }
+            return installed
+        }
     }
 }

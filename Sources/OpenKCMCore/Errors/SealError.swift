@@ -10,6 +10,8 @@ public enum SealError: OpenKCMError, Equatable {
     case noSuchAttempt(String)
     /// Only a seal with operator shares takes a rekey or a generate-root.
     case notOperatorShares(String)
+    /// The attempt was dropped (the reason says why); nothing changed.
+    case attemptCancelled(String)
 
     public var code: String {
         switch self {
@@ -19,6 +21,7 @@ public enum SealError: OpenKCMError, Equatable {
         case .attemptRunning: "seal.attempt_running"
         case .noSuchAttempt: "seal.no_such_attempt"
         case .notOperatorShares: "seal.not_operator_shares"
+        case .attemptCancelled: "seal.attempt_cancelled"
         }
     }
 
@@ -29,6 +32,7 @@ public enum SealError: OpenKCMError, Equatable {
         case .misconfigured(let reason): "seal configuration problem: \(reason)"
         case .attemptRunning(let what): "a \(what) is already collecting shares: finish or cancel it first"
         case .noSuchAttempt(let what): "no \(what) with this nonce is collecting shares (none started, cancelled, expired or finished)"
+        case .attemptCancelled(let reason): "the attempt is cancelled and nothing changed: \(reason)"
         case .notOperatorShares(let kind): "this server's seal is \(kind): only a seal with operator shares is rekeyed or generates a root token from shares"
         }
     }

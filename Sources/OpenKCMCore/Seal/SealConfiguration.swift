@@ -6,6 +6,9 @@ public import Foundation
 /// Stored outside the barrier at ``storageKey``.
 public struct SealConfiguration: Sendable, Hashable, Codable {
     public static let storageKey = "core/seal-config"
+    /// A counter (8 bytes, big-endian, readable by ``StorageCondition``) bumped with every change of
+    /// the configuration after init, so two nodes sharing a store never both replace it (rekey).
+    public static let generationKey = "barrier/seal-generation"
 
     public enum Kind: String, Sendable, Hashable, Codable {
         /// M of N Shamir shares held by operators.

@@ -11,8 +11,9 @@ enum UnsealKey {
     /// The MasterKey sealed under `unsealKey`, bound to the share set `setID`.
     static func seal(_ masterKey: MasterKey, under unsealKey: SymmetricKey, setID: [UInt8]) throws -> Data {
         let header = EnvelopeHeader(layer: .masterKey, keyID: keyID(of: unsealKey), keyVersion: 1)
+        // The MasterKey's bytes are sealed straight from its zeroing storage, never copied.
         return try masterKey.key.withUnsafeBytes { bytes in
-            Data(try EnvelopeCipher.seal(Data(bytes), header: header, binding: binding(setID), key: unsealKey))
+            Data(try EnvelopeCipher.seal(bytes, header: header, binding: binding(setID), key: unsealKey))
         }
     }
 

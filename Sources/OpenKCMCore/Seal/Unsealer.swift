@@ -15,6 +15,9 @@ public final class Unsealer: Sendable {
         self.configuration = configuration
     }
 
+    /// How many shares complete the set.
+    public var threshold: Int { configuration.threshold }
+
     /// How many distinct shares are held now.
     public var progress: Int {
         collected.withLock { state in

@@ -181,7 +181,7 @@ public final class AuditLogFile: Service, Sendable {
 
     /// The operations whose entries record the store generation in their `count`:
     /// the server writes one at every unseal and every seal.
-    public static let storeGenerationOperations: Set<String> = ["barrier.open", "barrier.seal"]
+    public static let storeGenerationOperations: Set<String> = ["barrier.open", "barrier.seal", "barrier.rotate"]
 
     /// The store generation the log on disk recorded last (its entry's MAC
     /// checked), read before the chain is opened: the store's index is opened
@@ -195,6 +195,20 @@ public final class AuditLogFile: Service, Sendable {
                 try AuditLogReader(segments: segments).lastStoreGeneration(masterKey: masterKey, operations: Self.storeGenerationOperations)
             }
         }.get()
+    }
+
+    /// The barrier keyring version the log recorded last with a store
+    /// generation (`key` "term N keyring V"), nil for none: a keyring that went
+    /// back below it was put back or deleted outside the server.
+    public func recordedKeyringVersion(masterKey: MasterKey) async throws -> UInt64? {
+        let segments = self.segments
+        let entry = try await Self.reading { () -> Result<AuditEntry?, AuditLogError> in
+            Result { () throws(AuditLogError) in
+                try AuditLogReader(segments: segments).lastStoreGenerationEntry(masterKey: masterKey, operations: Self.storeGenerationOperations)
+            }
+        }.get()
+        guard let key = entry?.key, let range = key.range(of: " keyring ") else { return nil }
+        return UInt64(key[range.upperBound...])
     }
 
     /// Refusals from the sealed period, written by ``flushSealedBacklog()`` once unsealed.

@@ -99,6 +99,11 @@ struct AuditLogReader: Sendable {
     /// seal), its MAC checked. Segments are searched from the newest; lines
     /// that cannot hold one are skipped without parsing.
     func lastStoreGeneration(masterKey: MasterKey, operations: Set<String>) throws(AuditLogError) -> UInt64? {
+        try lastStoreGenerationEntry(masterKey: masterKey, operations: operations)?.count
+    }
+
+    /// The last entry of `operations` that carries a store generation, its MAC checked.
+    func lastStoreGenerationEntry(masterKey: MasterKey, operations: Set<String>) throws(AuditLogError) -> AuditEntry? {
         let marker = Array("\"barrier.".utf8)
         for segment in segments.all().reversed() {
             for line in AuditLogFormat.lines(AuditSegments.contents(of: segment.path)).reversed() where Self.contains(line, marker) {
@@ -109,7 +114,8 @@ struct AuditLogReader: Sendable {
                 if check.check(entry) != nil {
                     throw .chainBroken("\(segment.name): entry \(entry.sequence) (the store generation) does not verify under this MasterKey")
                 }
-                return generation
+                _ = generation
+                return entry
             }
         }
         return nil

@@ -125,10 +125,12 @@ extension ServerCore {
     }
 
     /// Writes the store generation into the audit log (durably), see ``AuditLogFile/recordedStoreGeneration(masterKey:)``.
+    /// With it, the barrier key's active term and keyring version: a keyring put back below it is refused at the next unseal.
     func recordStoreGeneration(_ operation: String, _ generation: UInt64) async throws {
+        let keys = try? await barrier.keyStatus()
         try await auditLog.append(
             AuditEntry(time: Date(), correlationID: RandomUUID.make(), identity: "openkcm", operation: operation,
-                       outcome: .success, count: generation),
+                       key: keys.map { "term \($0.activeTerm) keyring \($0.keyringVersion)" }, outcome: .success, count: generation),
             sync: true)
     }
 
@@ -193,6 +195,12 @@ extension ServerCore {
         // never recorded a store generation: a server that wrote one had an index, so it was deleted.
         let recorded = try await recordingAuditRefusal { try await auditLog.recordedStoreGeneration(masterKey: masterKey) }
         let generation = try await barrier.openIndex(allowMigration: recorded == nil)
+        // The keyring is outside the index: a copy put back from before a rotation (or none at all) would bring
+        // back an older active term; the audit log recorded the term with each generation, and says so.
+        if let recorded = try await recordingAuditRefusal({ try await auditLog.recordedKeyringVersion(masterKey: masterKey) }) {
+            let found = try await barrier.keyStatus().keyringVersion
+            if found < recorded { throw BarrierError.recordRolledBack(key: BarrierKeyring.storageKey, expected: recorded, found: found) }
+        }
         // The checkpoint, sealed outside the log, says how far the log reached: a log cut short,
         // regrown after a cut or replaced does not reach it unchanged, and the server stays sealed.
         let stored: AuditHead?

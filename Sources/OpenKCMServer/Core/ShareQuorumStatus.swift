@@ -12,9 +12,11 @@ public struct ShareQuorumStatus: Sendable, Codable, Equatable {
     public var sharesEncrypted: Bool?
     /// Generate-root: the SHA-256 fingerprint of the key the token will be encrypted to.
     public var recipientFingerprint: String?
-    /// Set on the answer to the share that completes it.
+    /// Rekey: whether it waits for a quorum of the new shares (its second stage, under a new nonce).
+    public var verifying: Bool?
+    /// Set on the answer to the share that completes it (a rekey: its verification).
     public var complete: Bool?
-    /// Rekey's new shares (hex, or base64 encrypted to each custodian), returned once.
+    /// Rekey's new shares (hex, or base64 encrypted to each custodian), returned once, with the nonce to verify them under.
     public var shares: [String]?
     /// Generate-root's token, base64 encrypted to the recipient key, returned once.
     public var encryptedToken: String?

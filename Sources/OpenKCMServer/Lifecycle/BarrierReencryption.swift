@@ -47,39 +47,43 @@ public final class BarrierReencryption: Sendable {
 
     private func run(barrier: SealedStorage, clock: @Sendable () -> Date, finished: @Sendable (UInt32, Int) async -> Void) async {
         do {
-            let status = try await barrier.keyStatus()
-            guard status.reencryptionDue else { return }
-            let term = status.activeTerm
-            state.withLock { $0.progress = BarrierReencryptionProgress(term: term, total: 0, done: 0, rewritten: 0, startedAt: clock()) }
-            var remaining = Int.max
-            for _ in 0..<3 where remaining > 0 {
-                let paths = try await barrier.list(prefix: "")
-                update { $0.total += paths.count }
-                for start in stride(from: 0, to: paths.count, by: Self.chunkSize) {
-                    try Task.checkCancellation()
-                    let chunk = Array(paths[start..<min(start + Self.chunkSize, paths.count)])
-                    let rewritten = try await barrier.reencrypt(chunk)
-                    update {
-                        $0.done += chunk.count
-                        $0.rewritten += rewritten
+            // A rotation during a run moves the goal: the loop takes the new term, with the records already moved counted.
+            while true {
+                let status = try await barrier.keyStatus()
+                guard status.reencryptionDue else { return }
+                let term = status.activeTerm
+                state.withLock { state in
+                    if state.progress?.term != term || state.progress?.finishedAt != nil || state.progress?.failure != nil {
+                        state.progress = BarrierReencryptionProgress(term: term, total: 0, done: 0, rewritten: 0, startedAt: clock())
                     }
                 }
-                remaining = try await barrier.recordsUnderOlderTerms()
-            }
-            try Task.checkCancellation()
-            guard remaining == 0 else {
-                update { $0.failure = "\(remaining) records are still under an older term after three passes" }
+                var remaining = Int.max
+                for _ in 0..<3 where remaining > 0 {
+                    let paths = try await barrier.list(prefix: "")
+                    update { $0.total += paths.count }
+                    for start in stride(from: 0, to: paths.count, by: Self.chunkSize) {
+                        try Task.checkCancellation()
+                        let chunk = Array(paths[start..<min(start + Self.chunkSize, paths.count)])
+                        let rewritten = try await barrier.reencrypt(chunk)
+                        update {
+                            $0.done += chunk.count
+                            $0.rewritten += rewritten
+                        }
+                    }
+                    remaining = try await barrier.recordsUnderOlderTerms()
+                }
+                try Task.checkCancellation()
+                if try await barrier.keyStatus().activeTerm != term { continue }
+                guard remaining == 0 else {
+                    update { $0.failure = "\(remaining) records are still under an older term after three passes" }
+                    return
+                }
+                _ = try await barrier.markReencrypted(term: term, at: clock())
+                let now = clock()
+                update { $0.finishedAt = now }
+                await finished(term, progress?.rewritten ?? 0)
                 return
             }
-            // Another rotation since this run started: the next run moves everything to that term.
-            guard try await barrier.keyStatus().activeTerm == term else {
-                update { $0.failure = "the barrier key was rotated again; the run for the new term follows" }
-                return
-            }
-            _ = try await barrier.markReencrypted(term: term, at: clock())
-            let now = clock()
-            update { $0.finishedAt = now }
-            await finished(term, progress?.rewritten ?? 0)
         } catch is CancellationError {
             update { $0.failure = "stopped (sealed); it starts again at the next unseal" }
         } catch {

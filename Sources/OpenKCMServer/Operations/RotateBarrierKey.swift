@@ -8,7 +8,10 @@ extension Operations {
     public func rotateBarrierKey(caller: Caller) async throws -> BarrierKeyStatus {
         try await requireApproval(.rotateBarrierKey, caller: caller)
         let status = try await perform(.barrierRotate, caller: caller, sync: true) { _ in
-            try await core.barrier.rotateKey(at: core.now())
+            let status = try await core.barrier.rotateKey(at: core.now())
+            // The new term, with the store generation, in the audit log: the next unseal refuses a keyring put back below it.
+            try await core.recordStoreGeneration("barrier.rotate", try await core.barrier.generation())
+            return status
         }
         core.startBarrierReencryption()
         return status

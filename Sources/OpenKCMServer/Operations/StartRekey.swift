@@ -10,7 +10,8 @@ extension Operations {
         for pem in sharePublicKeys { _ = try CustodianKey(pem: pem) }
         try await requireApproval(.rekey(shares: shares, threshold: threshold, sharePublicKeys: sharePublicKeys), caller: caller)
         return try await perform(.rekey, caller: caller, sync: true) { _ in
-            try core.startRekey(shares: shares, threshold: threshold, custodians: sharePublicKeys)
+            try await core.startRekey(
+                shares: shares, threshold: threshold, custodians: sharePublicKeys, initiator: try caller.identity.orThrow(AccessError.unauthenticated).id)
         }
     }
 

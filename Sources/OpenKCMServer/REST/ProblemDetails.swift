@@ -87,7 +87,7 @@ public struct ProblemDetails: Error, Sendable, Codable, Hashable {
         case let error as SealError:
             switch error {
             case .notInitialized: .serviceUnavailable
-            case .alreadyInitialized, .attemptRunning: .conflict
+            case .alreadyInitialized, .attemptRunning, .attemptCancelled: .conflict
             case .misconfigured, .notOperatorShares: .badRequest
             case .noSuchAttempt: .notFound
             }

@@ -35,15 +35,17 @@ struct SealKeyRoutes {
         router.post("/v1/sys/rekey/update") { request, context in
             let body = try await JSONBody.decode(QuorumShareBody.self, from: request, context: context)
             return try await audited("sys.rekey.update", context) {
-                let status = try await operations.core.submitRekeyShare(try share(body), nonce: body.nonce)
-                return (status, status.complete == true)
+                let status = try await operations.core.submitRekeyShare(
+                    try share(body), nonce: body.nonce, caller: context.caller.identity?.id, beforeActing: commitEntry("sys.rekey.commit", context))
+                // Worth an entry: the new shares leaving (first stage), and the new configuration stored (second).
+                return (status, status.shares != nil || status.complete == true)
             }
         }
 
         router.post("/v1/sys/generate-root/init") { request, context in
             let body = try await JSONBody.decode(GenerateRootInitBody.self, from: request, context: context)
             return try await audited("sys.generate-root.init", context) {
-                (try operations.core.startGenerateRoot(recipient: body.recipientKey), true)
+                (try await operations.core.startGenerateRoot(recipient: body.recipientKey), true)
             }
         }
         router.get("/v1/sys/generate-root") { _, _ in
@@ -58,12 +60,22 @@ struct SealKeyRoutes {
         router.post("/v1/sys/generate-root/update") { request, context in
             let body = try await JSONBody.decode(QuorumShareBody.self, from: request, context: context)
             return try await audited("sys.generate-root.update", context) {
-                let (status, identity) = try await operations.core.submitGenerateRootShare(try share(body), nonce: body.nonce)
+                let (status, identity) = try await operations.core.submitGenerateRootShare(
+                    try share(body), nonce: body.nonce, beforeActing: commitEntry("sys.generate-root.commit", context))
                 if let identity {
                     await operations.auditUnscoped("sys.generate-root.complete", caller: context.caller, error: nil, key: "identity:\(identity.id)")
                 }
                 return (status, status.complete == true)
             }
+        }
+    }
+
+    /// The entry written (and synced) before a quorum acts: if the audit log cannot take it, nothing is done.
+    private func commitEntry(_ operation: String, _ context: OpenKCMRequestContext) -> ServerCore.BeforeActing {
+        let caller = context.caller
+        return { [operations] in
+            try await operations.record(operations.auditEntry(operation, caller: caller, tenant: nil, service: nil, key: nil, error: nil),
+                                        caller: caller, sync: true)
         }
     }
 

@@ -10,7 +10,9 @@ struct OperatorRekeyCommand: AsyncParsableCommand {
         discussion: """
             openkcm operator rekey init --shares 5 --threshold 3   (root; four-eyes when configured)
             echo SHARE | openkcm operator rekey submit --nonce NONCE   (each holder of a current share)
-            The share that completes it prints the new shares once; the old ones then open nothing.
+            The share that completes the quorum prints the new shares once (without --share-public-key, only
+            the identity that started it may give that share), with a second nonce; the new shares replace the
+            old ones once a quorum of them is given back under it (rekey submit --nonce SECOND).
             """,
         subcommands: [OperatorRekeyInitCommand.self, OperatorRekeySubmitCommand.self, OperatorRekeyStatusCommand.self,
                       OperatorRekeyCancelCommand.self]
