@@ -79,7 +79,7 @@ public struct OpenKCMServerBuilder {
             backend: storage, keystores: keystores, auditLog: auditLog, configuredSeal: configuration.dev ? nil : seal,
             l1GracePeriod: configuration.l1GracePeriod, nodeID: nodeID, freshnessBound: configuration.freshnessBound, plane: configuration.plane,
             region: configuration.plane == .crypto ? configuration.region : nil, l1Policy: Self.l1Policy(configuration),
-            approvalPolicy: configuration.dev ? ApprovalPolicy() : configuration.approvalPolicy)
+            approvalPolicy: configuration.dev ? ApprovalPolicy() : configuration.approvalPolicy, rotationDefaults: configuration.rotationDefaults)
 
         var devRootToken: String?
         if configuration.dev {
@@ -109,6 +109,11 @@ public struct OpenKCMServerBuilder {
             services.append(L1StatusMonitor(
                 operations: operations, interval: configuration.l1CheckInterval,
                 leadership: core.freshness == nil ? nil : storage as? any StorageLeadership, logger: logger))
+            if configuration.rotationEnabled {
+                services.append(RotationScheduler(
+                    operations: operations, interval: configuration.rotationInterval,
+                    leadership: core.freshness == nil ? nil : storage as? any StorageLeadership, logger: logger))
+            }
         }
         if let feed = storage as? any StorageChangeFeed, core.freshness != nil {
             services.append(StoreChangeFollower(feed: feed, core: core))

@@ -59,6 +59,11 @@ public struct ServerConfiguration: Sendable {
     public var oidc: OIDCConfiguration?
     /// Four-eyes for destructive acts (`[approvals] required`, `lifetime_seconds`); never in `--dev`.
     public var approvalPolicy = ApprovalPolicy()
+    /// The platform's rotation policy (`[rotation] period_days`), and how often the schedule looks (`interval_seconds`);
+    /// `enabled = false` turns the schedule off (keys then rotate only when asked).
+    public var rotationDefaults = RotationDefaults()
+    public var rotationInterval: Duration = .seconds(60)
+    public var rotationEnabled = true
     /// What each keystore connection may be used for, from `[keystores.<name>] use, tenants, keys`.
     public var l1Policy = L1LinkPolicy()
     /// Provider connections from `[keystores.<name>]`: name -> field -> value.

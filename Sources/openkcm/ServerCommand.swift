@@ -196,6 +196,15 @@ struct ServerCommand: AsyncParsableCommand {
                 guard (60...604_800).contains(seconds) else { throw ValidationError("approvals.lifetime_seconds must be 60 to 604800 (a week)") }
                 configuration.approvalPolicy.lifetime = .seconds(seconds)
             }
+            if let enabled = try file.boolean("rotation.enabled") { configuration.rotationEnabled = enabled }
+            if let days = try file.integer("rotation.period_days") {
+                guard (1...(7 * 365)).contains(days) else { throw ValidationError("rotation.period_days must be 1 to 2555 (7 years)") }
+                configuration.rotationDefaults.periodSeconds = days * 86_400
+            }
+            if let seconds = try file.integer("rotation.interval_seconds") {
+                guard (10...86_400).contains(seconds) else { throw ValidationError("rotation.interval_seconds must be 10 to 86400") }
+                configuration.rotationInterval = .seconds(seconds)
+            }
             for (tenant, required) in try file.approvalTenants() {
                 guard (1...16).contains(required) else { throw ValidationError("approvals.tenants.\(tenant) must be 1 to 16 identities") }
                 guard let id = try? TenantID(tenant) else { throw ValidationError("approvals.tenants: '\(tenant)' is not a tenant id") }

@@ -50,4 +50,23 @@ import OpenKCMApp
         #expect(try file.oidcRoles() == ["kms-governance-acme": "governance:acme", "kms_auditors": "auditor"])
         #expect(try file.string("oidc.issuer") == "https://login.acme.example/realms/acme")
     }
+
+    @Test func approvalsAndRotationSections() throws {
+        let file = try ConfigurationFile(parsing: """
+            [approvals]
+            required = 2
+
+            [approvals.tenants]
+            acme = 3
+
+            [rotation]
+            period_days = 90
+            interval_seconds = 30
+            enabled = true
+            """)
+        #expect(try file.approvalTenants() == ["acme": 3])
+        #expect(try file.integer("rotation.period_days") == 90 && file.integer("rotation.interval_seconds") == 30)
+        #expect(try file.boolean("rotation.enabled") == true)
+        #expect(throws: ConfigurationError.self) { try ConfigurationFile(parsing: "[rotation]\nperiod = 90\n") }
+    }
 }

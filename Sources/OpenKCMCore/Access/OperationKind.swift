@@ -70,6 +70,7 @@ public enum OperationKind: String, Sendable, Hashable, Codable, CaseIterable, Cu
     // Audit
     case auditRead = "audit.read"
     case auditVerify = "audit.verify"
+    case reportRead = "report.read"
     // Operator
     case seal = "sys.seal"
     case rekey = "sys.rekey"
@@ -95,7 +96,7 @@ public enum OperationKind: String, Sendable, Hashable, Codable, CaseIterable, Cu
             .kmipCreate, .kmipRegister, .kmipLocate, .kmipGet, .kmipGetAttributes, .kmipGetAttributeList, .kmipActivate, .kmipChangeAttribute, .kmipRevoke, .kmipDestroy, .kmipEncrypt, .kmipDecrypt, .kmipMAC, .kmipMACVerify, .kmipReKey, .kmipUndo:
             .execution
         case .regionSnapshot, .regionReport, .serviceLocate: .regions
-        case .auditRead, .auditVerify: .audit
+        case .auditRead, .auditVerify, .reportRead: .audit
         case .seal, .rekey, .barrierRotate, .keyStatus, .backupCreate, .backupVerify: .operator
         }
     }

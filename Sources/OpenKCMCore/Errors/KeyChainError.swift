@@ -15,6 +15,8 @@ public enum KeyChainError: OpenKCMError, Equatable {
     case invalidStateTransition(layer: EnvelopeLayer, version: UInt32, from: KeyState, to: KeyState)
     case invalidRollback(layer: EnvelopeLayer, version: UInt32, reason: String)
     case invalidMinimumDecryptionVersion(layer: EnvelopeLayer, requested: UInt32, reason: String)
+    /// A rotation policy outside what is allowed (a period of 1 day to 7 years).
+    case invalidRotationPolicy(String)
     /// The current version cannot be deactivated or destroyed while it is current.
     case currentVersionProtected(layer: EnvelopeLayer, version: UInt32)
     /// The blob was wrapped by a key that is not this tenant's or service's.
@@ -52,6 +54,7 @@ public enum KeyChainError: OpenKCMError, Equatable {
         case .keyStateForbids: "keychain.key_state_forbids"
         case .invalidStateTransition: "keychain.invalid_state_transition"
         case .invalidRollback: "keychain.invalid_rollback"
+        case .invalidRotationPolicy: "keychain.invalid_rotation_policy"
         case .invalidMinimumDecryptionVersion: "keychain.invalid_min_decryption_version"
         case .currentVersionProtected: "keychain.current_version_protected"
         case .foreignKey: "keychain.foreign_key"
@@ -88,6 +91,7 @@ public enum KeyChainError: OpenKCMError, Equatable {
             "\(layer) version \(version) cannot go from \(from) to \(to)"
         case .invalidRollback(let layer, let version, let reason):
             "cannot roll \(layer) back to version \(version): \(reason)"
+        case .invalidRotationPolicy(let reason): "invalid rotation policy: \(reason)"
         case .invalidMinimumDecryptionVersion(let layer, let requested, let reason):
             "cannot set the \(layer) minimum decryption version to \(requested): \(reason)"
         case .currentVersionProtected(let layer, let version):

@@ -228,7 +228,7 @@ public final class KeyChain: Sendable {
         try await tenantTransaction(tenant) { try await rotateTenantKeyLocked(tenant) }
     }
 
-    private func rotateTenantKeyLocked(_ tenant: TenantID) async throws -> UInt32 {
+    func rotateTenantKeyLocked(_ tenant: TenantID) async throws -> UInt32 {
         var ring = try await readTenant(tenant)
         let unsealed = try await unsealTenantLocked(tenant)
         let number = ring.tenantKeys.nextVersion
@@ -354,7 +354,7 @@ public final class KeyChain: Sendable {
         try await tenantTransaction(tenant) { try await rotateServiceKeyLocked(service, tenant: tenant) }
     }
 
-    private func rotateServiceKeyLocked(_ service: ServiceID, tenant: TenantID) async throws -> UInt32 {
+    func rotateServiceKeyLocked(_ service: ServiceID, tenant: TenantID) async throws -> UInt32 {
         let unsealed = try await unsealTenantLocked(tenant)
         var ring = try await readService(tenant, service)
         let (parentVersion, parentKey) = try unsealed.wrappingTenantKey()
@@ -767,7 +767,7 @@ public final class KeyChain: Sendable {
     }
 
     /// Applies a rule change to the tenant record, stores it and reflects it in memory.
-    private func updateTenant(_ tenant: TenantID, _ change: @Sendable (inout TenantKeyRing) throws(KeyChainError) -> Void) async throws {
+    func updateTenant(_ tenant: TenantID, _ change: @Sendable (inout TenantKeyRing) throws(KeyChainError) -> Void) async throws {
         try await tenantTransaction(tenant) {
             var ring = try await readTenant(tenant)
             try refuseIfLocked(ring)
@@ -777,7 +777,7 @@ public final class KeyChain: Sendable {
         }
     }
 
-    private func updateService(
+    func updateService(
         _ tenant: TenantID, _ service: ServiceID, _ change: @Sendable (inout ServiceKeyRing) throws(KeyChainError) -> Void
     ) async throws {
         try await tenantTransaction(tenant) {
@@ -809,7 +809,7 @@ public final class KeyChain: Sendable {
 
     /// Changes to a locked or unlinked tenant are refused like everything else.
     /// (Destroying is not: crypto-shredding needs no key.)
-    private func refuseIfLocked(_ ring: TenantKeyRing) throws(KeyChainError) {
+    func refuseIfLocked(_ ring: TenantKeyRing) throws(KeyChainError) {
         if ring.l1UnlinkedAt != nil { throw .tenantLocked(ring.tenant, reason: Self.unlinkedReason) }
         if let reason = ring.l1ProviderLock { throw .tenantLocked(ring.tenant, reason: reason) }
         try memory.withLock { memory throws(KeyChainError) in

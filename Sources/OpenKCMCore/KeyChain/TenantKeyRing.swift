@@ -23,6 +23,8 @@ public struct TenantKeyRing: Sendable, Hashable, Codable {
     /// The L2.1 versions.
     public internal(set) var tenantKeys: KeyRing
     public let createdAt: Date
+    /// The tenant's rotation policy: for its L2.1, and inherited by its services that set none.
+    public internal(set) var rotationPolicy: RotationPolicy? = nil
 
     static func storageKey(_ tenant: TenantID) -> String { "tenants/\(tenant.rawValue)" }
 }
@@ -34,6 +36,8 @@ public struct ServiceKeyRing: Sendable, Hashable, Codable {
     public let service: ServiceID
     public internal(set) var serviceKeys: KeyRing
     public let createdAt: Date
+    /// The service's own rotation policy for its L3; nil fields inherit the tenant's.
+    public internal(set) var rotationPolicy: RotationPolicy? = nil
 
     static func storagePrefix(_ tenant: TenantID) -> String { "services/\(tenant.rawValue)/" }
     static func storageKey(_ tenant: TenantID, _ service: ServiceID) -> String {

@@ -15,7 +15,7 @@ public struct SealStatus: Sendable, Hashable, Codable {
     /// This node's id among the replicas sharing a store; nil for a node with a store of its own.
     public var node: String? = nil
     /// On a shared store: the nodes listening to it now (this one included), and
-    /// the cluster-wide duties this node runs (`l1-status`).
+    /// the cluster-wide duties this node runs (`l1-status`, `key-rotation`).
     public var peers: [String]? = nil
     public var duties: [String]? = nil
     /// Why the audit log refuses: while sealed, why the last unseal found the

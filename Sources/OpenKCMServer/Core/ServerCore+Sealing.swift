@@ -225,7 +225,7 @@ extension ServerCore {
         // What another node may have changed while this one was sealed is read afresh.
         freshness?.forgetAll()
         let unsealed = Unsealed(
-            keyChain: KeyChain(storage: barrier, keystores: keystores, l1GracePeriod: l1GracePeriod, freshness: freshness, region: region),
+            keyChain: KeyChain(storage: barrier, keystores: keystores, l1GracePeriod: l1GracePeriod, freshness: freshness, region: region, clock: now),
             identities: IdentityDirectory(storage: barrier, masterKey: masterKey, cacheLifetime: freshness?.bound ?? .seconds(5)),
             masterKey: masterKey
         )

@@ -76,20 +76,23 @@ public final class ServerCore: Sendable {
     public let l1Policy: L1LinkPolicy
     /// Four-eyes for destructive acts (`[approvals]`); off (1) by default.
     public let approvalPolicy: ApprovalPolicy
-    /// The time, for pending approvals' expiry (a test clock in tests).
+    /// The time, for pending approvals' expiry, new key versions and the rotation schedule (a test clock in tests).
     package let now: @Sendable () -> Date
+    /// The platform's rotation policy (`[rotation]`), under every tenant's and service's own.
+    public let rotationDefaults: RotationDefaults
 
     public init(
         backend: any Storage, keystores: KeystoreRegistry, auditLog: AuditLogFile, configuredSeal: (any Keystore)? = nil,
         l1GracePeriod: Duration = .seconds(60), nodeID: String? = nil, freshnessBound: Duration = .seconds(1), plane: ServerPlane = .all,
         region: RegionID? = nil, l1Policy: L1LinkPolicy = L1LinkPolicy(), approvalPolicy: ApprovalPolicy = ApprovalPolicy(),
-        clock: @escaping @Sendable () -> Date = { Date() }
+        rotationDefaults: RotationDefaults = RotationDefaults(), clock: @escaping @Sendable () -> Date = { Date() }
     ) async throws {
         guard (plane == .crypto) == (region != nil) else { throw SealError.misconfigured("a regional core (--plane crypto), and only one, serves a region") }
         self.plane = plane
         self.region = region
         self.l1Policy = l1Policy
         self.approvalPolicy = approvalPolicy
+        self.rotationDefaults = rotationDefaults
         self.now = clock
         let freshness = backend is any StorageChangeFeed ? StoreFreshness(backend: backend, bound: freshnessBound) : nil
         self.freshness = freshness

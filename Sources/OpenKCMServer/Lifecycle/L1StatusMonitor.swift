@@ -40,20 +40,8 @@ public struct L1StatusMonitor: Service {
 
     public func run() async throws {
         await cancelWhenGracefulShutdown {
-            guard let leadership else { return await checkEveryInterval() }
-            await leadership.lead("l1-status", retry: Self.takeOverRetry) {
-                logger.info("this node runs the L1 status check for every node sharing the store")
-                operations.core.setRunning("l1-status", true)
-                await checkEveryInterval()
-                operations.core.setRunning("l1-status", false)
-            }
-        }
-    }
-
-    private func checkEveryInterval() async {
-        while !Task.isCancelled {
-            await checkOnce()
-            try? await Task.sleep(for: interval)
+            await ClusterDuty(name: "l1-status", core: operations.core, leadership: leadership, takeOverRetry: Self.takeOverRetry, logger: logger)
+                .runEvery(interval) { await checkOnce() }
         }
     }
 

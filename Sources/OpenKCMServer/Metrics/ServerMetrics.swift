@@ -46,7 +46,8 @@ public final class ServerMetrics: Sendable {
         registry.makeGauge(
             descriptor: MetricNameDescriptor(namespace: "openkcm", metricName: "sealed", unitName: "", helpText: "1 while the server is sealed")
         ).set(to: core.status.sealed ? 1 : 0)
-        if let unsealed = try? core.unsealed(), let counts = try? await cachedKeyCounts(unsealed.keyChain) {
+        if let unsealed = try? core.unsealed(),
+           let counts = try? await cachedKeyCounts(unsealed.keyChain, defaults: core.rotationDefaults, now: core.now()) {
             for layer in ["L2.1", "L3"] {
                 for state in KeyState.allCases {
                     registry.makeGauge(
@@ -54,6 +55,12 @@ public final class ServerMetrics: Sendable {
                         labels: [("layer", layer), ("state", state.rawValue)]
                     ).set(to: Double(counts["\(layer)/\(state.rawValue)"] ?? 0))
                 }
+                registry.makeGauge(
+                    descriptor: MetricNameDescriptor(
+                        namespace: "openkcm", metricName: "keys_overdue", unitName: "",
+                        helpText: "Keys whose current version is past its rotation period (see GET /v1/reports/compliance for which)"),
+                    labels: [("layer", layer)]
+                ).set(to: Double(counts["\(layer)/overdue"] ?? 0))
             }
         }
         return registry.emitToString()
@@ -63,20 +70,25 @@ public final class ServerMetrics: Sendable {
     /// trigger that walk at most every 15 s.
     private let keyCountCache = Mutex<(counts: [String: Int], at: ContinuousClock.Instant)?>(nil)
 
-    private func cachedKeyCounts(_ chain: KeyChain) async throws -> [String: Int] {
+    private func cachedKeyCounts(_ chain: KeyChain, defaults: RotationDefaults, now: Date) async throws -> [String: Int] {
         if let cached = keyCountCache.withLock({ $0 }), ContinuousClock.now - cached.at < .seconds(15) { return cached.counts }
-        let counts = try await Self.keyCounts(chain)
+        let counts = try await Self.keyCounts(chain, defaults: defaults, now: now)
         keyCountCache.withLock { $0 = (counts, .now) }
         return counts
     }
 
-    private static func keyCounts(_ chain: KeyChain) async throws -> [String: Int] {
+    /// Versions by layer and state, and keys past their rotation period by layer (`<layer>/overdue`).
+    private static func keyCounts(_ chain: KeyChain, defaults: RotationDefaults, now: Date) async throws -> [String: Int] {
         var counts: [String: Int] = [:]
         for tenant in try await chain.tenants() {
-            for version in try await chain.tenantKeyRing(tenant).tenantKeys.versions { counts["L2.1/\(version.state.rawValue)", default: 0] += 1 }
+            let ring = try await chain.tenantKeyRing(tenant)
+            for version in ring.tenantKeys.versions { counts["L2.1/\(version.state.rawValue)", default: 0] += 1 }
+            if let due = chain.tenantKeyDue(ring, defaults: defaults).dueAt, due <= now { counts["L2.1/overdue", default: 0] += 1 }
             for service in try await chain.services(of: tenant) {
-                for version in try await chain.serviceKeyRing(service, tenant: tenant).serviceKeys.versions {
-                    counts["L3/\(version.state.rawValue)", default: 0] += 1
+                let serviceRing = try await chain.serviceKeyRing(service, tenant: tenant)
+                for version in serviceRing.serviceKeys.versions { counts["L3/\(version.state.rawValue)", default: 0] += 1 }
+                if let due = chain.serviceKeyDue(serviceRing, tenant: ring, defaults: defaults).dueAt, due <= now {
+                    counts["L3/overdue", default: 0] += 1
                 }
             }
         }

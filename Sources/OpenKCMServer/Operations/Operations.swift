@@ -107,6 +107,14 @@ public struct Operations: Sendable {
         try? await core.auditLog.append(entry, sync: true)
     }
 
+    /// Audits what the rotation schedule did (identity `openkcm-scheduler`), with the policy in `key`.
+    func auditScheduled(_ operation: String, tenant: TenantID, service: ServiceID?, key: String, error: (any Error)?) async {
+        var entry = auditEntry(operation, caller: Caller(identity: nil, correlationID: RandomUUID.make()), tenant: tenant,
+                               service: service, key: key, error: error)
+        entry.identity = "openkcm-scheduler"
+        try? await core.auditLog.append(entry, sync: true)
+    }
+
     /// Audits a gateway's accepted data-key channel hello, in the scope it will serve.
     func auditHello(caller: Caller, tenant: TenantID, service: ServiceID) async {
         try? await core.auditLog.append(auditEntry("datakey-channel.hello", caller: caller, tenant: tenant, service: service, key: nil, error: nil))

@@ -19,6 +19,8 @@ public func buildRouter(
         if plane == .crypto { router.add(middleware: GovernedRouteRefusal()) }
         TenantRoutes(operations: operations).register(on: router)
         ServiceRoutes(operations: operations).register(on: router)
+        RotationPolicyRoutes(operations: operations).register(on: router)
+        ReportRoutes(operations: operations).register(on: router)
         IdentityRoutes(operations: operations).register(on: router)
         KMIPClientRoutes(operations: operations).register(on: router)
         DataKeyRoutes(operations: operations).register(on: router)

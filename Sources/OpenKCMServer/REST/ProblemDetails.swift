@@ -67,7 +67,7 @@ public struct ProblemDetails: Error, Sendable, Codable, Hashable {
             case .stateUnconfirmed: .serviceUnavailable
             // Sent to the wrong core: the same status as a key operation sent to the governance plane.
             case .serviceInOtherRegion: .misdirectedRequest
-            case .invalidIdentifier, .foreignKey, .subjectRequired, .notSubjectBound, .subjectMismatch: .badRequest
+            case .invalidIdentifier, .foreignKey, .subjectRequired, .notSubjectBound, .subjectMismatch, .invalidRotationPolicy: .badRequest
             case .subjectDestroyed: .gone
             case .belowMinimumDecryptionVersion, .keyStateForbids, .invalidStateTransition, .invalidRollback,
                 .invalidMinimumDecryptionVersion, .currentVersionProtected:

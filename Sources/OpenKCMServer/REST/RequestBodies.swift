@@ -177,3 +177,12 @@ struct GenerateRootInitBody: RequestBody {
     /// The PEM public key (RSA of 2048 bits or more, or X25519) the new root token is encrypted to.
     var recipientKey: String
 }
+
+/// `PUT .../rotation-policy`: a field left out (or null) inherits (service -> tenant -> platform).
+struct RotationPolicyBody: RequestBody {
+    static let fields: Set<String> = ["periodSeconds"]
+    /// 86400 (1 day) to 220752000 (7 years).
+    var periodSeconds: Int?
+
+    var policy: RotationPolicy? { periodSeconds == nil ? nil : RotationPolicy(periodSeconds: periodSeconds) }
+}

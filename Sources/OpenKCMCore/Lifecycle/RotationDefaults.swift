@@ -1,0 +1,20 @@
+/// The platform's rotation policy, under every tenant's and service's own
+/// (`[rotation]` in the configuration): on by default, every 365 days, as
+/// AWS KMS's default automatic rotation.
+public struct RotationDefaults: Sendable, Hashable {
+    public static let standardPeriodSeconds = 365 * 86_400
+
+    /// The period for keys whose tenant and service set none.
+    public var periodSeconds: Int
+
+    public init(periodSeconds: Int = Self.standardPeriodSeconds) {
+        self.periodSeconds = periodSeconds
+    }
+
+    /// The period that applies to a key: its own policy's, else its tenant's, else the platform's.
+    public func period(_ own: RotationPolicy?, tenant: RotationPolicy? = nil) -> (seconds: Int, source: RotationPolicySource) {
+        if let seconds = own?.periodSeconds { return (seconds, .own) }
+        if let seconds = tenant?.periodSeconds { return (seconds, .tenant) }
+        return (periodSeconds, .platform)
+    }
+}

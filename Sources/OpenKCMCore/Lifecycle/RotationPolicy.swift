@@ -1,0 +1,31 @@
+public import Foundation
+
+/// How often a versioned key (an L2.1 tenant key or an L3 service key)
+/// rotates on its own, set per tenant and per service (`nil` fields inherit:
+/// service, then tenant, then the platform's ``RotationDefaults``). PCI DSS
+/// 3.7.4 asks for a defined cryptoperiod per key type; NIST SP 800-57 gives
+/// at most 2 years of originator use for symmetric wrapping keys.
+public struct RotationPolicy: Sendable, Hashable, Codable {
+    /// Shortest and longest period a policy may set: 1 day to 7 years.
+    public static let allowedPeriods: ClosedRange<Int> = 86_400...(7 * 365 * 86_400)
+
+    /// Seconds from a version's creation to the rotation that replaces it.
+    public var periodSeconds: Int?
+
+    public init(periodSeconds: Int? = nil) {
+        self.periodSeconds = periodSeconds
+    }
+
+    /// Refuses a period outside ``allowedPeriods``.
+    public func validated() throws(KeyChainError) -> RotationPolicy {
+        if let periodSeconds, !Self.allowedPeriods.contains(periodSeconds) {
+            throw .invalidRotationPolicy("a rotation period is 1 day to 7 years (86400 to 220752000 seconds), got \(periodSeconds)")
+        }
+        return self
+    }
+
+    /// This policy's fields, each falling back to `fallback`'s.
+    public func inheriting(_ fallback: RotationPolicy?) -> RotationPolicy {
+        RotationPolicy(periodSeconds: periodSeconds ?? fallback?.periodSeconds)
+    }
+}

@@ -1,0 +1,42 @@
+public import OpenKCMCore
+
+extension Operations {
+    /// Sets (or, with nil, clears) a tenant's rotation policy for its L2.1, inherited by its services (governance).
+    public func setTenantRotationPolicy(_ tenant: TenantID, _ policy: RotationPolicy?, caller: Caller) async throws -> RotationPolicyView {
+        try await perform(.tenantKeyRotate, caller: caller, tenant: tenant, sync: true) { core in
+            try await core.keyChain.setTenantRotationPolicy(tenant, policy)
+            return try await self.rotationView(core.keyChain, tenant: tenant, service: nil)
+        }
+    }
+
+    /// Sets (or clears) a service's own rotation policy for its L3 (governance).
+    public func setServiceRotationPolicy(
+        _ service: ServiceID, tenant: TenantID, _ policy: RotationPolicy?, caller: Caller
+    ) async throws -> RotationPolicyView {
+        try await perform(.serviceKeyRotate, caller: caller, tenant: tenant, service: service, sync: true) { core in
+            try await core.keyChain.setServiceRotationPolicy(service, tenant: tenant, policy)
+            return try await self.rotationView(core.keyChain, tenant: tenant, service: service)
+        }
+    }
+
+    /// A tenant's (or, with `service`, a service's) policy, the period that applies, and when its key is due.
+    public func rotationPolicy(tenant: TenantID, service: ServiceID?, caller: Caller) async throws -> RotationPolicyView {
+        try await perform(service == nil ? .tenantRead : .serviceRead, caller: caller, tenant: tenant, service: service) { core in
+            try await self.rotationView(core.keyChain, tenant: tenant, service: service)
+        }
+    }
+
+    func rotationView(_ keyChain: KeyChain, tenant: TenantID, service: ServiceID?) async throws -> RotationPolicyView {
+        let tenantRing = try await keyChain.tenantKeyRing(tenant)
+        let defaults = core.rotationDefaults
+        guard let service else {
+            let (dueAt, seconds, source) = keyChain.tenantKeyDue(tenantRing, defaults: defaults)
+            return RotationPolicyView(tenant: tenant.rawValue, service: nil, policy: tenantRing.rotationPolicy ?? RotationPolicy(),
+                                      periodSeconds: seconds, source: source, ring: tenantRing.tenantKeys, dueAt: dueAt)
+        }
+        let ring = try await keyChain.serviceKeyRing(service, tenant: tenant)
+        let (dueAt, seconds, source) = keyChain.serviceKeyDue(ring, tenant: tenantRing, defaults: defaults)
+        return RotationPolicyView(tenant: tenant.rawValue, service: service.rawValue, policy: ring.rotationPolicy ?? RotationPolicy(),
+                                  periodSeconds: seconds, source: source, ring: ring.serviceKeys, dueAt: dueAt)
+    }
+}
