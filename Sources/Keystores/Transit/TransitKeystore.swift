@@ -66,7 +66,7 @@ public struct TransitKeystore: Keystore {
         }
     }
 
-    private var escaped: String {
+    var escaped: String {
         name.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-_."))) ?? name
     }
 
@@ -99,5 +99,24 @@ extension TransitKeystore: KeystoreImporting {
             // OpenBao answers 500 for "the import path cannot be used with an existing key".
             throw KeystoreError.importRefused(reference, reason: reason)
         }
+    }
+}
+
+extension TransitKeystore: KeystoreVersioning {
+    /// The key's `latest_version`: what `transit/encrypt` uses now.
+    public func latestVersion() async throws -> String {
+        let answer = try await client.call(.GET, "\(client.mount)/keys/\(escaped)", reference: reference)
+        guard let latest = (answer["data"] as? [String: Any])?["latest_version"] as? Int else {
+            throw KeystoreError.unreachable(reference, reason: "the key's description names no latest_version")
+        }
+        return String(latest)
+    }
+
+    /// `vault:v<N>:...`: the version is the ciphertext's own prefix.
+    public func version(of wrapped: [UInt8]) -> String? {
+        let text = String(decoding: wrapped.prefix(24), as: UTF8.self)
+        guard text.hasPrefix("vault:v"), let end = text.dropFirst(7).firstIndex(of: ":") else { return nil }
+        let digits = text[text.index(text.startIndex, offsetBy: 7)..<end]
+        return digits.allSatisfy(\.isNumber) && !digits.isEmpty ? String(digits) : nil
     }
 }

@@ -80,7 +80,10 @@ public final class IdentityDirectory: Sendable {
                 throw AccessError.invalidScope("a certificate subject is 1 to 4096 bytes")
             }
         }
-        let id = Self.randomToken(bytes: 9)
+        // An id is an argument on command lines (`openkcm identity revoke ID`): one starting with "-" (1 in 64 of
+        // base64url's first characters) would be read as an option there, so such a draw is made again.
+        var id = Self.randomToken(bytes: 9)
+        while id.hasPrefix("-") { id = Self.randomToken(bytes: 9) }
         let secret = Self.randomToken(bytes: 32)
         var identity = Identity(
             id: id, name: name, role: role, tenant: tenant, service: service, createdAt: now(), tokenHash: hash(secret))

@@ -13,6 +13,7 @@ public enum OperationKind: String, Sendable, Hashable, Codable, CaseIterable, Cu
     case tenantKeyRotate = "tenant-key.rotate"
     case tenantKeyRollback = "tenant-key.rollback"
     case tenantKeyMinimumVersion = "tenant-key.min-decryption-version"
+    case tenantKeyCompromise = "tenant-key.compromise"
     case serviceCreate = "service.create"
     case serviceList = "service.list"
     case serviceRead = "service.read"
@@ -85,7 +86,7 @@ public enum OperationKind: String, Sendable, Hashable, Codable, CaseIterable, Cu
     public var plane: Plane {
         switch self {
         case .tenantCreate, .tenantList, .tenantRead, .tenantDestroy, .l1Link, .l1Read, .l1Unlink, .l1Import, .l1Rewrap,
-            .tenantKeyRotate, .tenantKeyRollback, .tenantKeyMinimumVersion,
+            .tenantKeyRotate, .tenantKeyRollback, .tenantKeyMinimumVersion, .tenantKeyCompromise,
             .serviceCreate, .serviceList, .serviceRead, .serviceKeyRotate, .serviceDeactivate, .serviceDestroy,
             .approvalRequest, .approvalList, .approvalApprove, .approvalReject:
             .governance

@@ -11,7 +11,7 @@ import Synchronization
 /// once a service is loaded: one dictionary lookup under a mutex, then AES-GCM.
 public final class KeyChain: Sendable {
     let storage: SealedStorage
-    private let keystores: any KeystoreResolver
+    let keystores: any KeystoreResolver
     var keystoreResolver: any KeystoreResolver { keystores }
     private let now: @Sendable () -> Date
     private let nonceLimits: NonceLimits
@@ -277,7 +277,12 @@ public final class KeyChain: Sendable {
     /// L3 versions that can no longer be opened are left as they are.
     /// - Returns: how many L3 versions were rewrapped, and how many could not be.
     public func rewrapServiceKeys(_ tenant: TenantID) async throws -> (rewrapped: Int, skipped: Int) {
-        try await tenantTransaction(tenant) {
+        try await tenantTransaction(tenant) { try await rewrapServiceKeysLocked(tenant, under: nil) }
+    }
+
+    /// ``rewrapServiceKeys(_:)`` inside the tenant's transaction; with `under`, only the L3 versions that L2.1 version wraps.
+    func rewrapServiceKeysLocked(_ tenant: TenantID, under parent: UInt32?) async throws -> (rewrapped: Int, skipped: Int) {
+        do {
             let unsealed = try await unsealTenantLocked(tenant)
             let (currentVersion, currentKey) = try unsealed.wrappingTenantKey()
             var rewrapped = 0
@@ -287,7 +292,8 @@ public final class KeyChain: Sendable {
                 var ring = try await readRecord(ServiceKeyRing.self, at: key)
                 let before = ring
                 let loaded = UnsealedService(ring: ring, tenant: unsealed)
-                for entry in ring.serviceKeys.versions where entry.wrapped != nil && entry.parentVersion != currentVersion {
+                for entry in ring.serviceKeys.versions
+                where entry.wrapped != nil && entry.parentVersion != currentVersion && (parent == nil || entry.parentVersion == parent) {
                     guard let l3 = try? loaded.unwrappingKey(entry.version) else {
                         skipped += 1
                         continue
@@ -793,7 +799,7 @@ public final class KeyChain: Sendable {
     /// versions again under the L2 already held, so memory always matches the
     /// stored rules (a lowered minimum brings old versions back, a destroyed
     /// version goes). Loaded services are dropped and reload on use.
-    private func reflect(_ ring: TenantKeyRing) throws {
+    func reflect(_ ring: TenantKeyRing) throws {
         let root = memory.withLock { memory -> SymmetricKey? in
             guard case .unsealed(let unsealed) = memory.tenants[ring.tenant] else { return nil }
             return unsealed.root

@@ -128,7 +128,6 @@ extension ServerCore {
             }
             // A generate-root collecting the old shares is void now.
             generateRootAttempt.withLock { $0 = nil }
-            _ = masterKey
             var status = attempt.status
             status.progress = rekeyed.threshold
             status.complete = true

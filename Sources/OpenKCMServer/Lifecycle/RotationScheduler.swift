@@ -3,10 +3,12 @@ public import Logging
 public import OpenKCMCore
 public import ServiceLifecycle
 
-/// Key rotation on autopilot: every ``interval`` it rotates each tenant's
-/// L2.1 and each service's L3 whose current version is due under its policy
-/// (the service's, else the tenant's, else the platform's `[rotation]`), and
-/// audits each rotation with the policy that made it due.
+/// Key rotation on autopilot: every ``interval`` it wraps each tenant's L2
+/// again when the customer rotated their L1 at the provider (a newer transit
+/// key version), rotates each tenant's L2.1 and each service's L3 whose
+/// current version is due under its policy (the service's, else the
+/// tenant's, else the platform's `[rotation]`), and audits each with what
+/// made it due.
 ///
 /// On a store shared with other nodes it runs on one node at a time, chosen
 /// by the store; and since each check reads the ring again in the tenant's
@@ -46,6 +48,17 @@ public struct RotationScheduler: Service {
         var made: [ScheduledRotation] = []
         for tenant in tenants {
             guard !Task.isCancelled else { break }
+            // The customer rotated their L1 at the provider: the L2 follows to the newest version.
+            do {
+                if let version = try await unsealed.keyChain.rewrapRootIfL1Rotated(tenant) {
+                    logger.info("L1 rotated at the provider; L2 wrapped again", metadata: ["tenant": "\(tenant)", "version": "\(version)"])
+                    await operations.auditScheduled(OperationKind.l1Rewrap.rawValue, tenant: tenant, service: nil, key: "L1 version \(version)", error: nil)
+                }
+            } catch {
+                if case KeyChainError.tenantLocked = error {} else {
+                    await operations.auditScheduled(OperationKind.l1Rewrap.rawValue, tenant: tenant, service: nil, key: "L1 version check", error: error)
+                }
+            }
             await attempt(tenant, nil) {
                 try await unsealed.keyChain.rotateTenantKeyIfDue(tenant, defaults: defaults, now: operations.core.now())
             }.map { made.append($0) }

@@ -5,6 +5,6 @@ struct KeyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "key",
         abstract: "Rotate, roll back and retire a tenant's L2.1 key versions; set how often keys rotate on their own.",
-        subcommands: [KeyRotateCommand.self, KeyRollbackCommand.self, KeyMinVersionCommand.self, KeyPolicyCommand.self]
+        subcommands: [KeyRotateCommand.self, KeyRollbackCommand.self, KeyMinVersionCommand.self, KeyPolicyCommand.self, KeyCompromiseCommand.self]
     )
 }
