@@ -9,8 +9,9 @@ import Testing
 /// Issue 21's rotation on autopilot, with a clock the test holds: a service
 /// with a 1-day period rotates when its day is up, exactly once (also with two
 /// nodes on one store), its siblings and its tenant under the platform's 365
-/// days do not until theirs; a locked tenant waits; each scheduled rotation is
-/// audited with the policy that made it due.
+/// days do not until theirs; a version past its period that is no longer
+/// current is deactivated (unwrap only); a locked tenant waits; each scheduled
+/// rotation and expiry is audited with the policy that made it due.
 @Suite struct RotationSchedulerTests {
     static let day: TimeInterval = 86_400
 
@@ -46,6 +47,7 @@ import Testing
             _ = try await operations.setServiceRotationPolicy(ServiceID("ledger"), tenant: acme, RotationPolicy(periodSeconds: 3600), caller: root)
         }
         let scheduler = RotationScheduler(operations: operations)
+        let early = try await keyChain.generateDataKey(tenant: acme, service: ServiceID("payments"))
 
         #expect(await scheduler.checkOnce().isEmpty)
         // Jitter brings the due date forward by at most 1% of the period (864 s for a day), never later.
@@ -57,6 +59,12 @@ import Testing
         #expect(await scheduler.checkOnce().isEmpty, "rotated once, not at every pass")
         let (payments, ledger) = (try await Self.versions(core, "payments"), try await Self.versions(core, "ledger"))
         #expect(payments == 2 && ledger == 1)
+        // Version 1 is past its period and no longer current: deactivated in the same pass. It still opens
+        // what it wrapped, wraps nothing, and cannot be made current again.
+        let ringAfter = try await keyChain.serviceKeyRing(ServiceID("payments"), tenant: acme).serviceKeys
+        #expect(ringAfter.version(1)?.state == .deactivated && ringAfter.version(2)?.state == .active)
+        #expect(try await keyChain.unwrapDataKey(early.wrapped, tenant: acme, service: ServiceID("payments")) == early.key)
+        await #expect(throws: KeyChainError.self) { try await keyChain.rollbackServiceKey(ServiceID("payments"), tenant: acme, to: 1) }
         clock.advance(Self.day)
         #expect(await scheduler.checkOnce().map(\.version) == [3])
 
@@ -70,7 +78,10 @@ import Testing
         #expect(ring.version(ring.currentVersion)?.parentVersion == 2)
 
         let audit = try String(contentsOfFile: harness.auditPath, encoding: .utf8)
-        #expect(audit.components(separatedBy: "\"identity\":\"openkcm-scheduler\"").count - 1 == 5, "one entry per scheduled rotation")
+        // Five rotations, and five expiries: payments v1, v2 and v3, the ledger's v1 and the L2.1's v1.
+        #expect(audit.components(separatedBy: "\"identity\":\"openkcm-scheduler\"").count - 1 == 10, "one entry per scheduled rotation and expiry")
+        #expect(audit.components(separatedBy: "expired: deactivated").count - 1 == 5)
+        #expect(try await keyChain.tenantKeyRing(acme).tenantKeys.version(1)?.state == .deactivated)
     }
 
     @Test func twoNodesOnOneStoreRotateADueKeyOnce() async throws {

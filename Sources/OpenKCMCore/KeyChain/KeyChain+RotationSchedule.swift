@@ -65,3 +65,46 @@ extension KeyChain {
         }
     }
 }
+
+/// Expiry: a version that is no longer current and is past its period
+/// becomes Deactivated (NIST SP 800-57's processing-only use): it still
+/// opens what it wrapped, but can never wrap again, nor be rolled back to.
+extension KeyChain {
+    /// The versions of `ring` that expire at `now`: active, not current, created a period or more ago.
+    static func expiring(_ ring: KeyRing, periodSeconds: Int, now: Date) -> [UInt32] {
+        ring.versions.filter { $0.version != ring.currentVersion && $0.state == .active && $0.createdAt.addingTimeInterval(Double(periodSeconds)) <= now }
+            .map(\.version)
+    }
+
+    /// Deactivates the tenant's expired L2.1 versions; returns them (none while the tenant is locked).
+    public func deactivateExpiredTenantKeys(_ tenant: TenantID, defaults: RotationDefaults, now: Date) async throws -> [UInt32] {
+        try await tenantTransaction(tenant) {
+            var ring = try await readTenant(tenant)
+            guard ring.l1UnlinkedAt == nil, ring.l1ProviderLock == nil else { return [] }
+            let expired = Self.expiring(ring.tenantKeys, periodSeconds: defaults.period(ring.rotationPolicy).seconds, now: now)
+            guard !expired.isEmpty else { return [] }
+            for version in expired { try ring.tenantKeys.transition(version, to: .deactivated) }
+            try await storage.put(TenantKeyRing.storageKey(tenant), value: RecordCoder.encode(ring))
+            try reflect(ring)
+            return expired
+        }
+    }
+
+    /// Deactivates the service's expired L3 versions; returns them (none while its tenant is locked).
+    public func deactivateExpiredServiceKeys(
+        _ service: ServiceID, tenant: TenantID, defaults: RotationDefaults, now: Date
+    ) async throws -> [UInt32] {
+        try await tenantTransaction(tenant) {
+            let tenantRing = try await readTenant(tenant)
+            guard tenantRing.l1UnlinkedAt == nil, tenantRing.l1ProviderLock == nil else { return [] }
+            var ring = try await readService(tenant, service)
+            let period = defaults.period(ring.rotationPolicy, tenant: tenantRing.rotationPolicy).seconds
+            let expired = Self.expiring(ring.serviceKeys, periodSeconds: period, now: now)
+            guard !expired.isEmpty else { return [] }
+            for version in expired { try ring.serviceKeys.transition(version, to: .deactivated) }
+            try await storage.put(ServiceKeyRing.storageKey(tenant, service), value: RecordCoder.encode(ring))
+            forgetService(tenant, service)
+            return expired
+        }
+    }
+}

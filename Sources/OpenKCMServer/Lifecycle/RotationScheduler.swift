@@ -62,13 +62,39 @@ public struct RotationScheduler: Service {
             await attempt(tenant, nil) {
                 try await unsealed.keyChain.rotateTenantKeyIfDue(tenant, defaults: defaults, now: operations.core.now())
             }.map { made.append($0) }
+            await expire(tenant, nil) {
+                try await unsealed.keyChain.deactivateExpiredTenantKeys(tenant, defaults: defaults, now: operations.core.now())
+            }
             for service in (try? await unsealed.keyChain.services(of: tenant)) ?? [] {
                 await attempt(tenant, service) {
                     try await unsealed.keyChain.rotateServiceKeyIfDue(service, tenant: tenant, defaults: defaults, now: operations.core.now())
                 }.map { made.append($0) }
+                await expire(tenant, service) {
+                    try await unsealed.keyChain.deactivateExpiredServiceKeys(service, tenant: tenant, defaults: defaults, now: operations.core.now())
+                }
             }
         }
         return made
+    }
+
+    /// Deactivates what expired (past its period, no longer current), audited per key as a state change
+    /// (`tenant-key.deactivate` / `service-key.deactivate`, the versions in the key); failures wait for the next pass.
+    private func expire(_ tenant: TenantID, _ service: ServiceID?, _ deactivate: () async throws -> [UInt32]) async {
+        let (layer, operation) = service == nil ? ("L2.1", "tenant-key.deactivate") : ("L3", "service-key.deactivate")
+        do {
+            let versions = try await deactivate()
+            guard !versions.isEmpty else { return }
+            let key = "\(layer) " + versions.map { "v\($0)" }.joined(separator: ", ") + " expired: deactivated (unwrap only)"
+            await operations.auditScheduled(operation, tenant: tenant, service: service, key: key, error: nil)
+        } catch {
+            if let keyChainError = error as? KeyChainError {
+                switch keyChainError {
+                case .tenantLocked, .tenantNotFound, .serviceNotFound: return
+                default: break
+                }
+            }
+            await operations.auditScheduled(operation, tenant: tenant, service: service, key: "\(layer) expiry", error: error)
+        }
     }
 
     /// Runs one check; audits the rotation it made, or its failure (the next pass tries again).
