@@ -79,7 +79,9 @@ import Testing
 
         let audit = try String(contentsOfFile: harness.auditPath, encoding: .utf8)
         // Five rotations, and five expiries: payments v1, v2 and v3, the ledger's v1 and the L2.1's v1.
-        #expect(audit.components(separatedBy: "\"identity\":\"openkcm-scheduler\"").count - 1 == 10, "one entry per scheduled rotation and expiry")
+        // Each change is announced (outcome attempted, synced) before it is made, and recorded after: two entries each.
+        #expect(audit.components(separatedBy: "\"identity\":\"openkcm-scheduler\"").count - 1 == 20, "two entries per scheduled rotation and expiry")
+        #expect(audit.components(separatedBy: "\"outcome\":\"attempted\"").count - 1 >= 10)
         #expect(audit.components(separatedBy: "expired: deactivated").count - 1 == 5)
         #expect(try await keyChain.tenantKeyRing(acme).tenantKeys.version(1)?.state == .deactivated)
     }

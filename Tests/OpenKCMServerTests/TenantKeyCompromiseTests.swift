@@ -59,4 +59,26 @@ import Testing
         let audit = try String(contentsOfFile: harness.auditPath, encoding: .utf8)
         #expect(audit.contains("\"operation\":\"tenant-key.compromise\"") && audit.contains("2 L3 versions rewrapped"))
     }
+
+    @Test func aCompromiseThatWouldStrandL3VersionsIsRefusedUnlessForced() async throws {
+        let harness = try ServerHarness()
+        defer { harness.cleanUp() }
+        let core = try await harness.makeCore()
+        _ = try await core.initializeShamir(shares: 2, threshold: 2)
+        let keyChain = try core.unsealed().keyChain
+        let (acme, ledger) = (try TenantID("acme"), try ServiceID("ledger"))
+        try await keyChain.createTenant(acme, l1: harness.l1.reference)
+        try await keyChain.createService(ledger, tenant: acme)
+        try await keyChain.rotateTenantKey(acme)
+        try await keyChain.rotateServiceKey(ledger, tenant: acme)
+        // Ledger's L3 v1 (under L2.1 v1) no longer opens: moving it off v1 is impossible.
+        try await keyChain.setServiceMinimumDecryptionVersion(ledger, tenant: acme, 2)
+        await #expect(throws: KeyChainError.compromiseStrandsKeys(version: 1, count: 1)) {
+            _ = try await keyChain.compromiseTenantKey(acme, version: 1)
+        }
+        #expect(try await keyChain.tenantKeyRing(acme).tenantKeys.version(1)?.state == .active, "a refusal changes nothing")
+        let forced = try await keyChain.compromiseTenantKey(acme, version: 1, force: true)
+        #expect(forced.skippedServiceKeys == 1 && forced.rewrappedServiceKeys == 0)
+        #expect(try await keyChain.tenantKeyRing(acme).tenantKeys.version(1)?.state == .compromised)
+    }
 }

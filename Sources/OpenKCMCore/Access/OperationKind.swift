@@ -14,10 +14,12 @@ public enum OperationKind: String, Sendable, Hashable, Codable, CaseIterable, Cu
     case tenantKeyRollback = "tenant-key.rollback"
     case tenantKeyMinimumVersion = "tenant-key.min-decryption-version"
     case tenantKeyCompromise = "tenant-key.compromise"
+    case tenantKeyPolicy = "tenant-key.policy"
     case serviceCreate = "service.create"
     case serviceList = "service.list"
     case serviceRead = "service.read"
     case serviceKeyRotate = "service-key.rotate"
+    case serviceKeyPolicy = "service-key.policy"
     case serviceDeactivate = "service.deactivate"
     case serviceDestroy = "service.destroy"
     case regionSnapshot = "region.snapshot"
@@ -86,8 +88,8 @@ public enum OperationKind: String, Sendable, Hashable, Codable, CaseIterable, Cu
     public var plane: Plane {
         switch self {
         case .tenantCreate, .tenantList, .tenantRead, .tenantDestroy, .l1Link, .l1Read, .l1Unlink, .l1Import, .l1Rewrap,
-            .tenantKeyRotate, .tenantKeyRollback, .tenantKeyMinimumVersion, .tenantKeyCompromise,
-            .serviceCreate, .serviceList, .serviceRead, .serviceKeyRotate, .serviceDeactivate, .serviceDestroy,
+            .tenantKeyRotate, .tenantKeyRollback, .tenantKeyMinimumVersion, .tenantKeyCompromise, .tenantKeyPolicy,
+            .serviceCreate, .serviceList, .serviceRead, .serviceKeyRotate, .serviceKeyPolicy, .serviceDeactivate, .serviceDestroy,
             .approvalRequest, .approvalList, .approvalApprove, .approvalReject:
             .governance
         case .identityCreate, .identityList, .identityRevoke, .identityRenew, .kmipClientIssue, .kmipClientMap, .kmipClientCARead,

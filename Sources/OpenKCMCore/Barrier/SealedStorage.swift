@@ -2,9 +2,11 @@ import Crypto
 public import Foundation
 import Synchronization
 
-/// The barrier: every value is AES-256-GCM-encrypted under a key derived from
-/// the MasterKey before it reaches ``Storage``, bound to its storage key and to
-/// its version, so a record copied to another key fails to open.
+/// The barrier: every value is AES-256-GCM-encrypted under the barrier key's
+/// active term (term 1 derived from the MasterKey, later terms random keys in
+/// the sealed ``BarrierKeyring``, see ``rotateKey(at:)``) before it reaches
+/// ``Storage``, bound to its storage key and to its version, so a record
+/// copied to another key fails to open.
 ///
 /// Every record carries a version (the store generation of the write that made
 /// it: monotonic per path, never reused), and a sealed index says which paths

@@ -17,6 +17,10 @@ public enum KeyChainError: OpenKCMError, Equatable {
     case invalidMinimumDecryptionVersion(layer: EnvelopeLayer, requested: UInt32, reason: String)
     /// A rotation policy outside what is allowed (a period of 1 day to 7 years).
     case invalidRotationPolicy(String)
+    /// Compromising the L2.1 version would leave `count` L3 versions it wraps
+    /// that cannot be opened now (below a minimum decryption version, or in a
+    /// state that does not unwrap) with no way back: refused unless forced.
+    case compromiseStrandsKeys(version: UInt32, count: Int)
     /// The current version cannot be deactivated or destroyed while it is current.
     case currentVersionProtected(layer: EnvelopeLayer, version: UInt32)
     /// The blob was wrapped by a key that is not this tenant's or service's.
@@ -55,6 +59,7 @@ public enum KeyChainError: OpenKCMError, Equatable {
         case .invalidStateTransition: "keychain.invalid_state_transition"
         case .invalidRollback: "keychain.invalid_rollback"
         case .invalidRotationPolicy: "keychain.invalid_rotation_policy"
+        case .compromiseStrandsKeys: "keychain.compromise_strands_keys"
         case .invalidMinimumDecryptionVersion: "keychain.invalid_min_decryption_version"
         case .currentVersionProtected: "keychain.current_version_protected"
         case .foreignKey: "keychain.foreign_key"
@@ -92,6 +97,8 @@ public enum KeyChainError: OpenKCMError, Equatable {
         case .invalidRollback(let layer, let version, let reason):
             "cannot roll \(layer) back to version \(version): \(reason)"
         case .invalidRotationPolicy(let reason): "invalid rotation policy: \(reason)"
+        case .compromiseStrandsKeys(let version, let count):
+            "L2.1 version \(version) wraps \(count) L3 versions that cannot be opened now (lower the minimum decryption versions first), so they could never move off it; force it to give them up"
         case .invalidMinimumDecryptionVersion(let layer, let requested, let reason):
             "cannot set the \(layer) minimum decryption version to \(requested): \(reason)"
         case .currentVersionProtected(let layer, let version):

@@ -1,20 +1,18 @@
 /// The customer's own rotation of their L1 at the provider, noticed: the L2
-/// is wrapped again under the newest version, so the old one can be retired
-/// there without locking the tenant.
+/// is wrapped again under the newest version (``rewrapRoot(_:)``), so the old
+/// one can be retired there without locking the tenant.
 extension KeyChain {
-    /// When the tenant's L1 keystore names versions and the L2 was wrapped by
-    /// an older one than the provider's latest, wraps the L2 again (through the
-    /// L1: unwrap with the old version, wrap with the new). Returns the version
-    /// moved to, or nil when nothing was due (or the provider does not say).
-    public func rewrapRootIfL1Rotated(_ tenant: TenantID) async throws -> String? {
+    /// The provider's latest version of the tenant's L1 when the L2 was
+    /// wrapped by an older one; nil when they agree, the tenant is locked or
+    /// unlinked, or the keystore names no versions.
+    public func l1VersionBehind(_ tenant: TenantID) async throws -> String? {
         let ring = try await tenantKeyRing(tenant)
-        guard ring.l1UnlinkedAt == nil, ring.l1ProviderLock == nil,
-              let keystore = (try? keystores.keystore(for: ring.l1)) as? any KeystoreVersioning,
+        try refuseIfLocked(ring)
+        try refuseIfLockedInMemory(tenant)
+        guard let keystore = (try? keystores.keystore(for: ring.l1)) as? any KeystoreVersioning,
               let wrappedWith = keystore.version(of: Array(ring.wrappedRoot))
         else { return nil }
         let latest = try await keystore.latestVersion()
-        guard latest != wrappedWith else { return nil }
-        try await rewrapRoot(tenant)
-        return latest
+        return latest == wrappedWith ? nil : latest
     }
 }

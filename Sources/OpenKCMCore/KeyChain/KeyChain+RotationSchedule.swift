@@ -40,6 +40,7 @@ extension KeyChain {
     /// Rotates the tenant's L2.1 if its current version is due at `now`; nil when not due (or locked: a locked tenant waits).
     public func rotateTenantKeyIfDue(_ tenant: TenantID, defaults: RotationDefaults, now: Date) async throws -> ScheduledRotation? {
         try await tenantTransaction(tenant) {
+            try refuseIfLockedInMemory(tenant)
             let ring = try await readTenant(tenant)
             guard ring.l1UnlinkedAt == nil, ring.l1ProviderLock == nil else { return nil }
             let (dueAt, seconds, source) = tenantKeyDue(ring, defaults: defaults)
@@ -54,6 +55,7 @@ extension KeyChain {
         _ service: ServiceID, tenant: TenantID, defaults: RotationDefaults, now: Date
     ) async throws -> ScheduledRotation? {
         try await tenantTransaction(tenant) {
+            try refuseIfLockedInMemory(tenant)
             let tenantRing = try await readTenant(tenant)
             guard tenantRing.l1UnlinkedAt == nil, tenantRing.l1ProviderLock == nil else { return nil }
             let ring = try await readService(tenant, service)
@@ -76,9 +78,20 @@ extension KeyChain {
             .map(\.version)
     }
 
+    /// The tenant's L2.1 versions that expire at `now` (a read, for the schedule's look before its transaction).
+    public func expiringTenantKeys(_ ring: TenantKeyRing, defaults: RotationDefaults, now: Date) -> [UInt32] {
+        Self.expiring(ring.tenantKeys, periodSeconds: defaults.period(ring.rotationPolicy).seconds, now: now)
+    }
+
+    /// The service's L3 versions that expire at `now`.
+    public func expiringServiceKeys(_ ring: ServiceKeyRing, tenant: TenantKeyRing, defaults: RotationDefaults, now: Date) -> [UInt32] {
+        Self.expiring(ring.serviceKeys, periodSeconds: defaults.period(ring.rotationPolicy, tenant: tenant.rotationPolicy).seconds, now: now)
+    }
+
     /// Deactivates the tenant's expired L2.1 versions; returns them (none while the tenant is locked).
     public func deactivateExpiredTenantKeys(_ tenant: TenantID, defaults: RotationDefaults, now: Date) async throws -> [UInt32] {
         try await tenantTransaction(tenant) {
+            try refuseIfLockedInMemory(tenant)
             var ring = try await readTenant(tenant)
             guard ring.l1UnlinkedAt == nil, ring.l1ProviderLock == nil else { return [] }
             let expired = Self.expiring(ring.tenantKeys, periodSeconds: defaults.period(ring.rotationPolicy).seconds, now: now)
@@ -95,6 +108,7 @@ extension KeyChain {
         _ service: ServiceID, tenant: TenantID, defaults: RotationDefaults, now: Date
     ) async throws -> [UInt32] {
         try await tenantTransaction(tenant) {
+            try refuseIfLockedInMemory(tenant)
             let tenantRing = try await readTenant(tenant)
             guard tenantRing.l1UnlinkedAt == nil, tenantRing.l1ProviderLock == nil else { return [] }
             var ring = try await readService(tenant, service)

@@ -208,6 +208,7 @@ public final class KeyChain: Sendable {
         try await tenantTransaction(tenant) {
             var ring = try await readTenant(tenant)
             if ring.l1UnlinkedAt != nil { throw KeyChainError.tenantLocked(tenant, reason: Self.unlinkedReason) }
+            try refuseIfLocked(ring)
             let lock = memory.withLock { memory -> String? in
                 if case .locked(let reason, _) = memory.tenants[tenant] { reason } else { nil }
             }
@@ -215,7 +216,13 @@ public final class KeyChain: Sendable {
             let context = rootContext(tenant)
             let keystore = try keystores.keystore(for: ring.l1)
             let root = try await keystore.unwrap(ring.wrappedRoot, context: context)
-            ring.wrappedRoot = try await keystore.wrap(root, context: context)
+            let rewrapped = try await keystore.wrap(root, context: context)
+            // The new blob replaces the only wrapped L2: it must open to the same key first (a provider
+            // replica behind its own rotation would otherwise leave the tenant unreachable).
+            guard try await keystore.unwrap(rewrapped, context: context) == root else {
+                throw KeystoreError.badCiphertext(ring.l1)
+            }
+            ring.wrappedRoot = rewrapped
             try await storage.put(TenantKeyRing.storageKey(tenant), value: RecordCoder.encode(ring))
         }
     }
@@ -825,7 +832,7 @@ public final class KeyChain: Sendable {
 
     /// A lock in memory, whatever the tenant's confirmation: for the last look
     /// of an operation that already holds its keys (a lock that landed meanwhile).
-    func refuseIfLockedInMemory(_ tenant: TenantID) throws(KeyChainError) {
+    public func refuseIfLockedInMemory(_ tenant: TenantID) throws(KeyChainError) {
         try memory.withLock { memory throws(KeyChainError) in
             if let gate = memory.regionGate { throw .tenantLocked(tenant, reason: gate) }
             if case .locked(let reason, _) = memory.tenants[tenant] { throw .tenantLocked(tenant, reason: reason) }
@@ -870,7 +877,7 @@ public final class KeyChain: Sendable {
         return try RecordCoder.decode(ServiceKeyRing.self, from: data, at: key)
     }
 
-    private func readRecord<Record: Decodable>(_ type: Record.Type, at key: String) async throws -> Record {
+    func readRecord<Record: Decodable>(_ type: Record.Type, at key: String) async throws -> Record {
         guard let data = try await storage.get(key) else { throw BarrierError.recordCorrupted(key: key) }
         return try RecordCoder.decode(type, from: data, at: key)
     }

@@ -40,82 +40,89 @@ public struct RotationScheduler: Service {
     }
 
     /// One pass over every tenant and service, at the core's clock. Returns the rotations it made.
+    ///
+    /// Each change is looked for first without a transaction (a pass with
+    /// nothing due opens none), then announced in the audit log (synced,
+    /// outcome `attempted`) before it is made, so a change the audit log
+    /// cannot take never starts; the change itself checks again in the
+    /// tenant's transaction. A regional core that has not heard from the
+    /// governance plane changes nothing.
     @discardableResult
     public func checkOnce() async -> [ScheduledRotation] {
-        guard let unsealed = try? operations.core.unsealed() else { return [] }
+        guard let unsealed = try? operations.core.unsealed(), unsealed.keyChain.regionGateReason == nil else { return [] }
+        let keyChain = unsealed.keyChain
         let defaults = operations.core.rotationDefaults
-        guard let tenants = try? await unsealed.keyChain.tenants() else { return [] }
+        guard let tenants = try? await keyChain.tenants() else { return [] }
         var made: [ScheduledRotation] = []
         for tenant in tenants {
-            guard !Task.isCancelled else { break }
+            guard !Task.isCancelled, let ring = try? await keyChain.tenantKeyRing(tenant), (try? keyChain.refuseIfLockedInMemory(tenant)) != nil,
+                  ring.l1UnlinkedAt == nil, ring.l1ProviderLock == nil
+            else { continue }
+            let now = operations.core.now()
             // The customer rotated their L1 at the provider: the L2 follows to the newest version.
-            do {
-                if let version = try await unsealed.keyChain.rewrapRootIfL1Rotated(tenant) {
-                    logger.info("L1 rotated at the provider; L2 wrapped again", metadata: ["tenant": "\(tenant)", "version": "\(version)"])
-                    await operations.auditScheduled(OperationKind.l1Rewrap.rawValue, tenant: tenant, service: nil, key: "L1 version \(version)", error: nil)
-                }
-            } catch {
-                if case KeyChainError.tenantLocked = error {} else {
-                    await operations.auditScheduled(OperationKind.l1Rewrap.rawValue, tenant: tenant, service: nil, key: "L1 version check", error: error)
+            if let latest = try? await keyChain.l1VersionBehind(tenant) {
+                _ = await change(OperationKind.l1Rewrap.rawValue, tenant, nil, intent: "L1 version \(latest)") {
+                    try await keyChain.rewrapRoot(tenant)
+                    return "L1 version \(latest)"
                 }
             }
-            await attempt(tenant, nil) {
-                try await unsealed.keyChain.rotateTenantKeyIfDue(tenant, defaults: defaults, now: operations.core.now())
-            }.map { made.append($0) }
-            await expire(tenant, nil) {
-                try await unsealed.keyChain.deactivateExpiredTenantKeys(tenant, defaults: defaults, now: operations.core.now())
+            if let due = keyChain.tenantKeyDue(ring, defaults: defaults).dueAt, due <= now {
+                await change(OperationKind.tenantKeyRotate.rawValue, tenant, nil, intent: "L2.1 due") {
+                    try await keyChain.rotateTenantKeyIfDue(tenant, defaults: defaults, now: now).map { made.append($0); return $0.auditKey }
+                }
             }
-            for service in (try? await unsealed.keyChain.services(of: tenant)) ?? [] {
-                await attempt(tenant, service) {
-                    try await unsealed.keyChain.rotateServiceKeyIfDue(service, tenant: tenant, defaults: defaults, now: operations.core.now())
-                }.map { made.append($0) }
-                await expire(tenant, service) {
-                    try await unsealed.keyChain.deactivateExpiredServiceKeys(service, tenant: tenant, defaults: defaults, now: operations.core.now())
+            let tenantRing = (try? await keyChain.tenantKeyRing(tenant)) ?? ring
+            if !keyChain.expiringTenantKeys(tenantRing, defaults: defaults, now: now).isEmpty {
+                await change("tenant-key.deactivate", tenant, nil, intent: "L2.1 expiry") {
+                    Self.expiryKey("L2.1", try await keyChain.deactivateExpiredTenantKeys(tenant, defaults: defaults, now: now))
+                }
+            }
+            for service in (try? await keyChain.services(of: tenant)) ?? [] {
+                guard let serviceRing = try? await keyChain.serviceKeyRing(service, tenant: tenant) else { continue }
+                if let due = keyChain.serviceKeyDue(serviceRing, tenant: tenantRing, defaults: defaults).dueAt, due <= now {
+                    await change(OperationKind.serviceKeyRotate.rawValue, tenant, service, intent: "L3 due") {
+                        try await keyChain.rotateServiceKeyIfDue(service, tenant: tenant, defaults: defaults, now: now).map { made.append($0); return $0.auditKey }
+                    }
+                }
+                let current = (try? await keyChain.serviceKeyRing(service, tenant: tenant)) ?? serviceRing
+                if !keyChain.expiringServiceKeys(current, tenant: tenantRing, defaults: defaults, now: now).isEmpty {
+                    await change("service-key.deactivate", tenant, service, intent: "L3 expiry") {
+                        Self.expiryKey("L3", try await keyChain.deactivateExpiredServiceKeys(service, tenant: tenant, defaults: defaults, now: now))
+                    }
                 }
             }
         }
         return made
     }
 
-    /// Deactivates what expired (past its period, no longer current), audited per key as a state change
-    /// (`tenant-key.deactivate` / `service-key.deactivate`, the versions in the key); failures wait for the next pass.
-    private func expire(_ tenant: TenantID, _ service: ServiceID?, _ deactivate: () async throws -> [UInt32]) async {
-        let (layer, operation) = service == nil ? ("L2.1", "tenant-key.deactivate") : ("L3", "service-key.deactivate")
-        do {
-            let versions = try await deactivate()
-            guard !versions.isEmpty else { return }
-            let key = "\(layer) " + versions.map { "v\($0)" }.joined(separator: ", ") + " expired: deactivated (unwrap only)"
-            await operations.auditScheduled(operation, tenant: tenant, service: service, key: key, error: nil)
-        } catch {
-            if let keyChainError = error as? KeyChainError {
-                switch keyChainError {
-                case .tenantLocked, .tenantNotFound, .serviceNotFound: return
-                default: break
-                }
-            }
-            await operations.auditScheduled(operation, tenant: tenant, service: service, key: "\(layer) expiry", error: error)
-        }
+    static func expiryKey(_ layer: String, _ versions: [UInt32]) -> String? {
+        versions.isEmpty ? nil : "\(layer) " + versions.map { "v\($0)" }.joined(separator: ", ") + " expired: deactivated (unwrap only)"
     }
 
-    /// Runs one check; audits the rotation it made, or its failure (the next pass tries again).
-    private func attempt(_ tenant: TenantID, _ service: ServiceID?, _ check: () async throws -> ScheduledRotation?) async -> ScheduledRotation? {
-        let operation = service == nil ? OperationKind.tenantKeyRotate.rawValue : OperationKind.serviceKeyRotate.rawValue
+    /// One change: its intent audited (synced) first, then made; its outcome audited under the same correlation id.
+    /// `act` returns the outcome's audit key, or nil when it found nothing to do after all (another node did it).
+    @discardableResult
+    private func change(_ operation: String, _ tenant: TenantID, _ service: ServiceID?, intent: String, _ act: () async throws -> String?) async -> Bool {
+        let correlationID = RandomUUID.make()
         do {
-            guard let rotation = try await check() else { return nil }
-            logger.info("scheduled rotation", metadata: ["tenant": "\(tenant)", "service": "\(service.map { "\($0)" } ?? "-")", "key": "\(rotation.auditKey)"])
-            await operations.auditScheduled(operation, tenant: tenant, service: service, key: rotation.auditKey, error: nil)
-            return rotation
+            try await operations.recordScheduledIntent(operation, tenant: tenant, service: service, key: intent, correlationID: correlationID)
         } catch {
-            // A tenant that became locked or was destroyed between the listing and the check is no failure.
-            if let keyChainError = error as? KeyChainError {
-                switch keyChainError {
-                case .tenantLocked, .tenantNotFound, .serviceNotFound: return nil
-                default: break
-                }
+            logger.error("the audit log refused the schedule's intent; nothing changed", metadata: ["tenant": "\(tenant)", "error": "\(error)"])
+            return false
+        }
+        do {
+            guard let key = try await act() else {
+                await operations.auditScheduled(operation, tenant: tenant, service: service, key: "\(intent): nothing left to do", error: nil,
+                                                correlationID: correlationID)
+                return false
             }
-            logger.warning("scheduled rotation failed", metadata: ["tenant": "\(tenant)", "error": "\(error)"])
-            await operations.auditScheduled(operation, tenant: tenant, service: service, key: "scheduled", error: error)
-            return nil
+            logger.info("scheduled change", metadata: ["operation": "\(operation)", "tenant": "\(tenant)", "key": "\(key)"])
+            await operations.auditScheduled(operation, tenant: tenant, service: service, key: key, error: nil, correlationID: correlationID)
+            return true
+        } catch {
+            logger.warning("scheduled change failed", metadata: ["operation": "\(operation)", "tenant": "\(tenant)", "error": "\(error)"])
+            await operations.auditScheduled(operation, tenant: tenant, service: service, key: intent, error: error, correlationID: correlationID)
+            return false
         }
     }
 }

@@ -3,10 +3,11 @@ public import OpenKCMCore
 extension Operations {
     /// Marks an L2.1 version compromised (governance): rotated away from if
     /// current, every L3 version it wraps moved to the current one, then never
-    /// used again. The audit entry names the version; the answer counts the L3 versions moved.
-    public func compromiseTenantKey(_ tenant: TenantID, version: UInt32, caller: Caller) async throws -> TenantKeyCompromiseView {
+    /// used again. The audit entry names the version; the answer counts the L3 versions moved. L3 versions
+    /// that cannot be opened now would be lost with it: refused (409) unless `force`.
+    public func compromiseTenantKey(_ tenant: TenantID, version: UInt32, force: Bool = false, caller: Caller) async throws -> TenantKeyCompromiseView {
         let result = try await perform(.tenantKeyCompromise, caller: caller, tenant: tenant, key: "L2.1 v\(version)", sync: true) { core in
-            try await core.keyChain.compromiseTenantKey(tenant, version: version)
+            try await core.keyChain.compromiseTenantKey(tenant, version: version, force: force)
         }
         // What moved, in its own entry: the count an auditor checks against the services' versions.
         await auditFollowUp("tenant-key.rewrap", caller: caller, tenant: tenant,

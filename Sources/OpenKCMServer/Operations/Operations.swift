@@ -108,11 +108,26 @@ public struct Operations: Sendable {
     }
 
     /// Audits what the rotation schedule did (identity `openkcm-scheduler`), with the policy in `key`.
-    func auditScheduled(_ operation: String, tenant: TenantID, service: ServiceID?, key: String, error: (any Error)?) async {
-        var entry = auditEntry(operation, caller: Caller(identity: nil, correlationID: RandomUUID.make()), tenant: tenant,
-                               service: service, key: key, error: error)
+    func auditScheduled(
+        _ operation: String, tenant: TenantID, service: ServiceID?, key: String, error: (any Error)?, correlationID: String = RandomUUID.make()
+    ) async {
+        try? await core.auditLog.append(scheduledEntry(operation, tenant: tenant, service: service, key: key, error: error, correlationID: correlationID),
+                                        sync: true)
+    }
+
+    /// Writes (and syncs) the schedule's intent before it changes anything: a change that cannot be audited never starts.
+    func recordScheduledIntent(_ operation: String, tenant: TenantID, service: ServiceID?, key: String, correlationID: String) async throws {
+        var entry = scheduledEntry(operation, tenant: tenant, service: service, key: key, error: nil, correlationID: correlationID)
+        entry.outcome = .attempted
+        try await core.auditLog.append(entry, sync: true)
+    }
+
+    private func scheduledEntry(
+        _ operation: String, tenant: TenantID, service: ServiceID?, key: String, error: (any Error)?, correlationID: String
+    ) -> AuditEntry {
+        var entry = auditEntry(operation, caller: Caller(identity: nil, correlationID: correlationID), tenant: tenant, service: service, key: key, error: error)
         entry.identity = "openkcm-scheduler"
-        try? await core.auditLog.append(entry, sync: true)
+        return entry
     }
 
     /// Audits a gateway's accepted data-key channel hello, in the scope it will serve.

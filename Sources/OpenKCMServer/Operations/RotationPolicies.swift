@@ -3,7 +3,7 @@ public import OpenKCMCore
 extension Operations {
     /// Sets (or, with nil, clears) a tenant's rotation policy for its L2.1, inherited by its services (governance).
     public func setTenantRotationPolicy(_ tenant: TenantID, _ policy: RotationPolicy?, caller: Caller) async throws -> RotationPolicyView {
-        try await perform(.tenantKeyRotate, caller: caller, tenant: tenant, sync: true) { core in
+        try await perform(.tenantKeyPolicy, caller: caller, tenant: tenant, key: Self.policyKey(policy), sync: true) { core in
             try await core.keyChain.setTenantRotationPolicy(tenant, policy)
             return try await self.rotationView(core.keyChain, tenant: tenant, service: nil)
         }
@@ -13,7 +13,7 @@ extension Operations {
     public func setServiceRotationPolicy(
         _ service: ServiceID, tenant: TenantID, _ policy: RotationPolicy?, caller: Caller
     ) async throws -> RotationPolicyView {
-        try await perform(.serviceKeyRotate, caller: caller, tenant: tenant, service: service, sync: true) { core in
+        try await perform(.serviceKeyPolicy, caller: caller, tenant: tenant, service: service, key: Self.policyKey(policy), sync: true) { core in
             try await core.keyChain.setServiceRotationPolicy(service, tenant: tenant, policy)
             return try await self.rotationView(core.keyChain, tenant: tenant, service: service)
         }
@@ -24,6 +24,11 @@ extension Operations {
         try await perform(service == nil ? .tenantRead : .serviceRead, caller: caller, tenant: tenant, service: service) { core in
             try await self.rotationView(core.keyChain, tenant: tenant, service: service)
         }
+    }
+
+    /// What the audit entry of a policy change says: `period 2592000 s`, or `inherit`.
+    static func policyKey(_ policy: RotationPolicy?) -> String {
+        policy?.periodSeconds.map { "period \($0) s" } ?? "inherit"
     }
 
     func rotationView(_ keyChain: KeyChain, tenant: TenantID, service: ServiceID?) async throws -> RotationPolicyView {

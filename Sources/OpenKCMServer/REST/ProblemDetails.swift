@@ -70,7 +70,7 @@ public struct ProblemDetails: Error, Sendable, Codable, Hashable {
             case .invalidIdentifier, .foreignKey, .subjectRequired, .notSubjectBound, .subjectMismatch, .invalidRotationPolicy: .badRequest
             case .subjectDestroyed: .gone
             case .belowMinimumDecryptionVersion, .keyStateForbids, .invalidStateTransition, .invalidRollback,
-                .invalidMinimumDecryptionVersion, .currentVersionProtected:
+                .invalidMinimumDecryptionVersion, .currentVersionProtected, .compromiseStrandsKeys:
                 .conflict
             }
         case is EnvelopeError, is ShamirError: .badRequest

@@ -11,11 +11,12 @@ struct KeyCompromiseCommand: AsyncParsableCommand {
     @OptionGroup var client: ClientOptions
     @Option(help: "Tenant id.") var tenant: String
     @Option(help: "The L2.1 version to mark compromised.") var version: UInt32
+    @Flag(help: "Give up the L3 versions it wraps that cannot be opened now (refused otherwise).") var force = false
 
     func run() async throws {
         try await runReporting {
             let api = client.client()
-            let answer = try await api.call(.POST, "/v1/tenants/\(RESTClient.escape(tenant))/keys/\(version)/compromise")
+            let answer = try await api.call(.POST, "/v1/tenants/\(RESTClient.escape(tenant))/keys/\(version)/compromise" + (force ? "?force=true" : ""))
             api.show(answer) {
                 let result = answer["compromise"] as? [String: Any] ?? [:]
                 return Table.pairs([

@@ -7,14 +7,18 @@ struct ReportVerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Check a signed report's signature (offline) and print the report.",
-        discussion: "Give --fingerprint (from `GET /v1/reports/signing-key`, noted once) to check it was this server's key that signed."
+        discussion: "--fingerprint is the report key's (from `GET /v1/reports/signing-key`, noted once): anyone can sign a report with a key of their own, so a signature proves nothing without it. --unpinned checks the signature alone."
     )
 
     @Argument(help: "The signed report file.") var file: String
     @Option(help: "The report key's SHA-256 fingerprint (hex) to expect.") var fingerprint: String?
+    @Flag(help: "Check the signature without pinning the key (it then proves only that the file was not changed after signing).") var unpinned = false
 
     func run() async throws {
         try await runReporting {
+            guard fingerprint != nil || unpinned else {
+                throw CLIFailure("give --fingerprint (the report key's, from GET /v1/reports/signing-key): without it anyone's key would do; --unpinned to check the signature alone")
+            }
             guard let data = FileManager.default.contents(atPath: file) else { throw CLIFailure("cannot read \(file)") }
             guard let signed = try? JSONDecoder().decode(SignedReport.self, from: data) else { throw CLIFailure("\(file) is not a signed report") }
             let report: Data
@@ -23,7 +27,7 @@ struct ReportVerifyCommand: AsyncParsableCommand {
             } catch {
                 throw CLIFailure("\(error)")
             }
-            Console.error("signature valid (Ed25519, key \(signed.keyFingerprint)\(fingerprint == nil ? "; give --fingerprint to pin the key" : ""))")
+            Console.error("signature valid (Ed25519, key \(signed.keyFingerprint)\(fingerprint == nil ? ", not pinned" : ", the expected key"))")
             FileHandle.standardOutput.write(report + Data("\n".utf8))
         }
     }

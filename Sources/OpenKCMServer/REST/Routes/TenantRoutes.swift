@@ -57,11 +57,13 @@ struct TenantRoutes {
             let body = try await JSONBody.decode(VersionBody.self, from: request, context: context)
             return try JSONBody.response(try await operations.rollbackTenantKey(try context.tenant(), to: body.version, caller: context.caller))
         }
-        router.post("/v1/tenants/:tenant/keys/:version/compromise") { _, context in
+        router.post("/v1/tenants/:tenant/keys/:version/compromise") { request, context in
             guard let version = context.parameters.get("version", as: UInt32.self) else {
                 throw ProblemDetails(status: .badRequest, code: "request.invalid_version", detail: "a key version is a positive integer")
             }
-            return try JSONBody.response(try await operations.compromiseTenantKey(try context.tenant(), version: version, caller: context.caller))
+            let force = request.uri.queryParameters.get("force") == "true"
+            return try JSONBody.response(
+                try await operations.compromiseTenantKey(try context.tenant(), version: version, force: force, caller: context.caller))
         }
         router.put("/v1/tenants/:tenant/keys/min-decryption-version") { request, context in
             let body = try await JSONBody.decode(VersionBody.self, from: request, context: context)
