@@ -7,14 +7,15 @@ public import ServiceLifecycle
 /// again when the customer rotated their L1 at the provider (a newer transit
 /// key version), rotates each tenant's L2.1 and each service's L3 whose
 /// current version is due under its policy (the service's, else the
-/// tenant's, else the platform's `[rotation]`), and audits each with what
-/// made it due.
+/// tenant's, else the platform's `[rotation]`), deactivates the versions
+/// past their period that are no longer current, and audits each change
+/// (announced before it is made) with what made it due.
 ///
 /// On a store shared with other nodes it runs on one node at a time, chosen
-/// by the store; and since each check reads the ring again in the tenant's
+/// by the store; and since each change checks again in the tenant's
 /// transaction, even two schedules on one store rotate a due key once.
-/// A locked tenant (its L1 unlinked or disabled) waits: nothing rotates under
-/// a kill switch.
+/// A locked tenant (in the store or in this node's memory) waits: nothing
+/// changes under a kill switch.
 public struct RotationScheduler: Service {
     let operations: Operations
     let interval: Duration
