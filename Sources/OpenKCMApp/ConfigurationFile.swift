@@ -48,6 +48,9 @@ public struct ConfigurationFile: Sendable, Equatable {
         "approvals.required", "approvals.lifetime_seconds",
         "rotation.enabled", "rotation.period_days", "rotation.interval_seconds",
         "oidc.issuer", "oidc.audience", "oidc.roles_claim", "oidc.leeway_seconds", "oidc.ca_file",
+        "audit.syslog.address", "audit.syslog.ca_file", "audit.syslog.certificate_file", "audit.syslog.key_file",
+        "audit.syslog.server_name", "audit.syslog.hostname",
+        "audit.webhook.url", "audit.webhook.ca_file", "audit.webhook.token_file", "audit.webhook.batch_size",
     ]
 
     public init(parsing text: String) throws(ConfigurationError) {

@@ -115,6 +115,21 @@ public struct OpenKCMServerBuilder {
                     leadership: core.freshness == nil ? nil : storage as? any StorageLeadership, logger: logger))
             }
         }
+        let metrics = ServerMetrics()
+        // Each SIEM sink follows the audit log on its own: one down never holds the other, nor any key operation.
+        var streams: [AuditStream] = []
+        if let syslog = configuration.auditSyslog {
+            streams.append(AuditStream(auditLog: auditLog, sink: try SyslogSink(syslog), logger: logger))
+        }
+        if var webhook = configuration.auditWebhook {
+            // Replicas sharing a store each stream their own chain: the batch keys name the node that wrote it.
+            if let nodeID { webhook.node = nodeID }
+            streams.append(AuditStream(auditLog: auditLog, sink: WebhookSink(webhook), batchSize: webhook.batchSize, logger: logger))
+        }
+        for stream in streams {
+            services.append(stream)
+            metrics.watch(stream.progress)
+        }
         if let feed = storage as? any StorageChangeFeed, core.freshness != nil {
             services.append(StoreChangeFollower(feed: feed, core: core))
         }
@@ -169,7 +184,7 @@ public struct OpenKCMServerBuilder {
             oidc = OIDCAuthenticator(configuration: settings, documents: provider)
         }
         let application = Application(
-            router: buildRouter(operations: operations, plane: configuration.plane, regionAddresses: configuration.regionAddresses, oidc: oidc),
+            router: buildRouter(operations: operations, metrics: metrics, plane: configuration.plane, regionAddresses: configuration.regionAddresses, oidc: oidc),
             server: server,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "openkcm"),
             services: services,

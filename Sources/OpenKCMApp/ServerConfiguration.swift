@@ -64,6 +64,10 @@ public struct ServerConfiguration: Sendable {
     public var rotationDefaults = RotationDefaults()
     public var rotationInterval: Duration = .seconds(60)
     public var rotationEnabled = true
+    /// The SIEM receiving the audit stream over syslog (`[audit.syslog]`); nil: the audit log stays local.
+    package var auditSyslog: SyslogSink.Configuration?
+    /// The SIEM's HTTPS collector receiving the audit stream in batches (`[audit.webhook]`).
+    package var auditWebhook: WebhookSink.Configuration?
     /// What each keystore connection may be used for, from `[keystores.<name>] use, tenants, keys`.
     public var l1Policy = L1LinkPolicy()
     /// Provider connections from `[keystores.<name>]`: name -> field -> value.

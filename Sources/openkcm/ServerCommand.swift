@@ -187,6 +187,8 @@ struct ServerCommand: AsyncParsableCommand {
                 throw ValidationError("the governance plane serves no keys: remove [kmip] and the data-key channel (they belong to the regional cores)")
             }
             configuration.oidc = try Self.oidc(file)
+            configuration.auditSyslog = try AuditStreamSettings.syslog(file)
+            configuration.auditWebhook = try AuditStreamSettings.webhook(file, node: ProcessInfo.processInfo.hostName)
             if let required = try file.integer("approvals.required") {
                 guard (1...16).contains(required) else { throw ValidationError("approvals.required must be 1 (off) to 16 identities") }
                 configuration.approvalPolicy.required = required

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import OpenKCMServer
 import OpenKCMApp
@@ -68,5 +69,22 @@ import OpenKCMApp
         #expect(try file.integer("rotation.period_days") == 90 && file.integer("rotation.interval_seconds") == 30)
         #expect(try file.boolean("rotation.enabled") == true)
         #expect(throws: ConfigurationError.self) { try ConfigurationFile(parsing: "[rotation]\nperiod = 90\n") }
+    }
+
+    /// `[audit.syslog]` goes over TLS only and `[audit.webhook]` over HTTPS unless to loopback: a SIEM stream
+    /// that would carry audit entries in the clear does not start.
+    @Test func auditStreamsRefuseTheClear() throws {
+        let noCA = try ConfigurationFile(parsing: "[audit.syslog]\naddress = \"siem.internal:6514\"\n")
+        #expect(throws: ConfigurationError.self) { _ = try AuditStreamSettings.syslog(noCA) }
+        let stray = try ConfigurationFile(parsing: "[audit.syslog]\nhostname = \"kcm\"\n")
+        #expect(throws: ConfigurationError.self) { _ = try AuditStreamSettings.syslog(stray) }
+        let badPort = try ConfigurationFile(parsing: "[audit.syslog]\naddress = \"siem.internal\"\nca_file = \"/nonexistent\"\n")
+        #expect(throws: ConfigurationError.self) { _ = try AuditStreamSettings.syslog(badPort) }
+        let plain = try ConfigurationFile(parsing: "[audit.webhook]\nurl = \"http://siem.internal/audit\"\n")
+        #expect(throws: ConfigurationError.self) { _ = try AuditStreamSettings.webhook(plain, node: "a") }
+        let loopback = try ConfigurationFile(parsing: "[audit.webhook]\nurl = \"http://127.0.0.1:9000/audit\"\nbatch_size = 50\n")
+        let webhook = try #require(try AuditStreamSettings.webhook(loopback, node: "a"))
+        #expect(webhook.batchSize == 50 && webhook.url.port == 9000)
+        #expect(try AuditStreamSettings.syslog(try ConfigurationFile(parsing: "")) == nil)
     }
 }

@@ -43,10 +43,13 @@ import Testing
 
     /// `openkcm server --dev` with tenant acme, service payments and a crypto identity for them (its token also in a file).
     /// With `channelPort`, the core also listens for gateways' data-key channel there.
-    static func devCore(in directory: URL, channelPort: Int? = nil) async throws -> (server: Process, port: Int, root: String, token: String, tokenFile: URL) {
+    static func devCore(
+        in directory: URL, channelPort: Int? = nil, configuration: String? = nil
+    ) async throws -> (server: Process, port: Int, root: String, token: String, tokenFile: URL) {
         let corePort = FreePort.pick()
         let serverLog = directory.appendingPathComponent("server.log")
-        let server = try Self.launch(["server", "--dev", "--address", "127.0.0.1:\(corePort)"] + (channelPort.map { ["--channel-address", "127.0.0.1:\($0)"] } ?? []),
+        let server = try Self.launch(["server", "--dev", "--address", "127.0.0.1:\(corePort)"] + (channelPort.map { ["--channel-address", "127.0.0.1:\($0)"] } ?? [])
+                                     + (configuration.map { ["--config", $0] } ?? []),
                                      output: serverLog)
         let root = try await Eventually.value { () -> String? in
             let log = (try? String(contentsOf: serverLog, encoding: .utf8)) ?? ""

@@ -23,9 +23,4 @@ public struct RotationPolicy: Sendable, Hashable, Codable {
         }
         return self
     }
-
-    /// This policy's fields, each falling back to `fallback`'s.
-    public func inheriting(_ fallback: RotationPolicy?) -> RotationPolicy {
-        RotationPolicy(periodSeconds: periodSeconds ?? fallback?.periodSeconds)
-    }
 }

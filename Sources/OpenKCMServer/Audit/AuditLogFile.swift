@@ -527,6 +527,22 @@ public final class AuditLogFile: Service, Sendable {
         await withStableSegments { $0.page(from: sequence, limit: limit) }
     }
 
+    /// The newest entry that is on disk for certain (written and fsynced): as
+    /// far as an audit stream may send, so a SIEM never holds an entry a
+    /// power cut could take back out of the local chain. Nil while the chain is closed.
+    public var durableSequence: UInt64? { state.withLock { $0.chain == nil ? nil : $0.syncedHead?.sequence } }
+
+    /// Up to `limit` entries from `tail`'s next sequence through `last`, and the tail moved past them.
+    package func read(_ tail: AuditLogTail, through last: UInt64, limit: Int) async -> (AuditLogTail, [AuditLogTail.Line]) {
+        let segments = self.segments
+        // The open segment's first sequence as read once no rotation can run: it names the segment the tail's offset is in.
+        return await withStableSegments { reader in
+            var moved = tail
+            let lines = moved.read(segments, openFirstSequence: reader.openFirstSequence ?? 1, through: last, limit: limit)
+            return (moved, lines)
+        }
+    }
+
     /// Verifies every segment of the log, and that it reaches `checkpoint` unchanged.
     public func verify(masterKey: MasterKey, checkpoint: AuditHead?) async -> AuditLogVerification {
         await withStableSegments { $0.verify(masterKey: masterKey, checkpoint: checkpoint) }

@@ -75,8 +75,7 @@ public struct ShareQuorumAttempt: Sendable {
 
     private static func makeNonce() -> String {
         var bytes = [UInt8](repeating: 0, count: 16)
-        var generator = SystemRandomNumberGenerator()
-        for index in bytes.indices { bytes[index] = UInt8.random(in: 0...255, using: &generator) }
+        bytes.withUnsafeMutableBytes { SystemRandom.fill($0) }
         return bytes.hexString
     }
 

@@ -11,7 +11,29 @@ public final class ServerMetrics: Sendable {
     /// Handles by label set, so a request costs one dictionary lookup, not a registry walk.
     private let handles = Mutex<[String: (requests: Counter, latency: DurationHistogram)]>([:])
 
+    /// The audit streams whose lag `/metrics` shows.
+    private let auditStreams = Mutex<[AuditStreamProgress]>([])
+
     public init() {}
+
+    /// Shows `progress` in `/metrics`: `openkcm_audit_stream_lag_entries`, `_acknowledged_sequence`, `_failures`, `_delivering`.
+    public func watch(_ progress: AuditStreamProgress) {
+        auditStreams.withLock { $0.append(progress) }
+    }
+
+    private func recordAuditStreams() {
+        for stream in auditStreams.withLock({ $0 }) {
+            let labels = [("sink", stream.sink)]
+            func gauge(_ name: String, _ help: String, _ value: Double) {
+                registry.makeGauge(descriptor: MetricNameDescriptor(namespace: "openkcm", metricName: name, unitName: "", helpText: help), labels: labels)
+                    .set(to: value)
+            }
+            gauge("audit_stream_lag_entries", "Audit entries on disk that the SIEM has not acknowledged", Double(stream.lagEntries))
+            gauge("audit_stream_acknowledged_sequence", "The newest audit sequence the SIEM holds for certain", Double(stream.acknowledgedSequence))
+            gauge("audit_stream_failures", "Audit deliveries that failed since the server started", Double(stream.failureCount))
+            gauge("audit_stream_delivering", "1 while the last delivery attempt reached the SIEM", stream.isDelivering ? 1 : 0)
+        }
+    }
 
     func recordRequest(route: String, method: String, status: Int, duration: Duration) {
         let key = "\(route) \(method) \(status)"
@@ -46,6 +68,7 @@ public final class ServerMetrics: Sendable {
         registry.makeGauge(
             descriptor: MetricNameDescriptor(namespace: "openkcm", metricName: "sealed", unitName: "", helpText: "1 while the server is sealed")
         ).set(to: core.status.sealed ? 1 : 0)
+        recordAuditStreams()
         if let unsealed = try? core.unsealed(),
            let counts = try? await cachedKeyCounts(unsealed.keyChain, defaults: core.rotationDefaults, now: core.now()) {
             for layer in ["L2.1", "L3"] {
