@@ -109,6 +109,8 @@ public struct OpenKCMServerBuilder {
             services.append(L1StatusMonitor(
                 operations: operations, interval: configuration.l1CheckInterval,
                 leadership: core.freshness == nil ? nil : storage as? any StorageLeadership, logger: logger))
+            services.append(RewrapJobRunner(
+                operations: operations, leadership: core.freshness == nil ? nil : storage as? any StorageLeadership, logger: logger))
             if configuration.rotationEnabled {
                 services.append(RotationScheduler(
                     operations: operations, interval: configuration.rotationInterval,
@@ -116,20 +118,6 @@ public struct OpenKCMServerBuilder {
             }
         }
         let metrics = ServerMetrics()
-        // Each SIEM sink follows the audit log on its own: one down never holds the other, nor any key operation.
-        var streams: [AuditStream] = []
-        if let syslog = configuration.auditSyslog {
-            streams.append(AuditStream(auditLog: auditLog, sink: try SyslogSink(syslog), logger: logger))
-        }
-        if var webhook = configuration.auditWebhook {
-            // Replicas sharing a store each stream their own chain: the batch keys name the node that wrote it.
-            if let nodeID { webhook.node = nodeID }
-            streams.append(AuditStream(auditLog: auditLog, sink: WebhookSink(webhook), batchSize: webhook.batchSize, logger: logger))
-        }
-        for stream in streams {
-            services.append(stream)
-            metrics.watch(stream.progress)
-        }
         if let feed = storage as? any StorageChangeFeed, core.freshness != nil {
             services.append(StoreChangeFollower(feed: feed, core: core))
         }
@@ -182,6 +170,21 @@ public struct OpenKCMServerBuilder {
             let provider = try OIDCProviderClient(configuration: settings)
             services.append(provider)
             oidc = OIDCAuthenticator(configuration: settings, documents: provider)
+        }
+        // Made last, once nothing can fail: a sink's HTTP client must be shut down, never dropped.
+        // Each SIEM sink follows the audit log on its own: one down never holds the other, nor any key operation.
+        var streams: [AuditStream] = []
+        if let syslog = configuration.auditSyslog {
+            streams.append(AuditStream(auditLog: auditLog, sink: try SyslogSink(syslog), logger: logger))
+        }
+        if var webhook = configuration.auditWebhook {
+            // Replicas sharing a store each stream their own chain: the batch keys name the node that wrote it.
+            if let nodeID { webhook.node = nodeID }
+            streams.append(AuditStream(auditLog: auditLog, sink: WebhookSink(webhook), batchSize: webhook.batchSize, logger: logger))
+        }
+        for stream in streams {
+            services.append(stream)
+            metrics.watch(stream.progress)
         }
         let application = Application(
             router: buildRouter(operations: operations, metrics: metrics, plane: configuration.plane, regionAddresses: configuration.regionAddresses, oidc: oidc),

@@ -10,7 +10,7 @@ struct OpenKCMCommand: AsyncParsableCommand {
         subcommands: [
             ServerCommand.self, GatewayCommand.self, OperatorCommand.self, TenantCommand.self, L1Command.self, KeyCommand.self,
             ServiceCommand.self, IdentityCommand.self, KMIPCommand.self, DataKeyCommand.self, WrapCommand.self, UnwrapCommand.self,
-            RewrapCommand.self, SubjectCommand.self, AuditCommand.self, BackupCommand.self, StorageCommand.self, LoginCommand.self, ApprovalCommand.self, ReportCommand.self, VersionCommand.self,
+            RewrapCommand.self, JobCommand.self, SubjectCommand.self, AuditCommand.self, BackupCommand.self, StorageCommand.self, LoginCommand.self, ApprovalCommand.self, ReportCommand.self, VersionCommand.self,
         ]
     )
 }

@@ -203,6 +203,10 @@ struct ServerCommand: AsyncParsableCommand {
                 guard (1...(7 * 365)).contains(days) else { throw ValidationError("rotation.period_days must be 1 to 2555 (7 years)") }
                 configuration.rotationDefaults.periodSeconds = days * 86_400
             }
+            if let days = try file.integer("rotation.root_period_days") {
+                guard (1...(7 * 365)).contains(days) else { throw ValidationError("rotation.root_period_days must be 1 to 2555 (7 years)") }
+                configuration.rotationDefaults.rootPeriodSeconds = days * 86_400
+            }
             if let seconds = try file.integer("rotation.interval_seconds") {
                 guard (10...86_400).contains(seconds) else { throw ValidationError("rotation.interval_seconds must be 10 to 86400") }
                 configuration.rotationInterval = .seconds(seconds)

@@ -68,19 +68,19 @@ import Testing
         clock.advance(Self.day)
         #expect(await scheduler.checkOnce().map(\.version) == [3])
 
-        // A year on: the tenant's L2.1 and the ledger's L3 under the platform's 365 days, and payments again.
+        // A year on: the tenant's L2 and L2.1 and the ledger's L3 under the platform's 365 days, and payments again.
         clock.advance(365 * Self.day)
         let yearly = await scheduler.checkOnce()
-        #expect(Set(yearly.map(\.auditKey)) == ["L2.1 v2 (period 31536000 s, platform policy)", "L3 v4 (period 86400 s, own policy)",
-                                               "L3 v2 (period 31536000 s, platform policy)"], "\(yearly)")
+        #expect(Set(yearly.map(\.auditKey)) == ["L2 v2 (period 31536000 s, platform policy)", "L2.1 v2 (period 31536000 s, platform policy)",
+                                               "L3 v4 (period 86400 s, own policy)", "L3 v2 (period 31536000 s, platform policy)"], "\(yearly)")
         // The new L3 versions are wrapped by the new L2.1: rotated after it in the same pass.
         let ring = try await keyChain.serviceKeyRing(ServiceID("payments"), tenant: acme).serviceKeys
         #expect(ring.version(ring.currentVersion)?.parentVersion == 2)
 
         let audit = try String(contentsOfFile: harness.auditPath, encoding: .utf8)
-        // Five rotations, and five expiries: payments v1, v2 and v3, the ledger's v1 and the L2.1's v1.
+        // Six rotations (the L2 among them), and five expiries: payments v1, v2 and v3, the ledger's v1 and the L2.1's v1.
         // Each change is announced (outcome attempted, synced) before it is made, and recorded after: two entries each.
-        #expect(audit.components(separatedBy: "\"identity\":\"openkcm-scheduler\"").count - 1 == 20, "two entries per scheduled rotation and expiry")
+        #expect(audit.components(separatedBy: "\"identity\":\"openkcm-scheduler\"").count - 1 == 22, "two entries per scheduled rotation and expiry")
         #expect(audit.components(separatedBy: "\"outcome\":\"attempted\"").count - 1 >= 10)
         #expect(audit.components(separatedBy: "expired: deactivated").count - 1 == 5)
         #expect(try await keyChain.tenantKeyRing(acme).tenantKeys.version(1)?.state == .deactivated)

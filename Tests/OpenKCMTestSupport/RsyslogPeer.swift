@@ -47,7 +47,7 @@ public final class RsyslogPeer: @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = ["-n", "-f", directory.appendingPathComponent("rsyslog.conf").path, "-i", directory.appendingPathComponent("rsyslog.pid").path]
         let log = directory.appendingPathComponent("rsyslogd.log")
-        if !FileManager.default.fileExists(atPath: log.path) { FileManager.default.createFile(atPath: log.path, contents: nil) }
+        if !FileManager.default.fileExists(atPath: log.path) { _ = FileManager.default.createFile(atPath: log.path, contents: nil) }
         let handle = try FileHandle(forWritingTo: log)
         handle.seekToEndOfFile()
         process.standardOutput = handle

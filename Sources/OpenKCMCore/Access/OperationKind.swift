@@ -15,11 +15,14 @@ public enum OperationKind: String, Sendable, Hashable, Codable, CaseIterable, Cu
     case tenantKeyMinimumVersion = "tenant-key.min-decryption-version"
     case tenantKeyCompromise = "tenant-key.compromise"
     case tenantKeyPolicy = "tenant-key.policy"
+    case tenantRootRotate = "tenant-root.rotate"
     case serviceCreate = "service.create"
     case serviceList = "service.list"
     case serviceRead = "service.read"
     case serviceKeyRotate = "service-key.rotate"
     case serviceKeyPolicy = "service-key.policy"
+    case serviceKeyCompromise = "service-key.compromise"
+    case serviceKeyClose = "service-key.close"
     case serviceDeactivate = "service.deactivate"
     case serviceDestroy = "service.destroy"
     case regionSnapshot = "region.snapshot"
@@ -50,6 +53,9 @@ public enum OperationKind: String, Sendable, Hashable, Codable, CaseIterable, Cu
     case dataKeyWrap = "datakey.wrap"
     case dataKeyUnwrap = "datakey.unwrap"
     case dataKeyRewrap = "datakey.rewrap"
+    /// A background job rewrapping an application's stored data keys.
+    case rewrapJobStart = "rewrap-job.start"
+    case rewrapJobRead = "rewrap-job.read"
     // KMIP managed objects (execution plane, the caller's own tenant and service)
     case kmipCreate = "kmip.create"
     case kmipRegister = "kmip.register"
@@ -88,14 +94,15 @@ public enum OperationKind: String, Sendable, Hashable, Codable, CaseIterable, Cu
     public var plane: Plane {
         switch self {
         case .tenantCreate, .tenantList, .tenantRead, .tenantDestroy, .l1Link, .l1Read, .l1Unlink, .l1Import, .l1Rewrap,
-            .tenantKeyRotate, .tenantKeyRollback, .tenantKeyMinimumVersion, .tenantKeyCompromise, .tenantKeyPolicy,
-            .serviceCreate, .serviceList, .serviceRead, .serviceKeyRotate, .serviceKeyPolicy, .serviceDeactivate, .serviceDestroy,
+            .tenantKeyRotate, .tenantKeyRollback, .tenantKeyMinimumVersion, .tenantKeyCompromise, .tenantKeyPolicy, .tenantRootRotate,
+            .serviceCreate, .serviceList, .serviceRead, .serviceKeyRotate, .serviceKeyPolicy, .serviceKeyCompromise, .serviceKeyClose,
+            .serviceDeactivate, .serviceDestroy,
             .approvalRequest, .approvalList, .approvalApprove, .approvalReject:
             .governance
         case .identityCreate, .identityList, .identityRevoke, .identityRenew, .kmipClientIssue, .kmipClientMap, .kmipClientCARead,
             .kmipTrustedCAAdd, .kmipTrustedCAList, .kmipTrustedCARemove, .kmipTrustedCARenew:
             .identities
-        case .dataKeyGenerate, .dataKeyWrap, .dataKeyUnwrap, .dataKeyRewrap, .dataKeyEvents, .dataKeyRevoke, .subjectDestroy,
+        case .dataKeyGenerate, .dataKeyWrap, .dataKeyUnwrap, .dataKeyRewrap, .rewrapJobStart, .rewrapJobRead, .dataKeyEvents, .dataKeyRevoke, .subjectDestroy,
             .kmipCreate, .kmipRegister, .kmipLocate, .kmipGet, .kmipGetAttributes, .kmipGetAttributeList, .kmipActivate, .kmipChangeAttribute, .kmipRevoke, .kmipDestroy, .kmipEncrypt, .kmipDecrypt, .kmipMAC, .kmipMACVerify, .kmipReKey, .kmipUndo:
             .execution
         case .regionSnapshot, .regionReport, .serviceLocate: .regions

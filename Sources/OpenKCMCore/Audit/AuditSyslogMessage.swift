@@ -10,7 +10,8 @@
 /// for a failure. MSGID is the operation. The structured data names the
 /// fields a SIEM filters on, with `seq` first so a receiver can drop the
 /// duplicates an at-least-once stream may send; the message is the entry
-/// exactly as the local chain stores it (MAC and previous hash included), so
+/// exactly as the local chain stores it (MAC and previous hash included,
+/// after the UTF-8 BOM RFC 5424 asks for), so
 /// whoever holds the audit key can verify what the SIEM received.
 public enum AuditSyslogMessage {
     /// The SD-ID's enterprise number: 32473, the one RFC 5612 sets aside for documentation, until OpenKCM has its own.
@@ -45,7 +46,8 @@ public enum AuditSyslogMessage {
         parameter("error", entry.errorCode)
         parameter("count", entry.count.map(String.init))
         data += "]"
-        return Array((header + data + " ").utf8) + Array(line)
+        // MSG is UTF-8, so it starts with the BOM (RFC 5424 section 6.4).
+        return Array((header + data + " ").utf8) + [0xEF, 0xBB, 0xBF] + Array(line)
     }
 
     static func severity(_ outcome: AuditOutcome) -> Int {

@@ -13,6 +13,7 @@ extension KeyChain {
 
     /// Sets a service's rotation policy (nil clears it: the tenant's, then the platform's, applies).
     public func setServiceRotationPolicy(_ service: ServiceID, tenant: TenantID, _ policy: RotationPolicy?) async throws {
+        if policy?.rootPeriodSeconds != nil { throw KeyChainError.invalidRotationPolicy("an L2 rotation period belongs to the tenant's policy, not a service's") }
         let checked = try policy?.validated()
         try await updateService(tenant, service) { ring throws(KeyChainError) in ring.rotationPolicy = checked }
     }

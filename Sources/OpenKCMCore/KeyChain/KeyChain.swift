@@ -13,7 +13,7 @@ public final class KeyChain: Sendable {
     let storage: SealedStorage
     let keystores: any KeystoreResolver
     var keystoreResolver: any KeystoreResolver { keystores }
-    private let now: @Sendable () -> Date
+    let now: @Sendable () -> Date
     private let nonceLimits: NonceLimits
     /// How long an unreachable L1 (network fault, not a disable) is tolerated before the tenant locks.
     public let l1GracePeriod: Duration
@@ -152,6 +152,7 @@ public final class KeyChain: Sendable {
             let records = try await storage.list(prefix: ServiceKeyRing.storagePrefix(tenant))
                 + storage.list(prefix: SubjectKeys.secretPrefix(tenant))
                 + storage.list(prefix: SubjectKeys.tombstonePrefix(tenant))
+                + storage.list(prefix: RewrapJob.storagePrefix(tenant))
             let deletes = records.map { StorageMutation.delete(key: $0) } + [.delete(key: TenantKeyRing.storageKey(tenant))]
             try await storage.write(deletes)
             memory.withLock { memory in

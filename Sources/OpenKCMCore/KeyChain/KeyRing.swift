@@ -50,9 +50,25 @@ public struct KeyRing: Sendable, Hashable, Codable {
         guard number >= minimumDecryptionVersion else {
             throw .belowMinimumDecryptionVersion(layer: layer, version: number, minimum: minimumDecryptionVersion)
         }
-        guard entry.state.canUnwrap else {
+        guard entry.state.canUnwrap || (entry.state == .compromised && entry.stillOpens == true) else {
             throw .keyStateForbids(layer: layer, version: number, state: entry.state, operation: "unwrap")
         }
+    }
+
+    /// Marks `number` Compromised: it never wraps again; with `stillOpening`
+    /// it goes on unwrapping what it wrapped until ``close(_:)``.
+    mutating func compromise(_ number: UInt32, stillOpening: Bool) throws(KeyChainError) {
+        try transition(number, to: .compromised)
+        versions[Int(number) - 1].stillOpens = stillOpening ? true : nil
+    }
+
+    /// Stops a Compromised version opening anything.
+    mutating func close(_ number: UInt32) throws(KeyChainError) {
+        guard let entry = version(number) else { throw .versionNotFound(layer: layer, version: number) }
+        guard entry.state == .compromised else {
+            throw .keyStateForbids(layer: layer, version: number, state: entry.state, operation: "close")
+        }
+        versions[Int(number) - 1].stillOpens = nil
     }
 
     /// Adds a new active version and makes it current; returns its number.
@@ -100,7 +116,10 @@ public struct KeyRing: Sendable, Hashable, Codable {
         }
         let index = Int(number) - 1
         versions[index].state = state
-        if state.isDestroyed { versions[index].wrapped = nil }
+        if state.isDestroyed {
+            versions[index].wrapped = nil
+            versions[index].stillOpens = nil
+        }
     }
 
     /// Deactivates every active version, current included: the ring still
@@ -134,6 +153,6 @@ public struct KeyRing: Sendable, Hashable, Codable {
         guard let entry = version(number), entry.wrapped != nil else { return }
         versions[Int(number) - 1] = KeyVersion(
             version: number, state: entry.state, wrapped: wrapped, parentVersion: parentVersion, createdAt: entry.createdAt,
-            reservedWraps: entry.reservedWraps)
+            reservedWraps: entry.reservedWraps, stillOpens: entry.stillOpens)
     }
 }

@@ -14,4 +14,8 @@ public struct KeyVersion: Sendable, Hashable, Codable {
     /// How many wraps (random GCM nonces) servers have reserved under this
     /// version; nil for versions that never wrap data keys.
     public internal(set) var reservedWraps: UInt64?
+    /// For a Compromised L3 version: true while it still opens the data keys
+    /// it wrapped (unwrap only), so applications can rewrap them under the
+    /// current version; cleared when the operator closes it. Nil otherwise.
+    public internal(set) var stillOpens: Bool? = nil
 }

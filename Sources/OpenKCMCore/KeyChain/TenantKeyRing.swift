@@ -17,7 +17,9 @@ public struct TenantKeyRing: Sendable, Hashable, Codable {
     /// The L2's id, written into every L2.1 envelope header.
     public let rootKeyID: KeyID
     /// The L2 generation; L2.1 envelopes name it as their wrapping key version.
-    public let rootVersion: UInt32
+    public internal(set) var rootVersion: UInt32
+    /// When the current L2 generation was made, for its rotation schedule; nil for generation 1 (made with the tenant).
+    public internal(set) var rootRotatedAt: Date? = nil
     /// The L2 as the L1 keystore wrapped it (provider ciphertext).
     public internal(set) var wrappedRoot: Data
     /// The L2.1 versions.

@@ -6,9 +6,18 @@ public struct RotationDefaults: Sendable, Hashable {
 
     /// The period for keys whose tenant and service set none.
     public var periodSeconds: Int
+    /// The period for the L2 of tenants that set none.
+    public var rootPeriodSeconds: Int
 
-    public init(periodSeconds: Int = Self.standardPeriodSeconds) {
+    public init(periodSeconds: Int = Self.standardPeriodSeconds, rootPeriodSeconds: Int = Self.standardPeriodSeconds) {
         self.periodSeconds = periodSeconds
+        self.rootPeriodSeconds = rootPeriodSeconds
+    }
+
+    /// The L2 period that applies to a tenant: its own policy's, else the platform's.
+    public func rootPeriod(_ own: RotationPolicy?) -> (seconds: Int, source: RotationPolicySource) {
+        if let seconds = own?.rootPeriodSeconds { return (seconds, .own) }
+        return (rootPeriodSeconds, .platform)
     }
 
     /// The period that applies to a key: its own policy's, else its tenant's, else the platform's.

@@ -11,15 +11,21 @@ public struct RotationPolicy: Sendable, Hashable, Codable {
 
     /// Seconds from a version's creation to the rotation that replaces it.
     public var periodSeconds: Int?
+    /// Seconds from an L2 generation's creation to the L2 rotation that replaces it (a tenant's policy only).
+    public var rootPeriodSeconds: Int?
 
-    public init(periodSeconds: Int? = nil) {
+    public init(periodSeconds: Int? = nil, rootPeriodSeconds: Int? = nil) {
         self.periodSeconds = periodSeconds
+        self.rootPeriodSeconds = rootPeriodSeconds
     }
 
     /// Refuses a period outside ``allowedPeriods``.
     public func validated() throws(KeyChainError) -> RotationPolicy {
         if let periodSeconds, !Self.allowedPeriods.contains(periodSeconds) {
             throw .invalidRotationPolicy("a rotation period is 1 day to 7 years (86400 to 220752000 seconds), got \(periodSeconds)")
+        }
+        if let rootPeriodSeconds, !Self.allowedPeriods.contains(rootPeriodSeconds) {
+            throw .invalidRotationPolicy("an L2 rotation period is 1 day to 7 years (86400 to 220752000 seconds), got \(rootPeriodSeconds)")
         }
         return self
     }

@@ -148,6 +148,9 @@ public final class AuditLogFile: Service, Sendable {
                 // Opened again: the file at `path` may have been replaced while sealed, and entries go where they are read from.
                 let file = try AuditSegmentFile(path: path)
                 if complete < contents.count, let error = file.truncate(to: complete) { throw .unwritable(error) }
+                // What a killed process wrote may still be only in the page cache: fsynced now, since the head read
+                // here counts as synced (an audit stream sends up to it).
+                if complete > 0, let error = file.sync() { throw .unwritable(error) }
                 let reader = AuditLogReader(segments: segments)
                 let head = try reader.head(masterKey: masterKey, checkpoint: checkpoint)
                 return (file, complete, head, lines.first.flatMap { AuditLogFormat.sequence(of: $0) })

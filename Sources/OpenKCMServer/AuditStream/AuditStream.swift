@@ -1,6 +1,7 @@
 import Foundation
 public import Logging
 public import ServiceLifecycle
+import OpenKCMCore
 
 /// Streams this node's audit entries, as they are written, to one SIEM sink
 /// (syslog over TLS, an HTTPS webhook): at least once, in sequence order.
@@ -31,7 +32,7 @@ public final class AuditStream: Service, Sendable {
     ) {
         self.auditLog = auditLog
         self.sink = sink
-        self.progress = AuditStreamProgress(sink: sink.name)
+        self.progress = AuditStreamProgress(sink: sink.name, head: { [auditLog] in auditLog.durableSequence })
         self.cursor = AuditStreamCursor(auditLogPath: auditLog.path, sink: sink.name)
         self.batchSize = max(1, batchSize)
         self.pollInterval = pollInterval
@@ -48,15 +49,22 @@ public final class AuditStream: Service, Sendable {
 
     /// Follows the log until cancelled.
     package func follow() async {
-        var acknowledged = cursor.load()
-        progress.acknowledged(acknowledged)
-        var tail = AuditLogTail(from: acknowledged + 1)
+        var acknowledged: UInt64 = 0
+        var acknowledgedMAC = ""
+        var resumed = false
+        var tail = AuditLogTail(from: 1)
         var failures = 0
         var storedAt = ContinuousClock.now
-        var stored = acknowledged
+        var stored: UInt64 = 0
+        /// After a failed send, the next send holds exactly the same entries (a webhook's idempotency key names them).
+        var retryThrough: UInt64?
+        /// The MAC of each sent batch's last entry, so the cursor can name the entry it stops at.
+        var sentMACs: [UInt64: String] = [:]
         func settled(_ certain: UInt64?) {
             guard let certain, certain > acknowledged else { return }
             acknowledged = certain
+            if let mac = sentMACs[certain] { acknowledgedMAC = mac }
+            sentMACs = sentMACs.filter { $0.key > certain }
             progress.acknowledged(certain)
         }
         while !Task.isCancelled {
@@ -64,16 +72,29 @@ public final class AuditStream: Service, Sendable {
                 try? await Task.sleep(for: pollInterval)
                 continue
             }
+            if !resumed {
+                (acknowledged, acknowledgedMAC) = await resumePoint()
+                stored = acknowledged
+                tail = AuditLogTail(from: acknowledged + 1)
+                progress.acknowledged(acknowledged)
+                resumed = true
+            }
             progress.saw(head: durable)
             do {
-                if tail.next <= durable {
-                    let (moved, lines) = await auditLog.read(tail, through: durable, limit: batchSize)
+                let through = min(durable, retryThrough ?? durable)
+                if tail.next <= through {
+                    let (moved, lines) = await auditLog.read(tail, through: through, limit: batchSize)
+                    if let first = lines.first, first.entry.sequence > tail.next {
+                        logger.warning("audit entries missing from the log were skipped", metadata: ["from": "\(tail.next)", "to": "\(first.entry.sequence - 1)"])
+                    }
                     tail = moved
-                    if lines.isEmpty {
+                    if let last = lines.last {
+                        sentMACs[last.entry.sequence] = last.entry.mac
+                        settled(try await sink.send(lines))
+                        retryThrough = nil
+                    } else {
                         settled(try await sink.settle())
                         try? await Task.sleep(for: pollInterval)
-                    } else {
-                        settled(try await sink.send(lines))
                     }
                 } else {
                     settled(try await sink.settle())
@@ -87,27 +108,41 @@ public final class AuditStream: Service, Sendable {
             } catch {
                 failures += 1
                 progress.failed()
-                // The first failure of an outage, then one line a minute or so: a SIEM down for hours must not fill the log.
+                // The first failure of an outage, then one line in 8: a SIEM down for hours must not fill the log.
                 if failures == 1 || failures % 8 == 0 {
                     logger.warning("audit stream cannot deliver; entries wait in the audit log", metadata: [
                         "error": "\(error)", "acknowledged": "\(acknowledged)", "failures": "\(failures)",
                     ])
                 }
                 await sink.reset()
+                if tail.next > acknowledged + 1 { retryThrough = retryThrough ?? (tail.next - 1) }
                 tail.rewind(to: acknowledged + 1)
+                sentMACs = [:]
                 try? await Task.sleep(for: backoff(failures))
             }
             if acknowledged != stored, ContinuousClock.now - storedAt >= .milliseconds(500) {
-                store(acknowledged)
+                store(acknowledged, mac: acknowledgedMAC)
                 stored = acknowledged
                 storedAt = .now
             }
         }
-        if acknowledged != stored { store(acknowledged) }
+        if acknowledged != stored { store(acknowledged, mac: acknowledgedMAC) }
     }
 
-    private func store(_ sequence: UInt64) {
-        do { try cursor.store(sequence) } catch {
+    /// Where the stream starts: after the cursor's entry when the log still holds it (same sequence, same MAC); from the first entry otherwise.
+    private func resumePoint() async -> (UInt64, String) {
+        guard let saved = cursor.load() else { return (0, "") }
+        let held = await auditLog.entries(from: saved.sequence, limit: 1).first
+        guard let held, held.sequence == saved.sequence, held.mac == saved.mac else {
+            logger.warning("the audit log no longer holds the entry the stream stopped at (replaced or started again): streaming it from the first entry",
+                           metadata: ["cursor": "\(saved.sequence)"])
+            return (0, "")
+        }
+        return (saved.sequence, saved.mac)
+    }
+
+    private func store(_ sequence: UInt64, mac: String) {
+        do { try cursor.store(sequence, mac: mac) } catch {
             // Not fatal: a restart then sends some entries again.
             logger.warning("audit stream cursor not saved", metadata: ["path": "\(cursor.path)", "error": "\(error)"])
         }

@@ -9,12 +9,16 @@ public final class AuditStreamProgress: Sendable {
     private let failures = Atomic<UInt64>(0)
     private let connected = Atomic<Bool>(false)
 
-    init(sink: String) {
+    /// The log's durable head now (read at scrape time, so the lag is current even while a delivery waits).
+    private let currentHead: @Sendable () -> UInt64?
+
+    init(sink: String, head: @escaping @Sendable () -> UInt64? = { nil }) {
         self.sink = sink
+        self.currentHead = head
     }
 
-    /// The newest entry on disk, as last seen.
-    public var headSequence: UInt64 { head.load(ordering: .relaxed) }
+    /// The newest entry on disk.
+    public var headSequence: UInt64 { currentHead() ?? head.load(ordering: .relaxed) }
     /// The newest entry the receiver holds for certain.
     public var acknowledgedSequence: UInt64 { acknowledged.load(ordering: .relaxed) }
     /// Entries written but not yet acknowledged.

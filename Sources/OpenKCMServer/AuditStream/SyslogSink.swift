@@ -1,20 +1,28 @@
 import Foundation
 import NIOCore
 import NIOPosix
-public import NIOSSL
+package import NIOSSL
 import OpenKCMCore
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Delivers audit entries to a syslog receiver (a SIEM, rsyslog) as RFC 5424
 /// messages over TLS (RFC 5425), framed by octet counting
 /// (``AuditSyslogMessage``).
 ///
-/// Syslog has no acknowledgement, so what counts as delivered is what TCP
-/// proves: the socket gets `TCP_USER_TIMEOUT` (data unacknowledged that
-/// long closes the connection), and a message counts as delivered once the
-/// connection is still open ``confirmationDelay`` (longer than that timeout)
-/// after it was written: the receiver's TCP has then acknowledged it. What
-/// was sent on a connection that closed sooner is sent again on the next.
+/// Syslog has no acknowledgement, so a write counts as delivered on two
+/// proofs: the receiver's TCP acknowledged it (a reading of the socket's
+/// send queue, `SIOCOUTQ`, found it empty after the write completed), and
+/// the connection stayed open ``processingTime`` after it, time for the
+/// receiver to process what its TCP took. What was written on a connection
+/// that closed before both is sent again on the next (receivers drop repeats
+/// by `seq`). The socket also gets `TCP_USER_TIMEOUT`, so a receiver that
+/// vanishes without closing shows as a lost connection within seconds. When
+/// writes stay unacknowledged past ``processingTime`` (a steady stream never
+/// leaves the queue empty) the sink lets the queue drain before writing
+/// more, which bounds what a failure sends again.
 package actor SyslogSink: AuditSink {
     /// `[audit.syslog]`: where the receiver is and how to trust it.
     public struct Configuration: Sendable {
@@ -36,20 +44,23 @@ package actor SyslogSink: AuditSink {
         }
     }
 
-    /// A connection still open this long after a write proves the receiver's TCP acknowledged it.
-    static let confirmationDelay = Duration.seconds(5)
-    /// `TCP_USER_TIMEOUT`: bytes unacknowledged this long close the connection (under ``confirmationDelay``).
-    static let userTimeoutMilliseconds = 4000
-    /// Linux's `TCP_USER_TIMEOUT` option number (netinet/tcp.h), which Glibc's module does not export.
+    /// How long the connection must outlive a write, after the receiver's TCP took it, for the write to count.
+    static let processingTime = Duration.seconds(2)
+    /// `TCP_USER_TIMEOUT`: bytes unacknowledged this long close the connection.
+    static let userTimeoutMilliseconds: CInt = 10_000
+    /// Linux's `TCP_USER_TIMEOUT` option (netinet/tcp.h) and `SIOCOUTQ` ioctl (linux/sockios.h, = TIOCOUTQ), which Glibc's module does not export.
     static let tcpUserTimeout: CInt = 18
+    static let outputQueueRequest: UInt = 0x5411
 
     package nonisolated let name = "syslog"
     let configuration: Configuration
     let context: NIOSSLContext
     private var channel: (any Channel)?
+    /// The channel's socket, for `SIOCOUTQ`; NIO owns and closes it.
+    private var descriptor: CInt = -1
     private var connection: SyslogConnectionState?
-    /// The last sequence of each write on this connection, and when it went out, oldest first.
-    private var unconfirmed: [(sequence: UInt64, writtenAt: ContinuousClock.Instant)] = []
+    /// The last sequence of each write on this connection, when it completed, and whether the receiver's TCP has it; oldest first.
+    private var unconfirmed: [(sequence: UInt64, writtenAt: ContinuousClock.Instant, acknowledged: Bool)] = []
 
     /// Builds the TLS context now, so a bad CA or key file stops the server at start.
     package init(_ configuration: Configuration) throws {
@@ -58,22 +69,30 @@ package actor SyslogSink: AuditSink {
     }
 
     package func send(_ lines: [AuditLogTail.Line]) async throws -> UInt64? {
-        guard let last = lines.last else { return try settle() }
+        guard let last = lines.last else { return try await settle() }
         let channel = try await connected()
+        try await drainIfBehind(channel)
         var buffer = channel.allocator.buffer(capacity: lines.count * 640)
         for line in lines {
             buffer.writeBytes(AuditSyslogMessage.framed(line.entry, line: line.bytes, hostname: configuration.hostname))
         }
         try await channel.writeAndFlush(buffer)
-        unconfirmed.append((last.entry.sequence, .now))
-        return try settle()
+        unconfirmed.append((last.entry.sequence, .now, false))
+        return try await settle()
     }
 
-    package func settle() throws -> UInt64? {
-        guard let connection else { return nil }
+    package func settle() async throws -> UInt64? {
+        guard let channel, let connection else { return nil }
+        if let reason = connection.lost { throw SyslogSinkError.connectionLost(reason) }
+        guard !unconfirmed.isEmpty else { return nil }
+        let asked = ContinuousClock.now
+        if try await outputQueue(channel) == 0 {
+            // Everything written before the question is in the receiver's TCP.
+            for index in unconfirmed.indices where unconfirmed[index].writtenAt <= asked { unconfirmed[index].acknowledged = true }
+        }
         if let reason = connection.lost { throw SyslogSinkError.connectionLost(reason) }
         let now = ContinuousClock.now
-        let confirmed = unconfirmed.prefix { now - $0.writtenAt >= Self.confirmationDelay }
+        let confirmed = unconfirmed.prefix { $0.acknowledged && now - $0.writtenAt >= Self.processingTime }
         unconfirmed.removeFirst(confirmed.count)
         return confirmed.last?.sequence
     }
@@ -81,35 +100,101 @@ package actor SyslogSink: AuditSink {
     package func reset() {
         channel?.close(promise: nil)
         channel = nil
+        descriptor = -1
         connection = nil
         unconfirmed = []
     }
 
     package func close() { reset() }
 
+    /// Waits (up to 5 s) for the send queue to empty when the oldest write is still unacknowledged after ``processingTime``.
+    private func drainIfBehind(_ channel: any Channel) async throws {
+        guard let oldest = unconfirmed.first, !oldest.acknowledged, ContinuousClock.now - oldest.writtenAt >= Self.processingTime else { return }
+        let deadline = ContinuousClock.now + .seconds(5)
+        while ContinuousClock.now < deadline {
+            let asked = ContinuousClock.now
+            if try await outputQueue(channel) == 0 {
+                for index in unconfirmed.indices where unconfirmed[index].writtenAt <= asked { unconfirmed[index].acknowledged = true }
+                return
+            }
+            if let reason = connection?.lost { throw SyslogSinkError.connectionLost(reason) }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    /// Bytes in the socket's send queue, not yet acknowledged by the receiver. Asked on the
+    /// channel's event loop, where the descriptor is open exactly while the channel is active.
+    private func outputQueue(_ channel: any Channel) async throws -> Int {
+        let descriptor = self.descriptor
+        return try await channel.eventLoop.submit {
+            guard channel.isActive else { throw SyslogSinkError.connectionLost("the connection is closed") }
+            var queued: CInt = 0
+            guard ioctl(descriptor, Self.outputQueueRequest, &queued) == 0 else {
+                throw SyslogSinkError.connectionLost("SIOCOUTQ failed: \(String(cString: strerror(errno)))")
+            }
+            return Int(queued)
+        }.get()
+    }
+
     private func connected() async throws -> any Channel {
         if let channel, let connection {
             if let reason = connection.lost { throw SyslogSinkError.connectionLost(reason) }
             return channel
         }
+        let (host, port) = (configuration.host, configuration.port)
+        // Resolution and connect block: on the thread pool. The descriptor is ours until NIO takes it.
+        let descriptor = try await NIOThreadPool.singleton.runIfActive { try Self.connectSocket(host: host, port: port) }
         let state = SyslogConnectionState()
         let context = self.context
         // SNI and the name check take names only: for an IP address the certificate is checked against the address.
-        let serverName = configuration.serverName ?? ((try? SocketAddress(ipAddress: configuration.host, port: 0)) == nil ? configuration.host : nil)
-        let made = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .channelOption(ChannelOptions.Types.SocketOption(level: .tcp, name: .init(rawValue: Self.tcpUserTimeout)), value: Self.userTimeoutMilliseconds)
-            .connectTimeout(.seconds(5))
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: context, serverHostname: serverName))
-                    try channel.pipeline.syncOperations.addHandler(SyslogConnectionWatch(state: state))
+        let serverName = configuration.serverName ?? ((try? SocketAddress(ipAddress: host, port: 0)) == nil ? host : nil)
+        let made: any Channel
+        do {
+            made = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: context, serverHostname: serverName))
+                        try channel.pipeline.syncOperations.addHandler(SyslogConnectionWatch(state: state))
+                    }
                 }
-            }
-            .connect(host: configuration.host, port: configuration.port).get()
+                .withConnectedSocket(descriptor).get()
+        } catch {
+            Glibc.close(descriptor)
+            throw error
+        }
         channel = made
+        self.descriptor = descriptor
         connection = state
         return made
+    }
+
+    /// A connected TCP socket to `host:port`, with TCP_NODELAY and TCP_USER_TIMEOUT, connecting within 5 s.
+    static func connectSocket(host: String, port: Int) throws -> CInt {
+        let address = try SocketAddress.makeAddressResolvingHost(host, port: port)
+        let descriptor = socket(address.protocol.rawValue, CInt(SOCK_STREAM.rawValue) | CInt(SOCK_CLOEXEC.rawValue), 0)
+        guard descriptor >= 0 else { throw SyslogSinkError.connectionLost("socket: \(String(cString: strerror(errno)))") }
+        var one: CInt = 1
+        var userTimeout = userTimeoutMilliseconds
+        // connect() honours SO_SNDTIMEO on Linux: an unreachable receiver fails within 5 s.
+        var sendTimeout = timeval(tv_sec: 5, tv_usec: 0)
+        guard setsockopt(descriptor, CInt(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<CInt>.size)) == 0,
+              setsockopt(descriptor, CInt(IPPROTO_TCP), tcpUserTimeout, &userTimeout, socklen_t(MemoryLayout<CInt>.size)) == 0,
+              setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &sendTimeout, socklen_t(MemoryLayout<timeval>.size)) == 0
+        else {
+            let reason = String(cString: strerror(errno))
+            Glibc.close(descriptor)
+            throw SyslogSinkError.connectionLost("setsockopt: \(reason)")
+        }
+        let connected = address.withSockAddr { connect(descriptor, $0, socklen_t($1)) }
+        guard connected == 0 else {
+            let reason = String(cString: strerror(errno))
+            Glibc.close(descriptor)
+            throw SyslogSinkError.connectionLost("cannot connect to \(host):\(port): \(reason)")
+        }
+        // Back to no send timeout: NIO drives the socket non-blocking from here.
+        var none = timeval(tv_sec: 0, tv_usec: 0)
+        _ = setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &none, socklen_t(MemoryLayout<timeval>.size))
+        return descriptor
     }
 }
 

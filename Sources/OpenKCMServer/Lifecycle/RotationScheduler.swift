@@ -5,7 +5,8 @@ public import ServiceLifecycle
 
 /// Key rotation on autopilot: every ``interval`` it wraps each tenant's L2
 /// again when the customer rotated their L1 at the provider (a newer transit
-/// key version), rotates each tenant's L2.1 and each service's L3 whose
+/// key version), replaces each tenant's L2 whose L2 period has passed (its
+/// policy's, else the platform's), rotates each tenant's L2.1 and each service's L3 whose
 /// current version is due under its policy (the service's, else the
 /// tenant's, else the platform's `[rotation]`), deactivates the versions
 /// past their period that are no longer current, and audits each change
@@ -65,6 +66,12 @@ public struct RotationScheduler: Service {
                 _ = await change(OperationKind.l1Rewrap.rawValue, tenant, nil, intent: "L1 version \(latest)") {
                     try await keyChain.rewrapRoot(tenant)
                     return "L1 version \(latest)"
+                }
+            }
+            // The L2 itself, every L2 period: a new root, every L2.1 version wrapped again under it.
+            if let due = keyChain.rootDue(ring, defaults: defaults)?.dueAt, due <= now {
+                await change(OperationKind.tenantRootRotate.rawValue, tenant, nil, intent: "L2 due") {
+                    try await keyChain.rotateRootIfDue(tenant, defaults: defaults, now: now).map { made.append($0); return $0.auditKey }
                 }
             }
             if let due = keyChain.tenantKeyDue(ring, defaults: defaults).dueAt, due <= now {

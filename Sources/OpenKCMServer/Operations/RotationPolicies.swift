@@ -26,9 +26,18 @@ extension Operations {
         }
     }
 
+    /// Replaces the tenant's L2 with a new one (governance): wrapped through the L1, every L2.1 version wrapped again under it.
+    public func rotateRoot(_ tenant: TenantID, caller: Caller) async throws -> RotationPolicyView {
+        try await perform(.tenantRootRotate, caller: caller, tenant: tenant, key: "L2", sync: true) { core in
+            try await core.keyChain.rotateRoot(tenant)
+            return try await self.rotationView(core.keyChain, tenant: tenant, service: nil)
+        }
+    }
+
     /// What the audit entry of a policy change says: `period 2592000 s`, or `inherit`.
     static func policyKey(_ policy: RotationPolicy?) -> String {
-        policy?.periodSeconds.map { "period \($0) s" } ?? "inherit"
+        let parts = [policy?.periodSeconds.map { "period \($0) s" }, policy?.rootPeriodSeconds.map { "L2 period \($0) s" }].compactMap { $0 }
+        return parts.isEmpty ? "inherit" : parts.joined(separator: ", ")
     }
 
     func rotationView(_ keyChain: KeyChain, tenant: TenantID, service: ServiceID?) async throws -> RotationPolicyView {
@@ -36,8 +45,14 @@ extension Operations {
         let defaults = core.rotationDefaults
         guard let service else {
             let (dueAt, seconds, source) = keyChain.tenantKeyDue(tenantRing, defaults: defaults)
-            return RotationPolicyView(tenant: tenant.rawValue, service: nil, policy: tenantRing.rotationPolicy ?? RotationPolicy(),
-                                      periodSeconds: seconds, source: source, ring: tenantRing.tenantKeys, dueAt: dueAt)
+            var view = RotationPolicyView(tenant: tenant.rawValue, service: nil, policy: tenantRing.rotationPolicy ?? RotationPolicy(),
+                                          periodSeconds: seconds, source: source, ring: tenantRing.tenantKeys, dueAt: dueAt)
+            let root = keyChain.rootDue(tenantRing, defaults: defaults)
+            view.rootVersion = tenantRing.rootVersion
+            view.rootPeriodSeconds = root?.periodSeconds
+            view.rootSource = root?.source
+            view.rootDueAt = root?.dueAt
+            return view
         }
         let ring = try await keyChain.serviceKeyRing(service, tenant: tenant)
         let (dueAt, seconds, source) = keyChain.serviceKeyDue(ring, tenant: tenantRing, defaults: defaults)

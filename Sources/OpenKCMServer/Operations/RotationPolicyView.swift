@@ -15,6 +15,11 @@ public struct RotationPolicyView: Sendable, Codable, Equatable {
     public var currentCreatedAt: Date?
     /// When the current version will be replaced; absent when it cannot be (a retired service).
     public var dueAt: Date?
+    /// A tenant's L2: its generation, the period that applies and whose, and when it is due.
+    public var rootVersion: UInt32?
+    public var rootPeriodSeconds: Int?
+    public var rootSource: RotationPolicySource?
+    public var rootDueAt: Date?
 
     init(tenant: String, service: String?, policy: RotationPolicy, periodSeconds: Int, source: RotationPolicySource, ring: KeyRing, dueAt: Date?) {
         self.tenant = tenant

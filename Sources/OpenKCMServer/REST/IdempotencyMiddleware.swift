@@ -48,13 +48,16 @@ public struct IdempotencyMiddleware: RouterMiddleware {
         // Without an identity the route refuses anyway (and audits it); nothing to remember.
         guard let identity = context.caller.identity, !operations.core.barrier.isSealed else { return try await next(request, context) }
         var request = request
-        let body = try await request.collectBody(upTo: context.maxUploadSize)
+        // A rewrap job carries up to 100,000 data keys; every other body fits the usual limit.
+        let limit = request.uri.path.hasSuffix("/rewrap-jobs") ? RewrapJobRoutes.maximumBodyBytes : context.maxUploadSize
+        let body = try await request.collectBody(upTo: limit)
         var digest = SHA256()
         digest.update(data: Data("\(request.method.rawValue) \(request.uri.path)\n".utf8))
         // A JSON body counts by what it says, not how it is written: a client that encodes it again (keys in
         // another order, other spacing) to send it again sends the same request.
         let bytes = Data(body.readableBytesView)
-        if let object = try? JSONSerialization.jsonObject(with: bytes, options: [.fragmentsAllowed]),
+        // (A body past the usual limit, a rewrap job's, counts by its bytes: parsing it twice more costs too much.)
+        if bytes.count <= context.maxUploadSize, let object = try? JSONSerialization.jsonObject(with: bytes, options: [.fragmentsAllowed]),
            let canonical = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .fragmentsAllowed]) {
             digest.update(data: canonical)
         } else {

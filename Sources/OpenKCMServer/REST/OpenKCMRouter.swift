@@ -24,6 +24,7 @@ public func buildRouter(
         IdentityRoutes(operations: operations).register(on: router)
         KMIPClientRoutes(operations: operations).register(on: router)
         DataKeyRoutes(operations: operations).register(on: router)
+        RewrapJobRoutes(operations: operations).register(on: router)
         EventRoutes(operations: operations).register(on: router)
     case .governance:
         GovernanceRoutes(operations: operations, regionAddresses: regionAddresses).register(on: router)

@@ -180,9 +180,13 @@ struct GenerateRootInitBody: RequestBody {
 
 /// `PUT .../rotation-policy`: a field left out (or null) inherits (service -> tenant -> platform).
 struct RotationPolicyBody: RequestBody {
-    static let fields: Set<String> = ["periodSeconds"]
+    static let fields: Set<String> = ["periodSeconds", "rootPeriodSeconds"]
     /// 86400 (1 day) to 220752000 (7 years).
     var periodSeconds: Int?
+    /// The L2's period (a tenant's policy only), in the same range.
+    var rootPeriodSeconds: Int?
 
-    var policy: RotationPolicy? { periodSeconds == nil ? nil : RotationPolicy(periodSeconds: periodSeconds) }
+    var policy: RotationPolicy? {
+        periodSeconds == nil && rootPeriodSeconds == nil ? nil : RotationPolicy(periodSeconds: periodSeconds, rootPeriodSeconds: rootPeriodSeconds)
+    }
 }

@@ -13,6 +13,8 @@ struct KeyPolicyCommand: AsyncParsableCommand {
     @Option(help: "Tenant id.") var tenant: String
     @Option(help: "Service id: the service's L3 instead of the tenant's L2.1.") var service: String?
     @Option(help: "Rotate after this long (1d to 2555d, e.g. 90d), or 'inherit' to clear this key's own period.") var period: String?
+    @Option(help: "The tenant's L2: a new root after this long (1d to 2555d), or 'inherit' for the platform's ([rotation] root_period_days).")
+    var rootPeriod: String?
 
     func run() async throws {
         try await runReporting {
@@ -21,8 +23,13 @@ struct KeyPolicyCommand: AsyncParsableCommand {
             if let service { path += "/services/\(RESTClient.escape(service))" }
             path += "/rotation-policy"
             let answer: [String: Any]
-            if let period {
-                let body: [String: Any] = period == "inherit" ? [:] : ["periodSeconds": try Self.seconds(period)]
+            if rootPeriod != nil, service != nil { throw CLIFailure("--root-period is the tenant's: leave out --service") }
+            if period != nil || rootPeriod != nil {
+                // A PUT sets the whole policy: the field not given keeps what is set now.
+                let current = (try await api.call(.GET, path))["policy"] as? [String: Any] ?? [:]
+                var body = current.filter { ["periodSeconds", "rootPeriodSeconds"].contains($0.key) }
+                if let period { body["periodSeconds"] = period == "inherit" ? nil : try Self.seconds(period) }
+                if let rootPeriod { body["rootPeriodSeconds"] = rootPeriod == "inherit" ? nil : try Self.seconds(rootPeriod) }
                 answer = try await api.call(.PUT, path, body: body)
             } else {
                 answer = try await api.call(.GET, path)
@@ -35,7 +42,11 @@ struct KeyPolicyCommand: AsyncParsableCommand {
                     ("own period", own.map { "\($0 / 86_400)d" } ?? "inherits"),
                     ("period", "\(effective / 86_400)d (\(Table.text(answer["source"])))"),
                     ("current version", answer["currentVersion"]), ("created", answer["currentCreatedAt"]), ("due", answer["dueAt"]),
-                ])
+                ] + (answer["rootVersion"] == nil ? [] : [
+                    ("L2 generation", answer["rootVersion"]),
+                    ("L2 period", "\((answer["rootPeriodSeconds"] as? Int ?? 0) / 86_400)d (\(Table.text(answer["rootSource"])))"),
+                    ("L2 due", answer["rootDueAt"]),
+                ]))
             }
         }
     }
@@ -43,7 +54,7 @@ struct KeyPolicyCommand: AsyncParsableCommand {
     /// `<n>d` -> seconds.
     static func seconds(_ text: String) throws -> Int {
         guard text.hasSuffix("d"), let days = Int(text.dropLast()), days > 0 else {
-            throw CLIFailure("--period takes a number of days (90d), or inherit; got '\(text)'")
+            throw CLIFailure("a period is a number of days (90d), or inherit; got '\(text)'")
         }
         return days * 86_400
     }

@@ -13,6 +13,10 @@ struct RotationPolicyRoutes {
             let body = try await JSONBody.decode(RotationPolicyBody.self, from: request, context: context)
             return try JSONBody.response(try await operations.setTenantRotationPolicy(try context.tenant(), body.policy, caller: context.caller))
         }
+        // A new L2 now (the schedule does it every L2 period).
+        router.post("/v1/tenants/:tenant/root/rotate") { _, context in
+            try JSONBody.response(try await operations.rotateRoot(try context.tenant(), caller: context.caller))
+        }
         router.get("/v1/tenants/:tenant/services/:service/rotation-policy") { _, context in
             try JSONBody.response(
                 try await operations.rotationPolicy(tenant: try context.tenant(), service: try context.service(), caller: context.caller))

@@ -1,0 +1,107 @@
+import Crypto
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import OpenKCMCore
+@testable import OpenKCMServer
+import OpenKCMTestSupport
+import Testing
+
+/// Issue 21's compromise of an L3 version: rotated away from when current,
+/// it never wraps again but still opens what it wrapped (unwrap only), so
+/// the application can rewrap; closed, nothing under it opens; an L2.1
+/// compromise still moves it; and a rewrap job over its data keys, run in
+/// process, closes it at the end only when none of them failed.
+@Suite struct ServiceKeyCompromiseTests {
+    @Test func aCompromisedL3StaysUnwrapOnlyUntilClosed() async throws {
+        let harness = try ServerHarness()
+        defer { harness.cleanUp() }
+        let core = try await harness.makeCore()
+        let (_, root) = try await core.initializeShamir(shares: 2, threshold: 2)
+        let keyChain = try core.unsealed().keyChain
+        let acme = try TenantID("acme")
+        let payments = try ServiceID("payments")
+        try await keyChain.createTenant(acme, l1: harness.l1.reference)
+        try await keyChain.createService(payments, tenant: acme)
+        let old = try await keyChain.generateDataKey(tenant: acme, service: payments)
+
+        try await harness.application(core).test(.router) { client async throws in
+            let answer = try await client.call(.post, "/v1/tenants/acme/services/payments/keys/1/compromise", token: root)
+            #expect(answer.status == 200 && answer["rotatedTo"] as? Int == 2 && answer["stillOpens"] as? Bool == true, "\(answer.json)")
+            #expect(try await client.call(.post, "/v1/tenants/acme/services/payments/keys/1/compromise", token: root).string("code")
+                    == "keychain.invalid_state_transition")
+            #expect(try await client.call(.post, "/v1/tenants/acme/services/payments/keys/0/close", token: root).status == 400)
+        }
+        // Unwrap only: the old data key opens, new ones are made under v2, and a rewrap moves it there.
+        #expect(try await keyChain.unwrapDataKey(old.wrapped, tenant: acme, service: payments) == old.key)
+        #expect(try await keyChain.generateDataKey(tenant: acme, service: payments).serviceKeyVersion == 2)
+        let moved = try await keyChain.rewrapDataKey(old.wrapped, tenant: acme, service: payments)
+        #expect(try WrappedKey(parsing: moved).header.keyVersion == 2)
+
+        // An L2.1 compromise moves the still-opening L3 too (it can be opened).
+        try await keyChain.rotateTenantKey(acme)
+        let tenantCompromise = try await keyChain.compromiseTenantKey(acme, version: 1)
+        #expect(tenantCompromise.rewrappedServiceKeys == 2 && tenantCompromise.skippedServiceKeys == 0)
+        #expect(try await keyChain.unwrapDataKey(old.wrapped, tenant: acme, service: payments) == old.key)
+
+        // Closed: nothing under v1 opens; what was rewrapped does.
+        try await keyChain.closeServiceKey(payments, tenant: acme, version: 1)
+        await #expect(throws: KeyChainError.self) { _ = try await keyChain.unwrapDataKey(old.wrapped, tenant: acme, service: payments) }
+        #expect(try await keyChain.unwrapDataKey(moved, tenant: acme, service: payments) == old.key)
+        // Only a compromised version closes.
+        await #expect(throws: KeyChainError.self) { try await keyChain.closeServiceKey(payments, tenant: acme, version: 2) }
+    }
+
+    @Test func aRewrapJobClosesItsVersionOnlyWhenNoneOfItsDataKeysFailed() async throws {
+        let harness = try ServerHarness()
+        defer { harness.cleanUp() }
+        let core = try await harness.makeCore()
+        _ = try await core.initializeShamir(shares: 2, threshold: 2)
+        let keyChain = try core.unsealed().keyChain
+        let operations = Operations(core: core)
+        let acme = try TenantID("acme")
+        let payments = try ServiceID("payments")
+        try await keyChain.createTenant(acme, l1: harness.l1.reference)
+        try await keyChain.createService(payments, tenant: acme)
+        let identity = try await core.unsealed().identities.create(name: "app", role: .crypto, tenant: acme, service: payments)
+        let caller = Caller(identity: identity.identity, correlationID: "test")
+        var items: [RewrapJobItem] = []
+        var keys: [SymmetricKey] = []
+        for index in 0..<1_500 {
+            let context = try EncryptionContext(["row": "\(index)"])
+            let made = try await keyChain.generateDataKey(tenant: acme, service: payments, context: context)
+            items.append(RewrapJobItem(wrapped: made.wrapped, context: ["row": "\(index)"]))
+            keys.append(made.key)
+        }
+        _ = try await keyChain.compromiseServiceKey(payments, tenant: acme, version: 1)
+        // One data key given with the wrong context: it fails, so v1 stays open.
+        var tampered = items
+        tampered[7].context = ["row": "other"]
+        let first = try await operations.startRewrapJob(tampered, tenant: acme, service: payments, closeVersion: 1, caller: caller)
+        await RewrapJobRunner(operations: operations).runPending()
+        let done = try await operations.rewrapJob(first.id, tenant: acme, service: payments, caller: caller)
+        #expect(done.state == .done && done.rewrapped == 1_499 && done.failed == 1 && done.closed == false, "\(done)")
+        let outcomes = try await operations.rewrapJobOutput(first.id, chunk: 0, tenant: acme, service: payments, caller: caller)
+        #expect(outcomes[7].wrapped == nil && outcomes[7].error != nil && outcomes[7].fromVersion == 1)
+        let second = try await operations.rewrapJobOutput(first.id, chunk: 1, tenant: acme, service: payments, caller: caller)
+        #expect(second.count == 500)
+        let opened = try await keyChain.unwrapDataKey(try #require(second[0].wrapped), tenant: acme, service: payments,
+                                                      context: try EncryptionContext(["row": "1000"]))
+        #expect(opened == keys[1000])
+        #expect(try await keyChain.unwrapDataKey(items[0].wrapped, tenant: acme, service: payments, context: try EncryptionContext(["row": "0"])) == keys[0])
+
+        // With every data key right, the job closes v1 at its end.
+        let again = try await operations.startRewrapJob(items, tenant: acme, service: payments, closeVersion: 1, caller: caller)
+        await RewrapJobRunner(operations: operations).runPending()
+        let closed = try await operations.rewrapJob(again.id, tenant: acme, service: payments, caller: caller)
+        #expect(closed.rewrapped == 1_500 && closed.failed == 0 && closed.closed == true && closed.fromVersions == ["1": 1_500], "\(closed)")
+        await #expect(throws: KeyChainError.self) {
+            _ = try await keyChain.unwrapDataKey(items[0].wrapped, tenant: acme, service: payments, context: try EncryptionContext(["row": "0"]))
+        }
+        // A job for a version that is not compromised is refused; so is one naming no job id.
+        await #expect(throws: ProblemDetails.self) {
+            _ = try await operations.startRewrapJob(items, tenant: acme, service: payments, closeVersion: 2, caller: caller)
+        }
+        await #expect(throws: ProblemDetails.self) { _ = try await operations.rewrapJob("../x", tenant: acme, service: payments, caller: caller) }
+    }
+}
