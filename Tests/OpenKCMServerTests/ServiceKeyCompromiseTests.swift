@@ -52,7 +52,7 @@ import Testing
         await #expect(throws: KeyChainError.self) { try await keyChain.closeServiceKey(payments, tenant: acme, version: 2) }
     }
 
-    @Test func aRewrapJobClosesItsVersionOnlyWhenNoneOfItsDataKeysFailed() async throws {
+    @Test func aRewrapJobMovesEveryGoodDataKeyAndReportsTheRest() async throws {
         let harness = try ServerHarness()
         defer { harness.cleanUp() }
         let core = try await harness.makeCore()
@@ -60,9 +60,10 @@ import Testing
         let keyChain = try core.unsealed().keyChain
         let operations = Operations(core: core)
         let acme = try TenantID("acme")
-        let payments = try ServiceID("payments")
+        let (payments, ledger) = (try ServiceID("payments"), try ServiceID("ledger"))
         try await keyChain.createTenant(acme, l1: harness.l1.reference)
         try await keyChain.createService(payments, tenant: acme)
+        try await keyChain.createService(ledger, tenant: acme)
         let identity = try await core.unsealed().identities.create(name: "app", role: .crypto, tenant: acme, service: payments)
         let caller = Caller(identity: identity.identity, correlationID: "test")
         var items: [RewrapJobItem] = []
@@ -74,13 +75,13 @@ import Testing
             keys.append(made.key)
         }
         _ = try await keyChain.compromiseServiceKey(payments, tenant: acme, version: 1)
-        // One data key given with the wrong context: it fails, so v1 stays open.
+        // One data key given with the wrong context: it fails in its place, the others move.
         var tampered = items
         tampered[7].context = ["row": "other"]
-        let first = try await operations.startRewrapJob(tampered, tenant: acme, service: payments, closeVersion: 1, caller: caller)
+        let first = try await operations.startRewrapJob(tampered, tenant: acme, service: payments, caller: caller)
         await RewrapJobRunner(operations: operations).runPending()
         let done = try await operations.rewrapJob(first.id, tenant: acme, service: payments, caller: caller)
-        #expect(done.state == .done && done.rewrapped == 1_499 && done.failed == 1 && done.closed == false, "\(done)")
+        #expect(done.state == .done && done.rewrapped == 1_499 && done.failed == 1 && done.auditedChunks == 2 && done.fromVersions == ["1": 1_499], "\(done)")
         let outcomes = try await operations.rewrapJobOutput(first.id, chunk: 0, tenant: acme, service: payments, caller: caller)
         #expect(outcomes[7].wrapped == nil && outcomes[7].error != nil && outcomes[7].fromVersion == 1)
         let second = try await operations.rewrapJobOutput(first.id, chunk: 1, tenant: acme, service: payments, caller: caller)
@@ -88,20 +89,36 @@ import Testing
         let opened = try await keyChain.unwrapDataKey(try #require(second[0].wrapped), tenant: acme, service: payments,
                                                       context: try EncryptionContext(["row": "1000"]))
         #expect(opened == keys[1000])
-        #expect(try await keyChain.unwrapDataKey(items[0].wrapped, tenant: acme, service: payments, context: try EncryptionContext(["row": "0"])) == keys[0])
+        // Each chunk counted once in the audit log.
+        let entries = try AuditLogFormat.lines(Array(try Data(contentsOf: URL(fileURLWithPath: harness.auditPath)))).map { try AuditLogFormat.entry($0) }
+        let counted = entries.filter { $0.correlationID == first.id && $0.outcome != .attempted }
+        #expect(counted.reduce(0) { $0 + Int($1.count ?? 1) } == 1_500, "\(counted.map { $0.key ?? "" })")
 
-        // With every data key right, the job closes v1 at its end.
-        let again = try await operations.startRewrapJob(items, tenant: acme, service: payments, closeVersion: 1, caller: caller)
-        await RewrapJobRunner(operations: operations).runPending()
-        let closed = try await operations.rewrapJob(again.id, tenant: acme, service: payments, caller: caller)
-        #expect(closed.rewrapped == 1_500 && closed.failed == 0 && closed.closed == true && closed.fromVersions == ["1": 1_500], "\(closed)")
+        // Another service's identity sees none of it; a job id that is not a UUID names nothing.
+        let other = try await core.unsealed().identities.create(name: "ledger-app", role: .crypto, tenant: acme, service: ledger)
+        await #expect(throws: (any Error).self) {
+            _ = try await operations.rewrapJob(first.id, tenant: acme, service: payments, caller: Caller(identity: other.identity, correlationID: "x"))
+        }
+        #expect(try await operations.rewrapJobs(tenant: acme, service: ledger, caller: Caller(identity: other.identity, correlationID: "x")).isEmpty)
+        await #expect(throws: ProblemDetails.self) { _ = try await operations.rewrapJob("../x", tenant: acme, service: payments, caller: caller) }
+
+        // The operator closes v1: the original data keys no longer open; the job's results do.
+        try await keyChain.closeServiceKey(payments, tenant: acme, version: 1)
         await #expect(throws: KeyChainError.self) {
             _ = try await keyChain.unwrapDataKey(items[0].wrapped, tenant: acme, service: payments, context: try EncryptionContext(["row": "0"]))
         }
-        // A job for a version that is not compromised is refused; so is one naming no job id.
-        await #expect(throws: ProblemDetails.self) {
-            _ = try await operations.startRewrapJob(items, tenant: acme, service: payments, closeVersion: 2, caller: caller)
-        }
-        await #expect(throws: ProblemDetails.self) { _ = try await operations.rewrapJob("../x", tenant: acme, service: payments, caller: caller) }
+        #expect(try await keyChain.unwrapDataKey(try #require(outcomes[0].wrapped), tenant: acme, service: payments,
+                                                 context: try EncryptionContext(["row": "0"])) == keys[0])
+
+        // A job waiting while its tenant is locked writes nothing; destroying the service removes its jobs.
+        let waiting = try await operations.startRewrapJob(items, tenant: acme, service: payments, caller: caller)
+        keyChain.lockTenant(acme, reason: "test")
+        let before = try Data(contentsOf: URL(fileURLWithPath: harness.auditPath)).count
+        await RewrapJobRunner(operations: operations).runPending()
+        #expect(try Data(contentsOf: URL(fileURLWithPath: harness.auditPath)).count == before, "a paused job wrote to the audit log")
+        #expect(try await operations.rewrapJob(waiting.id, tenant: acme, service: payments, caller: caller).doneChunks == 0)
+        keyChain.unlockTenant(acme)
+        try await keyChain.destroyService(payments, tenant: acme)
+        #expect(try await harness.storage.list(prefix: "rewrap-job").isEmpty)
     }
 }

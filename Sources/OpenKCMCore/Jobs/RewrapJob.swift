@@ -36,14 +36,12 @@ public struct RewrapJob: Sendable, Hashable, Codable {
     public internal(set) var toVersion: UInt32?
     public internal(set) var startedAt: Date?
     public internal(set) var finishedAt: Date?
-    /// A Compromised L3 version to close when the job ends with none of its blobs failed.
-    public let closeVersion: UInt32?
-    /// Whether ``closeVersion`` was closed at the end (nil before the end or without one).
-    public internal(set) var closed: Bool?
+    /// Chunks whose outcome is in the audit log (a restart writes those done but not yet audited).
+    public internal(set) var auditedChunks: Int = 0
     /// Blobs per second at most (nil: as fast as the core goes).
     public var rate: Int?
 
-    public init(id: String, tenant: TenantID, service: ServiceID, createdAt: Date, createdBy: String, items: Int, closeVersion: UInt32? = nil) {
+    public init(id: String, tenant: TenantID, service: ServiceID, createdAt: Date, createdBy: String, items: Int) {
         self.id = id
         self.tenant = tenant
         self.service = service
@@ -51,10 +49,10 @@ public struct RewrapJob: Sendable, Hashable, Codable {
         self.createdBy = createdBy
         self.items = items
         self.chunks = (items + Self.chunkSize - 1) / Self.chunkSize
-        self.closeVersion = closeVersion
     }
 
-    public var state: RewrapJobState { finishedAt != nil ? .done : doneChunks > 0 ? .running : .queued }
+    /// Done once every chunk is stored and its outcome is in the audit log.
+    public var state: RewrapJobState { finishedAt != nil && auditedChunks >= chunks ? .done : doneChunks > 0 ? .running : .queued }
 
     /// Blobs handled so far (rewrapped or failed).
     public var processed: Int { rewrapped + failed }
@@ -84,9 +82,9 @@ public struct RewrapJob: Sendable, Hashable, Codable {
         if doneChunks == chunks { finishedAt = date }
     }
 
-    /// Records whether ``closeVersion`` was closed at the end.
-    public mutating func finish(closed: Bool) {
-        self.closed = closed
+    /// Records that chunk `chunk`'s outcome is in the audit log.
+    public mutating func audited(through chunk: Int) {
+        auditedChunks = max(auditedChunks, chunk + 1)
     }
 
     /// How many of the failed blobs were under `version` (a blob that could not be parsed names none).
@@ -94,18 +92,28 @@ public struct RewrapJob: Sendable, Hashable, Codable {
 
     // MARK: Storage
 
-    package static func storagePrefix(_ tenant: TenantID) -> String { "rewrap-jobs/\(tenant.rawValue)/" }
+    /// Job records: `rewrap-jobs/<tenant>/<service>/<id>`; their chunks apart, under
+    /// `rewrap-job-data/<tenant>/<service>/<id>/{in,out}/<chunk>`, so listing jobs reads no chunk.
     package static let storageRoot = "rewrap-jobs/"
-    package static func storageKey(_ tenant: TenantID, _ id: String) -> String { storagePrefix(tenant) + id }
-    package static func inputKey(_ tenant: TenantID, _ id: String, chunk: Int) -> String { storageKey(tenant, id) + "/in/" + chunkName(chunk) }
-    package static func outputKey(_ tenant: TenantID, _ id: String, chunk: Int) -> String { storageKey(tenant, id) + "/out/" + chunkName(chunk) }
+    package static func storagePrefix(_ tenant: TenantID) -> String { storageRoot + "\(tenant.rawValue)/" }
+    package static func storagePrefix(_ tenant: TenantID, _ service: ServiceID) -> String { storagePrefix(tenant) + "\(service.rawValue)/" }
+    package static func dataPrefix(_ tenant: TenantID) -> String { "rewrap-job-data/\(tenant.rawValue)/" }
+    package static func dataPrefix(_ tenant: TenantID, _ service: ServiceID) -> String { dataPrefix(tenant) + "\(service.rawValue)/" }
+    package static func storageKey(_ tenant: TenantID, _ service: ServiceID, _ id: String) -> String { storagePrefix(tenant, service) + id }
+    package static func inputKey(_ tenant: TenantID, _ service: ServiceID, _ id: String, chunk: Int) -> String {
+        dataPrefix(tenant, service) + id + "/in/" + chunkName(chunk)
+    }
+    package static func outputKey(_ tenant: TenantID, _ service: ServiceID, _ id: String, chunk: Int) -> String {
+        dataPrefix(tenant, service) + id + "/out/" + chunkName(chunk)
+    }
     static func chunkName(_ chunk: Int) -> String {
         let digits = String(chunk)
         return String(repeating: "0", count: max(0, 7 - digits.count)) + digits
     }
 
-    /// Whether a storage key under ``storageRoot`` is a job record (not one of its chunks).
-    package static func isJobRecord(_ key: String) -> Bool {
-        key.hasPrefix(storageRoot) && key.split(separator: "/", omittingEmptySubsequences: false).count == 3
-    }
+    package var storageKey: String { Self.storageKey(tenant, service, id) }
+    package func inputKey(chunk: Int) -> String { Self.inputKey(tenant, service, id, chunk: chunk) }
+    package func outputKey(chunk: Int) -> String { Self.outputKey(tenant, service, id, chunk: chunk) }
+    /// This job's chunks.
+    package var dataPrefix: String { Self.dataPrefix(tenant, service) + id + "/" }
 }

@@ -153,6 +153,7 @@ public final class KeyChain: Sendable {
                 + storage.list(prefix: SubjectKeys.secretPrefix(tenant))
                 + storage.list(prefix: SubjectKeys.tombstonePrefix(tenant))
                 + storage.list(prefix: RewrapJob.storagePrefix(tenant))
+                + storage.list(prefix: RewrapJob.dataPrefix(tenant))
             let deletes = records.map { StorageMutation.delete(key: $0) } + [.delete(key: TenantKeyRing.storageKey(tenant))]
             try await storage.write(deletes)
             memory.withLock { memory in
@@ -423,8 +424,11 @@ public final class KeyChain: Sendable {
             try refuseIfLocked(try await readTenant(tenant))
             _ = try await readService(tenant, service)
             // The service's subject secrets and tombstones go with it, in the same write.
+            // Its rewrap jobs go too: their data keys were wrapped by the service's L3, now shredded.
             let subjects = try await storage.list(prefix: "\(SubjectKeys.secretPrefix(tenant))\(service.rawValue)/")
                 + storage.list(prefix: "\(SubjectKeys.tombstonePrefix(tenant))\(service.rawValue)/")
+                + storage.list(prefix: RewrapJob.storagePrefix(tenant, service))
+                + storage.list(prefix: RewrapJob.dataPrefix(tenant, service))
             try await storage.write(subjects.map { .delete(key: $0) } + [.delete(key: ServiceKeyRing.storageKey(tenant, service))])
             forgetService(tenant, service)
             broadcast.emit(.serviceDestroyed(tenant, service))

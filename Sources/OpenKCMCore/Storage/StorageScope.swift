@@ -121,7 +121,7 @@ package struct StorageScope: Hashable, Sendable, Comparable, CustomStringConvert
 
     /// The top-level folders whose second segment is a tenant id: their records
     /// belong to that tenant's scope (one list, for ``of(_:)`` and ``mayHold(prefix:)`` alike).
-    private static let tenantFolders: Set<Substring> = ["tenants", "services", "destroyed-l4", "subjects", "subject-tombstones", "rewrap-jobs"]
+    private static let tenantFolders: Set<Substring> = ["tenants", "services", "destroyed-l4", "subjects", "subject-tombstones", "rewrap-jobs", "rewrap-job-data"]
 
     /// Tenant ids are 1 to 64 of `[A-Za-z0-9._-]`; anything else is not a tenant's path.
     private static func isTenantLike(_ segment: Substring) -> Bool {

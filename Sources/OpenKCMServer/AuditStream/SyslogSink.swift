@@ -148,20 +148,15 @@ package actor SyslogSink: AuditSink {
         let context = self.context
         // SNI and the name check take names only: for an IP address the certificate is checked against the address.
         let serverName = configuration.serverName ?? ((try? SocketAddress(ipAddress: host, port: 0)) == nil ? host : nil)
-        let made: any Channel
-        do {
-            made = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: context, serverHostname: serverName))
-                        try channel.pipeline.syncOperations.addHandler(SyslogConnectionWatch(state: state))
-                    }
+        // From here NIO owns the descriptor, and closes it on failure too.
+        let made = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: context, serverHostname: serverName))
+                    try channel.pipeline.syncOperations.addHandler(SyslogConnectionWatch(state: state))
                 }
-                .withConnectedSocket(descriptor).get()
-        } catch {
-            Glibc.close(descriptor)
-            throw error
-        }
+            }
+            .withConnectedSocket(descriptor).get()
         channel = made
         self.descriptor = descriptor
         connection = state

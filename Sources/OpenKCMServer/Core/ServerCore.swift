@@ -13,6 +13,8 @@ public final class ServerCore: Sendable {
     public let barrier: SealedStorage
     public let keystores: KeystoreRegistry
     public let auditLog: AuditLogFile
+    /// Key usage per tenant and service since this node started, counted from the audit entries written.
+    public let usage = UsageRegister()
     /// Serialises read-modify-write of one KMIP managed object (by storage key).
     package let objectLocks = KeyedAsyncLock<String>()
     /// Decoded KMIP object records (never key material), see ``KMIPObjectRecordCache``.

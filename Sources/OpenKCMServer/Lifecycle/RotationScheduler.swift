@@ -23,6 +23,8 @@ public struct RotationScheduler: Service {
     let leadership: (any StorageLeadership)?
     let logger: Logger
     static let takeOverRetry = Duration.seconds(5)
+    /// L2 rotations one pass makes at most.
+    static let rootRotationsPerPass = 10
 
     public init(
         operations: Operations, interval: Duration = .seconds(60), leadership: (any StorageLeadership)? = nil,
@@ -56,6 +58,9 @@ public struct RotationScheduler: Service {
         let defaults = operations.core.rotationDefaults
         guard let tenants = try? await keyChain.tenants() else { return [] }
         var made: [ScheduledRotation] = []
+        // L2 rotations call the customer's KMS three times each: at most this many a pass, so tenants made
+        // before the L2 schedule existed (all due at once) are spread over passes.
+        var rootRotations = 0
         for tenant in tenants {
             guard !Task.isCancelled, let ring = try? await keyChain.tenantKeyRing(tenant), (try? keyChain.refuseIfLockedInMemory(tenant)) != nil,
                   ring.l1UnlinkedAt == nil, ring.l1ProviderLock == nil
@@ -69,7 +74,8 @@ public struct RotationScheduler: Service {
                 }
             }
             // The L2 itself, every L2 period: a new root, every L2.1 version wrapped again under it.
-            if let due = keyChain.rootDue(ring, defaults: defaults)?.dueAt, due <= now {
+            if let due = keyChain.rootDue(ring, defaults: defaults)?.dueAt, due <= now, rootRotations < Self.rootRotationsPerPass {
+                rootRotations += 1
                 await change(OperationKind.tenantRootRotate.rawValue, tenant, nil, intent: "L2 due") {
                     try await keyChain.rotateRootIfDue(tenant, defaults: defaults, now: now).map { made.append($0); return $0.auditKey }
                 }

@@ -69,6 +69,7 @@ public final class ServerMetrics: Sendable {
             descriptor: MetricNameDescriptor(namespace: "openkcm", metricName: "sealed", unitName: "", helpText: "1 while the server is sealed")
         ).set(to: core.status.sealed ? 1 : 0)
         recordAuditStreams()
+        recordUsage(core.usage)
         if let unsealed = try? core.unsealed(),
            let counts = try? await cachedKeyCounts(unsealed.keyChain, defaults: core.rotationDefaults, now: core.now()) {
             for layer in ["L2.1", "L3"] {
@@ -87,6 +88,42 @@ public final class ServerMetrics: Sendable {
             }
         }
         return registry.emitToString()
+    }
+
+    /// Gauges of key use exported at the last scrape, to drop those of pairs no longer among the busiest.
+    private let usageGauges = Mutex<[String: Gauge]>([:])
+
+    /// Key use of the busiest tenant and service pairs (``UsageRegister/exportedScopes``), the rest summed as `other`:
+    /// bounded cardinality however many tenants there are.
+    private func recordUsage(_ usage: UsageRegister) {
+        let (top, rest) = usage.busiest(UsageRegister.exportedScopes)
+        var rows = top
+        if let rest { rows.append((scope: UsageRegister.Scope(tenant: "other", service: "other"), counts: rest)) }
+        var exported: [String: Gauge] = [:]
+        func set(_ name: String, _ help: String, _ labels: [(String, String)], _ value: Double) {
+            let gauge = registry.makeGauge(descriptor: MetricNameDescriptor(namespace: "openkcm", metricName: name, unitName: "", helpText: help), labels: labels)
+            gauge.set(to: value)
+            exported[name + labels.map { "\($0.0)=\($0.1)" }.joined(separator: ",")] = gauge
+        }
+        for (scope, counts) in rows {
+            let labels = [("tenant", scope.tenant), ("service", scope.service)]
+            for (operation, count) in [("generate", counts.generated), ("wrap", counts.wrapped), ("unwrap", counts.unwrapped),
+                                       ("rewrap", counts.rewrapped), ("kmip", counts.kmip)] {
+                set("usage_operations", "Key operations since this node started, busiest tenants and services (the rest as other)",
+                    labels + [("operation", operation)], Double(count))
+            }
+            for (reason, count) in counts.refusals {
+                set("usage_refusals", "Refused or failed key operations since this node started, by error code", labels + [("reason", reason)], Double(count))
+            }
+            if let last = counts.lastUse {
+                set("usage_last_use_seconds", "When a key of this tenant and service was last used (Unix time)", labels, last.timeIntervalSince1970)
+            }
+        }
+        let stale = usageGauges.withLock { previous in
+            defer { previous = exported }
+            return previous.filter { exported[$0.key] == nil }.map(\.value)
+        }
+        for gauge in stale { registry.unregisterGauge(gauge) }
     }
 
     /// Key counts walk every tenant's records: an unauthenticated scrape may

@@ -12,7 +12,9 @@ extension Operations {
         let batch = AuditBatch()
         caller.auditBatch = batch
         let result = try await body(caller, batch)
-        try await core.auditLog.append(contentsOf: batch.drain())
+        let entries = batch.drain()
+        try await core.auditLog.append(contentsOf: entries)
+        core.usage.record(entries)
         return result
     }
 

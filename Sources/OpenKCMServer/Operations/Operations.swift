@@ -76,6 +76,7 @@ public struct Operations: Sendable {
             batch.add(entry)
         } else {
             try await core.auditLog.append(entry, sync: sync)
+            core.usage.record(CollectionOfOne(entry))
         }
     }
 

@@ -23,8 +23,8 @@ public struct RewrapJobView: Sendable, Encodable {
     public let createdAt: Date
     public let startedAt: Date?
     public let finishedAt: Date?
-    public let closeVersion: UInt32?
-    public let closed: Bool?
+    /// Chunks whose outcome is in the audit log.
+    public let auditedChunks: Int
     public let rate: Int?
 
     public init(_ job: RewrapJob, now: Date) {
@@ -50,8 +50,7 @@ public struct RewrapJobView: Sendable, Encodable {
         createdAt = job.createdAt
         startedAt = job.startedAt
         finishedAt = job.finishedAt
-        closeVersion = job.closeVersion
-        closed = job.closed
+        auditedChunks = job.auditedChunks
         rate = job.rate
     }
 }

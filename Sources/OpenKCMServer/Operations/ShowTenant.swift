@@ -4,7 +4,9 @@ extension Operations {
     /// A tenant's L1 link and L2.1 versions, no key material (governance).
     public func showTenant(_ tenant: TenantID, caller: Caller) async throws -> TenantView {
         try await perform(.tenantRead, caller: caller, tenant: tenant) { core in
-            TenantView(try await core.keyChain.tenantKeyRing(tenant))
+            var view = TenantView(try await core.keyChain.tenantKeyRing(tenant))
+            view.usage = self.core.usage.usage(tenant: tenant.rawValue)
+            return view
         }
     }
 

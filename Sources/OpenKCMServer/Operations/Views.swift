@@ -39,6 +39,8 @@ public struct TenantView: Sendable, Codable, Hashable {
     public var l1: L1LinkView
     public var tenantKey: KeyRingView
     public var createdAt: Date
+    /// Key use per service since the answering node started (``UsageRegister``); only in a tenant's own view.
+    public var usage: [String: UsageRegister.Counts]?
 
     init(_ ring: TenantKeyRing) {
         id = ring.tenant.rawValue

@@ -8,7 +8,7 @@ enum JobProgress {
             ("id", job["id"]), ("state", job["state"]),
             ("progress", "\(Table.text(job["percent"]))% (\(Table.text(job["rewrapped"])) rewrapped, \(Table.text(job["failed"])) failed of \(Table.text(job["items"])))"),
             ("rate", job["blobsPerSecond"].map { "\(Table.text($0))/s" }), ("from", from.isEmpty ? nil : from.joined(separator: ", ")),
-            ("to", job["toVersion"].map { "L3 v\(Table.text($0))" }), ("close version", job["closeVersion"]), ("closed", job["closed"]),
+            ("to", job["toVersion"].map { "L3 v\(Table.text($0))" }), 
             ("created", job["createdAt"]), ("finished", job["finishedAt"]),
         ])
     }

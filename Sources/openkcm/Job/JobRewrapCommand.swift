@@ -16,7 +16,6 @@ struct JobRewrapCommand: AsyncParsableCommand {
     @OptionGroup var client: ClientOptions
     @OptionGroup var scope: ScopeOptions
     @Option(help: "The data keys, one per line.") var input: String
-    @Option(help: "A compromised L3 version to close when the job ends with none of its data keys failed.") var closeVersion: UInt32?
     @Option(help: "At most this many data keys a second (spares the core).") var rate: Int?
     @Flag(help: "Wait until the job is done, showing progress on standard error.") var wait = false
 
@@ -37,7 +36,6 @@ struct JobRewrapCommand: AsyncParsableCommand {
                 }
             }
             var body: [String: Any] = ["items": items]
-            if let closeVersion { body["closeVersion"] = closeVersion }
             if let rate { body["rate"] = rate }
             let api = client.client()
             var job = try await api.call(.POST, scope.path + "/rewrap-jobs", body: body)

@@ -27,6 +27,15 @@ enum TenantTable {
         let l1 = tenant["l1"] as? [String: Any] ?? [:]
         let key = tenant["tenantKey"] as? [String: Any] ?? [:]
         let versions = (key["versions"] as? [[String: Any]] ?? []).map { "v\($0["version"] ?? "?") \($0["state"] ?? "?")" }
+        // Key use since the node that answered started, per service.
+        let usage = (tenant["usage"] as? [String: Any] ?? [:]).sorted { $0.key < $1.key }.map { service, value -> (String, Any?) in
+            let counts = value as? [String: Any] ?? [:]
+            let refusals = (counts["refusals"] as? [String: Any] ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key) \(Table.text($0.value))" }
+            let text = "\(Table.text(counts["generated"])) made, \(Table.text(counts["wrapped"])) wrapped, \(Table.text(counts["unwrapped"])) unwrapped, "
+                + "\(Table.text(counts["rewrapped"])) rewrapped, \(Table.text(counts["kmip"])) KMIP; refused: \(refusals.isEmpty ? "none" : refusals.joined(separator: ", "))"
+                + (counts["lastUse"].map { "; last use \(Table.text($0))" } ?? "")
+            return ("use of \(service)", text)
+        }
         return Table.pairs([
             ("tenant", tenant["id"]),
             ("L1", "\(l1["provider"] ?? "?"):\(l1["key"] ?? "?")"),
@@ -35,6 +44,6 @@ enum TenantTable {
             ("L2.1 min decryption", key["minimumDecryptionVersion"]),
             ("L2.1 versions", versions.joined(separator: ", ")),
             ("created", tenant["createdAt"]),
-        ])
+        ] + usage)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import Synchronization
 import OpenKCMCore
 
 /// `.../services/{service}/rewrap-jobs`: background jobs rewrapping an
@@ -11,12 +12,20 @@ struct RewrapJobRoutes {
     let operations: Operations
     /// A job's body: up to ``RewrapJob/maximumItems`` blobs of about 160 bytes of JSON each.
     static let maximumBodyBytes = 24 << 20
+    /// Job bodies read at once, each parsed whole: bounds their memory.
+    static let maximumUploads = 2
+    static let uploads = Atomic<Int>(0)
 
     func register(on router: Router<OpenKCMRequestContext>) {
         let prefix = "/v1/tenants/:tenant/services/:service"
         router.post("\(prefix)/rewrap-jobs") { request, context in
-            // Who may send one is settled before up to 24 MiB is read into memory.
+            // Who may send one is settled before up to 24 MiB is read into memory, and at most two are read at once.
             try await operations.authorize(.rewrapJobStart, caller: context.caller, tenant: try context.tenant(), service: try context.service())
+            guard Self.uploads.add(1, ordering: .relaxed).newValue <= Self.maximumUploads else {
+                Self.uploads.subtract(1, ordering: .relaxed)
+                throw ProblemDetails(status: .tooManyRequests, code: "rewrap_job.busy", detail: "two rewrap jobs are being uploaded: try again shortly")
+            }
+            defer { Self.uploads.subtract(1, ordering: .relaxed) }
             let buffer: ByteBuffer
             do {
                 buffer = try await request.body.collect(upTo: Self.maximumBodyBytes)
@@ -29,7 +38,7 @@ struct RewrapJobRoutes {
                 RewrapJobItem(wrapped: try JSONBody.base64(item.wrapped, field: "wrapped"), context: item.context, subject: item.subject)
             }
             let job = try await operations.startRewrapJob(
-                items, tenant: try context.tenant(), service: try context.service(), closeVersion: body.closeVersion, rate: body.rate,
+                items, tenant: try context.tenant(), service: try context.service(), rate: body.rate,
                 caller: context.caller)
             return try JSONBody.response(RewrapJobView(job, now: operations.core.now()), status: .accepted)
         }
@@ -78,17 +87,16 @@ struct RewrapJobRoutes {
             var subject: String?
         }
         var items: [Item]
-        var closeVersion: UInt32?
         var rate: Int?
     }
 
     static func decode(_ data: Data) throws -> Body {
-        _ = try JSONBody.object(data, fields: ["items", "closeVersion", "rate"])
+        _ = try JSONBody.object(data, fields: ["items", "rate"])
         do {
             return try JSONDecoder().decode(Body.self, from: data)
         } catch {
             throw ProblemDetails(status: .badRequest, code: "request.invalid_json",
-                                 detail: "a rewrap job is {\"items\": [{\"wrapped\": base64, \"context\": {...}, \"subject\": ...}], \"closeVersion\": N, \"rate\": N}")
+                                 detail: "a rewrap job is {\"items\": [{\"wrapped\": base64, \"context\": {...}, \"subject\": ...}], \"rate\": N}")
         }
     }
 }
