@@ -46,7 +46,7 @@ public struct ConfigurationFile: Sendable, Equatable {
         "storage.tls", "storage.ca_file", "storage.max_connections", "storage.statement_timeout_seconds", "storage.freshness_bound_ms",
         "server.allow_plaintext", "server.max_connections", "server.idle_timeout_seconds",
         "approvals.required", "approvals.lifetime_seconds",
-        "rotation.enabled", "rotation.period_days", "rotation.root_period_days", "rotation.interval_seconds",
+        "rotation.enabled", "rotation.period_days", "rotation.root_period_days", "rotation.decrypt_only_days", "rotation.interval_seconds",
         "oidc.issuer", "oidc.audience", "oidc.roles_claim", "oidc.leeway_seconds", "oidc.ca_file",
         "audit.syslog.address", "audit.syslog.ca_file", "audit.syslog.certificate_file", "audit.syslog.key_file",
         "audit.syslog.server_name", "audit.syslog.hostname",

@@ -203,6 +203,10 @@ struct ServerCommand: AsyncParsableCommand {
                 guard (1...(7 * 365)).contains(days) else { throw ValidationError("rotation.period_days must be 1 to 2555 (7 years)") }
                 configuration.rotationDefaults.periodSeconds = days * 86_400
             }
+            if let days = try file.integer("rotation.decrypt_only_days") {
+                guard (1...(7 * 365)).contains(days) else { throw ValidationError("rotation.decrypt_only_days must be 1 to 2555 (7 years)") }
+                configuration.rotationDefaults.decryptOnlySeconds = days * 86_400
+            }
             if let days = try file.integer("rotation.root_period_days") {
                 guard (1...(7 * 365)).contains(days) else { throw ValidationError("rotation.root_period_days must be 1 to 2555 (7 years)") }
                 configuration.rotationDefaults.rootPeriodSeconds = days * 86_400

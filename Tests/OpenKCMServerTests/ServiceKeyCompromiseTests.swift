@@ -32,6 +32,10 @@ import Testing
                     == "keychain.invalid_state_transition")
             #expect(try await client.call(.post, "/v1/tenants/acme/services/payments/keys/0/close", token: root).status == 400)
         }
+        // The compliance report counts it among the versions still open, as compromised; and the tenant's L2.
+        let report = try await Operations(core: core).buildComplianceReport(keyChain)
+        let key = report.tenants.first?.keys.first { $0.service == "payments" }
+        #expect(key?.compromisedOpen == 1 && key?.openVersions == 2 && report.tenants.first?.rootVersion == 1, "\(report)")
         // Unwrap only: the old data key opens, new ones are made under v2, and a rewrap moves it there.
         #expect(try await keyChain.unwrapDataKey(old.wrapped, tenant: acme, service: payments) == old.key)
         #expect(try await keyChain.generateDataKey(tenant: acme, service: payments).serviceKeyVersion == 2)

@@ -90,3 +90,24 @@ extension AWSKMSKeystore: KeystoreImporting {
         ], reference: reference)
     }
 }
+
+extension AWSKMSKeystore: KeystoreVersioning {
+    /// How many times the key's material was rotated (ListKeyRotations, automatic and on demand):
+    /// `"0"` before the first. AWS keeps every rotation listed, so the count only grows.
+    public func latestVersion() async throws -> String {
+        var count = 0
+        var marker: String?
+        repeat {
+            var body: [String: Any] = ["KeyId": keyID, "Limit": 1000]
+            if let marker { body["Marker"] = marker }
+            let answer = try await client.call("ListKeyRotations", body, reference: reference)
+            count += (answer["Rotations"] as? [Any])?.count ?? 0
+            marker = answer["Truncated"] as? Bool == true ? answer["NextMarker"] as? String : nil
+        } while marker != nil
+        return String(count)
+    }
+
+    /// AWS ciphertext blobs do not say which key material made them: the key chain notes the
+    /// version at each wrap instead (``TenantKeyRing/l1Version``).
+    public func version(of wrapped: [UInt8]) -> String? { nil }
+}

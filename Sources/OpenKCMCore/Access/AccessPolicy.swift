@@ -26,6 +26,12 @@ public enum AccessPolicy {
         guard !identity.revoked else { throw .unauthenticated }
         // Renewing one's own token is every identity's, whatever its role.
         if operation == .identityRenew { return }
+        // A rewrap job's progress is the application's and its operators': governance reads it too
+        // (a scoped governance identity, its own tenant's only), to know when a compromised version may be closed.
+        if operation == .rewrapJobRead, planes(of: identity.role).contains(.governance) {
+            if identity.role == .governance, let scope = identity.tenant, tenant != scope { throw .outOfScope(operation: operation) }
+            return
+        }
         guard planes(of: identity.role).contains(operation.plane) else {
             throw .forbidden(role: identity.role, operation: operation)
         }

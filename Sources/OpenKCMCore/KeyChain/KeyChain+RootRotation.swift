@@ -28,6 +28,7 @@ extension KeyChain {
             let keystore = try keystores.keystore(for: ring.l1)
             let oldRoot = try await keystore.unwrap(ring.wrappedRoot, context: context)
             let newRoot = SymmetricKey(size: .bits256)
+            let l1Version = await l1VersionToNote(keystore)
             let wrappedRoot = try await keystore.wrap(newRoot, context: context)
             guard try await keystore.unwrap(wrappedRoot, context: context) == newRoot else { throw KeystoreError.badCiphertext(ring.l1) }
             let generation = ring.rootVersion + 1
@@ -42,6 +43,7 @@ extension KeyChain {
             }
             ring.rootVersion = generation
             ring.wrappedRoot = wrappedRoot
+            ring.l1Version = l1Version
             ring.rootRotatedAt = now()
             try await storage.put(TenantKeyRing.storageKey(tenant), value: RecordCoder.encode(ring))
             let unsealed = try UnsealedTenant(ring: ring, root: newRoot)

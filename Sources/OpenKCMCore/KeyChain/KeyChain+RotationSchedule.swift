@@ -14,6 +14,9 @@ extension KeyChain {
     /// Sets a service's rotation policy (nil clears it: the tenant's, then the platform's, applies).
     public func setServiceRotationPolicy(_ service: ServiceID, tenant: TenantID, _ policy: RotationPolicy?) async throws {
         if policy?.rootPeriodSeconds != nil { throw KeyChainError.invalidRotationPolicy("an L2 rotation period belongs to the tenant's policy, not a service's") }
+        if policy?.decryptOnlySeconds != nil {
+            throw KeyChainError.invalidRotationPolicy("the decrypt-only window is the tenant's, for its L2.1 (an L3 version's data keys are outside the server)")
+        }
         let checked = try policy?.validated()
         try await updateService(tenant, service) { ring throws(KeyChainError) in ring.rotationPolicy = checked }
     }
@@ -120,6 +123,65 @@ extension KeyChain {
             try await storage.put(ServiceKeyRing.storageKey(tenant, service), value: RecordCoder.encode(ring))
             forgetService(tenant, service)
             return expired
+        }
+    }
+}
+
+/// The decrypt-only window: an L2.1 version replaced longer ago than the
+/// window is retired: the L3 versions it wraps are wrapped again by the
+/// current L2.1 version (their keys unchanged, so every data key still
+/// opens), then the minimum decryption version rises over it. An L3 version
+/// that cannot be opened now (below its service's minimum decryption
+/// version, which can be lowered again) still depends on it and keeps it
+/// open; one that can never open again (compromised and closed) does not.
+/// It never passes the current version.
+extension KeyChain {
+    /// The minimum decryption version the window allows for `ring`, from the versions' dates (and, given, what depends on them).
+    static func windowMinimum(_ ring: KeyRing, windowSeconds: Int, now: Date, dependedOn: Set<UInt32>) -> UInt32 {
+        var minimum = ring.minimumDecryptionVersion
+        while minimum < ring.currentVersion, !dependedOn.contains(minimum),
+              let replacedAt = ring.version(minimum + 1)?.createdAt, replacedAt.addingTimeInterval(Double(windowSeconds)) <= now {
+            minimum += 1
+        }
+        return minimum
+    }
+
+    /// Whether the lowest open L2.1 version is past its window (a read, for the schedule's look before its transaction).
+    public func tenantWindowMayClose(_ ring: TenantKeyRing, defaults: RotationDefaults, now: Date) -> Bool {
+        Self.windowMinimum(ring.tenantKeys, windowSeconds: defaults.decryptOnly(ring.rotationPolicy).seconds, now: now, dependedOn: [])
+            > ring.tenantKeys.minimumDecryptionVersion
+    }
+
+    /// Retires the tenant's L2.1 versions past their window: their L3 versions moved to the current
+    /// version, then the minimum decryption version raised over them. Returns the old and new minimum
+    /// and the L3 versions moved, or nil when nothing moved (or the tenant is locked).
+    public func closeTenantKeyWindow(
+        _ tenant: TenantID, defaults: RotationDefaults, now: Date
+    ) async throws -> (from: UInt32, to: UInt32, rewrapped: Int)? {
+        try await tenantTransaction(tenant) {
+            try refuseIfLockedInMemory(tenant)
+            let before = try await readTenant(tenant)
+            guard before.l1UnlinkedAt == nil, before.l1ProviderLock == nil else { return nil }
+            let window = defaults.decryptOnly(before.rotationPolicy).seconds
+            let from = before.tenantKeys.minimumDecryptionVersion
+            let pastWindow = Self.windowMinimum(before.tenantKeys, windowSeconds: window, now: now, dependedOn: [])
+            guard pastWindow > from else { return nil }
+            var rewrapped = 0
+            for version in from..<pastWindow { rewrapped += try await rewrapServiceKeysLocked(tenant, under: version).rewrapped }
+            var dependedOn = Set<UInt32>()
+            for key in try await storage.list(prefix: ServiceKeyRing.storagePrefix(tenant)) {
+                let service = try await readRecord(ServiceKeyRing.self, at: key)
+                for version in service.serviceKeys.versions where version.wrapped != nil && !(version.state == .compromised && version.stillOpens != true) {
+                    dependedOn.insert(version.parentVersion)
+                }
+            }
+            var ring = try await readTenant(tenant)
+            let to = Self.windowMinimum(ring.tenantKeys, windowSeconds: window, now: now, dependedOn: dependedOn)
+            guard to > from else { return rewrapped > 0 ? (from, from, rewrapped) : nil }
+            try ring.tenantKeys.setMinimumDecryptionVersion(to)
+            try await storage.put(TenantKeyRing.storageKey(tenant), value: RecordCoder.encode(ring))
+            try reflect(ring)
+            return (from, to, rewrapped)
         }
     }
 }

@@ -99,6 +99,7 @@ public final class KeyChain: Sendable {
             }
             let keystore = try keystores.keystore(for: l1)
             let root = SymmetricKey(size: .bits256)
+            let l1Version = await l1VersionToNote(keystore)
             let wrappedRoot = try await keystore.wrap(root, context: rootContext(tenant))
             let rootKeyID = KeyID()
             let firstKey = SymmetricKey(size: .bits256)
@@ -109,7 +110,7 @@ public final class KeyChain: Sendable {
                 wrappingKey: root
             )
             let date = now()
-            let ring = TenantKeyRing(
+            var ring = TenantKeyRing(
                 tenant: tenant,
                 l1: l1,
                 l1UnlinkedAt: nil,
@@ -119,6 +120,7 @@ public final class KeyChain: Sendable {
                 tenantKeys: KeyRing(layer: .l2_1, keyID: KeyID(), firstVersion: Data(wrappedFirst), parentVersion: 1, at: date),
                 createdAt: date
             )
+            ring.l1Version = l1Version
             try await storage.put(TenantKeyRing.storageKey(tenant), value: RecordCoder.encode(ring))
             let unsealed = try UnsealedTenant(ring: ring, root: root)
             // A lock that landed while the L1 call was in flight wins.
@@ -190,7 +192,9 @@ public final class KeyChain: Sendable {
             let context = rootContext(tenant)
             let root = try await keystores.keystore(for: ring.l1).unwrap(ring.wrappedRoot, context: context)
             if l1 != ring.l1 {
-                ring.wrappedRoot = try await keystores.keystore(for: l1).wrap(root, context: context)
+                let keystore = try keystores.keystore(for: l1)
+                ring.l1Version = await l1VersionToNote(keystore)
+                ring.wrappedRoot = try await keystore.wrap(root, context: context)
                 ring.l1 = l1
             }
             ring.l1UnlinkedAt = nil
@@ -218,6 +222,7 @@ public final class KeyChain: Sendable {
             let context = rootContext(tenant)
             let keystore = try keystores.keystore(for: ring.l1)
             let root = try await keystore.unwrap(ring.wrappedRoot, context: context)
+            let version = await l1VersionToNote(keystore)
             let rewrapped = try await keystore.wrap(root, context: context)
             // The new blob replaces the only wrapped L2: it must open to the same key first (a provider
             // replica behind its own rotation would otherwise leave the tenant unreachable).
@@ -225,6 +230,7 @@ public final class KeyChain: Sendable {
                 throw KeystoreError.badCiphertext(ring.l1)
             }
             ring.wrappedRoot = rewrapped
+            ring.l1Version = version
             try await storage.put(TenantKeyRing.storageKey(tenant), value: RecordCoder.encode(ring))
         }
     }
@@ -658,7 +664,10 @@ public final class KeyChain: Sendable {
             let unsealed = try await unsealTenantLocked(tenant)
             var ring = try await readService(tenant, service)
             let current = try ring.serviceKeys.wrappingVersion()
-            if (current.reservedWraps ?? 0) + nonceLimits.wrapsPerLease > nonceLimits.wrapsPerVersion {
+            // The budget: the nonce limit, or less when the service's (else the tenant's) policy says so.
+            let policyLimit = ring.rotationPolicy?.maximumWraps ?? unsealed.ring.rotationPolicy?.maximumWraps
+            let budget = min(nonceLimits.wrapsPerVersion, policyLimit ?? .max)
+            if (current.reservedWraps ?? 0) + nonceLimits.wrapsPerLease > budget {
                 _ = try await rotateServiceKeyLocked(service, tenant: tenant)
                 ring = try await readService(tenant, service)
             }

@@ -22,6 +22,9 @@ public struct TenantKeyRing: Sendable, Hashable, Codable {
     public internal(set) var rootRotatedAt: Date? = nil
     /// The L2 as the L1 keystore wrapped it (provider ciphertext).
     public internal(set) var wrappedRoot: Data
+    /// The L1's version when the L2 was last wrapped, for providers whose ciphertext does not say
+    /// (AWS KMS: the count of its key rotations); nil when unknown or not needed.
+    public internal(set) var l1Version: String? = nil
     /// The L2.1 versions.
     public internal(set) var tenantKeys: KeyRing
     public let createdAt: Date

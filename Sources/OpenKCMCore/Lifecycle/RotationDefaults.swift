@@ -8,10 +8,22 @@ public struct RotationDefaults: Sendable, Hashable {
     public var periodSeconds: Int
     /// The period for the L2 of tenants that set none.
     public var rootPeriodSeconds: Int
+    /// How long a replaced L2.1 version keeps opening data, for tenants that set none.
+    public var decryptOnlySeconds: Int
 
-    public init(periodSeconds: Int = Self.standardPeriodSeconds, rootPeriodSeconds: Int = Self.standardPeriodSeconds) {
+    public init(
+        periodSeconds: Int = Self.standardPeriodSeconds, rootPeriodSeconds: Int = Self.standardPeriodSeconds,
+        decryptOnlySeconds: Int = Self.standardPeriodSeconds
+    ) {
         self.periodSeconds = periodSeconds
         self.rootPeriodSeconds = rootPeriodSeconds
+        self.decryptOnlySeconds = decryptOnlySeconds
+    }
+
+    /// The decrypt-only window that applies to a tenant's L2.1: its own policy's, else the platform's.
+    public func decryptOnly(_ own: RotationPolicy?) -> (seconds: Int, source: RotationPolicySource) {
+        if let seconds = own?.decryptOnlySeconds { return (seconds, .own) }
+        return (decryptOnlySeconds, .platform)
     }
 
     /// The L2 period that applies to a tenant: its own policy's, else the platform's.

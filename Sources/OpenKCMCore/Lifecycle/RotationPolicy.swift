@@ -13,10 +13,22 @@ public struct RotationPolicy: Sendable, Hashable, Codable {
     public var periodSeconds: Int?
     /// Seconds from an L2 generation's creation to the L2 rotation that replaces it (a tenant's policy only).
     public var rootPeriodSeconds: Int?
+    /// Seconds an L2.1 version keeps opening what it wrapped after a newer one replaced it (decrypt
+    /// only); past them the minimum decryption version rises over it, unless an L3 version still
+    /// depends on it (a tenant's policy).
+    public var decryptOnlySeconds: Int?
+    /// Wraps an L3 version may make before it is replaced (in the service's or the tenant's policy;
+    /// counted in reservations of 2^20, at most the nonce budget of 2^31).
+    public var maximumWraps: UInt64?
 
-    public init(periodSeconds: Int? = nil, rootPeriodSeconds: Int? = nil) {
+    /// Fewest and most wraps a policy may set per L3 version: one reservation, and the nonce budget.
+    public static let allowedWraps: ClosedRange<UInt64> = (1 << 20)...(1 << 31)
+
+    public init(periodSeconds: Int? = nil, rootPeriodSeconds: Int? = nil, decryptOnlySeconds: Int? = nil, maximumWraps: UInt64? = nil) {
         self.periodSeconds = periodSeconds
         self.rootPeriodSeconds = rootPeriodSeconds
+        self.decryptOnlySeconds = decryptOnlySeconds
+        self.maximumWraps = maximumWraps
     }
 
     /// Refuses a period outside ``allowedPeriods``.
@@ -26,6 +38,12 @@ public struct RotationPolicy: Sendable, Hashable, Codable {
         }
         if let rootPeriodSeconds, !Self.allowedPeriods.contains(rootPeriodSeconds) {
             throw .invalidRotationPolicy("an L2 rotation period is 1 day to 7 years (86400 to 220752000 seconds), got \(rootPeriodSeconds)")
+        }
+        if let decryptOnlySeconds, !Self.allowedPeriods.contains(decryptOnlySeconds) {
+            throw .invalidRotationPolicy("a decrypt-only window is 1 day to 7 years (86400 to 220752000 seconds), got \(decryptOnlySeconds)")
+        }
+        if let maximumWraps, !Self.allowedWraps.contains(maximumWraps) {
+            throw .invalidRotationPolicy("maximum wraps per version are 1048576 (one reservation) to 2147483648 (the nonce budget), got \(maximumWraps)")
         }
         return self
     }

@@ -91,6 +91,15 @@ public struct RotationScheduler: Service {
                     Self.expiryKey("L2.1", try await keyChain.deactivateExpiredTenantKeys(tenant, defaults: defaults, now: now))
                 }
             }
+            // Replaced L2.1 versions past their decrypt-only window retire: their L3 versions move to the current one, then they stop opening.
+            let windowRing = (try? await keyChain.tenantKeyRing(tenant)) ?? tenantRing
+            if keyChain.tenantWindowMayClose(windowRing, defaults: defaults, now: now) {
+                await change(OperationKind.tenantKeyMinimumVersion.rawValue, tenant, nil, intent: "L2.1 decrypt-only window") {
+                    try await keyChain.closeTenantKeyWindow(tenant, defaults: defaults, now: now).map {
+                        "L2.1 minimum decryption version \($0.from) -> \($0.to): past the decrypt-only window, \($0.rewrapped) L3 versions moved to the current one"
+                    }
+                }
+            }
             for service in (try? await keyChain.services(of: tenant)) ?? [] {
                 guard let serviceRing = try? await keyChain.serviceKeyRing(service, tenant: tenant) else { continue }
                 if let due = keyChain.serviceKeyDue(serviceRing, tenant: tenantRing, defaults: defaults).dueAt, due <= now {

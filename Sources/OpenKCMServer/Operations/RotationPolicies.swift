@@ -36,7 +36,8 @@ extension Operations {
 
     /// What the audit entry of a policy change says: `period 2592000 s`, or `inherit`.
     static func policyKey(_ policy: RotationPolicy?) -> String {
-        let parts = [policy?.periodSeconds.map { "period \($0) s" }, policy?.rootPeriodSeconds.map { "L2 period \($0) s" }].compactMap { $0 }
+        let parts = [policy?.periodSeconds.map { "period \($0) s" }, policy?.rootPeriodSeconds.map { "L2 period \($0) s" },
+                     policy?.decryptOnlySeconds.map { "decrypt-only \($0) s" }, policy?.maximumWraps.map { "at most \($0) wraps" }].compactMap { $0 }
         return parts.isEmpty ? "inherit" : parts.joined(separator: ", ")
     }
 
@@ -52,11 +53,15 @@ extension Operations {
             view.rootPeriodSeconds = root?.periodSeconds
             view.rootSource = root?.source
             view.rootDueAt = root?.dueAt
+            (view.decryptOnlySeconds, view.decryptOnlySource) = defaults.decryptOnly(tenantRing.rotationPolicy)
+            view.maximumWraps = tenantRing.rotationPolicy?.maximumWraps
             return view
         }
         let ring = try await keyChain.serviceKeyRing(service, tenant: tenant)
         let (dueAt, seconds, source) = keyChain.serviceKeyDue(ring, tenant: tenantRing, defaults: defaults)
-        return RotationPolicyView(tenant: tenant.rawValue, service: service.rawValue, policy: ring.rotationPolicy ?? RotationPolicy(),
-                                  periodSeconds: seconds, source: source, ring: ring.serviceKeys, dueAt: dueAt)
+        var view = RotationPolicyView(tenant: tenant.rawValue, service: service.rawValue, policy: ring.rotationPolicy ?? RotationPolicy(),
+                                      periodSeconds: seconds, source: source, ring: ring.serviceKeys, dueAt: dueAt)
+        view.maximumWraps = ring.rotationPolicy?.maximumWraps ?? tenantRing.rotationPolicy?.maximumWraps
+        return view
     }
 }

@@ -20,6 +20,11 @@ public struct RotationPolicyView: Sendable, Codable, Equatable {
     public var rootPeriodSeconds: Int?
     public var rootSource: RotationPolicySource?
     public var rootDueAt: Date?
+    /// A tenant's decrypt-only window for replaced L2.1 versions, and whose it is.
+    public var decryptOnlySeconds: Int?
+    public var decryptOnlySource: RotationPolicySource?
+    /// Wraps per L3 version before it is replaced (the service's policy, else the tenant's; nil: the nonce budget alone).
+    public var maximumWraps: UInt64?
 
     init(tenant: String, service: String?, policy: RotationPolicy, periodSeconds: Int, source: RotationPolicySource, ring: KeyRing, dueAt: Date?) {
         self.tenant = tenant

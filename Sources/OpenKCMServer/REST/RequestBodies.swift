@@ -180,13 +180,19 @@ struct GenerateRootInitBody: RequestBody {
 
 /// `PUT .../rotation-policy`: a field left out (or null) inherits (service -> tenant -> platform).
 struct RotationPolicyBody: RequestBody {
-    static let fields: Set<String> = ["periodSeconds", "rootPeriodSeconds"]
+    static let fields: Set<String> = ["periodSeconds", "rootPeriodSeconds", "decryptOnlySeconds", "maximumWraps"]
     /// 86400 (1 day) to 220752000 (7 years).
     var periodSeconds: Int?
     /// The L2's period (a tenant's policy only), in the same range.
     var rootPeriodSeconds: Int?
+    /// How long a replaced L2.1 version keeps opening data (a tenant's policy only), in the same range.
+    var decryptOnlySeconds: Int?
+    /// Wraps per L3 version before it is replaced: 1048576 to 2147483648.
+    var maximumWraps: UInt64?
 
     var policy: RotationPolicy? {
-        periodSeconds == nil && rootPeriodSeconds == nil ? nil : RotationPolicy(periodSeconds: periodSeconds, rootPeriodSeconds: rootPeriodSeconds)
+        let policy = RotationPolicy(periodSeconds: periodSeconds, rootPeriodSeconds: rootPeriodSeconds, decryptOnlySeconds: decryptOnlySeconds,
+                                    maximumWraps: maximumWraps)
+        return policy == RotationPolicy() ? nil : policy
     }
 }

@@ -16,8 +16,10 @@ public struct ComplianceKey: Sendable, Codable, Equatable {
     /// Past its due date and not rotated (the schedule is off, or the tenant is locked).
     public var overdue: Bool
     public var versions: Int
-    /// Versions that still open what they wrapped (active or deactivated, at or above the minimum decryption version).
+    /// Versions that still open what they wrapped (active, deactivated, or compromised but not yet closed; at or above the minimum decryption version).
     public var openVersions: Int
+    /// Compromised versions that still open what they wrapped (unwrap only, until the operator closes them).
+    public var compromisedOpen: Int
     public var minimumDecryptionVersion: UInt32
     /// The oldest version that still opens data, and its age: what an auditor asks of "versions in use past their window".
     public var oldestOpenVersion: UInt32?
@@ -36,8 +38,11 @@ public struct ComplianceKey: Sendable, Codable, Equatable {
         dueAt = due.dueAt
         overdue = due.dueAt.map { $0 <= now } ?? false
         versions = ring.versions.count
-        let open = ring.versions.filter { $0.version >= ring.minimumDecryptionVersion && $0.state.canUnwrap }
+        let open = ring.versions.filter {
+            $0.version >= ring.minimumDecryptionVersion && ($0.state.canUnwrap || ($0.state == .compromised && $0.stillOpens == true))
+        }
         openVersions = open.count
+        compromisedOpen = open.filter { $0.state == .compromised }.count
         minimumDecryptionVersion = ring.minimumDecryptionVersion
         oldestOpenVersion = open.first?.version
         oldestOpenAgeSeconds = open.first.map { Int(now.timeIntervalSince($0.createdAt)) }

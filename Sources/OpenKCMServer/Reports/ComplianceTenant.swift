@@ -10,5 +10,9 @@ public struct ComplianceTenant: Sendable, Codable, Equatable {
     public var l1Reason: String?
     /// The customer can still pull the plug: the L1 is linked and answers, so disabling it at their KMS locks this tenant.
     public var killSwitchReady: Bool
+    /// The tenant's L2: its generation, when the schedule replaces it, and whether that is past.
+    public var rootVersion: UInt32? = nil
+    public var rootDueAt: Date? = nil
+    public var rootOverdue: Bool? = nil
     public var keys: [ComplianceKey]
 }

@@ -43,8 +43,13 @@ extension Operations {
                 if ring.l1UnlinkedAt != nil { ("unlinked", nil) }
                 else if let lock = ring.l1ProviderLock { ("locked", lock) }
                 else { ("linked", nil) }
-            tenants.append(ComplianceTenant(tenant: tenant.rawValue, l1: ring.l1.description, l1Status: status, l1Reason: reason,
-                                            killSwitchReady: status == "linked", keys: keys))
+            var entry = ComplianceTenant(tenant: tenant.rawValue, l1: ring.l1.description, l1Status: status, l1Reason: reason,
+                                         killSwitchReady: status == "linked", keys: keys)
+            let root = keyChain.rootDue(ring, defaults: defaults)
+            entry.rootVersion = ring.rootVersion
+            entry.rootDueAt = root?.dueAt
+            entry.rootOverdue = root.map { $0.dueAt <= now }
+            tenants.append(entry)
         }
         return ComplianceReport(generatedAt: now, node: core.nodeID, platformPeriodSeconds: defaults.periodSeconds, tenants: tenants)
     }

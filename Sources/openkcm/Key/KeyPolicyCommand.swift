@@ -15,6 +15,9 @@ struct KeyPolicyCommand: AsyncParsableCommand {
     @Option(help: "Rotate after this long (1d to 2555d, e.g. 90d), or 'inherit' to clear this key's own period.") var period: String?
     @Option(help: "The tenant's L2: a new root after this long (1d to 2555d), or 'inherit' for the platform's ([rotation] root_period_days).")
     var rootPeriod: String?
+    @Option(help: "The tenant's replaced L2.1 versions stop opening data this long after (1d to 2555d) once no L3 version depends on them, or 'inherit'.")
+    var decryptOnly: String?
+    @Option(help: "Wraps an L3 version makes before it is replaced (1048576 to 2147483648), or 'inherit'.") var maxWraps: String?
 
     func run() async throws {
         try await runReporting {
@@ -23,32 +26,44 @@ struct KeyPolicyCommand: AsyncParsableCommand {
             if let service { path += "/services/\(RESTClient.escape(service))" }
             path += "/rotation-policy"
             let answer: [String: Any]
-            if rootPeriod != nil, service != nil { throw CLIFailure("--root-period is the tenant's: leave out --service") }
-            if period != nil || rootPeriod != nil {
+            if rootPeriod != nil || decryptOnly != nil, service != nil { throw CLIFailure("--root-period and --decrypt-only are the tenant's: leave out --service") }
+            if period != nil || rootPeriod != nil || decryptOnly != nil || maxWraps != nil {
                 // A PUT sets the whole policy: the field not given keeps what is set now.
                 let current = (try await api.call(.GET, path))["policy"] as? [String: Any] ?? [:]
-                var body = current.filter { ["periodSeconds", "rootPeriodSeconds"].contains($0.key) }
+                var body = current.filter { ["periodSeconds", "rootPeriodSeconds", "decryptOnlySeconds", "maximumWraps"].contains($0.key) }
                 if let period { body["periodSeconds"] = period == "inherit" ? nil : try Self.seconds(period) }
                 if let rootPeriod { body["rootPeriodSeconds"] = rootPeriod == "inherit" ? nil : try Self.seconds(rootPeriod) }
+                if let decryptOnly { body["decryptOnlySeconds"] = decryptOnly == "inherit" ? nil : try Self.seconds(decryptOnly) }
+                if let maxWraps {
+                    guard maxWraps == "inherit" || UInt64(maxWraps) != nil else { throw CLIFailure("--max-wraps takes a number of wraps, or inherit") }
+                    body["maximumWraps"] = maxWraps == "inherit" ? nil : UInt64(maxWraps)
+                }
                 answer = try await api.call(.PUT, path, body: body)
             } else {
                 answer = try await api.call(.GET, path)
             }
-            api.show(answer) {
-                let own = (answer["policy"] as? [String: Any])?["periodSeconds"] as? Int
-                let effective = answer["periodSeconds"] as? Int ?? 0
-                return Table.pairs([
-                    ("tenant", answer["tenant"]), ("service", answer["service"]),
-                    ("own period", own.map { "\($0 / 86_400)d" } ?? "inherits"),
-                    ("period", "\(effective / 86_400)d (\(Table.text(answer["source"])))"),
-                    ("current version", answer["currentVersion"]), ("created", answer["currentCreatedAt"]), ("due", answer["dueAt"]),
-                ] + (answer["rootVersion"] == nil ? [] : [
-                    ("L2 generation", answer["rootVersion"]),
-                    ("L2 period", "\((answer["rootPeriodSeconds"] as? Int ?? 0) / 86_400)d (\(Table.text(answer["rootSource"])))"),
-                    ("L2 due", answer["rootDueAt"]),
-                ]))
-            }
+            api.show(answer) { Self.rows(answer) }
         }
+    }
+
+    static func days(_ value: Any?) -> String { "\((value as? Int ?? 0) / 86_400)d" }
+
+    static func rows(_ answer: [String: Any]) -> [[String]] {
+        let own = (answer["policy"] as? [String: Any])?["periodSeconds"] as? Int
+        var pairs: [(String, Any?)] = [
+            ("tenant", answer["tenant"]), ("service", answer["service"]),
+            ("own period", own.map { "\($0 / 86_400)d" } ?? "inherits"),
+            ("period", days(answer["periodSeconds"]) + " (" + Table.text(answer["source"]) + ")"),
+            ("current version", answer["currentVersion"]), ("created", answer["currentCreatedAt"]), ("due", answer["dueAt"]),
+        ]
+        if answer["rootVersion"] != nil {
+            pairs.append(("L2 generation", answer["rootVersion"]))
+            pairs.append(("L2 period", days(answer["rootPeriodSeconds"]) + " (" + Table.text(answer["rootSource"]) + ")"))
+            pairs.append(("L2 due", answer["rootDueAt"]))
+            pairs.append(("L2.1 decrypt-only", days(answer["decryptOnlySeconds"]) + " (" + Table.text(answer["decryptOnlySource"]) + ")"))
+        }
+        pairs.append(("L3 wraps per version", answer["maximumWraps"] ?? "the nonce budget (2147483648)"))
+        return Table.pairs(pairs)
     }
 
     /// `<n>d` -> seconds.

@@ -40,11 +40,16 @@ struct ReportComplianceCommand: AsyncParsableCommand {
     static func rows(_ report: [String: Any]) -> [[String]] {
         var rows = [["TENANT", "SERVICE", "LAYER", "VERSION", "AGE", "PERIOD", "DUE", "OVERDUE", "OPEN", "L1", "KILL SWITCH"]]
         for tenant in report["tenants"] as? [[String: Any]] ?? [] {
+            if let root = tenant["rootVersion"] {
+                rows.append([Table.text(tenant["tenant"]), "", "L2", Table.text(root), "-", "-", Table.text(tenant["rootDueAt"]),
+                             Table.text(tenant["rootOverdue"]), "1", Table.text(tenant["l1Status"]), Table.text(tenant["killSwitchReady"])])
+            }
             for key in tenant["keys"] as? [[String: Any]] ?? [] {
                 let age = (key["ageSeconds"] as? Int).map { "\($0 / 86_400)d" } ?? "-"
                 let period = (key["periodSeconds"] as? Int).map { "\($0 / 86_400)d (\(Table.text(key["source"])))" } ?? "-"
                 rows.append([Table.text(tenant["tenant"]), Table.text(key["service"]), Table.text(key["layer"]), Table.text(key["currentVersion"]),
-                             age, period, Table.text(key["dueAt"]), Table.text(key["overdue"]), Table.text(key["openVersions"]),
+                             age, period, Table.text(key["dueAt"]), Table.text(key["overdue"]),
+                             Table.text(key["openVersions"]) + ((key["compromisedOpen"] as? Int ?? 0) > 0 ? " (\(Table.text(key["compromisedOpen"])) compromised)" : ""),
                              Table.text(tenant["l1Status"]), Table.text(tenant["killSwitchReady"])])
             }
         }
