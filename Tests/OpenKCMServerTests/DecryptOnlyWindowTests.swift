@@ -45,6 +45,14 @@ import Testing
         _ = await scheduler.checkOnce()
         #expect(try await keyChain.tenantKeyRing(acme).tenantKeys.minimumDecryptionVersion == 2)
         #expect(try await keyChain.serviceKeyRing(payments, tenant: acme).serviceKeys.version(1)?.parentVersion == 3)
+        // Held by the ledger's v1, the window writes nothing pass after pass.
+        func windowEntries() throws -> Int {
+            try AuditLogFormat.lines(Array(try Data(contentsOf: URL(fileURLWithPath: harness.auditPath)))).map { try AuditLogFormat.entry($0) }
+                .filter { $0.operation == "tenant-key.min-decryption-version" }.count
+        }
+        let held = try windowEntries()
+        _ = await scheduler.checkOnce()
+        #expect(try windowEntries() == held, "a blocked window wrote to the audit log again")
         // The ledger's v1 opens again: the next pass moves it and retires L2.1 v2.
         try await keyChain.setServiceMinimumDecryptionVersion(ledger, tenant: acme, 1)
         _ = await scheduler.checkOnce()

@@ -110,4 +110,6 @@ extension AWSKMSKeystore: KeystoreVersioning {
     /// AWS ciphertext blobs do not say which key material made them: the key chain notes the
     /// version at each wrap instead (``TenantKeyRing/l1Version``).
     public func version(of wrapped: [UInt8]) -> String? { nil }
+
+    public var ciphertextNamesVersion: Bool { false }
 }

@@ -112,6 +112,8 @@ extension TransitKeystore: KeystoreVersioning {
         return String(latest)
     }
 
+    public var ciphertextNamesVersion: Bool { true }
+
     /// `vault:v<N>:...`: the version is the ciphertext's own prefix.
     public func version(of wrapped: [UInt8]) -> String? {
         let text = String(decoding: wrapped.prefix(24), as: UTF8.self)

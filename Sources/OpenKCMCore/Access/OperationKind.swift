@@ -56,6 +56,8 @@ public enum OperationKind: String, Sendable, Hashable, Codable, CaseIterable, Cu
     /// A background job rewrapping an application's stored data keys.
     case rewrapJobStart = "rewrap-job.start"
     case rewrapJobRead = "rewrap-job.read"
+    /// A job's results: the rewrapped data keys, the application's alone.
+    case rewrapJobOutput = "rewrap-job.output"
     // KMIP managed objects (execution plane, the caller's own tenant and service)
     case kmipCreate = "kmip.create"
     case kmipRegister = "kmip.register"
@@ -102,7 +104,7 @@ public enum OperationKind: String, Sendable, Hashable, Codable, CaseIterable, Cu
         case .identityCreate, .identityList, .identityRevoke, .identityRenew, .kmipClientIssue, .kmipClientMap, .kmipClientCARead,
             .kmipTrustedCAAdd, .kmipTrustedCAList, .kmipTrustedCARemove, .kmipTrustedCARenew:
             .identities
-        case .dataKeyGenerate, .dataKeyWrap, .dataKeyUnwrap, .dataKeyRewrap, .rewrapJobStart, .rewrapJobRead, .dataKeyEvents, .dataKeyRevoke, .subjectDestroy,
+        case .dataKeyGenerate, .dataKeyWrap, .dataKeyUnwrap, .dataKeyRewrap, .rewrapJobStart, .rewrapJobRead, .rewrapJobOutput, .dataKeyEvents, .dataKeyRevoke, .subjectDestroy,
             .kmipCreate, .kmipRegister, .kmipLocate, .kmipGet, .kmipGetAttributes, .kmipGetAttributeList, .kmipActivate, .kmipChangeAttribute, .kmipRevoke, .kmipDestroy, .kmipEncrypt, .kmipDecrypt, .kmipMAC, .kmipMACVerify, .kmipReKey, .kmipUndo:
             .execution
         case .regionSnapshot, .regionReport, .serviceLocate: .regions

@@ -20,7 +20,7 @@ extension KeyChain {
     /// between is seen as behind, and followed, never missed): only for a provider whose ciphertext
     /// does not name it; nil otherwise, or when the provider does not answer.
     func l1VersionToNote(_ keystore: any Keystore) async -> String? {
-        guard let versioning = keystore as? any KeystoreVersioning, versioning.version(of: []) == nil else { return nil }
+        guard let versioning = keystore as? any KeystoreVersioning, !versioning.ciphertextNamesVersion else { return nil }
         return try? await versioning.latestVersion()
     }
 }

@@ -146,10 +146,24 @@ extension KeyChain {
         return minimum
     }
 
-    /// Whether the lowest open L2.1 version is past its window (a read, for the schedule's look before its transaction).
-    public func tenantWindowMayClose(_ ring: TenantKeyRing, defaults: RotationDefaults, now: Date) -> Bool {
-        Self.windowMinimum(ring.tenantKeys, windowSeconds: defaults.decryptOnly(ring.rotationPolicy).seconds, now: now, dependedOn: [])
-            > ring.tenantKeys.minimumDecryptionVersion
+    /// Whether a pass would change anything (a read, for the schedule's look before its transaction):
+    /// an L3 version under a version past its window can be moved, or the minimum can rise past the
+    /// versions nothing blocks. A window held by an L3 version that cannot be opened writes nothing, pass after pass.
+    public func tenantWindowMayClose(_ ring: TenantKeyRing, services: [ServiceKeyRing], defaults: RotationDefaults, now: Date) -> Bool {
+        let window = defaults.decryptOnly(ring.rotationPolicy).seconds
+        let from = ring.tenantKeys.minimumDecryptionVersion
+        let pastWindow = Self.windowMinimum(ring.tenantKeys, windowSeconds: window, now: now, dependedOn: [])
+        guard pastWindow > from else { return false }
+        var blocked = Set<UInt32>()
+        for service in services {
+            for version in service.serviceKeys.versions where version.wrapped != nil && !(version.state == .compromised && version.stillOpens != true) {
+                guard (from..<pastWindow).contains(version.parentVersion) else { continue }
+                // One that opens now moves: progress. One that does not holds its parent.
+                if (try? service.serviceKeys.checkUnwrap(version.version)) != nil { return true }
+                blocked.insert(version.parentVersion)
+            }
+        }
+        return Self.windowMinimum(ring.tenantKeys, windowSeconds: window, now: now, dependedOn: blocked) > from
     }
 
     /// Retires the tenant's L2.1 versions past their window: their L3 versions moved to the current

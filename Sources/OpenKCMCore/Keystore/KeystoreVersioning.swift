@@ -7,4 +7,6 @@ public protocol KeystoreVersioning: Keystore {
     func latestVersion() async throws -> String
     /// The version that made `wrapped`, read from the provider's ciphertext; nil when it does not say.
     func version(of wrapped: [UInt8]) -> String?
+    /// Whether ``version(of:)`` reads the version from the ciphertext (transit); when not (AWS KMS), the key chain notes it at each wrap.
+    var ciphertextNamesVersion: Bool { get }
 }

@@ -23,7 +23,7 @@ public struct RotationScheduler: Service {
     let leadership: (any StorageLeadership)?
     let logger: Logger
     static let takeOverRetry = Duration.seconds(5)
-    /// L2 rotations one pass makes at most.
+    /// L2 rotations (and, apart, L2 rewraps after an L1 rotation) one pass makes at most: each calls the customer's KMS.
     static let rootRotationsPerPass = 10
 
     public init(
@@ -61,13 +61,15 @@ public struct RotationScheduler: Service {
         // L2 rotations call the customer's KMS three times each: at most this many a pass, so tenants made
         // before the L2 schedule existed (all due at once) are spread over passes.
         var rootRotations = 0
+        var l1Rewraps = 0
         for tenant in tenants {
             guard !Task.isCancelled, let ring = try? await keyChain.tenantKeyRing(tenant), (try? keyChain.refuseIfLockedInMemory(tenant)) != nil,
                   ring.l1UnlinkedAt == nil, ring.l1ProviderLock == nil
             else { continue }
             let now = operations.core.now()
             // The customer rotated their L1 at the provider: the L2 follows to the newest version.
-            if let latest = try? await keyChain.l1VersionBehind(tenant) {
+            if l1Rewraps < Self.rootRotationsPerPass, let latest = try? await keyChain.l1VersionBehind(tenant) {
+                l1Rewraps += 1
                 _ = await change(OperationKind.l1Rewrap.rawValue, tenant, nil, intent: "L1 version \(latest)") {
                     try await keyChain.rewrapRoot(tenant)
                     return "L1 version \(latest)"
@@ -93,7 +95,11 @@ public struct RotationScheduler: Service {
             }
             // Replaced L2.1 versions past their decrypt-only window retire: their L3 versions move to the current one, then they stop opening.
             let windowRing = (try? await keyChain.tenantKeyRing(tenant)) ?? tenantRing
-            if keyChain.tenantWindowMayClose(windowRing, defaults: defaults, now: now) {
+            var serviceRings: [ServiceKeyRing] = []
+            for service in (try? await keyChain.services(of: tenant)) ?? [] {
+                if let serviceRing = try? await keyChain.serviceKeyRing(service, tenant: tenant) { serviceRings.append(serviceRing) }
+            }
+            if keyChain.tenantWindowMayClose(windowRing, services: serviceRings, defaults: defaults, now: now) {
                 await change(OperationKind.tenantKeyMinimumVersion.rawValue, tenant, nil, intent: "L2.1 decrypt-only window") {
                     try await keyChain.closeTenantKeyWindow(tenant, defaults: defaults, now: now).map {
                         "L2.1 minimum decryption version \($0.from) -> \($0.to): past the decrypt-only window, \($0.rewrapped) L3 versions moved to the current one"

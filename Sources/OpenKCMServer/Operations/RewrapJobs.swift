@@ -68,7 +68,7 @@ extension Operations {
 
     /// The outcomes of one done chunk, in input order: item `chunk * RewrapJob.chunkSize + i` is entry `i`.
     public func rewrapJobOutput(_ id: String, chunk: Int, tenant: TenantID, service: ServiceID, caller: Caller) async throws -> [RewrapJobOutcome] {
-        try await perform(.rewrapJobRead, caller: caller, tenant: tenant, service: service, key: "job \(id) chunk \(chunk)") { _ in
+        try await perform(.rewrapJobOutput, caller: caller, tenant: tenant, service: service, key: "job \(id) chunk \(chunk)") { _ in
             let job = try await Self.readJob(core, id: id, tenant: tenant, service: service)
             guard (0..<job.doneChunks).contains(chunk) else {
                 throw ProblemDetails(status: .notFound, code: "rewrap_job.chunk_not_ready",
