@@ -9,7 +9,7 @@ struct KeyCompromiseCommand: AsyncParsableCommand {
             L2.1: rotated away from if current, every L3 version it wraps moved to the current one, then never used again. Data keys \
             stay openable: the L3 keys are unchanged, only wrapped again. The answer counts the L3 versions moved.
             L3 (--service): rotated away from if current, it never wraps again and stays unwrap-only, so applications can rewrap \
-            their stored data keys (`openkcm job rewrap`), until `openkcm key close` (or a rewrap job's --close-version) closes it.
+            their stored data keys (`openkcm job rewrap`), until `openkcm key close` closes it.
             """
     )
 
