@@ -9,6 +9,7 @@
 /// hello   := 0x01 "OKC1" u16 n token[n] u16 n tenant[n] u16 n service[n]
 /// wrap    := 0x02 request                        (a DataKeyBatchWire request)
 /// unwrap  := 0x03 request
+/// rewrap  := 0x04 request                        (wrapped blobs to wrap again under the current L3)
 /// ready   := 0x81                                (the hello was accepted)
 /// answer  := 0x82 answer                         (a DataKeyBatchWire answer)
 /// refusal := 0xFF u16 status u16 n code[n] u16 n detail[n]
@@ -32,6 +33,7 @@ public enum DataKeyChannelWire {
         case hello = 0x01
         case wrap = 0x02
         case unwrap = 0x03
+        case rewrap = 0x04
         case ready = 0x81
         case answer = 0x82
         case refusal = 0xFF

@@ -19,6 +19,10 @@ public protocol DataKeySource: Sendable {
     /// Crypto-shreds a subject: every data key bound to it is unrecoverable,
     /// from any copy, and the subject id is refused from then on.
     func destroySubject(_ subject: String) async throws(OpenKCMClientError)
+    /// The same data key wrapped again under the service's current L3
+    /// version, opened and wrapped inside OpenKCM (the key never crosses the
+    /// wire). The old blob stays as valid, or as revoked, as it was.
+    func rewrap(_ wrapped: [UInt8], context: [String: String], subject: String?) async throws(OpenKCMClientError) -> [UInt8]
 }
 
 extension DataKeySource {
@@ -44,6 +48,10 @@ extension DataKeySource {
 
     public func destroySubject(_ subject: String) async throws(OpenKCMClientError) {
         throw Self.noSubjects
+    }
+
+    public func rewrap(_ wrapped: [UInt8], context: [String: String], subject: String?) async throws(OpenKCMClientError) -> [UInt8] {
+        throw .refused(code: "datakey.rewrap_unsupported", status: 501, detail: "this data key source cannot rewrap keys")
     }
 
     private static var noSubjects: OpenKCMClientError {

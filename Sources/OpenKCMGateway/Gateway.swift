@@ -21,6 +21,7 @@ public final class Gateway: Sendable {
     let logger: Logger
     private let wraps: BatchCoalescer<CoreConnection.Item, String>
     private let unwraps: BatchCoalescer<CoreConnection.Item, SymmetricKey>
+    private let rewraps: BatchCoalescer<CoreConnection.Item, String>
     private let eventsConnected = Atomic<Bool>(false)
 
     public init(configuration: GatewayConfiguration, client: HTTPClient = .shared, logger: Logger = Logger(label: "openkcm.gateway")) {
@@ -35,27 +36,27 @@ public final class Gateway: Sendable {
         }
         self.channel = channel
         self.cache = UnwrapCache(lifetime: configuration.cacheLifetime, capacity: configuration.cacheCapacity)
-        self.wraps = BatchCoalescer(limit: configuration.batchLimit, inFlight: configuration.batchesInFlight, cost: CoreConnection.Item.encodedSize,
-                                    executor: channel?.executor, observe: { metrics.wrapBatchSize.record(Double($0)) }) { items in
-            let start = ContinuousClock.now
-            defer { metrics.coreLatency.record(ContinuousClock.now - start) }
-            let read = { (wrapped: ArraySlice<UInt8>) throws(GatewayError) in Data(wrapped).base64EncodedString() }
-            if let channel { return await channel.batch(.wrap, items, read: read) }
-            return await core.batch("wrap", items, read: read)
-        }
-        self.unwraps = BatchCoalescer(limit: configuration.batchLimit, inFlight: configuration.batchesInFlight, cost: CoreConnection.Item.encodedSize,
-                                      executor: channel?.executor, observe: { metrics.unwrapBatchSize.record(Double($0)) }) { items in
-            let start = ContinuousClock.now
-            defer { metrics.coreLatency.record(ContinuousClock.now - start) }
-            let read = { (key: ArraySlice<UInt8>) throws(GatewayError) in
-                guard key.count == 32 else {
-                    throw GatewayError(status: 502, code: "gateway.bad_core_answer", detail: "the core's unwrap answer is not a 256-bit key")
-                }
-                return SymmetricKey(data: key)
+        func coalescer<Answer: Sendable>(
+            _ kind: DataKeyChannelWire.Kind, _ path: String, _ sizes: ValueHistogram,
+            read: @escaping @Sendable (ArraySlice<UInt8>) throws(GatewayError) -> Answer
+        ) -> BatchCoalescer<CoreConnection.Item, Answer> {
+            BatchCoalescer(limit: configuration.batchLimit, inFlight: configuration.batchesInFlight, cost: CoreConnection.Item.encodedSize,
+                           executor: channel?.executor, observe: { sizes.record(Double($0)) }) { items in
+                let start = ContinuousClock.now
+                defer { metrics.coreLatency.record(ContinuousClock.now - start) }
+                if let channel { return await channel.batch(kind, items, read: read) }
+                return await core.batch(path, items, read: read)
             }
-            if let channel { return await channel.batch(.unwrap, items, read: read) }
-            return await core.batch("unwrap", items, read: read)
         }
+        let blob = { @Sendable (wrapped: ArraySlice<UInt8>) throws(GatewayError) in Data(wrapped).base64EncodedString() }
+        self.wraps = coalescer(.wrap, "wrap", metrics.wrapBatchSize, read: blob)
+        self.unwraps = coalescer(.unwrap, "unwrap", metrics.unwrapBatchSize) { key throws(GatewayError) in
+            guard key.count == 32 else {
+                throw GatewayError(status: 502, code: "gateway.bad_core_answer", detail: "the core's unwrap answer is not a 256-bit key")
+            }
+            return SymmetricKey(data: key)
+        }
+        self.rewraps = coalescer(.rewrap, "rewrap", metrics.rewrapBatchSize, read: blob)
     }
 
     /// Wraps a data key through the core (batched with concurrent requests); base64 in and out.
@@ -137,6 +138,29 @@ public final class Gateway: Sendable {
             // subject emptied the cache while the core was answering: nothing outlives a lock unseen.
             if following { cache.store(key, at: slot, takenAt: generation, subject: subject.map(UnwrapCache.subjectDigest)) }
             return key
+        } catch {
+            metrics.refusals.increment()
+            throw error
+        }
+    }
+
+    /// Has the core wrap a stored blob again under the service's current L3
+    /// version (batched with concurrent requests); base64 in and out. The
+    /// data key never leaves the core, and nothing is cached: the answer is
+    /// a new blob, and the old one stays as valid (or revoked) as it was.
+    public func rewrap(_ wrapped: String, context: [String: String], subject: String? = nil) async throws -> String {
+        do {
+            guard let blob = Data(base64Encoded: wrapped) else {
+                throw GatewayError(status: 400, code: "request.invalid_base64", detail: "wrapped is not base64")
+            }
+            if let subject {
+                let answer = try await core.json("rewrap", ["wrapped": wrapped, "context": context, "subject": subject], idempotent: true).get()
+                guard let rewrapped = answer["wrapped"] as? String else {
+                    throw GatewayError(status: 502, code: "gateway.bad_core_answer", detail: "the core's rewrap answer has no 'wrapped'")
+                }
+                return rewrapped
+            }
+            return try await rewraps.submit(CoreConnection.Item(value: .blob(Array(blob)), context: try Self.canonical(context)))
         } catch {
             metrics.refusals.increment()
             throw error

@@ -3,7 +3,7 @@ public import Hummingbird
 
 /// The gateway's local REST API, the same shape as the core's data-key
 /// routes, so that the SDK's `RESTDataKeySource` speaks to either: `wrap`,
-/// `unwrap` and `datakey` under `/v1/tenants/{tenant}/services/{service}/`
+/// `unwrap`, `rewrap`, `revoke`, `subjects/destroy` and `datakey` under `/v1/tenants/{tenant}/services/{service}/`
 /// for the gateway's own (tenant, service), with the identity's bearer token;
 /// and `GET /v1/gateway/status`.
 extension Gateway {
@@ -22,6 +22,17 @@ extension Gateway {
             try await self.handle(request, context) { body in
                 guard let wrapped = body["wrapped"] as? String else { throw GatewayError(status: 400, code: "request.invalid", detail: "wrapped is required") }
                 return ["plaintext": try await self.unwrap(wrapped, context: try Self.context(body), subject: try Self.subject(body))]
+            }
+        }
+        router.post("\(prefix)/rewrap") { request, context in
+            try await self.handle(request, context) { body in
+                guard let wrapped = body["wrapped"] as? String else { throw GatewayError(status: 400, code: "request.invalid", detail: "wrapped is required") }
+                let rewrapped = try await self.rewrap(wrapped, context: try Self.context(body), subject: try Self.subject(body))
+                var answer: [String: Any] = ["wrapped": rewrapped]
+                // The versions, read from the blobs' headers, as the core's own rewrap answers them.
+                if let version = Self.serviceKeyVersion(rewrapped) { answer["serviceKeyVersion"] = version }
+                if let version = Self.serviceKeyVersion(wrapped) { answer["fromServiceKeyVersion"] = version }
+                return answer
             }
         }
         // `/destroy` is the deprecated name of `/revoke` (a deny-list entry, not shredding).
@@ -98,6 +109,13 @@ extension Gateway {
                                detail: "at most 64 pairs, keys of 1 to 255 bytes, values up to 1024 bytes, 8192 bytes in all")
         }
         return pairs
+    }
+
+    /// The L3 version an L4 blob names in its envelope header (bytes 21 to 24,
+    /// big-endian), if the text is a blob's base64.
+    static func serviceKeyVersion(_ wrapped: String) -> UInt32? {
+        guard let blob = Data(base64Encoded: wrapped), blob.count > 25, blob.starts(with: [0x4F, 0x4B, 0x01]) else { return nil }
+        return blob.dropFirst(21).prefix(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
     }
 
     /// The optional `subject`: a string (the core judges the rest).

@@ -22,6 +22,11 @@ final class AWSKMSImportFake: Sendable {
         wrappingKey = try _RSA.Encryption.PrivateKey(keySize: .bits2048).derRepresentation
     }
 
+    /// The id the fake gives a key material: its SHA-256 in hex.
+    static func materialID(_ material: Data) -> String {
+        SHA256.hash(data: material).map { String(format: "%02x", $0) }.joined()
+    }
+
     func addExternalKey(_ id: String) { state.withLock { $0[id] = "PendingImport" } }
 
     static func error(_ type: String, _ message: String) -> Response {
@@ -75,6 +80,12 @@ final class AWSKMSImportFake: Sendable {
                 self.imported.withLock { $0[keyID] = Data(material) }
                 self.state.withLock { $0[keyID] = "Enabled" }
                 return jsonResponse(.ok, [:])
+            case "TrentService.DescribeKey":
+                // As AWS answers since key material rotation (2025): the current material's id, 64 hex digits.
+                if Set(body.keys) != ["KeyId"] { self.violations.record("DescribeKey fields \(body.keys.sorted())") }
+                var metadata: [String: Any] = ["KeyId": keyID, "KeyState": keyState, "Origin": "EXTERNAL", "KeySpec": "SYMMETRIC_DEFAULT"]
+                if let material = self.imported.withLock({ $0[keyID] }) { metadata["CurrentKeyMaterialId"] = Self.materialID(material) }
+                return jsonResponse(.ok, ["KeyMetadata": metadata])
             default:
                 self.violations.record("unexpected target \(target)")
                 return Self.error("UnknownOperationException", target)

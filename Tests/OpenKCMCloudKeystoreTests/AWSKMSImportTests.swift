@@ -7,7 +7,8 @@ import OpenKCMCore
 
 /// BYOK into AWS KMS, against ``AWSKMSImportFake`` since moto does not
 /// implement GetParametersForImport / ImportKeyMaterial: the material arrives
-/// intact, in the documented request shapes, and other material is refused.
+/// intact, in the documented request shapes, and other material is refused;
+/// the key's current material is read from DescribeKey where AWS answers it.
 @Suite struct AWSKMSImportTests {
     @Test func materialReachesTheExternalKey() async throws {
         let fake = try AWSKMSImportFake()
@@ -18,6 +19,9 @@ import OpenKCMCore
             let material = SymmetricKey(size: .bits256)
             try await keystore.importKey(material)
             #expect(fake.imported.withLock { $0["byok-1"] } == material.withUnsafeBytes { Data($0) })
+            // Which material encrypts now: DescribeKey's CurrentKeyMaterialId, without ListKeyRotations
+            // (which the fake does not answer, as AWS does not across accounts).
+            #expect(try await keystore.latestVersion() == "material:" + AWSKMSImportFake.materialID(material.withUnsafeBytes { Data($0) }))
             // Re-importing the same material is allowed by AWS; different material is not.
             try await keystore.importKey(material)
             await #expect(throws: KeystoreError.self) { try await keystore.importKey(SymmetricKey(size: .bits256)) }

@@ -31,10 +31,15 @@ import Synchronization
             tampered[tampered.count - 1] ^= 1
             await #expect(throws: KeystoreError.badCiphertext(keystore.reference)) { _ = try await keystore.unwrap(tampered, context: context) }
 
-            // The customer rotates: new wraps use v2, the v1 blob still opens.
+            // The customer rotates: new wraps use v2, the v1 blob still opens; the key chain sees the
+            // wrapped L2 is behind (its own version against the key's current one) and wraps it again.
+            #expect(try await keystore.latestVersion() == "v1" && keystore.version(of: Array(wrapped)) == "v1")
             try fake.rotate("acme-l1")
+            #expect(try await keystore.latestVersion() == "v2")
             let rewrapped = try await keystore.wrap(key, context: context)
             #expect(String(decoding: rewrapped[2..<4], as: UTF8.self) == "v2")
+            #expect(keystore.version(of: Array(rewrapped)) == "v2" && keystore.ciphertextNamesVersion)
+            #expect(keystore.version(of: [1, 0]) == nil && keystore.version(of: [2, 2, 0x76, 0x31, 0]) == nil)
             #expect(try await keystore.unwrap(wrapped, context: context) == key)
             #expect(try await keystore.unwrap(rewrapped, context: context) == key)
 

@@ -85,5 +85,15 @@ import Testing
         keyChain.evictAll()
         #expect(try await keyChain.generateDataKey(tenant: acme, service: payments).serviceKeyVersion == 2)
         #expect(try await keyChain.serviceKeyRing(payments, tenant: acme).serviceKeys.version(1)?.reservedWraps == 1 << 21)
+        // The rotation announces itself in the audit log, as the schedule's do, with what made it due.
+        var rotations: [AuditEntry] = []
+        for _ in 0..<200 {
+            let entries = try AuditLogFormat.lines(Array(try Data(contentsOf: URL(fileURLWithPath: harness.auditPath)))).map { try AuditLogFormat.entry($0) }
+            rotations = entries.filter { $0.operation == "service-key.rotate" }
+            if !rotations.isEmpty { break }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(rotations.map(\.key) == ["L3 v1 -> v2: 2097152 wraps reserved, the policy's maximum wraps"])
+        #expect(rotations.first?.identity == "openkcm-scheduler" && rotations.first?.service == "payments")
     }
 }

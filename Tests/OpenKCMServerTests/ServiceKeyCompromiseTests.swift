@@ -56,6 +56,58 @@ import Testing
         await #expect(throws: KeyChainError.self) { try await keyChain.closeServiceKey(payments, tenant: acme, version: 2) }
     }
 
+    /// KMIP objects keep their L4 on the server: the compromise moves them off the version itself,
+    /// and the rotation schedule finishes a move that did not happen (here: objects put back under v1).
+    @Test func theServicesKMIPObjectsMoveOffACompromisedVersion() async throws {
+        let harness = try ServerHarness()
+        defer { harness.cleanUp() }
+        let core = try await harness.makeCore()
+        _ = try await core.initializeShamir(shares: 2, threshold: 2)
+        let operations = Operations(core: core)
+        let unsealed = try core.unsealed()
+        let acme = try TenantID("acme")
+        let payments = try ServiceID("payments")
+        try await unsealed.keyChain.createTenant(acme, l1: harness.l1.reference)
+        try await unsealed.keyChain.createService(payments, tenant: acme)
+        let identity = try await unsealed.identities.create(name: "kmip", role: .crypto, tenant: acme, service: payments).identity
+        let caller = Caller(identity: identity, correlationID: "test")
+        var uids: [String] = []
+        var materials: [[UInt8]] = []
+        for index in 0..<5 {
+            let uid = try await operations.kmipCreateSymmetricKey(length: 256, usageMask: nil, names: ["k\(index)"], groups: [], caller: caller)
+            uids.append(uid)
+            materials.append(try await operations.kmipGet(uid, caller: caller).1)
+        }
+        func versions() async throws -> [UInt32] {
+            var found: [UInt32] = []
+            for uid in uids {
+                let object = try #require(try await operations.kmipStore(unsealed).get(uid, tenant: acme, service: payments))
+                found.append(try WrappedKey(parsing: object.wrappedKey).header.keyVersion)
+            }
+            return found
+        }
+        #expect(try await versions() == [1, 1, 1, 1, 1])
+        let before = try #require(try await operations.kmipStore(unsealed).get(uids[0], tenant: acme, service: payments))
+
+        let root = try await unsealed.identities.create(name: "operator", role: .root, tenant: nil, service: nil).identity
+        let compromise = try await operations.compromiseServiceKey(payments, tenant: acme, version: 1, caller: Caller(identity: root, correlationID: "c"))
+        #expect(compromise.kmipObjectsRewrapped == 5 && compromise.rotatedTo == 2)
+        #expect(try await versions() == [2, 2, 2, 2, 2])
+        for (uid, material) in zip(uids, materials) { #expect(try await operations.kmipGet(uid, caller: caller).1 == material) }
+
+        // One object back under v1 (as if the node had stopped midway): the schedule's pass moves it, audited, and once only.
+        try await operations.kmipStore(unsealed).put(before)
+        let scheduler = RotationScheduler(operations: operations)
+        await scheduler.checkOnce()
+        #expect(try await versions() == [2, 2, 2, 2, 2])
+        #expect(try await operations.kmipGet(uids[0], caller: caller).1 == materials[0])
+        await scheduler.checkOnce()
+        let entries = try AuditLogFormat.lines(Array(try Data(contentsOf: URL(fileURLWithPath: harness.auditPath)))).map { try AuditLogFormat.entry($0) }
+        let sweeps = entries.filter { $0.operation == "kmip.object-rewrap" }
+        #expect(sweeps.map(\.outcome) == [.attempted, .success], "\(sweeps)")
+        #expect(sweeps.last?.key == "1 KMIP objects moved off compromised L3 v1")
+    }
+
     @Test func aRewrapJobMovesEveryGoodDataKeyAndReportsTheRest() async throws {
         let harness = try ServerHarness()
         defer { harness.cleanUp() }

@@ -92,9 +92,19 @@ extension AWSKMSKeystore: KeystoreImporting {
 }
 
 extension AWSKMSKeystore: KeystoreVersioning {
-    /// How many times the key's material was rotated (ListKeyRotations, automatic and on demand):
-    /// `"0"` before the first. AWS keeps every rotation listed, so the count only grows.
+    /// Which key material encrypts now. DescribeKey's `CurrentKeyMaterialId`
+    /// where AWS answers it (`material:<id>`): it works for a key in the
+    /// customer's own account named by ARN or alias, as the L1 usually is.
+    /// Else (older endpoints, moto) how many times the material was rotated
+    /// (ListKeyRotations, automatic and on demand; `"0"` before the first),
+    /// which only the key's own account may ask. Either changes exactly when
+    /// the material does; a tenant whose noted version was of the other form
+    /// is rewrapped once.
     public func latestVersion() async throws -> String {
+        let described = try await client.call("DescribeKey", ["KeyId": keyID], reference: reference)
+        if let material = (described["KeyMetadata"] as? [String: Any])?["CurrentKeyMaterialId"] as? String, !material.isEmpty {
+            return "material:" + material
+        }
         var count = 0
         var marker: String?
         repeat {

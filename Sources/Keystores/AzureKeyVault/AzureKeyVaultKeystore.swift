@@ -82,7 +82,7 @@ public struct AzureKeyVaultKeystore: Keystore {
     }
 
     /// The version new wraps use: the last segment of the current key's `kid`.
-    private func currentVersion() async throws -> String {
+    func currentVersion() async throws -> String {
         let answer = try await client.call(.GET, keyPath: escaped(name), reference: reference)
         guard let kid = (answer["key"] as? [String: Any])?["kid"] as? String, let version = kid.split(separator: "/").last,
               kid.split(separator: "/").count >= 2
@@ -96,5 +96,24 @@ public struct AzureKeyVaultKeystore: Keystore {
 
     static func digest(_ context: KeystoreContext) -> Data {
         Data(SHA256.hash(data: (try? EncryptionContext(context.pairs))?.encoded ?? []))
+    }
+}
+
+/// Key Vault rotation (a new key version, by the vault's rotation policy or
+/// by hand) followed: each wrapped L2 names the version that made it, so the
+/// schedule sees when the key's current version moved on and wraps the L2
+/// again under it; the old version can then be disabled without locking the tenant.
+extension AzureKeyVaultKeystore: KeystoreVersioning {
+    /// The version new wraps use: the last segment of the key's current `kid`.
+    public func latestVersion() async throws -> String {
+        try await currentVersion()
+    }
+
+    public var ciphertextNamesVersion: Bool { true }
+
+    /// The version in a wrapped key's own prefix (`01 | length | version | value`).
+    public func version(of wrapped: [UInt8]) -> String? {
+        guard wrapped.count > 2, wrapped[0] == 1, wrapped.count > 2 + Int(wrapped[1]), wrapped[1] > 0 else { return nil }
+        return String(validating: wrapped[2..<(2 + Int(wrapped[1]))], as: UTF8.self)
     }
 }

@@ -23,6 +23,8 @@ public final class KeyChain: Sendable {
     let subjectNameLock = KeyedAsyncLock<String>()
     let memory = Mutex(KeyChainMemory())
     let broadcast = KeyChainEventBroadcast()
+    /// Told of every L3 rotation the data-key path makes (``ServiceKeyBudgetRotation``).
+    let budgetRotationObserver = Mutex<(@Sendable (ServiceKeyBudgetRotation) -> Void)?>(nil)
     /// How long a subject secret held in memory is trusted before it is read
     /// again (another process sharing the store may have destroyed it).
     public let subjectFreshness: Duration
@@ -658,17 +660,20 @@ public final class KeyChain: Sendable {
     /// Reserves the next block of wraps for the current L3 version, rotating
     /// the L3 first when the version's budget is spent.
     private func reserveWraps(_ tenant: TenantID, _ service: ServiceID, exhausted: UnsealedService) async throws {
-        try await tenantTransaction(tenant) {
+        let rotation: ServiceKeyBudgetRotation? = try await tenantTransaction(tenant) {
             // Another caller may have reserved already.
-            if let cached = try cachedService(tenant, service), cached !== exhausted { return }
+            if let cached = try cachedService(tenant, service), cached !== exhausted { return nil }
             let unsealed = try await unsealTenantLocked(tenant)
             var ring = try await readService(tenant, service)
             let current = try ring.serviceKeys.wrappingVersion()
             // The budget: the nonce limit, or less when the service's (else the tenant's) policy says so.
             let policyLimit = ring.rotationPolicy?.maximumWraps ?? unsealed.ring.rotationPolicy?.maximumWraps
             let budget = min(nonceLimits.wrapsPerVersion, policyLimit ?? .max)
+            var rotation: ServiceKeyBudgetRotation?
             if (current.reservedWraps ?? 0) + nonceLimits.wrapsPerLease > budget {
-                _ = try await rotateServiceKeyLocked(service, tenant: tenant)
+                let to = try await rotateServiceKeyLocked(service, tenant: tenant)
+                rotation = ServiceKeyBudgetRotation(tenant: tenant, service: service, from: current.version, to: to, budget: budget,
+                                                    byPolicy: policyLimit.map { $0 < nonceLimits.wrapsPerVersion } ?? false)
                 ring = try await readService(tenant, service)
             }
             ring.serviceKeys.reserveWraps(nonceLimits.wrapsPerLease, version: ring.serviceKeys.currentVersion)
@@ -681,7 +686,17 @@ public final class KeyChain: Sendable {
                 case nil: break
                 }
             }
+            return rotation
         }
+        // Told once the rotation is committed.
+        if let rotation, let observer = budgetRotationObserver.withLock({ $0 }) { observer(rotation) }
+    }
+
+    /// Hands every L3 rotation the data-key path makes (a version's wrap
+    /// budget spent) to `observer`, after it is committed; replaces the
+    /// observer set before. The server audits them with it.
+    public func observeBudgetRotations(_ observer: @escaping @Sendable (ServiceKeyBudgetRotation) -> Void) {
+        budgetRotationObserver.withLock { $0 = observer }
     }
 
     /// The loaded service, from memory or loaded under the tenant's lock.

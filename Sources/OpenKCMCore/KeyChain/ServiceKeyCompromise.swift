@@ -7,4 +7,15 @@ public struct ServiceKeyCompromise: Sendable, Hashable, Codable {
     /// closed: false when it could not open them anyway (already below the
     /// minimum decryption version, or deactivated away).
     public var stillOpens: Bool
+    /// KMIP objects of the service whose L4 moved off the version at once
+    /// (their material stays sealed under the same L4); nil when the server
+    /// did not get to them (the rotation schedule's next pass does).
+    public var kmipObjectsRewrapped: Int?
+
+    public init(version: UInt32, rotatedTo: UInt32?, stillOpens: Bool, kmipObjectsRewrapped: Int? = nil) {
+        self.version = version
+        self.rotatedTo = rotatedTo
+        self.stillOpens = stillOpens
+        self.kmipObjectsRewrapped = kmipObjectsRewrapped
+    }
 }

@@ -229,6 +229,14 @@ extension ServerCore {
             identities: IdentityDirectory(storage: barrier, masterKey: masterKey, cacheLifetime: freshness?.bound ?? .seconds(5)),
             masterKey: masterKey
         )
+        // The data-key path rotates an L3 whose wrap budget is spent; audited as the schedule's rotations are.
+        let log = self.auditLog
+        unsealed.keyChain.observeBudgetRotations { rotation in
+            let entry = AuditEntry(time: Date(), correlationID: RandomUUID.make(), identity: "openkcm-scheduler",
+                                   operation: OperationKind.serviceKeyRotate.rawValue, tenant: rotation.tenant.rawValue,
+                                   service: rotation.service.rawValue, key: rotation.auditKey, outcome: .success)
+            Task { try? await log.append(entry) }
+        }
         phase.withLock { $0 = .unsealed(configuration, unsealed) }
         return unsealed
     }

@@ -7,14 +7,20 @@ import OpenKCMCore
 /// Answers a gateway's batch in ``DataKeyBatchWire``'s binary form, for the
 /// REST batch routes and the data-key channel alike: the same operation,
 /// authorization and audit as the JSON batch, without base64 or JSON on
-/// either side. Only wrap and unwrap have this form.
+/// either side. Wrap, unwrap and rewrap have this form.
 struct BinaryBatchResponder: Sendable {
     let operations: Operations
 
     enum Operation: Sendable {
-        case wrap, unwrap
+        case wrap, unwrap, rewrap
 
-        var kind: OperationKind { self == .wrap ? .dataKeyWrap : .dataKeyUnwrap }
+        var kind: OperationKind {
+            switch self {
+            case .wrap: .dataKeyWrap
+            case .unwrap: .dataKeyUnwrap
+            case .rewrap: .dataKeyRewrap
+            }
+        }
     }
 
     /// The answer body for a request body. A malformed body, a refused
@@ -39,6 +45,15 @@ struct BinaryBatchResponder: Sendable {
                 let encryptionContext = try EncryptionContext(canonical: item.context)
                 outcomes.append(.key(try await operations.unwrapDataKey(Data(item.value), tenant: tenant, service: service,
                                                                          context: encryptionContext, caller: caller)))
+            } failed: { problem in
+                outcomes.append(.problem(problem))
+            }
+        case .rewrap:
+            // Each blob is opened and wrapped again inside the core: no data key crosses the wire.
+            try await operations.runBatch(.dataKeyRewrap, decoded.items, tenant: tenant, service: service, caller: caller) { item, caller in
+                let encryptionContext = try EncryptionContext(canonical: item.context)
+                outcomes.append(.blob(Array(try await operations.rewrapDataKey(Data(item.value), tenant: tenant, service: service,
+                                                                                context: encryptionContext, caller: caller))))
             } failed: { problem in
                 outcomes.append(.problem(problem))
             }

@@ -183,8 +183,9 @@ public struct DataKeyChannelListener: Service {
         switch kind {
         case .wrap: operation = .wrap
         case .unwrap: operation = .unwrap
+        case .rewrap: operation = .rewrap
         default:
-            let problem = ProblemDetails(status: .badRequest, code: "channel.unexpected_frame", detail: "only wrap and unwrap batches follow the hello")
+            let problem = ProblemDetails(status: .badRequest, code: "channel.unexpected_frame", detail: "only wrap, unwrap and rewrap batches follow the hello")
             return await refusal(problem, operation: "datakey-channel.frame", caller: caller).frame()
         }
         do {
@@ -199,7 +200,7 @@ public struct DataKeyChannelListener: Service {
             defer { answer.zeroize() }
             return DataKeyChannelWire.header(.answer, payloadCount: answer.count) + answer
         } catch {
-            let name = operation == .wrap ? "datakey-channel.wrap" : "datakey-channel.unwrap"
+            let name = "datakey-channel.\(operation)"
             return await refusal(error, operation: name, caller: caller).frame()
         }
     }

@@ -22,6 +22,7 @@ public struct RotationScheduler: Service {
     let interval: Duration
     let leadership: (any StorageLeadership)?
     let logger: Logger
+    let kmipSweeps = KMIPObjectSweeps()
     static let takeOverRetry = Duration.seconds(5)
     /// L2 rotations (and, apart, L2 rewraps after an L1 rotation) one pass makes at most: each calls the customer's KMS.
     static let rootRotationsPerPass = 10
@@ -114,6 +115,7 @@ public struct RotationScheduler: Service {
                     }
                 }
                 let current = (try? await keyChain.serviceKeyRing(service, tenant: tenant)) ?? serviceRing
+                await moveKMIPObjects(tenant, service, current, unsealed)
                 if !keyChain.expiringServiceKeys(current, tenant: tenantRing, defaults: defaults, now: now).isEmpty {
                     await change("service-key.deactivate", tenant, service, intent: "L3 expiry") {
                         Self.expiryKey("L3", try await keyChain.deactivateExpiredServiceKeys(service, tenant: tenant, defaults: defaults, now: now))
@@ -122,6 +124,26 @@ public struct RotationScheduler: Service {
             }
         }
         return made
+    }
+
+    /// KMIP objects still under a compromised L3 version that opens: moved to
+    /// the current version (the compromise moves them at once; this finishes
+    /// a move cut short, or made where the objects could not be reached).
+    private func moveKMIPObjects(_ tenant: TenantID, _ service: ServiceID, _ ring: ServiceKeyRing, _ unsealed: ServerCore.Unsealed) async {
+        let versions = Set(ring.serviceKeys.versions.filter { $0.state == .compromised && $0.stillOpens == true }.map(\.version))
+        guard !versions.isEmpty, operations.core.plane != .governance else { return }
+        let memo = "\(tenant)/\(service)/" + versions.sorted().map(String.init).joined(separator: ",")
+        guard !kmipSweeps.contains(memo) else { return }
+        guard let pending = try? await operations.kmipObjects(tenant: tenant, service: service, under: versions, unsealed: unsealed) else { return }
+        let named = versions.sorted().map { "v\($0)" }.joined(separator: ", ")
+        if pending > 0 {
+            let moved = await change("kmip.object-rewrap", tenant, service, intent: "\(pending) KMIP objects under compromised L3 \(named)") {
+                let count = try await operations.rewrapKMIPObjects(tenant: tenant, service: service, versions: versions, unsealed: unsealed)
+                return count == 0 ? nil : "\(count) KMIP objects moved off compromised L3 \(named)"
+            }
+            guard moved else { return }
+        }
+        kmipSweeps.insert(memo)
     }
 
     static func expiryKey(_ layer: String, _ versions: [UInt32]) -> String? {

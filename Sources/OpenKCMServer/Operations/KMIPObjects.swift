@@ -15,7 +15,7 @@ extension Operations {
         return (tenant, service)
     }
 
-    private func kmipStore(_ unsealed: ServerCore.Unsealed) -> KMIPObjectStore {
+    func kmipStore(_ unsealed: ServerCore.Unsealed) -> KMIPObjectStore {
         KMIPObjectStore(storage: core.barrier, keyChain: unsealed.keyChain, cache: core.kmipRecords)
     }
 

@@ -103,6 +103,8 @@ struct DataKeyResult: Encodable {
     var plaintext: String?
     var wrapped: String?
     var serviceKeyVersion: UInt32?
+    /// A rewrap's: the L3 version the blob was wrapped under before.
+    var fromServiceKeyVersion: UInt32?
     var error: ProblemDetails?
 
     /// The answer as JSON, written by hand: base64 needs no escaping, and
@@ -114,6 +116,7 @@ struct DataKeyResult: Encodable {
             encoder.outputFormatting = [.sortedKeys]
             writer.rawField("error", Array(try encoder.encode(error)))
         }
+        writer.field("fromServiceKeyVersion", fromServiceKeyVersion.map(UInt64.init))
         writer.field("plaintext", plaintext)
         writer.field("serviceKeyVersion", serviceKeyVersion.map(UInt64.init))
         writer.field("wrapped", wrapped)

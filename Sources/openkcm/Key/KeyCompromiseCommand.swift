@@ -27,7 +27,8 @@ struct KeyCompromiseCommand: AsyncParsableCommand {
                 let answer = try await api.call(
                     .POST, "/v1/tenants/\(RESTClient.escape(tenant))/services/\(RESTClient.escape(service))/keys/\(version)/compromise")
                 api.show(answer) {
-                    Table.pairs([("compromised", "L3 v\(version)"), ("rotated to", answer["rotatedTo"]), ("still opens (unwrap only)", answer["stillOpens"])])
+                    Table.pairs([("compromised", "L3 v\(version)"), ("rotated to", answer["rotatedTo"]), ("still opens (unwrap only)", answer["stillOpens"]),
+                                 ("KMIP objects moved", answer["kmipObjectsRewrapped"])])
                 }
                 return
             }

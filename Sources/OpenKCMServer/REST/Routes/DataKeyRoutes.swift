@@ -102,9 +102,14 @@ struct DataKeyRoutes {
 
     /// A gateway's batch in ``DataKeyBatchWire``'s binary form (``BinaryBatchResponder``).
     private func binaryBatch(_ action: Action, _ request: Request, context: OpenKCMRequestContext) async throws -> Response {
-        guard action == .wrap || action == .unwrap else {
+        let operation: BinaryBatchResponder.Operation
+        switch action {
+        case .wrap: operation = .wrap
+        case .unwrap: operation = .unwrap
+        case .rewrap: operation = .rewrap
+        case .datakey:
             throw ProblemDetails(status: .unsupportedMediaType, code: "request.unsupported_media_type",
-                                 detail: "\(DataKeyBatchWire.mediaType) is accepted by wrap/batch and unwrap/batch only")
+                                 detail: "\(DataKeyBatchWire.mediaType) is accepted by wrap/batch, unwrap/batch and rewrap/batch only")
         }
         // Collected without keeping it in the request, so this is the one copy to zero.
         var buffer = try await request.body.collect(upTo: context.maxUploadSize)
@@ -113,7 +118,7 @@ struct DataKeyRoutes {
         buffer.withUnsafeMutableReadableBytes { $0.zeroize() }
         defer { body.zeroize() }
         var answer = try await BinaryBatchResponder(operations: operations).answer(
-            action == .wrap ? .wrap : .unwrap, body: body, tenant: try context.tenant(), service: try context.service(), caller: context.caller)
+            operation, body: body, tenant: try context.tenant(), service: try context.service(), caller: context.caller)
         // Hummingbird owns the ByteBuffer once answered: that copy cannot be zeroed here.
         let response = Response(status: .ok, headers: [.contentType: DataKeyBatchWire.mediaType], body: .init(byteBuffer: ByteBuffer(bytes: answer)))
         answer.zeroize()
@@ -147,7 +152,10 @@ struct DataKeyRoutes {
             try refuse(item.plaintext, "plaintext")
             let blob = try JSONBody.base64(try required(item.wrapped, "wrapped"), field: "wrapped")
             let wrapped = try await operations.rewrapDataKey(blob, tenant: tenant, service: service, context: context, subject: subject, caller: caller)
-            return DataKeyResult(wrapped: wrapped.base64EncodedString())
+            // Both versions, so an application counts the blobs it moved off an old L3 version.
+            return DataKeyResult(wrapped: wrapped.base64EncodedString(),
+                                 serviceKeyVersion: (try? WrappedKey(parsing: wrapped))?.header.keyVersion,
+                                 fromServiceKeyVersion: (try? WrappedKey(parsing: blob))?.header.keyVersion)
         }
     }
 
