@@ -16,6 +16,27 @@ import OpenKCMTestSupport
     static let eu = try! RegionID("eu-central")  // safe: a valid constant
     static let us = try! RegionID("us-east")  // safe: a valid constant
 
+    @Test func rotationPoliciesTravelInTheSnapshot() async throws {
+        let governance = Self.directory()
+        try await governance.createTenant(tenant("acme"), l1: KeystoreReference(provider: "customer-bao", key: "acme-root"))
+        try await governance.createService(service("payments"), tenant: tenant("acme"), region: Self.eu)
+        let before = try await governance.generation()
+        #expect(try await governance.snapshot(of: Self.eu).tenants[0].tenant.rotationPolicy == nil, "never set: nothing to apply")
+        try await governance.setRotationPolicy(tenant("acme"), RotationPolicy(periodSeconds: 30 * 86_400, decryptOnlySeconds: 90 * 86_400), change: "p1")
+        try await governance.setRotationPolicy(service("payments"), tenant: tenant("acme"), RotationPolicy(maximumWraps: 1 << 21), change: "p2")
+        let snapshot = try await governance.snapshot(of: Self.eu)
+        #expect(snapshot.generation > before)
+        #expect(snapshot.tenants[0].tenant.rotationPolicy == RotationPolicy(periodSeconds: 30 * 86_400, decryptOnlySeconds: 90 * 86_400))
+        #expect(snapshot.tenants[0].services[0].rotationPolicy == RotationPolicy(maximumWraps: 1 << 21))
+        #expect(snapshot.tenants[0].tenant.change == "p2", "a service's policy change is named on its tenant, where regions read it")
+        // Checked here as the cores check it: out of range, or a tenant's field on a service.
+        await #expect(throws: KeyChainError.self) { try await governance.setRotationPolicy(tenant("acme"), RotationPolicy(periodSeconds: 60)) }
+        await #expect(throws: KeyChainError.self) {
+            try await governance.setRotationPolicy(service("payments"), tenant: tenant("acme"), RotationPolicy(decryptOnlySeconds: 90 * 86_400))
+        }
+        await #expect(throws: GovernanceError.self) { try await governance.setRotationPolicy(service("nope"), tenant: tenant("acme"), RotationPolicy()) }
+    }
+
     @Test func aRegionIsGivenItsServicesAndTheirTenantsOnly() async throws {
         let governance = Self.directory()
         let l1 = KeystoreReference(provider: "customer-bao", key: "acme-root")

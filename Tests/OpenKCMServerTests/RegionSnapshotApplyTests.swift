@@ -1,4 +1,6 @@
 import Foundation
+import HTTPTypes
+import HummingbirdTesting
 import Logging
 import OpenKCMCore
 import OpenKCMServer
@@ -72,5 +74,52 @@ import Testing
         // Every step is audited under the governance change's correlation id.
         let audit = try String(contentsOfFile: harness.auditPath, encoding: .utf8)
         #expect(audit.contains("\"shred\"") && audit.contains("change-3") && audit.contains("made-payments"), "\(audit.suffix(2000))")
+    }
+
+    /// Rotation policies are the governance plane's: a region sets what the snapshot says on its key
+    /// rings, once; an empty policy clears the region's; one never set leaves it; the core refuses to set one itself.
+    @Test func rotationPoliciesComeFromTheGovernancePlane() async throws {
+        let harness = try ServerHarness()
+        defer { harness.cleanUp() }
+        let core = try await ServerCore(backend: harness.storage, keystores: harness.keystores,
+                                        auditLog: AuditLogFile(path: harness.auditPath), plane: .crypto, region: Self.eu)
+        let (_, root) = try await core.initializeShamir(shares: 2, threshold: 2)
+        let operations = Operations(core: core)
+        let keyChain = try core.unsealed().keyChain
+        keyChain.openRegionGate()
+        let logger = Logger(label: "test")
+        let acme = try TenantID("acme")
+        let payments = try ServiceID("payments")
+        let tenantPolicy = RotationPolicy(periodSeconds: 30 * 86_400, decryptOnlySeconds: 90 * 86_400)
+        let servicePolicy = RotationPolicy(maximumWraps: 1 << 21)
+        var snapshot = try Self.snapshot(1, l1: harness.l1.reference, services: [("payments", Self.eu)])
+        snapshot.tenants[0].tenant.rotationPolicy = tenantPolicy
+        snapshot.tenants[0].services[0].rotationPolicy = servicePolicy
+        #expect(await operations.applyRegionSnapshot(snapshot, logger: logger).failures.isEmpty)
+        #expect(try await keyChain.tenantKeyRing(acme).rotationPolicy == tenantPolicy)
+        #expect(try await keyChain.serviceKeyRing(payments, tenant: acme).rotationPolicy == servicePolicy)
+        func policyEntries() throws -> [AuditEntry] {
+            try AuditLogFormat.lines(Array(try Data(contentsOf: URL(fileURLWithPath: harness.auditPath)))).map { try AuditLogFormat.entry($0) }
+                .filter { $0.operation.hasSuffix("-key.policy") && $0.outcome == .success }
+        }
+        #expect(try policyEntries().map(\.operation) == ["tenant-key.policy", "service-key.policy"])
+        #expect(try policyEntries().allSatisfy { $0.correlationID == "change-1" })
+        // The same snapshot again: nothing to do, nothing audited.
+        #expect(await operations.applyRegionSnapshot(snapshot, logger: logger).failures.isEmpty)
+        #expect(try policyEntries().count == 2)
+        // Emptied there: cleared here. Never set there: left as it is.
+        snapshot.tenants[0].tenant.rotationPolicy = RotationPolicy()
+        snapshot.tenants[0].services[0].rotationPolicy = nil
+        #expect(await operations.applyRegionSnapshot(snapshot, logger: logger).failures.isEmpty)
+        #expect(try await keyChain.tenantKeyRing(acme).rotationPolicy == nil)
+        #expect(try await keyChain.serviceKeyRing(payments, tenant: acme).rotationPolicy == servicePolicy)
+        // The regional core's own REST refuses to set one.
+        try await harness.application(core, plane: .crypto).test(.router) { client in
+            for path in ["/v1/tenants/acme/rotation-policy", "/v1/tenants/acme/services/payments/rotation-policy"] {
+                let answer = try await client.call(.put, path, token: root, json: ["periodSeconds": 86_400 * 10])
+                #expect(answer.status == 421 && answer.string("code") == "plane.governed", "\(answer.json)")
+            }
+            #expect(try await client.call(.get, "/v1/tenants/acme/rotation-policy", token: root).status == 200)
+        }
     }
 }

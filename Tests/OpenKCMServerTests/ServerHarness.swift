@@ -28,8 +28,8 @@ struct ServerHarness {
                              auditLog: AuditLogFile(path: auditPath ?? self.auditPath, mode: mode, segmentBytes: segmentBytes))
     }
 
-    func application(_ core: ServerCore) -> some ApplicationProtocol {
-        Application(router: buildRouter(operations: Operations(core: core)), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+    func application(_ core: ServerCore, plane: ServerPlane = .all) -> some ApplicationProtocol {
+        Application(router: buildRouter(operations: Operations(core: core), plane: plane), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
     }
 
     /// An initialised core with each tenant given a `payments` service under this

@@ -173,6 +173,26 @@ import Testing
         let refused = try eu.cli(["tenant", "create", "initech", "--l1-provider", "acme-aws", "--l1-key", peers.awsKey])
         #expect(refused.status == 1 && refused.stderr.contains("plane.governed"), "\(refused.stderr)")
 
+        // Rotation policies are set once, at the governance plane, and every region holding the tenant applies them.
+        let policy = try governance.cli(["key", "policy", "--tenant", "acme", "--period", "30d"])
+        #expect(policy.status == 0 && (EndToEndTests.json(policy.stdout)["regions"] as? [String])?.sorted() == ["eu-central", "us-east"],
+                "\(policy.stdout) \(policy.stderr)")
+        #expect(try governance.cli(["key", "policy", "--tenant", "acme", "--service", "billing", "--max-wraps", "2097152"]).status == 0)
+        for core in [eu, us] {
+            let applied = try await Eventually.holds {
+                let shown = try core.cli(["key", "policy", "--tenant", "acme"])
+                return (EndToEndTests.json(shown.stdout)["policy"] as? [String: Any])?["periodSeconds"] as? Int == 30 * 86_400
+            }
+            #expect(applied, "\(core.name) did not apply the tenant's policy")
+        }
+        let billingPolicy = try await Eventually.holds {
+            let shown = try us.cli(["key", "policy", "--tenant", "acme", "--service", "billing"])
+            return EndToEndTests.json(shown.stdout)["maximumWraps"] as? Int == 2_097_152
+        }
+        #expect(billingPolicy, "us-east did not apply billing's policy")
+        let local = try eu.cli(["key", "policy", "--tenant", "acme", "--period", "10d"])
+        #expect(local.status == 1 && local.stderr.contains("plane.governed"), "\(local.stderr)")
+
         // Crypto identities are each region's own; the app's service wraps and unwraps in its region.
         func app(_ core: Node, _ tenant: String, _ service: String) throws -> String {
             let made = try core.cli(["identity", "create", "\(tenant)-\(service)", "--role", "crypto", "--tenant", tenant, "--service", service])

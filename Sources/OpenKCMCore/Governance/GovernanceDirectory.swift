@@ -83,6 +83,14 @@ public final class GovernanceDirectory: Sendable {
         }
     }
 
+    /// Sets the tenant's rotation policy for every region that holds it
+    /// (an empty policy: the platform's defaults in each region).
+    @discardableResult
+    public func setRotationPolicy(_ id: TenantID, _ policy: RotationPolicy, change: String? = nil) async throws -> GovernanceTenant {
+        let checked = try policy.validated()
+        return try await changeTenant(id, change: change) { tenant in tenant.rotationPolicy = checked }
+    }
+
     /// Removes the tenant and its services and keeps a tombstone: every region
     /// crypto-shreds what it holds for it, and the id is never given again.
     public func destroyTenant(_ id: TenantID, change: String? = nil, now: Date = Date()) async throws {
@@ -151,6 +159,21 @@ public final class GovernanceDirectory: Sendable {
             if let service = try await read(GovernanceService.self, at: path) { services.append(service) }
         }
         return services.sorted { $0.id < $1.id }
+    }
+
+    /// Sets a service's rotation policy for its L3, carried to its region
+    /// (an empty policy: the tenant's, then the platform's).
+    @discardableResult
+    public func setRotationPolicy(_ id: ServiceID, tenant: TenantID, _ policy: RotationPolicy, change: String? = nil) async throws -> GovernanceService {
+        let checked = try policy.validatedForService()
+        return try await storage.transaction {
+            var service = try await self.service(id, tenant: tenant)
+            service.rotationPolicy = checked
+            // The tenant record names the change and moves the generation: regions read both from it.
+            _ = try await self.changeTenant(tenant, change: change)
+            try await self.storage.put(Self.servicePath(tenant, id), value: Self.encode(service))
+            return service
+        }
     }
 
     public func destroyService(_ id: ServiceID, tenant: TenantID, change: String? = nil, now: Date = Date()) async throws {

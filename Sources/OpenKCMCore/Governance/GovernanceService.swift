@@ -9,6 +9,9 @@ public struct GovernanceService: Sendable, Hashable, Codable {
     public var createdAt: Date
     /// The correlation id of the request that created it.
     public var change: String?
+    /// The service's rotation policy for its L3, as the governance plane sets
+    /// it for the service's region; nil when it has never set one.
+    public var rotationPolicy: RotationPolicy?
 
     public init(tenant: TenantID, id: ServiceID, region: RegionID, createdAt: Date, change: String? = nil) {
         self.tenant = tenant

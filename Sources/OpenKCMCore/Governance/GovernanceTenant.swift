@@ -16,6 +16,10 @@ public struct GovernanceTenant: Sendable, Hashable, Codable {
     /// The correlation id of the request that last set or removed the L1
     /// (create, link, unlink): what a region's lock or relink is audited under.
     public var l1Change: String?
+    /// The tenant's rotation policy as the governance plane sets it for
+    /// every region (``RotationPolicy``); nil when it has never set one (a
+    /// region then keeps what it has).
+    public var rotationPolicy: RotationPolicy?
 
     public init(id: TenantID, l1: KeystoreReference?, createdAt: Date, unlinkedAt: Date? = nil, change: String? = nil) {
         self.id = id

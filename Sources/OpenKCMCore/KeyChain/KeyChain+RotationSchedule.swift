@@ -13,11 +13,7 @@ extension KeyChain {
 
     /// Sets a service's rotation policy (nil clears it: the tenant's, then the platform's, applies).
     public func setServiceRotationPolicy(_ service: ServiceID, tenant: TenantID, _ policy: RotationPolicy?) async throws {
-        if policy?.rootPeriodSeconds != nil { throw KeyChainError.invalidRotationPolicy("an L2 rotation period belongs to the tenant's policy, not a service's") }
-        if policy?.decryptOnlySeconds != nil {
-            throw KeyChainError.invalidRotationPolicy("the decrypt-only window is the tenant's, for its L2.1 (an L3 version's data keys are outside the server)")
-        }
-        let checked = try policy?.validated()
+        let checked = try policy?.validatedForService()
         try await updateService(tenant, service) { ring throws(KeyChainError) in ring.rotationPolicy = checked }
     }
 

@@ -4,9 +4,9 @@
 /// beside their data: the server cannot move them itself. So the version
 /// stops wrapping at once but still opens what it wrapped (unwrap only),
 /// applications rewrap their stored data keys under the current version
-/// (REST, the data-key channel, a background rewrap job), and the operator
-/// closes it once nothing depends on it, or a rewrap job that covered the
-/// service's data keys closes it when it ends.
+/// (REST, the data-key channel, the SDK, a background rewrap job), and the
+/// operator closes it once nothing depends on it. (The server moves the
+/// service's KMIP objects itself: it keeps their L4s.)
 extension KeyChain {
     /// Marks L3 `version` Compromised, in one transaction: a new version is
     /// made current first if it was current; it then never wraps again and

@@ -47,4 +47,14 @@ public struct RotationPolicy: Sendable, Hashable, Codable {
         }
         return self
     }
+
+    /// Refuses what only a tenant's policy may hold (the L2 period, the
+    /// decrypt-only window), then as ``validated()``.
+    public func validatedForService() throws(KeyChainError) -> RotationPolicy {
+        if rootPeriodSeconds != nil { throw .invalidRotationPolicy("an L2 rotation period belongs to the tenant's policy, not a service's") }
+        if decryptOnlySeconds != nil {
+            throw .invalidRotationPolicy("the decrypt-only window is the tenant's, for its L2.1 (an L3 version's data keys are outside the server)")
+        }
+        return try validated()
+    }
 }

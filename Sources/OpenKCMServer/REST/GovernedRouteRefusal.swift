@@ -1,7 +1,7 @@
 import Hummingbird
 
 /// At a regional core (`--plane crypto`): creating or destroying a tenant or
-/// a service and linking or unlinking an L1 are the governance plane's
+/// a service, linking or unlinking an L1 and setting rotation policies are the governance plane's
 /// decisions, which the core follows (``GovernanceFollower``); asked here,
 /// they are refused with 421 `plane.governed` (and audited, as every refusal).
 struct GovernedRouteRefusal<Context: RequestContext>: RouterMiddleware {
@@ -15,7 +15,9 @@ struct GovernedRouteRefusal<Context: RequestContext>: RouterMiddleware {
         guard segments.count >= 2, segments[0] == "v1", segments[1] == "tenants" else { return false }
         switch (method, segments.count) {
         case (.post, 2), (.delete, 3): return true
-        case (.put, 4), (.delete, 4): return segments[3] == "l1"
+        case (.put, 4): return segments[3] == "l1" || segments[3] == "rotation-policy"
+        case (.delete, 4): return segments[3] == "l1"
+        case (.put, 6): return segments[3] == "services" && segments[5] == "rotation-policy"
         case (.post, 4): return segments[3] == "services"
         case (.delete, 5): return segments[3] == "services"
         default: return false
@@ -25,6 +27,6 @@ struct GovernedRouteRefusal<Context: RequestContext>: RouterMiddleware {
     static var refusal: ProblemDetails {
         ProblemDetails(
             status: .misdirectedRequest, code: "plane.governed",
-            detail: "this is a regional core: tenants, services and L1 links are changed at the governance plane, which this core follows")
+            detail: "this is a regional core: tenants, services, L1 links and rotation policies are changed at the governance plane, which this core follows")
     }
 }

@@ -167,8 +167,36 @@ extension Operations {
                     _ = try await createService(service.id, tenant: tenant, caller: caller)
                 }
             }
+            await applyRotationPolicies(entry, region: region, keyChain: keyChain, attempt: attempt, read: read)
         }
         return (failures, revocations)
+    }
+
+    /// The governance plane's rotation policies, set on this region's key rings
+    /// where they differ (a policy it never set leaves the ring as it is; an
+    /// empty one clears the ring's). Audited under the tenant's last change.
+    private func applyRotationPolicies(
+        _ entry: RegionSnapshot.Entry, region: RegionID, keyChain: KeyChain,
+        attempt: (String, String?, (Caller) async throws -> Void) async -> Void,
+        read: (String, () async throws -> RotationPolicy?) async -> RotationPolicy??
+    ) async {
+        let tenant = entry.tenant.id
+        func effective(_ policy: RotationPolicy) -> RotationPolicy? { policy == RotationPolicy() ? nil : policy }
+        if let policy = entry.tenant.rotationPolicy,
+           let held = await read("tenant \(tenant)", { try await keyChain.tenantKeyRing(tenant).rotationPolicy }), held != effective(policy) {
+            await attempt("rotation policy of \(tenant)", entry.tenant.change) { caller in
+                _ = try await setTenantRotationPolicy(tenant, effective(policy), caller: caller)
+            }
+        }
+        for service in entry.services where service.region == region {
+            guard let policy = service.rotationPolicy,
+                  let held = await read("service \(tenant)/\(service.id)", { try await keyChain.serviceKeyRing(service.id, tenant: tenant).rotationPolicy }),
+                  held != effective(policy)
+            else { continue }
+            await attempt("rotation policy of \(tenant)/\(service.id)", entry.tenant.change) { caller in
+                _ = try await setServiceRotationPolicy(service.id, tenant: tenant, effective(policy), caller: caller)
+            }
+        }
     }
 
     /// The state of every tenant this core holds, for the governance plane's `tenant show`.

@@ -6,7 +6,7 @@ struct KeyPolicyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "policy",
         abstract: "Show or set the rotation period of a tenant's L2.1 (or, with --service, a service's L3).",
-        discussion: "A service without a period of its own inherits its tenant's, and a tenant without one the platform's ([rotation] period_days, 365 by default)."
+        discussion: "A service without a period of its own inherits its tenant's, and a tenant without one the platform's ([rotation] period_days, 365 by default). With a governance plane, set policies there: each region's core applies them and shows the due dates."
     )
 
     @OptionGroup var client: ClientOptions
@@ -50,6 +50,17 @@ struct KeyPolicyCommand: AsyncParsableCommand {
 
     static func rows(_ answer: [String: Any]) -> [[String]] {
         let own = (answer["policy"] as? [String: Any])?["periodSeconds"] as? Int
+        if answer["source"] as? String == "governance" {
+            // The governance plane's answer: the policy it carries to the regions, whose cores say when keys are due.
+            let policy = answer["policy"] as? [String: Any] ?? [:]
+            let optional = { (key: String) in (policy[key] as? Int).map { "\($0 / 86_400)d" } ?? "inherits" }
+            return Table.pairs([
+                ("tenant", answer["tenant"]), ("service", answer["service"]), ("period", optional("periodSeconds")),
+                ("L2 period", optional("rootPeriodSeconds")), ("L2.1 decrypt-only", optional("decryptOnlySeconds")),
+                ("L3 wraps per version", policy["maximumWraps"] ?? "inherits"),
+                ("applied in", (answer["regions"] as? [String] ?? []).joined(separator: ", ")),
+            ])
+        }
         var pairs: [(String, Any?)] = [
             ("tenant", answer["tenant"]), ("service", answer["service"]),
             ("own period", own.map { "\($0 / 86_400)d" } ?? "inherits"),

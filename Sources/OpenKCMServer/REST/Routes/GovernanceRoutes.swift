@@ -4,7 +4,8 @@ import OpenKCMCore
 /// The governance plane's tenants and services (`--plane governance`): a
 /// tenant is its L1 reference, a service is pinned to a region. Everything
 /// under a service but itself (data keys, rotation, events) belongs to the
-/// service's regional core and is refused here with `plane.not_served`.
+/// service's regional core and is refused here with `plane.not_served`,
+/// except rotation policies, which are set here for every region.
 struct GovernanceRoutes {
     let operations: Operations
     /// Each region's core URL (`[regions]`), for the answers that send a caller there.
@@ -52,6 +53,24 @@ struct GovernanceRoutes {
         router.delete("/v1/tenants/:tenant/services/:service") { _, context in
             try await operations.governanceDestroyService(try context.service(), tenant: try context.tenant(), caller: context.caller)
             return JSONBody.noContent()
+        }
+        // Rotation policies are set here and carried to each region's core with its snapshot.
+        router.get("/v1/tenants/:tenant/rotation-policy") { _, context in
+            try JSONBody.response(try await operations.governanceRotationPolicy(tenant: try context.tenant(), service: nil, caller: context.caller))
+        }
+        router.put("/v1/tenants/:tenant/rotation-policy") { request, context in
+            let body = try await JSONBody.decode(RotationPolicyBody.self, from: request, context: context)
+            return try JSONBody.response(
+                try await operations.governanceSetRotationPolicy(tenant: try context.tenant(), service: nil, body.policy, caller: context.caller))
+        }
+        router.get("/v1/tenants/:tenant/services/:service/rotation-policy") { _, context in
+            try JSONBody.response(
+                try await operations.governanceRotationPolicy(tenant: try context.tenant(), service: try context.service(), caller: context.caller))
+        }
+        router.put("/v1/tenants/:tenant/services/:service/rotation-policy") { request, context in
+            let body = try await JSONBody.decode(RotationPolicyBody.self, from: request, context: context)
+            return try JSONBody.response(try await operations.governanceSetRotationPolicy(
+                tenant: try context.tenant(), service: try context.service(), body.policy, caller: context.caller))
         }
         // ?after=G&wait=S: a core holding generation G waits up to S seconds (at most 60) for a change; 204 when none came.
         router.get("/v1/regions/:region/snapshot") { request, context in
