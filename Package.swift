@@ -352,6 +352,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The fuzzers' seeded generator and TTLV mutations, shared by the codec's and the server's fuzz tests.
+        .target(name: "TTLVFuzzSupport", path: "Tests/TTLVFuzzSupport", swiftSettings: swiftSettings),
         // Shared by the test targets: the storage conformance suite and fixtures.
         .target(
             name: "OpenKCMTestSupport",
@@ -386,7 +388,7 @@ let package = Package(
         ),
         .testTarget(
             name: "KMIPTests",
-            dependencies: ["KMIP"],
+            dependencies: ["KMIP", "TTLVFuzzSupport"],
             resources: [.copy("Resources")],
             swiftSettings: swiftSettings
         ),
@@ -445,6 +447,7 @@ let package = Package(
             name: "OpenKCMServerTests",
             dependencies: [
                 "OpenKCMCore",
+                "TTLVFuzzSupport",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 "DataKeyWire",

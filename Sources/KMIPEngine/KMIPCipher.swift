@@ -18,9 +18,13 @@ public struct KMIPCipher: Sendable {
     /// GCM's tag length in bytes: as named, 16 by default.
     var tagLength: Int { requestedTagLength ?? 16 }
 
-    /// Reads the mode, padding, IV, additional data and tag of an Encrypt or Decrypt payload.
-    public init(_ payload: TTLVItem) throws(KMIPOperationError) {
-        let parameters = payload[.cryptographicParameters]
+    /// Reads the mode, padding, IV, additional data and tag of an Encrypt or
+    /// Decrypt payload. A Cryptographic Parameters field the request leaves
+    /// out is the key's own (`keyParameters`, the attribute set when the key
+    /// was made), as KMIP says.
+    public init(_ payload: TTLVItem, keyParameters: TTLVItem? = nil) throws(KMIPOperationError) {
+        let given = payload[.cryptographicParameters]
+        let parameters: TTLVItem? = (given == nil && keyParameters == nil) ? nil : Self.merged(given, over: keyParameters)
         guard let raw = parameters?[.blockCipherMode]?.enumerationValue, let mode = KMIPBlockCipherMode(rawValue: raw) else {
             throw KMIPOperationError(.invalidField, "Cryptographic Parameters must name a Block Cipher Mode (GCM, CBC or CTR)")
         }
@@ -37,6 +41,13 @@ public struct KMIPCipher: Sendable {
         self.iv = payload[.ivCounterNonce]?.bytesValue
         self.additionalData = payload[.authenticatedEncryptionAdditionalData]?.bytesValue ?? []
         self.tag = payload[.authenticatedEncryptionTag]?.bytesValue
+    }
+
+    /// The request's Cryptographic Parameters, each field it lacks taken from the key's.
+    public static func merged(_ given: TTLVItem?, over stored: TTLVItem?) -> TTLVItem {
+        var fields = given?.children ?? []
+        for field in stored?.children ?? [] where !fields.contains(where: { $0.tag == field.tag }) { fields.append(field) }
+        return .structure(.cryptographicParameters, fields)
     }
 
     /// Returns the ciphertext, the IV when this server made it, and the GCM tag.

@@ -132,7 +132,9 @@ public struct KMIPEngine<Caller: Sendable>: Sendable {
             Self.updatePlaceholder(&placeholder, after: operation, answer: answer)
             return .success(for: item, payload: answer)
         } catch {
-            return .failure(for: item, reason: error.reason, message: error.message)
+            var failed = KMIPResponseBatchItem.failure(for: item, reason: error.reason, message: error.message)
+            if let payload = error.payload { failed.payload = .structure(.responsePayload, payload) }
+            return failed
         }
     }
 
@@ -169,13 +171,15 @@ public struct KMIPEngine<Caller: Sendable>: Sendable {
         return .structure(payload.tag, [TTLVItem(.uniqueIdentifier, .textString(placeholder))] + children)
     }
 
-    /// Create, Register and ReKey leave the new object's identifier in the ID
+    /// Create, Register and ReKey (Create Key Pair: the private key's) leave the new object's identifier in the ID
     /// Placeholder; Locate leaves it only when it found exactly one object, and
     /// empties it otherwise, so that batched items after an ambiguous Locate fail.
     static func updatePlaceholder(_ placeholder: inout String?, after operation: KMIPOperation, answer: [TTLVItem]) {
         let identifiers = answer.filter { $0.tag == .uniqueIdentifier }.compactMap(\.textValue)
         switch operation {
         case .create, .register, .rekey: placeholder = identifiers.first ?? placeholder
+        // A key pair leaves its private key's identifier (KMIP 1.x 4.2, 2.x 6.1.9).
+        case .createKeyPair: placeholder = answer.first { $0.tag == .privateKeyUniqueIdentifier }?.textValue ?? placeholder
         case .locate: placeholder = identifiers.count == 1 ? identifiers[0] : nil
         default: break
         }
@@ -251,5 +255,5 @@ public struct KMIPEngine<Caller: Sendable>: Sendable {
 private let servedVersions: [KMIPVersion] = [.v2_1, .v2_0, .v1_4, .v1_3, .v1_2, .v1_1, .v1_0]
 private let operationsTakingThePlaceholder: Set<KMIPOperation> = [
     .get, .getAttributes, .getAttributeList, .addAttribute, .modifyAttribute, .deleteAttribute, .setAttribute,
-    .activate, .revoke, .destroy, .rekey, .encrypt, .decrypt, .mac, .macVerify,
+    .activate, .revoke, .destroy, .rekey, .encrypt, .decrypt, .mac, .macVerify, .check, .sign, .signatureVerify,
 ]

@@ -5,10 +5,14 @@ public import KMIP
 public struct KMIPOperationError: Error, Hashable, CustomStringConvertible {
     public var reason: KMIPResultReason
     public var message: String
+    /// A failed item's Response Payload, where the operation defines one
+    /// (Check: the attributes that caused the denial); usually none.
+    public var payload: [TTLVItem]?
 
-    public init(_ reason: KMIPResultReason, _ message: String) {
+    public init(_ reason: KMIPResultReason, _ message: String, payload: [TTLVItem]? = nil) {
         self.reason = reason
         self.message = message
+        self.payload = payload
     }
 
     public var description: String { message }

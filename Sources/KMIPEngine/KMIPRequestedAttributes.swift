@@ -11,6 +11,13 @@ public struct KMIPRequestedAttributes: Sendable {
     public var groups: [String] = []
     public var objectType: UInt32?
     public var state: UInt32?
+    /// Seconds since 1970: Active from then on (at once when already past).
+    public var activationDate: Int64?
+    public var deactivationDate: Int64?
+    /// Recommended Curve: an EC key pair's curve.
+    public var curve: UInt32?
+    /// The key's default Cryptographic Parameters (Encrypt and Decrypt fall back to them).
+    public var cryptographicParameters: TTLVItem?
     /// Client-defined text attributes by their 1.x name: `x-`/`y-` custom
     /// attributes, and 2.x vendor attributes as `<vendor>-<name>`.
     public var custom: [String: String] = [:]
@@ -27,13 +34,18 @@ public struct KMIPRequestedAttributes: Sendable {
             case .objectGroup: if let text = value.textValue { result.groups.append(text) }
             case .objectType: result.objectType = value.enumerationValue
             case .state: result.state = value.enumerationValue
+            case .activationDate: result.activationDate = value.dateTimeValue
+            case .deactivationDate: result.deactivationDate = value.dateTimeValue
+            case .recommendedCurve: result.curve = value.enumerationValue
+            case .cryptographicParameters: result.cryptographicParameters = .structure(.cryptographicParameters, value.children)
             default: break
             }
         }
         let byName: [String: TTLVTag] = [
             "Cryptographic Algorithm": .cryptographicAlgorithm, "Cryptographic Length": .cryptographicLength,
             "Cryptographic Usage Mask": .cryptographicUsageMask, "Name": .name, "Object Group": .objectGroup,
-            "Object Type": .objectType, "State": .state,
+            "Object Type": .objectType, "State": .state, "Activation Date": .activationDate, "Deactivation Date": .deactivationDate,
+            "Cryptographic Parameters": .cryptographicParameters, "Recommended Curve": .recommendedCurve,
         ]
         // KMIP 1.x: Template-Attribute { Attribute { Attribute Name, Attribute Value } }; also bare Attribute items.
         for container in [payload[.templateAttribute], payload[.attributes], Optional(payload)].compactMap({ $0 }) {

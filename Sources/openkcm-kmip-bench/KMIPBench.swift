@@ -25,7 +25,8 @@ struct KMIPBench: AsyncParsableCommand {
     @Option(help: "Client certificate (PEM).") var cert: String
     @Option(help: "Client key (PEM).") var key: String
     @Option(help: "CA of the server's certificate (PEM).") var ca: String
-    @Option(help: "encrypt or create-get.") var operation = "encrypt"
+    @Option(help: "encrypt, create-get, sign-ecdsa (P-256, SHA-256, 64 bytes) or decrypt-rsa (RSA-2048 OAEP SHA-256, 32 bytes).")
+    var operation = "encrypt"
     @Option(help: "Connections, each with one request in flight.") var concurrency = 1
     @Option(help: "Seconds to measure, after one second of warm-up.") var seconds = 10.0
     @Option(help: "Total requests per second to pace to (default: as fast as answered).") var rate: Double?
@@ -120,6 +121,10 @@ struct KMIPBench: AsyncParsableCommand {
                 .structure(.cryptographicParameters, [TTLVItem(.blockCipherMode, .enumeration(KMIPBlockCipherMode.gcm.rawValue))]),
                 TTLVItem(.data, .byteString(Array(repeating: 0x61, count: 64))),
             ])])
+        } else if operation == "sign-ecdsa" || operation == "decrypt-rsa" {
+            request = try await Self.withConnection(endpoints, first: 0, context: context, group: group) { connection in
+                try await Self.keyPairRequest(operation, &connection)
+            }
         } else {
             request = Self.message([(.create, Self.createAES), (.get, [])])
         }
@@ -141,6 +146,40 @@ struct KMIPBench: AsyncParsableCommand {
             for try await tally in tasks { all.append(tally) }
             return all
         }
+    }
+
+    /// The request an asymmetric run repeats, after making its key pair (both keys activated):
+    /// an ECDSA P-256 Sign of 64 bytes, or an RSA-2048 OAEP Decrypt of 32 bytes the server encrypted first.
+    static func keyPairRequest(_ operation: String, _ connection: inout KMIPBenchConnection) async throws -> [UInt8] {
+        let rsa = operation == "decrypt-rsa"
+        let attribute = { (name: String, value: TTLVValue) in
+            TTLVItem.structure(.attribute, [TTLVItem(.attributeName, .textString(name)), TTLVItem(.attributeValue, value)])
+        }
+        let made = try await connection.call(Self.message([(.createKeyPair, [
+            .structure(.commonTemplateAttribute, [
+                attribute("Cryptographic Algorithm", .enumeration((rsa ? KMIPCryptographicAlgorithm.rsa : .ecdsa).rawValue)),
+                attribute("Cryptographic Length", .integer(rsa ? 2048 : 256)),
+            ]),
+        ])]))
+        guard let privateKey = made.first?.payload?[.privateKeyUniqueIdentifier]?.textValue,
+              let publicKey = made.first?.payload?[.publicKeyUniqueIdentifier]?.textValue
+        else { throw ValidationError("Create Key Pair failed: \(made)") }
+        _ = try await connection.call(Self.message([(.activate, [TTLVItem(.uniqueIdentifier, .textString(privateKey))]),
+                                                    (.activate, [TTLVItem(.uniqueIdentifier, .textString(publicKey))])]))
+        guard rsa else {
+            return Self.message([(.sign, [
+                TTLVItem(.uniqueIdentifier, .textString(privateKey)),
+                .structure(.cryptographicParameters, [TTLVItem(.digitalSignatureAlgorithm, .enumeration(KMIPDigitalSignatureAlgorithm.ecdsaWithSHA256.rawValue))]),
+                TTLVItem(.data, .byteString(Array(repeating: 0x61, count: 64))),
+            ])])
+        }
+        let oaep = TTLVItem.structure(.cryptographicParameters, [TTLVItem(.paddingMethod, .enumeration(KMIPPaddingMethod.oaep.rawValue)),
+                                                                 TTLVItem(.hashingAlgorithm, .enumeration(KMIPHashingAlgorithm.sha256.rawValue))])
+        let encrypted = try await connection.call(Self.message([(.encrypt, [
+            TTLVItem(.uniqueIdentifier, .textString(publicKey)), oaep, TTLVItem(.data, .byteString(Array(repeating: 0x62, count: 32))),
+        ])]))
+        guard let ciphertext = encrypted.first?.payload?[.data]?.bytesValue else { throw ValidationError("RSA Encrypt failed: \(encrypted)") }
+        return Self.message([(.decrypt, [TTLVItem(.uniqueIdentifier, .textString(privateKey)), oaep, TTLVItem(.data, .byteString(ciphertext))])])
     }
 
     /// Results go to standard output, unbuffered.

@@ -109,8 +109,8 @@ import OpenKCMTestSupport
             #expect(query["status"] as? String == "SUCCESS" && query["vendor"] as? String == "OpenKCM", "\(version): \(answer)")
             // Query names only operations the client's version defines.
             var operations: Set<String> = ["QUERY", "CREATE", "REGISTER", "REKEY", "LOCATE", "GET", "GET_ATTRIBUTES", "GET_ATTRIBUTE_LIST",
-                                           "ADD_ATTRIBUTE", "MODIFY_ATTRIBUTE", "DELETE_ATTRIBUTE", "ACTIVATE", "REVOKE", "DESTROY"]
-            if version != "1.0" { operations.formUnion(["DISCOVER_VERSIONS", "ENCRYPT", "DECRYPT", "MAC", "MAC_VERIFY"]) }
+                                           "ADD_ATTRIBUTE", "MODIFY_ATTRIBUTE", "DELETE_ATTRIBUTE", "ACTIVATE", "REVOKE", "DESTROY", "CHECK", "CREATE_KEY_PAIR"]
+            if version != "1.0" { operations.formUnion(["DISCOVER_VERSIONS", "ENCRYPT", "DECRYPT", "MAC", "MAC_VERIFY", "SIGN", "SIGNATURE_VERIFY"]) }
             if version == "2.0" { operations.insert("SET_ATTRIBUTE") }
             #expect(Set(query["operations"] as? [String] ?? []) == operations, "\(version): \(answer)")
 

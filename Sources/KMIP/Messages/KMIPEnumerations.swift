@@ -313,6 +313,7 @@ public enum KMIPPaddingMethod: UInt32, Sendable, Hashable, CaseIterable {
     case zeros = 0x00000005
     case ansiX923 = 0x00000006
     case iso10126 = 0x00000007
+    case pkcs1v15 = 0x00000008
     case x931 = 0x00000009
     case pss = 0x0000000A
 }

@@ -69,6 +69,10 @@ public enum OperationKind: String, Sendable, Hashable, Codable, CaseIterable, Cu
     case kmipChangeAttribute = "kmip.change-attribute"
     case kmipRevoke = "kmip.revoke"
     case kmipDestroy = "kmip.destroy"
+    case kmipCheck = "kmip.check"
+    case kmipCreateKeyPair = "kmip.create-key-pair"
+    case kmipSign = "kmip.sign"
+    case kmipSignatureVerify = "kmip.signature-verify"
     case kmipEncrypt = "kmip.encrypt"
     case kmipDecrypt = "kmip.decrypt"
     case kmipMAC = "kmip.mac"
@@ -105,7 +109,7 @@ public enum OperationKind: String, Sendable, Hashable, Codable, CaseIterable, Cu
             .kmipTrustedCAAdd, .kmipTrustedCAList, .kmipTrustedCARemove, .kmipTrustedCARenew:
             .identities
         case .dataKeyGenerate, .dataKeyWrap, .dataKeyUnwrap, .dataKeyRewrap, .rewrapJobStart, .rewrapJobRead, .rewrapJobOutput, .dataKeyEvents, .dataKeyRevoke, .subjectDestroy,
-            .kmipCreate, .kmipRegister, .kmipLocate, .kmipGet, .kmipGetAttributes, .kmipGetAttributeList, .kmipActivate, .kmipChangeAttribute, .kmipRevoke, .kmipDestroy, .kmipEncrypt, .kmipDecrypt, .kmipMAC, .kmipMACVerify, .kmipReKey, .kmipUndo:
+            .kmipCreate, .kmipRegister, .kmipLocate, .kmipGet, .kmipGetAttributes, .kmipGetAttributeList, .kmipActivate, .kmipChangeAttribute, .kmipRevoke, .kmipDestroy, .kmipCheck, .kmipCreateKeyPair, .kmipSign, .kmipSignatureVerify, .kmipEncrypt, .kmipDecrypt, .kmipMAC, .kmipMACVerify, .kmipReKey, .kmipUndo:
             .execution
         case .regionSnapshot, .regionReport, .serviceLocate: .regions
         case .auditRead, .auditVerify, .reportRead: .audit

@@ -19,6 +19,12 @@ struct KMIPAttributeChange: Sendable {
     var index: Int?
     var version: KMIPVersion
 
+    /// What a KMIP 1.x answer echoes: the instance's value and its Attribute Index.
+    struct Answer: Sendable {
+        var value: TTLVItem
+        var index: Int
+    }
+
     /// Attributes clients may change; every other one is read-only to them.
     static let changeable: Set<String> = ["Name", "Object Group"]
 
@@ -98,8 +104,10 @@ struct KMIPAttributeChange: Sendable {
         return dash != name.startIndex && !KMIPAttributeNames.all.contains(name)
     }
 
-    /// Applies the change to `object`; returns the value a KMIP 1.x answer echoes.
-    func apply(to object: inout KMIPManagedObject) throws(KMIPOperationError) -> TTLVItem? {
+    /// Applies the change to `object`; returns what a KMIP 1.x answer echoes.
+    /// A multi-valued attribute's index is its instance's place among the
+    /// object's values now (a deleted instance's followers move up one).
+    func apply(to object: inout KMIPManagedObject) throws(KMIPOperationError) -> Answer? {
         if isCustom { return try applyCustom(to: &object) }
         guard Self.changeable.contains(name) else {
             throw KMIPOperationError(version >= .v2_0 ? .attributeReadOnly : .permissionDenied, "\(name) cannot be changed by \(operation)")
@@ -128,25 +136,26 @@ struct KMIPAttributeChange: Sendable {
             guard list.count < 64 else { throw KMIPOperationError(.invalidField, "at most 64 instances of \(name)") }
             let added = try text(value)
             list.append(added)
-            return answer(added)
+            return Answer(value: answer(added), index: list.count - 1)
         case .modifyAttribute:
             let position = try instance()
             list[position] = try text(value)
-            return answer(list[position])
+            return Answer(value: answer(list[position]), index: position)
         case .deleteAttribute:
-            return answer(list.remove(at: try instance()))
+            let position = try instance()
+            return Answer(value: answer(list.remove(at: position)), index: position)
         case .setAttribute:
             guard list.count <= 1 else {
                 throw KMIPOperationError(.multiValuedAttribute, "the object has several \(name) values; use Modify Attribute")
             }
             list = [try text(value)]
-            return answer(list[0])
+            return Answer(value: answer(list[0]), index: 0)
         default:
             throw KMIPOperationError(.operationNotSupported, "\(operation) does not change attributes")
         }
     }
 
-    private func applyCustom(to object: inout KMIPManagedObject) throws(KMIPOperationError) -> TTLVItem? {
+    private func applyCustom(to object: inout KMIPManagedObject) throws(KMIPOperationError) -> Answer? {
         // The object's material is sealed under its subject: naming another one (or none) would lose it.
         guard name != KMIPManagedObject.subjectAttribute else {
             throw KMIPOperationError(version >= .v2_0 ? .attributeReadOnly : .permissionDenied,
@@ -158,7 +167,7 @@ struct KMIPAttributeChange: Sendable {
         let notFound = KMIPOperationError(version >= .v2_0 ? .attributeNotFound : .itemNotFound, "no attribute \(name)")
         if operation == .deleteAttribute {
             guard let old = attributes.removeValue(forKey: name) else { throw notFound }
-            return TTLVItem(.attributeValue, .textString(old))
+            return Answer(value: TTLVItem(.attributeValue, .textString(old)), index: 0)
         }
         guard let text = value?.textValue, text.utf8.count <= 1024 else {
             throw KMIPOperationError(.invalidField, "custom and vendor attributes are text strings of at most 1024 bytes")
@@ -170,7 +179,7 @@ struct KMIPAttributeChange: Sendable {
         if operation == .modifyAttribute, let current, current.textValue != attributes[name] { throw notFound }
         guard attributes.count < 64 || exists else { throw KMIPOperationError(.invalidField, "at most 64 custom attributes") }
         attributes[name] = text
-        return TTLVItem(.attributeValue, .textString(text))
+        return Answer(value: TTLVItem(.attributeValue, .textString(text)), index: 0)
     }
 
     private func answer(_ text: String) -> TTLVItem {
@@ -187,7 +196,9 @@ enum KMIPAttributeNames {
         .cryptographicAlgorithm: "Cryptographic Algorithm", .cryptographicLength: "Cryptographic Length",
         .cryptographicUsageMask: "Cryptographic Usage Mask", .state: "State", .initialDate: "Initial Date",
         .activationDate: "Activation Date", .deactivationDate: "Deactivation Date", .lastChangeDate: "Last Change Date",
-        .objectGroup: "Object Group", .link: "Link",
+        .objectGroup: "Object Group", .link: "Link", .digest: "Digest", .destroyDate: "Destroy Date", .cryptographicParameters: "Cryptographic Parameters",
+        .certificateType: "Certificate Type", .x509CertificateIdentifier: "X.509 Certificate Identifier",
+        .x509CertificateSubject: "X.509 Certificate Subject", .x509CertificateIssuer: "X.509 Certificate Issuer",
     ]
     static let all = Set(byTag.values)
 

@@ -3,6 +3,8 @@ import Foundation
 import KMIP
 public import KMIPEngine
 import OpenKCMCore
+import OpenKCMPKI
+import X509
 
 /// The KMIP handlers for managed objects: each reads its payload in the
 /// client's version (KMIP 1.x attributes as named Attribute structures in a
@@ -11,7 +13,7 @@ import OpenKCMCore
 /// answers in the client's version.
 extension KMIPProtocolEngine {
     public mutating func registerObjectOperations(_ operations: Operations) {
-        queryObjectTypes = [.symmetricKey, .secretData]
+        queryObjectTypes = [.symmetricKey, .secretData, .publicKey, .privateKey, .opaqueData, .certificate]
         undoScope = { answerItems in
             let journal = KMIPBatchJournal()
             await KMIPBatchJournal.$current.withValue(journal) { await answerItems() }
@@ -36,19 +38,63 @@ extension KMIPProtocolEngine {
                 }
                 let uid = try await operations.kmipCreateSymmetricKey(algorithm: algorithm!, length: length, usageMask: attributes.usageMask,
                                                                        names: attributes.names, groups: attributes.groups,
-                                                                       subject: attributes.custom[KMIPManagedObject.subjectAttribute], caller: caller)
+                                                                       subject: attributes.custom[KMIPManagedObject.subjectAttribute],
+                                                                       activationDate: attributes.activationDate, deactivationDate: attributes.deactivationDate,
+                                                                       cryptographicParameters: attributes.cryptographicParameters, caller: caller)
                 return [TTLVItem(.objectType, .enumeration(KMIPObjectType.symmetricKey.rawValue)), TTLVItem(.uniqueIdentifier, .textString(uid))]
+            }
+        }
+        register(.createKeyPair) { payload, request throws(KMIPOperationError) in
+            try await Self.run(request) { caller in
+                let pair = try KMIPKeyPairRequest(payload)
+                let (privateUID, publicUID) = try await operations.kmipCreateKeyPair(
+                    privateKey: pair.privateKey, publicKey: pair.publicKey, algorithm: pair.algorithm, length: pair.length, curve: pair.curve, caller: caller)
+                return [TTLVItem(.privateKeyUniqueIdentifier, .textString(privateUID)), TTLVItem(.publicKeyUniqueIdentifier, .textString(publicUID))]
+            }
+        }
+        register(.sign) { payload, request throws(KMIPOperationError) in
+            try await Self.run(request) { caller in
+                let uid = try Self.uniqueIdentifier(payload)
+                guard payload[.digestedData] == nil else { throw KMIPOperationError(.featureNotSupported, "Sign takes Data; Digested Data is not served") }
+                guard let data = payload[.data]?.bytesValue else { throw KMIPOperationError(.invalidField, "Sign needs Data") }
+                let signature = try await operations.kmipUseObject(.sign, uid, version: request.version, caller: caller) { object, material in
+                    var key = try KMIPAsymmetricKey(stored: material, of: object)
+                    defer { key.zeroize() }
+                    return try key.sign(data, parameters: Self.parameters(payload, object))
+                }
+                return [TTLVItem(.uniqueIdentifier, .textString(uid)), TTLVItem(.signatureData, .byteString(signature))]
+            }
+        }
+        register(.signatureVerify) { payload, request throws(KMIPOperationError) in
+            try await Self.run(request) { caller in
+                let uid = try Self.uniqueIdentifier(payload)
+                guard let data = payload[.data]?.bytesValue, let signature = payload[.signatureData]?.bytesValue else {
+                    throw KMIPOperationError(.invalidField, "Signature Verify needs Data and Signature Data")
+                }
+                let valid = try await operations.kmipUseObject(.signatureVerify, uid, version: request.version, caller: caller) { object, material in
+                    try KMIPAsymmetricKey(stored: material, of: object).verify(data, signature: signature, parameters: Self.parameters(payload, object))
+                }
+                let indicator: KMIPValidityIndicator = valid ? .valid : .invalid
+                return [TTLVItem(.uniqueIdentifier, .textString(uid)), TTLVItem(.validityIndicator, .enumeration(indicator.rawValue))]
             }
         }
         register(.register) { payload, request throws(KMIPOperationError) in
             try await Self.run(request) { caller in
                 let attributes = KMIPRequestedAttributes(payload)
                 let type = payload[.objectType]?.enumerationValue
+                // Opaque objects and certificates carry no Key Block.
+                if type == KMIPObjectType.opaqueData.rawValue || type == KMIPObjectType.certificate.rawValue {
+                    let (object, material) = try Self.registeredWithoutKeyBlock(payload, type: type ?? 0, attributes: attributes)
+                    let uid = try await operations.kmipRegister(object, material: material, caller: caller)
+                    return [TTLVItem(.uniqueIdentifier, .textString(uid))]
+                }
                 let container: TTLVItem?
                 switch type {
                 case KMIPObjectType.symmetricKey.rawValue?: container = payload[.symmetricKey]
                 case KMIPObjectType.secretData.rawValue?: container = payload[.secretData]
-                default: throw KMIPOperationError(.featureNotSupported, "Register takes symmetric keys and secret data")
+                case KMIPObjectType.publicKey.rawValue?: container = payload[.publicKey]
+                case KMIPObjectType.privateKey.rawValue?: container = payload[.privateKey]
+                default: throw KMIPOperationError(.featureNotSupported, "Register takes symmetric keys, secret data, and public and private keys")
                 }
                 guard let block = container?[.keyBlock], let keyValue = block[.keyValue] else {
                     throw KMIPOperationError(.invalidField, "the object has no Key Block with a Key Value")
@@ -56,8 +102,11 @@ extension KMIPProtocolEngine {
                 guard block[.keyWrappingData] == nil else {
                     throw KMIPOperationError(.featureNotSupported, "wrapped objects are not registered: register the key in the clear over this TLS session")
                 }
-                // A Key Value is a structure holding Key Material, or the material itself when it is wrapped or opaque.
-                guard var material = keyValue[.keyMaterial]?.bytesValue ?? keyValue.bytesValue, !material.isEmpty, material.count <= 4096 else {
+                // A Key Value is a structure holding Key Material (bytes, or for a Transparent Symmetric Key a structure
+                // holding Key), or the material itself when it is wrapped or opaque.
+                let keyMaterial = keyValue[.keyMaterial]
+                guard var material = keyMaterial?.bytesValue ?? keyMaterial?[.key]?.bytesValue ?? keyValue.bytesValue,
+                      !material.isEmpty, material.count <= 4096 else {
                     throw KMIPOperationError(.invalidField, "the Key Material must be 1 to 4096 bytes")
                 }
                 defer { material.zeroize() }
@@ -67,9 +116,25 @@ extension KMIPProtocolEngine {
                     state: KMIPState.preActive.rawValue, names: attributes.names, objectGroups: attributes.groups,
                     initialDate: 0, lastChangeDate: 0, wrappedKey: Data(), sealedMaterial: Data())
                 object.keyFormatType = block[.keyFormatType]?.enumerationValue
+                object.activationDate = attributes.activationDate
+                object.deactivationDate = attributes.deactivationDate
+                object.cryptographicParameters = attributes.cryptographicParameters.map { Data(TTLVEncoder.encode($0)) }
                 // The key's subject, if any: the material is sealed under it, and shredded with it.
                 if let subject = attributes.custom[KMIPManagedObject.subjectAttribute] {
                     object.customAttributes = [KMIPManagedObject.subjectAttribute: subject]
+                }
+                if type == KMIPObjectType.publicKey.rawValue || type == KMIPObjectType.privateKey.rawValue {
+                    // Kept in the key's default format (PKCS#1 for RSA); Get gives it back in the format registered.
+                    var key = try KMIPAsymmetricKey(material: material, format: object.keyFormatType ?? 0, isPrivate: type == KMIPObjectType.privateKey.rawValue)
+                    defer { key.zeroize() }
+                    object.cryptographicAlgorithm = key.algorithm.rawValue
+                    object.cryptographicLength = key.bitLength
+                    // An EC Private Key (SEC 1) is kept and given back as PKCS#8: no SEC 1 writer here.
+                    if object.keyFormatType == KMIPKeyFormatType.ecPrivateKey.rawValue { object.keyFormatType = KMIPKeyFormatType.pkcs8.rawValue }
+                    material.zeroize()
+                    material = key.bytes
+                    let uid = try await operations.kmipRegister(object, material: material, caller: caller)
+                    return [TTLVItem(.uniqueIdentifier, .textString(uid))]
                 }
                 if type == KMIPObjectType.symmetricKey.rawValue {
                     object.cryptographicAlgorithm = block[.cryptographicAlgorithm]?.enumerationValue ?? attributes.algorithm
@@ -86,27 +151,37 @@ extension KMIPProtocolEngine {
         }
         register(.locate) { payload, request throws(KMIPOperationError) in
             try await Self.run(request) { caller in
-                let filter = KMIPRequestedAttributes(payload)
+                let filter = try KMIPLocateFilter(payload)
                 let uids = try await operations.kmipLocate({ object in
-                    (filter.objectType == nil || filter.objectType == object.objectType)
-                        && (filter.state == nil || filter.state == object.state)
-                        && (filter.algorithm == nil || filter.algorithm == object.cryptographicAlgorithm)
-                        && filter.names.allSatisfy(object.names.contains)
-                        && filter.groups.allSatisfy(object.objectGroups.contains)
+                    filter.matches(object, attributes: Self.objectAttributes(object, version: request.version))
                 }, caller: caller)
                 let offset = max(0, Int(payload[.offsetItems]?.integerValue ?? 0))
                 let maximum = payload[.maximumItems]?.integerValue.map { max(0, Int($0)) } ?? Int.max
                 let page = uids.dropFirst(offset).prefix(maximum)
-                return [TTLVItem(.locatedItems, .integer(Int32(clamping: uids.count)))] + page.map { TTLVItem(.uniqueIdentifier, .textString($0)) }
+                var items: [TTLVItem] = []
+                // Located Items (KMIP 1.3 on): how many matched before Offset and Maximum Items.
+                if request.version.defines(.locatedItems) { items.append(TTLVItem(.locatedItems, .integer(Int32(clamping: uids.count)))) }
+                return items + page.map { TTLVItem(.uniqueIdentifier, .textString($0)) }
+            }
+        }
+        register(.check) { payload, request throws(KMIPOperationError) in
+            try await Self.run(request) { caller in
+                let uid = try Self.uniqueIdentifier(payload)
+                try await operations.kmipCheck(uid, usageMask: payload[.cryptographicUsageMask]?.integerValue, version: request.version, caller: caller)
+                return [TTLVItem(.uniqueIdentifier, .textString(uid))]
             }
         }
         register(.encrypt) { payload, request throws(KMIPOperationError) in
             try await Self.run(request) { caller in
                 let uid = try Self.uniqueIdentifier(payload)
-                let cipher = try KMIPCipher(payload)
                 guard let data = payload[.data]?.bytesValue else { throw KMIPOperationError(.invalidField, "Encrypt needs Data") }
-                let (ciphertext, madeIV, tag) = try await operations.kmipUse(.encrypt, uid, version: request.version, caller: caller) { key in
-                    try cipher.encrypt(data, key: key)
+                let (ciphertext, madeIV, tag) = try await operations.kmipUseObject(.encrypt, uid, version: request.version, caller: caller) { object, material in
+                    // An RSA public key encrypts with OAEP; an AES key as its Cryptographic Parameters say.
+                    if object.objectType == KMIPObjectType.publicKey.rawValue {
+                        let ciphertext = try KMIPAsymmetricKey(stored: material, of: object).encrypt(data, parameters: Self.parameters(payload, object))
+                        return (ciphertext, nil as [UInt8]?, nil as [UInt8]?)
+                    }
+                    return try KMIPCipher(payload, keyParameters: object.cryptographicParametersItem).encrypt(data, key: SymmetricKey(data: material))
                 }
                 var items = [TTLVItem(.uniqueIdentifier, .textString(uid)), TTLVItem(.data, .byteString(ciphertext))]
                 if let madeIV { items.append(TTLVItem(.ivCounterNonce, .byteString(madeIV))) }
@@ -117,10 +192,14 @@ extension KMIPProtocolEngine {
         register(.decrypt) { payload, request throws(KMIPOperationError) in
             try await Self.run(request) { caller in
                 let uid = try Self.uniqueIdentifier(payload)
-                let cipher = try KMIPCipher(payload)
                 guard let data = payload[.data]?.bytesValue else { throw KMIPOperationError(.invalidField, "Decrypt needs Data") }
-                let plaintext = try await operations.kmipUse(.decrypt, uid, version: request.version, caller: caller) { key in
-                    try cipher.decrypt(data, key: key)
+                let plaintext = try await operations.kmipUseObject(.decrypt, uid, version: request.version, caller: caller) { object, material in
+                    if object.objectType == KMIPObjectType.privateKey.rawValue {
+                        var key = try KMIPAsymmetricKey(stored: material, of: object)
+                        defer { key.zeroize() }
+                        return try key.decrypt(data, parameters: Self.parameters(payload, object))
+                    }
+                    return try KMIPCipher(payload, keyParameters: object.cryptographicParametersItem).decrypt(data, key: SymmetricKey(data: material))
                 }
                 return [TTLVItem(.uniqueIdentifier, .textString(uid)), TTLVItem(.data, .byteString(plaintext))]
             }
@@ -154,9 +233,10 @@ extension KMIPProtocolEngine {
         register(.get) { payload, request throws(KMIPOperationError) in
             try await Self.run(request) { caller in
                 let uid = try Self.uniqueIdentifier(payload)
-                if let format = payload[.keyFormatType]?.enumerationValue,
-                   format != KMIPKeyFormatType.raw.rawValue && format != KMIPKeyFormatType.opaque.rawValue {
-                    throw KMIPOperationError(.keyFormatTypeNotSupported, "objects are given in Raw (keys) or Opaque (secret data) format")
+                let asked = payload[.keyFormatType]?.enumerationValue
+                let asymmetricFormats = [KMIPKeyFormatType.pkcs1, .pkcs8, .x509, .ecPrivateKey].map(\.rawValue)
+                if let asked, ![KMIPKeyFormatType.raw, .opaque, .transparentSymmetricKey].map(\.rawValue).contains(asked), !asymmetricFormats.contains(asked) {
+                    throw KMIPOperationError(.keyFormatTypeNotSupported, "objects are given in Raw or Transparent Symmetric Key (keys), or Opaque (secret data) format")
                 }
                 let wrapping = try payload[.keyWrappingSpecification].map { spec throws(KMIPOperationError) in try KMIPKeyWrapping(spec) }
                 var (object, material) = if let wrapping {
@@ -167,11 +247,35 @@ extension KMIPProtocolEngine {
                     try await operations.kmipGet(uid, caller: caller)
                 }
                 defer { material.zeroize() }
-                let format = object.keyFormatType ?? KMIPKeyFormatType.raw.rawValue
+                if object.objectType == KMIPObjectType.opaqueData.rawValue {
+                    return [TTLVItem(.objectType, .enumeration(object.objectType)), TTLVItem(.uniqueIdentifier, .textString(uid)),
+                            .structure(.opaqueObject, [TTLVItem(.opaqueDataType, .enumeration(object.opaqueDataType ?? 0)), TTLVItem(.opaqueDataValue, .byteString(material))])]
+                }
+                if object.objectType == KMIPObjectType.certificate.rawValue {
+                    return [TTLVItem(.objectType, .enumeration(object.objectType)), TTLVItem(.uniqueIdentifier, .textString(uid)),
+                            .structure(.certificate, [TTLVItem(.certificateType, .enumeration(object.certificateType ?? 1)), TTLVItem(.certificateValue, .byteString(material))])]
+                }
+                if object.objectType == KMIPObjectType.publicKey.rawValue || object.objectType == KMIPObjectType.privateKey.rawValue {
+                    guard wrapping == nil else { throw KMIPOperationError(.featureNotSupported, "public and private keys are not given wrapped") }
+                    return try Self.asymmetricGet(object, material: material, format: payload[.keyFormatType]?.enumerationValue)
+                }
+                // The format asked for, else the one the object was registered in; a symmetric key is Raw or
+                // Transparent Symmetric Key, a secret Opaque (or what it was registered as).
+                let format = asked ?? object.keyFormatType ?? KMIPKeyFormatType.raw.rawValue
+                let served: [KMIPKeyFormatType] = object.objectType == KMIPObjectType.symmetricKey.rawValue ? [.raw, .transparentSymmetricKey] : [.opaque, .raw]
+                if let asked, asked != object.keyFormatType, !served.map(\.rawValue).contains(asked) {
+                    throw KMIPOperationError(.keyFormatTypeNotSupported, "this object is given as \(served.map { "\($0)" }.joined(separator: " or "))")
+                }
+                let transparent = format == KMIPKeyFormatType.transparentSymmetricKey.rawValue
+                if transparent && (object.objectType != KMIPObjectType.symmetricKey.rawValue || wrapping != nil) {
+                    throw KMIPOperationError(.keyFormatTypeNotSupported, "Transparent Symmetric Key is a symmetric key's format, not wrapped")
+                }
+                let keyMaterial = transparent ? TTLVItem.structure(.keyMaterial, [TTLVItem(.key, .byteString(material))])
+                    : TTLVItem(.keyMaterial, .byteString(material))
                 var block: [TTLVItem] = [
                     TTLVItem(.keyFormatType, .enumeration(format)),
                     // A wrapped Key Value is the wrapped bytes themselves.
-                    wrapping == nil ? .structure(.keyValue, [TTLVItem(.keyMaterial, .byteString(material))]) : TTLVItem(.keyValue, .byteString(material)),
+                    wrapping == nil ? .structure(.keyValue, [keyMaterial]) : TTLVItem(.keyValue, .byteString(material)),
                 ]
                 if let algorithm = object.cryptographicAlgorithm { block.append(TTLVItem(.cryptographicAlgorithm, .enumeration(algorithm))) }
                 if let length = object.cryptographicLength { block.append(TTLVItem(.cryptographicLength, .integer(length))) }
@@ -221,13 +325,14 @@ extension KMIPProtocolEngine {
                         throw KMIPOperationError(.operationNotSupported, "Set Attribute is a KMIP 2.x operation")
                     }
                     let change = try KMIPAttributeChange(payload, operation: operation, version: request.version)
-                    let answered = try await operations.kmipChangeAttribute(uid, caller: caller) { object throws -> TTLVItem? in
+                    let answered = try await operations.kmipChangeAttribute(uid, caller: caller) { object throws -> KMIPAttributeChange.Answer? in
                         try change.apply(to: &object)
                     }
                     var items = [TTLVItem(.uniqueIdentifier, .textString(uid))]
-                    // KMIP 1.x echoes the attribute; 2.x answers with the identifier alone.
+                    // KMIP 1.x echoes the attribute with the instance's index; 2.x answers with the identifier alone.
                     if request.version < .v2_0, let answered {
-                        items.append(.structure(.attribute, [TTLVItem(.attributeName, .textString(change.name)), answered]))
+                        items.append(.structure(.attribute, [TTLVItem(.attributeName, .textString(change.name)),
+                                                             TTLVItem(.attributeIndex, .integer(Int32(clamping: answered.index))), answered.value]))
                     }
                     return items
                 }
@@ -275,7 +380,88 @@ extension KMIPProtocolEngine {
         do {
             return try await body(caller)
         } catch {
-            throw KMIPOperationError.from(error)
+            var failure = KMIPOperationError.from(error)
+            // The versions name a missing or destroyed object differently: 1.x has Item Not Found for both,
+            // 2.x Object Not Found and Object Destroyed.
+            switch (failure.reason, request.version >= .v2_0) {
+            case (.itemNotFound, true): failure.reason = .objectNotFound
+            case (.objectNotFound, false), (.objectDestroyed, false): failure.reason = .itemNotFound
+            default: break
+            }
+            throw failure
+        }
+    }
+
+    /// A Register of an Opaque Object (its Opaque Data Type and Value) or an
+    /// X.509 Certificate (checked by parsing it): the record and its material.
+    static func registeredWithoutKeyBlock(_ payload: TTLVItem, type: UInt32, attributes: KMIPRequestedAttributes) throws -> (KMIPManagedObject, [UInt8]) {
+        var object = KMIPManagedObject(
+            uniqueIdentifier: "", tenant: "", service: "", objectType: type, cryptographicAlgorithm: nil, cryptographicLength: nil,
+            cryptographicUsageMask: attributes.usageMask, state: KMIPState.preActive.rawValue, names: attributes.names, objectGroups: attributes.groups,
+            initialDate: 0, lastChangeDate: 0, wrappedKey: Data(), sealedMaterial: Data())
+        object.activationDate = attributes.activationDate
+        object.deactivationDate = attributes.deactivationDate
+        if let subject = attributes.custom[KMIPManagedObject.subjectAttribute] { object.customAttributes = [KMIPManagedObject.subjectAttribute: subject] }
+        if type == KMIPObjectType.opaqueData.rawValue {
+            guard let opaque = payload[.opaqueObject], let kind = opaque[.opaqueDataType]?.enumerationValue,
+                  let value = opaque[.opaqueDataValue]?.bytesValue, (1...65_536).contains(value.count)
+            else { throw KMIPOperationError(.invalidField, "an Opaque Object needs an Opaque Data Type and a value of 1 to 65536 bytes") }
+            object.opaqueDataType = kind
+            return (object, value)
+        }
+        guard let certificate = payload[.certificate], let value = certificate[.certificateValue]?.bytesValue else {
+            throw KMIPOperationError(.invalidField, "a Certificate needs a Certificate Type and a Certificate Value")
+        }
+        guard certificate[.certificateType]?.enumerationValue == 1 else { throw KMIPOperationError(.featureNotSupported, "certificates are X.509") }
+        let parsed: Certificate
+        do { parsed = try Certificate.parseAnchor(derEncoded: value) } catch { throw KMIPOperationError(.invalidField, "the Certificate Value is not an X.509 certificate (DER)") }
+        object.certificateType = 1
+        object.certificateSubject = Data(parsed.subjectDER)
+        object.certificateIssuer = Data(parsed.issuerDER)
+        object.certificateSerialNumber = Data(parsed.serialNumberBytes)
+        return (object, value)
+    }
+
+    /// The request's Cryptographic Parameters, each field it leaves out taken from the key's own.
+    /// A request that names the scheme (Digital Signature Algorithm, Padding Method or Hashing Algorithm)
+    /// takes none of those from the key, so a stored scheme never overrides part of the one asked for.
+    static func parameters(_ payload: TTLVItem, _ object: KMIPManagedObject) -> TTLVItem? {
+        let given = payload[.cryptographicParameters]
+        let scheme: Set<TTLVTag> = [.digitalSignatureAlgorithm, .paddingMethod, .hashingAlgorithm]
+        var stored = object.cryptographicParametersItem
+        if let given, given.children.contains(where: { scheme.contains($0.tag) }), let kept = stored {
+            stored = .structure(.cryptographicParameters, kept.children.filter { !scheme.contains($0.tag) })
+        }
+        return given == nil && stored == nil ? nil : KMIPCipher.merged(given, over: stored)
+    }
+
+    /// Get of a public or private key: in the format asked, else the one it was registered in.
+    static func asymmetricGet(_ object: KMIPManagedObject, material: [UInt8], format: UInt32?) throws -> [TTLVItem] {
+        var key = try KMIPAsymmetricKey(stored: material, of: object)
+        defer { key.zeroize() }
+        var (chosen, bytes) = try key.encoded(as: format ?? object.keyFormatType)
+        defer { bytes.zeroize() }
+        let block: [TTLVItem] = [
+            TTLVItem(.keyFormatType, .enumeration(chosen.rawValue)),
+            .structure(.keyValue, [TTLVItem(.keyMaterial, .byteString(bytes))]),
+            TTLVItem(.cryptographicAlgorithm, .enumeration(key.algorithm.rawValue)),
+            TTLVItem(.cryptographicLength, .integer(key.bitLength)),
+        ]
+        let tag: TTLVTag = object.objectType == KMIPObjectType.privateKey.rawValue ? .privateKey : .publicKey
+        return [TTLVItem(.objectType, .enumeration(object.objectType)), TTLVItem(.uniqueIdentifier, .textString(object.uniqueIdentifier)),
+                .structure(tag, [.structure(.keyBlock, block)])]
+    }
+
+    /// The format the Digest is computed in: the object type's default (what the material is stored as).
+    static func digestFormat(_ object: KMIPManagedObject) -> KMIPKeyFormatType {
+        switch object.objectType {
+        // The spec asks the field of keys and secret data only; clients such as PyKMIP read it always, so a
+        // certificate's or opaque object's digest (of its value's bytes, as they are) says Opaque.
+        case KMIPObjectType.certificate.rawValue, KMIPObjectType.opaqueData.rawValue: .opaque
+        case KMIPObjectType.secretData.rawValue: .opaque
+        case KMIPObjectType.privateKey.rawValue: object.cryptographicAlgorithm == KMIPCryptographicAlgorithm.rsa.rawValue ? .pkcs1 : .pkcs8
+        case KMIPObjectType.publicKey.rawValue: object.cryptographicAlgorithm == KMIPCryptographicAlgorithm.rsa.rawValue ? .pkcs1 : .x509
+        default: .raw
         }
     }
 
@@ -296,6 +482,24 @@ extension KMIPProtocolEngine {
 
     /// Get Attributes' answer: KMIP 1.x names each Attribute; 2.x tags them inside Attributes.
     static func attributeItems(_ object: KMIPManagedObject, requested: TTLVItem, version: KMIPVersion) -> [TTLVItem] {
+        let all = objectAttributes(object, version: version)
+
+        // Which attributes: 1.x names them, 2.x references them by tag or vendor and name.
+        var names = Set(requested.all(.attributeName).compactMap(\.textValue))
+        for reference in requested.all(.attributeReference) {
+            if let name = try? KMIPAttributeChange.name(referencedBy: reference) { names.insert(name) }
+        }
+        let chosen = names.isEmpty ? all : all.filter { names.contains($0.name) }
+        let uid = TTLVItem(.uniqueIdentifier, .textString(object.uniqueIdentifier))
+        if version >= .v2_0 {
+            return [uid, .structure(.attributes, chosen.map(\.item))]
+        }
+        return [uid] + chosen.map { .structure(.attribute, [TTLVItem(.attributeName, .textString($0.name)), TTLVItem(.attributeValue, $0.item.value)]) }
+    }
+
+    /// Every attribute the object has, by its KMIP 1.x name, as the version
+    /// encodes it (a 2.x vendor attribute is its Attribute structure).
+    static func objectAttributes(_ object: KMIPManagedObject, version: KMIPVersion) -> [(name: String, item: TTLVItem)] {
         var all: [(name: String, item: TTLVItem)] = [
             ("Unique Identifier", TTLVItem(.uniqueIdentifier, .textString(object.uniqueIdentifier))),
             ("Object Type", TTLVItem(.objectType, .enumeration(object.objectType))),
@@ -306,8 +510,26 @@ extension KMIPProtocolEngine {
         if let value = object.cryptographicAlgorithm { all.append(("Cryptographic Algorithm", TTLVItem(.cryptographicAlgorithm, .enumeration(value)))) }
         if let value = object.cryptographicLength { all.append(("Cryptographic Length", TTLVItem(.cryptographicLength, .integer(value)))) }
         if let value = object.cryptographicUsageMask { all.append(("Cryptographic Usage Mask", TTLVItem(.cryptographicUsageMask, .integer(value)))) }
+        if let value = object.cryptographicParametersItem { all.append(("Cryptographic Parameters", value)) }
         if let value = object.activationDate { all.append(("Activation Date", TTLVItem(.activationDate, .dateTime(value)))) }
         if let value = object.deactivationDate { all.append(("Deactivation Date", TTLVItem(.deactivationDate, .dateTime(value)))) }
+        if let value = object.destroyDate { all.append(("Destroy Date", TTLVItem(.destroyDate, .dateTime(value)))) }
+        if let value = object.certificateType { all.append(("Certificate Type", TTLVItem(.certificateType, .enumeration(value)))) }
+        if object.objectType == KMIPObjectType.certificate.rawValue, let subject = object.certificateSubject, let issuer = object.certificateIssuer,
+           let serial = object.certificateSerialNumber {
+            all.append(("X.509 Certificate Identifier", .structure(.x509CertificateIdentifier, [
+                TTLVItem(.issuerDistinguishedName, .byteString(Array(issuer))), TTLVItem(.certificateSerialNumber, .byteString(Array(serial)))])))
+            all.append(("X.509 Certificate Subject", .structure(.x509CertificateSubject, [TTLVItem(.subjectDistinguishedName, .byteString(Array(subject)))])))
+            all.append(("X.509 Certificate Issuer", .structure(.x509CertificateIssuer, [TTLVItem(.issuerDistinguishedName, .byteString(Array(issuer)))])))
+        }
+        if let digest = object.digest {
+            // SHA-256 of the Key Material's bytes in the object type's default format (Raw for symmetric keys, Opaque for secret
+            // data, PKCS#1 for RSA keys), as KMIP 2.x says.
+            all.append(("Digest", .structure(.digest, [
+                TTLVItem(.hashingAlgorithm, .enumeration(KMIPHashingAlgorithm.sha256.rawValue)), TTLVItem(.digestValue, .byteString(Array(digest))),
+                TTLVItem(.keyFormatType, .enumeration(Self.digestFormat(object).rawValue)),
+            ])))
+        }
         for name in object.names {
             all.append(("Name", .structure(.name, [TTLVItem(.nameValue, .textString(name)), TTLVItem(.nameType, .enumeration(KMIPNameType.uninterpretedTextString.rawValue))])))
         }
@@ -330,17 +552,6 @@ extension KMIPProtocolEngine {
             }
         }
 
-        // Which attributes: 1.x names them, 2.x references them by tag or vendor and name.
-        var names = Set(requested.all(.attributeName).compactMap(\.textValue))
-        for reference in requested.all(.attributeReference) {
-            if let name = try? KMIPAttributeChange.name(referencedBy: reference) { names.insert(name) }
-        }
-        let chosen = names.isEmpty ? all : all.filter { names.contains($0.name) }
-        let uid = TTLVItem(.uniqueIdentifier, .textString(object.uniqueIdentifier))
-        if version >= .v2_0 {
-            return [uid, .structure(.attributes, chosen.map(\.item))]
-        }
-        return [uid] + chosen.map { .structure(.attribute, [TTLVItem(.attributeName, .textString($0.name)), TTLVItem(.attributeValue, $0.item.value)]) }
+        return all
     }
-
 }

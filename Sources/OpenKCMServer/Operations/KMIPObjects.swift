@@ -19,17 +19,24 @@ extension Operations {
         KMIPObjectStore(storage: core.barrier, keyChain: unsealed.keyChain, cache: core.kmipRecords)
     }
 
-    private func kmipObject(_ uid: String, tenant: TenantID, service: ServiceID, _ unsealed: ServerCore.Unsealed) async throws -> KMIPManagedObject {
+    /// The caller's object `uid`. A destroyed one only where its attributes
+    /// are asked for (`allowDestroyed`): every other use is Object Destroyed.
+    private func kmipObject(
+        _ uid: String, tenant: TenantID, service: ServiceID, _ unsealed: ServerCore.Unsealed, allowDestroyed: Bool = false
+    ) async throws -> KMIPManagedObject {
         guard let object = try await kmipStore(unsealed).get(uid, tenant: tenant, service: service) else {
             throw KMIPOperationError(.itemNotFound, "no object \(uid)")
         }
+        guard allowDestroyed || !object.isDestroyed else { throw KMIPOperationError(.objectDestroyed, "object \(uid) is destroyed") }
         return object
     }
 
-    /// Create: a new AES or HMAC key, Pre-Active, its material sealed under its own L4
-    /// (bound to `subject`, the `x-openkcm-subject` custom attribute, when given).
+    /// Create: a new AES or HMAC key, its material sealed under its own L4
+    /// (bound to `subject`, the `x-openkcm-subject` custom attribute, when
+    /// given). Pre-Active, or Active at once when its Activation Date has come.
     func kmipCreateSymmetricKey(algorithm: KMIPCryptographicAlgorithm = .aes, length: Int32, usageMask: Int32?, names: [String], groups: [String],
-                                subject: String? = nil, caller: Caller) async throws -> String {
+                                subject: String? = nil, activationDate: Int64? = nil, deactivationDate: Int64? = nil,
+                                cryptographicParameters: TTLVItem? = nil, caller: Caller) async throws -> String {
         let (tenant, service) = try kmipScope(caller)
         let uid = RandomUUID.make()
         return try await perform(.kmipCreate, caller: caller, tenant: tenant, service: service, key: uid, sync: true) { unsealed in
@@ -42,6 +49,10 @@ extension Operations {
                 state: KMIPState.preActive.rawValue, names: names, objectGroups: groups, initialDate: now, lastChangeDate: now,
                 wrappedKey: Data(), sealedMaterial: Data())
             var made = object
+            made.activationDate = activationDate
+            made.deactivationDate = deactivationDate
+            made.cryptographicParameters = cryptographicParameters.map { Data(TTLVEncoder.encode($0)) }
+            made = made.applyingDates(now: now)
             made.keyFormatType = KMIPKeyFormatType.raw.rawValue
             if let subject { made.customAttributes = [KMIPManagedObject.subjectAttribute: subject] }
             _ = try await kmipStore(unsealed).create(made, material: material)
@@ -49,7 +60,8 @@ extension Operations {
         }
     }
 
-    /// Register: the client's own key or secret, Pre-Active, sealed like a created one.
+    /// Register: the client's own key or secret, sealed like a created one;
+    /// Pre-Active, or Active at once when its Activation Date has come.
     func kmipRegister(_ object: KMIPManagedObject, material: [UInt8], caller: Caller) async throws -> String {
         let (tenant, service) = try kmipScope(caller)
         let uid = RandomUUID.make()
@@ -62,6 +74,7 @@ extension Operations {
             object.state = KMIPState.preActive.rawValue
             object.initialDate = now
             object.lastChangeDate = now
+            object = object.applyingDates(now: now)
             _ = try await kmipStore(unsealed).create(object, material: material)
             return uid
         }
@@ -94,6 +107,9 @@ extension Operations {
         let (tenant, service) = try kmipScope(caller)
         return try await perform(.kmipGet, caller: caller, tenant: tenant, service: service, key: uid) { unsealed in
             let object = try await kmipObject(uid, tenant: tenant, service: service, unsealed)
+            guard object.objectType == KMIPObjectType.symmetricKey.rawValue || object.objectType == KMIPObjectType.secretData.rawValue else {
+                throw KMIPOperationError(.featureNotSupported, "public and private keys are not given wrapped")
+            }
             guard wrappingID != uid else { throw KMIPOperationError(.illegalOperation, "an object cannot be wrapped by itself") }
             guard let kek = try await kmipStore(unsealed).get(wrappingID, tenant: tenant, service: service) else {
                 throw KMIPOperationError(version >= .v2_0 ? .wrappingObjectNotFound : .itemNotFound, "no wrapping key \(wrappingID)")
@@ -136,7 +152,8 @@ extension Operations {
                 replacement.lastChangeDate = now
                 replacement.deactivationDate = nil
                 replacement.links = [KMIPManagedObject.Link(type: KMIPLinkType.replacedObjectLink.rawValue, uniqueIdentifier: uid)]
-                if old.activationDate != nil && (offset ?? 0) == 0 {
+                // Active now, not merely dated: a Pre-Active key with a future Activation Date is not activated yet.
+                if old.state == KMIPState.active.rawValue && (offset ?? 0) == 0 {
                     replacement.state = KMIPState.active.rawValue
                     replacement.activationDate = offset == nil ? old.activationDate : now
                 } else {
@@ -169,7 +186,7 @@ extension Operations {
     func kmipGetAttributes(_ uid: String, listOnly: Bool = false, caller: Caller) async throws -> KMIPManagedObject {
         let (tenant, service) = try kmipScope(caller)
         return try await perform(listOnly ? .kmipGetAttributeList : .kmipGetAttributes, caller: caller, tenant: tenant, service: service, key: uid) { unsealed in
-            try await kmipObject(uid, tenant: tenant, service: service, unsealed)
+            try await kmipObject(uid, tenant: tenant, service: service, unsealed, allowDestroyed: true)
         }
     }
 
@@ -199,7 +216,13 @@ extension Operations {
 
     /// Revoke: Deactivated, or Compromised when the reason is a compromise.
     func kmipRevoke(_ uid: String, compromised: Bool, version: KMIPVersion, caller: Caller) async throws {
-        try await kmipTransition(.kmipRevoke, uid, caller: caller) { object in
+        // A destroyed object learns of a compromise too (KMIP transition 10: Destroyed -> Destroyed Compromised).
+        try await kmipTransition(.kmipRevoke, uid, caller: caller, allowDestroyed: compromised) { object in
+            if object.isDestroyed {
+                guard object.state == KMIPState.destroyed.rawValue else { throw KMIPOperationError(.objectDestroyed, "the object is destroyed and compromised") }
+                object.state = KMIPState.destroyedCompromised.rawValue
+                return
+            }
             guard object.state == KMIPState.preActive.rawValue || object.state == KMIPState.active.rawValue || compromised else {
                 throw KMIPOperationError.wrongState("the object is already revoked", version: version)
             }
@@ -208,7 +231,9 @@ extension Operations {
         }
     }
 
-    /// Destroy: crypto-shreds the object; an Active object must be revoked first.
+    /// Destroy: crypto-shreds the object (its L4 and sealed material are
+    /// dropped) and keeps its attributes in state Destroyed, as KMIP does;
+    /// an Active object must be revoked first.
     func kmipDestroy(_ uid: String, version: KMIPVersion, caller: Caller) async throws {
         let (tenant, service) = try kmipScope(caller)
         try await perform(.kmipDestroy, caller: caller, tenant: tenant, service: service, key: uid, sync: true) { unsealed in
@@ -217,53 +242,144 @@ extension Operations {
                 guard object.state != KMIPState.active.rawValue else {
                     throw KMIPOperationError.wrongState("an Active object must be revoked before it is destroyed", version: version)
                 }
-                try await kmipStore(unsealed).delete(object)
+                try await kmipStore(unsealed).destroy(object, now: Int64(Date().timeIntervalSince1970))
             }
         }
     }
 
-    /// What a key is used for: the operation, the algorithm it must have, the
-    /// states it may be in, and the usage-mask bit it needs (when a mask is set).
+    /// Check: whether the object may be used as the client says (its usage
+    /// mask holds every bit asked). No usage limits or leases are kept, so
+    /// those always pass.
+    func kmipCheck(_ uid: String, usageMask: Int32?, version: KMIPVersion, caller: Caller) async throws {
+        let (tenant, service) = try kmipScope(caller)
+        try await perform(.kmipCheck, caller: caller, tenant: tenant, service: service, key: uid) { unsealed in
+            let object = try await kmipObject(uid, tenant: tenant, service: service, unsealed)
+            if let asked = usageMask, let held = object.cryptographicUsageMask, UInt32(bitPattern: held) & UInt32(bitPattern: asked) != UInt32(bitPattern: asked) {
+                // The attribute that caused the denial comes back, without the identifier (KMIP 1.x 4.10, 2.x 6.1.6).
+                throw KMIPOperationError(version >= .v2_0 ? .incompatibleCryptographicUsageMask : .permissionDenied, "Check Failed",
+                                         payload: [TTLVItem(.cryptographicUsageMask, .integer(asked))])
+            }
+        }
+    }
+
+    /// What a key is used for: the operation, the object types and algorithms
+    /// it may be, the states it may be in, and the usage-mask bit it needs
+    /// (when a mask is set).
     struct KMIPKeyUse: Sendable {
         var kind: OperationKind
-        var algorithm: KMIPCryptographicAlgorithm
+        /// Object Type -> the Cryptographic Algorithms allowed for it.
+        var allowed: [UInt32: Set<UInt32>]
         var states: Set<KMIPState>
         var usage: KMIPCryptographicUsageMask
 
-        static let encrypt = KMIPKeyUse(kind: .kmipEncrypt, algorithm: .aes, states: [.active], usage: .encrypt)
-        static let decrypt = KMIPKeyUse(kind: .kmipDecrypt, algorithm: .aes, states: [.active, .deactivated, .compromised], usage: .decrypt)
-        static let mac = KMIPKeyUse(kind: .kmipMAC, algorithm: .hmacSha256, states: [.active], usage: .macGenerate)
-        static let macVerify = KMIPKeyUse(kind: .kmipMACVerify, algorithm: .hmacSha256, states: [.active, .deactivated, .compromised], usage: .macVerify)
+        private static let aes: [UInt32: Set<UInt32>] = [KMIPObjectType.symmetricKey.rawValue: [KMIPCryptographicAlgorithm.aes.rawValue]]
+        private static let hmac: [UInt32: Set<UInt32>] = [KMIPObjectType.symmetricKey.rawValue: [KMIPCryptographicAlgorithm.hmacSha256.rawValue]]
+        private static let rsa: Set<UInt32> = [KMIPCryptographicAlgorithm.rsa.rawValue]
+        private static let signing: Set<UInt32> = [KMIPCryptographicAlgorithm.rsa.rawValue, KMIPCryptographicAlgorithm.ecdsa.rawValue,
+                                                   KMIPCryptographicAlgorithm.ec.rawValue]
+
+        static let encrypt = KMIPKeyUse(kind: .kmipEncrypt, allowed: aes.merging([KMIPObjectType.publicKey.rawValue: rsa]) { $1 },
+                                        states: [.active], usage: .encrypt)
+        static let decrypt = KMIPKeyUse(kind: .kmipDecrypt, allowed: aes.merging([KMIPObjectType.privateKey.rawValue: rsa]) { $1 },
+                                        states: [.active, .deactivated, .compromised], usage: .decrypt)
+        static let mac = KMIPKeyUse(kind: .kmipMAC, allowed: hmac, states: [.active], usage: .macGenerate)
+        static let macVerify = KMIPKeyUse(kind: .kmipMACVerify, allowed: hmac, states: [.active, .deactivated, .compromised], usage: .macVerify)
+        static let sign = KMIPKeyUse(kind: .kmipSign, allowed: [KMIPObjectType.privateKey.rawValue: signing], states: [.active], usage: .sign)
+        static let signatureVerify = KMIPKeyUse(kind: .kmipSignatureVerify, allowed: [KMIPObjectType.publicKey.rawValue: signing],
+                                                states: [.active, .deactivated, .compromised], usage: .verify)
     }
 
     /// Runs `body` with the key's material, after checking the key may be used
     /// so. The material never leaves this call.
     func kmipUse<Result: Sendable>(_ use: KMIPKeyUse, _ uid: String, version: KMIPVersion, caller: Caller,
                                    _ body: @Sendable (SymmetricKey) throws -> Result) async throws -> Result {
+        try await kmipUse(use, uid, version: version, caller: caller) { key, _ in try body(key) }
+    }
+
+    /// ``kmipUse(_:_:version:caller:_:)`` that also hands `body` the key's own Cryptographic Parameters.
+    func kmipUse<Result: Sendable>(_ use: KMIPKeyUse, _ uid: String, version: KMIPVersion, caller: Caller,
+                                   _ body: @Sendable (SymmetricKey, TTLVItem?) throws -> Result) async throws -> Result {
+        try await kmipUseObject(use, uid, version: version, caller: caller) { object, material in
+            guard object.objectType == KMIPObjectType.symmetricKey.rawValue else {
+                throw KMIPOperationError(.invalidField, "\(use.kind) needs a symmetric key")
+            }
+            return try body(SymmetricKey(data: material), object.cryptographicParametersItem)
+        }
+    }
+
+    /// The checks of ``kmipUse(_:_:version:caller:_:)``, then `body` with the
+    /// object and its material (zeroed when it returns).
+    func kmipUseObject<Result: Sendable>(_ use: KMIPKeyUse, _ uid: String, version: KMIPVersion, caller: Caller,
+                                         _ body: @Sendable (KMIPManagedObject, [UInt8]) throws -> Result) async throws -> Result {
         let (tenant, service) = try kmipScope(caller)
         return try await perform(use.kind, caller: caller, tenant: tenant, service: service, key: uid) { unsealed in
             let object = try await kmipObject(uid, tenant: tenant, service: service, unsealed)
-            guard object.objectType == KMIPObjectType.symmetricKey.rawValue, object.cryptographicAlgorithm == use.algorithm.rawValue else {
-                throw KMIPOperationError(.invalidField, "\(use.kind) needs a \(use.algorithm) key")
+            guard let algorithms = use.allowed[object.objectType], let algorithm = object.cryptographicAlgorithm, algorithms.contains(algorithm) else {
+                throw KMIPOperationError(version >= .v2_0 ? .invalidObjectType : .invalidField, "this key cannot be used for \(use.kind)")
             }
             guard use.states.contains(where: { $0.rawValue == object.state }) else {
                 throw KMIPOperationError.wrongState("the key's state does not allow \(use.kind)", version: version)
             }
             if let mask = object.cryptographicUsageMask, UInt32(bitPattern: mask) & use.usage.rawValue == 0 {
-                throw KMIPOperationError(.permissionDenied, "the key's Cryptographic Usage Mask does not allow \(use.kind)")
+                throw KMIPOperationError(version >= .v2_0 ? .incompatibleCryptographicUsageMask : .permissionDenied,
+                                         "the key's Cryptographic Usage Mask does not allow \(use.kind)")
             }
             var material = try await kmipStore(unsealed).material(of: object)
             defer { material.zeroize() }
-            return try body(SymmetricKey(data: material))
+            return try body(object, material)
         }
     }
 
-    private func kmipTransition(_ kind: OperationKind, _ uid: String, caller: Caller,
+    /// Create Key Pair: a private and a public key, each sealed under its own
+    /// L4 like every object, linked to each other (Public Key Link on the
+    /// private key, Private Key Link on the public one), with the common
+    /// attributes and each key's own. Returns (private, public) identifiers.
+    func kmipCreateKeyPair(
+        privateKey: KMIPManagedObject, publicKey: KMIPManagedObject, algorithm: KMIPCryptographicAlgorithm, length: Int32?, curve: UInt32?,
+        caller: Caller
+    ) async throws -> (privateKey: String, publicKey: String) {
+        let (tenant, service) = try kmipScope(caller)
+        let privateUID = RandomUUID.make()
+        let publicUID = RandomUUID.make()
+        return try await perform(.kmipCreateKeyPair, caller: caller, tenant: tenant, service: service, key: "\(privateUID) \(publicUID)", sync: true) { unsealed in
+            var pair = try KMIPAsymmetricKey.generate(algorithm: algorithm, length: length, curve: curve)
+            defer { pair.privateKey.zeroize() }
+            let now = Int64(Date().timeIntervalSince1970)
+            func prepared(_ object: KMIPManagedObject, _ uid: String, _ key: KMIPAsymmetricKey, link: KMIPLinkType, to other: String) -> KMIPManagedObject {
+                var object = object
+                object.uniqueIdentifier = uid
+                object.tenant = tenant.rawValue
+                object.service = service.rawValue
+                // An EC pair keeps the name the client gave it (EC or ECDSA), so a Locate by that name finds it.
+                object.cryptographicAlgorithm = key.kind == .rsa ? key.algorithm.rawValue : algorithm.rawValue
+                object.cryptographicLength = key.bitLength
+                object.keyFormatType = key.defaultFormat.rawValue
+                object.state = KMIPState.preActive.rawValue
+                object.initialDate = now
+                object.lastChangeDate = now
+                object.links = [KMIPManagedObject.Link(type: link.rawValue, uniqueIdentifier: other)]
+                return object.applyingDates(now: now)
+            }
+            let store = kmipStore(unsealed)
+            let privateRecord = prepared(privateKey, privateUID, pair.privateKey, link: .publicKeyLink, to: publicUID)
+            let publicRecord = prepared(publicKey, publicUID, pair.publicKey, link: .privateKeyLink, to: privateUID)
+            let privateBytes = pair.privateKey.bytes
+            let publicBytes = pair.publicKey.bytes
+            // Both keys or neither: one transaction, as ReKey's replacement and its link are.
+            try await core.barrier.transaction {
+                _ = try await store.create(privateRecord, material: privateBytes)
+                _ = try await store.create(publicRecord, material: publicBytes)
+            }
+            return (privateUID, publicUID)
+        }
+    }
+
+    private func kmipTransition(_ kind: OperationKind, _ uid: String, caller: Caller, allowDestroyed: Bool = false,
                                 _ change: @Sendable (inout KMIPManagedObject) throws -> Void) async throws {
         let (tenant, service) = try kmipScope(caller)
         try await perform(kind, caller: caller, tenant: tenant, service: service, key: uid, sync: true) { unsealed in
             try await changingObject(KMIPManagedObject.storageKey(tenant: tenant, service: service, uniqueIdentifier: uid)) {
-                var object = try await kmipObject(uid, tenant: tenant, service: service, unsealed)
+                var object = try await kmipObject(uid, tenant: tenant, service: service, unsealed, allowDestroyed: allowDestroyed)
                 try change(&object)
                 object.lastChangeDate = Int64(Date().timeIntervalSince1970)
                 try await kmipStore(unsealed).put(object)

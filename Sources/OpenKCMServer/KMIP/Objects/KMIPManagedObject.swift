@@ -1,7 +1,9 @@
 import Foundation
+import KMIP
 import OpenKCMCore
 
-/// A KMIP managed object (a symmetric key or secret data) owned by one
+/// A KMIP managed object (a symmetric, public or private key, secret data,
+/// an opaque object or a certificate) owned by one
 /// (tenant, service). Its material never rests in the clear: it is sealed with
 /// AES-256-GCM under its own L4, and the L4 is wrapped by the service's L3 and
 /// bound to the object's unique identifier, so destroying the record
@@ -16,6 +18,14 @@ struct KMIPManagedObject: Codable, Sendable {
     var cryptographicUsageMask: Int32?
     /// Secret Data only: Password or Seed.
     var secretDataType: UInt32?
+    /// Opaque Object only: its Opaque Data Type.
+    var opaqueDataType: UInt32? = nil
+    /// Certificate only: Certificate Type (X.509), and from the certificate
+    /// its subject and issuer names (DER) and serial number.
+    var certificateType: UInt32? = nil
+    var certificateSubject: Data? = nil
+    var certificateIssuer: Data? = nil
+    var certificateSerialNumber: Data? = nil
     /// The Key Format Type the material was registered in (Raw for keys made here).
     var keyFormatType: UInt32?
     var state: UInt32
@@ -32,7 +42,14 @@ struct KMIPManagedObject: Codable, Sendable {
     var deactivationDate: Int64?
     var destroyDate: Int64?
     var lastChangeDate: Int64
-    /// The object's L4, wrapped by the service's L3 with the unique identifier as context.
+    /// The key's Cryptographic Parameters attribute, TTLV-encoded: what
+    /// Encrypt and Decrypt use for the fields a request leaves out.
+    var cryptographicParameters: Data? = nil
+    /// SHA-256 of the material as registered (the Key Material's bytes), the
+    /// Digest attribute's value; nil for objects made before it was kept.
+    var digest: Data? = nil
+    /// The object's L4, wrapped by the service's L3 with the unique identifier
+    /// as context; empty once destroyed (the material is then unrecoverable).
     var wrappedKey: Data
     /// The material sealed under that L4 (AES-GCM combined: nonce | ciphertext | tag).
     var sealedMaterial: Data
@@ -41,6 +58,31 @@ struct KMIPManagedObject: Codable, Sendable {
         /// A KMIP Link Type.
         var type: UInt32
         var uniqueIdentifier: String
+    }
+
+    /// Destroyed (or Destroyed Compromised): only the record's attributes are
+    /// left, for Get Attributes and a Locate that asks for destroyed objects.
+    var isDestroyed: Bool {
+        state == KMIPState.destroyed.rawValue || state == KMIPState.destroyedCompromised.rawValue
+    }
+
+    /// The object as its dates make it at `now`: Pre-Active becomes Active
+    /// once its Activation Date is reached, Active becomes Deactivated once
+    /// its Deactivation Date is (KMIP's state transitions 4 and 6).
+    func applyingDates(now: Int64) -> KMIPManagedObject {
+        var object = self
+        if object.state == KMIPState.preActive.rawValue, let activation = object.activationDate, activation <= now {
+            object.state = KMIPState.active.rawValue
+        }
+        if object.state == KMIPState.active.rawValue, let deactivation = object.deactivationDate, deactivation <= now {
+            object.state = KMIPState.deactivated.rawValue
+        }
+        return object
+    }
+
+    /// ``cryptographicParameters`` as the structure it was given as.
+    var cryptographicParametersItem: TTLVItem? {
+        cryptographicParameters.flatMap { try? TTLVDecoder().decode(Array($0)) }
     }
 
     /// Where the record lives in sealed storage.

@@ -1,4 +1,6 @@
 import Crypto
+import KMIP
+import KMIPEngine
 import Foundation
 import OpenKCMCore
 
@@ -19,12 +21,16 @@ struct KMIPObjectStore: Sendable {
         let dataKey = try await keyChain.generateDataKey(tenant: tenant, service: service, context: context, subject: try object.subject)
         object.wrappedKey = dataKey.wrapped
         object.sealedMaterial = try AES.GCM.seal(material, using: dataKey.key, authenticating: context.encoded).combined ?? Data()
+        // A subject-bound object is shredded with its subject without its record being rewritten:
+        // an unkeyed digest of its material would outlive the shredding, so it has none.
+        object.digest = object.customAttributes?[KMIPManagedObject.subjectAttribute] == nil ? Data(SHA256.hash(data: material)) : nil
         try await put(object)
         return object
     }
 
     /// The object's material, opened through the key chain (refused if the tenant is locked).
     func material(of object: KMIPManagedObject) async throws -> [UInt8] {
+        guard !object.isDestroyed else { throw KMIPOperationError(.objectDestroyed, "the object is destroyed") }
         let tenant = try TenantID(object.tenant)
         let service = try ServiceID(object.service)
         let context = try EncryptionContext(KMIPManagedObject.binding(object.uniqueIdentifier, tenant: tenant, service: service))
@@ -36,20 +42,23 @@ struct KMIPObjectStore: Sendable {
         guard Self.isIdentifier(uniqueIdentifier) else { return nil }
         let key = KMIPManagedObject.storageKey(tenant: tenant, service: service, uniqueIdentifier: uniqueIdentifier)
         // In a transaction the record is read through the barrier, so the change is conditioned on its version.
-        if !SealedStorage.inTransaction, let cached = cache.object(at: key) { return cached }
+        if !SealedStorage.inTransaction, let cached = cache.object(at: key) { return cached.applyingDates(now: Self.now()) }
         let token = cache.readToken()
         guard let data = try await storage.get(key) else { return nil }
         let object = try RecordCoder.decode(KMIPManagedObject.self, from: data, at: key)
         cache.remember(object, at: key, readAt: token)
-        return object
+        return object.applyingDates(now: Self.now())
     }
+
+    /// Seconds since 1970, as KMIP dates are.
+    static func now() -> Int64 { Int64(Date().timeIntervalSince1970) }
 
     /// Every object of one (tenant, service).
     func all(tenant: TenantID, service: ServiceID) async throws -> [KMIPManagedObject] {
         var objects: [KMIPManagedObject] = []
         for key in try await storage.list(prefix: "kmip/objects/\(tenant.rawValue)/\(service.rawValue)/") {
             guard let data = try await storage.get(key) else { continue }
-            objects.append(try RecordCoder.decode(KMIPManagedObject.self, from: data, at: key))
+            objects.append(try RecordCoder.decode(KMIPManagedObject.self, from: data, at: key).applyingDates(now: Self.now()))
         }
         return objects
     }
@@ -64,7 +73,23 @@ struct KMIPObjectStore: Sendable {
         cache.wrote(object, at: key)
     }
 
-    /// Crypto-shreds: the record, and with it the only copy of the wrapped L4, is deleted.
+    /// Destroy: the wrapped L4 and the sealed material are dropped from the
+    /// record (the only copy of the L4: the material is unrecoverable), and
+    /// the attributes stay, in state Destroyed (Destroyed Compromised for a
+    /// compromised object), as KMIP keeps them.
+    func destroy(_ object: KMIPManagedObject, now: Int64) async throws {
+        var destroyed = object
+        destroyed.state = object.state == KMIPState.compromised.rawValue ? KMIPState.destroyedCompromised.rawValue : KMIPState.destroyed.rawValue
+        destroyed.destroyDate = now
+        destroyed.lastChangeDate = now
+        destroyed.wrappedKey = Data()
+        destroyed.sealedMaterial = Data()
+        // The digest of material that no longer exists would let a guess at it be checked: gone too.
+        destroyed.digest = nil
+        try await put(destroyed)
+    }
+
+    /// Deletes the record: the object is gone, attributes and all.
     func delete(_ object: KMIPManagedObject) async throws {
         let key = try Self.storageKey(of: object)
         try await KMIPBatchJournal.current?.recordBefore(key, in: storage)
