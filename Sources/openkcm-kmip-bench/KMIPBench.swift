@@ -35,7 +35,9 @@ struct KMIPBench: AsyncParsableCommand {
     func run() async throws {
         // Tasks then run on NIO's event loops, beside their channels, not on a separate pool.
         _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
-        guard ["encrypt", "create-get"].contains(operation) else { throw ValidationError("--operation is encrypt or create-get") }
+        guard ["encrypt", "create-get", "sign-ecdsa", "decrypt-rsa"].contains(operation) else {
+            throw ValidationError("--operation is encrypt, create-get, sign-ecdsa or decrypt-rsa")
+        }
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.trustRoots = .file(ca)
         tls.certificateChain = try NIOSSLCertificate.fromPEMFile(cert).map { .certificate($0) }
