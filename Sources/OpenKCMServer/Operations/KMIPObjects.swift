@@ -289,21 +289,15 @@ extension Operations {
                                                 states: [.active, .deactivated, .compromised], usage: .verify)
     }
 
-    /// Runs `body` with the key's material, after checking the key may be used
-    /// so. The material never leaves this call.
+    /// Runs `body` with a symmetric key's material, after checking the key may
+    /// be used so. The material never leaves this call.
     func kmipUse<Result: Sendable>(_ use: KMIPKeyUse, _ uid: String, version: KMIPVersion, caller: Caller,
                                    _ body: @Sendable (SymmetricKey) throws -> Result) async throws -> Result {
-        try await kmipUse(use, uid, version: version, caller: caller) { key, _ in try body(key) }
-    }
-
-    /// ``kmipUse(_:_:version:caller:_:)`` that also hands `body` the key's own Cryptographic Parameters.
-    func kmipUse<Result: Sendable>(_ use: KMIPKeyUse, _ uid: String, version: KMIPVersion, caller: Caller,
-                                   _ body: @Sendable (SymmetricKey, TTLVItem?) throws -> Result) async throws -> Result {
         try await kmipUseObject(use, uid, version: version, caller: caller) { object, material in
             guard object.objectType == KMIPObjectType.symmetricKey.rawValue else {
                 throw KMIPOperationError(.invalidField, "\(use.kind) needs a symmetric key")
             }
-            return try body(SymmetricKey(data: material), object.cryptographicParametersItem)
+            return try body(SymmetricKey(data: material))
         }
     }
 
