@@ -19,6 +19,13 @@ public struct KMIPEngine<Caller: Sendable>: Sendable {
     /// How many batch items one request may carry; a larger batch is refused whole with Invalid Message.
     /// Each item may be a key operation: the cap bounds the work one message asks for.
     public var maximumBatchItems = 256
+    /// The largest response this server sends; a request's Maximum Response
+    /// Size lowers it. Answers are bounded like requests, so no request buys a
+    /// response many times its size (a Locate over every object, a batch of
+    /// Gets of one large object): the items past the bound are answered
+    /// Response Too Large and the client pages (Maximum Items, Offset Items) or
+    /// splits the batch. Nil: the decoder's message size.
+    public var maximumResponseSize: Int?
     private var handlers: [KMIPOperation: Handler] = [:]
     let decoder: TTLVDecoder
     public var limits: TTLVLimits { decoder.limits }
@@ -72,7 +79,42 @@ public struct KMIPEngine<Caller: Sendable>: Sendable {
         let items = await answer(request, context: KMIPRequestContext(version: requested, caller: caller))
         var header = KMIPResponseHeader(protocolVersion: requested, timeStamp: clock(), batchCount: Int32(items.count))
         header.clientCorrelationValue = request.header.clientCorrelationValue
-        return TTLVEncoder.encode(Self.restricted(KMIPResponseMessage(header: header, batchItems: items).ttlv, to: requested))
+        let bound = responseBound(asked: request.header.maximumResponseSize)
+        let encoded = TTLVEncoder.encode(Self.restricted(KMIPResponseMessage(header: header, batchItems: items).ttlv, to: requested))
+        guard encoded.count > bound else { return encoded }
+        return TTLVEncoder.encode(Self.restricted(KMIPResponseMessage(header: header, batchItems: Self.bounded(items, to: bound, version: requested)).ttlv,
+                                                  to: requested))
+    }
+
+    /// The response bound for a request: the server's, or the client's Maximum Response Size when smaller.
+    func responseBound(asked: Int32?) -> Int {
+        let server = maximumResponseSize ?? decoder.limits.maximumMessageSize
+        guard let asked, asked > 0 else { return server }
+        return min(server, Int(asked))
+    }
+
+    /// The batch items kept whole while the message stays within `bound`; each
+    /// later one answered Response Too Large (its operation did run: only its
+    /// answer is withheld). Its message says how large the answer was.
+    static func bounded(_ items: [KMIPResponseBatchItem], to bound: Int, version: KMIPVersion) -> [KMIPResponseBatchItem] {
+        // Header and message framing, generously: 8 bytes of message TTLV header, a response header well under 256 bytes.
+        var used = 256
+        var kept: [KMIPResponseBatchItem] = []
+        var overflowing = false
+        for item in items {
+            let size = TTLVEncoder.encode(restricted(item.ttlv, to: version)).count
+            if !overflowing, used + size <= bound {
+                used += size
+                kept.append(item)
+                continue
+            }
+            overflowing = true
+            var refused = KMIPResponseBatchItem(operationCode: item.operationCode, uniqueBatchItemID: item.uniqueBatchItemID, resultStatus: .operationFailed)
+            refused.resultReason = .responseTooLarge
+            refused.resultMessage = "the answer (\(size) bytes) would exceed the response bound of \(bound) bytes: page with Maximum Items and Offset Items, or send fewer batch items"
+            kept.append(refused)
+        }
+        return kept
     }
 
     /// Fails every batch item of the request with `reason` (in the request's

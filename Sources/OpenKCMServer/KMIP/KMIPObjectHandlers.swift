@@ -29,10 +29,14 @@ extension KMIPProtocolEngine {
                 }
                 let attributes = KMIPRequestedAttributes(payload)
                 let algorithm = attributes.algorithm.flatMap(KMIPCryptographicAlgorithm.init(rawValue:))
-                guard algorithm == .aes || algorithm == .hmacSha256 else {
-                    throw KMIPOperationError(.featureNotSupported, "Create makes AES and HMAC-SHA256 keys")
+                guard algorithm == .aes || algorithm == .hmacSha256 || algorithm == .chacha20 || algorithm == .chacha20Poly1305 else {
+                    throw KMIPOperationError(.featureNotSupported, "Create makes AES, ChaCha20 and HMAC-SHA256 keys")
                 }
-                let lengths: [Int32] = algorithm == .aes ? [128, 192, 256] : [128, 256, 512]
+                let lengths: [Int32] = switch algorithm {
+                case .aes?: [128, 192, 256]
+                case .hmacSha256?: [128, 256, 512]
+                default: [256]
+                }
                 guard let length = attributes.length, lengths.contains(length) else {
                     throw KMIPOperationError(.invalidField, "Cryptographic Length must be one of \(lengths.map(String.init).joined(separator: ", "))")
                 }
@@ -142,6 +146,10 @@ extension KMIPProtocolEngine {
                     if object.cryptographicAlgorithm == KMIPCryptographicAlgorithm.aes.rawValue, ![16, 24, 32].contains(material.count) {
                         throw KMIPOperationError(.invalidField, "an AES key is 16, 24 or 32 bytes")
                     }
+                    let chacha = [KMIPCryptographicAlgorithm.chacha20, .chacha20Poly1305].map(\.rawValue)
+                    if let algorithm = object.cryptographicAlgorithm, chacha.contains(algorithm), material.count != 32 {
+                        throw KMIPOperationError(.invalidField, "a ChaCha20 key is 32 bytes")
+                    }
                 } else {
                     object.secretDataType = container?[.secretDataType]?.enumerationValue
                 }
@@ -181,7 +189,7 @@ extension KMIPProtocolEngine {
                         let ciphertext = try KMIPAsymmetricKey(stored: material, of: object).encrypt(data, parameters: Self.parameters(payload, object))
                         return (ciphertext, nil as [UInt8]?, nil as [UInt8]?)
                     }
-                    return try KMIPCipher(payload, keyParameters: object.cryptographicParametersItem).encrypt(data, key: SymmetricKey(data: material))
+                    return try KMIPCipher(payload, keyParameters: object.cryptographicParametersItem, keyAlgorithm: object.cryptographicAlgorithm).encrypt(data, key: SymmetricKey(data: material))
                 }
                 var items = [TTLVItem(.uniqueIdentifier, .textString(uid)), TTLVItem(.data, .byteString(ciphertext))]
                 if let madeIV { items.append(TTLVItem(.ivCounterNonce, .byteString(madeIV))) }
@@ -199,7 +207,7 @@ extension KMIPProtocolEngine {
                         defer { key.zeroize() }
                         return try key.decrypt(data, parameters: Self.parameters(payload, object))
                     }
-                    return try KMIPCipher(payload, keyParameters: object.cryptographicParametersItem).decrypt(data, key: SymmetricKey(data: material))
+                    return try KMIPCipher(payload, keyParameters: object.cryptographicParametersItem, keyAlgorithm: object.cryptographicAlgorithm).decrypt(data, key: SymmetricKey(data: material))
                 }
                 return [TTLVItem(.uniqueIdentifier, .textString(uid)), TTLVItem(.data, .byteString(plaintext))]
             }

@@ -272,15 +272,17 @@ extension Operations {
         var states: Set<KMIPState>
         var usage: KMIPCryptographicUsageMask
 
-        private static let aes: [UInt32: Set<UInt32>] = [KMIPObjectType.symmetricKey.rawValue: [KMIPCryptographicAlgorithm.aes.rawValue]]
+        /// The symmetric ciphers Encrypt and Decrypt serve (KMIPCipher).
+        private static let ciphers: [UInt32: Set<UInt32>] = [KMIPObjectType.symmetricKey.rawValue: [
+            KMIPCryptographicAlgorithm.aes.rawValue, KMIPCryptographicAlgorithm.chacha20.rawValue, KMIPCryptographicAlgorithm.chacha20Poly1305.rawValue]]
         private static let hmac: [UInt32: Set<UInt32>] = [KMIPObjectType.symmetricKey.rawValue: [KMIPCryptographicAlgorithm.hmacSha256.rawValue]]
         private static let rsa: Set<UInt32> = [KMIPCryptographicAlgorithm.rsa.rawValue]
         private static let signing: Set<UInt32> = [KMIPCryptographicAlgorithm.rsa.rawValue, KMIPCryptographicAlgorithm.ecdsa.rawValue,
                                                    KMIPCryptographicAlgorithm.ec.rawValue]
 
-        static let encrypt = KMIPKeyUse(kind: .kmipEncrypt, allowed: aes.merging([KMIPObjectType.publicKey.rawValue: rsa]) { $1 },
+        static let encrypt = KMIPKeyUse(kind: .kmipEncrypt, allowed: ciphers.merging([KMIPObjectType.publicKey.rawValue: rsa]) { $1 },
                                         states: [.active], usage: .encrypt)
-        static let decrypt = KMIPKeyUse(kind: .kmipDecrypt, allowed: aes.merging([KMIPObjectType.privateKey.rawValue: rsa]) { $1 },
+        static let decrypt = KMIPKeyUse(kind: .kmipDecrypt, allowed: ciphers.merging([KMIPObjectType.privateKey.rawValue: rsa]) { $1 },
                                         states: [.active, .deactivated, .compromised], usage: .decrypt)
         static let mac = KMIPKeyUse(kind: .kmipMAC, allowed: hmac, states: [.active], usage: .macGenerate)
         static let macVerify = KMIPKeyUse(kind: .kmipMACVerify, allowed: hmac, states: [.active, .deactivated, .compromised], usage: .macVerify)
