@@ -219,7 +219,7 @@ public struct KMIPEngine<Caller: Sendable>: Sendable {
     static func updatePlaceholder(_ placeholder: inout String?, after operation: KMIPOperation, answer: [TTLVItem]) {
         let identifiers = answer.filter { $0.tag == .uniqueIdentifier }.compactMap(\.textValue)
         switch operation {
-        case .create, .register, .rekey: placeholder = identifiers.first ?? placeholder
+        case .create, .register, .rekey, .deriveKey: placeholder = identifiers.first ?? placeholder
         // A key pair leaves its private key's identifier (KMIP 1.x 4.2, 2.x 6.1.9).
         case .createKeyPair: placeholder = answer.first { $0.tag == .privateKeyUniqueIdentifier }?.textValue ?? placeholder
         case .locate: placeholder = identifiers.count == 1 ? identifiers[0] : nil
@@ -297,5 +297,5 @@ public struct KMIPEngine<Caller: Sendable>: Sendable {
 private let servedVersions: [KMIPVersion] = [.v2_1, .v2_0, .v1_4, .v1_3, .v1_2, .v1_1, .v1_0]
 private let operationsTakingThePlaceholder: Set<KMIPOperation> = [
     .get, .getAttributes, .getAttributeList, .addAttribute, .modifyAttribute, .deleteAttribute, .setAttribute,
-    .activate, .revoke, .destroy, .rekey, .encrypt, .decrypt, .mac, .macVerify, .check, .sign, .signatureVerify,
+    .activate, .revoke, .destroy, .rekey, .encrypt, .decrypt, .mac, .macVerify, .check, .sign, .signatureVerify, .deriveKey,
 ]

@@ -14,6 +14,8 @@ import OpenKCMTestSupport
         let engine: KMIPProtocolEngine
         let caller: Caller
         let version: KMIPVersion
+        /// The server behind the engine (for tests that pull the kill switch).
+        var core: ServerCore? = nil
 
         func send(_ operation: KMIPOperation, _ payload: [TTLVItem]) async throws -> KMIPResponseBatchItem {
             let request = KMIPRequestMessage(header: KMIPRequestHeader(protocolVersion: version, batchCount: 1),
@@ -34,7 +36,7 @@ import OpenKCMTestSupport
         let identity = try await unsealed.identities.create(name: "vcenter", role: .crypto, tenant: tenant("acme"), service: service("vsphere")).identity
         var engine = KMIPProtocolEngine()
         engine.registerObjectOperations(Operations(core: core))
-        return Session(engine: engine, caller: Caller(identity: identity, correlationID: "flow"), version: version)
+        return Session(engine: engine, caller: Caller(identity: identity, correlationID: "flow"), version: version, core: core)
     }
 
     static func attribute(_ name: String, _ value: TTLVValue) -> TTLVItem {

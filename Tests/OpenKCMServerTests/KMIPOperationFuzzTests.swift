@@ -11,7 +11,7 @@ import TTLVFuzzSupport
 import X509
 
 /// Issue 22's bad input: mutated requests of the new operations (Create Key
-/// Pair, Sign, Signature Verify, RSA-OAEP, Check, Get in the asymmetric
+/// Pair, Sign, Signature Verify, RSA-OAEP, Check, Derive Key, ChaCha20-Poly1305, Get in the asymmetric
 /// formats, Register of public keys, certificates and opaque objects), in
 /// KMIP 1.4 and 2.0, through the real engine, key chain and audit log. No
 /// input may crash or hang the server, and every answer must be a KMIP
@@ -35,7 +35,19 @@ import X509
                                                                  TTLVItem(.hashingAlgorithm, .enumeration(KMIPHashingAlgorithm.sha256.rawValue))])
         let authority = try CertificateAuthority.create(subject: try DistinguishedName(rfc4514: "CN=Fuzz CA"), notBefore: Date(), notAfter: Date() + 86_400)
 
+        let password = try await KMIPDeriveKeyTests.registerSecret(session, Array("fuzz".utf8))
+        let chacha = try await KMIPCipherVectorTests.register(session, .chacha20Poly1305, Array(0..<32))
         let seeds: [(KMIPVersion, KMIPOperation, [TTLVItem])] = [
+            (.v2_0, .deriveKey, [TTLVItem(.objectType, .enumeration(KMIPObjectType.symmetricKey.rawValue)), uid(password),
+                                 TTLVItem(.derivationMethod, .enumeration(KMIPDerivationMethod.pbkdf2.rawValue)),
+                                 .structure(.derivationParameters, [TTLVItem(.salt, .byteString([1, 2, 3])), TTLVItem(.iterationCount, .integer(2))]),
+                                 .structure(.attributes, [TTLVItem(.cryptographicAlgorithm, .enumeration(KMIPCryptographicAlgorithm.aes.rawValue)),
+                                                          TTLVItem(.cryptographicLength, .integer(128))])]),
+            (.v1_4, .deriveKey, [TTLVItem(.objectType, .enumeration(KMIPObjectType.secretData.rawValue)), uid(password),
+                                 TTLVItem(.derivationMethod, .enumeration(KMIPDerivationMethod.nist800108Counter.rawValue)),
+                                 .structure(.derivationParameters, [TTLVItem(.derivationData, .byteString(message))]),
+                                 .structure(.templateAttribute, [KMIPClientFlowTests.attribute("Cryptographic Length", .integer(256))])]),
+            (.v2_0, .encrypt, [uid(chacha), TTLVItem(.data, .byteString(message)), TTLVItem(.ivCounterNonce, .byteString([UInt8](repeating: 1, count: 12)))]),
             (.v2_0, .createKeyPair, [.structure(.commonAttributes, [TTLVItem(.cryptographicAlgorithm, .enumeration(KMIPCryptographicAlgorithm.ecdsa.rawValue)),
                                                                     TTLVItem(.recommendedCurve, .enumeration(KMIPRecommendedCurve.p256.rawValue))])]),
             (.v1_4, .createKeyPair, [.structure(.commonTemplateAttribute, [

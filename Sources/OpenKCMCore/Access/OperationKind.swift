@@ -78,6 +78,7 @@ public enum OperationKind: String, Sendable, Hashable, Codable, CaseIterable, Cu
     case kmipMAC = "kmip.mac"
     case kmipMACVerify = "kmip.mac-verify"
     case kmipReKey = "kmip.rekey"
+    case kmipDeriveKey = "kmip.derive-key"
     case dataKeyEvents = "datakey.events"
     case dataKeyRevoke = "datakey.revoke"
     case subjectDestroy = "subject.destroy"
@@ -109,7 +110,7 @@ public enum OperationKind: String, Sendable, Hashable, Codable, CaseIterable, Cu
             .kmipTrustedCAAdd, .kmipTrustedCAList, .kmipTrustedCARemove, .kmipTrustedCARenew:
             .identities
         case .dataKeyGenerate, .dataKeyWrap, .dataKeyUnwrap, .dataKeyRewrap, .rewrapJobStart, .rewrapJobRead, .rewrapJobOutput, .dataKeyEvents, .dataKeyRevoke, .subjectDestroy,
-            .kmipCreate, .kmipRegister, .kmipLocate, .kmipGet, .kmipGetAttributes, .kmipGetAttributeList, .kmipActivate, .kmipChangeAttribute, .kmipRevoke, .kmipDestroy, .kmipCheck, .kmipCreateKeyPair, .kmipSign, .kmipSignatureVerify, .kmipEncrypt, .kmipDecrypt, .kmipMAC, .kmipMACVerify, .kmipReKey, .kmipUndo:
+            .kmipCreate, .kmipRegister, .kmipLocate, .kmipGet, .kmipGetAttributes, .kmipGetAttributeList, .kmipActivate, .kmipChangeAttribute, .kmipRevoke, .kmipDestroy, .kmipCheck, .kmipCreateKeyPair, .kmipSign, .kmipSignatureVerify, .kmipEncrypt, .kmipDecrypt, .kmipMAC, .kmipMACVerify, .kmipReKey, .kmipDeriveKey, .kmipUndo:
             .execution
         case .regionSnapshot, .regionReport, .serviceLocate: .regions
         case .auditRead, .auditVerify, .reportRead: .audit

@@ -56,6 +56,45 @@ extension KMIPProtocolEngine {
                 return [TTLVItem(.privateKeyUniqueIdentifier, .textString(privateUID)), TTLVItem(.publicKeyUniqueIdentifier, .textString(publicUID))]
             }
         }
+        register(.deriveKey) { payload, request throws(KMIPOperationError) in
+            try await Self.run(request) { caller in
+                let type = payload[.objectType]?.enumerationValue
+                guard type == KMIPObjectType.symmetricKey.rawValue || type == KMIPObjectType.secretData.rawValue else {
+                    throw KMIPOperationError(.invalidField, "Derive Key makes a symmetric key or secret data")
+                }
+                let bases = payload.all(.uniqueIdentifier)
+                guard bases.count == 1, let baseUID = bases[0].textValue else {
+                    throw KMIPOperationError(bases.count > 1 ? .featureNotSupported : .invalidField, "Derive Key takes one base object's Unique Identifier")
+                }
+                let derivation = try KMIPKeyDerivation(payload)
+                let attributes = KMIPRequestedAttributes(payload)
+                guard let length = attributes.length else { throw KMIPOperationError(.invalidField, "the derived object needs a Cryptographic Length") }
+                if type == KMIPObjectType.symmetricKey.rawValue {
+                    let allowed: [Int32]? = switch attributes.algorithm.flatMap(KMIPCryptographicAlgorithm.init(rawValue:)) {
+                    case .aes?: [128, 192, 256]
+                    case .chacha20?, .chacha20Poly1305?: [256]
+                    default: nil
+                    }
+                    if let allowed, !allowed.contains(length) {
+                        throw KMIPOperationError(.invalidField, "this algorithm's keys are \(allowed.map(String.init).joined(separator: ", ")) bits")
+                    }
+                }
+                var object = KMIPManagedObject(
+                    uniqueIdentifier: "", tenant: "", service: "", objectType: type ?? 0, cryptographicAlgorithm: attributes.algorithm,
+                    cryptographicLength: length, cryptographicUsageMask: attributes.usageMask, state: KMIPState.preActive.rawValue,
+                    names: attributes.names, objectGroups: attributes.groups, initialDate: 0, lastChangeDate: 0, wrappedKey: Data(), sealedMaterial: Data())
+                object.keyFormatType = type == KMIPObjectType.secretData.rawValue ? KMIPKeyFormatType.opaque.rawValue : KMIPKeyFormatType.raw.rawValue
+                if type == KMIPObjectType.secretData.rawValue { object.secretDataType = KMIPSecretDataType.seed.rawValue }
+                object.activationDate = attributes.activationDate
+                object.deactivationDate = attributes.deactivationDate
+                object.cryptographicParameters = attributes.cryptographicParameters.map { Data(TTLVEncoder.encode($0)) }
+                if let subject = attributes.custom[KMIPManagedObject.subjectAttribute] { object.customAttributes = [KMIPManagedObject.subjectAttribute: subject] }
+                let uid = try await operations.kmipDeriveKey(from: baseUID, derived: object, version: request.version, caller: caller) { base, material in
+                    try derivation.derive(from: material, length: length, baseAlgorithm: base.cryptographicAlgorithm)
+                }
+                return [TTLVItem(.uniqueIdentifier, .textString(uid))]
+            }
+        }
         register(.sign) { payload, request throws(KMIPOperationError) in
             try await Self.run(request) { caller in
                 let uid = try Self.uniqueIdentifier(payload)

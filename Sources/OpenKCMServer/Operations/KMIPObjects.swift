@@ -21,7 +21,7 @@ extension Operations {
 
     /// The caller's object `uid`. A destroyed one only where its attributes
     /// are asked for (`allowDestroyed`): every other use is Object Destroyed.
-    private func kmipObject(
+    func kmipObject(
         _ uid: String, tenant: TenantID, service: ServiceID, _ unsealed: ServerCore.Unsealed, allowDestroyed: Bool = false
     ) async throws -> KMIPManagedObject {
         guard let object = try await kmipStore(unsealed).get(uid, tenant: tenant, service: service) else {
