@@ -13,7 +13,7 @@ import X509
 /// answers in the client's version.
 extension KMIPProtocolEngine {
     public mutating func registerObjectOperations(_ operations: Operations) {
-        queryObjectTypes = [.symmetricKey, .secretData, .publicKey, .privateKey, .opaqueData, .certificate]
+        queryObjectTypes = [.symmetricKey, .secretData, .splitKey, .publicKey, .privateKey, .opaqueData, .certificate]
         undoScope = { answerItems in
             let journal = KMIPBatchJournal()
             await KMIPBatchJournal.$current.withValue(journal) { await answerItems() }
@@ -137,7 +137,8 @@ extension KMIPProtocolEngine {
                 case KMIPObjectType.secretData.rawValue?: container = payload[.secretData]
                 case KMIPObjectType.publicKey.rawValue?: container = payload[.publicKey]
                 case KMIPObjectType.privateKey.rawValue?: container = payload[.privateKey]
-                default: throw KMIPOperationError(.featureNotSupported, "Register takes symmetric keys, secret data, and public and private keys")
+                case KMIPObjectType.splitKey.rawValue?: container = payload[.splitKey]
+                default: throw KMIPOperationError(.featureNotSupported, "Register takes keys (symmetric, split, public, private), secret data, opaque objects and certificates")
                 }
                 guard let block = container?[.keyBlock], let keyValue = block[.keyValue] else {
                     throw KMIPOperationError(.invalidField, "the object has no Key Block with a Key Value")
@@ -179,7 +180,10 @@ extension KMIPProtocolEngine {
                     let uid = try await operations.kmipRegister(object, material: material, caller: caller)
                     return [TTLVItem(.uniqueIdentifier, .textString(uid))]
                 }
-                if type == KMIPObjectType.symmetricKey.rawValue {
+                if type == KMIPObjectType.splitKey.rawValue, let container {
+                    object.splitKey = try Self.splitKeyPart(container)
+                }
+                if type == KMIPObjectType.symmetricKey.rawValue || type == KMIPObjectType.splitKey.rawValue {
                     object.cryptographicAlgorithm = block[.cryptographicAlgorithm]?.enumerationValue ?? attributes.algorithm
                     object.cryptographicLength = block[.cryptographicLength]?.integerValue ?? attributes.length ?? Int32(material.count * 8)
                     if object.cryptographicAlgorithm == KMIPCryptographicAlgorithm.aes.rawValue, ![16, 24, 32].contains(material.count) {
@@ -287,8 +291,14 @@ extension KMIPProtocolEngine {
                 }
                 let wrapping = try payload[.keyWrappingSpecification].map { spec throws(KMIPOperationError) in try KMIPKeyWrapping(spec) }
                 var (object, material) = if let wrapping {
-                    try await operations.kmipGetWrapped(uid, wrappingKey: wrapping.wrappingKeyID, version: request.version, caller: caller) { material, kek in
-                        try wrapping.wrap(material, kek: kek)
+                    try await operations.kmipGetWrapped(uid, wrappingKey: wrapping.wrappingKeyID, version: request.version, caller: caller) { object, material, kek in
+                        guard Self.isAsymmetric(object) else { return try wrapping.wrap(material, kek: kek) }
+                        // A public or private key is wrapped in the format asked (else its own): PKCS#8 under AES-KWP is what HSMs import.
+                        var key = try KMIPAsymmetricKey(stored: material, of: object)
+                        defer { key.zeroize() }
+                        var (_, bytes) = try key.encoded(as: asked ?? object.keyFormatType)
+                        defer { bytes.zeroize() }
+                        return try wrapping.wrap(bytes, kek: kek)
                     }
                 } else {
                     try await operations.kmipGet(uid, caller: caller)
@@ -302,14 +312,28 @@ extension KMIPProtocolEngine {
                     return [TTLVItem(.objectType, .enumeration(object.objectType)), TTLVItem(.uniqueIdentifier, .textString(uid)),
                             .structure(.certificate, [TTLVItem(.certificateType, .enumeration(object.certificateType ?? 1)), TTLVItem(.certificateValue, .byteString(material))])]
                 }
-                if object.objectType == KMIPObjectType.publicKey.rawValue || object.objectType == KMIPObjectType.privateKey.rawValue {
-                    guard wrapping == nil else { throw KMIPOperationError(.featureNotSupported, "public and private keys are not given wrapped") }
-                    return try Self.asymmetricGet(object, material: material, format: payload[.keyFormatType]?.enumerationValue)
+                if Self.isAsymmetric(object) {
+                    if let wrapping {
+                        // Wrapped in the format asked (else the key's own), which the Key Block names.
+                        var block: [TTLVItem] = [TTLVItem(.keyFormatType, .enumeration(asked ?? object.keyFormatType ?? KMIPKeyFormatType.pkcs8.rawValue)),
+                                                 TTLVItem(.keyValue, .byteString(material))]
+                        if let algorithm = object.cryptographicAlgorithm { block.append(TTLVItem(.cryptographicAlgorithm, .enumeration(algorithm))) }
+                        if let length = object.cryptographicLength { block.append(TTLVItem(.cryptographicLength, .integer(length))) }
+                        block.append(wrapping.keyWrappingData)
+                        let tag: TTLVTag = object.objectType == KMIPObjectType.privateKey.rawValue ? .privateKey : .publicKey
+                        return [TTLVItem(.objectType, .enumeration(object.objectType)), TTLVItem(.uniqueIdentifier, .textString(uid)),
+                                .structure(tag, [.structure(.keyBlock, block)])]
+                    }
+                    return try Self.asymmetricGet(object, material: material, format: asked)
                 }
                 // The format asked for, else the one the object was registered in; a symmetric key is Raw or
                 // Transparent Symmetric Key, a secret Opaque (or what it was registered as).
                 let format = asked ?? object.keyFormatType ?? KMIPKeyFormatType.raw.rawValue
-                let served: [KMIPKeyFormatType] = object.objectType == KMIPObjectType.symmetricKey.rawValue ? [.raw, .transparentSymmetricKey] : [.opaque, .raw]
+                let served: [KMIPKeyFormatType] = switch object.objectType {
+                case KMIPObjectType.symmetricKey.rawValue: [.raw, .transparentSymmetricKey]
+                case KMIPObjectType.splitKey.rawValue: [.raw]
+                default: [.opaque, .raw]
+                }
                 if let asked, asked != object.keyFormatType, !served.map(\.rawValue).contains(asked) {
                     throw KMIPOperationError(.keyFormatTypeNotSupported, "this object is given as \(served.map { "\($0)" }.joined(separator: " or "))")
                 }
@@ -327,10 +351,15 @@ extension KMIPProtocolEngine {
                 if let algorithm = object.cryptographicAlgorithm { block.append(TTLVItem(.cryptographicAlgorithm, .enumeration(algorithm))) }
                 if let length = object.cryptographicLength { block.append(TTLVItem(.cryptographicLength, .integer(length))) }
                 if let wrapping { block.append(wrapping.keyWrappingData) }
-                let body: TTLVItem = object.objectType == KMIPObjectType.secretData.rawValue
-                    ? .structure(.secretData, [TTLVItem(.secretDataType, .enumeration(object.secretDataType ?? KMIPSecretDataType.seed.rawValue)),
-                                               .structure(.keyBlock, block)])
-                    : .structure(.symmetricKey, [.structure(.keyBlock, block)])
+                let body: TTLVItem = switch object.objectType {
+                case KMIPObjectType.secretData.rawValue:
+                    .structure(.secretData, [TTLVItem(.secretDataType, .enumeration(object.secretDataType ?? KMIPSecretDataType.seed.rawValue)),
+                                             .structure(.keyBlock, block)])
+                case KMIPObjectType.splitKey.rawValue:
+                    .structure(.splitKey, Self.splitKeyFields(object.splitKey) + [.structure(.keyBlock, block)])
+                default:
+                    .structure(.symmetricKey, [.structure(.keyBlock, block)])
+                }
                 return [TTLVItem(.objectType, .enumeration(object.objectType)), TTLVItem(.uniqueIdentifier, .textString(uid)), body]
             }
         }
@@ -469,6 +498,36 @@ extension KMIPProtocolEngine {
         return (object, value)
     }
 
+    /// A registered Split Key's fields: which part of how many, the threshold that joins them, the method
+    /// (and a prime field's size). The part's Key Block is kept like a symmetric key's.
+    static func splitKeyPart(_ container: TTLVItem) throws -> KMIPManagedObject.SplitKeyPart {
+        guard let parts = container[.splitKeyParts]?.integerValue, let identifier = container[.keyPartIdentifier]?.integerValue,
+              let threshold = container[.splitKeyThreshold]?.integerValue, let method = container[.splitKeyMethod]?.enumerationValue
+        else { throw KMIPOperationError(.invalidField, "a Split Key needs Split Key Parts, Key Part Identifier, Split Key Threshold and Split Key Method") }
+        guard (1...255).contains(parts), (1...parts).contains(identifier), (1...parts).contains(threshold) else {
+            throw KMIPOperationError(.invalidField, "a Split Key has 1 to 255 parts, a Key Part Identifier and a Threshold among them")
+        }
+        guard let known = KMIPSplitKeyMethod(rawValue: method) else { throw KMIPOperationError(.invalidField, "unknown Split Key Method") }
+        let prime = container[.primeFieldSize].flatMap { item -> [UInt8]? in
+            if case .bigInteger(let bytes) = item.value { return bytes }
+            return nil
+        }
+        guard (known == .polynomialSharingPrimeField) == (prime != nil), (prime?.count ?? 0) <= 512 else {
+            throw KMIPOperationError(.invalidField, "a Prime Field Size (Big Integer) goes with Polynomial Sharing Prime Field, and only with it")
+        }
+        if known == .xor, threshold != parts { throw KMIPOperationError(.invalidField, "an XOR split needs every part: its threshold is its parts") }
+        return KMIPManagedObject.SplitKeyPart(parts: parts, identifier: identifier, threshold: threshold, method: method, primeFieldSize: prime.map { Data($0) })
+    }
+
+    /// A Split Key's fields as Get answers them, before its Key Block.
+    static func splitKeyFields(_ part: KMIPManagedObject.SplitKeyPart?) -> [TTLVItem] {
+        guard let part else { return [] }
+        var fields = [TTLVItem(.splitKeyParts, .integer(part.parts)), TTLVItem(.keyPartIdentifier, .integer(part.identifier)),
+                      TTLVItem(.splitKeyThreshold, .integer(part.threshold)), TTLVItem(.splitKeyMethod, .enumeration(part.method))]
+        if let prime = part.primeFieldSize { fields.append(TTLVItem(.primeFieldSize, .bigInteger(Array(prime)))) }
+        return fields
+    }
+
     /// The request's Cryptographic Parameters, each field it leaves out taken from the key's own.
     /// A request that names the scheme (Digital Signature Algorithm, Padding Method or Hashing Algorithm)
     /// takes none of those from the key, so a stored scheme never overrides part of the one asked for.
@@ -480,6 +539,10 @@ extension KMIPProtocolEngine {
             stored = .structure(.cryptographicParameters, kept.children.filter { !scheme.contains($0.tag) })
         }
         return given == nil && stored == nil ? nil : KMIPCipher.merged(given, over: stored)
+    }
+
+    static func isAsymmetric(_ object: KMIPManagedObject) -> Bool {
+        object.objectType == KMIPObjectType.publicKey.rawValue || object.objectType == KMIPObjectType.privateKey.rawValue
     }
 
     /// Get of a public or private key: in the format asked, else the one it was registered in.

@@ -103,12 +103,13 @@ extension Operations {
     /// back only wrapped by `wrap` under another of the caller's keys, an
     /// Active AES key allowed to wrap keys. The clear material never leaves.
     func kmipGetWrapped(_ uid: String, wrappingKey wrappingID: String, version: KMIPVersion, caller: Caller,
-                        wrap: @Sendable (_ material: [UInt8], _ kek: SymmetricKey) throws -> [UInt8]) async throws -> (KMIPManagedObject, [UInt8]) {
+                        wrap: @Sendable (_ object: KMIPManagedObject, _ material: [UInt8], _ kek: SymmetricKey) throws -> [UInt8]) async throws -> (KMIPManagedObject, [UInt8]) {
         let (tenant, service) = try kmipScope(caller)
         return try await perform(.kmipGet, caller: caller, tenant: tenant, service: service, key: uid) { unsealed in
             let object = try await kmipObject(uid, tenant: tenant, service: service, unsealed)
-            guard object.objectType == KMIPObjectType.symmetricKey.rawValue || object.objectType == KMIPObjectType.secretData.rawValue else {
-                throw KMIPOperationError(.featureNotSupported, "public and private keys are not given wrapped")
+            let wrappable = [KMIPObjectType.symmetricKey, .secretData, .splitKey, .privateKey, .publicKey].map(\.rawValue)
+            guard wrappable.contains(object.objectType) else {
+                throw KMIPOperationError(.featureNotSupported, "keys and secret data are given wrapped; opaque objects and certificates are not")
             }
             guard wrappingID != uid else { throw KMIPOperationError(.illegalOperation, "an object cannot be wrapped by itself") }
             guard let kek = try await kmipStore(unsealed).get(wrappingID, tenant: tenant, service: service) else {
@@ -126,7 +127,7 @@ extension Operations {
             var material = try await kmipStore(unsealed).material(of: object)
             var kekMaterial = try await kmipStore(unsealed).material(of: kek)
             defer { material.zeroize(); kekMaterial.zeroize() }
-            return (object, try wrap(material, SymmetricKey(data: kekMaterial)))
+            return (object, try wrap(object, material, SymmetricKey(data: kekMaterial)))
         }
     }
 

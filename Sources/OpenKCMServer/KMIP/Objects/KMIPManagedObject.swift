@@ -2,8 +2,8 @@ import Foundation
 import KMIP
 import OpenKCMCore
 
-/// A KMIP managed object (a symmetric, public or private key, secret data,
-/// an opaque object or a certificate) owned by one
+/// A KMIP managed object (a symmetric, public or private key, a split key,
+/// secret data, an opaque object or a certificate) owned by one
 /// (tenant, service). Its material never rests in the clear: it is sealed with
 /// AES-256-GCM under its own L4, and the L4 is wrapped by the service's L3 and
 /// bound to the object's unique identifier, so destroying the record
@@ -26,6 +26,8 @@ struct KMIPManagedObject: Codable, Sendable {
     var certificateSubject: Data? = nil
     var certificateIssuer: Data? = nil
     var certificateSerialNumber: Data? = nil
+    /// Split Key only: which part this is and how the parts combine.
+    var splitKey: SplitKeyPart? = nil
     /// The Key Format Type the material was registered in (Raw for keys made here).
     var keyFormatType: UInt32?
     var state: UInt32
@@ -53,6 +55,17 @@ struct KMIPManagedObject: Codable, Sendable {
     var wrappedKey: Data
     /// The material sealed under that L4 (AES-GCM combined: nonce | ciphertext | tag).
     var sealedMaterial: Data
+
+    /// A Split Key's fields besides its Key Block (KMIP 1.x 2.2.5, 2.x 2.4.5).
+    struct SplitKeyPart: Codable, Sendable, Hashable {
+        var parts: Int32
+        var identifier: Int32
+        var threshold: Int32
+        /// A Split Key Method.
+        var method: UInt32
+        /// Prime Field Size (Big Integer bytes), for polynomial sharing in a prime field.
+        var primeFieldSize: Data?
+    }
 
     struct Link: Codable, Sendable, Hashable {
         /// A KMIP Link Type.
