@@ -198,7 +198,9 @@ public struct KMIPEngine<Caller: Sendable>: Sendable {
     /// the Unique Identifier out (or, in KMIP 2.x, named the placeholder).
     static func substitutingPlaceholder(in payload: TTLVItem, operation: KMIPOperation, placeholder: String?) throws(KMIPOperationError) -> TTLVItem {
         guard placeholderOperations.contains(operation) else { return payload }
-        let given = payload[.uniqueIdentifier]
+        // ReKey Key Pair names its key in Private Key Unique Identifier.
+        let field: TTLVTag = operation == .rekeyKeyPair ? .privateKeyUniqueIdentifier : .uniqueIdentifier
+        let given = payload[field]
         if given?.textValue != nil { return payload }
         if let given {
             // KMIP 2.x: Unique Identifier Enumeration 1 is the ID Placeholder; the rest are not served.
@@ -209,8 +211,8 @@ public struct KMIPEngine<Caller: Sendable>: Sendable {
         guard let placeholder else {
             throw KMIPOperationError(.invalidField, "a Unique Identifier is required: no earlier item of this batch left one in the ID Placeholder")
         }
-        let children = payload.children.filter { $0.tag != .uniqueIdentifier }
-        return .structure(payload.tag, [TTLVItem(.uniqueIdentifier, .textString(placeholder))] + children)
+        let children = payload.children.filter { $0.tag != field }
+        return .structure(payload.tag, [TTLVItem(field, .textString(placeholder))] + children)
     }
 
     /// Create, Register and ReKey (Create Key Pair: the private key's) leave the new object's identifier in the ID
@@ -221,7 +223,7 @@ public struct KMIPEngine<Caller: Sendable>: Sendable {
         switch operation {
         case .create, .register, .rekey, .deriveKey: placeholder = identifiers.first ?? placeholder
         // A key pair leaves its private key's identifier (KMIP 1.x 4.2, 2.x 6.1.9).
-        case .createKeyPair: placeholder = answer.first { $0.tag == .privateKeyUniqueIdentifier }?.textValue ?? placeholder
+        case .createKeyPair, .rekeyKeyPair: placeholder = answer.first { $0.tag == .privateKeyUniqueIdentifier }?.textValue ?? placeholder
         case .locate: placeholder = identifiers.count == 1 ? identifiers[0] : nil
         default: break
         }
@@ -297,5 +299,5 @@ public struct KMIPEngine<Caller: Sendable>: Sendable {
 private let servedVersions: [KMIPVersion] = [.v2_1, .v2_0, .v1_4, .v1_3, .v1_2, .v1_1, .v1_0]
 private let operationsTakingThePlaceholder: Set<KMIPOperation> = [
     .get, .getAttributes, .getAttributeList, .addAttribute, .modifyAttribute, .deleteAttribute, .setAttribute,
-    .activate, .revoke, .destroy, .rekey, .encrypt, .decrypt, .mac, .macVerify, .check, .sign, .signatureVerify, .deriveKey,
+    .activate, .revoke, .destroy, .rekey, .encrypt, .decrypt, .mac, .macVerify, .check, .sign, .signatureVerify, .deriveKey, .rekeyKeyPair,
 ]

@@ -89,3 +89,36 @@ import OpenKCMTestSupport
         #expect(Array(try AESKeyWrapWithPadding.unwrap(try #require(publicBlock[.keyValue]?.bytesValue), using: SymmetricKey(data: kekBytes))) == publicKey.bytes)
     }
 }
+
+/// ReKey Key Pair: a new pair of the same kind, names moved, linked both ways.
+@Suite struct KMIPReKeyKeyPairTests {
+    @Test(arguments: [KMIPVersion.v1_2, .v2_0]) func aPairIsReplacedAndLinked(version: KMIPVersion) async throws {
+        let harness = try ServerHarness()
+        defer { harness.cleanUp() }
+        let session = try await KMIPClientFlowTests.session(version, harness: harness)
+        let (oldPrivate, oldPublic) = try await KMIPKeyPairTests.keyPair(session, .ecdsa, length: 256)
+        _ = try await session.send(.activate, [TTLVItem(.uniqueIdentifier, .textString(oldPrivate))])
+        let answer = try await session.send(.rekeyKeyPair, [TTLVItem(.privateKeyUniqueIdentifier, .textString(oldPrivate))])
+        let newPrivate = try #require(answer.payload?[.privateKeyUniqueIdentifier]?.textValue, "\(answer)")
+        let newPublic = try #require(answer.payload?[.publicKeyUniqueIdentifier]?.textValue)
+        #expect(Set([newPrivate, newPublic]).isDisjoint(with: [oldPrivate, oldPublic]))
+        // The new private key is Active (the old one was), a P-256 key that signs, and its public key verifies it.
+        let message = Array("rekeyed".utf8)
+        let ecdsa = [TTLVItem(.digitalSignatureAlgorithm, .enumeration(KMIPDigitalSignatureAlgorithm.ecdsaWithSHA256.rawValue))]
+        let signature = try await KMIPKeyPairTests.sign(session, newPrivate, message, ecdsa)
+        #expect(try await KMIPKeyPairTests.verify(session, newPublic, message, signature, ecdsa))
+        #expect(try await !KMIPKeyPairTests.verify(session, oldPublic, message, signature, ecdsa))
+        // Links: old -> replacement, new -> replaced and to each other; the name moved.
+        let attributes = try await session.send(.getAttributes, [TTLVItem(.uniqueIdentifier, .textString(newPrivate))])
+        let text = "\(attributes)"
+        #expect(text.contains(oldPrivate) && text.contains(newPublic), "\(attributes)")
+        // (The 1.x pair of KMIPKeyPairTests has no name.)
+        #expect(text.contains("pair-private") == (version >= .v2_0))
+        let old = try await session.send(.getAttributes, [TTLVItem(.uniqueIdentifier, .textString(oldPublic))])
+        #expect("\(old)".contains(newPublic))
+        #expect(!"\(try await session.send(.getAttributes, [TTLVItem(.uniqueIdentifier, .textString(oldPrivate))]))".contains("pair-private"))
+        // A public key is not rekeyed as a pair.
+        let refused = try await session.send(.rekeyKeyPair, [TTLVItem(.privateKeyUniqueIdentifier, .textString(newPublic))])
+        #expect(refused.resultStatus == .operationFailed)
+    }
+}

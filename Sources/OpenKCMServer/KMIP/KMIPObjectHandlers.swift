@@ -417,12 +417,18 @@ extension KMIPProtocolEngine {
         register(.rekey) { payload, request throws(KMIPOperationError) in
             try await Self.run(request) { caller in
                 let uid = try Self.uniqueIdentifier(payload)
-                let offset = payload[.offset].flatMap { item -> Int64? in
-                    if case .interval(let seconds) = item.value { return Int64(seconds) }
-                    return item.integerValue.map(Int64.init)
-                }
-                let newUID = try await operations.kmipReKey(uid, offset: offset, version: request.version, caller: caller)
+                let newUID = try await operations.kmipReKey(uid, offset: Self.offset(payload), version: request.version, caller: caller)
                 return [TTLVItem(.uniqueIdentifier, .textString(newUID))]
+            }
+        }
+        register(.rekeyKeyPair) { payload, request throws(KMIPOperationError) in
+            try await Self.run(request) { caller in
+                // The private key's identifier: Private Key Unique Identifier, or the ID Placeholder.
+                guard let uid = payload[.privateKeyUniqueIdentifier]?.textValue ?? payload[.uniqueIdentifier]?.textValue else {
+                    throw KMIPOperationError(.invalidField, "ReKey Key Pair needs the Private Key Unique Identifier")
+                }
+                let (privateUID, publicUID) = try await operations.kmipReKeyKeyPair(uid, offset: Self.offset(payload), version: request.version, caller: caller)
+                return [TTLVItem(.privateKeyUniqueIdentifier, .textString(privateUID)), TTLVItem(.publicKeyUniqueIdentifier, .textString(publicUID))]
             }
         }
         register(.activate) { payload, request throws(KMIPOperationError) in
@@ -539,6 +545,14 @@ extension KMIPProtocolEngine {
             stored = .structure(.cryptographicParameters, kept.children.filter { !scheme.contains($0.tag) })
         }
         return given == nil && stored == nil ? nil : KMIPCipher.merged(given, over: stored)
+    }
+
+    /// ReKey's and ReKey Key Pair's Offset: seconds, as an Interval (or an Integer some clients send).
+    static func offset(_ payload: TTLVItem) -> Int64? {
+        payload[.offset].flatMap { item -> Int64? in
+            if case .interval(let seconds) = item.value { return Int64(seconds) }
+            return item.integerValue.map(Int64.init)
+        }
     }
 
     static func isAsymmetric(_ object: KMIPManagedObject) -> Bool {
