@@ -18,6 +18,13 @@ public struct KMIPRequestedAttributes: Sendable {
     public var curve: UInt32?
     /// The key's default Cryptographic Parameters (Encrypt and Decrypt fall back to them).
     public var cryptographicParameters: TTLVItem?
+    /// Application Specific Information instances: (Application Namespace, Application Data).
+    public var applicationSpecificInformation: [(namespace: String, data: String?)] = []
+    public var contactInformation: String?
+    public var processStartDate: Int64?
+    public var protectStopDate: Int64?
+    public var sensitive: Bool?
+    public var extractable: Bool?
     /// Client-defined text attributes by their 1.x name: `x-`/`y-` custom
     /// attributes, and 2.x vendor attributes as `<vendor>-<name>`.
     public var custom: [String: String] = [:]
@@ -38,6 +45,15 @@ public struct KMIPRequestedAttributes: Sendable {
             case .deactivationDate: result.deactivationDate = value.dateTimeValue
             case .recommendedCurve: result.curve = value.enumerationValue
             case .cryptographicParameters: result.cryptographicParameters = .structure(.cryptographicParameters, value.children)
+            case .applicationSpecificInformation:
+                if let namespace = value[.applicationNamespace]?.textValue {
+                    result.applicationSpecificInformation.append((namespace, value[.applicationData]?.textValue))
+                }
+            case .contactInformation: result.contactInformation = value.textValue
+            case .processStartDate: result.processStartDate = value.dateTimeValue
+            case .protectStopDate: result.protectStopDate = value.dateTimeValue
+            case .sensitive: result.sensitive = value.booleanValue
+            case .extractable: result.extractable = value.booleanValue
             default: break
             }
         }
@@ -46,6 +62,8 @@ public struct KMIPRequestedAttributes: Sendable {
             "Cryptographic Usage Mask": .cryptographicUsageMask, "Name": .name, "Object Group": .objectGroup,
             "Object Type": .objectType, "State": .state, "Activation Date": .activationDate, "Deactivation Date": .deactivationDate,
             "Cryptographic Parameters": .cryptographicParameters, "Recommended Curve": .recommendedCurve,
+            "Application Specific Information": .applicationSpecificInformation, "Contact Information": .contactInformation,
+            "Process Start Date": .processStartDate, "Protect Stop Date": .protectStopDate, "Sensitive": .sensitive, "Extractable": .extractable,
         ]
         // KMIP 1.x: Template-Attribute { Attribute { Attribute Name, Attribute Value } }; also bare Attribute items.
         for container in [payload[.templateAttribute], payload[.attributes], Optional(payload)].compactMap({ $0 }) {

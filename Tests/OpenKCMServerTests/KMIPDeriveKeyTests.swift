@@ -56,8 +56,7 @@ import OpenKCMTestSupport
 
         // HMAC (HKDF) and SP 800-108 counter mode from a key; Encrypt with AES-CBC.
         let key = try await KMIPCipherVectorTests.register(session, .aes, Array(0..<32))
-        _ = try await session.send(.modifyAttribute, [TTLVItem(.uniqueIdentifier, .textString(key)),
-                                                      KMIPClientFlowTests.attribute("Cryptographic Usage Mask", .integer(Int32(KMIPCryptographicUsageMask.deriveKey.rawValue)))])
+        // (No usage mask: any use, Derive Key included.)
         let hkdf = try await Self.derive(session, from: key, .hmac, [sha256, TTLVItem(.salt, .byteString(Array("salt".utf8))), TTLVItem(.derivationData, .byteString(Array("context".utf8)))],
                                          algorithm: .hmacSha256)
         #expect(try await Self.material(session, try #require(hkdf.payload?[.uniqueIdentifier]?.textValue, "\(hkdf)"))

@@ -7,8 +7,11 @@ objects, X.509 certificates), Get, Get Attributes (the
 Digest), Locate with several filters, Check, Sign and Signature Verify,
 Activate, Encrypt, Decrypt, Revoke, Destroy (the object kept
 in state Destroyed), and that another tenant's certificate reaches none of it.
+Derive Key (PBKDF2, HMAC, SP 800-108 counter, Encrypt), split keys, AES-ECB,
+ChaCha20 and Application Specific Information, checked against pyca/cryptography.
 Last, the kill switch: unlinking a third tenant's L1 stops its KMIP
-operations within 1 s (measured and printed) while the others go on.
+operations (Get, Sign, Decrypt, Derive Key...) within 1 s (measured and
+printed) while the others go on.
 
 scripts/kmip/acceptance starts the server and provisions it, then runs this
 file with these variables set:
@@ -321,6 +324,130 @@ class KMIPAcceptance(unittest.TestCase):
         self.each_version(body)
 
 
+class KMIPDerivationAndSplitKeys(unittest.TestCase):
+    """Derive Key (PBKDF2, HMAC, NIST SP 800-108 counter mode, Encrypt), split keys, ECB and ChaCha20,
+    Application Specific Information; each derived key checked against pyca/cryptography's own computation."""
+
+    def each_version(self, body):
+        KMIPAcceptance.each_version(self, body)
+
+    def test_derived_keys_are_what_the_standards_compute(self):
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+        from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+        from cryptography.hazmat.primitives.kdf.kbkdf import KBKDFHMAC, CounterLocation, Mode
+
+        def body(kmip, version):
+            password = os.urandom(24)
+            secret_id = kmip.register(objects.SecretData(password, enums.SecretDataType.PASSWORD,
+                                                         masks=[enums.CryptographicUsageMask.DERIVE_KEY]))
+            kmip.activate(secret_id)
+            salt = os.urandom(16)
+            sha256 = {"hashing_algorithm": enums.HashingAlgorithm.SHA_256}
+            derived_id = kmip.derive_key(enums.ObjectType.SYMMETRIC_KEY, [secret_id], enums.DerivationMethod.PBKDF2,
+                                         {"cryptographic_parameters": sha256, "salt": salt, "iteration_count": 4096},
+                                         cryptographic_length=256, cryptographic_algorithm=enums.CryptographicAlgorithm.AES)
+            self.assertNotEqual(derived_id, secret_id)
+            derived = kmip.get(derived_id)
+            self.assertIsInstance(derived, objects.SymmetricKey)
+            self.assertEqual(derived.cryptographic_length, 256)
+            self.assertEqual(derived.value, hashlib.pbkdf2_hmac("sha256", password, salt, 4096, 32))
+
+            base = os.urandom(32)
+            key_id = kmip.register(objects.SymmetricKey(enums.CryptographicAlgorithm.AES, 256, base,
+                                                        masks=[enums.CryptographicUsageMask.DERIVE_KEY]))
+            kmip.activate(key_id)
+            info = b"tenant acme, volume 7"
+            hkdf_id = kmip.derive_key(enums.ObjectType.SYMMETRIC_KEY, [key_id], enums.DerivationMethod.HMAC,
+                                      {"cryptographic_parameters": sha256, "salt": salt, "derivation_data": info},
+                                      cryptographic_length=256, cryptographic_algorithm=enums.CryptographicAlgorithm.AES)
+            self.assertEqual(kmip.get(hkdf_id).value, HKDF(hashes.SHA256(), 32, salt, info).derive(base))
+            counter_id = kmip.derive_key(enums.ObjectType.SECRET_DATA, [key_id], enums.DerivationMethod.NIST800_108_C,
+                                         {"cryptographic_parameters": sha256, "derivation_data": info}, cryptographic_length=384)
+            expected = KBKDFHMAC(hashes.SHA256(), Mode.CounterMode, 48, 4, None, CounterLocation.BeforeFixed, None, None, info).derive(base)
+            self.assertEqual(kmip.get(counter_id).value, expected)
+            iv = os.urandom(16)
+            data = os.urandom(32)
+            encrypted_id = kmip.derive_key(enums.ObjectType.SYMMETRIC_KEY, [key_id], enums.DerivationMethod.ENCRYPT,
+                                           {"cryptographic_parameters": {"block_cipher_mode": enums.BlockCipherMode.CBC,
+                                                                         "padding_method": enums.PaddingMethod.NONE,
+                                                                         "cryptographic_algorithm": enums.CryptographicAlgorithm.AES},
+                                            "initialization_vector": iv, "derivation_data": data},
+                                           cryptographic_length=256, cryptographic_algorithm=enums.CryptographicAlgorithm.AES)
+            encryptor = Cipher(algorithms.AES(base), modes.CBC(iv)).encryptor()
+            self.assertEqual(kmip.get(encrypted_id).value, encryptor.update(data) + encryptor.finalize())
+            # (The links between base and derived keys are checked in KMIPDeriveKeyTests: PyKMIP 0.11 cannot read a Link attribute.)
+            # A base whose usage mask lacks Derive Key is refused.
+            encrypt_only = kmip.register(objects.SymmetricKey(enums.CryptographicAlgorithm.AES, 256, os.urandom(32),
+                                                              masks=[enums.CryptographicUsageMask.ENCRYPT]))
+            kmip.activate(encrypt_only)
+            with self.assertRaises(exceptions.KmipOperationFailure) as refused:
+                kmip.derive_key(enums.ObjectType.SYMMETRIC_KEY, [encrypt_only], enums.DerivationMethod.HMAC,
+                                {"cryptographic_parameters": sha256, "derivation_data": info}, cryptographic_length=128)
+            self.assertEqual(reason(refused.exception), "PERMISSION_DENIED" if version == "1.2" else "INCOMPATIBLE_CRYPTOGRAPHIC_USAGE_MASK")
+        self.each_version(body)
+
+    def test_split_keys_ecb_chacha_and_application_information(self):
+        from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+        def body(kmip, version):
+            parts = [os.urandom(32), os.urandom(32)]
+            ids = [kmip.register(objects.SplitKey(enums.CryptographicAlgorithm.AES, 256, part, split_key_parts=2, key_part_identifier=index + 1,
+                                                  split_key_threshold=2, split_key_method=enums.SplitKeyMethod.XOR,
+                                                  name="split-%s-%d" % (version, index)))
+                   for index, part in enumerate(parts)]
+            for index, uid in enumerate(ids):
+                split = kmip.get(uid)
+                self.assertIsInstance(split, objects.SplitKey)
+                self.assertEqual((split.split_key_parts, split.key_part_identifier, split.split_key_threshold, split.split_key_method),
+                                 (2, index + 1, 2, enums.SplitKeyMethod.XOR))
+                self.assertEqual(split.value, parts[index])
+            found = kmip.locate(attributes=[ATTRIBUTES.create_attribute(enums.AttributeType.OBJECT_TYPE, enums.ObjectType.SPLIT_KEY)])
+            self.assertTrue(set(ids) <= set(found))
+
+            # AES-ECB (PKCS#5), checked against pyca/cryptography's ECB.
+            key = os.urandom(32)
+            both = [enums.CryptographicUsageMask.ENCRYPT, enums.CryptographicUsageMask.DECRYPT]
+            aes_id = kmip.register(objects.SymmetricKey(enums.CryptographicAlgorithm.AES, 256, key, masks=both))
+            kmip.activate(aes_id)
+            ecb = {"block_cipher_mode": enums.BlockCipherMode.ECB, "padding_method": enums.PaddingMethod.NONE,
+                   "cryptographic_algorithm": enums.CryptographicAlgorithm.AES}
+            block = os.urandom(32)
+            ciphertext, _ = kmip.encrypt(block, uid=aes_id, cryptographic_parameters=ecb)
+            encryptor = Cipher(algorithms.AES(key), modes.ECB()).encryptor()
+            self.assertEqual(ciphertext, encryptor.update(block) + encryptor.finalize())
+            self.assertEqual(kmip.decrypt(ciphertext, uid=aes_id, cryptographic_parameters=ecb), block)
+
+            # ChaCha20 (pyca's nonce is the 32-bit counter then the 96-bit nonce, as OpenSSL's).
+            chacha_key = os.urandom(32)
+            chacha_id = kmip.register(objects.SymmetricKey(enums.CryptographicAlgorithm.CHACHA20, 256, chacha_key, masks=both))
+            kmip.activate(chacha_id)
+            nonce = os.urandom(12)
+            message = os.urandom(100)
+            chacha = {"cryptographic_algorithm": enums.CryptographicAlgorithm.CHACHA20}
+            ciphertext, _ = kmip.encrypt(message, uid=chacha_id, cryptographic_parameters=chacha, iv_counter_nonce=nonce)
+            expected = Cipher(algorithms.ChaCha20(chacha_key, b"\x00\x00\x00\x00" + nonce), None).encryptor().update(message)
+            self.assertEqual(ciphertext, expected)
+            self.assertEqual(kmip.decrypt(ciphertext, uid=chacha_id, cryptographic_parameters=chacha, iv_counter_nonce=nonce), message)
+
+            # Application Specific Information, added and located by.
+            namespace = "ssl-%s" % os.urandom(4).hex()
+            information = ATTRIBUTES.create_attribute(enums.AttributeType.APPLICATION_SPECIFIC_INFORMATION,
+                                                      {"application_namespace": namespace, "application_data": "www.example.com"})
+            from kmip.core import objects as cobjects
+            template = cobjects.TemplateAttribute(attributes=[
+                ATTRIBUTES.create_attribute(enums.AttributeType.CRYPTOGRAPHIC_ALGORITHM, enums.CryptographicAlgorithm.AES),
+                ATTRIBUTES.create_attribute(enums.AttributeType.CRYPTOGRAPHIC_LENGTH, 128), information])
+            made = kmip.proxy.create(enums.ObjectType.SYMMETRIC_KEY, template)
+            self.assertEqual(made.result_status.value, enums.ResultStatus.SUCCESS, made.result_message)
+            tagged = made.uuid if isinstance(made.uuid, str) else made.uuid.value
+            self.assertEqual(kmip.locate(attributes=[information]), [tagged])
+            _, kept = kmip.get_attributes(tagged, ["Application Specific Information"])
+            self.assertEqual([(item.attribute_value.application_namespace, item.attribute_value.application_data) for item in kept],
+                             [(namespace, "www.example.com")])
+        self.each_version(body)
+
+
 class KMIPKillSwitch(unittest.TestCase):
     """Unlinking a tenant's L1 stops every KMIP operation of that tenant within 1 s; other tenants go on."""
 
@@ -345,6 +472,13 @@ class KMIPKillSwitch(unittest.TestCase):
             pss = {"cryptographic_algorithm": enums.CryptographicAlgorithm.RSA, "padding_method": enums.PaddingMethod.PSS,
                    "hashing_algorithm": enums.HashingAlgorithm.SHA_256}
             victim.sign(b"before", uid=victim_private, cryptographic_parameters=pss)
+            victim_base = victim.register(objects.SecretData(os.urandom(24), enums.SecretDataType.PASSWORD,
+                                                             masks=[enums.CryptographicUsageMask.DERIVE_KEY]))
+            victim.activate(victim_base)
+            pbkdf2 = {"cryptographic_parameters": {"hashing_algorithm": enums.HashingAlgorithm.SHA_256}, "salt": b"salt", "iteration_count": 10}
+            derive = lambda: victim.derive_key(enums.ObjectType.SYMMETRIC_KEY, [victim_base], enums.DerivationMethod.PBKDF2, pbkdf2,
+                                               cryptographic_length=256, cryptographic_algorithm=enums.CryptographicAlgorithm.AES)
+            derive()
 
             request = urllib.request.Request("%s/v1/tenants/%s/l1" % (environment["OPENKCM_ADDR"], environment["OPENKCM_DOOMED_TENANT"]),
                                              method="DELETE", headers={"Authorization": "Bearer " + environment["OPENKCM_ROOT_TOKEN"]})
@@ -365,7 +499,7 @@ class KMIPKillSwitch(unittest.TestCase):
             self.assertLess(refused_after, 1.0)
             # Every operation that opens a key is refused, each with a KMIP error: symmetric and private keys alike.
             for attempt in (lambda: victim.get(victim_key), lambda: victim.get(victim_private),
-                            lambda: victim.sign(b"after", uid=victim_private, cryptographic_parameters=pss),
+                            lambda: victim.sign(b"after", uid=victim_private, cryptographic_parameters=pss), derive,
                             lambda: victim.decrypt(ciphertext, uid=victim_key, cryptographic_parameters=ctr, iv_counter_nonce=nonce),
                             lambda: victim.create(enums.CryptographicAlgorithm.AES, 128),
                             lambda: victim.register(objects.SecretData(os.urandom(32), enums.SecretDataType.SEED))):

@@ -26,7 +26,10 @@ struct KMIPAttributeChange: Sendable {
     }
 
     /// Attributes clients may change; every other one is read-only to them.
-    static let changeable: Set<String> = ["Name", "Object Group"]
+    static let changeable: Set<String> = [
+        "Name", "Object Group", "Application Specific Information", "Contact Information", "Process Start Date", "Protect Stop Date",
+        "Sensitive", "Extractable",
+    ]
 
     init(_ payload: TTLVItem, operation: KMIPOperation, version: KMIPVersion) throws(KMIPOperationError) {
         self.operation = operation
@@ -112,6 +115,8 @@ struct KMIPAttributeChange: Sendable {
         guard Self.changeable.contains(name) else {
             throw KMIPOperationError(version >= .v2_0 ? .attributeReadOnly : .permissionDenied, "\(name) cannot be changed by \(operation)")
         }
+        if name == "Application Specific Information" { return try applyApplicationInformation(to: &object) }
+        if name != "Name" && name != "Object Group" { return try applySingleValued(to: &object) }
         var list = name == "Name" ? object.names : object.objectGroups
         defer { if name == "Name" { object.names = list } else { object.objectGroups = list } }
         let notFound = KMIPOperationError(version >= .v2_0 ? .attributeNotFound : .itemNotFound, "the object has no such \(name)")
@@ -153,6 +158,110 @@ struct KMIPAttributeChange: Sendable {
         default:
             throw KMIPOperationError(.operationNotSupported, "\(operation) does not change attributes")
         }
+    }
+
+    /// Application Specific Information: instances of (Application Namespace, Application Data), chosen like a Name's.
+    private func applyApplicationInformation(to object: inout KMIPManagedObject) throws(KMIPOperationError) -> Answer? {
+        typealias Information = KMIPManagedObject.ApplicationSpecificInformation
+        var list = object.applicationSpecificInformation ?? []
+        defer { object.applicationSpecificInformation = list.isEmpty ? nil : list }
+        func read(_ item: TTLVItem?) throws(KMIPOperationError) -> Information {
+            guard let namespace = item?[.applicationNamespace]?.textValue, !namespace.isEmpty, namespace.utf8.count <= 1024,
+                  (item?[.applicationData]?.textValue?.utf8.count ?? 0) <= 1024 else {
+                throw KMIPOperationError(.invalidField, "Application Specific Information needs an Application Namespace (and Application Data), text of at most 1024 bytes")
+            }
+            return Information(namespace: namespace, data: item?[.applicationData]?.textValue)
+        }
+        func echo(_ information: Information) -> TTLVItem {
+            TTLVItem(.attributeValue, .structure([TTLVItem(.applicationNamespace, .textString(information.namespace))]
+                + (information.data.map { [TTLVItem(.applicationData, .textString($0))] } ?? [])))
+        }
+        let notFound = KMIPOperationError(version >= .v2_0 ? .attributeNotFound : .itemNotFound, "the object has no such \(name)")
+        func instance() throws(KMIPOperationError) -> Int {
+            if let current {
+                let wanted = try read(current)
+                guard let found = list.firstIndex(of: wanted) else { throw notFound }
+                return found
+            }
+            let position = index ?? 0
+            guard list.indices.contains(position) else { throw notFound }
+            return position
+        }
+        switch operation {
+        case .addAttribute:
+            guard list.count < 64 else { throw KMIPOperationError(.invalidField, "at most 64 instances of \(name)") }
+            list.append(try read(value))
+            return Answer(value: echo(list[list.count - 1]), index: list.count - 1)
+        case .modifyAttribute:
+            let position = try instance()
+            list[position] = try read(value)
+            return Answer(value: echo(list[position]), index: position)
+        case .deleteAttribute:
+            let position = try instance()
+            return Answer(value: echo(list.remove(at: position)), index: position)
+        case .setAttribute:
+            guard list.count <= 1 else { throw KMIPOperationError(.multiValuedAttribute, "the object has several \(name) values; use Modify Attribute") }
+            list = [try read(value)]
+            return Answer(value: echo(list[0]), index: 0)
+        default:
+            throw KMIPOperationError(.operationNotSupported, "\(operation) does not change attributes")
+        }
+    }
+
+    /// Contact Information, Process Start Date, Protect Stop Date, Sensitive, Extractable: one value each.
+    /// Sensitive and Extractable always hold one (false and true unless set), change one way only (a key
+    /// once Sensitive stays so, once not Extractable stays so), and cannot be deleted.
+    private func applySingleValued(to object: inout KMIPManagedObject) throws(KMIPOperationError) -> Answer? {
+        let flag = name == "Sensitive" || name == "Extractable"
+        let held: TTLVValue? = switch name {
+        case "Contact Information": object.contactInformation.map { .textString($0) }
+        case "Process Start Date": object.processStartDate.map { .dateTime($0) }
+        case "Protect Stop Date": object.protectStopDate.map { .dateTime($0) }
+        case "Sensitive": .boolean(object.sensitive ?? false)
+        default: .boolean(object.extractable ?? true)
+        }
+        let notFound = KMIPOperationError(version >= .v2_0 ? .attributeNotFound : .itemNotFound, "the object has no \(name)")
+        if operation == .deleteAttribute {
+            guard !flag else { throw KMIPOperationError(version >= .v2_0 ? .attributeReadOnly : .permissionDenied, "\(name) always holds a value; set it instead") }
+            guard let held else { throw notFound }
+            if let current, current.value != held { throw notFound }
+            switch name {
+            case "Contact Information": object.contactInformation = nil
+            case "Process Start Date": object.processStartDate = nil
+            default: object.protectStopDate = nil
+            }
+            return Answer(value: TTLVItem(.attributeValue, held), index: 0)
+        }
+        if operation == .addAttribute, held != nil, !flag {
+            throw KMIPOperationError(version >= .v2_0 ? .attributeSingleValued : .invalidField, "\(name) is set already; use Modify Attribute")
+        }
+        if operation == .modifyAttribute {
+            guard let held else { throw notFound }
+            if let current, current.value != held { throw notFound }
+        }
+        guard let value else { throw KMIPOperationError(.invalidField, "\(operation) needs a value") }
+        let wrongType = KMIPOperationError(.invalidField, "\(name) takes a \(flag ? "Boolean" : name == "Contact Information" ? "text string" : "Date-Time")")
+        switch name {
+        case "Contact Information":
+            guard let text = value.textValue, text.utf8.count <= 1024 else { throw wrongType }
+            object.contactInformation = text
+        case "Process Start Date", "Protect Stop Date":
+            guard let date = value.dateTimeValue else { throw wrongType }
+            if name == "Process Start Date" { object.processStartDate = date } else { object.protectStopDate = date }
+        case "Sensitive":
+            guard let sensitive = value.booleanValue else { throw wrongType }
+            guard sensitive || object.sensitive != true else {
+                throw KMIPOperationError(version >= .v2_0 ? .attributeReadOnly : .permissionDenied, "a Sensitive object stays Sensitive")
+            }
+            object.sensitive = sensitive
+        default:
+            guard let extractable = value.booleanValue else { throw wrongType }
+            guard !extractable || object.extractable != false else {
+                throw KMIPOperationError(version >= .v2_0 ? .attributeReadOnly : .permissionDenied, "an object that is not Extractable stays so")
+            }
+            object.extractable = extractable
+        }
+        return Answer(value: TTLVItem(.attributeValue, value.value), index: 0)
     }
 
     private func applyCustom(to object: inout KMIPManagedObject) throws(KMIPOperationError) -> Answer? {
@@ -199,6 +308,9 @@ enum KMIPAttributeNames {
         .objectGroup: "Object Group", .link: "Link", .digest: "Digest", .destroyDate: "Destroy Date", .cryptographicParameters: "Cryptographic Parameters",
         .certificateType: "Certificate Type", .x509CertificateIdentifier: "X.509 Certificate Identifier",
         .x509CertificateSubject: "X.509 Certificate Subject", .x509CertificateIssuer: "X.509 Certificate Issuer",
+        .applicationSpecificInformation: "Application Specific Information", .contactInformation: "Contact Information",
+        .processStartDate: "Process Start Date", .protectStopDate: "Protect Stop Date", .sensitive: "Sensitive", .extractable: "Extractable",
+        .alwaysSensitive: "Always Sensitive", .neverExtractable: "Never Extractable", .randomNumberGenerator: "Random Number Generator",
     ]
     static let all = Set(byTag.values)
 

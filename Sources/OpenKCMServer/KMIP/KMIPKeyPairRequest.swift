@@ -33,11 +33,11 @@ struct KMIPKeyPairRequest: Sendable {
         self.algorithm = algorithm
         self.length = privateOwn.length ?? publicOwn.length ?? common.length
         self.curve = privateOwn.curve ?? publicOwn.curve ?? common.curve
-        privateKey = Self.template(.privateKey, own: privateOwn, common: common)
-        publicKey = Self.template(.publicKey, own: publicOwn, common: common)
+        privateKey = try Self.template(.privateKey, own: privateOwn, common: common)
+        publicKey = try Self.template(.publicKey, own: publicOwn, common: common)
     }
 
-    private static func template(_ type: KMIPObjectType, own: KMIPRequestedAttributes, common: KMIPRequestedAttributes) -> KMIPManagedObject {
+    private static func template(_ type: KMIPObjectType, own: KMIPRequestedAttributes, common: KMIPRequestedAttributes) throws(KMIPOperationError) -> KMIPManagedObject {
         var object = KMIPManagedObject(
             uniqueIdentifier: "", tenant: "", service: "", objectType: type.rawValue, cryptographicAlgorithm: nil, cryptographicLength: nil,
             cryptographicUsageMask: own.usageMask ?? common.usageMask, state: KMIPState.preActive.rawValue,
@@ -48,6 +48,8 @@ struct KMIPKeyPairRequest: Sendable {
         let parameters = own.cryptographicParameters ?? common.cryptographicParameters
         object.cryptographicParameters = parameters.map { Data(TTLVEncoder.encode($0)) }
         let custom = common.custom.merging(own.custom) { $1 }
+        try object.adopt(common)
+        try object.adopt(own)
         // The subject binding (x-openkcm-subject) goes with both keys.
         object.customAttributes = custom.isEmpty ? nil : custom
         return object

@@ -36,7 +36,7 @@ extension Operations {
     /// given). Pre-Active, or Active at once when its Activation Date has come.
     func kmipCreateSymmetricKey(algorithm: KMIPCryptographicAlgorithm = .aes, length: Int32, usageMask: Int32?, names: [String], groups: [String],
                                 subject: String? = nil, activationDate: Int64? = nil, deactivationDate: Int64? = nil,
-                                cryptographicParameters: TTLVItem? = nil, caller: Caller) async throws -> String {
+                                cryptographicParameters: TTLVItem? = nil, attributes: KMIPRequestedAttributes? = nil, caller: Caller) async throws -> String {
         let (tenant, service) = try kmipScope(caller)
         let uid = RandomUUID.make()
         return try await perform(.kmipCreate, caller: caller, tenant: tenant, service: service, key: uid, sync: true) { unsealed in
@@ -54,6 +54,8 @@ extension Operations {
             made.cryptographicParameters = cryptographicParameters.map { Data(TTLVEncoder.encode($0)) }
             made = made.applyingDates(now: now)
             made.keyFormatType = KMIPKeyFormatType.raw.rawValue
+            made.generatedHere = true
+            if let attributes { try made.adopt(attributes) }
             if let subject { made.customAttributes = [KMIPManagedObject.subjectAttribute: subject] }
             _ = try await kmipStore(unsealed).create(made, material: material)
             return uid
@@ -91,10 +93,11 @@ extension Operations {
     }
 
     /// Get: the object and its material (the client's to hold, by KMIP's contract).
-    func kmipGet(_ uid: String, caller: Caller) async throws -> (KMIPManagedObject, [UInt8]) {
+    func kmipGet(_ uid: String, version: KMIPVersion = .v2_0, caller: Caller) async throws -> (KMIPManagedObject, [UInt8]) {
         let (tenant, service) = try kmipScope(caller)
         return try await perform(.kmipGet, caller: caller, tenant: tenant, service: service, key: uid) { unsealed in
             let object = try await kmipObject(uid, tenant: tenant, service: service, unsealed)
+            try object.checkExport(wrapped: false, version: version)
             return (object, try await kmipStore(unsealed).material(of: object))
         }
     }
@@ -111,6 +114,7 @@ extension Operations {
             guard wrappable.contains(object.objectType) else {
                 throw KMIPOperationError(.featureNotSupported, "keys and secret data are given wrapped; opaque objects and certificates are not")
             }
+            try object.checkExport(wrapped: true, version: version)
             guard wrappingID != uid else { throw KMIPOperationError(.illegalOperation, "an object cannot be wrapped by itself") }
             guard let kek = try await kmipStore(unsealed).get(wrappingID, tenant: tenant, service: service) else {
                 throw KMIPOperationError(version >= .v2_0 ? .wrappingObjectNotFound : .itemNotFound, "no wrapping key \(wrappingID)")
@@ -153,6 +157,7 @@ extension Operations {
                 replacement.lastChangeDate = now
                 replacement.deactivationDate = nil
                 replacement.links = [KMIPManagedObject.Link(type: KMIPLinkType.replacedObjectLink.rawValue, uniqueIdentifier: uid)]
+                replacement.generatedHere = true
                 // Active now, not merely dated: a Pre-Active key with a future Activation Date is not activated yet.
                 if old.state == KMIPState.active.rawValue && (offset ?? 0) == 0 {
                     replacement.state = KMIPState.active.rawValue
@@ -355,6 +360,7 @@ extension Operations {
                 object.initialDate = now
                 object.lastChangeDate = now
                 object.links = [KMIPManagedObject.Link(type: link.rawValue, uniqueIdentifier: other)]
+                object.generatedHere = true
                 return object.applyingDates(now: now)
             }
             let store = kmipStore(unsealed)

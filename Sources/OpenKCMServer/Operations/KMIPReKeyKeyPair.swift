@@ -43,6 +43,7 @@ extension Operations {
                     object.deactivationDate = nil
                     object.destroyDate = nil
                     object.digest = nil
+                    object.generatedHere = true
                     object.state = active ? KMIPState.active.rawValue : KMIPState.preActive.rawValue
                     object.activationDate = active ? (offset == nil ? old.activationDate : now) : nil
                     object.links = [KMIPManagedObject.Link(type: link.rawValue, uniqueIdentifier: other),

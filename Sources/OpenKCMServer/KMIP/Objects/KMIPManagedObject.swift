@@ -50,6 +50,22 @@ struct KMIPManagedObject: Codable, Sendable {
     /// SHA-256 of the material as registered (the Key Material's bytes), the
     /// Digest attribute's value; nil for objects made before it was kept.
     var digest: Data? = nil
+    /// Application Specific Information instances: which application knows the object by what.
+    var applicationSpecificInformation: [ApplicationSpecificInformation]? = nil
+    var contactInformation: String? = nil
+    /// SKLC's dates: from when the key may process (decrypt) data, until when it may protect (encrypt) it.
+    var processStartDate: Int64? = nil
+    var protectStopDate: Int64? = nil
+    /// KMIP 1.4 on: Sensitive (never given in the clear) and Extractable (given at all). They move one way
+    /// only (Sensitive false to true, Extractable true to false), so Always Sensitive and Never Extractable
+    /// say whether they have held since the object was made.
+    var sensitive: Bool? = nil
+    var extractable: Bool? = nil
+    var alwaysSensitive: Bool? = nil
+    var neverExtractable: Bool? = nil
+    /// The material was generated here (Create, Create Key Pair, ReKey, ReKey Key Pair), not given by the
+    /// client: its Random Number Generator attribute says with what.
+    var generatedHere: Bool? = nil
     /// The object's L4, wrapped by the service's L3 with the unique identifier
     /// as context; empty once destroyed (the material is then unrecoverable).
     var wrappedKey: Data
@@ -65,6 +81,11 @@ struct KMIPManagedObject: Codable, Sendable {
         var method: UInt32
         /// Prime Field Size (Big Integer bytes), for polynomial sharing in a prime field.
         var primeFieldSize: Data?
+    }
+
+    struct ApplicationSpecificInformation: Codable, Sendable, Hashable {
+        var namespace: String
+        var data: String?
     }
 
     struct Link: Codable, Sendable, Hashable {

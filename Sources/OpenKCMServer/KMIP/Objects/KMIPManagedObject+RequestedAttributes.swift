@@ -1,0 +1,40 @@
+import KMIP
+import KMIPEngine
+
+extension KMIPManagedObject {
+    /// Takes the descriptive and protective attributes a Create, Register,
+    /// Create Key Pair or Derive Key request gives the new object: Application
+    /// Specific Information, Contact Information, the SKLC dates, Sensitive
+    /// and Extractable (with Always Sensitive and Never Extractable as they
+    /// start). Names, groups, dates and the key's own fields are taken where
+    /// each operation reads them.
+    mutating func adopt(_ attributes: KMIPRequestedAttributes) throws(KMIPOperationError) {
+        let information = attributes.applicationSpecificInformation
+        guard information.count <= 64, information.allSatisfy({ $0.namespace.utf8.count <= 1024 && ($0.data?.utf8.count ?? 0) <= 1024 }) else {
+            throw KMIPOperationError(.invalidField, "at most 64 Application Specific Information instances, each text of at most 1024 bytes")
+        }
+        if !information.isEmpty {
+            applicationSpecificInformation = information.map { ApplicationSpecificInformation(namespace: $0.namespace, data: $0.data) }
+        }
+        if let contact = attributes.contactInformation {
+            guard contact.utf8.count <= 1024 else { throw KMIPOperationError(.invalidField, "Contact Information is text of at most 1024 bytes") }
+            contactInformation = contact
+        }
+        processStartDate = attributes.processStartDate ?? processStartDate
+        protectStopDate = attributes.protectStopDate ?? protectStopDate
+        if let sensitive = attributes.sensitive { self.sensitive = sensitive }
+        if let extractable = attributes.extractable { self.extractable = extractable }
+        alwaysSensitive = self.sensitive ?? false
+        neverExtractable = !(self.extractable ?? true)
+    }
+
+    /// Whether Get may give the material: never when not Extractable, only wrapped when Sensitive.
+    func checkExport(wrapped: Bool, version: KMIPVersion) throws(KMIPOperationError) {
+        if extractable == false {
+            throw KMIPOperationError(version >= .v2_0 ? .notExtractable : .permissionDenied, "the object is not Extractable: it never leaves the server")
+        }
+        if sensitive == true, !wrapped {
+            throw KMIPOperationError(version >= .v2_0 ? .sensitive : .permissionDenied, "the object is Sensitive: it is given only wrapped (Key Wrapping Specification)")
+        }
+    }
+}

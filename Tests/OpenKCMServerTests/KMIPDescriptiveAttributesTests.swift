@@ -1,0 +1,99 @@
+import Foundation
+import Testing
+import KMIP
+import KMIPEngine
+import OpenKCMServer
+import OpenKCMTestSupport
+
+/// The attributes clients describe and protect objects with: Application
+/// Specific Information (several, Locate by namespace), Contact
+/// Information, the SKLC dates, Sensitive and Extractable (enforced on Get,
+/// one way only, with Always Sensitive and Never Extractable), and the
+/// Random Number Generator of material made here.
+@Suite struct KMIPDescriptiveAttributesTests {
+    static func information(_ namespace: String, _ data: String) -> TTLVItem {
+        .structure(.applicationSpecificInformation, [TTLVItem(.applicationNamespace, .textString(namespace)), TTLVItem(.applicationData, .textString(data))])
+    }
+
+    @Test func kmip2AttributesAreKeptLocatedAndEnforced() async throws {
+        let harness = try ServerHarness()
+        defer { harness.cleanUp() }
+        let session = try await KMIPClientFlowTests.session(.v2_0, harness: harness)
+        let created = try await session.send(.create, [
+            TTLVItem(.objectType, .enumeration(KMIPObjectType.symmetricKey.rawValue)),
+            .structure(.attributes, [TTLVItem(.cryptographicAlgorithm, .enumeration(KMIPCryptographicAlgorithm.aes.rawValue)),
+                                     TTLVItem(.cryptographicLength, .integer(256)), Self.information("ssl", "www.example.com"),
+                                     Self.information("mongodb", "orders"), TTLVItem(.contactInformation, .textString("secops@example.com")),
+                                     TTLVItem(.protectStopDate, .dateTime(2_000_000_000)), TTLVItem(.sensitive, .boolean(true))]),
+        ])
+        let uid = try #require(created.payload?[.uniqueIdentifier]?.textValue, "\(created)")
+        _ = try await session.send(.activate, [TTLVItem(.uniqueIdentifier, .textString(uid))])
+        let attributes = try await KMIPProfileAnswersTests.attributes(session, uid)
+        #expect(attributes.all(.applicationSpecificInformation).count == 2)
+        #expect(attributes[.contactInformation]?.textValue == "secops@example.com")
+        #expect(attributes[.protectStopDate]?.dateTimeValue == 2_000_000_000)
+        #expect(attributes[.sensitive]?.booleanValue == true && attributes[.alwaysSensitive]?.booleanValue == true)
+        #expect(attributes[.extractable]?.booleanValue == true && attributes[.neverExtractable]?.booleanValue == false)
+        #expect(attributes[.randomNumberGenerator]?[.rngAlgorithm]?.enumerationValue == KMIPRNGAlgorithm.unspecified.rawValue)
+
+        // Locate by namespace alone (a structure matches on the fields given).
+        let located = try await session.send(.locate, [.structure(.attributes, [
+            .structure(.applicationSpecificInformation, [TTLVItem(.applicationNamespace, .textString("mongodb"))])])])
+        #expect(located.payload?.all(.uniqueIdentifier).compactMap(\.textValue) == [uid])
+        let none = try await session.send(.locate, [.structure(.attributes, [
+            .structure(.applicationSpecificInformation, [TTLVItem(.applicationNamespace, .textString("vsphere"))])])])
+        #expect(none.payload?.all(.uniqueIdentifier).isEmpty == true)
+
+        // Sensitive: not in the clear; it stays Sensitive.
+        let clear = try await session.send(.get, [TTLVItem(.uniqueIdentifier, .textString(uid))])
+        #expect(clear.resultStatus == .operationFailed && clear.resultReason == .sensitive, "\(clear)")
+        let unset = try await session.send(.setAttribute, [TTLVItem(.uniqueIdentifier, .textString(uid)), .structure(.newAttribute, [TTLVItem(.sensitive, .boolean(false))])])
+        #expect(unset.resultReason == .attributeReadOnly, "\(unset)")
+        // Not Extractable: not at all, wrapped or not.
+        let sealed = try await session.send(.setAttribute, [TTLVItem(.uniqueIdentifier, .textString(uid)), .structure(.newAttribute, [TTLVItem(.extractable, .boolean(false))])])
+        #expect(sealed.resultStatus == .success, "\(sealed)")
+        let kek = try await KMIPCipherVectorTests.register(session, .aes, Array(0..<32))
+        let wrapped = try await session.send(.get, [TTLVItem(.uniqueIdentifier, .textString(uid)), .structure(.keyWrappingSpecification, [
+            TTLVItem(.wrappingMethod, .enumeration(KMIPWrappingMethod.encrypt.rawValue)),
+            .structure(.encryptionKeyInformation, [TTLVItem(.uniqueIdentifier, .textString(kek))])])])
+        #expect(wrapped.resultReason == .notExtractable, "\(wrapped)")
+        // It still encrypts: use is not export.
+        let encrypted = try await session.send(.encrypt, [TTLVItem(.uniqueIdentifier, .textString(uid)), .structure(.cryptographicParameters, [
+            TTLVItem(.blockCipherMode, .enumeration(KMIPBlockCipherMode.gcm.rawValue))]), TTLVItem(.data, .byteString([1, 2, 3]))])
+        #expect(encrypted.resultStatus == .success, "\(encrypted)")
+        // A registered key's material was not made here: no Random Number Generator.
+        #expect(try await KMIPProfileAnswersTests.attributes(session, kek)[.randomNumberGenerator] == nil)
+    }
+
+    @Test func kmip1xChangesByNameAndIndex() async throws {
+        let harness = try ServerHarness()
+        defer { harness.cleanUp() }
+        let session = try await KMIPClientFlowTests.session(.v1_4, harness: harness)
+        let uid = try await KMIPProfileAnswersTests.register(session, [])
+        let info = { (namespace: String, data: String) in
+            TTLVValue.structure([TTLVItem(.applicationNamespace, .textString(namespace)), TTLVItem(.applicationData, .textString(data))])
+        }
+        for (namespace, data) in [("ssl", "a.example.com"), ("ssl", "b.example.com")] {
+            let added = try await session.send(.addAttribute, [TTLVItem(.uniqueIdentifier, .textString(uid)),
+                                                               KMIPClientFlowTests.attribute("Application Specific Information", info(namespace, data))])
+            #expect(added.resultStatus == .success, "\(added)")
+        }
+        let modified = try await session.send(.modifyAttribute, [TTLVItem(.uniqueIdentifier, .textString(uid)), .structure(.attribute, [
+            TTLVItem(.attributeName, .textString("Application Specific Information")), TTLVItem(.attributeIndex, .integer(1)),
+            TTLVItem(.attributeValue, info("ssl", "c.example.com"))])])
+        #expect(modified.payload?[.attribute]?[.attributeIndex]?.integerValue == 1, "\(modified)")
+        let contact = try await session.send(.addAttribute, [TTLVItem(.uniqueIdentifier, .textString(uid)),
+                                                             KMIPClientFlowTests.attribute("Contact Information", .textString("ops"))])
+        #expect(contact.resultStatus == .success)
+        let twice = try await session.send(.addAttribute, [TTLVItem(.uniqueIdentifier, .textString(uid)),
+                                                           KMIPClientFlowTests.attribute("Contact Information", .textString("again"))])
+        #expect(twice.resultStatus == .operationFailed)
+        let answer = try await session.send(.getAttributes, [TTLVItem(.uniqueIdentifier, .textString(uid)),
+                                                             TTLVItem(.attributeName, .textString("Application Specific Information"))])
+        let values = answer.payload?.all(.attribute).compactMap { $0[.attributeValue]?[.applicationData]?.textValue }
+        #expect(values == ["a.example.com", "c.example.com"], "\(answer)")
+        // Sensitive and Extractable are 1.4 attributes: a 1.4 client sees them.
+        let flags = try await session.send(.getAttributes, [TTLVItem(.uniqueIdentifier, .textString(uid)), TTLVItem(.attributeName, .textString("Extractable"))])
+        #expect(flags.payload?[.attribute]?[.attributeValue]?.booleanValue == true)
+    }
+}
