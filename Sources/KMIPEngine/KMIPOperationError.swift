@@ -17,6 +17,11 @@ public struct KMIPOperationError: Error, Hashable, CustomStringConvertible {
 
     public var description: String { message }
 
+    /// No such object: KMIP 2.x says Object Not Found, 1.x Item Not Found.
+    public static func notFound(_ message: String, version: KMIPVersion) -> KMIPOperationError {
+        KMIPOperationError(version >= .v2_0 ? .objectNotFound : .itemNotFound, message)
+    }
+
     /// A key in the wrong state: KMIP 2.x has its own reason, 1.x says Permission Denied.
     public static func wrongState(_ message: String, version: KMIPVersion) -> KMIPOperationError {
         KMIPOperationError(version >= .v2_0 ? .wrongKeyLifecycleState : .permissionDenied, message)

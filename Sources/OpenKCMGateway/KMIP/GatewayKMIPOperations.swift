@@ -74,7 +74,7 @@ extension KMIPEngine where Caller == GatewayKMIPClient {
         }
         register(.destroy) { payload, request throws(KMIPOperationError) in
             let uid = try Self.uniqueIdentifier(payload)
-            guard let wrapped = GatewayKMIPObject.wrapped(uid) else { throw KMIPOperationError(.itemNotFound, "no object \(uid)") }
+            guard let wrapped = GatewayKMIPObject.wrapped(uid) else { throw KMIPOperationError.notFound("no object \(uid)", version: request.version) }
             // Only a KMIP object can be destroyed here: it must open under the KMIP context first, so an SDK
             // record's data key (another context) or a made-up blob is Item Not Found, and a destroyed one too.
             _ = try await Self.key(uid, gateway, request.version)
@@ -90,7 +90,7 @@ extension KMIPEngine where Caller == GatewayKMIPClient {
 
     /// The object's key, unwrapped through the gateway's cache or the core.
     private static func key(_ uid: String, _ gateway: Gateway, _ version: KMIPVersion) async throws(KMIPOperationError) -> SymmetricKey {
-        guard let wrapped = GatewayKMIPObject.wrapped(uid) else { throw KMIPOperationError(.itemNotFound, "no object \(uid)") }
+        guard let wrapped = GatewayKMIPObject.wrapped(uid) else { throw KMIPOperationError.notFound("no object \(uid)", version: version) }
         return try await atCore(version) { try await gateway.unwrapKey(wrapped, context: GatewayKMIPObject.context) }
     }
 
@@ -98,7 +98,8 @@ extension KMIPEngine where Caller == GatewayKMIPClient {
     /// switch), a revoked identity or a destroyed key is what the client
     /// must not get past, whatever the cause.
     /// A blob the core cannot open (400: another context, a foreign or
-    /// malformed envelope) names no object: Item Not Found, except on Create.
+    /// malformed envelope) names no object: Item Not Found (Object Not Found
+    /// in 2.x), except on Create.
     /// A key state that forbids the use (409) is the version's wrong-state reason.
     private static func atCore<T>(_ version: KMIPVersion, creating: Bool = false, _ body: () async throws -> T) async throws(KMIPOperationError) -> T {
         do {
@@ -106,8 +107,8 @@ extension KMIPEngine where Caller == GatewayKMIPClient {
         } catch let error as GatewayError {
             switch error.status {
             case 401, 403, 423: throw KMIPOperationError(.permissionDenied, error.detail)
-            case 404, 410: throw KMIPOperationError(.itemNotFound, error.detail)
-            case 400: throw KMIPOperationError(creating ? .invalidField : .itemNotFound, error.detail)
+            case 404, 410: throw KMIPOperationError.notFound(error.detail, version: version)
+            case 400: throw creating ? KMIPOperationError(.invalidField, error.detail) : KMIPOperationError.notFound(error.detail, version: version)
             case 409: throw KMIPOperationError.wrongState(error.detail, version: version)
             default: throw KMIPOperationError(.generalFailure, error.detail)
             }
