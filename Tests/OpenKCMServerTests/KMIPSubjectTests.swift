@@ -52,9 +52,13 @@ import Testing
 
         try await unsealed.keyChain.destroySubject(try SubjectID("alice"), tenant: tenant("acme"), service: service("vsphere"))
         let gone = try await session.send(.get, [KMIPObjectOperationsTests.uid(alice)])
-        // Gone as a missing object is: Item Not Found in 1.x, Object Not Found in 2.x.
+        // Gone as a destroyed object is: Item Not Found in 1.x, Object Destroyed in 2.x; its attributes say Destroyed.
         let notFound: KMIPResultReason = version >= .v2_0 ? .objectNotFound : .itemNotFound
-        #expect(gone.resultStatus != .success && gone.resultReason == notFound, "\(gone)")
+        #expect(gone.resultStatus != .success && gone.resultReason == (version >= .v2_0 ? .objectDestroyed : .itemNotFound), "\(gone)")
+        let answer = try await session.send(.getAttributes, [KMIPObjectOperationsTests.uid(alice)])
+        let state = version >= .v2_0 ? answer.payload?[.attributes]?[.state]
+            : answer.payload?.all(.attribute).first { $0[.attributeName]?.textValue == "State" }?[.attributeValue]
+        #expect(state?.enumerationValue == KMIPState.destroyed.rawValue, "\(answer)")
         #expect(try await session.send(.get, [KMIPObjectOperationsTests.uid(bob)]).resultStatus == .success)
         #expect(try await create("alice").resultReason == notFound)
         #expect(try await create("bad\u{7}subject").resultReason == .invalidField)

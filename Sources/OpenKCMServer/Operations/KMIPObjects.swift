@@ -24,11 +24,22 @@ extension Operations {
     func kmipObject(
         _ uid: String, tenant: TenantID, service: ServiceID, _ unsealed: ServerCore.Unsealed, allowDestroyed: Bool = false
     ) async throws -> KMIPManagedObject {
-        guard let object = try await kmipStore(unsealed).get(uid, tenant: tenant, service: service) else {
+        guard let stored = try await kmipStore(unsealed).get(uid, tenant: tenant, service: service) else {
             throw KMIPOperationError(.itemNotFound, "no object \(uid)")
         }
+        let object = try await presented(stored, tenant: tenant, service: service, unsealed)
         guard allowDestroyed || !object.isDestroyed else { throw KMIPOperationError(.objectDestroyed, "object \(uid) is destroyed") }
         return object
+    }
+
+    /// The object as clients see it: one bound to a subject that has been destroyed is Destroyed, its
+    /// material shredded with the subject's secret though its record was never rewritten.
+    func presented(_ object: KMIPManagedObject, tenant: TenantID, service: ServiceID, _ unsealed: ServerCore.Unsealed) async throws -> KMIPManagedObject {
+        guard !object.isDestroyed, let subject = try object.subject,
+              try await unsealed.keyChain.isSubjectDestroyed(subject, tenant: tenant, service: service) else { return object }
+        var shredded = object
+        shredded.state = KMIPState.destroyed.rawValue
+        return shredded
     }
 
     /// Create: a new AES or HMAC key, its material sealed under its own L4
@@ -87,7 +98,11 @@ extension Operations {
     func kmipLocate(_ matches: @escaping @Sendable (KMIPManagedObject) -> Bool, caller: Caller) async throws -> [String] {
         let (tenant, service) = try kmipScope(caller)
         return try await perform(.kmipLocate, caller: caller, tenant: tenant, service: service) { unsealed in
-            try await kmipStore(unsealed).all(tenant: tenant, service: service).filter(matches)
+            var objects: [KMIPManagedObject] = []
+            for object in try await kmipStore(unsealed).all(tenant: tenant, service: service) {
+                objects.append(try await presented(object, tenant: tenant, service: service, unsealed))
+            }
+            return objects.filter(matches)
                 .sorted { ($0.initialDate, $0.uniqueIdentifier) > ($1.initialDate, $1.uniqueIdentifier) }.map(\.uniqueIdentifier)
         }
     }
