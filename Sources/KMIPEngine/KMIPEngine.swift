@@ -79,6 +79,7 @@ public struct KMIPEngine<Caller: Sendable>: Sendable {
         let items = await answer(request, context: KMIPRequestContext(version: requested, caller: caller))
         var header = KMIPResponseHeader(protocolVersion: requested, timeStamp: clock(), batchCount: Int32(items.count))
         header.clientCorrelationValue = request.header.clientCorrelationValue
+        header.serverCorrelationValue = caller.flatMap { serverCorrelationValue?($0) }
         let bound = responseBound(asked: request.header.maximumResponseSize)
         let encoded = TTLVEncoder.encode(Self.restricted(KMIPResponseMessage(header: header, batchItems: items).ttlv, to: requested))
         guard encoded.count > bound else { return encoded }
@@ -256,6 +257,10 @@ public struct KMIPEngine<Caller: Sendable>: Sendable {
         }
         return items
     }
+
+    /// The Server Correlation Value of a response to `Caller` (KMIP 1.4 on): at the core, the audit
+    /// correlation id its operations were logged under, so a client can name the exchange to an operator.
+    public var serverCorrelationValue: (@Sendable (Caller) -> String)?
 
     /// Object types reported by Query Objects.
     public var queryObjectTypes: [KMIPObjectType] = []

@@ -40,6 +40,8 @@ public struct KMIPResponseHeader: Hashable, Sendable {
     public var batchCount: Int32
     /// KMIP 1.4 and later: the request's Client Correlation Value, echoed.
     public var clientCorrelationValue: String?
+    /// KMIP 1.4 and later: the server's name for this exchange (OpenKCM's audit correlation id), for the client to quote.
+    public var serverCorrelationValue: String?
 
     public init(protocolVersion: KMIPVersion, timeStamp: Int64, batchCount: Int32) {
         self.protocolVersion = protocolVersion
@@ -51,6 +53,9 @@ public struct KMIPResponseHeader: Hashable, Sendable {
         var children = [protocolVersion.ttlv, TTLVItem(.timeStamp, .dateTime(timeStamp))]
         if let clientCorrelationValue, protocolVersion.defines(.clientCorrelationValue) {
             children.append(TTLVItem(.clientCorrelationValue, .textString(clientCorrelationValue)))
+        }
+        if let serverCorrelationValue, protocolVersion.defines(.serverCorrelationValue) {
+            children.append(TTLVItem(.serverCorrelationValue, .textString(serverCorrelationValue)))
         }
         children.append(TTLVItem(.batchCount, .integer(batchCount)))
         return .structure(.responseHeader, children)

@@ -80,6 +80,9 @@ public enum OperationKind: String, Sendable, Hashable, Codable, CaseIterable, Cu
     case kmipReKey = "kmip.rekey"
     case kmipDeriveKey = "kmip.derive-key"
     case kmipReKeyKeyPair = "kmip.rekey-key-pair"
+    case kmipHash = "kmip.hash"
+    case kmipRNGRetrieve = "kmip.rng-retrieve"
+    case kmipLog = "kmip.log"
     case dataKeyEvents = "datakey.events"
     case dataKeyRevoke = "datakey.revoke"
     case subjectDestroy = "subject.destroy"
@@ -111,7 +114,7 @@ public enum OperationKind: String, Sendable, Hashable, Codable, CaseIterable, Cu
             .kmipTrustedCAAdd, .kmipTrustedCAList, .kmipTrustedCARemove, .kmipTrustedCARenew:
             .identities
         case .dataKeyGenerate, .dataKeyWrap, .dataKeyUnwrap, .dataKeyRewrap, .rewrapJobStart, .rewrapJobRead, .rewrapJobOutput, .dataKeyEvents, .dataKeyRevoke, .subjectDestroy,
-            .kmipCreate, .kmipRegister, .kmipLocate, .kmipGet, .kmipGetAttributes, .kmipGetAttributeList, .kmipActivate, .kmipChangeAttribute, .kmipRevoke, .kmipDestroy, .kmipCheck, .kmipCreateKeyPair, .kmipSign, .kmipSignatureVerify, .kmipEncrypt, .kmipDecrypt, .kmipMAC, .kmipMACVerify, .kmipReKey, .kmipDeriveKey, .kmipReKeyKeyPair, .kmipUndo:
+            .kmipCreate, .kmipRegister, .kmipLocate, .kmipGet, .kmipGetAttributes, .kmipGetAttributeList, .kmipActivate, .kmipChangeAttribute, .kmipRevoke, .kmipDestroy, .kmipCheck, .kmipCreateKeyPair, .kmipSign, .kmipSignatureVerify, .kmipEncrypt, .kmipDecrypt, .kmipMAC, .kmipMACVerify, .kmipReKey, .kmipDeriveKey, .kmipReKeyKeyPair, .kmipHash, .kmipRNGRetrieve, .kmipLog, .kmipUndo:
             .execution
         case .regionSnapshot, .regionReport, .serviceLocate: .regions
         case .auditRead, .auditVerify, .reportRead: .audit

@@ -22,6 +22,8 @@ extension KMIPProtocolEngine {
                 return (try? await operations.kmipUndo(journal, caller: caller)) ?? false
             }
         }
+        serverCorrelationValue = { $0.correlationID }
+        registerServiceOperations(operations)
         register(.create) { payload, request throws(KMIPOperationError) in
             try await Self.run(request) { caller in
                 guard payload[.objectType]?.enumerationValue == KMIPObjectType.symmetricKey.rawValue else {

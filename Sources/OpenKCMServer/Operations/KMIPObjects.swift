@@ -341,9 +341,16 @@ extension Operations {
                 throw KMIPOperationError(version >= .v2_0 ? .incompatibleCryptographicUsageMask : .permissionDenied,
                                          "the key's Cryptographic Usage Mask does not allow \(use.kind)")
             }
-            var material = try await kmipStore(unsealed).material(of: object)
+            let store = kmipStore(unsealed)
+            var material = try await store.material(of: object)
             defer { material.zeroize() }
-            return try body(object, material)
+            let result = try body(object, material)
+            // A Destroy that committed while this use ran (uses take no lock, so one key serves many at once):
+            // once the Destroy has answered, no use of the object answers with its result.
+            if let now = try await store.get(uid, tenant: tenant, service: service), now.isDestroyed {
+                throw KMIPOperationError(.objectDestroyed, "object \(uid) was destroyed")
+            }
+            return result
         }
     }
 
