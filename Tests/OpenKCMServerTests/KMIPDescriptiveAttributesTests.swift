@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Testing
 import KMIP
@@ -62,7 +63,21 @@ import OpenKCMTestSupport
             TTLVItem(.blockCipherMode, .enumeration(KMIPBlockCipherMode.gcm.rawValue))]), TTLVItem(.data, .byteString([1, 2, 3]))])
         #expect(encrypted.resultStatus == .success, "\(encrypted)")
         // A registered key's material was not made here: no Random Number Generator.
-        #expect(try await KMIPProfileAnswersTests.attributes(session, kek)[.randomNumberGenerator] == nil)
+        let kekAttributes = try await KMIPProfileAnswersTests.attributes(session, kek)
+        #expect(kekAttributes[.randomNumberGenerator] == nil)
+        #expect(kekAttributes[.shortUniqueIdentifier]?.bytesValue == Array(SHA256.hash(data: Array(kek.utf8))))
+        #expect(kekAttributes[.keyFormatType]?.enumerationValue == KMIPKeyFormatType.raw.rawValue && kekAttributes[.originalCreationDate] != nil)
+        // A compromise keeps its reason and dates.
+        let revoked = try await session.send(.revoke, [TTLVItem(.uniqueIdentifier, .textString(uid)),
+            .structure(.revocationReason, [TTLVItem(.revocationReasonCode, .enumeration(KMIPRevocationReasonCode.keyCompromise.rawValue)),
+                                           TTLVItem(.revocationMessage, .textString("laptop stolen"))]),
+            TTLVItem(.compromiseOccurrenceDate, .dateTime(1_700_000_000))])
+        #expect(revoked.resultStatus == .success, "\(revoked)")
+        let after = try await KMIPProfileAnswersTests.attributes(session, uid)
+        #expect(after[.revocationReason]?[.revocationReasonCode]?.enumerationValue == KMIPRevocationReasonCode.keyCompromise.rawValue)
+        #expect(after[.revocationReason]?[.revocationMessage]?.textValue == "laptop stolen")
+        #expect(after[.compromiseOccurrenceDate]?.dateTimeValue == 1_700_000_000 && after[.compromiseDate] != nil)
+        #expect(after[.state]?.enumerationValue == KMIPState.compromised.rawValue)
     }
 
     @Test func kmip1xChangesByNameAndIndex() async throws {

@@ -358,10 +358,11 @@ class Builder:
     """Turns XML elements into Nodes. In a request, variables are replaced by
     their bindings; in an expected response they stay Var."""
 
-    def __init__(self, bindings, now, problems):
+    def __init__(self, bindings, now, problems, last_got=None):
         self.bindings = bindings
         self.now = now
         self.problems = problems  # harness-side problems (unmapped names...)
+        self.last_got = last_got if last_got is not None else {}
 
     def build(self, elem, request, context=None):
         tag = tag_number(elem.tag)
@@ -403,6 +404,15 @@ class Builder:
                 node.value = bound.value
                 if bound.type != t:
                     node.type = bound.type
+                return node
+            if tag in self.last_got and "UNIQUE_IDENTIFIER" not in name:
+                # Some files use a variable the expected answers never name
+                # (CS-BC-M-13-14's $DATA_0, CS-AC-M-6's $MAC_DATA): it is
+                # the last item of that tag the server sent.
+                bound = self.last_got[tag]
+                self.bindings[name] = bound
+                node.value = bound.value
+                node.type = bound.type
                 return node
             self.problems.append("request uses unbound variable %s" % text)
             node.value = {0x07: text, 0x08: b""}.get(t, 0)
@@ -486,6 +496,9 @@ GENERATING = {"Create", "CreateKeyPair", "ReKey", "ReKeyKeyPair", "DeriveKey",
 # Identifiers of objects whose key material the server made, over the whole
 # run: a file may use what an earlier one made (TL-M-3 locates TL-M-2's key).
 GENERATED_IDS = set()
+# Identifiers of registered public and private keys: RSA encryption (OAEP and
+# PKCS#1 v1.5 alike) is randomized, so their Encrypt outputs are too.
+ASYMMETRIC_IDS = set()
 # Byte strings a server chooses itself.
 SERVER_CHOSEN = {"IvCounterNonce", "CorrelationValue", "AuthenticatedEncryptionTag"}
 
@@ -499,7 +512,8 @@ class Comparer:
     material the server made (Create, Create Key Pair, Re-key...: its
     ciphertexts, digests, signatures and the material itself), it is an IV,
     tag or correlation value the server chose, or it is the output of RNG
-    Retrieve or of an Encrypt whose IV the server chose."""
+    Retrieve, of an Encrypt whose IV the server chose or of an Encrypt with a
+    registered public key (RSA encryption is randomized)."""
 
     def __init__(self, bindings):
         self.bindings = bindings
@@ -578,17 +592,23 @@ class Comparer:
             candidates = [i for i, g in enumerate(got_children)
                           if not used[i] and pair_key(g) == key]
             match = candidates[0] if candidates else None
-            if len(candidates) > 1 and counts[key] > 1:
+            if len(candidates) > 1:
                 # Repeated items of one tag (Query's Operations, a Locate's
                 # identifiers, 1.4 Links...): take the first that matches
-                # in full, whatever its position; none such is "missing".
-                match = None
+                # in full, whatever its position. If none does, an item the
+                # answer repeats too is "missing"; a single one is compared
+                # with the first candidate.
+                full = None
                 for i in candidates:
                     trial = Step()
-                    Comparer(dict(self.bindings)).compare(e, got_children[i], "", trial)
+                    probe = Comparer(dict(self.bindings))
+                    probe.volatile, probe.operation = self.volatile, self.operation
+                    probe.compare(e, got_children[i], "", trial)
                     if not trial.mismatches:
-                        match = i
+                        full = i
                         break
+                if full is not None or counts[key] > 1:
+                    match = full
             sub = (path + "/" if path else "") + tag_name(e.tag)
             if len(key) > 1:
                 sub += "[%s]" % key[1]
@@ -756,6 +776,7 @@ def replay_file(path, args):
         return result
     messages = [e for e in root if isinstance(e.tag, str)]
     bindings = {}
+    last_got = {}  # tag -> the last leaf of that tag the server sent
     conn = Connection(args)
     comparer = Comparer(bindings)
     index = 0
@@ -770,7 +791,7 @@ def replay_file(path, args):
             i += 2 if exp_elem is not None else 1
             step = Step()
             now = int(time.time())
-            builder = Builder(bindings, now, step.notes)
+            builder = Builder(bindings, now, step.notes, last_got)
             try:
                 request = builder.build(req, request=True)
                 expected = builder.build(exp_elem, request=False) if exp_elem is not None else None
@@ -790,14 +811,22 @@ def replay_file(path, args):
                 conn.close()
             except ValueError as exc:
                 step.notes.append("undecodable response: %s" % exc)
+            if got is not None:
+                for leaf in leaves(got):
+                    last_got[leaf.tag] = leaf
             if expected is not None:
                 if got is None:
                     step.mismatches.append(("ResponseMessage", "a response", "(no response: %s)" % "; ".join(step.notes)))
                 else:
                     comparer.volatile = (touches(request, comparer.generated) or server_iv(request, got)
                                          or touches(got, comparer.generated)
+                                         or (op == "Encrypt" and touches(request, ASYMMETRIC_IDS))
                                          or any(o in GENERATING for o in op.split("+")))
                     compare_response(comparer, expected, got, step)
+            if op == "Register" and got is not None and any(
+                    tag_name(n.tag) == "ObjectType" and n.value in (3, 4) for n in leaves(request)):
+                ASYMMETRIC_IDS.update(n.value for n in leaves(got)
+                                      if n.type == 0x07 and tag_name(n.tag) == "UniqueIdentifier")
             result.steps.append((index, op, step))
             index += 1
     finally:

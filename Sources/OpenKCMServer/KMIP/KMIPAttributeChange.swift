@@ -311,6 +311,8 @@ enum KMIPAttributeNames {
         .applicationSpecificInformation: "Application Specific Information", .contactInformation: "Contact Information",
         .processStartDate: "Process Start Date", .protectStopDate: "Protect Stop Date", .sensitive: "Sensitive", .extractable: "Extractable",
         .alwaysSensitive: "Always Sensitive", .neverExtractable: "Never Extractable", .randomNumberGenerator: "Random Number Generator",
+        .compromiseDate: "Compromise Date", .compromiseOccurrenceDate: "Compromise Occurrence Date", .revocationReason: "Revocation Reason",
+        .shortUniqueIdentifier: "Short Unique Identifier", .originalCreationDate: "Original Creation Date", .keyFormatType: "Key Format Type",
     ]
     static let all = Set(byTag.values)
 

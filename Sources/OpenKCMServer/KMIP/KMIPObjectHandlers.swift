@@ -445,9 +445,9 @@ extension KMIPProtocolEngine {
         register(.revoke) { payload, request throws(KMIPOperationError) in
             try await Self.run(request) { caller in
                 let uid = try Self.uniqueIdentifier(payload)
-                let code = payload[.revocationReason]?[.revocationReasonCode]?.enumerationValue
-                let compromised = code == KMIPRevocationReasonCode.keyCompromise.rawValue || code == KMIPRevocationReasonCode.caCompromise.rawValue
-                try await operations.kmipRevoke(uid, compromised: compromised, version: request.version, caller: caller)
+                let reason = payload[.revocationReason]
+                try await operations.kmipRevoke(uid, reason: reason?[.revocationReasonCode]?.enumerationValue, message: reason?[.revocationMessage]?.textValue,
+                                                compromiseOccurred: payload[.compromiseOccurrenceDate]?.dateTimeValue, version: request.version, caller: caller)
                 return [TTLVItem(.uniqueIdentifier, .textString(uid))]
             }
         }
@@ -653,6 +653,20 @@ extension KMIPProtocolEngine {
         if let value = object.activationDate { all.append(("Activation Date", TTLVItem(.activationDate, .dateTime(value)))) }
         if let value = object.deactivationDate { all.append(("Deactivation Date", TTLVItem(.deactivationDate, .dateTime(value)))) }
         if let value = object.destroyDate { all.append(("Destroy Date", TTLVItem(.destroyDate, .dateTime(value)))) }
+        if let value = object.compromiseOccurrenceDate { all.append(("Compromise Occurrence Date", TTLVItem(.compromiseOccurrenceDate, .dateTime(value)))) }
+        if let value = object.compromiseDate { all.append(("Compromise Date", TTLVItem(.compromiseDate, .dateTime(value)))) }
+        if let code = object.revocationReasonCode {
+            all.append(("Revocation Reason", .structure(.revocationReason, [TTLVItem(.revocationReasonCode, .enumeration(code))]
+                + (object.revocationMessage.map { [TTLVItem(.revocationMessage, .textString($0))] } ?? []))))
+        }
+        // KMIP 2.x identification: a short identifier (SHA-256 of the Unique Identifier), the date the object was first
+        // made (here: when it was made or registered here), and the Key Format Type its material is kept in.
+        all.append(("Short Unique Identifier", TTLVItem(.shortUniqueIdentifier, .byteString(Array(SHA256.hash(data: Array(object.uniqueIdentifier.utf8)))))))
+        all.append(("Original Creation Date", TTLVItem(.originalCreationDate, .dateTime(object.initialDate))))
+        if version >= .v2_0, let format = object.keyFormatType, object.objectType != KMIPObjectType.certificate.rawValue,
+           object.objectType != KMIPObjectType.opaqueData.rawValue {
+            all.append(("Key Format Type", TTLVItem(.keyFormatType, .enumeration(format))))
+        }
         if let value = object.certificateType { all.append(("Certificate Type", TTLVItem(.certificateType, .enumeration(value)))) }
         if object.objectType == KMIPObjectType.certificate.rawValue, let subject = object.certificateSubject, let issuer = object.certificateIssuer,
            let serial = object.certificateSerialNumber {

@@ -236,19 +236,33 @@ extension Operations {
     }
 
     /// Revoke: Deactivated, or Compromised when the reason is a compromise.
-    func kmipRevoke(_ uid: String, compromised: Bool, version: KMIPVersion, caller: Caller) async throws {
+    /// Revoke: to Deactivated, or Compromised for a key or CA compromise (a destroyed object to Destroyed
+    /// Compromised), keeping the Revocation Reason and, for a compromise, its dates.
+    func kmipRevoke(_ uid: String, reason: UInt32?, message: String?, compromiseOccurred: Int64?, version: KMIPVersion, caller: Caller) async throws {
+        let compromised = reason == KMIPRevocationReasonCode.keyCompromise.rawValue || reason == KMIPRevocationReasonCode.caCompromise.rawValue
         // A destroyed object learns of a compromise too (KMIP transition 10: Destroyed -> Destroyed Compromised).
         try await kmipTransition(.kmipRevoke, uid, caller: caller, allowDestroyed: compromised) { object in
+            let now = Int64(Date().timeIntervalSince1970)
+            func record() {
+                object.revocationReasonCode = reason
+                object.revocationMessage = message.map { String($0.prefix(1024)) }
+                if compromised {
+                    object.compromiseDate = now
+                    object.compromiseOccurrenceDate = compromiseOccurred ?? now
+                }
+            }
             if object.isDestroyed {
                 guard object.state == KMIPState.destroyed.rawValue else { throw KMIPOperationError(.objectDestroyed, "the object is destroyed and compromised") }
                 object.state = KMIPState.destroyedCompromised.rawValue
+                record()
                 return
             }
             guard object.state == KMIPState.preActive.rawValue || object.state == KMIPState.active.rawValue || compromised else {
                 throw KMIPOperationError.wrongState("the object is already revoked", version: version)
             }
             object.state = compromised ? KMIPState.compromised.rawValue : KMIPState.deactivated.rawValue
-            object.deactivationDate = Int64(Date().timeIntervalSince1970)
+            object.deactivationDate = now
+            record()
         }
     }
 

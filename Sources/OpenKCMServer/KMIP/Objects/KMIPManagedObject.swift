@@ -63,6 +63,12 @@ struct KMIPManagedObject: Codable, Sendable {
     var extractable: Bool? = nil
     var alwaysSensitive: Bool? = nil
     var neverExtractable: Bool? = nil
+    /// Revoke's Revocation Reason (its code and message), and for a compromise the Compromise Occurrence
+    /// Date the client gave (else the revocation's time) and the Compromise Date (when the server learnt of it).
+    var revocationReasonCode: UInt32? = nil
+    var revocationMessage: String? = nil
+    var compromiseOccurrenceDate: Int64? = nil
+    var compromiseDate: Int64? = nil
     /// The material was generated here (Create, Create Key Pair, ReKey, ReKey Key Pair), not given by the
     /// client: its Random Number Generator attribute says with what.
     var generatedHere: Bool? = nil
