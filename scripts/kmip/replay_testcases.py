@@ -10,17 +10,25 @@ compares it with the expected <ResponseMessage> answer by answer:
 * ResponseHeader: everything but TimeStamp and ServerCorrelationValue;
 * each BatchItem: Operation, UniqueBatchItemID, ResultStatus, ResultReason
   (when expected; ResultMessage text is ignored) and every expected payload
-  item by tag, type and value, in order (the k-th expected item of a tag is
-  compared with the k-th one the server sent; 1.4 <Attribute>s are paired by
-  Attribute Name);
+  item by tag, type and value, in order (items are paired by tag, 1.4
+  <Attribute>s by Attribute Name; among repeated items of one tag, such as
+  Query's Operations or a Locate's identifiers, the first that matches in
+  full is taken, whatever its position);
 * items the server sends that the expected answer lacks are EXTRAS: reported,
-  counted apart from mismatches, and do not fail a step.
+  counted apart from mismatches, and do not fail a step;
+* byte strings that cannot equal the test vendor's (ciphertexts, digests and
+  material of keys the server generated, server-chosen IVs, RNG output, RSA
+  encryption) are UNREPRODUCIBLE when only their value differs: counted
+  apart, shown with --verbose, and do not fail a step (see Comparer).
 
 Variables: "$NOW", "$NOW-3600", ... are the current time in requests and
 match anything in responses. Any other "$NAME" in an expected response is
 bound to what the server sent at its first appearance (later appearances of a
 $UNIQUE_IDENTIFIER_n must equal it, other variables are re-bound) and is
-substituted into later requests.
+substituted into later requests. A request variable no expected answer names
+(CS-BC-M-13-14's $DATA_0) is the last item of its tag the server sent. A
+request that still uses an unbound variable (an earlier step failed) is sent
+anyway and its step is marked as following from that failure.
 
 Usage:
   replay_testcases.py --host H --port P --ca CA --cert C --key K [--strict]

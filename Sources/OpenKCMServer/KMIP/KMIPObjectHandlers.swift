@@ -3,8 +3,6 @@ import Foundation
 import KMIP
 public import KMIPEngine
 import OpenKCMCore
-import OpenKCMPKI
-import X509
 
 /// The KMIP handlers for managed objects: each reads its payload in the
 /// client's version (KMIP 1.x attributes as named Attribute structures in a
@@ -478,67 +476,6 @@ extension KMIPProtocolEngine {
         }
     }
 
-    /// A Register of an Opaque Object (its Opaque Data Type and Value) or an
-    /// X.509 Certificate (checked by parsing it): the record and its material.
-    static func registeredWithoutKeyBlock(_ payload: TTLVItem, type: UInt32, attributes: KMIPRequestedAttributes) throws -> (KMIPManagedObject, [UInt8]) {
-        var object = KMIPManagedObject(
-            uniqueIdentifier: "", tenant: "", service: "", objectType: type, cryptographicAlgorithm: nil, cryptographicLength: nil,
-            cryptographicUsageMask: attributes.usageMask, state: KMIPState.preActive.rawValue, names: attributes.names, objectGroups: attributes.groups,
-            initialDate: 0, lastChangeDate: 0, wrappedKey: Data(), sealedMaterial: Data())
-        object.activationDate = attributes.activationDate
-        object.deactivationDate = attributes.deactivationDate
-        try object.adopt(attributes)
-        if let subject = attributes.custom[KMIPManagedObject.subjectAttribute] { object.customAttributes = [KMIPManagedObject.subjectAttribute: subject] }
-        if type == KMIPObjectType.opaqueData.rawValue {
-            guard let opaque = payload[.opaqueObject], let kind = opaque[.opaqueDataType]?.enumerationValue,
-                  let value = opaque[.opaqueDataValue]?.bytesValue, (1...65_536).contains(value.count)
-            else { throw KMIPOperationError(.invalidField, "an Opaque Object needs an Opaque Data Type and a value of 1 to 65536 bytes") }
-            object.opaqueDataType = kind
-            return (object, value)
-        }
-        guard let certificate = payload[.certificate], let value = certificate[.certificateValue]?.bytesValue else {
-            throw KMIPOperationError(.invalidField, "a Certificate needs a Certificate Type and a Certificate Value")
-        }
-        guard certificate[.certificateType]?.enumerationValue == 1 else { throw KMIPOperationError(.featureNotSupported, "certificates are X.509") }
-        let parsed: Certificate
-        do { parsed = try Certificate.parseAnchor(derEncoded: value) } catch { throw KMIPOperationError(.invalidField, "the Certificate Value is not an X.509 certificate (DER)") }
-        object.certificateType = 1
-        object.certificateSubject = Data(parsed.subjectDER)
-        object.certificateIssuer = Data(parsed.issuerDER)
-        object.certificateSerialNumber = Data(parsed.serialNumberBytes)
-        return (object, value)
-    }
-
-    /// A registered Split Key's fields: which part of how many, the threshold that joins them, the method
-    /// (and a prime field's size). The part's Key Block is kept like a symmetric key's.
-    static func splitKeyPart(_ container: TTLVItem) throws -> KMIPManagedObject.SplitKeyPart {
-        guard let parts = container[.splitKeyParts]?.integerValue, let identifier = container[.keyPartIdentifier]?.integerValue,
-              let threshold = container[.splitKeyThreshold]?.integerValue, let method = container[.splitKeyMethod]?.enumerationValue
-        else { throw KMIPOperationError(.invalidField, "a Split Key needs Split Key Parts, Key Part Identifier, Split Key Threshold and Split Key Method") }
-        guard (1...255).contains(parts), (1...parts).contains(identifier), (1...parts).contains(threshold) else {
-            throw KMIPOperationError(.invalidField, "a Split Key has 1 to 255 parts, a Key Part Identifier and a Threshold among them")
-        }
-        guard let known = KMIPSplitKeyMethod(rawValue: method) else { throw KMIPOperationError(.invalidField, "unknown Split Key Method") }
-        let prime = container[.primeFieldSize].flatMap { item -> [UInt8]? in
-            if case .bigInteger(let bytes) = item.value { return bytes }
-            return nil
-        }
-        guard (known == .polynomialSharingPrimeField) == (prime != nil), (prime?.count ?? 0) <= 512 else {
-            throw KMIPOperationError(.invalidField, "a Prime Field Size (Big Integer) goes with Polynomial Sharing Prime Field, and only with it")
-        }
-        if known == .xor, threshold != parts { throw KMIPOperationError(.invalidField, "an XOR split needs every part: its threshold is its parts") }
-        return KMIPManagedObject.SplitKeyPart(parts: parts, identifier: identifier, threshold: threshold, method: method, primeFieldSize: prime.map { Data($0) })
-    }
-
-    /// A Split Key's fields as Get answers them, before its Key Block.
-    static func splitKeyFields(_ part: KMIPManagedObject.SplitKeyPart?) -> [TTLVItem] {
-        guard let part else { return [] }
-        var fields = [TTLVItem(.splitKeyParts, .integer(part.parts)), TTLVItem(.keyPartIdentifier, .integer(part.identifier)),
-                      TTLVItem(.splitKeyThreshold, .integer(part.threshold)), TTLVItem(.splitKeyMethod, .enumeration(part.method))]
-        if let prime = part.primeFieldSize { fields.append(TTLVItem(.primeFieldSize, .bigInteger(Array(prime)))) }
-        return fields
-    }
-
     /// The request's Cryptographic Parameters, each field it leaves out taken from the key's own.
     /// A request that names the scheme (Digital Signature Algorithm, Padding Method or Hashing Algorithm)
     /// takes none of those from the key, so a stored scheme never overrides part of the one asked for.
@@ -560,48 +497,8 @@ extension KMIPProtocolEngine {
         }
     }
 
-    /// How generated material was made. Symmetric keys come from the operating system's CSPRNG (swift-crypto
-    /// fills SymmetricKey from SystemRandomNumberGenerator, getrandom(2)), which is no SP 800-90A DRBG KMIP can
-    /// name: Unspecified. RSA and EC keys are generated by BoringSSL, whose RAND_bytes is a CTR-DRBG (AES-256).
-    static func randomNumberGenerator(_ object: KMIPManagedObject) -> [TTLVItem] {
-        guard isAsymmetric(object) else { return [TTLVItem(.rngAlgorithm, .enumeration(KMIPRNGAlgorithm.unspecified.rawValue))] }
-        return [TTLVItem(.rngAlgorithm, .enumeration(KMIPRNGAlgorithm.drbg.rawValue)),
-                TTLVItem(.cryptographicAlgorithm, .enumeration(KMIPCryptographicAlgorithm.aes.rawValue)), TTLVItem(.cryptographicLength, .integer(256)),
-                TTLVItem(.drbgAlgorithm, .enumeration(KMIPDRBGAlgorithm.ctr.rawValue))]
-    }
-
     static func isAsymmetric(_ object: KMIPManagedObject) -> Bool {
         object.objectType == KMIPObjectType.publicKey.rawValue || object.objectType == KMIPObjectType.privateKey.rawValue
-    }
-
-    /// Get of a public or private key: in the format asked, else the one it was registered in.
-    static func asymmetricGet(_ object: KMIPManagedObject, material: [UInt8], format: UInt32?) throws -> [TTLVItem] {
-        var key = try KMIPAsymmetricKey(stored: material, of: object)
-        defer { key.zeroize() }
-        var (chosen, bytes) = try key.encoded(as: format ?? object.keyFormatType)
-        defer { bytes.zeroize() }
-        let block: [TTLVItem] = [
-            TTLVItem(.keyFormatType, .enumeration(chosen.rawValue)),
-            .structure(.keyValue, [TTLVItem(.keyMaterial, .byteString(bytes))]),
-            TTLVItem(.cryptographicAlgorithm, .enumeration(key.algorithm.rawValue)),
-            TTLVItem(.cryptographicLength, .integer(key.bitLength)),
-        ]
-        let tag: TTLVTag = object.objectType == KMIPObjectType.privateKey.rawValue ? .privateKey : .publicKey
-        return [TTLVItem(.objectType, .enumeration(object.objectType)), TTLVItem(.uniqueIdentifier, .textString(object.uniqueIdentifier)),
-                .structure(tag, [.structure(.keyBlock, block)])]
-    }
-
-    /// The format the Digest is computed in: the object type's default (what the material is stored as).
-    static func digestFormat(_ object: KMIPManagedObject) -> KMIPKeyFormatType {
-        switch object.objectType {
-        // The spec asks the field of keys and secret data only; clients such as PyKMIP read it always, so a
-        // certificate's or opaque object's digest (of its value's bytes, as they are) says Opaque.
-        case KMIPObjectType.certificate.rawValue, KMIPObjectType.opaqueData.rawValue: .opaque
-        case KMIPObjectType.secretData.rawValue: .opaque
-        case KMIPObjectType.privateKey.rawValue: object.cryptographicAlgorithm == KMIPCryptographicAlgorithm.rsa.rawValue ? .pkcs1 : .pkcs8
-        case KMIPObjectType.publicKey.rawValue: object.cryptographicAlgorithm == KMIPCryptographicAlgorithm.rsa.rawValue ? .pkcs1 : .x509
-        default: .raw
-        }
     }
 
     /// MAC's Cryptographic Parameters, when given, must name HMAC-SHA256.
@@ -617,113 +514,5 @@ extension KMIPProtocolEngine {
             throw KMIPOperationError(.invalidField, "a Unique Identifier is required")
         }
         return uid
-    }
-
-    /// Get Attributes' answer: KMIP 1.x names each Attribute; 2.x tags them inside Attributes.
-    static func attributeItems(_ object: KMIPManagedObject, requested: TTLVItem, version: KMIPVersion) -> [TTLVItem] {
-        let all = objectAttributes(object, version: version)
-
-        // Which attributes: 1.x names them, 2.x references them by tag or vendor and name.
-        var names = Set(requested.all(.attributeName).compactMap(\.textValue))
-        for reference in requested.all(.attributeReference) {
-            if let name = try? KMIPAttributeChange.name(referencedBy: reference) { names.insert(name) }
-        }
-        let chosen = names.isEmpty ? all : all.filter { names.contains($0.name) }
-        let uid = TTLVItem(.uniqueIdentifier, .textString(object.uniqueIdentifier))
-        if version >= .v2_0 {
-            return [uid, .structure(.attributes, chosen.map(\.item))]
-        }
-        return [uid] + chosen.map { .structure(.attribute, [TTLVItem(.attributeName, .textString($0.name)), TTLVItem(.attributeValue, $0.item.value)]) }
-    }
-
-    /// Every attribute the object has, by its KMIP 1.x name, as the version
-    /// encodes it (a 2.x vendor attribute is its Attribute structure).
-    static func objectAttributes(_ object: KMIPManagedObject, version: KMIPVersion) -> [(name: String, item: TTLVItem)] {
-        var all: [(name: String, item: TTLVItem)] = [
-            ("Unique Identifier", TTLVItem(.uniqueIdentifier, .textString(object.uniqueIdentifier))),
-            ("Object Type", TTLVItem(.objectType, .enumeration(object.objectType))),
-            ("State", TTLVItem(.state, .enumeration(object.state))),
-            ("Initial Date", TTLVItem(.initialDate, .dateTime(object.initialDate))),
-            ("Last Change Date", TTLVItem(.lastChangeDate, .dateTime(object.lastChangeDate))),
-        ]
-        if let value = object.cryptographicAlgorithm { all.append(("Cryptographic Algorithm", TTLVItem(.cryptographicAlgorithm, .enumeration(value)))) }
-        if let value = object.cryptographicLength { all.append(("Cryptographic Length", TTLVItem(.cryptographicLength, .integer(value)))) }
-        if let value = object.cryptographicUsageMask { all.append(("Cryptographic Usage Mask", TTLVItem(.cryptographicUsageMask, .integer(value)))) }
-        if let value = object.cryptographicParametersItem { all.append(("Cryptographic Parameters", value)) }
-        if let value = object.activationDate { all.append(("Activation Date", TTLVItem(.activationDate, .dateTime(value)))) }
-        if let value = object.deactivationDate { all.append(("Deactivation Date", TTLVItem(.deactivationDate, .dateTime(value)))) }
-        if let value = object.destroyDate { all.append(("Destroy Date", TTLVItem(.destroyDate, .dateTime(value)))) }
-        if let value = object.compromiseOccurrenceDate { all.append(("Compromise Occurrence Date", TTLVItem(.compromiseOccurrenceDate, .dateTime(value)))) }
-        if let value = object.compromiseDate { all.append(("Compromise Date", TTLVItem(.compromiseDate, .dateTime(value)))) }
-        if let code = object.revocationReasonCode {
-            all.append(("Revocation Reason", .structure(.revocationReason, [TTLVItem(.revocationReasonCode, .enumeration(code))]
-                + (object.revocationMessage.map { [TTLVItem(.revocationMessage, .textString($0))] } ?? []))))
-        }
-        // KMIP 2.x identification: a short identifier (SHA-256 of the Unique Identifier), the date the object was first
-        // made (here: when it was made or registered here), and the Key Format Type its material is kept in.
-        all.append(("Short Unique Identifier", TTLVItem(.shortUniqueIdentifier, .byteString(Array(SHA256.hash(data: Array(object.uniqueIdentifier.utf8)))))))
-        all.append(("Original Creation Date", TTLVItem(.originalCreationDate, .dateTime(object.initialDate))))
-        if version >= .v2_0, let format = object.keyFormatType, object.objectType != KMIPObjectType.certificate.rawValue,
-           object.objectType != KMIPObjectType.opaqueData.rawValue {
-            all.append(("Key Format Type", TTLVItem(.keyFormatType, .enumeration(format))))
-        }
-        if let value = object.certificateType { all.append(("Certificate Type", TTLVItem(.certificateType, .enumeration(value)))) }
-        if object.objectType == KMIPObjectType.certificate.rawValue, let subject = object.certificateSubject, let issuer = object.certificateIssuer,
-           let serial = object.certificateSerialNumber {
-            all.append(("X.509 Certificate Identifier", .structure(.x509CertificateIdentifier, [
-                TTLVItem(.issuerDistinguishedName, .byteString(Array(issuer))), TTLVItem(.certificateSerialNumber, .byteString(Array(serial)))])))
-            all.append(("X.509 Certificate Subject", .structure(.x509CertificateSubject, [TTLVItem(.subjectDistinguishedName, .byteString(Array(subject)))])))
-            all.append(("X.509 Certificate Issuer", .structure(.x509CertificateIssuer, [TTLVItem(.issuerDistinguishedName, .byteString(Array(issuer)))])))
-        }
-        if let digest = object.digest {
-            // SHA-256 of the Key Material's bytes in the object type's default format (Raw for symmetric keys, Opaque for secret
-            // data, PKCS#1 for RSA keys), as KMIP 2.x says.
-            all.append(("Digest", .structure(.digest, [
-                TTLVItem(.hashingAlgorithm, .enumeration(KMIPHashingAlgorithm.sha256.rawValue)), TTLVItem(.digestValue, .byteString(Array(digest))),
-                TTLVItem(.keyFormatType, .enumeration(Self.digestFormat(object).rawValue)),
-            ])))
-        }
-        for information in object.applicationSpecificInformation ?? [] {
-            all.append(("Application Specific Information", .structure(.applicationSpecificInformation,
-                [TTLVItem(.applicationNamespace, .textString(information.namespace))]
-                + (information.data.map { [TTLVItem(.applicationData, .textString($0))] } ?? []))))
-        }
-        if let value = object.contactInformation { all.append(("Contact Information", TTLVItem(.contactInformation, .textString(value)))) }
-        if let value = object.processStartDate { all.append(("Process Start Date", TTLVItem(.processStartDate, .dateTime(value)))) }
-        if let value = object.protectStopDate { all.append(("Protect Stop Date", TTLVItem(.protectStopDate, .dateTime(value)))) }
-        // Sensitive and Extractable hold for every object (false and true unless set); Always Sensitive and Never
-        // Extractable as they were at the object's making, for objects made since they were kept.
-        if object.objectType != KMIPObjectType.certificate.rawValue && object.objectType != KMIPObjectType.opaqueData.rawValue {
-            all.append(("Sensitive", TTLVItem(.sensitive, .boolean(object.sensitive ?? false))))
-            all.append(("Extractable", TTLVItem(.extractable, .boolean(object.extractable ?? true))))
-            if let value = object.alwaysSensitive { all.append(("Always Sensitive", TTLVItem(.alwaysSensitive, .boolean(value)))) }
-            if let value = object.neverExtractable { all.append(("Never Extractable", TTLVItem(.neverExtractable, .boolean(value)))) }
-        }
-        if object.generatedHere == true {
-            all.append(("Random Number Generator", .structure(.randomNumberGenerator, Self.randomNumberGenerator(object))))
-        }
-        for name in object.names {
-            all.append(("Name", .structure(.name, [TTLVItem(.nameValue, .textString(name)), TTLVItem(.nameType, .enumeration(KMIPNameType.uninterpretedTextString.rawValue))])))
-        }
-        for group in object.objectGroups { all.append(("Object Group", TTLVItem(.objectGroup, .textString(group)))) }
-        for link in object.links ?? [] {
-            all.append(("Link", .structure(.link, [TTLVItem(.linkType, .enumeration(link.type)), TTLVItem(.linkedObjectIdentifier, .textString(link.uniqueIdentifier))])))
-        }
-        all = all.filter { version.defines($0.item.tag) }
-        for (name, text) in (object.customAttributes ?? [:]).sorted(by: { $0.key < $1.key }) {
-            if version < .v2_0 {
-                // KMIP 1.x: a custom attribute is its name and a value.
-                all.append((name, TTLVItem(.attributeValue, .textString(text))))
-            } else if let dash = name.firstIndex(of: "-") {
-                // KMIP 2.x: a vendor attribute, x-Vendor being vendor x's Vendor.
-                all.append((name, .structure(.attribute, [
-                    TTLVItem(.vendorIdentification, .textString(String(name[..<dash]))),
-                    TTLVItem(.attributeName, .textString(String(name[name.index(after: dash)...]))),
-                    TTLVItem(.attributeValue, .textString(text)),
-                ])))
-            }
-        }
-
-        return all
     }
 }
