@@ -153,9 +153,10 @@ public struct KMIPEngine<Caller: Sendable>: Sendable {
         let restore = await undoScope { await answerItems() }
         if items.last?.resultStatus == .operationFailed, items.count > 1, await restore(context.caller) {
             for index in items.indices.dropLast() where items[index].resultStatus == .success {
-                // What an undone item made no longer exists: no payload to act on.
+                // Its Unique Identifier stays, naming what was undone (BL-M-2-21); nothing else of the answer holds.
                 items[index].resultStatus = .operationUndone
-                items[index].payload = nil
+                let identifiers = items[index].payload?.children.filter { $0.tag == .uniqueIdentifier } ?? []
+                items[index].payload = identifiers.isEmpty ? nil : .structure(.responsePayload, identifiers)
             }
         }
         return items

@@ -49,14 +49,18 @@ import OpenKCMTestSupport
         let decrypted = try await session.send(.decrypt, [TTLVItem(.uniqueIdentifier, .textString(uid)), ecb,
                                                           TTLVItem(.data, .byteString(try #require(encrypted.payload?[.data]?.bytesValue)))])
         #expect(decrypted.payload?[.data]?.bytesValue == plaintext)
-        // Padded (the default): one more block; a partial block without padding is refused.
-        let modeOnly = TTLVItem.structure(.cryptographicParameters, [TTLVItem(.blockCipherMode, .enumeration(KMIPBlockCipherMode.ecb.rawValue))])
-        let padded = try await session.send(.encrypt, [TTLVItem(.uniqueIdentifier, .textString(uid)), modeOnly, TTLVItem(.data, .byteString(Array(plaintext.prefix(20))))])
+        // PKCS#5 when named: one more block. No Padding Method means none (CS-BC-M-4-14), so a partial block is refused.
+        let pkcs5 = TTLVItem.structure(.cryptographicParameters, [TTLVItem(.blockCipherMode, .enumeration(KMIPBlockCipherMode.ecb.rawValue)),
+                                                                  TTLVItem(.paddingMethod, .enumeration(KMIPPaddingMethod.pkcs5.rawValue))])
+        let padded = try await session.send(.encrypt, [TTLVItem(.uniqueIdentifier, .textString(uid)), pkcs5, TTLVItem(.data, .byteString(Array(plaintext.prefix(20))))])
         #expect(padded.payload?[.data]?.bytesValue?.count == 32)
-        let back = try await session.send(.decrypt, [TTLVItem(.uniqueIdentifier, .textString(uid)), modeOnly,
+        let back = try await session.send(.decrypt, [TTLVItem(.uniqueIdentifier, .textString(uid)), pkcs5,
                                                      TTLVItem(.data, .byteString(try #require(padded.payload?[.data]?.bytesValue)))])
         #expect(back.payload?[.data]?.bytesValue == Array(plaintext.prefix(20)))
-        let partial = try await session.send(.encrypt, [TTLVItem(.uniqueIdentifier, .textString(uid)), ecb, TTLVItem(.data, .byteString(Array(plaintext.prefix(20))))])
+        let modeOnly = TTLVItem.structure(.cryptographicParameters, [TTLVItem(.blockCipherMode, .enumeration(KMIPBlockCipherMode.ecb.rawValue))])
+        let unpadded = try await session.send(.encrypt, [TTLVItem(.uniqueIdentifier, .textString(uid)), modeOnly, TTLVItem(.data, .byteString(plaintext))])
+        #expect(unpadded.payload?[.data]?.bytesValue?.count == 32)
+        let partial = try await session.send(.encrypt, [TTLVItem(.uniqueIdentifier, .textString(uid)), modeOnly, TTLVItem(.data, .byteString(Array(plaintext.prefix(20))))])
         #expect(partial.resultStatus == .operationFailed && partial.resultReason == .invalidField)
         // 3DES: refused, not attempted.
         let tripleDES = try await session.send(.encrypt, [TTLVItem(.uniqueIdentifier, .textString(uid)),

@@ -80,6 +80,24 @@ import OpenKCMTestSupport
         #expect(after[.state]?.enumerationValue == KMIPState.compromised.rawValue)
     }
 
+    @Test func theSKLCDatesBoundProtectionAndProcessing() async throws {
+        let harness = try ServerHarness()
+        defer { harness.cleanUp() }
+        let session = try await KMIPClientFlowTests.session(.v2_1, harness: harness)
+        // CS-BC-M-14-21: protection stopped an hour ago, processing starts in an hour.
+        let now = Int64(Date().timeIntervalSince1970)
+        let uid = try await KMIPProfileAnswersTests.register(session, [TTLVItem(.activationDate, .dateTime(now - 3600)),
+                                                                       TTLVItem(.processStartDate, .dateTime(now + 3600)),
+                                                                       TTLVItem(.protectStopDate, .dateTime(now - 3600))])
+        let gcm = TTLVItem.structure(.cryptographicParameters, [TTLVItem(.blockCipherMode, .enumeration(KMIPBlockCipherMode.gcm.rawValue))])
+        let encrypted = try await session.send(.encrypt, [TTLVItem(.uniqueIdentifier, .textString(uid)), gcm, TTLVItem(.data, .byteString([1]))])
+        #expect(encrypted.resultReason == .wrongKeyLifecycleState, "\(encrypted)")
+        let decrypted = try await session.send(.decrypt, [TTLVItem(.uniqueIdentifier, .textString(uid)), gcm, TTLVItem(.data, .byteString([1])),
+                                                          TTLVItem(.ivCounterNonce, .byteString([UInt8](repeating: 0, count: 12))),
+                                                          TTLVItem(.authenticatedEncryptionTag, .byteString([UInt8](repeating: 0, count: 16)))])
+        #expect(decrypted.resultReason == .wrongKeyLifecycleState, "\(decrypted)")
+    }
+
     @Test func kmip1xChangesByNameAndIndex() async throws {
         let harness = try ServerHarness()
         defer { harness.cleanUp() }

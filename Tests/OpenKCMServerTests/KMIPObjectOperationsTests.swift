@@ -73,7 +73,8 @@ import OpenKCMTestSupport
         let before = try await session.send(.locate, []).payload?.all(.uniqueIdentifier).count
         let undone = try await Self.batch(session, [(.activate, [Self.uid(existing)]), (.create, Self.createAES), (.get, [missing])], option: .undo)
         #expect(undone.map(\.resultStatus) == [.operationUndone, .operationUndone, .operationFailed])
-        #expect(undone[1].payload == nil, "an undone item names nothing")
+        // An undone item keeps only its Unique Identifier, naming what was undone (BL-M-2-21).
+        #expect(undone[0].payload?.children.map(\.tag) == [.uniqueIdentifier] && undone[1].payload?.children.map(\.tag) == [.uniqueIdentifier])
         #expect(try await session.send(.locate, []).payload?.all(.uniqueIdentifier).count == before, "the undone Create left no object")
         let state = try await session.send(.getAttributes, [Self.uid(existing), TTLVItem(.attributeReference, .enumeration(TTLVTag.state.rawValue))])
         #expect(state.payload?[.attributes]?[.state]?.enumerationValue == KMIPState.preActive.rawValue, "\(state)")
@@ -328,6 +329,7 @@ import OpenKCMTestSupport
             #expect(try await decrypt(tag, aad: [1]).resultReason == .cryptographicFailure)
         }
         let tooShort = TTLVItem.structure(.cryptographicParameters, [TTLVItem(.blockCipherMode, .enumeration(KMIPBlockCipherMode.gcm.rawValue)), TTLVItem(.tagLength, .integer(8))])
-        #expect(try await session.send(.encrypt, [Self.uid(key), tooShort, TTLVItem(.data, .byteString(plaintext))]).resultReason == .invalidField)
+        // General Failure, as CS-BC-M-GCM-1-21 answers a Tag Length out of range.
+        #expect(try await session.send(.encrypt, [Self.uid(key), tooShort, TTLVItem(.data, .byteString(plaintext))]).resultReason == .generalFailure)
     }
 }

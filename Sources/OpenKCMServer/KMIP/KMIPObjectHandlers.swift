@@ -262,8 +262,9 @@ extension KMIPProtocolEngine {
                 let uid = try Self.uniqueIdentifier(payload)
                 try Self.requireHMACSHA256(payload)
                 guard let data = payload[.data]?.bytesValue else { throw KMIPOperationError(.invalidField, "MAC needs Data") }
-                let mac = try await operations.kmipUse(.mac, uid, version: request.version, caller: caller) { key in
-                    Array(HMAC<SHA256>.authenticationCode(for: data, using: key))
+                let mac = try await operations.kmipUseObject(.mac, uid, version: request.version, caller: caller) { object, material in
+                    try Self.requireHMACKey(object, payload)
+                    return Array(HMAC<SHA256>.authenticationCode(for: data, using: SymmetricKey(data: material)))
                 }
                 return [TTLVItem(.uniqueIdentifier, .textString(uid)), TTLVItem(.macData, .byteString(mac))]
             }
@@ -276,8 +277,9 @@ extension KMIPProtocolEngine {
                     throw KMIPOperationError(.invalidField, "MAC Verify needs Data and MAC Data")
                 }
                 // swift-crypto compares in constant time.
-                let valid = try await operations.kmipUse(.macVerify, uid, version: request.version, caller: caller) { key in
-                    HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: data, using: key)
+                let valid = try await operations.kmipUseObject(.macVerify, uid, version: request.version, caller: caller) { object, material in
+                    try Self.requireHMACKey(object, payload)
+                    return HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: data, using: SymmetricKey(data: material))
                 }
                 let indicator: KMIPValidityIndicator = valid ? .valid : .invalid
                 return [TTLVItem(.uniqueIdentifier, .textString(uid)), TTLVItem(.validityIndicator, .enumeration(indicator.rawValue))]
@@ -507,6 +509,17 @@ extension KMIPProtocolEngine {
            algorithm != KMIPCryptographicAlgorithm.hmacSha256.rawValue {
             throw KMIPOperationError(.featureNotSupported, "MAC is HMAC-SHA256")
         }
+    }
+
+    /// A MAC key: an HMAC-SHA256 key, or another symmetric key whose Cryptographic Parameters (the request's,
+    /// else its own) name HMAC-SHA256 (CS-AC-M-4: an AES key registered for MAC Generate with those parameters).
+    static func requireHMACKey(_ object: KMIPManagedObject, _ payload: TTLVItem) throws {
+        let hmac = KMIPCryptographicAlgorithm.hmacSha256.rawValue
+        guard object.objectType == KMIPObjectType.symmetricKey.rawValue else { throw KMIPOperationError(.invalidField, "MAC needs a symmetric key") }
+        if object.cryptographicAlgorithm == hmac { return }
+        let named = payload[.cryptographicParameters]?[.cryptographicAlgorithm]?.enumerationValue
+            ?? object.cryptographicParametersItem?[.cryptographicAlgorithm]?.enumerationValue
+        guard named == hmac else { throw KMIPOperationError(.invalidField, "this key is not an HMAC-SHA256 key, and its Cryptographic Parameters name no HMAC") }
     }
 
     static func uniqueIdentifier(_ payload: TTLVItem) throws -> String {

@@ -306,24 +306,29 @@ extension Operations {
         var allowed: [UInt32: Set<UInt32>]
         var states: Set<KMIPState>
         var usage: KMIPCryptographicUsageMask
+        /// Whether the use protects data (Encrypt, MAC, Sign: refused after the Protect Stop Date) or
+        /// processes protected data (Decrypt, MAC Verify, Signature Verify: refused before the Process Start Date).
+        var protects: Bool
 
         /// The symmetric ciphers Encrypt and Decrypt serve (KMIPCipher).
         private static let ciphers: [UInt32: Set<UInt32>] = [KMIPObjectType.symmetricKey.rawValue: [
             KMIPCryptographicAlgorithm.aes.rawValue, KMIPCryptographicAlgorithm.chacha20.rawValue, KMIPCryptographicAlgorithm.chacha20Poly1305.rawValue]]
-        private static let hmac: [UInt32: Set<UInt32>] = [KMIPObjectType.symmetricKey.rawValue: [KMIPCryptographicAlgorithm.hmacSha256.rawValue]]
+        /// An HMAC-SHA256 key, or an AES key whose parameters name HMAC-SHA256 (checked by the MAC handler).
+        private static let hmac: [UInt32: Set<UInt32>] = [KMIPObjectType.symmetricKey.rawValue: [
+            KMIPCryptographicAlgorithm.hmacSha256.rawValue, KMIPCryptographicAlgorithm.aes.rawValue]]
         private static let rsa: Set<UInt32> = [KMIPCryptographicAlgorithm.rsa.rawValue]
         private static let signing: Set<UInt32> = [KMIPCryptographicAlgorithm.rsa.rawValue, KMIPCryptographicAlgorithm.ecdsa.rawValue,
                                                    KMIPCryptographicAlgorithm.ec.rawValue]
 
         static let encrypt = KMIPKeyUse(kind: .kmipEncrypt, allowed: ciphers.merging([KMIPObjectType.publicKey.rawValue: rsa]) { $1 },
-                                        states: [.active], usage: .encrypt)
+                                        states: [.active], usage: .encrypt, protects: true)
         static let decrypt = KMIPKeyUse(kind: .kmipDecrypt, allowed: ciphers.merging([KMIPObjectType.privateKey.rawValue: rsa]) { $1 },
-                                        states: [.active, .deactivated, .compromised], usage: .decrypt)
-        static let mac = KMIPKeyUse(kind: .kmipMAC, allowed: hmac, states: [.active], usage: .macGenerate)
-        static let macVerify = KMIPKeyUse(kind: .kmipMACVerify, allowed: hmac, states: [.active, .deactivated, .compromised], usage: .macVerify)
-        static let sign = KMIPKeyUse(kind: .kmipSign, allowed: [KMIPObjectType.privateKey.rawValue: signing], states: [.active], usage: .sign)
+                                        states: [.active, .deactivated, .compromised], usage: .decrypt, protects: false)
+        static let mac = KMIPKeyUse(kind: .kmipMAC, allowed: hmac, states: [.active], usage: .macGenerate, protects: true)
+        static let macVerify = KMIPKeyUse(kind: .kmipMACVerify, allowed: hmac, states: [.active, .deactivated, .compromised], usage: .macVerify, protects: false)
+        static let sign = KMIPKeyUse(kind: .kmipSign, allowed: [KMIPObjectType.privateKey.rawValue: signing], states: [.active], usage: .sign, protects: true)
         static let signatureVerify = KMIPKeyUse(kind: .kmipSignatureVerify, allowed: [KMIPObjectType.publicKey.rawValue: signing],
-                                                states: [.active, .deactivated, .compromised], usage: .verify)
+                                                states: [.active, .deactivated, .compromised], usage: .verify, protects: false)
     }
 
     /// Runs `body` with a symmetric key's material, after checking the key may
@@ -350,6 +355,14 @@ extension Operations {
             }
             guard use.states.contains(where: { $0.rawValue == object.state }) else {
                 throw KMIPOperationError.wrongState("the key's state does not allow \(use.kind)", version: version)
+            }
+            // SKLC's dates: a key past its Protect Stop Date protects nothing more; one before its Process Start Date opens nothing yet.
+            let now = Int64(Date().timeIntervalSince1970)
+            if use.protects, let stop = object.protectStopDate, stop <= now {
+                throw KMIPOperationError.wrongState("the key's Protect Stop Date has passed", version: version)
+            }
+            if !use.protects, let start = object.processStartDate, start > now {
+                throw KMIPOperationError.wrongState("the key's Process Start Date has not come", version: version)
             }
             if let mask = object.cryptographicUsageMask, UInt32(bitPattern: mask) & use.usage.rawValue == 0 {
                 throw KMIPOperationError(version >= .v2_0 ? .incompatibleCryptographicUsageMask : .permissionDenied,
