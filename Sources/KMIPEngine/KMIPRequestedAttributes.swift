@@ -28,6 +28,11 @@ public struct KMIPRequestedAttributes: Sendable {
     /// Client-defined text attributes by their 1.x name: `x-`/`y-` custom
     /// attributes, and 2.x vendor attributes as `<vendor>-<name>`.
     public var custom: [String: String] = [:]
+    /// Client-defined attributes of other types than text (an Integer, a Date-Time), by the same names.
+    public var typedCustom: [String: TTLVValue] = [:]
+    /// KMIP 1.4 on: the object's Description and Comment.
+    public var description: String?
+    public var comment: String?
 
     /// Reads them from a request payload, in either encoding and in any version, since clients mix them.
     public init(_ payload: TTLVItem) {
@@ -54,6 +59,8 @@ public struct KMIPRequestedAttributes: Sendable {
             case .protectStopDate: result.protectStopDate = value.dateTimeValue
             case .sensitive: result.sensitive = value.booleanValue
             case .extractable: result.extractable = value.booleanValue
+            case .description: result.description = value.textValue
+            case .comment: result.comment = value.textValue
             default: break
             }
         }
@@ -64,14 +71,14 @@ public struct KMIPRequestedAttributes: Sendable {
             "Cryptographic Parameters": .cryptographicParameters, "Recommended Curve": .recommendedCurve,
             "Application Specific Information": .applicationSpecificInformation, "Contact Information": .contactInformation,
             "Process Start Date": .processStartDate, "Protect Stop Date": .protectStopDate, "Sensitive": .sensitive, "Extractable": .extractable,
+            "Description": .description, "Comment": .comment,
         ]
         // KMIP 1.x: Template-Attribute { Attribute { Attribute Name, Attribute Value } }; also bare Attribute items.
         for container in [payload[.templateAttribute], payload[.attributes], Optional(payload)].compactMap({ $0 }) {
             for attribute in container.all(.attribute) {
                 if let name = attribute[.attributeName]?.textValue, let tag = byName[name], let value = attribute[.attributeValue] { take(tag, value) }
-                if let name = attribute[.attributeName]?.textValue, name.hasPrefix("x-") || name.hasPrefix("y-"),
-                   let text = attribute[.attributeValue]?.textValue {
-                    result.custom[name] = text
+                if let name = attribute[.attributeName]?.textValue, name.hasPrefix("x-") || name.hasPrefix("y-"), let value = attribute[.attributeValue] {
+                    if let text = value.textValue { result.custom[name] = text } else { result.typedCustom[name] = value.value }
                 }
             }
         }
@@ -80,8 +87,8 @@ public struct KMIPRequestedAttributes: Sendable {
             take(item.tag, item)
             // A vendor attribute: Attribute { Vendor Identification, Attribute Name, Attribute Value }.
             if item.tag == .attribute, let vendor = item[.vendorIdentification]?.textValue, !vendor.isEmpty,
-               let name = item[.attributeName]?.textValue, let text = item[.attributeValue]?.textValue {
-                result.custom["\(vendor)-\(name)"] = text
+               let name = item[.attributeName]?.textValue, let value = item[.attributeValue] {
+                if let text = value.textValue { result.custom["\(vendor)-\(name)"] = text } else { result.typedCustom["\(vendor)-\(name)"] = value.value }
             }
         }
         self = result

@@ -98,6 +98,51 @@ import OpenKCMTestSupport
         #expect(decrypted.resultReason == .wrongKeyLifecycleState, "\(decrypted)")
     }
 
+    @Test func linksDescriptionsDatesAndTypedVendorAttributes() async throws {
+        let harness = try ServerHarness()
+        defer { harness.cleanUp() }
+        let session = try await KMIPClientFlowTests.session(.v2_1, harness: harness)
+        let vendor = { (name: String, value: TTLVValue) in
+            TTLVItem.structure(.attribute, [TTLVItem(.vendorIdentification, .textString("x")), TTLVItem(.attributeName, .textString(name)), TTLVItem(.attributeValue, value)])
+        }
+        // Registered with a text, an Integer and a Date-Time vendor attribute (TL-M-3-21).
+        let uid = try await KMIPProfileAnswersTests.register(session, [vendor("ID", .textString("TL-M-3-21")), vendor("Count", .integer(0)),
+                                                                       vendor("Seen", .dateTime(1_800_000_000))])
+        let other = try await KMIPProfileAnswersTests.register(session, [])
+        var attributes = try await KMIPProfileAnswersTests.attributes(session, uid)
+        let vendors = Dictionary(uniqueKeysWithValues: attributes.all(.attribute).compactMap { item in
+            item[.attributeName]?.textValue.map { ($0, item[.attributeValue]?.value) } })
+        #expect(vendors["ID"] == .textString("TL-M-3-21") && vendors["Count"] == .integer(0) && vendors["Seen"] == .dateTime(1_800_000_000), "\(attributes)")
+        let bumped = try await session.send(.modifyAttribute, [TTLVItem(.uniqueIdentifier, .textString(uid)), .structure(.newAttribute, [vendor("Count", .integer(1))])])
+        #expect(bumped.resultStatus == .success, "\(bumped)")
+
+        // AX-M-1: a client adds a Link, and deletes it.
+        let link = TTLVItem.structure(.link, [TTLVItem(.linkType, .enumeration(KMIPLinkType.parentLink.rawValue)), TTLVItem(.linkedObjectIdentifier, .textString(other))])
+        #expect(try await session.send(.addAttribute, [TTLVItem(.uniqueIdentifier, .textString(uid)), .structure(.newAttribute, [link])]).resultStatus == .success)
+        attributes = try await KMIPProfileAnswersTests.attributes(session, uid)
+        #expect(attributes[.link]?[.linkedObjectIdentifier]?.textValue == other)
+        #expect(try await session.send(.deleteAttribute, [TTLVItem(.uniqueIdentifier, .textString(uid)), .structure(.currentAttribute, [link])]).resultStatus == .success)
+        #expect(try await KMIPProfileAnswersTests.attributes(session, uid)[.link] == nil)
+
+        // BL-M-5-21: a Description, once; a second is Attribute Single Valued.
+        let describe = { (text: String) in [TTLVItem(.uniqueIdentifier, .textString(uid)), TTLVItem.structure(.newAttribute, [TTLVItem(.description, .textString(text))])] }
+        #expect(try await session.send(.addAttribute, describe("This is opaque")).resultStatus == .success)
+        #expect(try await session.send(.addAttribute, describe("This is opaque duplicate")).resultReason == .attributeSingleValued)
+        #expect(try await KMIPProfileAnswersTests.attributes(session, uid)[.description]?.textValue == "This is opaque")
+
+        // SKLC-M-3-21: the Activation Date of an Active key is history.
+        let now = Int64(Date().timeIntervalSince1970)
+        #expect(try await session.send(.activate, [TTLVItem(.uniqueIdentifier, .textString(uid))]).resultStatus == .success)
+        let activation = try await session.send(.modifyAttribute, [TTLVItem(.uniqueIdentifier, .textString(uid)),
+                                                                   .structure(.newAttribute, [TTLVItem(.activationDate, .dateTime(now))])])
+        #expect(activation.resultReason == .wrongKeyLifecycleState, "\(activation)")
+        // A Pre-Active key's Activation Date moves; set in the past, the key is Active.
+        let pending = try await KMIPProfileAnswersTests.register(session, [TTLVItem(.activationDate, .dateTime(now + 86_400))])
+        #expect(try await session.send(.modifyAttribute, [TTLVItem(.uniqueIdentifier, .textString(pending)),
+                                                          .structure(.newAttribute, [TTLVItem(.activationDate, .dateTime(now - 60))])]).resultStatus == .success)
+        #expect(try await KMIPProfileAnswersTests.attributes(session, pending)[.state]?.enumerationValue == KMIPState.active.rawValue)
+    }
+
     @Test func kmip1xChangesByNameAndIndex() async throws {
         let harness = try ServerHarness()
         defer { harness.cleanUp() }

@@ -27,8 +27,8 @@ struct KMIPAttributeChange: Sendable {
 
     /// Attributes clients may change; every other one is read-only to them.
     static let changeable: Set<String> = [
-        "Name", "Object Group", "Application Specific Information", "Contact Information", "Process Start Date", "Protect Stop Date",
-        "Sensitive", "Extractable",
+        "Name", "Object Group", "Application Specific Information", "Link", "Contact Information", "Description", "Comment",
+        "Activation Date", "Deactivation Date", "Process Start Date", "Protect Stop Date", "Sensitive", "Extractable",
     ]
 
     init(_ payload: TTLVItem, operation: KMIPOperation, version: KMIPVersion) throws(KMIPOperationError) {
@@ -115,67 +115,34 @@ struct KMIPAttributeChange: Sendable {
         guard Self.changeable.contains(name) else {
             throw KMIPOperationError(version >= .v2_0 ? .attributeReadOnly : .permissionDenied, "\(name) cannot be changed by \(operation)")
         }
-        if name == "Application Specific Information" { return try applyApplicationInformation(to: &object) }
-        if name != "Name" && name != "Object Group" { return try applySingleValued(to: &object) }
-        var list = name == "Name" ? object.names : object.objectGroups
-        defer { if name == "Name" { object.names = list } else { object.objectGroups = list } }
-        let notFound = KMIPOperationError(version >= .v2_0 ? .attributeNotFound : .itemNotFound, "the object has no such \(name)")
-        func text(_ item: TTLVItem?) throws(KMIPOperationError) -> String {
-            guard let text = item?[.nameValue]?.textValue ?? item?.textValue, !text.isEmpty, text.utf8.count <= 1024 else {
-                throw KMIPOperationError(.invalidField, "\(name) needs a text value of at most 1024 bytes")
+        switch name {
+        case "Name", "Object Group":
+            var list = name == "Name" ? object.names : object.objectGroups
+            defer { if name == "Name" { object.names = list } else { object.objectGroups = list } }
+            return try applyInstances(&list, read: text, echo: answer)
+        case "Application Specific Information":
+            var list = object.applicationSpecificInformation ?? []
+            defer { object.applicationSpecificInformation = list.isEmpty ? nil : list }
+            return try applyInstances(&list, read: applicationInformation) { information in
+                TTLVItem(.attributeValue, .structure([TTLVItem(.applicationNamespace, .textString(information.namespace))]
+                    + (information.data.map { [TTLVItem(.applicationData, .textString($0))] } ?? [])))
             }
-            return text
-        }
-        func instance() throws(KMIPOperationError) -> Int {
-            if let current {
-                let wanted = try text(current)
-                guard let found = list.firstIndex(of: wanted) else { throw notFound }
-                return found
+        case "Link":
+            var list = object.links ?? []
+            defer { object.links = list.isEmpty ? nil : list }
+            return try applyInstances(&list, read: link) { link in
+                TTLVItem(.attributeValue, .structure([TTLVItem(.linkType, .enumeration(link.type)), TTLVItem(.linkedObjectIdentifier, .textString(link.uniqueIdentifier))]))
             }
-            let position = index ?? 0
-            guard list.indices.contains(position) else { throw notFound }
-            return position
-        }
-        switch operation {
-        case .addAttribute:
-            guard list.count < 64 else { throw KMIPOperationError(.invalidField, "at most 64 instances of \(name)") }
-            let added = try text(value)
-            list.append(added)
-            return Answer(value: answer(added), index: list.count - 1)
-        case .modifyAttribute:
-            let position = try instance()
-            list[position] = try text(value)
-            return Answer(value: answer(list[position]), index: position)
-        case .deleteAttribute:
-            let position = try instance()
-            return Answer(value: answer(list.remove(at: position)), index: position)
-        case .setAttribute:
-            guard list.count <= 1 else {
-                throw KMIPOperationError(.multiValuedAttribute, "the object has several \(name) values; use Modify Attribute")
-            }
-            list = [try text(value)]
-            return Answer(value: answer(list[0]), index: 0)
         default:
-            throw KMIPOperationError(.operationNotSupported, "\(operation) does not change attributes")
+            return try applySingleValued(to: &object)
         }
     }
 
-    /// Application Specific Information: instances of (Application Namespace, Application Data), chosen like a Name's.
-    private func applyApplicationInformation(to object: inout KMIPManagedObject) throws(KMIPOperationError) -> Answer? {
-        typealias Information = KMIPManagedObject.ApplicationSpecificInformation
-        var list = object.applicationSpecificInformation ?? []
-        defer { object.applicationSpecificInformation = list.isEmpty ? nil : list }
-        func read(_ item: TTLVItem?) throws(KMIPOperationError) -> Information {
-            guard let namespace = item?[.applicationNamespace]?.textValue, !namespace.isEmpty, namespace.utf8.count <= 1024,
-                  (item?[.applicationData]?.textValue?.utf8.count ?? 0) <= 1024 else {
-                throw KMIPOperationError(.invalidField, "Application Specific Information needs an Application Namespace (and Application Data), text of at most 1024 bytes")
-            }
-            return Information(namespace: namespace, data: item?[.applicationData]?.textValue)
-        }
-        func echo(_ information: Information) -> TTLVItem {
-            TTLVItem(.attributeValue, .structure([TTLVItem(.applicationNamespace, .textString(information.namespace))]
-                + (information.data.map { [TTLVItem(.applicationData, .textString($0))] } ?? [])))
-        }
+    /// Add, Modify, Delete or Set of one instance of a multi-valued attribute: Modify and Delete pick the
+    /// instance by value (2.x Current Attribute) or by Attribute Index (1.x; the first by default).
+    private func applyInstances<Value: Equatable>(
+        _ list: inout [Value], read: (TTLVItem?) throws(KMIPOperationError) -> Value, echo: (Value) -> TTLVItem
+    ) throws(KMIPOperationError) -> Answer? {
         let notFound = KMIPOperationError(version >= .v2_0 ? .attributeNotFound : .itemNotFound, "the object has no such \(name)")
         func instance() throws(KMIPOperationError) -> Int {
             if let current {
@@ -208,28 +175,65 @@ struct KMIPAttributeChange: Sendable {
         }
     }
 
-    /// Contact Information, Process Start Date, Protect Stop Date, Sensitive, Extractable: one value each.
-    /// Sensitive and Extractable always hold one (false and true unless set), change one way only (a key
-    /// once Sensitive stays so, once not Extractable stays so), and cannot be deleted.
+    /// A Name's or Object Group's text.
+    private func text(_ item: TTLVItem?) throws(KMIPOperationError) -> String {
+        guard let text = item?[.nameValue]?.textValue ?? item?.textValue, !text.isEmpty, text.utf8.count <= 1024 else {
+            throw KMIPOperationError(.invalidField, "\(name) needs a text value of at most 1024 bytes")
+        }
+        return text
+    }
+
+    private func applicationInformation(_ item: TTLVItem?) throws(KMIPOperationError) -> KMIPManagedObject.ApplicationSpecificInformation {
+        guard let namespace = item?[.applicationNamespace]?.textValue, !namespace.isEmpty, namespace.utf8.count <= 1024,
+              (item?[.applicationData]?.textValue?.utf8.count ?? 0) <= 1024 else {
+            throw KMIPOperationError(.invalidField, "Application Specific Information needs an Application Namespace (and Application Data), text of at most 1024 bytes")
+        }
+        return KMIPManagedObject.ApplicationSpecificInformation(namespace: namespace, data: item?[.applicationData]?.textValue)
+    }
+
+    /// A Link a client adds (AX-M-1): its Link Type and the linked object's identifier. The link only names
+    /// the object; following it still goes through that object's own checks.
+    private func link(_ item: TTLVItem?) throws(KMIPOperationError) -> KMIPManagedObject.Link {
+        guard let type = item?[.linkType]?.enumerationValue, KMIPLinkType(rawValue: type) != nil || type >= 0x8000_0000,
+              let linked = item?[.linkedObjectIdentifier]?.textValue, !linked.isEmpty, linked.utf8.count <= 256 else {
+            throw KMIPOperationError(.invalidField, "a Link needs a Link Type and a Linked Object Identifier")
+        }
+        return KMIPManagedObject.Link(type: type, uniqueIdentifier: linked)
+    }
+
+    /// The single-valued attributes clients set: Contact Information, Description, Comment (text), the
+    /// Activation and Deactivation Dates (while the key is Pre-Active, or Active for the Deactivation Date:
+    /// a date that already took effect is history, Wrong Key Lifecycle State in 2.x), Process Start Date and
+    /// Protect Stop Date, Sensitive and Extractable. Sensitive and Extractable always hold a value (false and
+    /// true unless set), change one way only (a key once Sensitive stays so, once not Extractable stays so),
+    /// and cannot be deleted.
     private func applySingleValued(to object: inout KMIPManagedObject) throws(KMIPOperationError) -> Answer? {
         let flag = name == "Sensitive" || name == "Extractable"
         let held: TTLVValue? = switch name {
         case "Contact Information": object.contactInformation.map { .textString($0) }
+        case "Description": object.descriptionText.map { .textString($0) }
+        case "Comment": object.comment.map { .textString($0) }
+        case "Activation Date": object.activationDate.map { .dateTime($0) }
+        case "Deactivation Date": object.deactivationDate.map { .dateTime($0) }
         case "Process Start Date": object.processStartDate.map { .dateTime($0) }
         case "Protect Stop Date": object.protectStopDate.map { .dateTime($0) }
         case "Sensitive": .boolean(object.sensitive ?? false)
         default: .boolean(object.extractable ?? true)
+        }
+        let states: Set<UInt32>? = switch name {
+        case "Activation Date": [KMIPState.preActive.rawValue]
+        case "Deactivation Date": [KMIPState.preActive.rawValue, KMIPState.active.rawValue]
+        default: nil
+        }
+        if let states, !states.contains(object.state) {
+            throw KMIPOperationError.wrongState("\(name) changes only before it has taken effect", version: version)
         }
         let notFound = KMIPOperationError(version >= .v2_0 ? .attributeNotFound : .itemNotFound, "the object has no \(name)")
         if operation == .deleteAttribute {
             guard !flag else { throw KMIPOperationError(version >= .v2_0 ? .attributeReadOnly : .permissionDenied, "\(name) always holds a value; set it instead") }
             guard let held else { throw notFound }
             if let current, current.value != held { throw notFound }
-            switch name {
-            case "Contact Information": object.contactInformation = nil
-            case "Process Start Date": object.processStartDate = nil
-            default: object.protectStopDate = nil
-            }
+            try write(nil, to: &object)
             return Answer(value: TTLVItem(.attributeValue, held), index: 0)
         }
         if operation == .addAttribute, held != nil, !flag {
@@ -240,28 +244,47 @@ struct KMIPAttributeChange: Sendable {
             if let current, current.value != held { throw notFound }
         }
         guard let value else { throw KMIPOperationError(.invalidField, "\(operation) needs a value") }
-        let wrongType = KMIPOperationError(.invalidField, "\(name) takes a \(flag ? "Boolean" : name == "Contact Information" ? "text string" : "Date-Time")")
-        switch name {
-        case "Contact Information":
-            guard let text = value.textValue, text.utf8.count <= 1024 else { throw wrongType }
-            object.contactInformation = text
-        case "Process Start Date", "Protect Stop Date":
-            guard let date = value.dateTimeValue else { throw wrongType }
-            if name == "Process Start Date" { object.processStartDate = date } else { object.protectStopDate = date }
-        case "Sensitive":
-            guard let sensitive = value.booleanValue else { throw wrongType }
-            guard sensitive || object.sensitive != true else {
+        try write(value, to: &object)
+        return Answer(value: TTLVItem(.attributeValue, value.value), index: 0)
+    }
+
+    /// Writes (or, with nil, removes) the single-valued attribute's new value, checking its type.
+    private func write(_ value: TTLVItem?, to object: inout KMIPManagedObject) throws(KMIPOperationError) {
+        let text = ["Contact Information", "Description", "Comment"].contains(name)
+        let wrongType = KMIPOperationError(.invalidField, "\(name) takes a \(text ? "text string of at most 1024 bytes" : name.hasSuffix("Date") ? "Date-Time" : "Boolean")")
+        if text {
+            let string = value?.textValue
+            if value != nil { guard let string, string.utf8.count <= 1024 else { throw wrongType } }
+            switch name {
+            case "Contact Information": object.contactInformation = string
+            case "Description": object.descriptionText = string
+            default: object.comment = string
+            }
+            return
+        }
+        if name.hasSuffix("Date") {
+            let date = value?.dateTimeValue
+            if value != nil, date == nil { throw wrongType }
+            switch name {
+            case "Activation Date": object.activationDate = date
+            case "Deactivation Date": object.deactivationDate = date
+            case "Process Start Date": object.processStartDate = date
+            default: object.protectStopDate = date
+            }
+            return
+        }
+        guard let flag = value?.booleanValue else { throw wrongType }
+        if name == "Sensitive" {
+            guard flag || object.sensitive != true else {
                 throw KMIPOperationError(version >= .v2_0 ? .attributeReadOnly : .permissionDenied, "a Sensitive object stays Sensitive")
             }
-            object.sensitive = sensitive
-        default:
-            guard let extractable = value.booleanValue else { throw wrongType }
-            guard !extractable || object.extractable != false else {
+            object.sensitive = flag
+        } else {
+            guard !flag || object.extractable != false else {
                 throw KMIPOperationError(version >= .v2_0 ? .attributeReadOnly : .permissionDenied, "an object that is not Extractable stays so")
             }
-            object.extractable = extractable
+            object.extractable = flag
         }
-        return Answer(value: TTLVItem(.attributeValue, value.value), index: 0)
     }
 
     private func applyCustom(to object: inout KMIPManagedObject) throws(KMIPOperationError) -> Answer? {
@@ -270,25 +293,23 @@ struct KMIPAttributeChange: Sendable {
             throw KMIPOperationError(version >= .v2_0 ? .attributeReadOnly : .permissionDenied,
                                      "\(name) is fixed when the object is made: its key is sealed under that subject")
         }
-        var attributes = object.customAttributes ?? [:]
-        defer { object.customAttributes = attributes.isEmpty ? nil : attributes }
-        let exists = attributes[name] != nil
+        let held = object.customValue(name)
         let notFound = KMIPOperationError(version >= .v2_0 ? .attributeNotFound : .itemNotFound, "no attribute \(name)")
         if operation == .deleteAttribute {
-            guard let old = attributes.removeValue(forKey: name) else { throw notFound }
-            return Answer(value: TTLVItem(.attributeValue, .textString(old)), index: 0)
+            guard let held else { throw notFound }
+            try object.setCustom(name, nil)
+            return Answer(value: TTLVItem(.attributeValue, held), index: 0)
         }
-        guard let text = value?.textValue, text.utf8.count <= 1024 else {
-            throw KMIPOperationError(.invalidField, "custom and vendor attributes are text strings of at most 1024 bytes")
-        }
-        if operation == .addAttribute && exists {
+        guard let value else { throw KMIPOperationError(.invalidField, "\(operation) needs a value") }
+        if operation == .addAttribute && held != nil {
             throw KMIPOperationError(version >= .v2_0 ? .attributeSingleValued : .invalidField, "\(name) is set already; use Modify Attribute")
         }
-        if operation == .modifyAttribute && !exists { throw notFound }
-        if operation == .modifyAttribute, let current, current.textValue != attributes[name] { throw notFound }
-        guard attributes.count < 64 || exists else { throw KMIPOperationError(.invalidField, "at most 64 custom attributes") }
-        attributes[name] = text
-        return Answer(value: TTLVItem(.attributeValue, .textString(text)), index: 0)
+        if operation == .modifyAttribute {
+            guard let held else { throw notFound }
+            if let current, current.value != held { throw notFound }
+        }
+        try object.setCustom(name, value.value)
+        return Answer(value: TTLVItem(.attributeValue, value.value), index: 0)
     }
 
     private func answer(_ text: String) -> TTLVItem {
@@ -313,6 +334,7 @@ enum KMIPAttributeNames {
         .alwaysSensitive: "Always Sensitive", .neverExtractable: "Never Extractable", .randomNumberGenerator: "Random Number Generator",
         .compromiseDate: "Compromise Date", .compromiseOccurrenceDate: "Compromise Occurrence Date", .revocationReason: "Revocation Reason",
         .shortUniqueIdentifier: "Short Unique Identifier", .originalCreationDate: "Original Creation Date", .keyFormatType: "Key Format Type",
+        .description: "Description", .comment: "Comment",
     ]
     static let all = Set(byTag.values)
 

@@ -89,7 +89,7 @@ extension KMIPProtocolEngine {
                 object.deactivationDate = attributes.deactivationDate
                 object.cryptographicParameters = attributes.cryptographicParameters.map { Data(TTLVEncoder.encode($0)) }
                 try object.adopt(attributes)
-                if let subject = attributes.custom[KMIPManagedObject.subjectAttribute] { object.customAttributes = [KMIPManagedObject.subjectAttribute: subject] }
+                if let subject = attributes.custom[KMIPManagedObject.subjectAttribute] { object.customAttributes = (object.customAttributes ?? [:]).merging([KMIPManagedObject.subjectAttribute: subject]) { $1 } }
                 let uid = try await operations.kmipDeriveKey(from: baseUID, derived: object, version: request.version, caller: caller) { base, material in
                     try derivation.derive(from: material, length: length, baseAlgorithm: base.cryptographicAlgorithm)
                 }
@@ -167,7 +167,7 @@ extension KMIPProtocolEngine {
                 object.cryptographicParameters = attributes.cryptographicParameters.map { Data(TTLVEncoder.encode($0)) }
                 // The key's subject, if any: the material is sealed under it, and shredded with it.
                 if let subject = attributes.custom[KMIPManagedObject.subjectAttribute] {
-                    object.customAttributes = [KMIPManagedObject.subjectAttribute: subject]
+                    object.customAttributes = (object.customAttributes ?? [:]).merging([KMIPManagedObject.subjectAttribute: subject]) { $1 }
                 }
                 if type == KMIPObjectType.publicKey.rawValue || type == KMIPObjectType.privateKey.rawValue {
                     // Kept in the key's default format (PKCS#1 for RSA); Get gives it back in the format registered.

@@ -99,6 +99,8 @@ extension KMIPProtocolEngine {
                 + (information.data.map { [TTLVItem(.applicationData, .textString($0))] } ?? []))))
         }
         if let value = object.contactInformation { all.append(("Contact Information", TTLVItem(.contactInformation, .textString(value)))) }
+        if let value = object.descriptionText { all.append(("Description", TTLVItem(.description, .textString(value)))) }
+        if let value = object.comment { all.append(("Comment", TTLVItem(.comment, .textString(value)))) }
         if let value = object.processStartDate { all.append(("Process Start Date", TTLVItem(.processStartDate, .dateTime(value)))) }
         if let value = object.protectStopDate { all.append(("Protect Stop Date", TTLVItem(.protectStopDate, .dateTime(value)))) }
         // Sensitive and Extractable hold for every object (false and true unless set); Always Sensitive and Never
@@ -120,16 +122,17 @@ extension KMIPProtocolEngine {
             all.append(("Link", .structure(.link, [TTLVItem(.linkType, .enumeration(link.type)), TTLVItem(.linkedObjectIdentifier, .textString(link.uniqueIdentifier))])))
         }
         all = all.filter { version.defines($0.item.tag) }
-        for (name, text) in (object.customAttributes ?? [:]).sorted(by: { $0.key < $1.key }) {
+        for name in object.customValueNames {
+            guard let value = object.customValue(name) else { continue }
             if version < .v2_0 {
                 // KMIP 1.x: a custom attribute is its name and a value.
-                all.append((name, TTLVItem(.attributeValue, .textString(text))))
+                all.append((name, TTLVItem(.attributeValue, value)))
             } else if let dash = name.firstIndex(of: "-") {
                 // KMIP 2.x: a vendor attribute, x-Vendor being vendor x's Vendor.
                 all.append((name, .structure(.attribute, [
                     TTLVItem(.vendorIdentification, .textString(String(name[..<dash]))),
                     TTLVItem(.attributeName, .textString(String(name[name.index(after: dash)...]))),
-                    TTLVItem(.attributeValue, .textString(text)),
+                    TTLVItem(.attributeValue, value),
                 ])))
             }
         }

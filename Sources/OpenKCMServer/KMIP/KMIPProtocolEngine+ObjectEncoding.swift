@@ -19,7 +19,7 @@ extension KMIPProtocolEngine {
         object.activationDate = attributes.activationDate
         object.deactivationDate = attributes.deactivationDate
         try object.adopt(attributes)
-        if let subject = attributes.custom[KMIPManagedObject.subjectAttribute] { object.customAttributes = [KMIPManagedObject.subjectAttribute: subject] }
+        if let subject = attributes.custom[KMIPManagedObject.subjectAttribute] { object.customAttributes = (object.customAttributes ?? [:]).merging([KMIPManagedObject.subjectAttribute: subject]) { $1 } }
         if type == KMIPObjectType.opaqueData.rawValue {
             guard let opaque = payload[.opaqueObject], let kind = opaque[.opaqueDataType]?.enumerationValue,
                   let value = opaque[.opaqueDataValue]?.bytesValue, (1...65_536).contains(value.count)

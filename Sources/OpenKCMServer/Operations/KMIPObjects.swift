@@ -67,7 +67,7 @@ extension Operations {
             made.keyFormatType = KMIPKeyFormatType.raw.rawValue
             made.generatedHere = true
             if let attributes { try made.adopt(attributes) }
-            if let subject { made.customAttributes = [KMIPManagedObject.subjectAttribute: subject] }
+            if let subject { made.customAttributes = (made.customAttributes ?? [:]).merging([KMIPManagedObject.subjectAttribute: subject]) { $1 } }
             _ = try await kmipStore(unsealed).create(made, material: material)
             return uid
         }

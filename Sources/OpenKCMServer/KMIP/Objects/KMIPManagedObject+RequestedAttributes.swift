@@ -3,8 +3,9 @@ import KMIPEngine
 
 extension KMIPManagedObject {
     /// Takes the descriptive and protective attributes a Create, Register,
-    /// Create Key Pair or Derive Key request gives the new object: Application
-    /// Specific Information, Contact Information, the SKLC dates, Sensitive
+    /// Create Key Pair or Derive Key request gives the new object: custom and
+    /// vendor attributes, Application Specific Information, Contact
+    /// Information, Description, Comment, the SKLC dates, Sensitive
     /// and Extractable (with Always Sensitive and Never Extractable as they
     /// start). Names, groups, dates and the key's own fields are taken where
     /// each operation reads them.
@@ -19,6 +20,19 @@ extension KMIPManagedObject {
         if let contact = attributes.contactInformation {
             guard contact.utf8.count <= 1024 else { throw KMIPOperationError(.invalidField, "Contact Information is text of at most 1024 bytes") }
             contactInformation = contact
+        }
+        for (name, text) in [("Description", attributes.description), ("Comment", attributes.comment)] {
+            guard let text else { continue }
+            guard text.utf8.count <= 1024 else { throw KMIPOperationError(.invalidField, "\(name) is text of at most 1024 bytes") }
+            if name == "Description" { descriptionText = text } else { comment = text }
+        }
+        // Client-defined attributes (vCenter's x-Vendor, the test cases' x-ID), text or typed. The subject is not
+        // among them: each operation binds the material to it where it reads it.
+        for (name, text) in attributes.custom.sorted(by: { $0.key < $1.key }) where name != Self.subjectAttribute {
+            try setCustom(name, .textString(text))
+        }
+        for (name, value) in attributes.typedCustom.sorted(by: { $0.key < $1.key }) where name != Self.subjectAttribute {
+            try setCustom(name, value)
         }
         processStartDate = attributes.processStartDate ?? processStartDate
         protectStopDate = attributes.protectStopDate ?? protectStopDate

@@ -37,6 +37,9 @@ struct KMIPManagedObject: Codable, Sendable {
     /// custom attributes by name (`x-Vendor`), KMIP 2.x vendor attributes as
     /// `<vendor>-<name>`, so that `x-Vendor` is vendor `x`, name `Vendor` in 2.x.
     var customAttributes: [String: String]? = nil
+    /// Custom and vendor attributes of other types than text (TL-M-3: an Integer, a Date-Time), each the
+    /// TTLV encoding of its Attribute Value; a name is in this or in ``customAttributes``, never both.
+    var customValues: [String: Data]? = nil
     /// Links to other objects (ReKey's Replacement and Replaced Object).
     var links: [Link]? = nil
     var initialDate: Int64
@@ -53,6 +56,9 @@ struct KMIPManagedObject: Codable, Sendable {
     /// Application Specific Information instances: which application knows the object by what.
     var applicationSpecificInformation: [ApplicationSpecificInformation]? = nil
     var contactInformation: String? = nil
+    /// KMIP 1.4 on: the client's Description and Comment of the object.
+    var descriptionText: String? = nil
+    var comment: String? = nil
     /// SKLC's dates: from when the key may process (decrypt) data, until when it may protect (encrypt) it.
     var processStartDate: Int64? = nil
     var protectStopDate: Int64? = nil
