@@ -21,6 +21,8 @@ public struct KMIPRequestedAttributes: Sendable {
     /// Application Specific Information instances: (Application Namespace, Application Data).
     public var applicationSpecificInformation: [(namespace: String, data: String?)] = []
     public var contactInformation: String?
+    /// Alternative Name instances: (Alternative Name Value, Alternative Name Type).
+    public var alternativeNames: [(value: String, type: UInt32)] = []
     public var processStartDate: Int64?
     public var protectStopDate: Int64?
     public var sensitive: Bool?
@@ -55,6 +57,10 @@ public struct KMIPRequestedAttributes: Sendable {
                     result.applicationSpecificInformation.append((namespace, value[.applicationData]?.textValue))
                 }
             case .contactInformation: result.contactInformation = value.textValue
+            case .alternativeName:
+                if let text = value[.alternativeNameValue]?.textValue, let type = value[.alternativeNameType]?.enumerationValue {
+                    result.alternativeNames.append((text, type))
+                }
             case .processStartDate: result.processStartDate = value.dateTimeValue
             case .protectStopDate: result.protectStopDate = value.dateTimeValue
             case .sensitive: result.sensitive = value.booleanValue
@@ -71,7 +77,7 @@ public struct KMIPRequestedAttributes: Sendable {
             "Cryptographic Parameters": .cryptographicParameters, "Recommended Curve": .recommendedCurve,
             "Application Specific Information": .applicationSpecificInformation, "Contact Information": .contactInformation,
             "Process Start Date": .processStartDate, "Protect Stop Date": .protectStopDate, "Sensitive": .sensitive, "Extractable": .extractable,
-            "Description": .description, "Comment": .comment,
+            "Description": .description, "Comment": .comment, "Alternative Name": .alternativeName,
         ]
         // KMIP 1.x: Template-Attribute { Attribute { Attribute Name, Attribute Value } }; also bare Attribute items.
         for container in [payload[.templateAttribute], payload[.attributes], Optional(payload)].compactMap({ $0 }) {

@@ -116,6 +116,13 @@ import OpenKCMTestSupport
         let bumped = try await session.send(.modifyAttribute, [TTLVItem(.uniqueIdentifier, .textString(uid)), .structure(.newAttribute, [vendor("Count", .integer(1))])])
         #expect(bumped.resultStatus == .success, "\(bumped)")
 
+        // TL-M-3: an Alternative Name, added and found by Locate.
+        let alternative = TTLVItem.structure(.alternativeName, [TTLVItem(.alternativeNameValue, .textString("XXA012A1")),
+                                                                TTLVItem(.alternativeNameType, .enumeration(1))])
+        #expect(try await session.send(.addAttribute, [TTLVItem(.uniqueIdentifier, .textString(uid)), .structure(.newAttribute, [alternative])]).resultStatus == .success)
+        let found = try await session.send(.locate, [.structure(.attributes, [alternative])])
+        #expect(found.payload?.all(.uniqueIdentifier).compactMap(\.textValue) == [uid], "\(found)")
+
         // AX-M-1: a client adds a Link, and deletes it.
         let link = TTLVItem.structure(.link, [TTLVItem(.linkType, .enumeration(KMIPLinkType.parentLink.rawValue)), TTLVItem(.linkedObjectIdentifier, .textString(other))])
         #expect(try await session.send(.addAttribute, [TTLVItem(.uniqueIdentifier, .textString(uid)), .structure(.newAttribute, [link])]).resultStatus == .success)
@@ -170,6 +177,14 @@ import OpenKCMTestSupport
                                                              TTLVItem(.attributeName, .textString("Application Specific Information"))])
         let values = answer.payload?.all(.attribute).compactMap { $0[.attributeValue]?[.applicationData]?.textValue }
         #expect(values == ["a.example.com", "c.example.com"], "\(answer)")
+        // Fresh until a Get served it.
+        func fresh() async throws -> Bool? {
+            try await session.send(.getAttributes, [TTLVItem(.uniqueIdentifier, .textString(uid)), TTLVItem(.attributeName, .textString("Fresh"))])
+                .payload?[.attribute]?[.attributeValue]?.booleanValue
+        }
+        #expect(try await fresh() == true)
+        #expect(try await session.send(.get, [TTLVItem(.uniqueIdentifier, .textString(uid))]).resultStatus == .success)
+        #expect(try await fresh() == false)
         // Sensitive and Extractable are 1.4 attributes: a 1.4 client sees them.
         let flags = try await session.send(.getAttributes, [TTLVItem(.uniqueIdentifier, .textString(uid)), TTLVItem(.attributeName, .textString("Extractable"))])
         #expect(flags.payload?[.attribute]?[.attributeValue]?.booleanValue == true)

@@ -27,7 +27,7 @@ struct KMIPAttributeChange: Sendable {
 
     /// Attributes clients may change; every other one is read-only to them.
     static let changeable: Set<String> = [
-        "Name", "Object Group", "Application Specific Information", "Link", "Contact Information", "Description", "Comment",
+        "Name", "Object Group", "Application Specific Information", "Alternative Name", "Link", "Contact Information", "Description", "Comment",
         "Activation Date", "Deactivation Date", "Process Start Date", "Protect Stop Date", "Sensitive", "Extractable",
     ]
 
@@ -127,6 +127,13 @@ struct KMIPAttributeChange: Sendable {
                 TTLVItem(.attributeValue, .structure([TTLVItem(.applicationNamespace, .textString(information.namespace))]
                     + (information.data.map { [TTLVItem(.applicationData, .textString($0))] } ?? [])))
             }
+        case "Alternative Name":
+            var list = object.alternativeNames ?? []
+            defer { object.alternativeNames = list.isEmpty ? nil : list }
+            return try applyInstances(&list, read: alternativeName) { alternative in
+                TTLVItem(.attributeValue, .structure([TTLVItem(.alternativeNameValue, .textString(alternative.value)),
+                                                      TTLVItem(.alternativeNameType, .enumeration(alternative.type))]))
+            }
         case "Link":
             var list = object.links ?? []
             defer { object.links = list.isEmpty ? nil : list }
@@ -189,6 +196,14 @@ struct KMIPAttributeChange: Sendable {
             throw KMIPOperationError(.invalidField, "Application Specific Information needs an Application Namespace (and Application Data), text of at most 1024 bytes")
         }
         return KMIPManagedObject.ApplicationSpecificInformation(namespace: namespace, data: item?[.applicationData]?.textValue)
+    }
+
+    private func alternativeName(_ item: TTLVItem?) throws(KMIPOperationError) -> KMIPManagedObject.AlternativeName {
+        guard let value = item?[.alternativeNameValue]?.textValue, !value.isEmpty, value.utf8.count <= 1024,
+              let type = item?[.alternativeNameType]?.enumerationValue else {
+            throw KMIPOperationError(.invalidField, "an Alternative Name needs an Alternative Name Value (1 to 1024 bytes) and Type")
+        }
+        return KMIPManagedObject.AlternativeName(value: value, type: type)
     }
 
     /// A Link a client adds (AX-M-1): its Link Type and the linked object's identifier. The link only names
@@ -334,7 +349,7 @@ enum KMIPAttributeNames {
         .alwaysSensitive: "Always Sensitive", .neverExtractable: "Never Extractable", .randomNumberGenerator: "Random Number Generator",
         .compromiseDate: "Compromise Date", .compromiseOccurrenceDate: "Compromise Occurrence Date", .revocationReason: "Revocation Reason",
         .shortUniqueIdentifier: "Short Unique Identifier", .originalCreationDate: "Original Creation Date", .keyFormatType: "Key Format Type",
-        .description: "Description", .comment: "Comment",
+        .description: "Description", .comment: "Comment", .fresh: "Fresh", .alternativeName: "Alternative Name",
     ]
     static let all = Set(byTag.values)
 

@@ -98,7 +98,12 @@ extension KMIPProtocolEngine {
                 [TTLVItem(.applicationNamespace, .textString(information.namespace))]
                 + (information.data.map { [TTLVItem(.applicationData, .textString($0))] } ?? []))))
         }
+        for alternative in object.alternativeNames ?? [] {
+            all.append(("Alternative Name", .structure(.alternativeName, [TTLVItem(.alternativeNameValue, .textString(alternative.value)),
+                                                                          TTLVItem(.alternativeNameType, .enumeration(alternative.type))])))
+        }
         if let value = object.contactInformation { all.append(("Contact Information", TTLVItem(.contactInformation, .textString(value)))) }
+        if let value = object.fresh { all.append(("Fresh", TTLVItem(.fresh, .boolean(value)))) }
         if let value = object.descriptionText { all.append(("Description", TTLVItem(.description, .textString(value)))) }
         if let value = object.comment { all.append(("Comment", TTLVItem(.comment, .textString(value)))) }
         if let value = object.processStartDate { all.append(("Process Start Date", TTLVItem(.processStartDate, .dateTime(value)))) }

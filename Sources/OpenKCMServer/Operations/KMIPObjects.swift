@@ -113,7 +113,9 @@ extension Operations {
         return try await perform(.kmipGet, caller: caller, tenant: tenant, service: service, key: uid) { unsealed in
             let object = try await kmipObject(uid, tenant: tenant, service: service, unsealed)
             try object.checkExport(wrapped: false, version: version)
-            return (object, try await kmipStore(unsealed).material(of: object))
+            let material = try await kmipStore(unsealed).material(of: object)
+            try await markServed(object, tenant: tenant, service: service, unsealed)
+            return (object, material)
         }
     }
 
@@ -146,7 +148,19 @@ extension Operations {
             var material = try await kmipStore(unsealed).material(of: object)
             var kekMaterial = try await kmipStore(unsealed).material(of: kek)
             defer { material.zeroize(); kekMaterial.zeroize() }
-            return (object, try wrap(object, material, SymmetricKey(data: kekMaterial)))
+            let wrapped = try wrap(object, material, SymmetricKey(data: kekMaterial))
+            try await markServed(object, tenant: tenant, service: service, unsealed)
+            return (object, wrapped)
+        }
+    }
+
+    /// An object a Get served is no longer Fresh: written once, on its first Get, under the object's lock.
+    private func markServed(_ object: KMIPManagedObject, tenant: TenantID, service: ServiceID, _ unsealed: ServerCore.Unsealed) async throws {
+        guard object.fresh == true else { return }
+        try await changingObject(KMIPManagedObject.storageKey(tenant: tenant, service: service, uniqueIdentifier: object.uniqueIdentifier)) {
+            guard var current = try await kmipStore(unsealed).get(object.uniqueIdentifier, tenant: tenant, service: service), current.fresh == true else { return }
+            current.fresh = false
+            try await kmipStore(unsealed).put(current)
         }
     }
 

@@ -17,6 +17,12 @@ extension KMIPManagedObject {
         if !information.isEmpty {
             applicationSpecificInformation = information.map { ApplicationSpecificInformation(namespace: $0.namespace, data: $0.data) }
         }
+        guard attributes.alternativeNames.count <= 64, attributes.alternativeNames.allSatisfy({ !$0.value.isEmpty && $0.value.utf8.count <= 1024 }) else {
+            throw KMIPOperationError(.invalidField, "at most 64 Alternative Names, each text of 1 to 1024 bytes")
+        }
+        if !attributes.alternativeNames.isEmpty {
+            alternativeNames = attributes.alternativeNames.map { AlternativeName(value: $0.value, type: $0.type) }
+        }
         if let contact = attributes.contactInformation {
             guard contact.utf8.count <= 1024 else { throw KMIPOperationError(.invalidField, "Contact Information is text of at most 1024 bytes") }
             contactInformation = contact

@@ -55,6 +55,8 @@ struct KMIPManagedObject: Codable, Sendable {
     var digest: Data? = nil
     /// Application Specific Information instances: which application knows the object by what.
     var applicationSpecificInformation: [ApplicationSpecificInformation]? = nil
+    /// Alternative Name instances (KMIP 1.2 on): another name of the object, and its type (text, URI, DNS name...).
+    var alternativeNames: [AlternativeName]? = nil
     var contactInformation: String? = nil
     /// KMIP 1.4 on: the client's Description and Comment of the object.
     var descriptionText: String? = nil
@@ -75,6 +77,9 @@ struct KMIPManagedObject: Codable, Sendable {
     var revocationMessage: String? = nil
     var compromiseOccurrenceDate: Int64? = nil
     var compromiseDate: Int64? = nil
+    /// Fresh (KMIP 1.1 on): not yet served to a client by Get. True from creation, false after the first Get;
+    /// nil for objects made before it was kept.
+    var fresh: Bool? = nil
     /// The material was generated here (Create, Create Key Pair, ReKey, ReKey Key Pair), not given by the
     /// client: its Random Number Generator attribute says with what.
     var generatedHere: Bool? = nil
@@ -93,6 +98,12 @@ struct KMIPManagedObject: Codable, Sendable {
         var method: UInt32
         /// Prime Field Size (Big Integer bytes), for polynomial sharing in a prime field.
         var primeFieldSize: Data?
+    }
+
+    struct AlternativeName: Codable, Sendable, Hashable {
+        var value: String
+        /// An Alternative Name Type.
+        var type: UInt32
     }
 
     struct ApplicationSpecificInformation: Codable, Sendable, Hashable {

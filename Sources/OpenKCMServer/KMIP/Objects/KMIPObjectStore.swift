@@ -20,6 +20,7 @@ struct KMIPObjectStore: Sendable {
         let context = try EncryptionContext(binding)
         let dataKey = try await keyChain.generateDataKey(tenant: tenant, service: service, context: context, subject: try object.subject)
         object.wrappedKey = dataKey.wrapped
+        object.fresh = true
         object.sealedMaterial = try AES.GCM.seal(material, using: dataKey.key, authenticating: context.encoded).combined ?? Data()
         // A subject-bound object is shredded with its subject without its record being rewritten:
         // an unkeyed digest of its material would outlive the shredding, so it has none.
