@@ -24,6 +24,7 @@ import OpenKCMTestSupport
         let bytes = try #require(random.payload?[.data]?.bytesValue, "\(random)")
         #expect(bytes.count == 48 && Set(bytes).count > 1)
         #expect(try await session.send(.rngRetrieve, [TTLVItem(.dataLength, .integer(1 << 20))]).resultReason == .invalidField)
+        #expect(try await session.send(.rngSeed, [TTLVItem(.data, .byteString([UInt8](repeating: 3, count: 32)))]).resultReason == .permissionDenied)
         #expect(try await session.send(.log, [TTLVItem(.logMessage, .textString("Registered a symmetric key."))]).resultStatus == .success)
         for function: UInt32 in [1, 2, 3] {
             let interop = try await session.send(.interop, [TTLVItem(.interopFunction, .enumeration(function)), TTLVItem(.interopIdentifier, .textString("BL-M-1-21"))])

@@ -350,6 +350,7 @@ enum KMIPAttributeNames {
         .compromiseDate: "Compromise Date", .compromiseOccurrenceDate: "Compromise Occurrence Date", .revocationReason: "Revocation Reason",
         .shortUniqueIdentifier: "Short Unique Identifier", .originalCreationDate: "Original Creation Date", .keyFormatType: "Key Format Type",
         .description: "Description", .comment: "Comment", .fresh: "Fresh", .alternativeName: "Alternative Name",
+        .protectionStorageMask: "Protection Storage Mask",
     ]
     static let all = Set(byTag.values)
 

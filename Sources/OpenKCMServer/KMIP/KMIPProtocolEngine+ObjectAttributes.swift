@@ -73,6 +73,8 @@ extension KMIPProtocolEngine {
         // made (here: when it was made or registered here), and the Key Format Type its material is kept in.
         all.append(("Short Unique Identifier", TTLVItem(.shortUniqueIdentifier, .byteString(Array(SHA256.hash(data: Array(object.uniqueIdentifier.utf8)))))))
         all.append(("Original Creation Date", TTLVItem(.originalCreationDate, .dateTime(object.initialDate))))
+        // Where the material is protected: in software, sealed under the key chain (KMIP 2.x Protection Storage Mask: Software).
+        if version >= .v2_0 { all.append(("Protection Storage Mask", TTLVItem(.protectionStorageMask, .integer(1)))) }
         if version >= .v2_0, let format = object.keyFormatType, object.objectType != KMIPObjectType.certificate.rawValue,
            object.objectType != KMIPObjectType.opaqueData.rawValue {
             all.append(("Key Format Type", TTLVItem(.keyFormatType, .enumeration(format))))

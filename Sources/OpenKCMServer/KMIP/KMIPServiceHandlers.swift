@@ -1,7 +1,8 @@
 import KMIP
 public import KMIPEngine
 
-/// The KMIP operations that manage no object: Hash, RNG Retrieve, and KMIP
+/// The KMIP operations that manage no object: Hash, RNG Retrieve, RNG Seed
+/// (refused: the generator takes no client seed), and KMIP
 /// 2.x's Log and Interop (the conformance test cases open and close each
 /// case with Interop Begin and End).
 extension KMIPProtocolEngine {
@@ -25,6 +26,11 @@ extension KMIPProtocolEngine {
                 }
                 return [TTLVItem(.data, .byteString(try await operations.kmipRandomBytes(Int(length), caller: caller)))]
             }
+        }
+        register(.rngSeed) { _, request throws(KMIPOperationError) in
+            // The generator is the operating system's CSPRNG; a client's seed is not mixed into it (CS-RNG-O-4's answer).
+            guard request.caller != nil else { throw KMIPOperationError(.permissionDenied, "no client identity") }
+            throw KMIPOperationError(.permissionDenied, "the server's generator takes no seed from clients")
         }
         register(.log) { payload, request throws(KMIPOperationError) in
             try await Self.run(request) { caller in
