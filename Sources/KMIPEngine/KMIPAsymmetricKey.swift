@@ -93,6 +93,37 @@ public struct KMIPAsymmetricKey: Sendable {
     /// Reads a key a client registers, or one stored here. Private: PKCS#1
     /// (RSA), PKCS#8, EC Private Key (SEC 1); public: PKCS#1 (RSA), X.509.
     /// The result holds it in ``defaultFormat``.
+    /// An RSA key given in a Transparent RSA Public or Private Key format: its integers (Big Integers,
+    /// two's complement) in the Key Material structure. Kept in the default format (PKCS#1).
+    public init(transparent keyMaterial: TTLVItem, isPrivate: Bool) throws(KMIPOperationError) {
+        func integer(_ tag: TTLVTag) throws(KMIPOperationError) -> [UInt8] {
+            guard case .bigInteger(let bytes)? = keyMaterial[tag]?.value else {
+                throw KMIPOperationError(.invalidField, "a Transparent RSA key needs its \(tag) as a Big Integer")
+            }
+            // Two's complement: a leading 0x80 bit would make it negative, and no RSA integer is.
+            guard let first = bytes.first, first & 0x80 == 0 else { throw KMIPOperationError(.invalidField, "RSA integers are positive") }
+            return Array(bytes.drop { $0 == 0 })
+        }
+        do {
+            if isPrivate {
+                var parts = [try integer(.modulus), try integer(.publicExponent), try integer(.privateExponent), try integer(.p), try integer(.q)]
+                defer { for index in parts.indices { parts[index].secureZero() } }
+                let rsa = try _RSA.Signing.PrivateKey(n: parts[0], e: parts[1], d: parts[2], p: parts[3], q: parts[4])
+                guard (2048...4096).contains(rsa.keySizeInBits) else { throw KMIPOperationError(.invalidField, "RSA keys are 2048 to 4096 bits") }
+                (kind, bytes, bitLength) = (.rsa, Self.taking(rsa.derRepresentation), Int32(rsa.keySizeInBits))
+            } else {
+                let rsa = try _RSA.Signing.PublicKey(n: try integer(.modulus), e: try integer(.publicExponent))
+                guard (2048...4096).contains(rsa.keySizeInBits) else { throw KMIPOperationError(.invalidField, "RSA keys are 2048 to 4096 bits") }
+                (kind, bytes, bitLength) = (.rsa, Array(rsa.pkcs1DERRepresentation), Int32(rsa.keySizeInBits))
+            }
+        } catch let error as KMIPOperationError {
+            throw error
+        } catch {
+            throw KMIPOperationError(.invalidField, "the integers do not make an RSA key")
+        }
+        self.isPrivate = isPrivate
+    }
+
     public init(material: [UInt8], format: UInt32, isPrivate: Bool) throws(KMIPOperationError) {
         guard let format = KMIPKeyFormatType(rawValue: format) else { throw KMIPOperationError(.keyFormatTypeNotSupported, "unknown Key Format Type") }
         let allowed: Set<KMIPKeyFormatType> = isPrivate ? [.pkcs1, .pkcs8, .ecPrivateKey] : [.pkcs1, .x509]

@@ -90,6 +90,44 @@ import OpenKCMTestSupport
     }
 }
 
+/// Transparent RSA keys: registered from their integers, given back as PKCS#1.
+@Suite struct KMIPTransparentRSATests {
+    @Test func aTransparentRSAPublicKeyIsKeptAsPKCS1() async throws {
+        let harness = try ServerHarness()
+        defer { harness.cleanUp() }
+        let session = try await KMIPClientFlowTests.session(.v2_1, harness: harness)
+        let key = try _RSA.Signing.PrivateKey(keySize: .bits2048)
+        let primitives = try key.publicKey.getKeyPrimitives()
+        // Big Integers: two's complement, padded to a multiple of 8 bytes.
+        func big(_ data: Data) -> TTLVValue {
+            var bytes = [UInt8](data)
+            if bytes.first.map({ $0 & 0x80 != 0 }) == true { bytes.insert(0, at: 0) }
+            return .bigInteger([UInt8](repeating: 0, count: (8 - bytes.count % 8) % 8) + bytes)
+        }
+        let registered = try await session.send(.register, [
+            TTLVItem(.objectType, .enumeration(KMIPObjectType.publicKey.rawValue)),
+            .structure(.publicKey, [.structure(.keyBlock, [
+                TTLVItem(.keyFormatType, .enumeration(KMIPKeyFormatType.transparentRsaPublicKey.rawValue)),
+                .structure(.keyValue, [.structure(.keyMaterial, [TTLVItem(.modulus, big(primitives.modulus)), TTLVItem(.publicExponent, big(primitives.publicExponent))])]),
+                TTLVItem(.cryptographicAlgorithm, .enumeration(KMIPCryptographicAlgorithm.rsa.rawValue)), TTLVItem(.cryptographicLength, .integer(2048)),
+            ])]),
+        ])
+        let uid = try #require(registered.payload?[.uniqueIdentifier]?.textValue, "\(registered)")
+        let got = try await KMIPKeyPairTests.get(session, uid, format: .pkcs1)
+        #expect(got.bytes == Array(key.publicKey.pkcs1DERRepresentation))
+        // A negative (high-bit) modulus is not an RSA key.
+        let negative = try await session.send(.register, [
+            TTLVItem(.objectType, .enumeration(KMIPObjectType.publicKey.rawValue)),
+            .structure(.publicKey, [.structure(.keyBlock, [
+                TTLVItem(.keyFormatType, .enumeration(KMIPKeyFormatType.transparentRsaPublicKey.rawValue)),
+                .structure(.keyValue, [.structure(.keyMaterial, [TTLVItem(.modulus, .bigInteger([UInt8](repeating: 0xFF, count: 256))),
+                                                                 TTLVItem(.publicExponent, big(primitives.publicExponent))])]),
+            ])]),
+        ])
+        #expect(negative.resultReason == .invalidField)
+    }
+}
+
 /// ReKey Key Pair: a new pair of the same kind, names moved, linked both ways.
 @Suite struct KMIPReKeyKeyPairTests {
     @Test(arguments: [KMIPVersion.v1_2, .v2_0]) func aPairIsReplacedAndLinked(version: KMIPVersion) async throws {

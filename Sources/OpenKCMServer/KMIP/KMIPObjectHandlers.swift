@@ -147,6 +147,29 @@ extension KMIPProtocolEngine {
                 guard block[.keyWrappingData] == nil else {
                     throw KMIPOperationError(.featureNotSupported, "wrapped objects are not registered: register the key in the clear over this TLS session")
                 }
+                // A Transparent RSA key: its integers, kept as PKCS#1.
+                let transparentRSA = [KMIPKeyFormatType.transparentRsaPublicKey, .transparentRsaPrivateKey].map(\.rawValue)
+                if let format = block[.keyFormatType]?.enumerationValue, transparentRSA.contains(format), let integers = keyValue[.keyMaterial] {
+                    let isPrivate = format == KMIPKeyFormatType.transparentRsaPrivateKey.rawValue
+                    guard type == (isPrivate ? KMIPObjectType.privateKey : .publicKey).rawValue else {
+                        throw KMIPOperationError(.invalidField, "a Transparent RSA \(isPrivate ? "Private" : "Public") Key is a \(isPrivate ? "private" : "public") key")
+                    }
+                    var key = try KMIPAsymmetricKey(transparent: integers, isPrivate: isPrivate)
+                    defer { key.zeroize() }
+                    var object = KMIPManagedObject(
+                        uniqueIdentifier: "", tenant: "", service: "", objectType: type ?? 0, cryptographicAlgorithm: key.algorithm.rawValue,
+                        cryptographicLength: key.bitLength, cryptographicUsageMask: attributes.usageMask, state: KMIPState.preActive.rawValue,
+                        names: attributes.names, objectGroups: attributes.groups, initialDate: 0, lastChangeDate: 0, wrappedKey: Data(), sealedMaterial: Data())
+                    object.keyFormatType = key.defaultFormat.rawValue
+                    try object.adopt(attributes)
+                    object.activationDate = attributes.activationDate
+                    object.deactivationDate = attributes.deactivationDate
+                    object.cryptographicParameters = attributes.cryptographicParameters.map { Data(TTLVEncoder.encode($0)) }
+                    if let subject = attributes.custom[KMIPManagedObject.subjectAttribute] {
+                        object.customAttributes = (object.customAttributes ?? [:]).merging([KMIPManagedObject.subjectAttribute: subject]) { $1 }
+                    }
+                    return [TTLVItem(.uniqueIdentifier, .textString(try await operations.kmipRegister(object, material: key.bytes, caller: caller)))]
+                }
                 // A Key Value is a structure holding Key Material (bytes, or for a Transparent Symmetric Key a structure
                 // holding Key), or the material itself when it is wrapped or opaque.
                 let keyMaterial = keyValue[.keyMaterial]
