@@ -104,15 +104,19 @@ public struct KMIPAsymmetricKey: Sendable {
             guard let first = bytes.first, first & 0x80 == 0 else { throw KMIPOperationError(.invalidField, "RSA integers are positive") }
             return Array(bytes.drop { $0 == 0 })
         }
+        // The size first: swift-crypto builds no RSA key under 2048 bits, and the reason should say so.
+        let modulus = try integer(.modulus)
+        let bits = modulus.isEmpty ? 0 : (modulus.count - 1) * 8 + (8 - modulus[0].leadingZeroBitCount)
+        guard (2048...4096).contains(bits) else { throw KMIPOperationError(.invalidField, "RSA keys are 2048 to 4096 bits; this one is \(bits)") }
         do {
             if isPrivate {
-                var parts = [try integer(.modulus), try integer(.publicExponent), try integer(.privateExponent), try integer(.p), try integer(.q)]
+                var parts = [modulus, try integer(.publicExponent), try integer(.privateExponent), try integer(.p), try integer(.q)]
                 defer { for index in parts.indices { parts[index].secureZero() } }
                 let rsa = try _RSA.Signing.PrivateKey(n: parts[0], e: parts[1], d: parts[2], p: parts[3], q: parts[4])
                 guard (2048...4096).contains(rsa.keySizeInBits) else { throw KMIPOperationError(.invalidField, "RSA keys are 2048 to 4096 bits") }
                 (kind, bytes, bitLength) = (.rsa, Self.taking(rsa.derRepresentation), Int32(rsa.keySizeInBits))
             } else {
-                let rsa = try _RSA.Signing.PublicKey(n: try integer(.modulus), e: try integer(.publicExponent))
+                let rsa = try _RSA.Signing.PublicKey(n: modulus, e: try integer(.publicExponent))
                 guard (2048...4096).contains(rsa.keySizeInBits) else { throw KMIPOperationError(.invalidField, "RSA keys are 2048 to 4096 bits") }
                 (kind, bytes, bitLength) = (.rsa, Array(rsa.pkcs1DERRepresentation), Int32(rsa.keySizeInBits))
             }
