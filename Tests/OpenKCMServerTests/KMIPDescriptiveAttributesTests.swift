@@ -3,8 +3,10 @@ import Foundation
 import Testing
 import KMIP
 import KMIPEngine
+import OpenKCMPKI
 import OpenKCMServer
 import OpenKCMTestSupport
+import X509
 
 /// The attributes clients describe and protect objects with: Application
 /// Specific Information (several, Locate by namespace), Contact
@@ -148,6 +150,26 @@ import OpenKCMTestSupport
         #expect(try await session.send(.modifyAttribute, [TTLVItem(.uniqueIdentifier, .textString(pending)),
                                                           .structure(.newAttribute, [TTLVItem(.activationDate, .dateTime(now - 60))])]).resultStatus == .success)
         #expect(try await KMIPProfileAnswersTests.attributes(session, pending)[.state]?.enumerationValue == KMIPState.active.rawValue)
+    }
+
+    @Test func aCertificatesNamesAndLengthAreAttributes() async throws {
+        let harness = try ServerHarness()
+        defer { harness.cleanUp() }
+        let session = try await KMIPClientFlowTests.session(.v2_1, harness: harness)
+        let authority = try CertificateAuthority.create(subject: try DistinguishedName(rfc4514: "CN=Example CA,O=Acme,C=DE"), notBefore: Date(), notAfter: Date() + 86_400)
+        let der = authority.certificate.derBytes
+        let registered = try await session.send(.register, [TTLVItem(.objectType, .enumeration(KMIPObjectType.certificate.rawValue)),
+                                                            .structure(.certificate, [TTLVItem(.certificateType, .enumeration(1)), TTLVItem(.certificateValue, .byteString(der))])])
+        let uid = try #require(registered.payload?[.uniqueIdentifier]?.textValue, "\(registered)")
+        // BL-M-10-21 asks two by reference.
+        let answer = try await session.send(.getAttributes, [TTLVItem(.uniqueIdentifier, .textString(uid)),
+                                                             TTLVItem(.attributeReference, .enumeration(TTLVTag.certificateSubjectCn.rawValue)),
+                                                             TTLVItem(.attributeReference, .enumeration(TTLVTag.certificateLength.rawValue))])
+        let attributes = try #require(answer.payload?[.attributes], "\(answer)")
+        #expect(attributes[.certificateSubjectCn]?.textValue == "Example CA")
+        #expect(attributes[.certificateLength]?.integerValue == Int32(der.count))
+        let all = try await KMIPProfileAnswersTests.attributes(session, uid)
+        #expect(all[.certificateSubjectO]?.textValue == "Acme" && all[.certificateIssuerC]?.textValue == "DE")
     }
 
     @Test func kmip1xChangesByNameAndIndex() async throws {

@@ -351,6 +351,9 @@ enum KMIPAttributeNames {
         .shortUniqueIdentifier: "Short Unique Identifier", .originalCreationDate: "Original Creation Date", .keyFormatType: "Key Format Type",
         .description: "Description", .comment: "Comment", .fresh: "Fresh", .alternativeName: "Alternative Name",
         .protectionStorageMask: "Protection Storage Mask",
+        .certificateLength: "Certificate Length",
+        .certificateSubjectCn: "Certificate Subject CN", .certificateSubjectO: "Certificate Subject O", .certificateSubjectOu: "Certificate Subject OU", .certificateSubjectEmail: "Certificate Subject Email", .certificateSubjectC: "Certificate Subject C", .certificateSubjectSt: "Certificate Subject ST", .certificateSubjectL: "Certificate Subject L", .certificateSubjectUid: "Certificate Subject UID", .certificateSubjectSerialNumber: "Certificate Subject Serial Number", .certificateSubjectTitle: "Certificate Subject Title", .certificateSubjectDc: "Certificate Subject DC", .certificateSubjectDnQualifier: "Certificate Subject DN Qualifier",
+        .certificateIssuerCn: "Certificate Issuer CN", .certificateIssuerO: "Certificate Issuer O", .certificateIssuerOu: "Certificate Issuer OU", .certificateIssuerEmail: "Certificate Issuer Email", .certificateIssuerC: "Certificate Issuer C", .certificateIssuerSt: "Certificate Issuer ST", .certificateIssuerL: "Certificate Issuer L", .certificateIssuerUid: "Certificate Issuer UID", .certificateIssuerSerialNumber: "Certificate Issuer Serial Number", .certificateIssuerTitle: "Certificate Issuer Title", .certificateIssuerDc: "Certificate Issuer DC", .certificateIssuerDnQualifier: "Certificate Issuer DN Qualifier",
     ]
     static let all = Set(byTag.values)
 

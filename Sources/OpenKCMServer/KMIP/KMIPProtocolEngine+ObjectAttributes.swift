@@ -1,6 +1,8 @@
 import Crypto
 import KMIP
 public import KMIPEngine
+import OpenKCMPKI
+import X509
 
 /// How an object's attributes are answered: every attribute it has, by its
 /// KMIP 1.x name, in the client's version (Get Attributes, Get Attribute
@@ -46,6 +48,24 @@ extension KMIPProtocolEngine {
         return [uid] + chosen.map { .structure(.attribute, [TTLVItem(.attributeName, .textString($0.name)), TTLVItem(.attributeValue, $0.item.value)]) }
     }
 
+    /// KMIP 2.x's attribute (name and tag) for each name component, by its RFC 4514 short name.
+    static let subjectComponentTags: [String: (String, TTLVTag)] = [
+        "CN": ("Certificate Subject CN", .certificateSubjectCn), "O": ("Certificate Subject O", .certificateSubjectO),
+        "OU": ("Certificate Subject OU", .certificateSubjectOu), "emailAddress": ("Certificate Subject Email", .certificateSubjectEmail),
+        "C": ("Certificate Subject C", .certificateSubjectC), "ST": ("Certificate Subject ST", .certificateSubjectSt),
+        "L": ("Certificate Subject L", .certificateSubjectL), "UID": ("Certificate Subject UID", .certificateSubjectUid),
+        "serialNumber": ("Certificate Subject Serial Number", .certificateSubjectSerialNumber), "title": ("Certificate Subject Title", .certificateSubjectTitle),
+        "DC": ("Certificate Subject DC", .certificateSubjectDc), "dnQualifier": ("Certificate Subject DN Qualifier", .certificateSubjectDnQualifier),
+    ]
+    static let issuerComponentTags: [String: (String, TTLVTag)] = [
+        "CN": ("Certificate Issuer CN", .certificateIssuerCn), "O": ("Certificate Issuer O", .certificateIssuerO),
+        "OU": ("Certificate Issuer OU", .certificateIssuerOu), "emailAddress": ("Certificate Issuer Email", .certificateIssuerEmail),
+        "C": ("Certificate Issuer C", .certificateIssuerC), "ST": ("Certificate Issuer ST", .certificateIssuerSt),
+        "L": ("Certificate Issuer L", .certificateIssuerL), "UID": ("Certificate Issuer UID", .certificateIssuerUid),
+        "serialNumber": ("Certificate Issuer Serial Number", .certificateIssuerSerialNumber), "title": ("Certificate Issuer Title", .certificateIssuerTitle),
+        "DC": ("Certificate Issuer DC", .certificateIssuerDc), "dnQualifier": ("Certificate Issuer DN Qualifier", .certificateIssuerDnQualifier),
+    ]
+
     /// Every attribute the object has, by its KMIP 1.x name, as the version
     /// encodes it (a 2.x vendor attribute is its Attribute structure).
     static func objectAttributes(_ object: KMIPManagedObject, version: KMIPVersion) -> [(name: String, item: TTLVItem)] {
@@ -86,6 +106,18 @@ extension KMIPProtocolEngine {
                 TTLVItem(.issuerDistinguishedName, .byteString(Array(issuer))), TTLVItem(.certificateSerialNumber, .byteString(Array(serial)))])))
             all.append(("X.509 Certificate Subject", .structure(.x509CertificateSubject, [TTLVItem(.subjectDistinguishedName, .byteString(Array(subject)))])))
             all.append(("X.509 Certificate Issuer", .structure(.x509CertificateIssuer, [TTLVItem(.issuerDistinguishedName, .byteString(Array(issuer)))])))
+        }
+        if object.objectType == KMIPObjectType.certificate.rawValue {
+            // Certificate Length: the DER's, read off the sealed record (AES-GCM adds a 12-byte nonce and a 16-byte tag).
+            if object.sealedMaterial.count > 28 { all.append(("Certificate Length", TTLVItem(.certificateLength, .integer(Int32(object.sealedMaterial.count - 28))))) }
+            // KMIP 2.x: the subject's and issuer's name components, each its own attribute.
+            for (names, tags) in [(object.certificateSubject, Self.subjectComponentTags), (object.certificateIssuer, Self.issuerComponentTags)] {
+                guard let der = names, let components = DistinguishedName.components(derEncoded: Array(der)) else { continue }
+                for (type, value) in components {
+                    guard let (name, tag) = tags[type] else { continue }
+                    all.append((name, TTLVItem(tag, .textString(value))))
+                }
+            }
         }
         if let digest = object.digest {
             // SHA-256 of the Key Material's bytes in the object type's default format (Raw for symmetric keys, Opaque for secret
