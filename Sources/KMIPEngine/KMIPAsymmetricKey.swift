@@ -90,9 +90,6 @@ public struct KMIPAsymmetricKey: Sendable {
         self.bitLength = bitLength
     }
 
-    /// Reads a key a client registers, or one stored here. Private: PKCS#1
-    /// (RSA), PKCS#8, EC Private Key (SEC 1); public: PKCS#1 (RSA), X.509.
-    /// The result holds it in ``defaultFormat``.
     /// An RSA key given in a Transparent RSA Public or Private Key format: its integers (Big Integers,
     /// two's complement) in the Key Material structure. Kept in the default format (PKCS#1).
     public init(transparent keyMaterial: TTLVItem, isPrivate: Bool) throws(KMIPOperationError) {
@@ -128,6 +125,9 @@ public struct KMIPAsymmetricKey: Sendable {
         self.isPrivate = isPrivate
     }
 
+    /// Reads a key a client registers, or one stored here. Private: PKCS#1
+    /// (RSA), PKCS#8, EC Private Key (SEC 1); public: PKCS#1 (RSA), X.509.
+    /// The result holds it in ``defaultFormat``.
     public init(material: [UInt8], format: UInt32, isPrivate: Bool) throws(KMIPOperationError) {
         guard let format = KMIPKeyFormatType(rawValue: format) else { throw KMIPOperationError(.keyFormatTypeNotSupported, "unknown Key Format Type") }
         let allowed: Set<KMIPKeyFormatType> = isPrivate ? [.pkcs1, .pkcs8, .ecPrivateKey] : [.pkcs1, .x509]

@@ -32,13 +32,30 @@ public struct KMIPCipher: Sendable {
     /// out is the key's own (`keyParameters`, the attribute set when the key
     /// was made), as KMIP says.
     /// `keyAlgorithm` is the key's Cryptographic Algorithm: a ChaCha20 key needs no mode.
-    public init(_ payload: TTLVItem, keyParameters: TTLVItem? = nil, keyAlgorithm: UInt32? = nil) throws(KMIPOperationError) {
+    ///
+    /// One key serves one construction, so a client allowed to use a key one way cannot read what it
+    /// protected another way: a ChaCha20 key is raw ChaCha20 only and a ChaCha20-Poly1305 key the AEAD
+    /// only (counter 1 of one is the other's keystream, counter 0 its Poly1305 key), and a key whose own
+    /// Cryptographic Parameters name a Block Cipher Mode or Cryptographic Algorithm is used in that one
+    /// (a GCM key never answers ECB or CTR, which would give away its hash key and keystream). A key with
+    /// no mode of its own serves every AES mode the request names, as KMIP lets clients choose.
+    /// `defaultPadding` is what CBC and ECB use when no Padding Method is named (see the record's revision).
+    public init(_ payload: TTLVItem, keyParameters: TTLVItem? = nil, keyAlgorithm: UInt32? = nil,
+                defaultPadding: KMIPPaddingMethod? = nil) throws(KMIPOperationError) {
         let given = payload[.cryptographicParameters]
+        for bound in [TTLVTag.blockCipherMode, .cryptographicAlgorithm] {
+            if let own = keyParameters?[bound]?.enumerationValue, let asked = given?[bound]?.enumerationValue, own != asked {
+                throw KMIPOperationError(.invalidField, "this key's own Cryptographic Parameters bind its \(bound == .blockCipherMode ? "Block Cipher Mode" : "Cryptographic Algorithm")")
+            }
+        }
         let parameters: TTLVItem? = (given == nil && keyParameters == nil) ? nil : Self.merged(given, over: keyParameters)
         let algorithm = (parameters?[.cryptographicAlgorithm]?.enumerationValue ?? keyAlgorithm).flatMap(KMIPCryptographicAlgorithm.init(rawValue:))
         let named = parameters?[.blockCipherMode]?.enumerationValue
+        if keyAlgorithm == KMIPCryptographicAlgorithm.chacha20.rawValue, algorithm == .chacha20Poly1305 || named == KMIPBlockCipherMode.aead.rawValue {
+            throw KMIPOperationError(.invalidField, "a ChaCha20 key is used as ChaCha20; the AEAD takes a ChaCha20-Poly1305 key")
+        }
         switch algorithm {
-        case .chacha20Poly1305?, .chacha20? where named == KMIPBlockCipherMode.aead.rawValue:
+        case .chacha20Poly1305?:
             scheme = .chacha20Poly1305
         case .chacha20?:
             scheme = .chacha20
@@ -55,8 +72,7 @@ public struct KMIPCipher: Sendable {
         default:
             throw KMIPOperationError(.featureNotSupported, "Encrypt and Decrypt serve AES, ChaCha20 and ChaCha20-Poly1305 (no 3DES or other legacy ciphers)")
         }
-        if let keyAlgorithm, let algorithm, keyAlgorithm != algorithm.rawValue,
-           !(keyAlgorithm == KMIPCryptographicAlgorithm.chacha20.rawValue && algorithm == .chacha20Poly1305) {
+        if let keyAlgorithm, let algorithm, keyAlgorithm != algorithm.rawValue {
             throw KMIPOperationError(.incompatibleCryptographicUsageMask, "the key is not a \(algorithm) key")
         }
         if scheme == .aes(.gcm) || scheme == .chacha20Poly1305, let tagLength = parameters?[.tagLength]?.integerValue {
@@ -64,7 +80,7 @@ public struct KMIPCipher: Sendable {
             guard (12...16).contains(tagLength) else { throw KMIPOperationError(.generalFailure, "authentication tags are 12 to 16 bytes") }
             self.requestedTagLength = Int(tagLength)
         }
-        self.padding = parameters?[.paddingMethod]?.enumerationValue.flatMap(KMIPPaddingMethod.init(rawValue:))
+        self.padding = parameters?[.paddingMethod]?.enumerationValue.flatMap(KMIPPaddingMethod.init(rawValue:)) ?? defaultPadding
         self.iv = payload[.ivCounterNonce]?.bytesValue
         self.additionalData = payload[.authenticatedEncryptionAdditionalData]?.bytesValue ?? []
         self.tag = payload[.authenticatedEncryptionTag]?.bytesValue
@@ -139,10 +155,12 @@ public struct KMIPCipher: Sendable {
                 }
                 if tag.count < 16 {
                     // The AEAD's keystream is ChaCha20 from block counter 1 (RFC 8439 2.8).
-                    let plaintext = try Insecure.ChaCha20CTR.encrypt(ciphertext, using: key, counter: Insecure.ChaCha20CTR.Counter(offset: 1),
+                    var recovered = try Insecure.ChaCha20CTR.encrypt(ciphertext, using: key, counter: Insecure.ChaCha20CTR.Counter(offset: 1),
                                                                      nonce: Insecure.ChaCha20CTR.Nonce(data: iv))
-                    return try released(Array(plaintext), ifPrefixOf: ChaChaPoly.seal(plaintext, using: key, nonce: ChaChaPoly.Nonce(data: iv),
-                                                                                         authenticating: additionalData).tag, matches: tag)
+                    defer { recovered.resetBytes(in: 0..<recovered.count) }
+                    let computed = try ChaChaPoly.seal(recovered, using: key, nonce: ChaChaPoly.Nonce(data: iv), authenticating: additionalData).tag
+                    var plaintext = Array(recovered)
+                    return try released(&plaintext, ifPrefixOf: computed, matches: tag)
                 }
                 let box = try ChaChaPoly.SealedBox(nonce: ChaChaPoly.Nonce(data: iv), ciphertext: ciphertext, tag: tag)
                 return Array(try ChaChaPoly.open(box, using: key, authenticating: additionalData))
@@ -179,15 +197,14 @@ public struct KMIPCipher: Sendable {
     /// matches (in constant time).
     private func openTruncated(_ ciphertext: [UInt8], tag: [UInt8], iv: [UInt8], key: SymmetricKey) throws -> [UInt8] {
         guard iv.count == 12 else { throw KMIPOperationError(.invalidField, "a GCM tag shorter than 16 bytes needs a 12-byte IV") }
-        let plaintext = Array(try AES._CTR.decrypt(ciphertext, using: key, nonce: AES._CTR.Nonce(nonceBytes: iv + [0, 0, 0, 2])))
+        var plaintext = Array(try AES._CTR.decrypt(ciphertext, using: key, nonce: AES._CTR.Nonce(nonceBytes: iv + [0, 0, 0, 2])))
         let resealed = try AES.GCM.seal(plaintext, using: key, nonce: AES.GCM.Nonce(data: iv), authenticating: additionalData)
-        return try released(plaintext, ifPrefixOf: resealed.tag, matches: tag)
+        return try released(&plaintext, ifPrefixOf: resealed.tag, matches: tag)
     }
 
     /// The plaintext when the recomputed tag's prefix equals the given (truncated) tag, compared in
     /// constant time; otherwise it is zeroed and the decryption fails.
-    private func released(_ plaintext: [UInt8], ifPrefixOf computed: Data, matches tag: [UInt8]) throws(KMIPOperationError) -> [UInt8] {
-        var plaintext = plaintext
+    private func released(_ plaintext: inout [UInt8], ifPrefixOf computed: Data, matches tag: [UInt8]) throws(KMIPOperationError) -> [UInt8] {
         var difference: UInt8 = 0
         for (computed, given) in zip(computed.prefix(tag.count), tag) { difference |= computed ^ given }
         guard difference == 0 else {
@@ -209,8 +226,15 @@ public struct KMIPCipher: Sendable {
         case 16: (UInt32(iv[0]) | UInt32(iv[1]) << 8 | UInt32(iv[2]) << 16 | UInt32(iv[3]) << 24, Array(iv[4...]))
         default: throw KMIPOperationError(.invalidField, "a ChaCha20 nonce is 12 or 8 bytes (or 16 with the counter first)")
         }
-        return Array(try Insecure.ChaCha20CTR.encrypt(data, using: key, counter: try Insecure.ChaCha20CTR.Counter(offset: counter),
-                                                      nonce: try Insecure.ChaCha20CTR.Nonce(data: nonce)))
+        // The 32-bit block counter must not wrap within the message: that would reuse keystream.
+        guard UInt64(counter) + UInt64((data.count + 63) / 64) <= UInt64(UInt32.max) + 1 else {
+            throw KMIPOperationError(.invalidField, "the ChaCha20 counter would wrap within this message")
+        }
+        var output = try Insecure.ChaCha20CTR.encrypt(data, using: key, counter: try Insecure.ChaCha20CTR.Counter(offset: counter),
+                                                      nonce: try Insecure.ChaCha20CTR.Nonce(data: nonce))
+        // A decryption's output is plaintext: the intermediate copy is zeroed.
+        defer { output.resetBytes(in: 0..<output.count) }
+        return Array(output)
     }
 
     /// AES-ECB, block by block through the AES block function; PKCS#5 padding when named, none otherwise.
@@ -233,6 +257,7 @@ public struct KMIPCipher: Sendable {
             var block = output[start..<start + 16]
             if encrypting { try AES.permute(&block, key: key) } else { try AES.inversePermute(&block, key: key) }
             output.replaceSubrange(start..<start + 16, with: block)
+            block.withUnsafeMutableBytes { $0.secureZero() }
         }
         if !encrypting, padded {
             // PKCS#5: the last byte says how many bytes of padding; every one of them says the same.

@@ -112,6 +112,9 @@ public struct KMIPEngine<Caller: Sendable>: Sendable {
             overflowing = true
             var refused = KMIPResponseBatchItem(operationCode: item.operationCode, uniqueBatchItemID: item.uniqueBatchItemID, resultStatus: .operationFailed)
             refused.resultReason = .responseTooLarge
+            // What an item made or changed stays named: its identifiers are small, and a client must not lose track of an object it created.
+            let identifiers = item.payload?.children.filter { $0.tag == .uniqueIdentifier || $0.tag == .privateKeyUniqueIdentifier || $0.tag == .publicKeyUniqueIdentifier } ?? []
+            if !identifiers.isEmpty { refused.payload = .structure(.responsePayload, identifiers) }
             refused.resultMessage = "the answer (\(size) bytes) would exceed the response bound of \(bound) bytes: page with Maximum Items and Offset Items, or send fewer batch items"
             kept.append(refused)
         }
@@ -202,6 +205,8 @@ public struct KMIPEngine<Caller: Sendable>: Sendable {
         guard placeholderOperations.contains(operation) else { return payload }
         // ReKey Key Pair names its key in Private Key Unique Identifier.
         let field: TTLVTag = operation == .rekeyKeyPair ? .privateKeyUniqueIdentifier : .uniqueIdentifier
+        // A ReKey Key Pair that names its key in Unique Identifier names it too.
+        if operation == .rekeyKeyPair, payload[.uniqueIdentifier]?.textValue != nil { return payload }
         let given = payload[field]
         if given?.textValue != nil { return payload }
         if let given {

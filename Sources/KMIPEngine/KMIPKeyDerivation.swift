@@ -18,6 +18,7 @@ public import KMIP
 ///   Cryptographic Parameters say (the Initialization Vector as its IV).
 /// The derived material is the first Cryptographic Length bits of the output.
 public struct KMIPKeyDerivation: Sendable {
+    /// The Derivation Method asked.
     public var method: KMIPDerivationMethod
     var hash: KMIPHashingAlgorithm
     var salt: [UInt8]
@@ -26,11 +27,15 @@ public struct KMIPKeyDerivation: Sendable {
     var initializationVector: [UInt8]?
     var cryptographicParameters: TTLVItem?
 
-    /// PBKDF2 iterations beyond this are refused: each costs the server, and a million is well past today's guidance.
+    /// PBKDF2 work beyond this is refused: iterations times output blocks (PBKDF2 runs its iterations once per
+    /// hash-sized block of output), so one item costs at most about a second of one core. A million iterations
+    /// for one block is well past today's guidance.
     public static let maximumIterations = 1_000_000
     /// The longest key derived (bits).
     public static let maximumLength: Int32 = 4096
 
+    /// Reads the Derivation Method and Derivation Parameters of a Derive Key payload; refuses methods not
+    /// served and parameters a method needs but lacks.
     public init(_ payload: TTLVItem) throws(KMIPOperationError) {
         guard let raw = payload[.derivationMethod]?.enumerationValue, let method = KMIPDerivationMethod(rawValue: raw) else {
             throw KMIPOperationError(.invalidField, "Derive Key needs a Derivation Method")
@@ -65,7 +70,9 @@ public struct KMIPKeyDerivation: Sendable {
     }
 
     /// The derived material: `length` bits (a whole number of bytes) from `base`.
-    public func derive(from base: [UInt8], length: Int32, baseAlgorithm: UInt32?) throws(KMIPOperationError) -> [UInt8] {
+    /// `baseAlgorithm` and `baseParameters` are the base key's own: the Encrypt method uses the key as
+    /// Encrypt would, within the mode its parameters bind.
+    public func derive(from base: [UInt8], length: Int32, baseAlgorithm: UInt32?, baseParameters: TTLVItem? = nil) throws(KMIPOperationError) -> [UInt8] {
         guard length > 0, length % 8 == 0, length <= Self.maximumLength else {
             throw KMIPOperationError(.invalidField, "the derived key's Cryptographic Length is a multiple of 8 up to \(Self.maximumLength)")
         }
@@ -74,6 +81,10 @@ public struct KMIPKeyDerivation: Sendable {
         var output: [UInt8]
         switch method {
         case .pbkdf2:
+            let blocks = (count + Self.digestSize(hash) - 1) / Self.digestSize(hash)
+            guard iterations * blocks <= Self.maximumIterations else {
+                throw KMIPOperationError(.invalidField, "PBKDF2 work (Iteration Count x output blocks) is at most \(Self.maximumIterations)")
+            }
             let function: KDF.Insecure.PBKDF2.HashFunction = switch hash {
             case .sha1: .insecureSHA1
             case .sha384: .sha384
@@ -108,7 +119,7 @@ public struct KMIPKeyDerivation: Sendable {
             var payload: [TTLVItem] = []
             if let cryptographicParameters { payload.append(cryptographicParameters) }
             if let initializationVector { payload.append(TTLVItem(.ivCounterNonce, .byteString(initializationVector))) }
-            let cipher = try KMIPCipher(.structure(.requestPayload, payload), keyAlgorithm: baseAlgorithm)
+            let cipher = try KMIPCipher(.structure(.requestPayload, payload), keyParameters: baseParameters, keyAlgorithm: baseAlgorithm)
             guard cipher.iv != nil || cipher.mode == .ecb else {
                 throw KMIPOperationError(.invalidField, "Encrypt derivation needs the Initialization Vector for this mode")
             }

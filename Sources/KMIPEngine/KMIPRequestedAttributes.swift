@@ -20,11 +20,14 @@ public struct KMIPRequestedAttributes: Sendable {
     public var cryptographicParameters: TTLVItem?
     /// Application Specific Information instances: (Application Namespace, Application Data).
     public var applicationSpecificInformation: [(namespace: String, data: String?)] = []
+    /// Contact Information: who to reach about the object.
     public var contactInformation: String?
     /// Alternative Name instances: (Alternative Name Value, Alternative Name Type).
     public var alternativeNames: [(value: String, type: UInt32)] = []
+    /// SKLC's dates: from when the key may process data, until when it may protect it.
     public var processStartDate: Int64?
     public var protectStopDate: Int64?
+    /// Sensitive (never given in the clear) and Extractable (given at all), when the request names them.
     public var sensitive: Bool?
     public var extractable: Bool?
     /// Client-defined text attributes by their 1.x name: `x-`/`y-` custom

@@ -1,3 +1,4 @@
+import Foundation
 import KMIP
 import KMIPEngine
 
@@ -136,10 +137,17 @@ struct KMIPAttributeChange: Sendable {
             }
         case "Link":
             var list = object.links ?? []
-            defer { object.links = list.isEmpty ? nil : list }
-            return try applyInstances(&list, read: link) { link in
+            let serverKept = { (links: [KMIPManagedObject.Link]) in links.filter { KMIPLinkType(rawValue: $0.type).map(Self.serverLinks.contains) == true } }
+            let before = serverKept(list)
+            let answer = try applyInstances(&list, read: link) { link in
                 TTLVItem(.attributeValue, .structure([TTLVItem(.linkType, .enumeration(link.type)), TTLVItem(.linkedObjectIdentifier, .textString(link.uniqueIdentifier))]))
             }
+            // An instance picked by index is not read through `link`: the server's links must still be there.
+            guard serverKept(list) == before else {
+                throw KMIPOperationError(version >= .v2_0 ? .attributeReadOnly : .permissionDenied, "the server's links are kept by the server")
+            }
+            object.links = list.isEmpty ? nil : list
+            return answer
         default:
             return try applySingleValued(to: &object)
         }
@@ -213,8 +221,17 @@ struct KMIPAttributeChange: Sendable {
               let linked = item?[.linkedObjectIdentifier]?.textValue, !linked.isEmpty, linked.utf8.count <= 256 else {
             throw KMIPOperationError(.invalidField, "a Link needs a Link Type and a Linked Object Identifier")
         }
+        // The links the server keeps (a key pair's, ReKey's, Derive Key's) are what it follows: no client adds,
+        // changes or deletes them.
+        if let known = KMIPLinkType(rawValue: type), Self.serverLinks.contains(known) {
+            throw KMIPOperationError(version >= .v2_0 ? .attributeReadOnly : .permissionDenied, "\(known) links are kept by the server")
+        }
         return KMIPManagedObject.Link(type: type, uniqueIdentifier: linked)
     }
+
+    /// Link types only the server writes.
+    static let serverLinks: Set<KMIPLinkType> = [.publicKeyLink, .privateKeyLink, .replacementObjectLink, .replacedObjectLink,
+                                                 .derivationBaseObjectLink, .derivedKeyLink]
 
     /// The single-valued attributes clients set: Contact Information, Description, Comment (text), the
     /// Activation and Deactivation Dates (while the key is Pre-Active, or Active for the Deactivation Date:
@@ -242,6 +259,17 @@ struct KMIPAttributeChange: Sendable {
         }
         if let states, !states.contains(object.state) {
             throw KMIPOperationError.wrongState("\(name) changes only before it has taken effect", version: version)
+        }
+        // A lifecycle date is the key's history once reached, and is never deleted by a client: deleting a Protect
+        // Stop Date would let a key protect again.
+        let lifecycleDates: Set<String> = ["Activation Date", "Deactivation Date", "Process Start Date", "Protect Stop Date"]
+        if lifecycleDates.contains(name) {
+            if operation == .deleteAttribute {
+                throw KMIPOperationError(version >= .v2_0 ? .attributeReadOnly : .permissionDenied, "\(name) is not deleted; set a new date while it has not come")
+            }
+            if case .dateTime(let date)? = held, date <= Int64(Date().timeIntervalSince1970) {
+                throw KMIPOperationError.wrongState("\(name) has come and is history", version: version)
+            }
         }
         let notFound = KMIPOperationError(version >= .v2_0 ? .attributeNotFound : .itemNotFound, "the object has no \(name)")
         if operation == .deleteAttribute {

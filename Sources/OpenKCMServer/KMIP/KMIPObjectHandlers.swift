@@ -90,8 +90,9 @@ extension KMIPProtocolEngine {
                 object.cryptographicParameters = attributes.cryptographicParameters.map { Data(TTLVEncoder.encode($0)) }
                 try object.adopt(attributes)
                 if let subject = attributes.custom[KMIPManagedObject.subjectAttribute] { object.customAttributes = (object.customAttributes ?? [:]).merging([KMIPManagedObject.subjectAttribute: subject]) { $1 } }
-                let uid = try await operations.kmipDeriveKey(from: baseUID, derived: object, version: request.version, caller: caller) { base, material in
-                    try derivation.derive(from: material, length: length, baseAlgorithm: base.cryptographicAlgorithm)
+                let uid = try await operations.kmipDeriveKey(from: baseUID, derived: object, encrypting: derivation.method == .encrypt,
+                                                             version: request.version, caller: caller) { base, material in
+                    try derivation.derive(from: material, length: length, baseAlgorithm: base.cryptographicAlgorithm, baseParameters: base.cryptographicParametersItem)
                 }
                 return [TTLVItem(.uniqueIdentifier, .textString(uid))]
             }
@@ -257,7 +258,7 @@ extension KMIPProtocolEngine {
                         let ciphertext = try KMIPAsymmetricKey(stored: material, of: object).encrypt(data, parameters: Self.parameters(payload, object))
                         return (ciphertext, nil as [UInt8]?, nil as [UInt8]?)
                     }
-                    return try KMIPCipher(payload, keyParameters: object.cryptographicParametersItem, keyAlgorithm: object.cryptographicAlgorithm).encrypt(data, key: SymmetricKey(data: material))
+                    return try KMIPCipher(payload, keyParameters: object.cryptographicParametersItem, keyAlgorithm: object.cryptographicAlgorithm, defaultPadding: object.defaultPadding).encrypt(data, key: SymmetricKey(data: material))
                 }
                 var items = [TTLVItem(.uniqueIdentifier, .textString(uid)), TTLVItem(.data, .byteString(ciphertext))]
                 if let madeIV { items.append(TTLVItem(.ivCounterNonce, .byteString(madeIV))) }
@@ -275,7 +276,7 @@ extension KMIPProtocolEngine {
                         defer { key.zeroize() }
                         return try key.decrypt(data, parameters: Self.parameters(payload, object))
                     }
-                    return try KMIPCipher(payload, keyParameters: object.cryptographicParametersItem, keyAlgorithm: object.cryptographicAlgorithm).decrypt(data, key: SymmetricKey(data: material))
+                    return try KMIPCipher(payload, keyParameters: object.cryptographicParametersItem, keyAlgorithm: object.cryptographicAlgorithm, defaultPadding: object.defaultPadding).decrypt(data, key: SymmetricKey(data: material))
                 }
                 return [TTLVItem(.uniqueIdentifier, .textString(uid)), TTLVItem(.data, .byteString(plaintext))]
             }
@@ -534,14 +535,14 @@ extension KMIPProtocolEngine {
         }
     }
 
-    /// A MAC key: an HMAC-SHA256 key, or another symmetric key whose Cryptographic Parameters (the request's,
-    /// else its own) name HMAC-SHA256 (CS-AC-M-4: an AES key registered for MAC Generate with those parameters).
+    /// A MAC key: an HMAC-SHA256 key, or another symmetric key whose own Cryptographic Parameters name
+    /// HMAC-SHA256 (CS-AC-M-4: an AES key registered for MAC Generate with those parameters).
     static func requireHMACKey(_ object: KMIPManagedObject, _ payload: TTLVItem) throws {
         let hmac = KMIPCryptographicAlgorithm.hmacSha256.rawValue
         guard object.objectType == KMIPObjectType.symmetricKey.rawValue else { throw KMIPOperationError(.invalidField, "MAC needs a symmetric key") }
         if object.cryptographicAlgorithm == hmac { return }
-        let named = payload[.cryptographicParameters]?[.cryptographicAlgorithm]?.enumerationValue
-            ?? object.cryptographicParametersItem?[.cryptographicAlgorithm]?.enumerationValue
+        // The key's own parameters, not the request's: a request does not turn an AES key into a MAC key.
+        let named = object.cryptographicParametersItem?[.cryptographicAlgorithm]?.enumerationValue
         guard named == hmac else { throw KMIPOperationError(.invalidField, "this key is not an HMAC-SHA256 key, and its Cryptographic Parameters name no HMAC") }
     }
 

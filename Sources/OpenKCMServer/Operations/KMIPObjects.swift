@@ -113,7 +113,13 @@ extension Operations {
         return try await perform(.kmipGet, caller: caller, tenant: tenant, service: service, key: uid) { unsealed in
             let object = try await kmipObject(uid, tenant: tenant, service: service, unsealed)
             try object.checkExport(wrapped: false, version: version)
-            let material = try await kmipStore(unsealed).material(of: object)
+            var material = try await kmipStore(unsealed).material(of: object)
+            do {
+                try await refuseIfDestroyedMeanwhile(uid, tenant: tenant, service: service, unsealed)
+            } catch {
+                material.zeroize()
+                throw error
+            }
             try await markServed(object, tenant: tenant, service: service, unsealed)
             return (object, material)
         }
@@ -149,8 +155,22 @@ extension Operations {
             var kekMaterial = try await kmipStore(unsealed).material(of: kek)
             defer { material.zeroize(); kekMaterial.zeroize() }
             let wrapped = try wrap(object, material, SymmetricKey(data: kekMaterial))
+            try await refuseIfDestroyedMeanwhile(uid, tenant: tenant, service: service, unsealed)
             try await markServed(object, tenant: tenant, service: service, unsealed)
             return (object, wrapped)
+        }
+    }
+
+    /// A Destroy (or the shredding of its subject) that committed while a use or Get of the object ran: uses
+    /// take no lock, so one key serves many requests at once, and read the record again once done. Once the
+    /// Destroy has answered, no use of the object answers with its result. (The record cache is this node's:
+    /// a Destroy on another replica is seen within the cache's freshness bound, as docs/kmip.md says.)
+    private func refuseIfDestroyedMeanwhile(_ uid: String, tenant: TenantID, service: ServiceID, _ unsealed: ServerCore.Unsealed) async throws {
+        guard let now = try await kmipStore(unsealed).get(uid, tenant: tenant, service: service) else {
+            throw KMIPOperationError(.itemNotFound, "no object \(uid)")
+        }
+        if try await presented(now, tenant: tenant, service: service, unsealed).isDestroyed {
+            throw KMIPOperationError(.objectDestroyed, "object \(uid) was destroyed")
         }
     }
 
@@ -164,10 +184,10 @@ extension Operations {
         }
     }
 
-    /// ReKey: a fresh key replacing `uid`, with its attributes. The new key
+    /// ReKey: a fresh key replacing `uid`, with its attributes
+    /// (``KMIPManagedObject/replacement(_:now:offset:links:)``). The new key
     /// takes over the old key's names, and the two are linked both ways
-    /// (Replacement Object, Replaced Object). It is Active at once when the
-    /// old key had been activated and no Offset (or 0) is asked; Pre-Active otherwise.
+    /// (Replacement Object, Replaced Object), in one atomic write.
     func kmipReKey(_ uid: String, offset: Int64?, version: KMIPVersion, caller: Caller) async throws -> String {
         let (tenant, service) = try kmipScope(caller)
         let newUID = RandomUUID.make()
@@ -180,28 +200,15 @@ extension Operations {
                     throw KMIPOperationError(version >= .v2_0 ? .invalidObjectType : .illegalOperation, "ReKey replaces AES and HMAC-SHA256 keys")
                 }
                 let now = Int64(Date().timeIntervalSince1970)
-                var replacement = old
-                replacement.uniqueIdentifier = newUID
-                replacement.initialDate = now
-                replacement.lastChangeDate = now
-                replacement.deactivationDate = nil
-                replacement.links = [KMIPManagedObject.Link(type: KMIPLinkType.replacedObjectLink.rawValue, uniqueIdentifier: uid)]
-                replacement.generatedHere = true
-                // Active now, not merely dated: a Pre-Active key with a future Activation Date is not activated yet.
-                if old.state == KMIPState.active.rawValue && (offset ?? 0) == 0 {
-                    replacement.state = KMIPState.active.rawValue
-                    replacement.activationDate = offset == nil ? old.activationDate : now
-                } else {
-                    replacement.state = KMIPState.preActive.rawValue
-                    replacement.activationDate = nil
-                }
+                let replacement = old.replacement(newUID, now: now, offset: offset, links: [])
                 var material = SymmetricKey(size: SymmetricKeySize(bitCount: Int(length))).withUnsafeBytes { Array($0) }
                 defer { material.zeroize() }
-                _ = try await kmipStore(unsealed).create(replacement, material: material)
+                let store = kmipStore(unsealed)
                 old.names = []
                 old.links = (old.links ?? []) + [KMIPManagedObject.Link(type: KMIPLinkType.replacementObjectLink.rawValue, uniqueIdentifier: newUID)]
                 old.lastChangeDate = now
-                try await kmipStore(unsealed).put(old)
+                // The replacement and the old key's link: both or neither.
+                try await store.putAll([try await store.sealed(replacement, material: material), old])
                 return newUID
             }
         }
@@ -260,7 +267,8 @@ extension Operations {
             func record() {
                 object.revocationReasonCode = reason
                 object.revocationMessage = message.map { String($0.prefix(1024)) }
-                if compromised {
+                // The first compromise's dates stand: a second report does not move when it was learnt of.
+                if compromised, object.compromiseDate == nil {
                     object.compromiseDate = now
                     object.compromiseOccurrenceDate = compromiseOccurred ?? now
                 }
@@ -274,8 +282,9 @@ extension Operations {
             guard object.state == KMIPState.preActive.rawValue || object.state == KMIPState.active.rawValue || compromised else {
                 throw KMIPOperationError.wrongState("the object is already revoked", version: version)
             }
+            // Its Deactivation Date is when it stopped protecting: now, unless it had stopped already.
+            if object.state == KMIPState.preActive.rawValue || object.state == KMIPState.active.rawValue { object.deactivationDate = now }
             object.state = compromised ? KMIPState.compromised.rawValue : KMIPState.deactivated.rawValue
-            object.deactivationDate = now
             record()
         }
     }
@@ -345,20 +354,8 @@ extension Operations {
                                                 states: [.active, .deactivated, .compromised], usage: .verify, protects: false)
     }
 
-    /// Runs `body` with a symmetric key's material, after checking the key may
-    /// be used so. The material never leaves this call.
-    func kmipUse<Result: Sendable>(_ use: KMIPKeyUse, _ uid: String, version: KMIPVersion, caller: Caller,
-                                   _ body: @Sendable (SymmetricKey) throws -> Result) async throws -> Result {
-        try await kmipUseObject(use, uid, version: version, caller: caller) { object, material in
-            guard object.objectType == KMIPObjectType.symmetricKey.rawValue else {
-                throw KMIPOperationError(.invalidField, "\(use.kind) needs a symmetric key")
-            }
-            return try body(SymmetricKey(data: material))
-        }
-    }
-
-    /// The checks of ``kmipUse(_:_:version:caller:_:)``, then `body` with the
-    /// object and its material (zeroed when it returns).
+    /// Runs `body` with the object and its material (zeroed when it returns), after checking the
+    /// object may be used so: its type and algorithm, state, SKLC dates and usage mask.
     func kmipUseObject<Result: Sendable>(_ use: KMIPKeyUse, _ uid: String, version: KMIPVersion, caller: Caller,
                                          _ body: @Sendable (KMIPManagedObject, [UInt8]) throws -> Result) async throws -> Result {
         let (tenant, service) = try kmipScope(caller)
@@ -386,11 +383,7 @@ extension Operations {
             var material = try await store.material(of: object)
             defer { material.zeroize() }
             let result = try body(object, material)
-            // A Destroy that committed while this use ran (uses take no lock, so one key serves many at once):
-            // once the Destroy has answered, no use of the object answers with its result.
-            if let now = try await store.get(uid, tenant: tenant, service: service), now.isDestroyed {
-                throw KMIPOperationError(.objectDestroyed, "object \(uid) was destroyed")
-            }
+            try await refuseIfDestroyedMeanwhile(uid, tenant: tenant, service: service, unsealed)
             return result
         }
     }
@@ -431,11 +424,8 @@ extension Operations {
             let publicRecord = prepared(publicKey, publicUID, pair.publicKey, link: .privateKeyLink, to: privateUID)
             let privateBytes = pair.privateKey.bytes
             let publicBytes = pair.publicKey.bytes
-            // Both keys or neither: one transaction, as ReKey's replacement and its link are.
-            try await core.barrier.transaction {
-                _ = try await store.create(privateRecord, material: privateBytes)
-                _ = try await store.create(publicRecord, material: publicBytes)
-            }
+            // Both keys or neither: one atomic write.
+            try await store.putAll([try await store.sealed(privateRecord, material: privateBytes), try await store.sealed(publicRecord, material: publicBytes)])
             return (privateUID, publicUID)
         }
     }

@@ -9,8 +9,8 @@ extension Operations {
     /// curve, usage masks, parameters, groups). The new keys take over the old
     /// ones' names; each pair is linked to its replacement both ways
     /// (Replacement Object, Replaced Object), and the new keys to each other.
-    /// Active at once when the old private key was Active and no Offset is
-    /// given, as ReKey does. One transaction: all four records or none.
+    /// Dates as ReKey sets them (``KMIPManagedObject/replacement(_:now:offset:links:)``).
+    /// One atomic write: all four records or none.
     /// Returns (private, public) identifiers.
     func kmipReKeyKeyPair(_ uid: String, offset: Int64?, version: KMIPVersion, caller: Caller) async throws -> (privateKey: String, publicKey: String) {
         let (tenant, service) = try kmipScope(caller)
@@ -26,42 +26,37 @@ extension Operations {
                     throw KMIPOperationError(.illegalOperation, "the private key has no Public Key Link: it was registered alone")
                 }
                 let oldPublic = try await kmipObject(publicUID, tenant: tenant, service: service, unsealed)
+                // The pair as the server made it: a public key that links back (links a client adds are not followed).
+                guard oldPublic.objectType == KMIPObjectType.publicKey.rawValue, oldPublic.cryptographicAlgorithm == oldPrivate.cryptographicAlgorithm,
+                      oldPublic.links?.contains(where: { $0.type == KMIPLinkType.privateKeyLink.rawValue && $0.uniqueIdentifier == uid }) == true else {
+                    throw KMIPOperationError(.illegalOperation, "the private key's Public Key Link does not name its public key")
+                }
                 guard let raw = oldPrivate.cryptographicAlgorithm, let algorithm = KMIPCryptographicAlgorithm(rawValue: raw) else {
                     throw KMIPOperationError(.illegalOperation, "the private key has no Cryptographic Algorithm")
                 }
                 var pair = try KMIPAsymmetricKey.generate(algorithm: algorithm, length: oldPrivate.cryptographicLength, curve: nil)
                 defer { pair.privateKey.zeroize() }
                 let now = Int64(Date().timeIntervalSince1970)
-                let active = oldPrivate.state == KMIPState.active.rawValue && (offset ?? 0) == 0
-                func replacement(of old: KMIPManagedObject, _ newUID: String, _ key: KMIPAsymmetricKey, pairedWith other: String, link: KMIPLinkType) -> KMIPManagedObject {
-                    var object = old
-                    object.uniqueIdentifier = newUID
-                    object.cryptographicLength = key.bitLength
-                    object.keyFormatType = key.defaultFormat.rawValue
-                    object.initialDate = now
-                    object.lastChangeDate = now
-                    object.deactivationDate = nil
-                    object.destroyDate = nil
-                    object.digest = nil
-                    object.generatedHere = true
-                    object.state = active ? KMIPState.active.rawValue : KMIPState.preActive.rawValue
-                    object.activationDate = active ? (offset == nil ? old.activationDate : now) : nil
-                    object.links = [KMIPManagedObject.Link(type: link.rawValue, uniqueIdentifier: other),
-                                    KMIPManagedObject.Link(type: KMIPLinkType.replacedObjectLink.rawValue, uniqueIdentifier: old.uniqueIdentifier)]
-                    return object
-                }
-                let store = kmipStore(unsealed)
-                _ = try await store.create(replacement(of: oldPrivate, newPrivateUID, pair.privateKey, pairedWith: newPublicUID, link: .publicKeyLink),
-                                           material: pair.privateKey.bytes)
-                _ = try await store.create(replacement(of: oldPublic, newPublicUID, pair.publicKey, pairedWith: newPrivateUID, link: .privateKeyLink),
-                                           material: pair.publicKey.bytes)
+                var newPrivate = oldPrivate.replacement(newPrivateUID, now: now, offset: offset,
+                                                        links: [KMIPManagedObject.Link(type: KMIPLinkType.publicKeyLink.rawValue, uniqueIdentifier: newPublicUID)])
+                var newPublic = oldPublic.replacement(newPublicUID, now: now, offset: offset,
+                                                      links: [KMIPManagedObject.Link(type: KMIPLinkType.privateKeyLink.rawValue, uniqueIdentifier: newPrivateUID)])
+                newPrivate.cryptographicLength = pair.privateKey.bitLength
+                newPrivate.keyFormatType = pair.privateKey.defaultFormat.rawValue
+                newPublic.cryptographicLength = pair.publicKey.bitLength
+                newPublic.keyFormatType = pair.publicKey.defaultFormat.rawValue
+                var retired: [KMIPManagedObject] = []
                 for (old, newUID) in [(oldPrivate, newPrivateUID), (oldPublic, newPublicUID)] {
                     var updated = old
                     updated.names = []
                     updated.links = (old.links ?? []) + [KMIPManagedObject.Link(type: KMIPLinkType.replacementObjectLink.rawValue, uniqueIdentifier: newUID)]
                     updated.lastChangeDate = now
-                    try await store.put(updated)
+                    retired.append(updated)
                 }
+                let store = kmipStore(unsealed)
+                // All four records or none.
+                try await store.putAll([try await store.sealed(newPrivate, material: pair.privateKey.bytes),
+                                        try await store.sealed(newPublic, material: pair.publicKey.bytes)] + retired)
                 return (newPrivateUID, newPublicUID)
             }
         }

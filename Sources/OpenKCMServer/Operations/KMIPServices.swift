@@ -28,9 +28,12 @@ extension Operations {
     }
 
     /// Log (KMIP 2.x): the client's message, kept in the audit log under the caller's identity and
-    /// correlation id (as the entry's key, at most 256 characters of it) with the operations it names.
+    /// correlation id. It goes in the entry's key prefixed `log:` (no object's identifier starts so, so a
+    /// message cannot pass for an entry about another object), control characters replaced, at most 256
+    /// characters.
     func kmipLog(_ message: String, caller: Caller) async throws {
         let (tenant, service) = try kmipScope(caller)
-        try await perform(.kmipLog, caller: caller, tenant: tenant, service: service, key: String(message.prefix(256))) { _ in }
+        let text = String(String.UnicodeScalarView(message.unicodeScalars.prefix(256).map { $0.properties.generalCategory == .control ? " " : $0 }))
+        try await perform(.kmipLog, caller: caller, tenant: tenant, service: service, key: "log:" + text) { _ in }
     }
 }

@@ -80,6 +80,14 @@ struct KMIPManagedObject: Codable, Sendable {
     /// Fresh (KMIP 1.1 on): not yet served to a client by Get. True from creation, false after the first Get;
     /// nil for objects made before it was kept.
     var fresh: Bool? = nil
+    /// Which rules the record was made under: nil for records made before 2026-12-05 (issue 22), whose
+    /// CBC and ECB use without a Padding Method padded with PKCS#5 as OpenKCM then did; 1 since, where no
+    /// Padding Method means none, as the KMIP profiles' test cases expect.
+    var recordRevision: Int? = nil
+    static let currentRevision = 1
+
+    /// The padding CBC and ECB use when no Padding Method is named: PKCS#5 for records made before revision 1.
+    var defaultPadding: KMIPPaddingMethod? { recordRevision == nil ? .pkcs5 : nil }
     /// The material was generated here (Create, Create Key Pair, ReKey, ReKey Key Pair), not given by the
     /// client: its Random Number Generator attribute says with what.
     var generatedHere: Bool? = nil
@@ -110,6 +118,9 @@ struct KMIPManagedObject: Codable, Sendable {
         var namespace: String
         var data: String?
     }
+
+    /// The most links one object holds: a key derived from this many times, or given this many links, is replaced instead.
+    static let maximumLinks = 256
 
     struct Link: Codable, Sendable, Hashable {
         /// A KMIP Link Type.

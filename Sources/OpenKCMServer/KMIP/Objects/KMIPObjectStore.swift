@@ -13,6 +13,14 @@ struct KMIPObjectStore: Sendable {
 
     /// Seals `material` under a new L4 of the service and stores the object.
     func create(_ object: KMIPManagedObject, material: [UInt8]) async throws -> KMIPManagedObject {
+        let sealed = try await sealed(object, material: material)
+        try await put(sealed)
+        return sealed
+    }
+
+    /// The object with `material` sealed under a new L4 of the service, not yet stored: ``putAll(_:)``
+    /// stores several such records (a key pair, a derived key and its base) in one atomic write.
+    func sealed(_ object: KMIPManagedObject, material: [UInt8]) async throws -> KMIPManagedObject {
         var object = object
         let tenant = try TenantID(object.tenant)
         let service = try ServiceID(object.service)
@@ -25,8 +33,26 @@ struct KMIPObjectStore: Sendable {
         // A subject-bound object is shredded with its subject without its record being rewritten:
         // an unkeyed digest of its material would outlive the shredding, so it has none.
         object.digest = object.customAttributes?[KMIPManagedObject.subjectAttribute] == nil ? Data(SHA256.hash(data: material)) : nil
-        try await put(object)
+        object.recordRevision = KMIPManagedObject.currentRevision
         return object
+    }
+
+    /// Stores every record in one atomic write: all of them, or none.
+    func putAll(_ objects: [KMIPManagedObject]) async throws {
+        var mutations: [StorageMutation] = []
+        for object in objects {
+            let key = try Self.storageKey(of: object)
+            try await KMIPBatchJournal.current?.recordBefore(key, in: storage)
+            cache.wrote(nil, at: key)
+            mutations.append(.put(key: key, value: try RecordCoder.encode(object)))
+        }
+        try await storage.write(mutations)
+        for (object, mutation) in zip(objects, mutations) {
+            if case .put(let key, let value) = mutation {
+                KMIPBatchJournal.current?.recordAfter(key, value: value)
+                cache.wrote(object, at: key)
+            }
+        }
     }
 
     /// The object's material, opened through the key chain (refused if the tenant is locked).
