@@ -79,17 +79,11 @@ extension KMIPProtocolEngine {
                         throw KMIPOperationError(.invalidField, "this algorithm's keys are \(allowed.map(String.init).joined(separator: ", ")) bits")
                     }
                 }
-                var object = KMIPManagedObject(
-                    uniqueIdentifier: "", tenant: "", service: "", objectType: type ?? 0, cryptographicAlgorithm: attributes.algorithm,
-                    cryptographicLength: length, cryptographicUsageMask: attributes.usageMask, state: KMIPState.preActive.rawValue,
-                    names: attributes.names, objectGroups: attributes.groups, initialDate: 0, lastChangeDate: 0, wrappedKey: Data(), sealedMaterial: Data())
+                var object = try KMIPManagedObject(type: type ?? 0, requested: attributes)
+                object.cryptographicAlgorithm = attributes.algorithm
+                object.cryptographicLength = length
                 object.keyFormatType = type == KMIPObjectType.secretData.rawValue ? KMIPKeyFormatType.opaque.rawValue : KMIPKeyFormatType.raw.rawValue
                 if type == KMIPObjectType.secretData.rawValue { object.secretDataType = KMIPSecretDataType.seed.rawValue }
-                object.activationDate = attributes.activationDate
-                object.deactivationDate = attributes.deactivationDate
-                object.cryptographicParameters = attributes.cryptographicParameters.map { Data(TTLVEncoder.encode($0)) }
-                try object.adopt(attributes)
-                if let subject = attributes.custom[KMIPManagedObject.subjectAttribute] { object.customAttributes = (object.customAttributes ?? [:]).merging([KMIPManagedObject.subjectAttribute: subject]) { $1 } }
                 let uid = try await operations.kmipDeriveKey(from: baseUID, derived: object, encrypting: derivation.method == .encrypt,
                                                              version: request.version, caller: caller) { base, material in
                     try derivation.derive(from: material, length: length, baseAlgorithm: base.cryptographicAlgorithm, baseParameters: base.cryptographicParametersItem)
@@ -157,18 +151,10 @@ extension KMIPProtocolEngine {
                     }
                     var key = try KMIPAsymmetricKey(transparent: integers, isPrivate: isPrivate)
                     defer { key.zeroize() }
-                    var object = KMIPManagedObject(
-                        uniqueIdentifier: "", tenant: "", service: "", objectType: type ?? 0, cryptographicAlgorithm: key.algorithm.rawValue,
-                        cryptographicLength: key.bitLength, cryptographicUsageMask: attributes.usageMask, state: KMIPState.preActive.rawValue,
-                        names: attributes.names, objectGroups: attributes.groups, initialDate: 0, lastChangeDate: 0, wrappedKey: Data(), sealedMaterial: Data())
+                    var object = try KMIPManagedObject(type: type ?? 0, requested: attributes)
+                    object.cryptographicAlgorithm = key.algorithm.rawValue
+                    object.cryptographicLength = key.bitLength
                     object.keyFormatType = key.defaultFormat.rawValue
-                    try object.adopt(attributes)
-                    object.activationDate = attributes.activationDate
-                    object.deactivationDate = attributes.deactivationDate
-                    object.cryptographicParameters = attributes.cryptographicParameters.map { Data(TTLVEncoder.encode($0)) }
-                    if let subject = attributes.custom[KMIPManagedObject.subjectAttribute] {
-                        object.customAttributes = (object.customAttributes ?? [:]).merging([KMIPManagedObject.subjectAttribute: subject]) { $1 }
-                    }
                     return [TTLVItem(.uniqueIdentifier, .textString(try await operations.kmipRegister(object, material: key.bytes, caller: caller)))]
                 }
                 // A Key Value is a structure holding Key Material (bytes, or for a Transparent Symmetric Key a structure
@@ -179,20 +165,8 @@ extension KMIPProtocolEngine {
                     throw KMIPOperationError(.invalidField, "the Key Material must be 1 to 4096 bytes")
                 }
                 defer { material.zeroize() }
-                var object = KMIPManagedObject(
-                    uniqueIdentifier: "", tenant: "", service: "", objectType: type ?? 0,
-                    cryptographicAlgorithm: nil, cryptographicLength: nil, cryptographicUsageMask: attributes.usageMask,
-                    state: KMIPState.preActive.rawValue, names: attributes.names, objectGroups: attributes.groups,
-                    initialDate: 0, lastChangeDate: 0, wrappedKey: Data(), sealedMaterial: Data())
+                var object = try KMIPManagedObject(type: type ?? 0, requested: attributes)
                 object.keyFormatType = block[.keyFormatType]?.enumerationValue
-                try object.adopt(attributes)
-                object.activationDate = attributes.activationDate
-                object.deactivationDate = attributes.deactivationDate
-                object.cryptographicParameters = attributes.cryptographicParameters.map { Data(TTLVEncoder.encode($0)) }
-                // The key's subject, if any: the material is sealed under it, and shredded with it.
-                if let subject = attributes.custom[KMIPManagedObject.subjectAttribute] {
-                    object.customAttributes = (object.customAttributes ?? [:]).merging([KMIPManagedObject.subjectAttribute: subject]) { $1 }
-                }
                 if type == KMIPObjectType.publicKey.rawValue || type == KMIPObjectType.privateKey.rawValue {
                     // Kept in the key's default format (PKCS#1 for RSA); Get gives it back in the format registered.
                     var key = try KMIPAsymmetricKey(material: material, format: object.keyFormatType ?? 0, isPrivate: type == KMIPObjectType.privateKey.rawValue)

@@ -12,14 +12,7 @@ extension KMIPProtocolEngine {
     /// A Register of an Opaque Object (its Opaque Data Type and Value) or an
     /// X.509 Certificate (checked by parsing it): the record and its material.
     static func registeredWithoutKeyBlock(_ payload: TTLVItem, type: UInt32, attributes: KMIPRequestedAttributes) throws -> (KMIPManagedObject, [UInt8]) {
-        var object = KMIPManagedObject(
-            uniqueIdentifier: "", tenant: "", service: "", objectType: type, cryptographicAlgorithm: nil, cryptographicLength: nil,
-            cryptographicUsageMask: attributes.usageMask, state: KMIPState.preActive.rawValue, names: attributes.names, objectGroups: attributes.groups,
-            initialDate: 0, lastChangeDate: 0, wrappedKey: Data(), sealedMaterial: Data())
-        object.activationDate = attributes.activationDate
-        object.deactivationDate = attributes.deactivationDate
-        try object.adopt(attributes)
-        if let subject = attributes.custom[KMIPManagedObject.subjectAttribute] { object.customAttributes = (object.customAttributes ?? [:]).merging([KMIPManagedObject.subjectAttribute: subject]) { $1 } }
+        var object = try KMIPManagedObject(type: type, requested: attributes)
         if type == KMIPObjectType.opaqueData.rawValue {
             guard let opaque = payload[.opaqueObject], let kind = opaque[.opaqueDataType]?.enumerationValue,
                   let value = opaque[.opaqueDataValue]?.bytesValue, (1...65_536).contains(value.count)

@@ -1,7 +1,24 @@
+import Foundation
 import KMIP
 import KMIPEngine
 
 extension KMIPManagedObject {
+    /// A new object's record before it is stored: Pre-Active, with the request's names, groups, usage mask,
+    /// dates and Cryptographic Parameters, its subject (the material is sealed under it and shredded with
+    /// it), and every attribute ``adopt(_:)`` takes. The operation fills in the key's own fields.
+    init(type: UInt32, requested attributes: KMIPRequestedAttributes) throws(KMIPOperationError) {
+        self.init(uniqueIdentifier: "", tenant: "", service: "", objectType: type, cryptographicAlgorithm: nil, cryptographicLength: nil,
+                  cryptographicUsageMask: attributes.usageMask, state: KMIPState.preActive.rawValue, names: attributes.names,
+                  objectGroups: attributes.groups, initialDate: 0, lastChangeDate: 0, wrappedKey: Data(), sealedMaterial: Data())
+        activationDate = attributes.activationDate
+        deactivationDate = attributes.deactivationDate
+        cryptographicParameters = attributes.cryptographicParameters.map { Data(TTLVEncoder.encode($0)) }
+        try adopt(attributes)
+        if let subject = attributes.custom[Self.subjectAttribute] {
+            customAttributes = (customAttributes ?? [:]).merging([Self.subjectAttribute: subject]) { $1 }
+        }
+    }
+
     /// Takes the descriptive and protective attributes a Create, Register,
     /// Create Key Pair or Derive Key request gives the new object: custom and
     /// vendor attributes, Application Specific Information, Contact
