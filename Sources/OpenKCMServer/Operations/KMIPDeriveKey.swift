@@ -13,11 +13,11 @@ extension Operations {
     /// It is sealed under its own L4 like every object, links to its base
     /// (Derivation Base Object) and the base to it (Derived Key), both records
     /// in one atomic write. The derivation runs before the base's lock is
-    /// taken: a long PBKDF2 holds no other request on that key. The base's
+    /// taken, on ``KMIPHeavyWork``'s thread: a long PBKDF2 holds no other request. The base's
     /// material never leaves this call, and like every use of a key it opens
     /// only while the tenant's chain does.
     func kmipDeriveKey(from baseUID: String, derived template: KMIPManagedObject, encrypting: Bool, version: KMIPVersion, caller: Caller,
-                       derive: @Sendable (_ base: KMIPManagedObject, _ material: [UInt8]) throws -> [UInt8]) async throws -> String {
+                       derive: @escaping @Sendable (_ base: KMIPManagedObject, _ material: [UInt8]) throws -> [UInt8]) async throws -> String {
         let (tenant, service) = try kmipScope(caller)
         let uid = RandomUUID.make()
         return try await perform(.kmipDeriveKey, caller: caller, tenant: tenant, service: service, key: "\(baseUID) \(uid)", sync: true) { unsealed in
@@ -26,7 +26,11 @@ extension Operations {
             let store = kmipStore(unsealed)
             var material = try await store.material(of: base)
             defer { material.zeroize() }
-            var derived = try derive(base, material)
+            let handoff = KMIPMaterialHandoff(material)
+            var derived = try await KMIPHeavyWork.run {
+                defer { handoff.zeroize() }
+                return try derive(base, handoff.bytes)
+            }
             defer { derived.zeroize() }
 
             let now = Int64(Date().timeIntervalSince1970)

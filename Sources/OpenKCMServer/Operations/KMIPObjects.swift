@@ -400,7 +400,7 @@ extension Operations {
         let privateUID = RandomUUID.make()
         let publicUID = RandomUUID.make()
         return try await perform(.kmipCreateKeyPair, caller: caller, tenant: tenant, service: service, key: "\(privateUID) \(publicUID)", sync: true) { unsealed in
-            var pair = try KMIPAsymmetricKey.generate(algorithm: algorithm, length: length, curve: curve)
+            var pair = try await KMIPHeavyWork.run { try KMIPAsymmetricKey.generate(algorithm: algorithm, length: length, curve: curve) }
             defer { pair.privateKey.zeroize() }
             let now = Int64(Date().timeIntervalSince1970)
             func prepared(_ object: KMIPManagedObject, _ uid: String, _ key: KMIPAsymmetricKey, link: KMIPLinkType, to other: String) -> KMIPManagedObject {

@@ -34,7 +34,8 @@ extension Operations {
                 guard let raw = oldPrivate.cryptographicAlgorithm, let algorithm = KMIPCryptographicAlgorithm(rawValue: raw) else {
                     throw KMIPOperationError(.illegalOperation, "the private key has no Cryptographic Algorithm")
                 }
-                var pair = try KMIPAsymmetricKey.generate(algorithm: algorithm, length: oldPrivate.cryptographicLength, curve: nil)
+                let length = oldPrivate.cryptographicLength
+                var pair = try await KMIPHeavyWork.run { try KMIPAsymmetricKey.generate(algorithm: algorithm, length: length, curve: nil) }
                 defer { pair.privateKey.zeroize() }
                 let now = Int64(Date().timeIntervalSince1970)
                 var newPrivate = oldPrivate.replacement(newPrivateUID, now: now, offset: offset,
