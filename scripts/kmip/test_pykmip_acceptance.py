@@ -354,8 +354,9 @@ class KMIPDerivationAndSplitKeys(unittest.TestCase):
             self.assertEqual(derived.value, hashlib.pbkdf2_hmac("sha256", password, salt, 4096, 32))
 
             base = os.urandom(32)
+            # Derive Key, and Encrypt for the Encrypt method (an encryption under the base).
             key_id = kmip.register(objects.SymmetricKey(enums.CryptographicAlgorithm.AES, 256, base,
-                                                        masks=[enums.CryptographicUsageMask.DERIVE_KEY]))
+                                                        masks=[enums.CryptographicUsageMask.DERIVE_KEY, enums.CryptographicUsageMask.ENCRYPT]))
             kmip.activate(key_id)
             info = b"tenant acme, volume 7"
             hkdf_id = kmip.derive_key(enums.ObjectType.SYMMETRIC_KEY, [key_id], enums.DerivationMethod.HMAC,
@@ -446,6 +447,87 @@ class KMIPDerivationAndSplitKeys(unittest.TestCase):
             self.assertEqual([(item.attribute_value.application_namespace, item.attribute_value.application_data) for item in kept],
                              [(namespace, "www.example.com")])
         self.each_version(body)
+
+
+class KMIPChangesRekeysAndWrapping(unittest.TestCase):
+    """Attributes changed and deleted (1.x and 2.x forms), Get Attribute List, ReKey and ReKey Key Pair,
+    RSA-OAEP, each answer checked."""
+
+    def each_version(self, body):
+        KMIPAcceptance.each_version(self, body)
+
+    def test_attribute_changes_rekeys_oaep_and_wrapped_get(self):
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import padding as rsa_padding
+        from kmip.core import attributes
+        from kmip.core import objects as cobjects
+
+        def name(text):
+            return ATTRIBUTES.create_attribute(enums.AttributeType.NAME, text)
+
+        def names(kmip, uid):
+            _, attributes = kmip.get_attributes(uid, ["Name"])
+            return sorted(attribute.attribute_value.name_value.value for attribute in attributes)
+
+        def body(kmip, version):
+            tag = "%s-%s" % (version, os.urandom(4).hex())
+            both = [enums.CryptographicUsageMask.ENCRYPT, enums.CryptographicUsageMask.DECRYPT]
+            uid = kmip.create(enums.CryptographicAlgorithm.AES, 256, name="first-" + tag, cryptographic_usage_mask=both)
+            # Modify the Name, then delete it: 1.x names the attribute, 2.x carries Current and New Attribute.
+            if version == "1.2":
+                kmip.modify_attribute(unique_identifier=uid, attribute=name("renamed-" + tag))
+                self.assertEqual(names(kmip, uid), ["renamed-" + tag])
+                kmip.delete_attribute(unique_identifier=uid, attribute_name="Name", attribute_index=0)
+            else:
+                def tagged(text):
+                    return attributes.Name.create(text, enums.NameType.UNINTERPRETED_TEXT_STRING)
+                kmip.modify_attribute(unique_identifier=uid, current_attribute=cobjects.CurrentAttribute(attribute=tagged("first-" + tag)),
+                                      new_attribute=cobjects.NewAttribute(attribute=tagged("renamed-" + tag)))
+                self.assertEqual(names(kmip, uid), ["renamed-" + tag])
+                kmip.delete_attribute(unique_identifier=uid, current_attribute=cobjects.CurrentAttribute(attribute=tagged("renamed-" + tag)))
+            self.assertEqual(names(kmip, uid), [])
+            self.assertIn("Cryptographic Length", kmip.get_attribute_list(uid))
+
+            # ReKey: a new key of the same kind, the old one linked to it; the two differ.
+            kmip.activate(uid)
+            replacement = kmip.rekey(uid=uid)
+            self.assertNotEqual(replacement, uid)
+            self.assertEqual(self.state(kmip, replacement), [enums.State.ACTIVE])
+            self.assertNotEqual(kmip.get(replacement).value, kmip.get(uid).value)
+
+            # (A Get wrapped under another key is checked in KMIPObjectOperationsTests and KMIPSplitKeyTests: PyKMIP 0.11 reads a
+            # wrapped Key Value only as a structure, where KMIP and the profiles' AX-M-2 answer a Byte String.)
+
+            # RSA-OAEP with SHA-256: the server encrypts with the public key; the private key, got as PKCS#1, decrypts here too.
+            public_id, private_id = kmip.create_key_pair(enums.CryptographicAlgorithm.RSA, 2048,
+                                                         private_usage_mask=[enums.CryptographicUsageMask.DECRYPT],
+                                                         public_usage_mask=[enums.CryptographicUsageMask.ENCRYPT])
+            kmip.activate(public_id)
+            kmip.activate(private_id)
+            oaep = {"cryptographic_algorithm": enums.CryptographicAlgorithm.RSA, "padding_method": enums.PaddingMethod.OAEP,
+                    "hashing_algorithm": enums.HashingAlgorithm.SHA_256}
+            secret = os.urandom(32)
+            ciphertext, _ = kmip.encrypt(secret, uid=public_id, cryptographic_parameters=oaep)
+            self.assertEqual(len(ciphertext), 256)
+            self.assertEqual(kmip.decrypt(ciphertext, uid=private_id, cryptographic_parameters=oaep), secret)
+            private_key = serialization.load_der_private_key(kmip.get(private_id).value, password=None)
+            self.assertEqual(private_key.decrypt(ciphertext, rsa_padding.OAEP(rsa_padding.MGF1(hashes.SHA256()), hashes.SHA256(), None)), secret)
+
+            # ReKey Key Pair: a fresh pair; the old public key cannot open what the new private key... the new pair works together.
+            result = kmip.proxy.rekey_key_pair(private_key_uuid=attributes.PrivateKeyUniqueIdentifier(private_id))
+            self.assertEqual(result.result_status.value, enums.ResultStatus.SUCCESS, result.result_message)
+            new_private = result.private_key_uuid if isinstance(result.private_key_uuid, str) else result.private_key_uuid.value
+            new_public = result.public_key_uuid if isinstance(result.public_key_uuid, str) else result.public_key_uuid.value
+            self.assertNotIn(new_private, (private_id, public_id))
+            self.assertEqual(self.state(kmip, new_private), [enums.State.ACTIVE])
+            again, _ = kmip.encrypt(secret, uid=new_public, cryptographic_parameters=oaep)
+            self.assertEqual(kmip.decrypt(again, uid=new_private, cryptographic_parameters=oaep), secret)
+            with self.assertRaises(exceptions.KmipOperationFailure):
+                self.assertNotEqual(kmip.decrypt(again, uid=private_id, cryptographic_parameters=oaep), secret)
+        self.each_version(body)
+
+    def state(self, kmip, uid):
+        return KMIPAcceptance.state(self, kmip, uid)
 
 
 class KMIPKillSwitch(unittest.TestCase):
