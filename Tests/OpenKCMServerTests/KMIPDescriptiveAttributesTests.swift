@@ -207,6 +207,18 @@ import X509
         #expect(try await fresh() == true)
         #expect(try await session.send(.get, [TTLVItem(.uniqueIdentifier, .textString(uid))]).resultStatus == .success)
         #expect(try await fresh() == false)
+        // Object Group Member: Fresh finds the group's members no Get has served, Default its newest member.
+        let grouped = [try await KMIPProfileAnswersTests.register(session, []), try await KMIPProfileAnswersTests.register(session, [])]
+        for member in grouped {
+            _ = try await session.send(.addAttribute, [TTLVItem(.uniqueIdentifier, .textString(member)), KMIPClientFlowTests.attribute("Object Group", .textString("tapes"))])
+        }
+        _ = try await session.send(.get, [TTLVItem(.uniqueIdentifier, .textString(grouped[1]))])
+        func locate(_ member: UInt32) async throws -> [String] {
+            try await session.send(.locate, [KMIPClientFlowTests.attribute("Object Group", .textString("tapes")),
+                                             TTLVItem(.objectGroupMember, .enumeration(member))]).payload?.all(.uniqueIdentifier).compactMap(\.textValue) ?? []
+        }
+        #expect(try await locate(1) == [grouped[0]])
+        #expect(try await locate(2).count == 1)
         // Sensitive and Extractable are 1.4 attributes: a 1.4 client sees them.
         let flags = try await session.send(.getAttributes, [TTLVItem(.uniqueIdentifier, .textString(uid)), TTLVItem(.attributeName, .textString("Extractable"))])
         #expect(flags.payload?[.attribute]?[.attributeValue]?.booleanValue == true)

@@ -12,6 +12,9 @@ struct KMIPLocateFilter: Sendable {
     private(set) var conditions: [String: [TTLVItem]] = [:]
     /// On-line (0x1), Archival (0x2), Destroyed (0x4); on-line only by default.
     var storageStatusMask: UInt32 = 0x1
+    /// Object Group Member (KMIP 1.1 on): Group Member Fresh (1) finds only members no Get has served yet;
+    /// Group Member Default (2) the group's default member, its most recently made one.
+    var groupMember: UInt32?
 
     init(_ payload: TTLVItem) throws(KMIPOperationError) {
         func add(_ name: String, _ value: TTLVItem) { conditions[name, default: []].append(value) }
@@ -33,11 +36,20 @@ struct KMIPLocateFilter: Sendable {
             }
         }
         if let mask = payload[.storageStatusMask]?.integerValue { storageStatusMask = UInt32(bitPattern: mask) }
+        if let member = payload[.objectGroupMember]?.enumerationValue {
+            guard member == 1 || member == 2 else { throw KMIPOperationError(.invalidField, "Object Group Member is Group Member Fresh or Group Member Default") }
+            guard conditions["Object Group"] != nil else { throw KMIPOperationError(.invalidField, "Object Group Member needs the Object Group it picks from") }
+            groupMember = member
+        }
     }
+
+    /// Only the group's default member: the first (most recently made) of the matches.
+    var wantsDefaultMember: Bool { groupMember == 2 }
 
     /// Whether `object`, whose attributes are `attributes` (``KMIPProtocolEngine/objectAttributes(_:version:)``), matches.
     func matches(_ object: KMIPManagedObject, attributes: [(name: String, item: TTLVItem)]) -> Bool {
         guard storageStatusMask & (object.isDestroyed ? 0x4 : 0x1) != 0 else { return false }
+        if groupMember == 1, object.fresh != true { return false }
         for (name, wanted) in conditions {
             let held = attributes.filter { $0.name == name }.map { Self.value(of: $0.item) }
             guard !held.isEmpty, Self.matches(name: name, wanted: wanted.map(Self.value(of:)), held: held) else { return false }

@@ -203,9 +203,10 @@ extension KMIPProtocolEngine {
         register(.locate) { payload, request throws(KMIPOperationError) in
             try await Self.run(request) { caller in
                 let filter = try KMIPLocateFilter(payload)
-                let uids = try await operations.kmipLocate({ object in
+                let found = try await operations.kmipLocate({ object in
                     filter.matches(object, attributes: Self.objectAttributes(object, version: request.version))
                 }, caller: caller)
+                let uids = filter.wantsDefaultMember ? Array(found.prefix(1)) : found
                 let offset = max(0, Int(payload[.offsetItems]?.integerValue ?? 0))
                 let maximum = payload[.maximumItems]?.integerValue.map { max(0, Int($0)) } ?? Int.max
                 let page = uids.dropFirst(offset).prefix(maximum)

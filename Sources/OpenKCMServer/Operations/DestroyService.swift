@@ -7,6 +7,7 @@ extension Operations {
         try await perform(.serviceDestroy, caller: caller, tenant: tenant, service: service, sync: true) { core in
             try await core.keyChain.destroyService(service, tenant: tenant)
             try await core.identities.revokeAll(tenant: tenant, service: service)
+            try await purgeKMIPObjects(tenant: tenant, service: service)
         }
     }
 }
