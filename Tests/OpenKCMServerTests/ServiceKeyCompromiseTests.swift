@@ -1,5 +1,7 @@
 import Crypto
 import Foundation
+import KMIP
+import KMIPEngine
 import Hummingbird
 import HummingbirdTesting
 import OpenKCMCore
@@ -74,7 +76,9 @@ import Testing
         var uids: [String] = []
         var materials: [[UInt8]] = []
         for index in 0..<5 {
-            let uid = try await operations.kmipCreateSymmetricKey(length: 256, usageMask: nil, names: ["k\(index)"], groups: [], caller: caller)
+            let named = KMIPRequestedAttributes(.structure(.requestPayload, [.structure(.attributes, [
+                .structure(.name, [TTLVItem(.nameValue, .textString("k\(index)")), TTLVItem(.nameType, .enumeration(1))])])]))
+            let uid = try await operations.kmipCreateSymmetricKey(length: 256, attributes: named, caller: caller)
             uids.append(uid)
             materials.append(try await operations.kmipGet(uid, caller: caller).1)
         }

@@ -40,11 +40,7 @@ extension KMIPProtocolEngine {
                 guard let length = attributes.length, lengths.contains(length) else {
                     throw KMIPOperationError(.invalidField, "Cryptographic Length must be one of \(lengths.map(String.init).joined(separator: ", "))")
                 }
-                let uid = try await operations.kmipCreateSymmetricKey(algorithm: algorithm!, length: length, usageMask: attributes.usageMask,
-                                                                       names: attributes.names, groups: attributes.groups,
-                                                                       subject: attributes.custom[KMIPManagedObject.subjectAttribute],
-                                                                       activationDate: attributes.activationDate, deactivationDate: attributes.deactivationDate,
-                                                                       cryptographicParameters: attributes.cryptographicParameters, attributes: attributes, caller: caller)
+                let uid = try await operations.kmipCreateSymmetricKey(algorithm: algorithm!, length: length, attributes: attributes, caller: caller)
                 return [TTLVItem(.objectType, .enumeration(KMIPObjectType.symmetricKey.rawValue)), TTLVItem(.uniqueIdentifier, .textString(uid))]
             }
         }

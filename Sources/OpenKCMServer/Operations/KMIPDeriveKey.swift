@@ -34,13 +34,7 @@ extension Operations {
             defer { derived.zeroize() }
 
             let now = Int64(Date().timeIntervalSince1970)
-            var object = template
-            object.uniqueIdentifier = uid
-            object.tenant = tenant.rawValue
-            object.service = service.rawValue
-            object.state = KMIPState.preActive.rawValue
-            object.initialDate = now
-            object.lastChangeDate = now
+            var object = template.placed(uid, tenant: tenant, service: service, now: now)
             object.links = [KMIPManagedObject.Link(type: KMIPLinkType.derivationBaseObjectLink.rawValue, uniqueIdentifier: baseUID)]
             if let subject = base.customAttributes?[KMIPManagedObject.subjectAttribute] {
                 object.customAttributes = (object.customAttributes ?? [:]).merging([KMIPManagedObject.subjectAttribute: subject]) { $1 }
@@ -49,7 +43,6 @@ extension Operations {
             if base.extractable == false { object.extractable = false }
             object.alwaysSensitive = (object.alwaysSensitive ?? false) || base.sensitive == true
             object.neverExtractable = (object.neverExtractable ?? false) || base.extractable == false
-            object = object.applyingDates(now: now)
             let sealed = try await store.sealed(object, material: derived)
 
             try await changingObject(KMIPManagedObject.storageKey(tenant: tenant, service: service, uniqueIdentifier: baseUID)) {

@@ -42,33 +42,23 @@ extension Operations {
         return shredded
     }
 
-    /// Create: a new AES or HMAC key, its material sealed under its own L4
-    /// (bound to `subject`, the `x-openkcm-subject` custom attribute, when
-    /// given). Pre-Active, or Active at once when its Activation Date has come.
-    func kmipCreateSymmetricKey(algorithm: KMIPCryptographicAlgorithm = .aes, length: Int32, usageMask: Int32?, names: [String], groups: [String],
-                                subject: String? = nil, activationDate: Int64? = nil, deactivationDate: Int64? = nil,
-                                cryptographicParameters: TTLVItem? = nil, attributes: KMIPRequestedAttributes? = nil, caller: Caller) async throws -> String {
+    /// Create: a new AES, ChaCha20 or HMAC key of `length` bits, its material sealed under its own L4
+    /// (bound to the `x-openkcm-subject` custom attribute's subject, when given), with the request's
+    /// attributes. Pre-Active, or Active at once when its Activation Date has come.
+    func kmipCreateSymmetricKey(algorithm: KMIPCryptographicAlgorithm = .aes, length: Int32, attributes: KMIPRequestedAttributes,
+                                caller: Caller) async throws -> String {
         let (tenant, service) = try kmipScope(caller)
         let uid = RandomUUID.make()
+        var template = try KMIPManagedObject(type: KMIPObjectType.symmetricKey.rawValue, requested: attributes)
+        template.cryptographicAlgorithm = algorithm.rawValue
+        template.cryptographicLength = length
+        template.keyFormatType = KMIPKeyFormatType.raw.rawValue
+        template.generatedHere = true
         return try await perform(.kmipCreate, caller: caller, tenant: tenant, service: service, key: uid, sync: true) { unsealed in
             var material = SymmetricKey(size: SymmetricKeySize(bitCount: Int(length))).withUnsafeBytes { Array($0) }
             defer { material.zeroize() }
-            let now = Int64(Date().timeIntervalSince1970)
-            let object = KMIPManagedObject(
-                uniqueIdentifier: uid, tenant: tenant.rawValue, service: service.rawValue, objectType: KMIPObjectType.symmetricKey.rawValue,
-                cryptographicAlgorithm: algorithm.rawValue, cryptographicLength: length, cryptographicUsageMask: usageMask,
-                state: KMIPState.preActive.rawValue, names: names, objectGroups: groups, initialDate: now, lastChangeDate: now,
-                wrappedKey: Data(), sealedMaterial: Data())
-            var made = object
-            made.activationDate = activationDate
-            made.deactivationDate = deactivationDate
-            made.cryptographicParameters = cryptographicParameters.map { Data(TTLVEncoder.encode($0)) }
-            made = made.applyingDates(now: now)
-            made.keyFormatType = KMIPKeyFormatType.raw.rawValue
-            made.generatedHere = true
-            if let attributes { try made.adopt(attributes) }
-            if let subject { made.customAttributes = (made.customAttributes ?? [:]).merging([KMIPManagedObject.subjectAttribute: subject]) { $1 } }
-            _ = try await kmipStore(unsealed).create(made, material: material)
+            _ = try await kmipStore(unsealed).create(template.placed(uid, tenant: tenant, service: service, now: Int64(Date().timeIntervalSince1970)),
+                                                     material: material)
             return uid
         }
     }
@@ -79,16 +69,8 @@ extension Operations {
         let (tenant, service) = try kmipScope(caller)
         let uid = RandomUUID.make()
         return try await perform(.kmipRegister, caller: caller, tenant: tenant, service: service, key: uid, sync: true) { unsealed in
-            var object = object
-            let now = Int64(Date().timeIntervalSince1970)
-            object.uniqueIdentifier = uid
-            object.tenant = tenant.rawValue
-            object.service = service.rawValue
-            object.state = KMIPState.preActive.rawValue
-            object.initialDate = now
-            object.lastChangeDate = now
-            object = object.applyingDates(now: now)
-            _ = try await kmipStore(unsealed).create(object, material: material)
+            _ = try await kmipStore(unsealed).create(object.placed(uid, tenant: tenant, service: service, now: Int64(Date().timeIntervalSince1970)),
+                                                     material: material)
             return uid
         }
     }
@@ -256,7 +238,6 @@ extension Operations {
         }
     }
 
-    /// Revoke: Deactivated, or Compromised when the reason is a compromise.
     /// Revoke: to Deactivated, or Compromised for a key or CA compromise (a destroyed object to Destroyed
     /// Compromised), keeping the Revocation Reason and, for a compromise, its dates.
     func kmipRevoke(_ uid: String, reason: UInt32?, message: String?, compromiseOccurred: Int64?, version: KMIPVersion, caller: Caller) async throws {

@@ -1,6 +1,7 @@
 import Foundation
 import KMIP
 import KMIPEngine
+import OpenKCMCore
 
 extension KMIPManagedObject {
     /// A new object's record before it is stored: Pre-Active, with the request's names, groups, usage mask,
@@ -17,6 +18,19 @@ extension KMIPManagedObject {
         if let subject = attributes.custom[Self.subjectAttribute] {
             customAttributes = (customAttributes ?? [:]).merging([Self.subjectAttribute: subject]) { $1 }
         }
+    }
+
+    /// The record as it is first stored: its identifier and scope, Pre-Active from `now` (Active at once
+    /// when its Activation Date has come).
+    func placed(_ uid: String, tenant: TenantID, service: ServiceID, now: Int64) -> KMIPManagedObject {
+        var object = self
+        object.uniqueIdentifier = uid
+        object.tenant = tenant.rawValue
+        object.service = service.rawValue
+        object.state = KMIPState.preActive.rawValue
+        object.initialDate = now
+        object.lastChangeDate = now
+        return object.applyingDates(now: now)
     }
 
     /// Takes the descriptive and protective attributes a Create, Register,
